@@ -1,0 +1,55 @@
+#!/usr/bin/env node
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Command, CommanderError } from 'commander';
+import { asCodedError } from './errors.js';
+import { registerLookup } from './commands/lookup.js';
+import { registerRules } from './commands/rules.js';
+import { registerReplay } from './commands/replay.js';
+import { registerRun } from './commands/run.js';
+import { registerDemo } from './commands/demo.js';
+import { registerStatus } from './commands/status.js';
+
+/** Builds the command tree; exported so tests can drive it without a process. */
+export function buildProgram(): Command {
+  const program = new Command('auth0-log-alerts')
+    .description('Watch an Auth0 tenant’s logs and alert a Slack channel on dangerous events.')
+    .showHelpAfterError()
+    .exitOverride();
+  for (const register of [registerLookup, registerRules, registerReplay, registerRun, registerDemo, registerStatus]) {
+    register(program);
+  }
+  for (const command of program.commands) command.exitOverride().showHelpAfterError();
+  return program;
+}
+
+/** Runs the CLI and returns the exit code: 0 ok, 1 negative result, 2 usage/config error. */
+export async function main(argv: string[]): Promise<number> {
+  process.exitCode = 0;
+  try {
+    await buildProgram().parseAsync(argv, { from: 'user' });
+    return Number(process.exitCode ?? 0);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      const ok = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code);
+      return ok ? 0 : 2;
+    }
+    const coded = asCodedError(error);
+    process.stderr.write(`auth0-log-alerts: ${coded.message}\n`);
+    return coded.exitCode;
+  }
+}
+
+function invokedAsScript(): boolean {
+  try {
+    return !!process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
+  } catch {
+    return false;
+  }
+}
+
+if (invokedAsScript()) {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,116 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { StateError } from '../errors.js';
+
+export type StateDb = Database.Database;
+
+/**
+ * Ordered migrations; `PRAGMA user_version` holds how many have run.
+ * Append only: never edit a migration that has shipped.
+ */
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE tenant_state (
+    tenant           TEXT PRIMARY KEY,
+    checkpoint       TEXT,              -- last log_id fully processed (NULL: none yet)
+    checkpoint_date  TEXT,              -- event date of that log, ISO-8601
+    rule_state       TEXT NOT NULL DEFAULT '{}', -- engine state, JSON
+    last_poll_at     TEXT,              -- when the last cycle ended
+    last_poll_ok     INTEGER,           -- 1 ok, 0 failed
+    last_poll_error  TEXT,              -- safe message of the last failure
+    last_success_at  TEXT               -- when a cycle last succeeded
+  );
+  CREATE TABLE outbox (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    tenant       TEXT NOT NULL,
+    channel      TEXT NOT NULL,
+    kind         TEXT NOT NULL,          -- alert | repeat
+    rule_id      TEXT NOT NULL,
+    incident     TEXT NOT NULL,
+    alert        TEXT NOT NULL,          -- Alert, JSON
+    status       TEXT NOT NULL DEFAULT 'pending', -- pending | sent | failed
+    attempts     INTEGER NOT NULL DEFAULT 0,
+    last_error   TEXT,
+    created_at   TEXT NOT NULL,
+    sent_at      TEXT,
+    message_ts   TEXT                    -- ts of the Slack message that delivered it
+  );
+  CREATE INDEX outbox_by_status_channel ON outbox (status, channel, id);
+  CREATE TABLE incidents (
+    incident     TEXT PRIMARY KEY,
+    tenant       TEXT NOT NULL,
+    rule_id      TEXT NOT NULL,
+    channel      TEXT NOT NULL,
+    message_ts   TEXT,                   -- the incident's channel message (thread parent)
+    count        INTEGER NOT NULL DEFAULT 0, -- events reported so far
+    updated_at   TEXT NOT NULL
+  );
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/**
+ * Opens (creating folder and file when missing) and migrates the state database.
+ * WAL keeps readers (`status`) off the writer's back; busy_timeout rides out a
+ * short lock by another process before failing with a clear error.
+ */
+export function openStateDb(path: string): StateDb {
+  let db: StateDb;
+  try {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    db = new Database(path, { timeout: 5000 });
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+  } catch (error) {
+    throw explain(path, error);
+  }
+  try {
+    migrate(db);
+  } catch (error) {
+    db.close();
+    throw explain(path, error);
+  }
+  return db;
+}
+
+function migrate(db: StateDb): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > MIGRATIONS.length) {
+    throw new StateError(
+      `state database schema version ${current} is newer than this program knows (${MIGRATIONS.length}); upgrade auth0-log-alerts`,
+    );
+  }
+  for (let version = current; version < MIGRATIONS.length; version++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[version]!);
+      db.pragma(`user_version = ${version + 1}`);
+    })();
+  }
+}
+
+function explain(path: string, error: unknown): StateError {
+  if (error instanceof StateError) return error;
+  const code = (error as { code?: string }).code ?? '';
+  const message = error instanceof Error ? error.message : String(error);
+  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
+    return new StateError(
+      `state database ${path} is locked by another process; is another auth0-log-alerts running with the same STATE_DB?`,
+      { cause: error },
+    );
+  }
+  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
+    return new StateError(
+      `state database ${path} is not a valid SQLite database (corrupt or another file); move it away to start fresh`,
+      { cause: error },
+    );
+  }
+  if (code === 'SQLITE_CANTOPEN' || code.startsWith('E')) {
+    return new StateError(`cannot open state database ${path}: ${message}; check STATE_DB and folder permissions`, {
+      cause: error,
+    });
+  }
+  return new StateError(`state database ${path}: ${message}`, { cause: error });
+}
