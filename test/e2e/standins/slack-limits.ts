@@ -1,0 +1,93 @@
+/**
+ * Block Kit limits Slack enforces on chat.postMessage / chat.update
+ * (https://api.slack.com/reference/block-kit/blocks). A violation makes Slack
+ * answer `invalid_blocks`; the stand-in does the same and says which limit.
+ */
+export const MAX_BLOCKS = 50;
+export const MAX_HEADER_TEXT = 150;
+export const MAX_SECTION_TEXT = 3000;
+export const MAX_SECTION_FIELDS = 10;
+export const MAX_FIELD_TEXT = 2000;
+export const MAX_CONTEXT_ELEMENTS = 10;
+export const MAX_ACTIONS_ELEMENTS = 25;
+export const MAX_BUTTON_TEXT = 75;
+export const MAX_URL = 3000;
+/** `text` longer than this is refused with msg_too_long. */
+export const MAX_TEXT_LENGTH = 40_000;
+
+type Json = Record<string, unknown>;
+const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+const textOf = (value: unknown): string | undefined =>
+  isObject(value) && typeof value.text === 'string' ? value.text : undefined;
+
+/** Lists every limit the blocks break, as `blocks[i].path: problem`. Empty when valid. */
+export function checkBlocks(blocks: unknown[]): string[] {
+  const problems: string[] = [];
+  if (blocks.length > MAX_BLOCKS) problems.push(`blocks: ${blocks.length} blocks, at most ${MAX_BLOCKS}`);
+  blocks.forEach((block, index) => {
+    const at = `blocks[${index}]`;
+    if (!isObject(block) || typeof block.type !== 'string') {
+      problems.push(`${at}: not a block`);
+      return;
+    }
+    const tooLong = (path: string, text: string | undefined, max: number) => {
+      if (text !== undefined && [...text].length > max) problems.push(`${at}.${path}: longer than ${max}`);
+    };
+    switch (block.type) {
+      case 'header': {
+        const text = textOf(block.text);
+        if (text === undefined || !isObject(block.text) || block.text.type !== 'plain_text') {
+          problems.push(`${at}.text: header needs plain_text`);
+        }
+        tooLong('text', text, MAX_HEADER_TEXT);
+        break;
+      }
+      case 'section': {
+        const fields = Array.isArray(block.fields) ? block.fields : [];
+        if (block.text === undefined && fields.length === 0) problems.push(`${at}: section needs text or fields`);
+        tooLong('text', textOf(block.text), MAX_SECTION_TEXT);
+        if (fields.length > MAX_SECTION_FIELDS) problems.push(`${at}.fields: more than ${MAX_SECTION_FIELDS}`);
+        fields.forEach((field, i) => tooLong(`fields[${i}]`, textOf(field), MAX_FIELD_TEXT));
+        break;
+      }
+      case 'context': {
+        const elements = Array.isArray(block.elements) ? block.elements : [];
+        if (elements.length === 0 || elements.length > MAX_CONTEXT_ELEMENTS) {
+          problems.push(`${at}.elements: 1 to ${MAX_CONTEXT_ELEMENTS} elements`);
+        }
+        elements.forEach((element, i) => tooLong(`elements[${i}]`, textOf(element), MAX_SECTION_TEXT));
+        break;
+      }
+      case 'actions': {
+        const elements = Array.isArray(block.elements) ? block.elements : [];
+        if (elements.length === 0 || elements.length > MAX_ACTIONS_ELEMENTS) {
+          problems.push(`${at}.elements: 1 to ${MAX_ACTIONS_ELEMENTS} elements`);
+        }
+        elements.forEach((element, i) => {
+          if (!isObject(element)) return;
+          tooLong(`elements[${i}].text`, textOf(element.text), MAX_BUTTON_TEXT);
+          if (typeof element.url === 'string' && element.url.length > MAX_URL) {
+            problems.push(`${at}.elements[${i}].url: longer than ${MAX_URL}`);
+          }
+        });
+        break;
+      }
+      case 'divider':
+      case 'rich_text':
+      case 'image':
+      case 'context_actions':
+        break;
+      default:
+        problems.push(`${at}.type: unknown block type ${block.type}`);
+    }
+  });
+  return problems;
+}
+
+/** Message metadata needs an event_type and an event_payload object. */
+export function checkMetadata(metadata: unknown): string | undefined {
+  if (!isObject(metadata)) return 'metadata is not a JSON object';
+  if (typeof metadata.event_type !== 'string' || metadata.event_type === '') return 'metadata.event_type missing';
+  if (!isObject(metadata.event_payload)) return 'metadata.event_payload is not an object';
+  return undefined;
+}
