@@ -1,0 +1,113 @@
+import axios, { type AxiosInstance } from 'axios';
+import { Auth0ApiError } from '../errors.js';
+import { retryAfterMs, type HeaderBag } from './rate-limit.js';
+
+/**
+ * The redaction boundary: axios errors, configs, headers and bodies never leave
+ * this file. Callers receive either a plain response (any HTTP status) or an
+ * Auth0ApiError built from method, path, status and Auth0's error code only.
+ */
+export interface Auth0Request {
+  method: 'GET' | 'POST';
+  /** Path without query, e.g. `/api/v2/logs`; the only location that appears in errors. */
+  path: string;
+  params?: Record<string, string | number>;
+  body?: Record<string, string>;
+  bearer?: string;
+}
+
+export interface Auth0Response {
+  status: number;
+  data: unknown;
+  headers: HeaderBag;
+}
+
+export interface Auth0HttpOptions {
+  baseUrl: string;
+  /** Per-request timeout. @default 15000 */
+  timeoutMs?: number;
+}
+
+export function createAuth0Http(options: Auth0HttpOptions): AxiosInstance {
+  return axios.create({
+    baseURL: options.baseUrl,
+    timeout: options.timeoutMs ?? 15_000,
+    // Every status comes back as a response; we classify it ourselves.
+    validateStatus: () => true,
+    // Redirects could carry the bearer token to another host.
+    maxRedirects: 0,
+    headers: { 'user-agent': 'auth0-log-alerts' },
+  });
+}
+
+export async function send(http: AxiosInstance, request: Auth0Request): Promise<Auth0Response> {
+  try {
+    const response = await http.request({
+      method: request.method,
+      url: request.path,
+      params: request.params,
+      data: request.body,
+      headers: request.bearer ? { authorization: `Bearer ${request.bearer}` } : undefined,
+    });
+    return { status: response.status, data: response.data, headers: { ...(response.headers as HeaderBag) } };
+  } catch (error) {
+    throw networkError(request, error);
+  }
+}
+
+const TIMEOUT_CODES = new Set(['ECONNABORTED', 'ETIMEDOUT', 'ESOCKETTIMEDOUT', 'ERR_CANCELED']);
+
+function networkError(request: Auth0Request, error: unknown): Auth0ApiError {
+  const raw = (error as { code?: unknown }).code;
+  const code = typeof raw === 'string' && /^[A-Z0-9_]{2,40}$/.test(raw) ? raw : undefined;
+  const timedOut = code !== undefined && TIMEOUT_CODES.has(code);
+  const what = timedOut ? 'timed out' : `failed before a response${code ? ` (${code})` : ''}`;
+  return new Auth0ApiError(`Auth0 ${request.method} ${request.path} ${what}; will retry`, {
+    method: request.method,
+    path: request.path,
+    apiError: code,
+    reason: timedOut ? 'timeout' : 'network',
+    retryable: true,
+  });
+}
+
+/** Auth0's own error code from a body, sanitised; never its free-text message. */
+export function apiErrorCode(data: unknown): string | undefined {
+  if (typeof data !== 'object' || data === null) return undefined;
+  const body = data as Record<string, unknown>;
+  const candidate = body.errorCode ?? body.error;
+  if (typeof candidate !== 'string') return undefined;
+  const safe = candidate.replace(/[^A-Za-z0-9_.:-]/g, '').slice(0, 64);
+  return safe || undefined;
+}
+
+/** Turns a non-2xx response into a classified error; retry code decides what to do with it. */
+export function classifyResponse(request: Auth0Request, response: Auth0Response, nowMs: number): Auth0ApiError {
+  const { status } = response;
+  const apiError = apiErrorCode(response.data);
+  const base = { method: request.method, path: request.path, status, apiError };
+  const label = `Auth0 ${request.method} ${request.path} returned ${status}${apiError ? ` ${apiError}` : ''}`;
+  if (status === 429) {
+    const wait = retryAfterMs(response.headers, nowMs);
+    return new Auth0ApiError(`${label}: rate limited, waiting ${Math.ceil(wait / 1000)}s`, {
+      ...base,
+      reason: 'rate_limited',
+      retryable: true,
+      retryAfterMs: wait,
+    });
+  }
+  if (status === 401 || status === 403) {
+    return new Auth0ApiError(`${label}: not authorised`, { ...base, reason: 'auth', retryable: false });
+  }
+  if (status === 408) {
+    return new Auth0ApiError(`${label}: request timeout; will retry`, { ...base, reason: 'timeout', retryable: true });
+  }
+  if (status >= 500) {
+    return new Auth0ApiError(`${label}: Auth0 server error; will retry`, { ...base, reason: 'server', retryable: true });
+  }
+  return new Auth0ApiError(`${label}: request rejected`, { ...base, reason: 'client', retryable: false });
+}
+
+export function isSuccess(response: Auth0Response): boolean {
+  return response.status >= 200 && response.status < 300;
+}

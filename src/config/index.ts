@@ -1,0 +1,213 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseEnv } from 'node:util';
+import cron from 'node-cron';
+import { z } from 'zod';
+import { ConfigError } from '../errors.js';
+import { parseAuth0Domain } from './domain.js';
+import { parseStartFrom, type StartFrom } from './start-from.js';
+import { buildTenant, type TenantConfig } from './tenant.js';
+import { loadTenantsFile } from './tenants-file.js';
+
+export type { Auth0Domain, DashboardLocation } from './domain.js';
+export type { StartFrom } from './start-from.js';
+export { startInstant } from './start-from.js';
+export { buildTenant, type TenantConfig } from './tenant.js';
+
+export interface AppConfig {
+  tenants: TenantConfig[];
+  slack: {
+    botToken?: string;
+    appToken?: string;
+    signingSecret?: string;
+    apiUrl: string;
+  };
+  alertChannel?: string;
+  pollSchedule: string;
+  stateDb: string;
+  rulesDir: string;
+  startFrom: StartFrom;
+  port: number;
+  healthPort?: number;
+  logLevel: string;
+}
+
+export interface LoadConfigOptions {
+  /** Auth0 credentials must be present (run). @default true */
+  requireAuth0?: boolean;
+  /** SLACK_BOT_TOKEN and ALERT_CHANNEL must be present (run without --dry-run). @default false */
+  requireSlack?: boolean;
+  /** `.env` file read when present; variables already set win. @default '<cwd>/.env' */
+  envFile?: string | false;
+}
+
+export const CONFIG_DEFAULTS = {
+  slackApiUrl: 'https://slack.com/api/',
+  pollSchedule: '*/30 * * * * *',
+  stateDb: './data/state.db',
+  rulesDir: './rules',
+  startFrom: 'now',
+  port: 3000,
+  logLevel: 'info',
+} as const;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const blankToUndefined = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
+const optionalString = z.preprocess(blankToUndefined, z.string().trim().optional());
+
+function port(name: string) {
+  return z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .optional()
+      .transform((value, ctx) => {
+        if (value === undefined) return undefined;
+        const n = Number(value);
+        if (!/^\d+$/.test(value.trim()) || n < 1 || n > 65535) {
+          ctx.addIssue({ code: 'custom', message: `${name} "${value}" is not a port number (1-65535)` });
+          return z.NEVER;
+        }
+        return n;
+      }),
+  );
+}
+
+const EnvSchema = z.object({
+  AUTH0_DOMAIN: optionalString,
+  AUTH0_CLIENT_ID: optionalString,
+  AUTH0_CLIENT_SECRET: optionalString,
+  AUTH0_AUDIENCE: optionalString.refine((v) => v === undefined || URL.canParse(v), 'AUTH0_AUDIENCE is not a URL'),
+  AUTH0_DASHBOARD_REGION: optionalString,
+  AUTH0_DASHBOARD_TENANT: optionalString,
+  TENANTS_FILE: optionalString,
+  SLACK_BOT_TOKEN: optionalString,
+  SLACK_APP_TOKEN: optionalString,
+  SLACK_SIGNING_SECRET: optionalString,
+  SLACK_API_URL: optionalString.refine(
+    (v) => v === undefined || /^https?:\/\//i.test(v) && URL.canParse(v),
+    'SLACK_API_URL is not an http(s) URL',
+  ),
+  ALERT_CHANNEL: optionalString,
+  POLL_SCHEDULE: optionalString.refine(
+    (v) => v === undefined || cron.validate(v),
+    'POLL_SCHEDULE is not a valid node-cron expression (e.g. "*/30 * * * * *" for every 30 seconds)',
+  ),
+  STATE_DB: optionalString,
+  RULES_DIR: optionalString,
+  START_FROM: optionalString,
+  PORT: port('PORT'),
+  HEALTH_PORT: port('HEALTH_PORT'),
+  LOG_LEVEL: z.preprocess(
+    (v) => (typeof blankToUndefined(v) === 'string' ? String(v).trim().toLowerCase() : undefined),
+    z.enum(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` }).optional(),
+  ),
+});
+type Env = z.infer<typeof EnvSchema>;
+
+/**
+ * Reads and validates the whole configuration. Every problem is collected and
+ * reported in one ConfigError (exit 2) before anything touches the network.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadConfigOptions = {}): AppConfig {
+  const { requireAuth0 = true, requireSlack = false } = options;
+  const envFile = options.envFile === undefined ? resolve('.env') : options.envFile;
+  const problems: string[] = [];
+  const merged = { ...readEnvFile(envFile, problems), ...definedOnly(env) };
+
+  const parsed = EnvSchema.safeParse(merged);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push(issue.message);
+  }
+  // The valid fields of a partly invalid environment still let us report every other problem in one pass.
+  const source = parsed.success ? parsed.data : lenientValues(merged);
+
+  const startFrom = parseStartFrom(source.START_FROM ?? CONFIG_DEFAULTS.startFrom);
+  if ('problem' in startFrom) problems.push(startFrom.problem);
+
+  const tenants = source.TENANTS_FILE
+    ? loadTenantsFile(source.TENANTS_FILE, merged, problems)
+    : envTenant(source, requireAuth0, problems);
+  if (requireAuth0 && source.TENANTS_FILE && tenants.length === 0) {
+    problems.push(`TENANTS_FILE ${source.TENANTS_FILE} lists no tenant`);
+  }
+
+  if (requireSlack) {
+    if (!source.SLACK_BOT_TOKEN) problems.push('SLACK_BOT_TOKEN is missing (the bot token, xoxb-…)');
+    const everyTenantHasChannel = tenants.length > 0 && tenants.every((t) => t.defaultChannel);
+    if (!source.ALERT_CHANNEL && !everyTenantHasChannel) {
+      problems.push('ALERT_CHANNEL is missing (the channel alerts go to, e.g. #auth0-alerts or C0123456789)');
+    }
+  }
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    tenants,
+    slack: {
+      botToken: source.SLACK_BOT_TOKEN,
+      appToken: source.SLACK_APP_TOKEN,
+      signingSecret: source.SLACK_SIGNING_SECRET,
+      apiUrl: source.SLACK_API_URL ?? CONFIG_DEFAULTS.slackApiUrl,
+    },
+    alertChannel: source.ALERT_CHANNEL,
+    pollSchedule: source.POLL_SCHEDULE ?? CONFIG_DEFAULTS.pollSchedule,
+    stateDb: source.STATE_DB ?? CONFIG_DEFAULTS.stateDb,
+    rulesDir: source.RULES_DIR ?? CONFIG_DEFAULTS.rulesDir,
+    startFrom: startFrom as StartFrom,
+    port: source.PORT ?? CONFIG_DEFAULTS.port,
+    healthPort: source.HEALTH_PORT,
+    logLevel: source.LOG_LEVEL ?? CONFIG_DEFAULTS.logLevel,
+  };
+}
+
+function envTenant(env: Env, requireAuth0: boolean, problems: string[]): TenantConfig[] {
+  const anyAuth0 = env.AUTH0_DOMAIN || env.AUTH0_CLIENT_ID || env.AUTH0_CLIENT_SECRET;
+  if (!requireAuth0 && !anyAuth0) return [];
+  const missing = (['AUTH0_DOMAIN', 'AUTH0_CLIENT_ID', 'AUTH0_CLIENT_SECRET'] as const).filter((name) => !env[name]);
+  for (const name of missing) problems.push(`${name} is missing`);
+  if (!env.AUTH0_DOMAIN) return [];
+  const domain = parseAuth0Domain(env.AUTH0_DOMAIN);
+  if ('problem' in domain) {
+    problems.push(domain.problem);
+    return [];
+  }
+  if (missing.length > 0) return [];
+  return [
+    buildTenant({
+      key: domain.host,
+      domain,
+      clientId: env.AUTH0_CLIENT_ID!,
+      clientSecret: env.AUTH0_CLIENT_SECRET!,
+      audience: env.AUTH0_AUDIENCE,
+      dashboardRegion: env.AUTH0_DASHBOARD_REGION,
+      dashboardTenant: env.AUTH0_DASHBOARD_TENANT,
+    }),
+  ];
+}
+
+function readEnvFile(path: string | false, problems: string[]): Record<string, string> {
+  if (!path || !existsSync(path)) return {};
+  try {
+    return definedOnly(parseEnv(readFileSync(path, 'utf8')));
+  } catch (error) {
+    problems.push(`cannot read ${path}: ${(error as Error).message}`);
+    return {};
+  }
+}
+
+function definedOnly(env: NodeJS.Dict<string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) if (value !== undefined) out[key] = value;
+  return out;
+}
+
+/** Field by field: the valid values of a partly invalid environment. */
+function lenientValues(raw: Record<string, string>): Env {
+  const out: Record<string, unknown> = {};
+  for (const [key, schema] of Object.entries(EnvSchema.shape)) {
+    const result = (schema as z.ZodType).safeParse(raw[key]);
+    if (result.success) out[key] = result.data;
+  }
+  return out as Env;
+}

@@ -1,0 +1,85 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { parseAuth0Domain } from './domain.js';
+import { buildTenant, type TenantConfig } from './tenant.js';
+
+/**
+ * Several tenants, one bot: TENANTS_FILE names a YAML file such as
+ *
+ *   tenants:
+ *     - name: acme-prod
+ *       domain: acme.eu.auth0.com
+ *       client_id: abc123
+ *       client_secret_env: ACME_PROD_SECRET   # or client_secret: … (keep the file private)
+ *       channel: "#acme-alerts"
+ *
+ * Secrets are best referenced by environment variable name so the file can be committed.
+ */
+const TenantEntrySchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'name may only contain letters, digits, ".", "_" and "-"'),
+  domain: z.string().min(1),
+  client_id: z.string().min(1),
+  client_secret: z.string().min(1).optional(),
+  client_secret_env: z.string().min(1).optional(),
+  audience: z.url().optional(),
+  channel: z.string().min(1).optional(),
+  dashboard: z.strictObject({ region: z.string().min(1), tenant: z.string().min(1) }).optional(),
+});
+const TenantsFileSchema = z.strictObject({ tenants: z.array(z.unknown()) });
+
+export function loadTenantsFile(path: string, env: Record<string, string>, problems: string[]): TenantConfig[] {
+  let document: unknown;
+  try {
+    document = parseYaml(readFileSync(path, 'utf8'));
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    problems.push(
+      code === 'ENOENT' ? `TENANTS_FILE ${path} does not exist` : `TENANTS_FILE ${path} is not valid YAML: ${(error as Error).message}`,
+    );
+    return [];
+  }
+  const file = TenantsFileSchema.safeParse(document);
+  if (!file.success) {
+    problems.push(`TENANTS_FILE ${path}: expected a "tenants:" list`);
+    return [];
+  }
+  const tenants: TenantConfig[] = [];
+  const seen = new Set<string>();
+  file.data.tenants.forEach((raw, index) => {
+    const where = `TENANTS_FILE ${path} tenants[${index}]`;
+    const entry = TenantEntrySchema.safeParse(raw);
+    if (!entry.success) {
+      for (const issue of entry.error.issues) problems.push(`${where}.${issue.path.join('.')}: ${issue.message}`);
+      return;
+    }
+    const { name, domain: rawDomain, client_id, client_secret, client_secret_env, audience, channel, dashboard } =
+      entry.data;
+    const domain = parseAuth0Domain(rawDomain);
+    if ('problem' in domain) problems.push(`${where}: ${domain.problem.replace('AUTH0_DOMAIN', 'domain')}`);
+    if (seen.has(name)) problems.push(`${where}: duplicate tenant name "${name}"`);
+    seen.add(name);
+    const secret = client_secret_env ? env[client_secret_env] : client_secret;
+    if (!secret) {
+      problems.push(
+        client_secret_env
+          ? `${where}: environment variable ${client_secret_env} (client_secret_env) is not set`
+          : `${where}: client_secret or client_secret_env is required`,
+      );
+    }
+    if ('problem' in domain || !secret) return;
+    tenants.push(
+      buildTenant({
+        key: name,
+        domain,
+        clientId: client_id,
+        clientSecret: secret,
+        audience,
+        defaultChannel: channel,
+        dashboardRegion: dashboard?.region,
+        dashboardTenant: dashboard?.tenant,
+      }),
+    );
+  });
+  return tenants;
+}
