@@ -36,10 +36,10 @@ describe('Slack stand-in', () => {
       channel: '#security-alerts',
       text: 'fallback',
       blocks: [header('Breached password')],
-      metadata,
+      metadata: metadata as never, // log_ids is a string array, which @slack/types does not model
     });
     expect(posted.channel).toBe('C0SECURITY');
-    await client.chat.postMessage({ channel: 'C0SECURITY', text: 'reply', thread_ts: posted.ts!, metadata });
+    await client.chat.postMessage({ channel: 'C0SECURITY', text: 'reply', thread_ts: posted.ts!, metadata: metadata as never });
     await client.chat.update({ channel: 'C0SECURITY', ts: posted.ts!, text: 'fallback (2)' });
     expect(slack.messages).toHaveLength(2);
     expect(slack.messages[0]).toMatchObject({ channel: 'C0SECURITY', text: 'fallback', metadata });
