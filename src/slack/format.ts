@@ -1,5 +1,23 @@
 import type { Alert } from '../engine/alert.js';
 import type { Catalog } from '../catalog/types.js';
+import { contextBlock, fitBlocks, headerBlock, linkButtons, sectionBlock, type Block } from './blocks.js';
+import {
+  SEVERITY_EMOJI,
+  applicationField,
+  auth0LogUrl,
+  connectionField,
+  escapeEntities,
+  escapeMrkdwn,
+  groupText,
+  ipField,
+  mentionToken,
+  slackDate,
+  timeField,
+  topList,
+  userField,
+  type Dashboard,
+} from './event-fields.js';
+import { SLACK_LIMITS, fitText, type LimitWarning } from './limits.js';
 
 /** The `metadata` every posted message carries (see CONTRACT.md). */
 export interface AlertMetadata {
@@ -26,12 +44,29 @@ export interface SlackMessage {
   unfurl_media?: boolean;
 }
 
+/** The body of `chat.update` for an incident's parent message. */
+export interface SlackUpdate {
+  channel: string;
+  ts: string;
+  text: string;
+  blocks: unknown[];
+  metadata: AlertMetadata;
+}
+
 export interface FormatContext {
   catalog: Catalog;
   /** Used when the alert's rule names no channel. */
   defaultChannel: string;
   /** Known when the tenant's region and name can be derived; enables "View in Auth0". */
-  dashboard?: { region: string; tenant: string };
+  dashboard?: Dashboard;
+  /** Told about every value cut to Slack's limits (the formatter itself never logs). */
+  onWarning?: LimitWarning;
+}
+
+/** How far an open incident has grown; shown on the parent message by chat.update. */
+export interface RunningCount {
+  count: number;
+  lastDate: string;
 }
 
 export function alertMetadata(alert: Alert): AlertMetadata {
@@ -42,19 +77,110 @@ export function alertMetadata(alert: Alert): AlertMetadata {
       rule_id: alert.ruleId,
       severity: alert.severity,
       incident: alert.incident,
-      log_ids: alert.logIds,
+      log_ids: alert.logIds.slice(0, 100),
       count: alert.count,
       group: alert.group,
     },
   };
 }
 
-// Minimal placeholder: the Slack issue replaces this with the Block Kit message.
+/**
+ * `pwd_leak` → `` `pwd_leak` ``. Inside a code span Slack applies no bold/italic
+ * and no auto-links; entities are still escaped. A value that could end the
+ * span early (a backtick, a newline) is escaped as plain text instead.
+ */
+export function codeText(code: string): string {
+  return code.length > 0 && code.length <= 300 && !/[`\n\r]/.test(code)
+    ? `\`${escapeEntities(code)}\``
+    : escapeMrkdwn(code);
+}
+
+/** The channel message that opens an incident. */
 export function formatAlert(alert: Alert, context: FormatContext): SlackMessage {
+  const message = buildAlert(alert, context, undefined);
+  return { ...message, unfurl_links: false, unfurl_media: false };
+}
+
+/** The parent message re-rendered with the incident's running count (body of chat.update). */
+export function formatParentUpdate(alert: Alert, running: RunningCount, ts: string, context: FormatContext): SlackUpdate {
+  const { channel, text, blocks, metadata } = buildAlert(alert, context, running);
+  return { channel, ts, text, blocks, metadata };
+}
+
+function buildAlert(alert: Alert, context: FormatContext, running: RunningCount | undefined): SlackMessage {
+  const warn = context.onWarning;
+  const event = alert.event;
+  const entry = context.catalog.get(event.type);
+  const eventName = entry ? escapeMrkdwn(entry.name) : 'Unknown event type';
+  const mention = mentionToken(alert.mention);
+  const emoji = SEVERITY_EMOJI[alert.severity];
+
+  const intro = [
+    mention,
+    `*${eventName}* (${codeText(event.type)}) · severity *${alert.severity}*`,
+    event.description ? escapeMrkdwn(event.description) : undefined,
+    alert.ruleDescription ? `_${escapeMrkdwn(alert.ruleDescription)}_` : undefined,
+  ].filter(Boolean);
+
+  const blocks: (Block | undefined)[] = [
+    headerBlock(`${emoji} ${alert.title}`, warn),
+    sectionBlock(intro.join('\n'), [userField(event), ipField(event), applicationField(event), connectionField(event), timeField(event)], warn),
+  ];
+  if (alert.threshold) blocks.push(thresholdSection(alert, warn));
+  if (running) {
+    blocks.push(
+      sectionBlock(`:repeat: *Seen ${running.count} times so far* · last ${slackDate(running.lastDate)} · details in the thread`, [], warn),
+    );
+  }
+  blocks.push(
+    linkButtons(
+      [
+        { text: 'View in Auth0', url: auth0LogUrl(context.dashboard, event.log_id), actionId: 'open_auth0_log' },
+        { text: `What is ${event.type}?`, url: entry?.docsUrl, actionId: 'open_log_code_docs' },
+        { text: 'Runbook', url: alert.runbook, actionId: 'open_runbook' },
+      ],
+      warn,
+    ),
+    contextBlock([incidentContext(alert)], warn),
+  );
+
+  const fallback = [
+    mention,
+    `${emoji} ${escapeMrkdwn(alert.title)}`,
+    `${eventName} (${codeText(event.type)})`,
+    running ? `seen ${running.count} times` : undefined,
+  ]
+    .filter(Boolean)
+    .join(' · ');
+
   return {
     channel: alert.channel ?? context.defaultChannel,
-    text: `${alert.title} (${alert.count})`,
-    blocks: [],
+    text: fitText(fallback, SLACK_LIMITS.fallbackText, 'fallback text', warn),
+    blocks: fitBlocks(blocks, warn),
     metadata: alertMetadata(alert),
   };
+}
+
+function thresholdSection(alert: Alert, warn: LimitWarning | undefined): Block {
+  const threshold = alert.threshold!;
+  const counted = threshold.distinct
+    ? `*${threshold.distinctCount ?? threshold.count} distinct ${escapeMrkdwn(threshold.distinct)}* values`
+    : `*${alert.count} events*`;
+  const lines = [`${counted} within ${escapeMrkdwn(threshold.window)} (threshold ${threshold.count}) for ${groupText(alert.group)}`];
+  if (alert.suppressed > 0) lines.push(`${alert.suppressed} more were suppressed in this group's previous incident`);
+  const fields = [
+    `*Count*\n${alert.count}`,
+    `*Window*\n${escapeMrkdwn(threshold.window)}`,
+    `*Top users*\n${topList(alert.top?.users)}`,
+    `*Top IPs*\n${topList(alert.top?.ips)}`,
+  ];
+  if (threshold.groupBy.length > 0) fields.push(`*Group*\n${groupText(alert.group)}`);
+  if (alert.suppressed > 0) fields.push(`*Suppressed*\n${alert.suppressed}`);
+  return sectionBlock(lines.join('\n'), fields, warn);
+}
+
+export function incidentContext(alert: Pick<Alert, 'ruleId' | 'incident' | 'firstDate' | 'lastDate'>): string {
+  const span =
+    alert.firstDate === alert.lastDate ? slackDate(alert.firstDate) : `${slackDate(alert.firstDate)} – ${slackDate(alert.lastDate)}`;
+  return `Rule ${codeText(alert.ruleId)} · incident ${codeText(alert.incident)} · ${span}`;
 }

@@ -1,0 +1,99 @@
+import type { LogEvent } from '../auth0/log-event.js';
+import type { Severity, TopValue } from '../engine/alert.js';
+import { escapeEntities, escapeMrkdwn } from './escape.js';
+
+/** Pieces of a message derived from a log event; every event value passes through escapeMrkdwn. */
+
+export const SEVERITY_EMOJI: Record<Severity, string> = {
+  critical: '🚨',
+  high: '🔴',
+  medium: '🟠',
+  low: '🟡',
+  info: 'ℹ️',
+};
+
+const NONE = '–';
+
+function text(value: string | null | undefined): string {
+  return value ? escapeMrkdwn(value) : NONE;
+}
+
+function field(label: string, value: string): string {
+  return `*${label}*\n${value}`;
+}
+
+export function userField(event: LogEvent): string {
+  const name = event.user_name || undefined;
+  const id = event.user_id || undefined;
+  if (name && id && name !== id) return field('User', `${escapeMrkdwn(name)}\n${escapeMrkdwn(id)}`);
+  return field('User', text(name ?? id));
+}
+
+export function ipField(event: LogEvent): string {
+  const location = event.location_info;
+  const place = [location?.city_name, location?.country_name ?? location?.country_code].filter(Boolean).join(', ');
+  const ip = text(event.ip);
+  return field('IP address', place ? `${ip} (${escapeMrkdwn(place)})` : ip);
+}
+
+export function applicationField(event: LogEvent): string {
+  return field('Application', text(event.client_name ?? event.client_id));
+}
+
+export function connectionField(event: LogEvent): string {
+  return field('Connection', text(event.connection));
+}
+
+/** Slack renders the date token in the reader's time zone; the fallback is UTC ISO. */
+export function slackDate(isoDate: string): string {
+  const ms = Date.parse(isoDate);
+  if (Number.isNaN(ms)) return escapeMrkdwn(isoDate);
+  const iso = new Date(ms).toISOString();
+  return `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} {time_secs}|${iso}>`;
+}
+
+export function timeField(event: LogEvent): string {
+  return field('Time', slackDate(event.date));
+}
+
+/** `value ×count` list, one per line, values escaped. */
+export function topList(values: readonly TopValue[] | undefined, limit = 5): string {
+  if (!values || values.length === 0) return NONE;
+  return values
+    .slice(0, limit)
+    .map((top) => `${escapeMrkdwn(top.value)} ×${top.count}`)
+    .join('\n');
+}
+
+export function groupText(group: Record<string, string | null>): string {
+  const entries = Object.entries(group);
+  if (entries.length === 0) return 'all events';
+  return entries.map(([key, value]) => `${escapeMrkdwn(key)}=${value === null ? NONE : escapeMrkdwn(value)}`).join(', ');
+}
+
+/**
+ * The rule's `mention` as a Slack token. Rules are configuration, not log data,
+ * but an unrecognised value is dropped rather than passed through raw.
+ */
+export function mentionToken(mention: string | undefined): string | undefined {
+  if (!mention) return undefined;
+  const value = mention.trim().replace(/^@/, '');
+  if (/^(here|channel|everyone)$/i.test(value)) return `<!${value.toLowerCase()}>`;
+  if (/^S[A-Z0-9]{2,}$/.test(value)) return `<!subteam^${value}>`;
+  if (/^[UW][A-Z0-9]{2,}$/.test(value)) return `<@${value}>`;
+  return undefined;
+}
+
+export interface Dashboard {
+  region: string;
+  tenant: string;
+}
+
+export function auth0LogUrl(dashboard: Dashboard | undefined, logId: string | undefined): string | undefined {
+  if (!dashboard || !logId) return undefined;
+  const parts = [dashboard.region, dashboard.tenant, 'logs', logId].map(encodeURIComponent);
+  return `https://manage.auth0.com/dashboard/${parts.join('/')}`;
+}
+
+/** Rule-provided text (title, description) is escaped too: titles are rendered over event fields. */
+export { escapeMrkdwn, escapeEntities };

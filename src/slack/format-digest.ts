@@ -1,0 +1,80 @@
+import type { Alert } from '../engine/alert.js';
+import { aggregate } from './aggregate.js';
+import { contextBlock, fitBlocks, headerBlock, sectionBlock } from './blocks.js';
+import { SEVERITY_EMOJI, escapeMrkdwn, groupText, mentionToken, slackDate, topList } from './event-fields.js';
+import { codeText, type FormatContext, type SlackMessage } from './format.js';
+import { SLACK_LIMITS, fitText } from './limits.js';
+
+/** How many groups a digest lists by name. */
+const DIGEST_TOP_GROUPS = 5;
+
+/**
+ * One channel message standing for many pending alerts of one rule (a flood).
+ * `digestId` names it in metadata; every event of every covered alert is in `count`.
+ */
+export function formatDigest(alerts: readonly Alert[], digestId: string, context: FormatContext): SlackMessage {
+  const warn = context.onWarning;
+  const first = alerts[0]!;
+  const summary = aggregate(alerts);
+  const emoji = SEVERITY_EMOJI[summary.severity];
+  const mention = mentionToken(first.mention);
+  const headline = `${summary.count} events in ${summary.incidents} incident${summary.incidents === 1 ? '' : 's'} (digest)`;
+  const groups = summary.groups
+    .slice(0, DIGEST_TOP_GROUPS)
+    .map(({ group, count }) => `${groupText(group)} ×${count}`)
+    .join('\n');
+  const moreGroups = summary.groups.length > DIGEST_TOP_GROUPS ? `\n… and ${summary.groups.length - DIGEST_TOP_GROUPS} more` : '';
+  const span = `${slackDate(summary.firstDate)} – ${slackDate(summary.lastDate)}`;
+
+  const blocks = fitBlocks(
+    [
+      headerBlock(`${emoji} ${first.title} — ${headline}`, warn),
+      sectionBlock(
+        [
+          mention,
+          `*${summary.count} events* matched rule ${codeText(first.ruleId)} while the channel was busy; they are summarised here instead of ${alerts.length} separate messages.`,
+          first.ruleDescription ? `_${escapeMrkdwn(first.ruleDescription)}_` : undefined,
+        ]
+          .filter(Boolean)
+          .join('\n'),
+        [
+          `*Events*\n${summary.count}`,
+          `*Incidents*\n${summary.incidents}`,
+          `*Top groups*\n${groups || '–'}${moreGroups}`,
+          `*Top users*\n${topList(summary.users)}`,
+          `*Top IPs*\n${topList(summary.ips)}`,
+          `*Time*\n${span}`,
+        ],
+        warn,
+      ),
+      contextBlock([`Digest ${codeText(digestId)} · rule ${codeText(first.ruleId)} · severity ${summary.severity}`], warn),
+    ],
+    warn,
+  );
+
+  const groupsInDigest = new Set(alerts.map((alert) => JSON.stringify(alert.group)));
+  return {
+    channel: first.channel ?? context.defaultChannel,
+    text: fitText(
+      [mention, `${emoji} ${escapeMrkdwn(first.title)} — ${headline}`].filter(Boolean).join(' '),
+      SLACK_LIMITS.fallbackText,
+      'fallback text',
+      warn,
+    ),
+    blocks,
+    metadata: {
+      event_type: 'auth0_log_alert',
+      event_payload: {
+        kind: 'digest',
+        rule_id: first.ruleId,
+        severity: summary.severity,
+        incident: digestId,
+        log_ids: summary.logIds,
+        count: summary.count,
+        group: groupsInDigest.size === 1 ? first.group : {},
+      },
+    },
+    unfurl_links: false,
+    unfurl_media: false,
+  };
+}

@@ -1,0 +1,71 @@
+import type { Alert } from '../engine/alert.js';
+import { aggregate } from './aggregate.js';
+import { contextBlock, fitBlocks, headerBlock, sectionBlock } from './blocks.js';
+import { SEVERITY_EMOJI, escapeMrkdwn, groupText, slackDate, topList } from './event-fields.js';
+import { codeText, type FormatContext, type SlackMessage } from './format.js';
+import { SLACK_LIMITS, fitText } from './limits.js';
+
+export interface RepeatOptions {
+  /** The incident's parent message; absent → a standalone channel message (the parent could not be posted). */
+  threadTs?: string;
+  /** Events reported for the incident so far, these included (the parent's running count). */
+  total: number;
+}
+
+/**
+ * One thread reply for every pending repeat of one incident: "+N more … (total M)".
+ * Short on purpose: the parent message holds the details.
+ */
+export function formatRepeatReply(repeats: readonly Alert[], options: RepeatOptions, context: FormatContext): SlackMessage {
+  const warn = context.onWarning;
+  const first = repeats[0]!;
+  const summary = aggregate(repeats);
+  const standalone = options.threadTs === undefined;
+  const headline = `+${summary.count} more · ${escapeMrkdwn(first.title)} (total ${options.total})`;
+  const span =
+    summary.firstDate === summary.lastDate
+      ? slackDate(summary.lastDate)
+      : `${slackDate(summary.firstDate)} – ${slackDate(summary.lastDate)}`;
+
+  const blocks = fitBlocks(
+    [
+      standalone ? headerBlock(`${SEVERITY_EMOJI[first.severity]} ${first.title} (continued)`, warn) : undefined,
+      sectionBlock(
+        `:repeat: *${headline}*`,
+        [`*Top users*\n${topList(summary.users)}`, `*Top IPs*\n${topList(summary.ips)}`, `*Group*\n${groupText(first.group)}`],
+        warn,
+      ),
+      contextBlock(
+        [
+          `${span} · rule ${codeText(first.ruleId)} · incident ${codeText(first.incident)}${
+            standalone ? ' · the first message of this incident could not be posted' : ''
+          }`,
+        ],
+        warn,
+      ),
+    ],
+    warn,
+  );
+
+  const message: SlackMessage = {
+    channel: first.channel ?? context.defaultChannel,
+    text: fitText(`${SEVERITY_EMOJI[first.severity]} ${headline}`, SLACK_LIMITS.fallbackText, 'fallback text', warn),
+    blocks,
+    metadata: {
+      event_type: 'auth0_log_alert',
+      event_payload: {
+        kind: 'repeat',
+        rule_id: first.ruleId,
+        severity: summary.severity,
+        incident: first.incident,
+        log_ids: summary.logIds,
+        count: summary.count,
+        group: first.group,
+      },
+    },
+    unfurl_links: false,
+    unfurl_media: false,
+  };
+  if (options.threadTs) message.thread_ts = options.threadTs;
+  return message;
+}

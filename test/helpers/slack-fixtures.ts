@@ -1,0 +1,111 @@
+import type { Alert } from '../../src/engine/alert.js';
+import type { Catalog, CatalogEntry } from '../../src/catalog/types.js';
+import { SLACK_LIMITS } from '../../src/slack/limits.js';
+
+/** A tiny catalog for formatter tests that must not depend on the real data file. */
+export function fakeCatalog(entries: Partial<CatalogEntry>[] = DEFAULT_ENTRIES): Catalog {
+  const full = entries.map(
+    (entry): CatalogEntry => ({
+      code: entry.code!,
+      name: entry.name ?? entry.code!,
+      description: entry.description ?? '',
+      category: entry.category ?? 'login failure',
+      outcome: entry.outcome ?? 'failure',
+      severity: entry.severity ?? 'high',
+      docsUrl: entry.docsUrl ?? null,
+      legacy: false,
+      privateCloudOnly: false,
+      sourceCategories: [],
+    }),
+  );
+  const byCode = new Map(full.map((entry) => [entry.code, entry]));
+  return {
+    get: (query) => byCode.get(query.trim().toLowerCase()),
+    all: () => full,
+    search: () => [],
+    suggest: () => [],
+  };
+}
+
+const DEFAULT_ENTRIES: Partial<CatalogEntry>[] = [
+  { code: 'pwd_leak', name: 'Breached password', docsUrl: 'https://auth0.com/docs/secure/attack-protection/breached-password-detection' },
+  { code: 'fp', name: 'Failed Login (Incorrect Password)', docsUrl: 'https://auth0.com/docs/deploy-monitor/logs/log-event-type-codes' },
+  { code: 'limit_mu', name: 'Blocked IP Address' },
+];
+
+let sequence = 0;
+
+/** A valid alert; tests override what they look at. */
+export function makeAlert(overrides: Partial<Alert> = {}): Alert {
+  sequence += 1;
+  const logId = `90020240101000000000000000000000000000000000000000${String(sequence).padStart(6, '0')}`;
+  return {
+    kind: 'alert',
+    reason: 'matched',
+    ruleId: 'breached-password',
+    title: 'Breached password for alice@example.com',
+    ruleDescription: 'A user logged in with a password found in a breach.',
+    severity: 'critical',
+    incident: `breached-password:${sequence}`,
+    group: { user_name: 'alice@example.com', ip: '203.0.113.7' },
+    logIds: [logId],
+    count: 1,
+    firstDate: '2024-01-01T00:00:00.000Z',
+    lastDate: '2024-01-01T00:00:00.000Z',
+    event: {
+      log_id: logId,
+      date: '2024-01-01T00:00:00.000Z',
+      type: 'pwd_leak',
+      description: 'Breached password',
+      ip: '203.0.113.7',
+      user_id: 'auth0|alice',
+      user_name: 'alice@example.com',
+      client_name: 'Web App',
+      connection: 'Username-Password-Authentication',
+      location_info: { country_name: 'Germany', city_name: 'Berlin' },
+    },
+    suppressed: 0,
+    incidentCount: 1,
+    ...overrides,
+  };
+}
+
+interface TextLike {
+  type?: string;
+  text?: string;
+}
+
+/** Every Block Kit limit the formatter promises, as a list of violations (empty = fine). */
+export function blockKitViolations(message: { text: string; blocks: unknown[] }): string[] {
+  const problems: string[] = [];
+  if (message.blocks.length > SLACK_LIMITS.blocks) problems.push(`${message.blocks.length} blocks`);
+  if (!message.text) problems.push('no fallback text');
+  for (const [index, raw] of message.blocks.entries()) {
+    const block = raw as { type: string; text?: TextLike; fields?: TextLike[]; elements?: Record<string, unknown>[] };
+    const where = `block ${index} (${block.type})`;
+    if (block.type === 'header') {
+      if (block.text?.type !== 'plain_text') problems.push(`${where}: header must be plain_text`);
+      if ((block.text?.text ?? '').length > SLACK_LIMITS.headerText) problems.push(`${where}: header too long`);
+    }
+    if (block.type === 'section') {
+      if (!block.text && !block.fields) problems.push(`${where}: empty section`);
+      if ((block.text?.text ?? '').length > SLACK_LIMITS.sectionText) problems.push(`${where}: text too long`);
+      if ((block.fields ?? []).length > SLACK_LIMITS.fields) problems.push(`${where}: too many fields`);
+      for (const field of block.fields ?? []) {
+        if ((field.text ?? '').length > SLACK_LIMITS.fieldText) problems.push(`${where}: field too long`);
+      }
+    }
+    if (block.type === 'actions') {
+      for (const element of block.elements ?? []) {
+        const text = (element.text as TextLike).text ?? '';
+        if (text.length > SLACK_LIMITS.buttonText) problems.push(`${where}: button text too long`);
+        if (String(element.url).length > SLACK_LIMITS.url) problems.push(`${where}: url too long`);
+        if (!/^https:\/\//.test(String(element.url))) problems.push(`${where}: url not https`);
+      }
+    }
+    if (block.type === 'context' && (block.elements ?? []).length > SLACK_LIMITS.contextElements) {
+      problems.push(`${where}: too many context elements`);
+    }
+  }
+  return problems;
+}

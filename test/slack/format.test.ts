@@ -1,0 +1,202 @@
+import { describe, expect, it } from 'vitest';
+import { alertMetadata, formatAlert, formatParentUpdate } from '../../src/slack/format.js';
+import { formatRepeatReply } from '../../src/slack/format-repeat.js';
+import { formatDigest } from '../../src/slack/format-digest.js';
+import { blockKitViolations, fakeCatalog, makeAlert } from '../helpers/slack-fixtures.js';
+
+const context = { catalog: fakeCatalog(), defaultChannel: '#alerts', dashboard: { region: 'eu', tenant: 'acme' } };
+const ZWSP = '\u200B';
+
+function allText(message: unknown): string {
+  return JSON.stringify(message);
+}
+
+describe('formatAlert', () => {
+  it('renders header, event name, fields, links and metadata', () => {
+    const alert = makeAlert({ runbook: 'https://wiki.example.com/breach', incident: 'breached-password:fixed' });
+    const message = formatAlert(alert, context);
+    expect(message.channel).toBe('#alerts');
+    expect(blockKitViolations(message)).toEqual([]);
+    const [header, section, actions] = message.blocks as any[];
+    expect(header.text.text).toBe('🚨 Breached password for alice@example.com');
+    expect(section.text.text).toContain('*Breached password* (`pwd_leak`)');
+    expect(section.fields.map((f: { text: string }) => f.text.split('\n')[0])).toEqual([
+      '*User*',
+      '*IP address*',
+      '*Application*',
+      '*Connection*',
+      '*Time*',
+    ]);
+    expect(section.fields[1].text).toContain('203.0.113.7 (Berlin, Germany)');
+    expect(section.fields[4].text).toBe('*Time*\n<!date^1704067200^{date_short_pretty} {time_secs}|2024-01-01T00:00:00.000Z>');
+    expect(actions.elements.map((b: { text: { text: string } }) => b.text.text)).toEqual([
+      'View in Auth0',
+      'What is pwd_leak?',
+      'Runbook',
+    ]);
+    expect(actions.elements[0].url).toBe(`https://manage.auth0.com/dashboard/eu/acme/logs/${alert.event.log_id}`);
+    expect(message.metadata).toEqual(alertMetadata(alert));
+    expect(message.metadata.event_payload).toMatchObject({ kind: 'alert', rule_id: 'breached-password', count: 1 });
+  });
+
+  it('matches the snapshot of a threshold alert', () => {
+    const alert = makeAlert({
+      ruleId: 'brute-force-by-ip',
+      title: 'Brute force from 203.0.113.7',
+      severity: 'high',
+      reason: 'threshold_reached',
+      incident: 'brute-force-by-ip:snap',
+      logIds: ['900a', '900b'],
+      count: 20,
+      group: { ip: '203.0.113.7' },
+      threshold: { count: 20, window: '5m', groupBy: ['ip'] },
+      top: { users: [{ value: 'alice@example.com', count: 15 }, { value: 'bob', count: 5 }], ips: [{ value: '203.0.113.7', count: 20 }] },
+      suppressed: 3,
+      incidentCount: 20,
+      firstDate: '2024-01-01T00:00:00.000Z',
+      lastDate: '2024-01-01T00:04:00.000Z',
+      event: { ...makeAlert().event, type: 'fp', log_id: '900b', description: 'Wrong password' },
+    });
+    const message = formatAlert(alert, context);
+    expect(blockKitViolations(message)).toEqual([]);
+    expect(message).toMatchSnapshot();
+  });
+
+  it.each([
+    ['here', '<!here>'],
+    ['channel', '<!channel>'],
+    ['S0123ABC', '<!subteam^S0123ABC>'],
+    ['U0123ABC', '<@U0123ABC>'],
+  ])('mentions %s only when the rule asks', (mention, token) => {
+    expect(allText(formatAlert(makeAlert({ mention }), context))).toContain(token);
+    expect(formatAlert(makeAlert(), context).text).not.toMatch(/<!|<@/);
+  });
+
+  it('drops a mention it does not recognise instead of passing it raw', () => {
+    expect(allText(formatAlert(makeAlert({ mention: '<!channel> hi' }), context))).not.toContain('<!channel>');
+  });
+
+  it('renders hostile log values literally: no mention, no link, no formatting', () => {
+    const hostile = '<!channel> *x* <https://evil.example|click> @here _i_ ~s~ `c`';
+    const base = makeAlert();
+    const alert = makeAlert({
+      title: `Breached password for ${hostile}`,
+      group: { user_name: hostile },
+      top: { users: [{ value: hostile, count: 2 }], ips: [{ value: hostile, count: 2 }] },
+      event: {
+        ...base.event,
+        user_name: hostile,
+        user_id: hostile,
+        ip: hostile,
+        client_name: hostile,
+        connection: hostile,
+        description: hostile,
+        location_info: { city_name: hostile, country_name: hostile },
+      },
+    });
+    const messages = [
+      formatAlert(alert, context),
+      formatRepeatReply([{ ...alert, kind: 'repeat' }], { threadTs: '1.2', total: 3 }, context),
+      formatDigest([alert, alert], 'digest:x', context),
+    ];
+    for (const message of messages) {
+      const texts = collectTexts(message);
+      for (const { type, text } of texts) {
+        if (type === 'plain_text') continue; // shown literally by Slack
+        expect(text).not.toMatch(/<!(?!date\^)/); // no <!channel>; only our own <!date^…> token
+        expect(text).not.toMatch(/<@|<#/);
+        expect(text).not.toContain('<http');
+        expect(text).not.toMatch(/https?:\/\//);
+        expect(text).not.toMatch(/(^|[^\u200B])[*_~`](x|i|s|c)[*_~`]/);
+        expect(text).not.toMatch(/@(channel|here)/);
+      }
+      // the hostile value is there, readable, in escaped form
+      expect(allText(message)).toContain('&lt;!channel&gt;');
+    }
+  });
+
+  it('cuts over-long values to Slack limits with an ellipsis and a warning', () => {
+    const warnings: string[] = [];
+    const long = 'x'.repeat(5000);
+    const alert = makeAlert({ title: long, event: { ...makeAlert().event, description: long, user_name: long } });
+    const message = formatAlert(alert, { ...context, onWarning: (w) => warnings.push(w) });
+    expect(blockKitViolations(message)).toEqual([]);
+    expect(JSON.stringify(message)).toContain('…');
+    expect(warnings.join('\n')).toMatch(/header cut/);
+    expect(warnings.join('\n')).toMatch(/section text cut/);
+  });
+
+  it('never cuts in the middle of an entity', () => {
+    const alert = makeAlert({ event: { ...makeAlert().event, description: '<'.repeat(3000) } });
+    const section = (formatAlert(alert, context).blocks[1] as { text: { text: string } }).text.text;
+    expect(section).toMatch(/&lt;…$/);
+  });
+
+  it('leaves out "View in Auth0" when the tenant is unknown and docs when the catalog has none', () => {
+    const alert = makeAlert({ event: { ...makeAlert().event, type: 'limit_mu' } });
+    const message = formatAlert(alert, { catalog: context.catalog, defaultChannel: '#a' });
+    expect(allText(message)).not.toContain('View in Auth0');
+    expect(allText(message)).not.toContain('What is');
+  });
+
+  it('shows the running count on the parent update', () => {
+    const alert = makeAlert();
+    const update = formatParentUpdate(alert, { count: 42, lastDate: '2024-01-01T01:00:00.000Z' }, '123.456', context);
+    expect(update.ts).toBe('123.456');
+    expect(allText(update)).toContain('Seen 42 times so far');
+    expect(update.metadata).toEqual(alertMetadata(alert));
+  });
+});
+
+describe('formatRepeatReply', () => {
+  it('batches repeats into one "+N more" reply with top users and metadata', () => {
+    const repeats = [1, 2, 3].map((n) =>
+      makeAlert({
+        kind: 'repeat',
+        reason: 'repeat',
+        incident: 'inc-1',
+        count: n,
+        logIds: [`900${n}`],
+        top: { users: [{ value: 'alice', count: n }], ips: [{ value: '198.51.100.1', count: n }] },
+      }),
+    );
+    const reply = formatRepeatReply(repeats, { threadTs: '111.222', total: 7 }, context);
+    expect(reply.thread_ts).toBe('111.222');
+    expect(reply.text).toContain('+6 more');
+    expect(reply.text).toContain('(total 7)');
+    expect(allText(reply)).toContain('alice ×6');
+    expect(reply.metadata.event_payload).toMatchObject({ kind: 'repeat', incident: 'inc-1', count: 6, log_ids: ['9001', '9002', '9003'] });
+    expect(blockKitViolations(reply)).toEqual([]);
+  });
+
+  it('posts standalone with a header when the parent could not be posted', () => {
+    const reply = formatRepeatReply([makeAlert({ kind: 'repeat' })], { total: 2 }, context);
+    expect(reply.thread_ts).toBeUndefined();
+    expect((reply.blocks[0] as { type: string }).type).toBe('header');
+  });
+});
+
+describe('formatDigest', () => {
+  it('counts every event, lists top groups and caps log ids at 100', () => {
+    const alerts = Array.from({ length: 150 }, (_, n) =>
+      makeAlert({ ruleId: 'brute-force-by-ip', count: 10, group: { ip: `10.0.0.${n % 7}` }, logIds: [`900${String(n).padStart(4, '0')}`] }),
+    );
+    const digest = formatDigest(alerts, 'digest:brute-force-by-ip:1-150', context);
+    expect(digest.metadata.event_payload).toMatchObject({ kind: 'digest', count: 1500, rule_id: 'brute-force-by-ip', group: {} });
+    expect(digest.metadata.event_payload.log_ids).toHaveLength(100);
+    expect(allText(digest)).toContain('ip=10.0.0.0 ×');
+    expect(blockKitViolations(digest)).toEqual([]);
+    expect(digest).toMatchSnapshot();
+  });
+});
+
+function collectTexts(value: unknown, out: { type: string; text: string }[] = []): { type: string; text: string }[] {
+  if (Array.isArray(value)) value.forEach((item) => collectTexts(item, out));
+  else if (value && typeof value === 'object') {
+    const record = value as Record<string, unknown>;
+    if (typeof record.text === 'string') out.push({ type: String(record.type ?? 'mrkdwn'), text: record.text });
+    for (const [key, child] of Object.entries(record)) if (key !== 'metadata') collectTexts(child, out);
+  }
+  return out;
+}
+void ZWSP;
