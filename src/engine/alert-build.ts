@@ -1,0 +1,129 @@
+import type { LogEvent } from '../auth0/log-event.js';
+import { MAX_LOG_IDS, type Alert, type TopValue } from './alert.js';
+import type { CompiledRule } from './compile.js';
+import { eventUser, valueText } from './fields.js';
+import type { IncidentState } from './state.js';
+import type { TemplateAggregates } from './template.js';
+
+const TOP_LIMIT = 5;
+
+/** Short, stable hash of a group's values (FNV-1a 32-bit): keeps incident ids short whatever the values. */
+export function groupHash(values: ReadonlyArray<string | null>): string {
+  const text = JSON.stringify(values);
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0).toString(16).padStart(8, '0');
+}
+
+/** Most frequent values first, ties by value; absent values are not listed. */
+export function topValues(values: Iterable<string | null>, limit = TOP_LIMIT): TopValue[] {
+  const counts = new Map<string, number>();
+  for (const value of values) if (value !== null) counts.set(value, (counts.get(value) ?? 0) + 1);
+  return topOfCounts(counts, limit);
+}
+
+function topOfCounts(counts: ReadonlyMap<string, number>, limit = TOP_LIMIT): TopValue[] {
+  return [...counts]
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+    .slice(0, limit)
+    .map(([value, count]) => ({ value, count }));
+}
+
+/** The fields every alert of a rule shares. */
+export function alertBase(
+  rule: CompiledRule,
+  event: LogEvent,
+  aggregates: TemplateAggregates,
+): Pick<Alert, 'ruleId' | 'title' | 'ruleDescription' | 'severity' | 'event' | 'channel' | 'mention' | 'runbook'> {
+  const { description, severity, channel, mention, runbook } = rule.rule;
+  return {
+    ruleId: rule.id,
+    title: rule.renderTitle(event, aggregates),
+    ...(description ? { ruleDescription: description.trim() } : {}),
+    severity,
+    event,
+    ...(channel ? { channel } : {}),
+    ...(mention ? { mention } : {}),
+    ...(runbook ? { runbook } : {}),
+  };
+}
+
+interface Batch {
+  slot: number;
+  rule: CompiledRule;
+  incident: string;
+  group: Record<string, string | null>;
+  logIds: string[];
+  count: number;
+  users: Map<string, number>;
+  ips: Map<string, number>;
+  firstT: number;
+  lastT: number;
+  lastEvent: LogEvent;
+  incidentCount: number;
+}
+
+/**
+ * Collects an incident's repeats within one evaluate() call into a single
+ * repeat alert, placed in the output where its first event occurred.
+ */
+export class RepeatBatches {
+  private readonly batches = new Map<string, Batch>();
+
+  constructor(private readonly alerts: Alert[]) {}
+
+  add(rule: CompiledRule, incident: IncidentState, group: Record<string, string | null>, event: LogEvent, t: number): void {
+    let batch = this.batches.get(incident.id);
+    if (!batch) {
+      batch = {
+        slot: this.alerts.length,
+        rule,
+        incident: incident.id,
+        group,
+        logIds: [],
+        count: 0,
+        users: new Map(),
+        ips: new Map(),
+        firstT: t,
+        lastT: t,
+        lastEvent: event,
+        incidentCount: incident.count,
+      };
+      this.batches.set(incident.id, batch);
+      this.alerts.push(undefined as unknown as Alert); // filled by finish()
+    }
+    if (batch.logIds.length < MAX_LOG_IDS) batch.logIds.push(event.log_id);
+    batch.count += 1;
+    const user = eventUser(event);
+    if (user !== null) batch.users.set(user, (batch.users.get(user) ?? 0) + 1);
+    const ip = valueText(event.ip, 120);
+    if (ip !== null) batch.ips.set(ip, (batch.ips.get(ip) ?? 0) + 1);
+    if (t < batch.firstT) batch.firstT = t;
+    if (t >= batch.lastT) batch.lastT = t;
+    batch.lastEvent = event;
+    batch.incidentCount = incident.count;
+  }
+
+  finish(): void {
+    for (const batch of this.batches.values()) {
+      this.alerts[batch.slot] = {
+        ...alertBase(batch.rule, batch.lastEvent, { count: batch.count }),
+        kind: 'repeat',
+        reason: 'repeat',
+        incident: batch.incident,
+        group: batch.group,
+        logIds: batch.logIds,
+        count: batch.count,
+        firstDate: new Date(batch.firstT).toISOString(),
+        lastDate: new Date(batch.lastT).toISOString(),
+        top: { users: topOfCounts(batch.users), ips: topOfCounts(batch.ips) },
+        suppressed: 0,
+        incidentCount: batch.incidentCount,
+      };
+    }
+    this.batches.clear();
+  }
+}

@@ -1,0 +1,119 @@
+import type { Catalog } from '../catalog/types.js';
+import { durationMs } from './duration.js';
+import { fieldGetter, type FieldGetter } from './fields.js';
+import { buildWherePredicate, globToRegExp, isGlob, type EventPredicate } from './matchers.js';
+import type { Rule } from './rule-schema.js';
+import { compileTitle, type TitleRenderer } from './template.js';
+
+/** A rule prepared for evaluation: every parse, split and regex done once. */
+export interface CompiledRule {
+  readonly rule: Rule;
+  readonly id: string;
+  readonly matches: EventPredicate;
+  /** Names and getters of the fields whose values make the incident group. */
+  readonly groupBy: readonly string[];
+  readonly groupGetters: readonly FieldGetter[];
+  /** Present for threshold rules. */
+  readonly threshold?: {
+    readonly count: number;
+    readonly windowMs: number;
+    readonly distinct?: FieldGetter;
+  };
+  /** How long an incident stays open after its last match; undefined = every event is its own alert. */
+  readonly throttleMs?: number;
+  readonly renderTitle: TitleRenderer;
+}
+
+export interface RuleSet {
+  readonly rules: readonly CompiledRule[];
+  readonly byId: ReadonlyMap<string, CompiledRule>;
+  /** Which rules an event code concerns; what this map lacks is looked up in `rulesForCode`. */
+  readonly byCode: ReadonlyMap<string, readonly CompiledRule[]>;
+  /** Globs, kept for codes the catalog does not know yet (Auth0 adds codes over time). */
+  readonly globs: ReadonlyArray<{ readonly pattern: RegExp; readonly rule: CompiledRule }>;
+  /** Memo of glob results for codes outside the catalog (bounded). */
+  readonly unknownCodes: Map<string, readonly CompiledRule[]>;
+}
+
+const NO_RULES: readonly CompiledRule[] = [];
+const UNKNOWN_CODE_MEMO_LIMIT = 1_000;
+
+function compileRule(rule: Rule): CompiledRule {
+  const throttle = rule.throttle;
+  const throttlePeriod = typeof throttle === 'string' ? throttle : throttle?.period;
+  const groupBy = rule.threshold ? (rule.threshold.group_by ?? []) : typeof throttle === 'object' ? (throttle.by ?? []) : [];
+  const windowMs = rule.threshold ? durationMs(rule.threshold.window) : undefined;
+  return {
+    rule,
+    id: rule.id,
+    matches: buildWherePredicate(rule.match.where),
+    groupBy,
+    groupGetters: groupBy.map(fieldGetter),
+    threshold:
+      rule.threshold && windowMs !== undefined
+        ? {
+            count: rule.threshold.count,
+            windowMs,
+            ...(rule.threshold.distinct ? { distinct: fieldGetter(rule.threshold.distinct) } : {}),
+          }
+        : undefined,
+    // A threshold rule without throttle stays quiet for one window after firing.
+    throttleMs: throttlePeriod ? durationMs(throttlePeriod) : windowMs,
+    renderTitle: compileTitle(rule.title ?? rule.description?.split('\n')[0] ?? rule.id),
+  };
+}
+
+/**
+ * Builds the evaluation index. Disabled rules are dropped. Globs are expanded
+ * against the catalog (so known codes cost one Map lookup) and also kept as a
+ * fallback for codes the catalog does not know.
+ */
+export function compileRules(rules: readonly Rule[], catalog: Catalog): RuleSet {
+  const compiled = rules.filter((rule) => rule.enabled !== false).map(compileRule);
+  const byCode = new Map<string, CompiledRule[]>();
+  const globs: Array<{ pattern: RegExp; rule: CompiledRule }> = [];
+  const add = (code: string, rule: CompiledRule): void => {
+    const list = byCode.get(code) ?? [];
+    if (!list.includes(rule)) list.push(rule);
+    byCode.set(code, list);
+  };
+  const catalogCodes = catalog.all().map((entry) => entry.code);
+  for (const rule of compiled) {
+    for (const code of rule.rule.match.codes) {
+      if (!isGlob(code)) {
+        add(code, rule);
+        continue;
+      }
+      const pattern = globToRegExp(code);
+      globs.push({ pattern, rule });
+      for (const known of catalogCodes) if (pattern.test(known)) add(known, rule);
+    }
+  }
+  // Codes only matched by exact listing still need the glob rules that also match them.
+  for (const [code, list] of byCode) {
+    for (const { pattern, rule } of globs) if (pattern.test(code) && !list.includes(rule)) list.push(rule);
+  }
+  // Keep file order within a code so alerts come out in a stable order.
+  const order = new Map(compiled.map((rule, index) => [rule, index]));
+  for (const list of byCode.values()) list.sort((a, b) => (order.get(a) ?? 0) - (order.get(b) ?? 0));
+  return {
+    rules: compiled,
+    byId: new Map(compiled.map((rule) => [rule.id, rule])),
+    byCode,
+    globs,
+    unknownCodes: new Map(),
+  };
+}
+
+/** The rules concerned by an event code: one Map lookup, or a memoised glob scan for unknown codes. */
+export function rulesForCode(ruleSet: RuleSet, code: string): readonly CompiledRule[] {
+  const known = ruleSet.byCode.get(code);
+  if (known) return known;
+  if (ruleSet.globs.length === 0) return NO_RULES;
+  const memo = ruleSet.unknownCodes.get(code);
+  if (memo) return memo;
+  const found = ruleSet.globs.filter(({ pattern }) => pattern.test(code)).map(({ rule }) => rule);
+  const result = found.length > 0 ? [...new Set(found)] : NO_RULES;
+  if (ruleSet.unknownCodes.size < UNKNOWN_CODE_MEMO_LIMIT) ruleSet.unknownCodes.set(code, result);
+  return result;
+}

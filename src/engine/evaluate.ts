@@ -1,0 +1,274 @@
+import { compareLogIds, eventTime, type LogEvent } from '../auth0/log-event.js';
+import { MAX_LOG_IDS, type Alert } from './alert.js';
+import { rulesForCode, type CompiledRule, type RuleSet } from './compile.js';
+import { eventUser, valueText } from './fields.js';
+import type { EngineState, GroupState, WindowEntry } from './state.js';
+import { RepeatBatches, alertBase, groupHash, topValues } from './alert-build.js';
+
+/**
+ * A distinct-count window could otherwise grow without bound (one IP retrying
+ * the same 3 users all day). Beyond this many entries the oldest are evicted;
+ * they were below the threshold and are never reported.
+ */
+export const MAX_WINDOW_ENTRIES = 1_000;
+/** Huge batches (replay) are pruned along the way, not only at the end. */
+const PRUNE_EVERY_EVENTS = 20_000;
+
+/** A group being worked on in this call: a private copy of its stored state plus indexes. */
+interface LiveGroup {
+  state: GroupState;
+  /** Window entries before this index are expired (dropped when written back). */
+  head: number;
+  /** Distinct value → occurrences among live window entries. */
+  distinct?: Map<string, number>;
+}
+
+function openWindow(state: GroupState, rule: CompiledRule): LiveGroup {
+  const live: LiveGroup = { state, head: 0 };
+  if (rule.threshold?.distinct) {
+    live.distinct = new Map();
+    for (const entry of state.window ?? []) if (entry[2] !== null) bump(live.distinct, entry[2], 1);
+  }
+  return live;
+}
+
+function bump(map: Map<string, number>, key: string, delta: number): void {
+  const next = (map.get(key) ?? 0) + delta;
+  if (next <= 0) map.delete(key);
+  else map.set(key, next);
+}
+
+function liveWindow(live: LiveGroup): WindowEntry[] {
+  return (live.state.window ?? []).slice(live.head);
+}
+
+function dropOldest(live: LiveGroup): void {
+  const entry = live.state.window?.[live.head];
+  if (!entry) return;
+  if (live.distinct && entry[2] !== null) bump(live.distinct, entry[2], -1);
+  live.head += 1;
+}
+
+/**
+ * Evaluates events against the rules. Pure: no I/O, no clock (time is each
+ * event's `date`), no logging. The input state is never mutated; the returned
+ * state shares untouched groups with it (copy-on-write), so treat both as
+ * immutable. Events are evaluated in log_id order (a sorted copy).
+ *
+ * Window: an event counts if its time is within (t - window, t]; an event
+ * exactly `window` after the oldest one no longer sees that oldest one.
+ * Incident: open while t < lastMatch + throttle.
+ */
+export function evaluate(
+  ruleSet: RuleSet,
+  state: EngineState,
+  events: readonly LogEvent[],
+): { alerts: Alert[]; state: EngineState } {
+  const sorted = [...events].sort((a, b) => compareLogIds(a.log_id, b.log_id));
+  const alerts: Alert[] = [];
+  const repeats = new RepeatBatches(alerts);
+  const touched = new Map<string, LiveGroup | null>();
+  let clock = state.clock;
+
+  const getGroup = (key: string, rule: CompiledRule, group: Record<string, string | null>): LiveGroup => {
+    const existing = touched.get(key);
+    if (existing) return existing;
+    const stored = existing === null ? undefined : state.groups[key];
+    const copy: GroupState = stored
+      ? {
+          ...stored,
+          ...(stored.window ? { window: stored.window.slice() } : {}),
+          ...(stored.incident ? { incident: { ...stored.incident } } : {}),
+        }
+      : { rule: rule.id, group };
+    const live = openWindow(copy, rule);
+    touched.set(key, live);
+    return live;
+  };
+
+  const closeIfOver = (live: LiveGroup, rule: CompiledRule, t: number): void => {
+    const incident = live.state.incident;
+    if (!incident || rule.throttleMs === undefined || t < incident.lastMatch + rule.throttleMs) return;
+    const end = incident.lastMatch + rule.throttleMs;
+    delete live.state.incident;
+    if (incident.repeats > 0) live.state.carry = { suppressed: incident.repeats, until: end + rule.throttleMs };
+  };
+
+  const takeCarry = (live: LiveGroup, t: number): number => {
+    const carry = live.state.carry;
+    delete live.state.carry;
+    return carry && t < carry.until ? carry.suppressed : 0;
+  };
+
+  const handle = (rule: CompiledRule, event: LogEvent, t: number): void => {
+    const group: Record<string, string | null> = {};
+    const values: Array<string | null> = [];
+    for (let i = 0; i < rule.groupBy.length; i++) {
+      const value = valueText(rule.groupGetters[i]!(event));
+      group[rule.groupBy[i]!] = value;
+      values.push(value);
+    }
+    const hash = groupHash(values);
+
+    if (rule.throttleMs === undefined) {
+      // No threshold, no throttle: every event is its own incident; nothing to remember.
+      alerts.push(matchedAlert(rule, event, t, `${rule.id}:${hash}:${event.log_id}`, group, 0, 1));
+      return;
+    }
+
+    const key = `${rule.id}\u0000${hash}\u0000${values.join('\u0000')}`;
+    const live = getGroup(key, rule, group);
+    closeIfOver(live, rule, t);
+
+    const incident = live.state.incident;
+    if (incident) {
+      incident.lastMatch = Math.max(incident.lastMatch, t);
+      incident.count += 1;
+      incident.repeats += 1;
+      repeats.add(rule, incident, live.state.group, event, t);
+      return;
+    }
+
+    if (!rule.threshold) {
+      const id = `${rule.id}:${hash}:${event.log_id}`;
+      live.state.incident = { id, lastMatch: t, count: 1, repeats: 0 };
+      alerts.push(matchedAlert(rule, event, t, id, live.state.group, takeCarry(live, t), 1));
+      return;
+    }
+
+    const { count, windowMs, distinct } = rule.threshold;
+    const window = (live.state.window ??= []);
+    while (live.head < window.length && window[live.head]![0] <= t - windowMs) dropOldest(live);
+    const distinctValue = distinct ? valueText(distinct(event)) : null;
+    window.push([t, event.log_id, distinctValue, eventUser(event), valueText(event.ip, 120)]);
+    if (live.distinct && distinctValue !== null) bump(live.distinct, distinctValue, 1);
+    while (window.length - live.head > MAX_WINDOW_ENTRIES) dropOldest(live);
+
+    const reached = live.distinct ? live.distinct.size >= count : window.length - live.head >= count;
+    if (!reached) return;
+
+    const entries = liveWindow(live);
+    const id = `${rule.id}:${hash}:${entries[0]![1]}`;
+    const distinctCount = live.distinct?.size;
+    live.state.window = [];
+    live.head = 0;
+    live.distinct?.clear();
+    live.state.incident = { id, lastMatch: t, count: entries.length, repeats: 0 };
+    const aggregates = { count: entries.length, ...(distinctCount !== undefined ? { distinct_count: distinctCount } : {}) };
+    alerts.push({
+      ...alertBase(rule, event, aggregates),
+      kind: 'alert',
+      reason: 'threshold_reached',
+      incident: id,
+      group: live.state.group,
+      logIds: entries.slice(0, MAX_LOG_IDS).map((entry) => entry[1]),
+      count: entries.length,
+      firstDate: new Date(entries[0]![0]).toISOString(),
+      lastDate: new Date(t).toISOString(),
+      threshold: {
+        count,
+        window: rule.rule.threshold!.window,
+        groupBy: [...rule.groupBy],
+        ...(rule.rule.threshold!.distinct ? { distinct: rule.rule.threshold!.distinct, distinctCount } : {}),
+      },
+      top: {
+        users: topValues(entries.map((entry) => entry[3])),
+        ips: topValues(entries.map((entry) => entry[4])),
+      },
+      suppressed: takeCarry(live, t),
+      incidentCount: entries.length,
+    });
+  };
+
+  const prune = (now: number): void => {
+    const keys = new Set<string>([...Object.keys(state.groups), ...touched.keys()]);
+    for (const key of keys) {
+      const current = touched.get(key);
+      if (current === null) continue;
+      const stored = current?.state ?? state.groups[key]!;
+      const rule = ruleSet.byId.get(stored.rule);
+      if (!rule || rule.throttleMs === undefined) {
+        touched.set(key, null); // the rule was removed or changed shape: forget its groups
+        continue;
+      }
+      const incidentOpen = !!stored.incident && now < stored.incident.lastMatch + rule.throttleMs;
+      // A closing incident with repeats leaves a carry for the group's next alert.
+      const carryLive =
+        (!!stored.carry && now < stored.carry.until) ||
+        (!!stored.incident && stored.incident.repeats > 0 && now < stored.incident.lastMatch + 2 * rule.throttleMs);
+      const window = current ? liveWindow(current) : (stored.window ?? []);
+      const last = window[window.length - 1];
+      const windowLive = !!rule.threshold && !!last && last[0] > now - rule.threshold.windowMs;
+      if (incidentOpen || carryLive || windowLive) {
+        // Only pay for a copy when something inside actually expired.
+        const closing = !!stored.incident && !incidentOpen;
+        const expiredCarry = !!stored.carry && !carryLive;
+        const expiredEntries = !!rule.threshold && window.length > 0 && window[0]![0] <= now - rule.threshold.windowMs;
+        if (!closing && !expiredCarry && !expiredEntries) continue;
+        const live = current ?? getGroup(key, rule, stored.group);
+        if (closing) closeIfOver(live, rule, now);
+        if (live.state.carry && now >= live.state.carry.until) delete live.state.carry;
+        if (rule.threshold) {
+          const w = live.state.window ?? [];
+          while (live.head < w.length && w[live.head]![0] <= now - rule.threshold.windowMs) dropOldest(live);
+        }
+        continue;
+      }
+      touched.set(key, null);
+    }
+  };
+
+  let sincePrune = 0;
+  for (const event of sorted) {
+    const rules = rulesForCode(ruleSet, event.type);
+    if (rules.length === 0) continue;
+    const t = eventTime(event);
+    if (t > clock) clock = t;
+    for (const rule of rules) if (rule.matches(event)) handle(rule, event, t);
+    if (++sincePrune >= PRUNE_EVERY_EVENTS) {
+      sincePrune = 0;
+      prune(clock);
+    }
+  }
+  prune(clock);
+  repeats.finish();
+
+  const groups: Record<string, GroupState> = { ...state.groups };
+  for (const [key, live] of touched) {
+    if (live === null) {
+      delete groups[key];
+      continue;
+    }
+    const window = live.state.window ? liveWindow(live) : undefined;
+    const next: GroupState = { ...live.state };
+    if (window && window.length > 0) next.window = window;
+    else delete next.window;
+    groups[key] = next;
+  }
+  return { alerts, state: { version: 1, clock, groups } };
+}
+
+function matchedAlert(
+  rule: CompiledRule,
+  event: LogEvent,
+  t: number,
+  incident: string,
+  group: Record<string, string | null>,
+  suppressed: number,
+  incidentCount: number,
+): Alert {
+  const date = new Date(t).toISOString();
+  return {
+    ...alertBase(rule, event, { count: 1 }),
+    kind: 'alert',
+    reason: 'matched',
+    incident,
+    group,
+    logIds: [event.log_id],
+    count: 1,
+    firstDate: date,
+    lastDate: date,
+    suppressed,
+    incidentCount,
+  };
+}

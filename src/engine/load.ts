@@ -1,0 +1,206 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import type { z } from 'zod';
+import type { Catalog } from '../catalog/types.js';
+import { RuleError } from '../errors.js';
+import { globToRegExp, isGlob } from './matchers.js';
+import { RuleSchema, type Rule } from './rule-schema.js';
+
+export interface LoadedRules {
+  rules: Rule[];
+  /** Every problem in every file, each located at file:line:col and a key path. */
+  problems: RuleError[];
+  /** Not fatal: globs matching no known code, rules lacking a firing or a quiet test. */
+  warnings: string[];
+}
+
+type PathSegment = string | number;
+
+/** `match.codes[2]` */
+export function formatKeyPath(path: readonly PathSegment[]): string {
+  let text = '';
+  for (const segment of path) {
+    if (typeof segment === 'number') text += `[${segment}]`;
+    else text += text ? `.${segment}` : segment;
+  }
+  return text;
+}
+
+/** Locates a parsed YAML file's nodes by key path, for messages that point at the right line. */
+class SourceMap {
+  constructor(
+    readonly file: string,
+    private readonly doc: Document,
+    private readonly lines: LineCounter,
+  ) {}
+
+  /** Position of the deepest existing node along `path`; with `key`, of that key inside the map at `path`. */
+  locate(path: readonly PathSegment[], key?: string): { line: number; col: number } {
+    let node: unknown = this.doc.contents;
+    let offset = rangeStart(node) ?? 0;
+    for (const segment of path) {
+      const next = childOf(node, segment);
+      if (!next) break;
+      // Point at the value (what is wrong), or at the key when the value is empty.
+      offset = rangeStart(next.value) ?? rangeStart(next.key) ?? offset;
+      if (!next.value) break;
+      node = next.value;
+    }
+    if (key !== undefined) {
+      const pair = childOf(node, key);
+      const keyOffset = rangeStart(pair?.key);
+      if (keyOffset !== undefined) offset = keyOffset;
+    }
+    const { line, col } = this.lines.linePos(offset);
+    return { line, col };
+  }
+
+  error(path: readonly PathSegment[], detail: string, key?: string): RuleError {
+    const { line, col } = this.locate(path, key);
+    const fullPath = key === undefined ? path : [...path, key];
+    return new RuleError(this.file, line, col, formatKeyPath(fullPath), detail);
+  }
+}
+
+function rangeStart(node: unknown): number | undefined {
+  const range = (node as { range?: [number, number, number] } | undefined)?.range;
+  return range ? range[0] : undefined;
+}
+
+function childOf(node: unknown, segment: PathSegment): { key?: Node; value?: Node } | undefined {
+  if (isMap(node)) {
+    for (const pair of node.items) {
+      if (isPair(pair) && isScalar(pair.key) && String(pair.key.value) === String(segment)) {
+        return { key: pair.key as Node, value: (pair.value ?? undefined) as Node | undefined };
+      }
+    }
+    return undefined;
+  }
+  if (isSeq(node) && typeof segment === 'number') {
+    const item = node.items[segment];
+    return item ? { value: item as Node } : undefined;
+  }
+  return undefined;
+}
+
+function zodProblems(source: SourceMap, error: z.ZodError): RuleError[] {
+  const problems: RuleError[] = [];
+  for (const issue of error.issues) {
+    const path = issue.path.filter((s): s is PathSegment => typeof s === 'string' || typeof s === 'number');
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) problems.push(source.error(path, `unknown key '${key}'`, key));
+      continue;
+    }
+    if (issue.code === 'invalid_union') {
+      // Report the most specific branch instead of "invalid input".
+      const branches = issue.errors.map((branch) => branch.map((sub) => ({ ...sub, path: [...path, ...sub.path] })));
+      const best = branches.find((branch) => branch.some((sub) => sub.code !== 'invalid_type')) ?? branches[0];
+      if (best && best.length > 0) {
+        problems.push(...zodProblems(source, { issues: best } as unknown as z.ZodError));
+        continue;
+      }
+    }
+    const detail = issue.code === 'invalid_type' && issue.input === undefined ? 'required' : issue.message;
+    problems.push(source.error(path, detail));
+  }
+  return problems;
+}
+
+/** Unknown exact codes are errors with a suggestion; globs that match nothing known only warn. */
+function codeProblems(source: SourceMap, raw: unknown, catalog: Catalog, warnings: string[]): RuleError[] {
+  const codes = (raw as { match?: { codes?: unknown } } | null)?.match?.codes;
+  if (!Array.isArray(codes)) return [];
+  const problems: RuleError[] = [];
+  codes.forEach((code, index) => {
+    if (typeof code !== 'string' || code === '') return;
+    const path = ['match', 'codes', index];
+    if (isGlob(code)) {
+      const pattern = globToRegExp(code);
+      if (!catalog.all().some((entry) => pattern.test(entry.code))) {
+        const { line, col } = source.locate(path);
+        warnings.push(`${source.file}:${line}:${col} match.codes[${index}]: '${code}' matches no known code yet`);
+      }
+      return;
+    }
+    if (catalog.get(code)?.code === code) return;
+    const close = catalog.get(code)?.code ?? catalog.suggest(code, 1)[0];
+    const hint = close ? ` — did you mean '${close}'?` : '';
+    problems.push(source.error(path, `unknown code '${code}'${hint}`));
+  });
+  return problems;
+}
+
+function testWarnings(file: string, rule: Rule): string[] {
+  const tests = rule.tests ?? [];
+  const warnings: string[] = [];
+  if (!tests.some((test) => test.expect.alerts > 0)) warnings.push(`${file}: rule '${rule.id}' has no test that fires`);
+  if (!tests.some((test) => test.expect.alerts === 0)) warnings.push(`${file}: rule '${rule.id}' has no quiet test`);
+  return warnings;
+}
+
+/** Parses one rule file; never throws. */
+export function loadRuleFile(
+  file: string,
+  text: string,
+  catalog: Catalog,
+): { rule?: Rule; problems: RuleError[]; warnings: string[] } {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const problems = doc.errors.map((error) => {
+      const { line, col } = lines.linePos(error.pos[0]);
+      return new RuleError(file, line, col, '', `not valid YAML: ${error.message.split('\n')[0]}`);
+    });
+    return { problems, warnings: [] };
+  }
+  const source = new SourceMap(file, doc, lines);
+  const raw: unknown = doc.toJS();
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    return { problems: [source.error([], 'expected a YAML mapping with id, severity and match')], warnings: [] };
+  }
+  const warnings: string[] = [];
+  const problems = codeProblems(source, raw, catalog, warnings);
+  const parsed = RuleSchema.safeParse(raw);
+  if (!parsed.success) problems.unshift(...zodProblems(source, parsed.error));
+  if (problems.length > 0 || !parsed.success) return { problems, warnings };
+  return { rule: parsed.data, problems, warnings: [...warnings, ...testWarnings(file, parsed.data)] };
+}
+
+/** Loads every `.yml`/`.yaml` file of a directory (sorted by name); never throws for bad files. */
+export function loadRules(dir: string, catalog: Catalog): LoadedRules {
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((name) => /\.ya?ml$/i.test(name)).sort();
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    return { rules: [], problems: [new RuleError(dir, 1, 1, '', `cannot read the rules directory (${reason})`)], warnings: [] };
+  }
+  const result: LoadedRules = { rules: [], problems: [], warnings: [] };
+  if (names.length === 0) result.warnings.push(`${dir}: no .yml rule files`);
+  const seen = new Map<string, string>();
+  for (const name of names) {
+    const file = join(dir, name);
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      result.problems.push(new RuleError(file, 1, 1, '', `cannot read (${(error as NodeJS.ErrnoException).code ?? 'error'})`));
+      continue;
+    }
+    const loaded = loadRuleFile(file, text, catalog);
+    result.problems.push(...loaded.problems);
+    result.warnings.push(...loaded.warnings);
+    if (!loaded.rule) continue;
+    const previous = seen.get(loaded.rule.id);
+    if (previous) {
+      const lines = new LineCounter();
+      const doc = parseDocument(text, { lineCounter: lines });
+      result.problems.push(new SourceMap(file, doc, lines).error(['id'], `duplicate id '${loaded.rule.id}' (also in ${previous})`));
+      continue;
+    }
+    seen.set(loaded.rule.id, file);
+    result.rules.push(loaded.rule);
+  }
+  return result;
+}

@@ -1,0 +1,133 @@
+import { z } from 'zod';
+import { SeveritySchema } from './alert.js';
+import { parseDuration } from './duration.js';
+import { parseCidr } from './cidr.js';
+
+/**
+ * The rule file format. Every object is strict: a misspelled key is an error,
+ * not a silently ignored setting (ElastAlert's classic trap).
+ */
+
+export const DurationSchema = z
+  .string()
+  .refine((text) => parseDuration(text) !== undefined, {
+    message: 'expected a duration like 30s, 5m, 1h or 1d (a positive whole number and one unit)',
+  });
+
+/** A field path into an event: `ip`, `details.request.path`. */
+const FieldPathSchema = z
+  .string()
+  .regex(/^[A-Za-z_$][\w$-]*(\.[\w$-]+)*$/, 'expected a field path like ip or details.request.path');
+
+const ScalarSchema = z.union([z.string(), z.number(), z.boolean()]);
+
+const RegexSchema = z.string().superRefine((source, ctx) => {
+  try {
+    new RegExp(source, 'u');
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: `invalid regex: ${(error as Error).message}` });
+  }
+});
+
+const CidrSchema = z.string().superRefine((text, ctx) => {
+  if (!parseCidr(text)) ctx.addIssue({ code: 'custom', message: `invalid CIDR '${text}' (expected e.g. 10.0.0.0/8 or 2001:db8::/32)` });
+});
+const CidrListSchema = z.union([CidrSchema, z.array(CidrSchema).min(1)]);
+
+/** Conditions on one field; every operator given must hold. */
+export const ConditionSchema = z
+  .strictObject({
+    equals: ScalarSchema.optional(),
+    not_equals: ScalarSchema.optional(),
+    in: z.array(ScalarSchema).min(1).optional(),
+    not_in: z.array(ScalarSchema).min(1).optional(),
+    /** Substring, case-insensitive. */
+    contains: z.string().min(1).optional(),
+    /** JavaScript regular expression, case-insensitive, unanchored. */
+    regex: RegexSchema.optional(),
+    cidr: CidrListSchema.optional(),
+    not_cidr: CidrListSchema.optional(),
+    exists: z.boolean().optional(),
+  })
+  .refine((condition) => Object.values(condition).some((value) => value !== undefined), {
+    message: 'expected at least one operator: equals, not_equals, in, not_in, contains, regex, cidr, not_cidr, exists',
+  });
+export type Condition = z.infer<typeof ConditionSchema>;
+
+export const MatchSchema = z.strictObject({
+  /** Exact codes or globs like "gd_*"; exact codes must exist in the catalog. */
+  codes: z.array(z.string().min(1, 'empty code')).min(1, 'codes must list at least one code'),
+  where: z.record(FieldPathSchema, ConditionSchema).optional(),
+});
+
+export const ThresholdSchema = z.strictObject({
+  count: z.number().int().min(1),
+  window: DurationSchema,
+  group_by: z.array(FieldPathSchema).optional(),
+  distinct: FieldPathSchema.optional(),
+});
+export type Threshold = z.infer<typeof ThresholdSchema>;
+
+/** `1h` (one rule-wide incident) or `{ period: 1h, by: [user_id, ip] }` (one incident per value combination). */
+export const ThrottleSchema = z.union([
+  DurationSchema,
+  z.strictObject({ period: DurationSchema, by: z.array(FieldPathSchema).min(1).optional() }),
+]);
+export type Throttle = z.infer<typeof ThrottleSchema>;
+
+/** One entry of a rule test: an event, or `repeat` copies `every` apart (`{{i}}` in strings = 1-based copy number). */
+export const TestEventSchema = z.strictObject({
+  event: z.record(z.string(), z.unknown()),
+  repeat: z.number().int().min(1).max(100_000).optional(),
+  every: DurationSchema.optional(),
+  /** Event-time gap before this entry (default 1s after the previous event). */
+  after: DurationSchema.optional(),
+});
+export type TestEvent = z.infer<typeof TestEventSchema>;
+
+export const RuleTestSchema = z.strictObject({
+  name: z.string().min(1),
+  events: z.array(TestEventSchema).min(1),
+  expect: z.strictObject({
+    /** Channel messages (kind alert). */
+    alerts: z.number().int().min(0),
+    /** Repeat messages (thread replies); all test events are evaluated in one batch. */
+    repeats: z.number().int().min(0).optional(),
+    /** Sum of `count` over every alert and repeat. */
+    counted: z.number().int().min(0).optional(),
+    /** Sum of `suppressed` over every alert. */
+    suppressed: z.number().int().min(0).optional(),
+    /** Exact title of the first alert. */
+    title: z.string().optional(),
+  }),
+});
+export type RuleTest = z.infer<typeof RuleTestSchema>;
+
+export const RuleSchema = z
+  .strictObject({
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'id must use only a-z, 0-9 and -'),
+    title: z.string().min(1).max(300).optional(),
+    description: z.string().optional(),
+    severity: SeveritySchema,
+    enabled: z.boolean().default(true),
+    match: MatchSchema,
+    threshold: ThresholdSchema.optional(),
+    throttle: ThrottleSchema.optional(),
+    channel: z.string().regex(/^[#@]?[\w.-]+$/, 'expected a channel like #security-alerts or a channel ID').optional(),
+    mention: z
+      .string()
+      .regex(/^(here|channel|[UWS][A-Z0-9]{2,})$/, 'expected here, channel, or a Slack user/group ID (U…/W…/S…)')
+      .optional(),
+    runbook: z.string().min(1).optional(),
+    tests: z.array(RuleTestSchema).optional(),
+  })
+  .superRefine((rule, ctx) => {
+    if (rule.threshold && typeof rule.throttle === 'object' && rule.throttle.by) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['throttle', 'by'],
+        message: 'a threshold rule groups by threshold.group_by; remove throttle.by',
+      });
+    }
+  });
+export type Rule = z.infer<typeof RuleSchema>;
