@@ -31,11 +31,8 @@ function normalizeCatalogOptions(options: Partial<CatalogOptions>): CatalogOptio
  */
 export function normalizeCode(query: string): string {
   return query
-    .trim()
-    .replace(/^[`'"]+|[`'"]+$/g, '')
-    .trim()
-    .replace(/^\/+/, '')
-    .trim()
+    .replace(/^[\s`'"/]+/, '')
+    .replace(/[\s`'"]+$/, '')
     .toLowerCase();
 }
 
