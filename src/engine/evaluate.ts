@@ -11,6 +11,13 @@ import { RepeatBatches, alertBase, groupHash, topValues } from './alert-build.js
  * they were below the threshold and are never reported.
  */
 export const MAX_WINDOW_ENTRIES = 1_000;
+/**
+ * How long a closed incident's repeat count waits for the group's next alert
+ * (which reports it as `suppressed`): a day, or the throttle if longer. A bound
+ * is needed so that state does not keep every group ever seen.
+ */
+export const CARRY_RETENTION_MS = 24 * 3_600_000;
+const carryUntil = (closedAt: number, throttleMs: number): number => closedAt + Math.max(throttleMs, CARRY_RETENTION_MS);
 /** Huge batches (replay) are pruned along the way, not only at the end. */
 const PRUNE_EVERY_EVENTS = 20_000;
 
@@ -91,7 +98,7 @@ export function evaluate(
     if (!incident || rule.throttleMs === undefined || t < incident.lastMatch + rule.throttleMs) return;
     const end = incident.lastMatch + rule.throttleMs;
     delete live.state.incident;
-    if (incident.repeats > 0) live.state.carry = { suppressed: incident.repeats, until: end + rule.throttleMs };
+    if (incident.repeats > 0) live.state.carry = { suppressed: incident.repeats, until: carryUntil(end, rule.throttleMs) };
   };
 
   const takeCarry = (live: LiveGroup, t: number): number => {
@@ -195,7 +202,7 @@ export function evaluate(
       // A closing incident with repeats leaves a carry for the group's next alert.
       const carryLive =
         (!!stored.carry && now < stored.carry.until) ||
-        (!!stored.incident && stored.incident.repeats > 0 && now < stored.incident.lastMatch + 2 * rule.throttleMs);
+        (!!stored.incident && stored.incident.repeats > 0 && now < carryUntil(stored.incident.lastMatch + rule.throttleMs, rule.throttleMs));
       const window = current ? liveWindow(current) : (stored.window ?? []);
       const last = window[window.length - 1];
       const windowLive = !!rule.threshold && !!last && last[0] > now - rule.threshold.windowMs;
