@@ -1,0 +1,195 @@
+import type { Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import bolt from '@slack/bolt';
+import type { Logger as BoltLogger, LogLevel as BoltLogLevel } from '@slack/bolt';
+import { ConfigError, SlackApiError, type FailureReason } from '../errors.js';
+import type { Logger } from '../log.js';
+import { HEALTH_PATH, startHealthServer, writeHealthResponse, type HealthReport } from './health.js';
+import { createLogcodeHandler, type LogcodeDeps } from './logcode.js';
+
+// Bolt is CommonJS: take the classes off its default export.
+const { App, HTTPReceiver } = bolt;
+
+/** Every slash command the app registers; `manifest.yml` must declare exactly these. */
+export const SLASH_COMMANDS = ['/logcode'] as const;
+
+/** Said once at start by the caller when `slackAppMode` returns undefined. */
+export const SLASH_COMMAND_DISABLED =
+  'slash command disabled: set SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode) to serve /logcode';
+
+export interface SlackAppOptions {
+  /** SLACK_BOT_TOKEN (xoxb-…). */
+  botToken: string;
+  /** SLACK_APP_TOKEN (xapp-…): selects Socket Mode. */
+  appToken?: string | undefined;
+  /** SLACK_SIGNING_SECRET: HTTP mode, used when no app token is set. */
+  signingSecret?: string | undefined;
+  /** SLACK_API_URL. @default "https://slack.com/api/" */
+  apiUrl?: string | undefined;
+  /** PORT for HTTP mode (0 picks a free port). @default 3000 */
+  port?: number | undefined;
+  /** Interface to listen on. @default all interfaces */
+  host?: string | undefined;
+  /** HEALTH_PORT: in Socket Mode, serve `GET /healthz` here; unset means no health server. */
+  healthPort?: number | undefined;
+  /** What `/logcode` reads (command name and logger are filled in here). */
+  logcode: Omit<LogcodeDeps, 'command' | 'logger'>;
+  /** Current health; see `assessHealth`. */
+  health: () => HealthReport;
+  logger: Logger;
+}
+
+export const SLACK_APP_DEFAULTS = { apiUrl: 'https://slack.com/api/', port: 3000 } as const;
+
+export type SlackAppMode = 'socket' | 'http';
+
+type NormalizedOptions = Omit<SlackAppOptions, 'apiUrl' | 'port'> & { apiUrl: string; port: number; mode: SlackAppMode };
+
+/** Socket Mode when an app token is set, else HTTP when a signing secret is set, else no app. */
+export function slackAppMode(options: Pick<SlackAppOptions, 'appToken' | 'signingSecret'>): SlackAppMode | undefined {
+  if (options.appToken) return 'socket';
+  if (options.signingSecret) return 'http';
+  return undefined;
+}
+
+export function normalizeSlackAppOptions(options: SlackAppOptions): NormalizedOptions | undefined {
+  const mode = slackAppMode(options);
+  if (!mode) return undefined;
+  const problems: string[] = [];
+  if (!options.botToken) problems.push('SLACK_BOT_TOKEN is required to serve the slash command');
+  if (mode === 'socket' && !options.appToken!.startsWith('xapp-')) {
+    problems.push('SLACK_APP_TOKEN must be an app-level token starting with "xapp-" (Basic Information → App-Level Tokens)');
+  }
+  const port = options.port ?? SLACK_APP_DEFAULTS.port;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push(`PORT must be a port number, got ${String(port)}`);
+  const { healthPort } = options;
+  if (healthPort !== undefined && (!Number.isInteger(healthPort) || healthPort < 0 || healthPort > 65535)) {
+    problems.push(`HEALTH_PORT must be a port number, got ${String(healthPort)}`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { ...options, apiUrl: options.apiUrl || SLACK_APP_DEFAULTS.apiUrl, port, mode };
+}
+
+export interface SlackAppHandle {
+  mode: SlackAppMode;
+  /** Verifies the bot token (auth.test), then listens / connects. Resolves with the ports actually bound. */
+  start(): Promise<{ port?: number; healthPort?: number }>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The Bolt app serving `/logcode` (and `/healthz` in HTTP mode). Undefined when neither
+ * Socket Mode nor HTTP mode is configured: the caller logs `SLASH_COMMAND_DISABLED` once.
+ */
+export function createSlackApp(options: SlackAppOptions): SlackAppHandle | undefined {
+  const config = normalizeSlackAppOptions(options);
+  if (!config) return undefined;
+  const logger = config.logger.child({ component: 'slack-app' });
+  const boltLogger = toBoltLogger(logger);
+  const clientOptions = { slackApiUrl: config.apiUrl, retryConfig: { retries: 2 } };
+  const healthRoute = { path: HEALTH_PATH, method: ['GET', 'HEAD'], handler: (_req: unknown, res: ServerResponse) => writeHealthResponse(res, config.health) };
+
+  const app =
+    config.mode === 'socket'
+      ? new App({ token: config.botToken, appToken: config.appToken, socketMode: true, logger: boltLogger, clientOptions, deferInitialization: true })
+      : new App({
+          token: config.botToken,
+          logger: boltLogger,
+          clientOptions,
+          // Verification of signature and 5-minute timestamp window happens in the receiver (401 otherwise).
+          receiver: new HTTPReceiver({ signingSecret: config.signingSecret!, port: config.port, customRoutes: [healthRoute], logger: boltLogger }),
+          deferInitialization: true,
+        });
+
+  const logcode = createLogcodeHandler({ ...config.logcode, command: SLASH_COMMANDS[0], logger });
+  app.command(SLASH_COMMANDS[0], async ({ command, ack }) => {
+    // The reply is computed synchronously from memory, so acking with it stays far inside Slack's 3 s.
+    await ack(logcode(command.text ?? ''));
+  });
+  app.error(async (error) => {
+    logger.warn({ code: (error as { code?: string }).code, message: error.message }, 'slack app could not handle a request');
+  });
+
+  let healthServer: Awaited<ReturnType<typeof startHealthServer>> | undefined;
+  let started = false;
+
+  return {
+    mode: config.mode,
+    async start() {
+      try {
+        await app.init();
+      } catch (error) {
+        throw toSlackApiError('auth.test', error);
+      }
+      if (config.mode === 'http') {
+        const server = (await app.start({ port: config.port, host: config.host })) as Server;
+        started = true;
+        const port = (server.address() as AddressInfo).port;
+        logger.info({ port, mode: 'http' }, `serving /logcode at POST /slack/events and ${HEALTH_PATH} on port ${port}`);
+        return { port };
+      }
+      try {
+        await app.start();
+      } catch (error) {
+        throw toSlackApiError('apps.connections.open', error);
+      }
+      started = true;
+      logger.info({ mode: 'socket' }, 'serving /logcode over Socket Mode');
+      if (config.healthPort === undefined) return {};
+      healthServer = await startHealthServer(config.health, config.healthPort, config.host);
+      logger.info({ healthPort: healthServer.port }, `serving ${HEALTH_PATH} on HEALTH_PORT ${healthServer.port}`);
+      return { healthPort: healthServer.port };
+    },
+    async stop() {
+      await healthServer?.close();
+      healthServer = undefined;
+      if (!started) return;
+      started = false;
+      await app.stop().catch((error: unknown) => logger.warn({ message: (error as Error)?.message }, 'slack app did not stop cleanly'));
+    },
+  };
+}
+
+/** Slack errors carry request/response data: keep the method and Slack's error code only. */
+function toSlackApiError(method: string, error: unknown): SlackApiError {
+  const apiError = (error as { data?: { error?: unknown } })?.data?.error;
+  const code = (error as { code?: unknown })?.code;
+  const statusCode = (error as { statusCode?: unknown })?.statusCode;
+  const status = typeof statusCode === 'number' ? statusCode : undefined;
+  const authErrors = ['invalid_auth', 'not_authed', 'account_inactive', 'token_revoked', 'token_expired', 'not_allowed_token_type'];
+  let reason: FailureReason = 'network';
+  if (typeof apiError === 'string') reason = authErrors.includes(apiError) ? 'auth' : 'client';
+  else if (code === 'slack_webapi_rate_limited_error') reason = 'rate_limited';
+  else if (status !== undefined) reason = status >= 500 ? 'server' : 'client';
+  const detail = typeof apiError === 'string' ? apiError : status !== undefined ? `HTTP ${status}` : 'no response';
+  const hint = reason === 'auth' ? '; check SLACK_BOT_TOKEN / SLACK_APP_TOKEN' : '';
+  return new SlackApiError(
+    `Slack ${method} failed (${detail})${hint}`,
+    { method, apiError: typeof apiError === 'string' ? apiError : undefined, status, reason, retryable: reason !== 'auth' && reason !== 'client' },
+  );
+}
+
+/** Bolt logs through this: messages only, and an Error becomes its name and message (never its request data). */
+function toBoltLogger(logger: Logger): BoltLogger {
+  const text = (parts: unknown[]): string =>
+    parts.map((part) => (part instanceof Error ? `${part.name}: ${part.message}` : typeof part === 'string' ? part : describeValue(part))).join(' ');
+  let level = 'info' as BoltLogLevel;
+  return {
+    debug: (...parts: unknown[]) => logger.debug(text(parts)),
+    info: (...parts: unknown[]) => logger.info(text(parts)),
+    warn: (...parts: unknown[]) => logger.warn(text(parts)),
+    error: (...parts: unknown[]) => logger.error(text(parts)),
+    // pino's level stays in charge; Bolt only asks.
+    setLevel: (next: BoltLogLevel) => {
+      level = next;
+    },
+    getLevel: () => level,
+    setName: () => {},
+  };
+}
+
+/** Objects Bolt hands to its logger may hold request data; only their kind is logged. */
+function describeValue(value: unknown): string {
+  if (value === null || value === undefined || typeof value !== 'object') return String(value);
+  return `[${value.constructor?.name ?? 'object'}]`;
+}

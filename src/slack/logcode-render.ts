@@ -1,0 +1,213 @@
+import type { types } from '@slack/bolt';
+import type { CatalogEntry, CatalogMatch } from '../catalog/types.js';
+import {
+  FALLBACK_TEXT_LIMIT,
+  MAX_BLOCKS,
+  SECTION_TEXT_LIMIT,
+  chunkLines,
+  echo,
+  escapeMrkdwn,
+  formatAge,
+  toDate,
+  truncate,
+} from './logcode-text.js';
+
+type KnownBlock = types.KnownBlock;
+
+/** The slash-command answer: only the person who asked sees it. */
+export interface LogcodeReply {
+  response_type: 'ephemeral';
+  text: string;
+  blocks: KnownBlock[];
+}
+
+/** What `/logcode` needs to know about a rule (the engine's rules map onto this). */
+export interface RuleSummary {
+  id: string;
+  title?: string | undefined;
+  severity: string;
+  enabled: boolean;
+  /** Exact codes or globs (`gd_*`). */
+  codes: readonly string[];
+  threshold?: { count: number; window: string; groupBy?: readonly string[] | undefined; distinct?: string | undefined } | undefined;
+  /** Undefined: the default channel. */
+  channel?: string | undefined;
+}
+
+/** What `/logcode status` reports (the state's `status` query maps onto this). */
+export interface StatusSummary {
+  tenant?: string | undefined;
+  lastPollAt?: Date | string | null | undefined;
+  lastPollOk?: boolean | null | undefined;
+  /** Safe, secret-free message of the last failure. */
+  lastPollError?: string | null | undefined;
+  lastSuccessAt?: Date | string | null | undefined;
+  checkpoint?: string | null | undefined;
+  /** Event date of the checkpoint's log: its age is how far behind the bot is. */
+  checkpointDate?: Date | string | null | undefined;
+  outbox: {
+    pending: number;
+    failed: number;
+    channels?: ReadonlyArray<{ channel: string; pending: number; failed: number }> | undefined;
+  };
+}
+
+const MATCH_LINES = 10;
+const CODES_PER_RULE = 12;
+
+function section(text: string): KnownBlock {
+  return { type: 'section', text: { type: 'mrkdwn', text: truncate(text, SECTION_TEXT_LIMIT) } };
+}
+
+function context(text: string): KnownBlock {
+  return { type: 'context', elements: [{ type: 'mrkdwn', text: truncate(text, SECTION_TEXT_LIMIT) }] };
+}
+
+function reply(text: string, blocks: KnownBlock[]): LogcodeReply {
+  return { response_type: 'ephemeral', text: truncate(text, FALLBACK_TEXT_LIMIT), blocks: blocks.slice(0, MAX_BLOCKS) };
+}
+
+/** Lines as section blocks, within Slack's block limits, with a note when some did not fit. */
+function listBlocks(lines: readonly string[], reserved: number): KnownBlock[] {
+  const { chunks, omitted } = chunkLines(lines, MAX_BLOCKS - reserved - 1);
+  const blocks = chunks.map(section);
+  if (omitted > 0) blocks.push(context(`…and ${omitted} more not shown.`));
+  return blocks;
+}
+
+export function formatChannel(channel: string | undefined, defaultChannel: string | undefined): string {
+  const name = channel ?? defaultChannel;
+  if (!name) return '_default channel (not set)_';
+  // Channel ids render as links; names are configuration but still escaped.
+  if (/^[CG][A-Z0-9]{6,}$/.test(name)) return `<#${name}>`;
+  return escapeMrkdwn(name.startsWith('#') ? name : `#${name}`);
+}
+
+export function describeThreshold(threshold: RuleSummary['threshold']): string {
+  if (!threshold) return 'every match';
+  const per = threshold.groupBy && threshold.groupBy.length > 0 ? ` per ${threshold.groupBy.join(' + ')}` : '';
+  const distinct = threshold.distinct ? ` distinct ${threshold.distinct}` : '';
+  return escapeMrkdwn(`≥ ${threshold.count}${distinct} in ${threshold.window}${per}`);
+}
+
+function codeList(codes: readonly string[]): string {
+  const shown = codes.slice(0, CODES_PER_RULE).map((code) => `\`${echo(code)}\``);
+  const more = codes.length > CODES_PER_RULE ? ` +${codes.length - CODES_PER_RULE} more` : '';
+  return `${shown.join(', ')}${more}`;
+}
+
+export function renderUsage(command: string): LogcodeReply {
+  const lines = [
+    `*${command}* — look up Auth0 log event codes and what this bot watches`,
+    `• \`${command} fcoa\` — what a code means, and which rules alert on it`,
+    `• \`${command} breached password\` — search codes by words (top ${MATCH_LINES})`,
+    `• \`${command} rules\` — the enabled alert rules`,
+    `• \`${command} status\` — last poll, checkpoint age, pending alerts`,
+    `• \`${command} help\` — this message`,
+  ];
+  return reply(`${command} usage: ${command} &lt;code | words | rules | status | help&gt;`, [section(lines.join('\n'))]);
+}
+
+export function renderEntry(entry: CatalogEntry, watchers: readonly RuleSummary[], defaultChannel: string | undefined): LogcodeReply {
+  const facts = [
+    `*Category:* ${escapeMrkdwn(entry.category)}`,
+    `*Outcome:* ${escapeMrkdwn(entry.outcome)}`,
+    `*Suggested severity:* ${escapeMrkdwn(entry.severity)}`,
+  ].join('  ·  ');
+  const notes = [entry.legacy ? 'legacy / deprecated feature' : '', entry.privateCloudOnly ? 'Private Cloud only' : ''].filter(Boolean);
+  const docs = entry.docsUrl ? `<${entry.docsUrl}|Auth0 docs>` : '_no docs link_';
+  const head = [
+    `*\`${escapeMrkdwn(entry.code)}\` — ${escapeMrkdwn(entry.name)}*`,
+    escapeMrkdwn(entry.description),
+    facts,
+    `${docs}${notes.length ? `  ·  _${notes.join(', ')}_` : ''}`,
+  ].join('\n');
+  const watcherLines = watchers.map(
+    (rule) =>
+      `• \`${echo(rule.id)}\` — *${escapeMrkdwn(rule.severity)}* → ${formatChannel(rule.channel, defaultChannel)}, ${describeThreshold(rule.threshold)}`,
+  );
+  const blocks: KnownBlock[] = [section(head), { type: 'divider' }];
+  if (watcherLines.length === 0) blocks.push(context('No enabled rule watches this code.'));
+  else blocks.push(section(`*Watched by ${watcherLines.length} enabled rule${watcherLines.length === 1 ? '' : 's'}:*`), ...listBlocks(watcherLines, 4));
+  const watched = watchers.length ? ` — watched by ${watchers.map((rule) => rule.id).join(', ')}` : ' — not watched';
+  return reply(`${entry.code}: ${entry.name} (${entry.category}, ${entry.outcome})${watched}`, blocks);
+}
+
+export function renderMatches(query: string, matches: readonly CatalogMatch[], command: string): LogcodeReply {
+  const shown = matches.slice(0, MATCH_LINES);
+  const lines = shown.map(
+    ({ entry }) => `• \`${escapeMrkdwn(entry.code)}\` — ${escapeMrkdwn(entry.name)} _(${escapeMrkdwn(entry.category)})_`,
+  );
+  const blocks = [section(`*Codes matching* \`${echo(query)}\` *(top ${shown.length}):*\n${lines.join('\n')}`)];
+  blocks.push(context(`Type \`${escapeMrkdwn(command)} &lt;code&gt;\` for the details of one code.`));
+  return reply(`Codes matching: ${shown.map(({ entry }) => entry.code).join(', ')}`, blocks);
+}
+
+export function renderDidYouMean(query: string, suggestions: readonly string[], related: readonly CatalogMatch[]): LogcodeReply {
+  const options = suggestions.slice(0, 3).map((code) => `\`${escapeMrkdwn(code)}\``);
+  const blocks = [section(`No code \`${echo(query)}\`. Did you mean ${options.join(' or ')}?`)];
+  // A single word may also be a search term ("breached"): show those matches too.
+  const others = related.filter(({ entry }) => !suggestions.includes(entry.code)).slice(0, MATCH_LINES);
+  if (others.length > 0) {
+    const lines = others.map(({ entry }) => `• \`${escapeMrkdwn(entry.code)}\` — ${escapeMrkdwn(entry.name)} _(${escapeMrkdwn(entry.category)})_`);
+    blocks.push(section(`*Codes matching* \`${echo(query)}\`*:*\n${lines.join('\n')}`));
+  }
+  return reply(`Did you mean ${suggestions.slice(0, 3).join(' or ')}?`, blocks);
+}
+
+export function renderNoMatch(query: string, command: string): LogcodeReply {
+  return reply('No log event code matches.', [
+    section(`No log event code matches \`${echo(query)}\`. Try other words, or \`${command} help\`.`),
+  ]);
+}
+
+export function renderRules(rules: readonly RuleSummary[], defaultChannel: string | undefined, command: string): LogcodeReply {
+  const enabled = rules.filter((rule) => rule.enabled);
+  if (enabled.length === 0) {
+    return reply('No enabled rules.', [section(`No enabled rules: nothing is being alerted on. Check \`RULES_DIR\` and \`${command} status\`.`)]);
+  }
+  const lines = enabled.map(
+    (rule) =>
+      `• \`${echo(rule.id)}\` *${escapeMrkdwn(rule.severity)}* — ${codeList(rule.codes)} — ${describeThreshold(rule.threshold)} → ${formatChannel(rule.channel, defaultChannel)}`,
+  );
+  const blocks = [section(`*${enabled.length} enabled rule${enabled.length === 1 ? '' : 's'}:*`), ...listBlocks(lines, 1)];
+  return reply(`${enabled.length} enabled rules: ${enabled.map((rule) => rule.id).join(', ')}`, blocks);
+}
+
+function ago(value: Date | string | null | undefined, now: Date): string {
+  const date = toDate(value);
+  if (!date) return 'never';
+  return `${formatAge(now.getTime() - date.getTime())} ago (${date.toISOString()})`;
+}
+
+export function renderStatus(status: StatusSummary | undefined, now: Date): LogcodeReply {
+  if (!status) {
+    return reply('Status is not available yet.', [section('Status is not available yet: the bot has not recorded a poll.')]);
+  }
+  const outcome =
+    status.lastPollOk === false
+      ? `failed${status.lastPollError ? `: ${escapeMrkdwn(truncate(status.lastPollError, 500))}` : ''}`
+      : status.lastPollOk
+        ? 'ok'
+        : 'unknown';
+  const checkpointDate = toDate(status.checkpointDate);
+  const checkpoint = status.checkpoint
+    ? `\`${echo(status.checkpoint)}\`${checkpointDate ? `, events up to ${formatAge(now.getTime() - checkpointDate.getTime())} old` : ''}`
+    : 'none yet';
+  const lines = [
+    status.tenant ? `*Tenant:* ${escapeMrkdwn(status.tenant)}` : '',
+    `*Last poll:* ${ago(status.lastPollAt, now)} — ${outcome}`,
+    `*Last successful poll:* ${ago(status.lastSuccessAt, now)}`,
+    `*Checkpoint:* ${checkpoint}`,
+    `*Outbox:* ${status.outbox.pending} pending, ${status.outbox.failed} failed`,
+  ].filter(Boolean);
+  const channelLines = (status.outbox.channels ?? [])
+    .filter((row) => row.pending > 0 || row.failed > 0)
+    .map((row) => `• ${formatChannel(row.channel, undefined)}: ${row.pending} pending, ${row.failed} failed`);
+  const blocks = [section(lines.join('\n')), ...(channelLines.length ? listBlocks(channelLines, 1) : [])];
+  return reply(`Last poll ${ago(status.lastPollAt, now)} (${status.lastPollOk === false ? 'failed' : status.lastPollOk ? 'ok' : 'unknown'}); outbox ${status.outbox.pending} pending, ${status.outbox.failed} failed`, blocks);
+}
+
+export function renderFailure(): LogcodeReply {
+  return reply('Sorry, that lookup failed.', [section('Sorry, that lookup failed inside the bot. The error is in its logs; try again.')]);
+}
