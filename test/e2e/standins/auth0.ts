@@ -58,6 +58,8 @@ export interface Auth0StandIn {
   /** Invalidates every issued token: the next API call answers 401. */
   revokeTokens(): void;
   tokensIssued(): number;
+  /** Every access token issued so far (to prove none leaks into the bot's output). */
+  issuedTokens(): string[];
   close(): Promise<void>;
 }
 
@@ -273,8 +275,11 @@ export async function startAuth0StandIn(options: Auth0StandInOptions = {}): Prom
     addEvents,
     logIds: () => logs.map((entry) => entry.key),
     lastLogId: () => logs[logs.length - 1]?.key,
-    revokeTokens: () => tokens.clear(),
+    revokeTokens: () => {
+      for (const key of tokens.keys()) tokens.set(key, 0);
+    },
     tokensIssued: () => issued,
+    issuedTokens: () => [...tokens.keys()],
     close: server.close,
   };
 }
