@@ -1,14 +1,12 @@
 import type { Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import bolt from '@slack/bolt';
-import type { Logger as BoltLogger, LogLevel as BoltLogLevel } from '@slack/bolt';
+// Named imports: Node's ESM loader and vitest agree on these for CommonJS Bolt (not on its default export).
+import { App, HTTPReceiver, type Logger as BoltLogger, type LogLevel as BoltLogLevel } from '@slack/bolt';
 import { ConfigError, SlackApiError, type FailureReason } from '../errors.js';
 import type { Logger } from '../log.js';
 import { HEALTH_PATH, startHealthServer, writeHealthResponse, type HealthReport } from './health.js';
 import { createLogcodeHandler, type LogcodeDeps } from './logcode.js';
 
-// Bolt is CommonJS: take the classes off its default export.
-const { App, HTTPReceiver } = bolt;
 
 /** Every slash command the app registers; `manifest.yml` must declare exactly these. */
 export const SLASH_COMMANDS = ['/logcode'] as const;

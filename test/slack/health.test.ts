@@ -1,0 +1,73 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { assessHealth, startHealthServer, type HealthReport } from '../../src/slack/health.js';
+
+const NOW = new Date('2025-01-01T12:00:00.000Z');
+const MINUTE = 60_000;
+const ago = (ms: number) => new Date(NOW.getTime() - ms);
+
+describe('assessHealth', () => {
+  // Defaults: 3 missed polls + 60 s grace; with a 1-minute schedule the limit is 4 minutes.
+  it.each([
+    // polled just now
+    { name: 'fresh success', lastSuccessAt: ago(10_000), startedAt: ago(60 * MINUTE), status: 'ok', reason: undefined },
+    // exactly at the limit is still ok
+    { name: 'success at the limit', lastSuccessAt: ago(4 * MINUTE), startedAt: ago(60 * MINUTE), status: 'ok', reason: undefined },
+    // one second past the limit
+    { name: 'stale success', lastSuccessAt: ago(4 * MINUTE + 1000), startedAt: ago(60 * MINUTE), status: 'degraded', reason: 'last successful poll was 4m ago' },
+    // still within the first-poll grace
+    { name: 'starting', lastSuccessAt: null, startedAt: ago(30_000), status: 'ok', reason: 'starting: no poll has completed yet' },
+    // never succeeded since start, long ago
+    { name: 'never succeeded', lastSuccessAt: undefined, startedAt: ago(10 * MINUTE), status: 'degraded', reason: 'no successful poll since start 10m ago' },
+  ])('$name → $status', ({ lastSuccessAt, startedAt, status, reason }) => {
+    const report = assessHealth({ lastSuccessAt, startedAt, intervalMs: MINUTE, now: NOW });
+    expect(report.status).toBe(status);
+    expect(report.reason).toBe(reason);
+    expect(report.maxAgeSeconds).toBe(240);
+  });
+
+  it('names the last error when degraded', () => {
+    const report = assessHealth({ lastSuccessAt: ago(30 * MINUTE), startedAt: ago(60 * MINUTE), intervalMs: MINUTE, now: NOW, lastError: 'Auth0 rate limited' });
+    expect(report).toEqual({
+      status: 'degraded',
+      reason: 'last successful poll was 30m ago (last error: Auth0 rate limited)',
+      lastSuccessAt: ago(30 * MINUTE).toISOString(),
+      ageSeconds: 1800,
+      maxAgeSeconds: 240,
+    });
+  });
+
+  it('scales the limit with the schedule and the options', () => {
+    const input = { lastSuccessAt: ago(12 * MINUTE), startedAt: ago(60 * MINUTE), now: NOW };
+    expect(assessHealth({ ...input, intervalMs: 5 * MINUTE }).status).toBe('ok');
+    expect(assessHealth({ ...input, intervalMs: 5 * MINUTE }, { missedPolls: 2, graceMs: 0 }).status).toBe('degraded');
+    // nonsense intervals fall back to one minute rather than "always healthy"
+    expect(assessHealth({ ...input, intervalMs: Number.NaN }).status).toBe('degraded');
+  });
+});
+
+describe('health server (Socket Mode, HEALTH_PORT)', () => {
+  let close: (() => Promise<void>) | undefined;
+  afterEach(async () => {
+    await close?.();
+    close = undefined;
+  });
+
+  it('answers GET /healthz with 200 or 503, and nothing else', async () => {
+    let report: HealthReport = { status: 'ok', lastSuccessAt: NOW.toISOString(), ageSeconds: 1, maxAgeSeconds: 240 };
+    const server = await startHealthServer(() => report, 0, '127.0.0.1');
+    close = server.close;
+    const base = `http://127.0.0.1:${server.port}`;
+
+    const ok = await fetch(`${base}/healthz`);
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toMatchObject({ status: 'ok' });
+
+    report = { ...report, status: 'degraded', reason: 'last successful poll was 12m ago' };
+    const degraded = await fetch(`${base}/healthz?probe=1`);
+    expect(degraded.status).toBe(503);
+    expect(await degraded.json()).toMatchObject({ status: 'degraded', reason: 'last successful poll was 12m ago' });
+
+    expect((await fetch(`${base}/`)).status).toBe(404);
+    expect((await fetch(`${base}/healthz`, { method: 'POST' })).status).toBe(405);
+  });
+});
