@@ -84,7 +84,7 @@ function childOf(node: unknown, segment: PathSegment): { key?: Node; value?: Nod
   return undefined;
 }
 
-function zodProblems(source: SourceMap, error: z.ZodError): RuleError[] {
+function zodProblems(source: SourceMap, error: z.ZodError, raw: unknown): RuleError[] {
   const problems: RuleError[] = [];
   for (const issue of error.issues) {
     const path = issue.path.filter((s): s is PathSegment => typeof s === 'string' || typeof s === 'number');
@@ -97,14 +97,23 @@ function zodProblems(source: SourceMap, error: z.ZodError): RuleError[] {
       const branches = issue.errors.map((branch) => branch.map((sub) => ({ ...sub, path: [...path, ...sub.path] })));
       const best = branches.find((branch) => branch.some((sub) => sub.code !== 'invalid_type')) ?? branches[0];
       if (best && best.length > 0) {
-        problems.push(...zodProblems(source, { issues: best } as unknown as z.ZodError));
+        problems.push(...zodProblems(source, { issues: best } as unknown as z.ZodError, raw));
         continue;
       }
     }
-    const detail = issue.code === 'invalid_type' && issue.input === undefined ? 'required' : issue.message;
+    const detail = valueAt(raw, path) === undefined && issue.code !== 'custom' ? 'required' : issue.message;
     problems.push(source.error(path, detail));
   }
   return problems;
+}
+
+function valueAt(raw: unknown, path: readonly PathSegment[]): unknown {
+  let value = raw;
+  for (const segment of path) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<string, unknown>)[segment];
+  }
+  return value;
 }
 
 /** Unknown exact codes are errors with a suggestion; globs that match nothing known only warn. */
@@ -124,11 +133,27 @@ function codeProblems(source: SourceMap, raw: unknown, catalog: Catalog, warning
       return;
     }
     if (catalog.get(code)?.code === code) return;
-    const close = catalog.get(code)?.code ?? catalog.suggest(code, 1)[0];
+    const close = catalog.get(code)?.code ?? catalog.suggest(code, 3).find((candidate) => looksLike(code, candidate));
     const hint = close ? ` — did you mean '${close}'?` : '';
     problems.push(source.error(path, `unknown code '${code}'${hint}`));
   });
   return problems;
+}
+
+/** Only suggest codes a typo away: Fuse always finds *something*, and a far-fetched hint misleads. */
+function looksLike(typed: string, candidate: string): boolean {
+  const a = typed.toLowerCase();
+  const b = candidate.toLowerCase();
+  if (a.replace(/[^a-z0-9]/g, '') === b.replace(/[^a-z0-9]/g, '')) return true;
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(previous[j]! + 1, row[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = row;
+  }
+  return previous[b.length]! <= Math.max(2, Math.floor(Math.max(a.length, b.length) / 3));
 }
 
 function testWarnings(file: string, rule: Rule): string[] {
@@ -162,7 +187,8 @@ export function loadRuleFile(
   const warnings: string[] = [];
   const problems = codeProblems(source, raw, catalog, warnings);
   const parsed = RuleSchema.safeParse(raw);
-  if (!parsed.success) problems.unshift(...zodProblems(source, parsed.error));
+  if (!parsed.success) problems.unshift(...zodProblems(source, parsed.error, raw));
+  problems.sort((a, b) => a.line - b.line || a.col - b.col);
   if (problems.length > 0 || !parsed.success) return { problems, warnings };
   return { rule: parsed.data, problems, warnings: [...warnings, ...testWarnings(file, parsed.data)] };
 }

@@ -1,0 +1,233 @@
+import { describe, expect, it } from 'vitest';
+import { AlertSchema, evaluate, initialState, MAX_WINDOW_ENTRIES, type Alert } from '../../src/engine/index.js';
+import { eventFactory, fakeCatalog, MINUTE, ruleSet, SECOND } from '../helpers/engine-fixtures.js';
+
+const kinds = (alerts: Alert[]) => alerts.map((alert) => alert.kind);
+const total = (alerts: Alert[]) => alerts.reduce((sum, alert) => sum + alert.count, 0);
+
+describe('rules without threshold', () => {
+  it('alerts on every matching event when there is no throttle, each its own incident', () => {
+    const ev = eventFactory();
+    const set = ruleSet([{ id: 'each', match: { codes: ['pwd_leak'] } }]);
+    const { alerts, state } = evaluate(set, initialState(), [ev(0, { type: 'pwd_leak' }), ev(SECOND, { type: 'pwd_leak' }), ev(2 * SECOND, { type: 's' })]);
+    expect(kinds(alerts)).toEqual(['alert', 'alert']);
+    expect(alerts.map((a) => a.reason)).toEqual(['matched', 'matched']);
+    expect(new Set(alerts.map((a) => a.incident)).size).toBe(2);
+    expect(alerts.every((alert) => AlertSchema.safeParse(alert).success)).toBe(true);
+    expect(state.groups).toEqual({});
+  });
+
+  it('throttles per throttle key: one alert per user+IP, further matches batched into one repeat', () => {
+    const ev = eventFactory();
+    const set = ruleSet([{ id: 'leak', match: { codes: ['pwd_leak'] }, throttle: { period: '1h', by: ['user_id', 'ip'] } }]);
+    const events = [
+      ev(0, { type: 'pwd_leak', ip: '198.51.100.1' }),
+      ev(MINUTE, { type: 'pwd_leak', ip: '198.51.100.1' }),
+      ev(2 * MINUTE, { type: 'pwd_leak', ip: '198.51.100.2' }),
+      ev(3 * MINUTE, { type: 'pwd_leak', ip: '198.51.100.1' }),
+    ];
+    const { alerts } = evaluate(set, initialState(), events);
+    expect(kinds(alerts)).toEqual(['alert', 'repeat', 'alert']);
+    const [first, repeat, second] = alerts as [Alert, Alert, Alert];
+    expect(first.group).toEqual({ user_id: 'auth0|alice', ip: '198.51.100.1' });
+    expect(repeat.incident).toBe(first.incident);
+    expect(repeat.logIds).toEqual([events[1]!.log_id, events[3]!.log_id]);
+    expect(repeat).toMatchObject({ reason: 'repeat', count: 2, incidentCount: 3 });
+    expect(second.group.ip).toBe('198.51.100.2');
+    expect(total(alerts)).toBe(events.length);
+  });
+
+  it('closes the incident when the throttle passes and reports the suppressed repeats on the next alert', () => {
+    const ev = eventFactory();
+    const set = ruleSet([{ id: 'wide', match: { codes: ['fp'] }, throttle: '10m' }]);
+    const state1 = evaluate(set, initialState(), [ev(0), ev(MINUTE), ev(2 * MINUTE)]);
+    expect(kinds(state1.alerts)).toEqual(['alert', 'repeat']);
+    // Still open just before lastMatch + throttle …
+    const state2 = evaluate(set, state1.state, [ev(12 * MINUTE - 1)]);
+    expect(kinds(state2.alerts)).toEqual(['repeat']);
+    expect(state2.alerts[0]!.incidentCount).toBe(4);
+    // … and closed exactly at lastMatch + throttle.
+    const state3 = evaluate(set, state2.state, [ev(22 * MINUTE - 1)]);
+    expect(kinds(state3.alerts)).toEqual(['alert']);
+    expect(state3.alerts[0]!.suppressed).toBe(3);
+    expect(state3.alerts[0]!.incident).not.toBe(state1.alerts[0]!.incident);
+  });
+
+  it('emits at most one repeat per open incident per call', () => {
+    const ev = eventFactory();
+    const set = ruleSet([{ id: 'wide', match: { codes: ['fp'] }, throttle: '1h' }]);
+    const first = evaluate(set, initialState(), [ev(0)]);
+    const events = Array.from({ length: 150 }, (_, i) => ev((i + 1) * SECOND));
+    const second = evaluate(set, first.state, events);
+    expect(kinds(second.alerts)).toEqual(['repeat']);
+    expect(second.alerts[0]!.count).toBe(150);
+    expect(second.alerts[0]!.logIds).toHaveLength(100);
+    expect(second.alerts[0]!.logIds[0]).toBe(events[0]!.log_id);
+  });
+});
+
+describe('threshold rules', () => {
+  const bruteForce = { id: 'bf', match: { codes: ['f', 'fp', 'fu'] }, threshold: { count: 3, window: '5m', group_by: ['ip'] } };
+
+  it('fires once when a group reaches the count, with the window events, top users and IPs', () => {
+    const ev = eventFactory();
+    const events = [ev(0, { user_name: 'a' }), ev(SECOND, { user_name: 'b' }), ev(2 * SECOND, { type: 'fu', user_name: 'a' })];
+    const { alerts } = evaluate(ruleSet([bruteForce]), initialState(), events);
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]).toMatchObject({
+      kind: 'alert',
+      reason: 'threshold_reached',
+      count: 3,
+      incidentCount: 3,
+      logIds: events.map((e) => e.log_id),
+      group: { ip: '203.0.113.7' },
+      threshold: { count: 3, window: '5m', groupBy: ['ip'] },
+      top: { users: [{ value: 'a', count: 2 }, { value: 'b', count: 1 }], ips: [{ value: '203.0.113.7', count: 3 }] },
+      incident: expect.stringMatching(new RegExp(`^bf:[0-9a-f]{8}:${events[0]!.log_id}$`)),
+    });
+  });
+
+  it.each([
+    // (t - window, t]: an event exactly `window` after the oldest no longer counts the oldest
+    ['exactly at the window edge is outside', 5 * MINUTE, 0],
+    ['one millisecond inside the window fires', 5 * MINUTE - 1, 1],
+  ])('window edge: %s', (_name, lastAt, expectedAlerts) => {
+    const ev = eventFactory();
+    const events = [ev(0), ev(MINUTE), ev(lastAt)];
+    expect(evaluate(ruleSet([bruteForce]), initialState(), events).alerts).toHaveLength(expectedAlerts);
+  });
+
+  it('keeps one counter per group_by value combination', () => {
+    const ev = eventFactory();
+    const events = [ev(0, { ip: '1.1.1.1' }), ev(1, { ip: '2.2.2.2' }), ev(2, { ip: '1.1.1.1' }), ev(3, { ip: '2.2.2.2' }), ev(4, { ip: '1.1.1.1' })];
+    const { alerts } = evaluate(ruleSet([bruteForce]), initialState(), events);
+    expect(alerts.map((a) => a.group)).toEqual([{ ip: '1.1.1.1' }]);
+  });
+
+  it('counts distinct values instead of events when distinct is set', () => {
+    const ev = eventFactory();
+    const set = ruleSet([{ ...bruteForce, threshold: { count: 3, window: '10m', group_by: ['ip'], distinct: 'user_name' } }]);
+    const same = Array.from({ length: 10 }, (_, i) => ev(i * SECOND, { user_name: i % 2 ? 'a' : 'b' }));
+    const quiet = evaluate(set, initialState(), same);
+    expect(quiet.alerts).toHaveLength(0);
+    const fired = evaluate(set, quiet.state, [ev(11 * SECOND, { user_name: 'c' })]);
+    expect(fired.alerts).toHaveLength(1);
+    expect(fired.alerts[0]!.threshold).toMatchObject({ distinct: 'user_name', distinctCount: 3 });
+    expect(fired.alerts[0]!.count).toBe(11);
+  });
+
+  it('counts matches during the throttle as repeats, then starts a fresh window', () => {
+    const ev = eventFactory();
+    const set = ruleSet([{ ...bruteForce, throttle: '10m' }]);
+    const burst = [ev(0), ev(SECOND), ev(2 * SECOND), ev(3 * SECOND), ev(4 * SECOND)];
+    const first = evaluate(set, initialState(), burst);
+    expect(kinds(first.alerts)).toEqual(['alert', 'repeat']);
+    expect(first.alerts[1]!.count).toBe(2);
+    // After the throttle: the window starts empty, so two events are not enough …
+    const later = [ev(20 * MINUTE), ev(20 * MINUTE + SECOND)];
+    const second = evaluate(set, first.state, later);
+    expect(second.alerts).toHaveLength(0);
+    // … and the third fires, reporting the previous incident's suppressed matches.
+    const third = evaluate(set, second.state, [ev(20 * MINUTE + 2 * SECOND)]);
+    expect(third.alerts[0]).toMatchObject({ kind: 'alert', count: 3, suppressed: 2 });
+  });
+
+  it('uses the window as throttle when the rule names none', () => {
+    const ev = eventFactory();
+    const events = [ev(0), ev(1), ev(2), ev(3 * MINUTE), ev(8 * MINUTE - 1), ev(13 * MINUTE - 1), ev(13 * MINUTE), ev(13 * MINUTE + 1)];
+    const { alerts } = evaluate(ruleSet([bruteForce]), initialState(), events);
+    // Fires at 2; 3m and 8m-1 are repeats (each extends the incident by 5m);
+    // 13m-1 is exactly 5m after the last match: the incident closed, a new window fires at 13m+1.
+    expect(kinds(alerts)).toEqual(['alert', 'repeat', 'alert']);
+    expect(alerts[1]!.count).toBe(2);
+    expect(alerts[2]!.suppressed).toBe(2);
+    expect(total(alerts)).toBe(events.length);
+  });
+});
+
+describe('code globs', () => {
+  it('matches catalog codes through the expanded index and unknown codes through the fallback', () => {
+    const ev = eventFactory();
+    const catalog = fakeCatalog(['gd_send_sms', 'gd_send_pn', 's']);
+    const set = ruleSet([{ id: 'mfa', match: { codes: ['gd_*'] } }], catalog);
+    expect(set.byCode.get('gd_send_sms')?.map((r) => r.id)).toEqual(['mfa']);
+    expect(set.byCode.has('gd_brand_new')).toBe(false);
+    const { alerts } = evaluate(set, initialState(), [ev(0, { type: 'gd_send_sms' }), ev(1, { type: 'gd_brand_new' }), ev(2, { type: 's' })]);
+    expect(alerts.map((a) => a.event.type)).toEqual(['gd_send_sms', 'gd_brand_new']);
+  });
+
+  it('drops disabled rules', () => {
+    const ev = eventFactory();
+    const set = ruleSet([{ id: 'off', enabled: false }]);
+    expect(set.rules).toHaveLength(0);
+    expect(evaluate(set, initialState(), [ev(0)]).alerts).toEqual([]);
+  });
+});
+
+describe('purity and order', () => {
+  const set = ruleSet([
+    { id: 'bf', match: { codes: ['fp'] }, threshold: { count: 3, window: '5m', group_by: ['ip'] } },
+    { id: 'wide', match: { codes: ['fp'] }, throttle: '1h' },
+  ]);
+
+  it('does not mutate the input state and returns the same output for the same input', () => {
+    const ev = eventFactory();
+    const start = evaluate(set, initialState(), [ev(0), ev(1)]).state;
+    const snapshot = JSON.stringify(start);
+    const events = [ev(2), ev(3), ev(4)];
+    const a = evaluate(set, start, events);
+    const b = evaluate(set, start, events);
+    expect(JSON.stringify(start)).toBe(snapshot);
+    expect(b).toEqual(a);
+    expect(JSON.parse(JSON.stringify(a.state))).toEqual(a.state);
+  });
+
+  it('evaluates in log_id order whatever the input order', () => {
+    const ev = eventFactory();
+    const events = [ev(0), ev(1), ev(2), ev(3)];
+    const forward = evaluate(set, initialState(), events);
+    const backward = evaluate(set, initialState(), [...events].reverse());
+    expect(backward).toEqual(forward);
+  });
+
+  it('gives the same alerts (minus repeat batching) whether events come in one call or one by one', () => {
+    const ev = eventFactory();
+    const events = Array.from({ length: 40 }, (_, i) => ev(i * 20 * SECOND, { ip: `10.0.0.${i % 3}` }));
+    const whole = evaluate(set, initialState(), events).alerts.filter((a) => a.kind === 'alert');
+    let state = initialState();
+    const pieces: Alert[] = [];
+    for (const event of events) {
+      const result = evaluate(set, state, [event]);
+      state = result.state;
+      pieces.push(...result.alerts);
+    }
+    expect(pieces.filter((a) => a.kind === 'alert')).toEqual(whole);
+    expect(total(pieces)).toBe(total(evaluate(set, initialState(), events).alerts));
+  });
+});
+
+describe('bounded state', () => {
+  it('keeps a flood from one IP within the window needs', () => {
+    const ev = eventFactory();
+    const set = ruleSet([{ id: 'stuffing', match: { codes: ['fp'] }, threshold: { count: 10, window: '10m', group_by: ['ip'], distinct: 'user_name' } }]);
+    // 10,000 failures for the same 3 users never reach 10 distinct users.
+    const flood = Array.from({ length: 10_000 }, (_, i) => ev(i * 10, { user_name: `u${i % 3}` }));
+    const { state } = evaluate(set, initialState(), flood);
+    const groups = Object.values(state.groups);
+    expect(groups).toHaveLength(1);
+    expect(groups[0]!.window!.length).toBeLessThanOrEqual(MAX_WINDOW_ENTRIES);
+  });
+
+  it('forgets expired windows and closed incidents once event time moves on', () => {
+    const ev = eventFactory();
+    const set = ruleSet([
+      { id: 'bf', match: { codes: ['fp'] }, threshold: { count: 3, window: '5m', group_by: ['ip'] } },
+      { id: 'leak', match: { codes: ['fp'] }, throttle: { period: '1h', by: ['ip'] } },
+    ]);
+    const flood = Array.from({ length: 10_000 }, (_, i) => ev(i, { ip: `10.${(i >> 8) & 255}.${i & 255}.1` }));
+    const busy = evaluate(set, initialState(), flood).state;
+    expect(Object.keys(busy.groups).length).toBe(20_000);
+    const later = evaluate(set, busy, [ev(3 * 3_600_000, { type: 's' }), ev(3 * 3_600_000 + 1, { ip: '192.0.2.1' })]).state;
+    expect(Object.keys(later.groups).length).toBe(2);
+  });
+});

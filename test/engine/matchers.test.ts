@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { buildWherePredicate, globToRegExp } from '../../src/engine/matchers.js';
+import { ConditionSchema } from '../../src/engine/rule-schema.js';
+
+const event = {
+  type: 'sapi',
+  ip: '10.1.2.3',
+  ip6: '2001:db8::5',
+  user_id: '',
+  user_name: 'Alice@Example.com',
+  connection: 'Username-Password-Authentication',
+  isMobile: false,
+  retries: 3,
+  description: 'Update brute force protection settings',
+  details: { request: { path: '/api/v2/attack-protection/brute-force-protection', scopes: ['read:logs', 'update:x'] } },
+};
+
+const matches = (field: string, condition: unknown): boolean =>
+  buildWherePredicate({ [field]: ConditionSchema.parse(condition) })(event);
+
+describe('where operators', () => {
+  it.each([
+    // equals: exact, case-sensitive; scalars compare by their text
+    ['equals a string', 'connection', { equals: 'Username-Password-Authentication' }, true],
+    ['equals is case-sensitive', 'connection', { equals: 'username-password-authentication' }, false],
+    ['equals a boolean', 'isMobile', { equals: false }, true],
+    ['equals a number', 'retries', { equals: 3 }, true],
+    ['equals on a missing field', 'nope', { equals: 'x' }, false],
+    ['not_equals a different value', 'connection', { not_equals: 'google-oauth2' }, true],
+    ['not_equals the same value', 'connection', { not_equals: 'Username-Password-Authentication' }, false],
+    ['not_equals holds for a missing field', 'nope', { not_equals: 'x' }, true],
+    ['in a list', 'type', { in: ['f', 'sapi'] }, true],
+    ['in a list without it', 'type', { in: ['f', 'fp'] }, false],
+    ['not_in a list without it', 'type', { not_in: ['f', 'fp'] }, true],
+    ['not_in a list with it', 'type', { not_in: ['sapi'] }, false],
+    ['not_in holds for a missing field', 'nope', { not_in: ['x'] }, true],
+    ['contains, case-insensitive', 'description', { contains: 'BRUTE FORCE' }, true],
+    ['contains, absent substring', 'description', { contains: 'mfa' }, false],
+    ['contains searches array elements', 'details.scopes', { contains: 'x' }, false],
+    ['contains on a nested array', 'details.request.scopes', { contains: 'update:' }, true],
+    ['regex, case-insensitive and unanchored', 'description', { regex: 'brute[- ]?force' }, true],
+    ['regex that does not match', 'description', { regex: '^brute' }, false],
+    ['regex on a dotted path', 'details.request.path', { regex: '^/api/v2/attack-protection/' }, true],
+    ['cidr inside', 'ip', { cidr: ['10.0.0.0/8'] }, true],
+    ['cidr outside', 'ip', { cidr: '192.168.0.0/16' }, false],
+    ['cidr with IPv6', 'ip6', { cidr: ['2001:db8::/32'] }, true],
+    ['cidr on a non-IP value', 'user_name', { cidr: ['0.0.0.0/0'] }, false],
+    ['not_cidr outside', 'ip', { not_cidr: ['192.168.0.0/16'] }, true],
+    ['not_cidr inside', 'ip', { not_cidr: ['10.0.0.0/8', '172.16.0.0/12'] }, false],
+    ['not_cidr holds for a missing IP', 'nope', { not_cidr: ['10.0.0.0/8'] }, true],
+    ['exists: true on a value', 'user_name', { exists: true }, true],
+    ['exists: true on an empty string (Auth0 sends user_id: "")', 'user_id', { exists: true }, false],
+    ['exists: false on a missing field', 'details.request.body', { exists: false }, true],
+    ['exists: false on a value', 'ip', { exists: false }, false],
+    ['several operators on one field must all hold', 'description', { contains: 'update', regex: 'mfa' }, false],
+  ])('%s', (_name, field, condition, expected) => {
+    expect(matches(field, condition)).toBe(expected);
+  });
+
+  it('requires every field condition to hold', () => {
+    const where = {
+      type: ConditionSchema.parse({ equals: 'sapi' }),
+      ip: ConditionSchema.parse({ cidr: ['192.168.0.0/16'] }),
+    };
+    expect(buildWherePredicate(where)(event)).toBe(false);
+    expect(buildWherePredicate({ type: where.type })(event)).toBe(true);
+    expect(buildWherePredicate(undefined)(event)).toBe(true);
+  });
+});
+
+describe('code globs', () => {
+  it.each([
+    ['gd_*', 'gd_send_sms', true],
+    ['gd_*', 'gd', false],
+    ['gd_*', 'xgd_send', false],
+    ['limit_??', 'limit_wc', true],
+    ['limit_??', 'limit_sul', false],
+    ['s.p', 'sap', false], // dots are literal
+  ])('%s against %s', (glob, code, expected) => {
+    expect(globToRegExp(glob).test(code)).toBe(expected);
+  });
+});
