@@ -1,0 +1,13 @@
+import type { LogEvent } from '../auth0/log-event.js';
+import type { Alert } from '../engine/alert.js';
+
+/**
+ * The poller's view of the rule engine: a pure step from (state, events) to
+ * (alerts, state). The state is opaque here and stored as JSON.
+ */
+export interface PageEvaluator {
+  initialState(): unknown;
+  /** Accepts stored state (possibly from an older version) and returns usable state. */
+  restore(stored: unknown): unknown;
+  evaluate(state: unknown, events: readonly LogEvent[]): { alerts: Alert[]; state: unknown };
+}

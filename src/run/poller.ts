@@ -1,0 +1,175 @@
+import { compareLogIds, parseLogEvent, type LogEvent } from '../auth0/log-event.js';
+import { syntheticCheckpoint } from '../auth0/checkpoint.js';
+import type { LogSource } from '../auth0/log-source.js';
+import { startInstant, type StartFrom } from '../config/start-from.js';
+import { asCodedError, type CodedError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { CheckpointStore } from './checkpoint-store.js';
+import type { PageEvaluator } from './evaluator.js';
+
+export interface PollCycleOptions {
+  tenant: string;
+  source: LogSource;
+  store: CheckpointStore;
+  evaluator: PageEvaluator;
+  startFrom: StartFrom;
+  logger: Logger;
+  /** Pages per cycle before yielding to the next tick (bounds a cycle's duration). @default 50 */
+  maxPages?: number;
+  now?: () => number;
+  /** Checked between pages: a shutdown lets the current page finish, then stops. */
+  shouldStop?: () => boolean;
+}
+
+export const POLL_DEFAULTS = { maxPages: 50 } as const;
+
+export interface CycleReport {
+  tenant: string;
+  ok: boolean;
+  pages: number;
+  eventsFetched: number;
+  malformed: number;
+  alertsQueued: number;
+  /** Checkpoint after the cycle (the last committed page). */
+  checkpoint: string | null;
+  caughtUp: boolean;
+  durationMs: number;
+  rateLimitWaits: number;
+  rateLimitWaitMs: number;
+  retries: number;
+  error?: CodedError;
+}
+
+/**
+ * One poll cycle: page forward from the checkpoint until an empty page (or the
+ * page bound), committing each page before fetching the next. Only one page is
+ * in memory at a time. Never throws: failures are in the report, and the
+ * checkpoint stays at the last committed page.
+ */
+export async function runPollCycle(options: PollCycleOptions): Promise<CycleReport> {
+  const { tenant, source, store, evaluator, logger } = options;
+  const now = options.now ?? Date.now;
+  const maxPages = options.maxPages ?? POLL_DEFAULTS.maxPages;
+  const startedAt = now();
+  const report: CycleReport = {
+    tenant,
+    ok: true,
+    pages: 0,
+    eventsFetched: 0,
+    malformed: 0,
+    alertsQueued: 0,
+    checkpoint: null,
+    caughtUp: false,
+    durationMs: 0,
+    rateLimitWaits: 0,
+    rateLimitWaitMs: 0,
+    retries: 0,
+  };
+
+  try {
+    let { checkpoint, ruleState } = store.load();
+    let state = checkpoint === null ? evaluator.initialState() : evaluator.restore(ruleState);
+    if (checkpoint === null) {
+      checkpoint = await startingCheckpoint(options, now());
+      store.commit({ checkpoint, checkpointDate: null, ruleState: state, alerts: [] });
+      logger.info({ tenant, checkpoint, startFrom: options.startFrom.kind }, 'no checkpoint yet; starting position stored');
+    }
+    report.checkpoint = checkpoint;
+
+    while (report.pages < maxPages && !options.shouldStop?.()) {
+      const raw = await source.fetchPage(checkpoint);
+      report.pages += 1;
+      report.eventsFetched += raw.length;
+      const page = preparePage(raw, checkpoint, tenant, logger);
+      report.malformed += page.malformed;
+      if (page.nextCheckpoint === null) {
+        report.caughtUp = true;
+        break;
+      }
+      const result = evaluator.evaluate(state, page.events);
+      store.commit({
+        checkpoint: page.nextCheckpoint,
+        checkpointDate: page.checkpointDate,
+        ruleState: result.state,
+        alerts: result.alerts,
+      });
+      state = result.state;
+      checkpoint = page.nextCheckpoint;
+      report.checkpoint = checkpoint;
+      report.alertsQueued += result.alerts.length;
+    }
+  } catch (error) {
+    report.ok = false;
+    report.error = asCodedError(error);
+  }
+
+  Object.assign(report, source.takeWaitStats());
+  report.durationMs = now() - startedAt;
+  recordOutcome(store, report, logger);
+  logCycle(logger, report);
+  return report;
+}
+
+async function startingCheckpoint(options: PollCycleOptions, nowMs: number): Promise<string> {
+  const from = startInstant(options.startFrom, nowMs);
+  if (from) return syntheticCheckpoint(from);
+  // START_FROM=now: history is not alerted on. An empty tenant starts at the
+  // current time so its first events are not missed.
+  return (await options.source.newestLogId()) ?? syntheticCheckpoint(new Date(nowMs));
+}
+
+interface PreparedPage {
+  events: LogEvent[];
+  malformed: number;
+  /** Highest log id in the page beyond the checkpoint; null when the page holds nothing new. */
+  nextCheckpoint: string | null;
+  checkpointDate: string | null;
+}
+
+/** Validates a page: malformed events are skipped with a warning but still move the checkpoint past them. */
+export function preparePage(raw: readonly unknown[], checkpoint: string, tenant: string, logger: Logger): PreparedPage {
+  const events: LogEvent[] = [];
+  let malformed = 0;
+  let nextCheckpoint: string | null = null;
+  let checkpointDate: string | null = null;
+  raw.forEach((item, index) => {
+    const logId = (item as { log_id?: unknown } | null)?.log_id;
+    const id = typeof logId === 'string' && logId.length > 0 ? logId : undefined;
+    if (id !== undefined && compareLogIds(id, checkpoint) <= 0) return; // already processed
+    const parsed = parseLogEvent(item);
+    if (id !== undefined && (nextCheckpoint === null || compareLogIds(id, nextCheckpoint) > 0)) {
+      nextCheckpoint = id;
+      checkpointDate = parsed.ok ? parsed.event.date : null;
+    }
+    if (parsed.ok) {
+      events.push(parsed.event);
+    } else {
+      malformed += 1;
+      logger.warn(
+        { tenant, logId: id ? id.slice(0, 80) : undefined, index, problem: parsed.problem.slice(0, 300) },
+        `skipping malformed log event ${id ? `log_id ${id.slice(0, 80)}` : `at index ${index} of the page`}`,
+      );
+    }
+  });
+  return { events, malformed, nextCheckpoint, checkpointDate };
+}
+
+function recordOutcome(store: CheckpointStore, report: CycleReport, logger: Logger): void {
+  try {
+    store.recordOutcome(report.ok ? { ok: true } : { ok: false, error: report.error?.message });
+  } catch (error) {
+    logger.error({ tenant: report.tenant, error: asCodedError(error).message }, 'could not record the poll outcome');
+  }
+}
+
+function logCycle(logger: Logger, report: CycleReport): void {
+  const { error, ...fields } = report;
+  if (error) {
+    logger.error(
+      { ...fields, errorCode: error.code, error: error.message },
+      `poll cycle failed; checkpoint stays at ${report.checkpoint ?? 'none'}`,
+    );
+  } else {
+    logger.info(fields, 'poll cycle done');
+  }
+}

@@ -1,0 +1,122 @@
+import type { Alert } from '../engine/alert.js';
+import { StateError } from '../errors.js';
+import type { StateDb } from './db.js';
+import { enqueueAlerts } from './outbox.js';
+
+/** What a tenant's row says about where polling stands. */
+export interface TenantState {
+  /** Last log_id fully processed; null before the first page. */
+  checkpoint: string | null;
+  checkpointDate: string | null;
+  /** Engine state as stored (JSON); undefined until a checkpoint exists. */
+  ruleState: unknown;
+  lastPollAt: string | null;
+  lastPollOk: boolean | null;
+  lastPollError: string | null;
+  lastSuccessAt: string | null;
+}
+
+interface TenantRow {
+  checkpoint: string | null;
+  checkpoint_date: string | null;
+  rule_state: string;
+  last_poll_at: string | null;
+  last_poll_ok: number | null;
+  last_poll_error: string | null;
+  last_success_at: string | null;
+}
+
+export function readTenantState(db: StateDb, tenant: string): TenantState | undefined {
+  const row = db.prepare('SELECT * FROM tenant_state WHERE tenant = ?').get(tenant) as TenantRow | undefined;
+  if (!row) return undefined;
+  let ruleState: unknown;
+  if (row.checkpoint !== null) {
+    try {
+      ruleState = JSON.parse(row.rule_state);
+    } catch {
+      throw new StateError(`state database: rule state of tenant ${tenant} is not valid JSON; the database is damaged`);
+    }
+  }
+  return {
+    checkpoint: row.checkpoint,
+    checkpointDate: row.checkpoint_date,
+    ruleState,
+    lastPollAt: row.last_poll_at,
+    lastPollOk: row.last_poll_ok === null ? null : row.last_poll_ok === 1,
+    lastPollError: row.last_poll_error,
+    lastSuccessAt: row.last_success_at,
+  };
+}
+
+export interface PageCommit {
+  /** The page's last log_id: everything up to it has been evaluated. */
+  checkpoint: string;
+  checkpointDate: string | null;
+  /** Engine state after the page, JSON-serialisable. */
+  ruleState: unknown;
+  alerts: readonly Alert[];
+  defaultChannel: string;
+  now?: Date;
+}
+
+/**
+ * The durability point of the bot: the page's alerts, the rule state and the
+ * checkpoint are stored in ONE transaction. A crash before it re-reads the page;
+ * a crash after it never sees the page again.
+ */
+export function commitPage(db: StateDb, tenant: string, page: PageCommit): void {
+  const ruleStateJson = JSON.stringify(page.ruleState ?? {});
+  db.transaction(() => {
+    const current = db.prepare('SELECT checkpoint FROM tenant_state WHERE tenant = ?').get(tenant) as
+      | { checkpoint: string | null }
+      | undefined;
+    if (current?.checkpoint && current.checkpoint > page.checkpoint) {
+      // Another poller wrote ahead of us: committing would replay events it already alerted on.
+      throw new StateError(
+        `checkpoint of tenant ${tenant} moved ahead to ${current.checkpoint} while this process was at ${page.checkpoint}; is another auth0-log-alerts running with the same STATE_DB?`,
+      );
+    }
+    enqueueAlerts(db, tenant, page.alerts, page.defaultChannel, page.now);
+    db.prepare(
+      `INSERT INTO tenant_state (tenant, checkpoint, checkpoint_date, rule_state)
+       VALUES (@tenant, @checkpoint, @checkpointDate, @ruleState)
+       ON CONFLICT (tenant) DO UPDATE SET
+         checkpoint = excluded.checkpoint,
+         checkpoint_date = COALESCE(excluded.checkpoint_date, tenant_state.checkpoint_date),
+         rule_state = excluded.rule_state`,
+    ).run({ tenant, checkpoint: page.checkpoint, checkpointDate: page.checkpointDate, ruleState: ruleStateJson });
+  })();
+}
+
+export interface PollOutcome {
+  ok: boolean;
+  /** Safe message (a CodedError's message); never a raw transport error. */
+  error?: string;
+  at?: Date;
+}
+
+/** Remembers how the last cycle went, for `status` and /healthz. */
+export function recordPollOutcome(db: StateDb, tenant: string, outcome: PollOutcome): void {
+  const at = (outcome.at ?? new Date()).toISOString();
+  db.prepare(
+    `INSERT INTO tenant_state (tenant, last_poll_at, last_poll_ok, last_poll_error, last_success_at)
+     VALUES (@tenant, @at, @ok, @error, @success)
+     ON CONFLICT (tenant) DO UPDATE SET
+       last_poll_at = excluded.last_poll_at,
+       last_poll_ok = excluded.last_poll_ok,
+       last_poll_error = excluded.last_poll_error,
+       last_success_at = COALESCE(excluded.last_success_at, tenant_state.last_success_at)`,
+  ).run({
+    tenant,
+    at,
+    ok: outcome.ok ? 1 : 0,
+    error: outcome.ok ? null : (outcome.error ?? 'unknown error').slice(0, 500),
+    success: outcome.ok ? at : null,
+  });
+}
+
+/** Every tenant row (status, health). */
+export function listTenantStates(db: StateDb): Array<TenantState & { tenant: string }> {
+  const tenants = db.prepare('SELECT tenant FROM tenant_state ORDER BY tenant').all() as Array<{ tenant: string }>;
+  return tenants.map(({ tenant }) => ({ tenant, ...readTenantState(db, tenant)! }));
+}

@@ -1,0 +1,172 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config/index.js';
+import { dashboardFor, parseAuth0Domain } from '../src/config/domain.js';
+import { parseStartFrom } from '../src/config/start-from.js';
+import { ConfigError } from '../src/errors.js';
+import { tempDir } from './helpers/temp-db.js';
+
+const VALID = {
+  AUTH0_DOMAIN: 'acme.eu.auth0.com',
+  AUTH0_CLIENT_ID: 'id',
+  AUTH0_CLIENT_SECRET: 'secret',
+  SLACK_BOT_TOKEN: 'xoxb-1',
+  ALERT_CHANNEL: '#alerts',
+};
+const noEnvFile = { envFile: false } as const;
+
+function problemsOf(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+const cleanups: Array<() => void> = [];
+afterEach(() => cleanups.splice(0).forEach((c) => c()));
+
+describe('loadConfig', () => {
+  it('fills every default from a minimal environment', () => {
+    const config = loadConfig(VALID, noEnvFile);
+    expect(config).toMatchObject({
+      pollSchedule: '*/30 * * * * *',
+      stateDb: './data/state.db',
+      rulesDir: './rules',
+      startFrom: { kind: 'now' },
+      port: 3000,
+      logLevel: 'info',
+      slack: { apiUrl: 'https://slack.com/api/', botToken: 'xoxb-1' },
+    });
+    expect(config.tenants).toEqual([
+      {
+        key: 'acme.eu.auth0.com',
+        domain: { baseUrl: 'https://acme.eu.auth0.com', host: 'acme.eu.auth0.com' },
+        clientId: 'id',
+        clientSecret: 'secret',
+        audience: 'https://acme.eu.auth0.com/api/v2/',
+        defaultChannel: undefined,
+        dashboard: { region: 'eu', tenant: 'acme' },
+      },
+    ]);
+  });
+
+  it('lists every problem at once', () => {
+    const problems = problemsOf(() =>
+      loadConfig(
+        {
+          AUTH0_DOMAIN: 'not a domain!',
+          POLL_SCHEDULE: 'every now and then',
+          START_FROM: 'yesterday-ish',
+          PORT: '70000',
+          HEALTH_PORT: 'abc',
+          LOG_LEVEL: 'loud',
+          SLACK_API_URL: 'ftp://x',
+        },
+        { ...noEnvFile, requireSlack: true },
+      ),
+    );
+    // One line per problem, each naming its variable.
+    for (const name of [
+      'AUTH0_DOMAIN "not a domain!"',
+      'AUTH0_CLIENT_ID is missing',
+      'AUTH0_CLIENT_SECRET is missing',
+      'POLL_SCHEDULE',
+      'START_FROM "yesterday-ish"',
+      'PORT "70000"',
+      'HEALTH_PORT "abc"',
+      'LOG_LEVEL',
+      'SLACK_API_URL',
+      'SLACK_BOT_TOKEN is missing',
+      'ALERT_CHANNEL is missing',
+    ]) {
+      expect(problems.some((p) => p.includes(name)), `${name} in ${problems.join(' | ')}`).toBe(true);
+    }
+    expect(problems).toHaveLength(11);
+  });
+
+  it('does not require Slack for a dry run nor Auth0 when asked not to', () => {
+    expect(loadConfig({ AUTH0_DOMAIN: 'a.auth0.com', AUTH0_CLIENT_ID: 'i', AUTH0_CLIENT_SECRET: 's' }, noEnvFile).slack.botToken).toBeUndefined();
+    expect(loadConfig({}, { ...noEnvFile, requireAuth0: false }).tenants).toEqual([]);
+  });
+
+  it('reads .env but lets the environment win', () => {
+    const { dir, cleanup } = tempDir();
+    cleanups.push(cleanup);
+    const envFile = join(dir, '.env');
+    writeFileSync(envFile, 'AUTH0_DOMAIN=from-file.auth0.com\nAUTH0_CLIENT_ID=file-id\nAUTH0_CLIENT_SECRET="file secret"\nRULES_DIR=/rules\n');
+    const config = loadConfig({ AUTH0_CLIENT_ID: 'env-id' }, { envFile });
+    expect(config.tenants[0]).toMatchObject({ key: 'from-file.auth0.com', clientId: 'env-id', clientSecret: 'file secret' });
+    expect(config.rulesDir).toBe('/rules');
+  });
+
+  it('accepts a full URL for a local stand-in and derives the audience from it', () => {
+    const config = loadConfig({ ...VALID, AUTH0_DOMAIN: 'http://127.0.0.1:4010' }, noEnvFile);
+    expect(config.tenants[0]).toMatchObject({
+      key: '127.0.0.1:4010',
+      domain: { baseUrl: 'http://127.0.0.1:4010' },
+      audience: 'http://127.0.0.1:4010/api/v2/',
+      dashboard: undefined,
+    });
+  });
+
+  it('reads several tenants from TENANTS_FILE, secrets by environment variable', () => {
+    const { dir, cleanup } = tempDir();
+    cleanups.push(cleanup);
+    const file = join(dir, 'tenants.yml');
+    writeFileSync(
+      file,
+      [
+        'tenants:',
+        '  - { name: prod, domain: acme.auth0.com, client_id: p, client_secret_env: PROD_SECRET, channel: "#prod" }',
+        '  - { name: dev, domain: login.example.com, client_id: d, client_secret: dev-s, dashboard: { region: eu, tenant: acme-dev } }',
+      ].join('\n'),
+    );
+    const config = loadConfig({ TENANTS_FILE: file, PROD_SECRET: 'ps' }, noEnvFile);
+    expect(config.tenants.map((t) => [t.key, t.clientSecret, t.defaultChannel, t.dashboard])).toEqual([
+      ['prod', 'ps', '#prod', { region: 'us', tenant: 'acme' }],
+      ['dev', 'dev-s', undefined, { region: 'eu', tenant: 'acme-dev' }],
+    ]);
+    const problems = problemsOf(() => loadConfig({ TENANTS_FILE: file }, noEnvFile));
+    expect(problems).toEqual([expect.stringContaining('PROD_SECRET (client_secret_env) is not set')]);
+  });
+});
+
+describe('parseAuth0Domain and dashboardFor', () => {
+  it.each([
+    // regional tenant
+    ['acme.eu.auth0.com', { region: 'eu', tenant: 'acme' }],
+    // historical US tenant without region label
+    ['acme.auth0.com', { region: 'us', tenant: 'acme' }],
+    ['https://Acme.US.auth0.com', { region: 'us', tenant: 'acme' }],
+    // custom domains reveal nothing
+    ['login.example.com', undefined],
+  ])('%s → %j', (raw, expected) => {
+    const domain = parseAuth0Domain(raw);
+    if ('problem' in domain) throw new Error(domain.problem);
+    expect(dashboardFor(domain)).toEqual(expected);
+  });
+
+  it.each(['acme .auth0.com', 'https://acme.auth0.com/api', 'https://user:pw@acme.auth0.com', ''])('rejects %j', (raw) => {
+    expect(parseAuth0Domain(raw)).toHaveProperty('problem');
+  });
+});
+
+describe('parseStartFrom', () => {
+  it.each([
+    ['now', { kind: 'now' }],
+    ['1h', { kind: 'ago', ms: 3_600_000 }],
+    ['1h30m', { kind: 'ago', ms: 5_400_000 }],
+    ['7d', { kind: 'ago', ms: 604_800_000 }],
+    ['2024-05-01T00:00:00Z', { kind: 'date', at: new Date('2024-05-01T00:00:00Z') }],
+  ])('%s', (raw, expected) => {
+    expect(parseStartFrom(raw)).toEqual(expected);
+  });
+
+  it.each(['0h', 'soon', '2024-13-45', '-1h'])('rejects %j', (raw) => {
+    expect(parseStartFrom(raw)).toHaveProperty('problem');
+  });
+});
