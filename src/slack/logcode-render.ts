@@ -21,15 +21,18 @@ export interface LogcodeReply {
   blocks: KnownBlock[];
 }
 
-/** What `/logcode` needs to know about a rule (the engine's rules map onto this). */
-export interface RuleSummary {
+/**
+ * What `/logcode` needs to know about a rule: a subset of the engine's `describeRule(rule)`,
+ * so `rules.map(describeRule)` can be passed as is.
+ */
+export interface LogcodeRule {
   id: string;
-  title?: string | undefined;
   severity: string;
   enabled: boolean;
   /** Exact codes or globs (`gd_*`). */
   codes: readonly string[];
-  threshold?: { count: number; window: string; groupBy?: readonly string[] | undefined; distinct?: string | undefined } | undefined;
+  /** "every matching event", "≥ 20 events within 5m per ip". */
+  trigger: string;
   /** Undefined: the default channel. */
   channel?: string | undefined;
 }
@@ -83,13 +86,6 @@ export function formatChannel(channel: string | undefined, defaultChannel: strin
   return escapeMrkdwn(name.startsWith('#') ? name : `#${name}`);
 }
 
-export function describeThreshold(threshold: RuleSummary['threshold']): string {
-  if (!threshold) return 'every match';
-  const per = threshold.groupBy && threshold.groupBy.length > 0 ? ` per ${threshold.groupBy.join(' + ')}` : '';
-  const distinct = threshold.distinct ? ` distinct ${threshold.distinct}` : '';
-  return escapeMrkdwn(`≥ ${threshold.count}${distinct} in ${threshold.window}${per}`);
-}
-
 function codeList(codes: readonly string[]): string {
   const shown = codes.slice(0, CODES_PER_RULE).map((code) => `\`${echo(code)}\``);
   const more = codes.length > CODES_PER_RULE ? ` +${codes.length - CODES_PER_RULE} more` : '';
@@ -108,7 +104,7 @@ export function renderUsage(command: string): LogcodeReply {
   return reply(`${command} usage: ${command} &lt;code | words | rules | status | help&gt;`, [section(lines.join('\n'))]);
 }
 
-export function renderEntry(entry: CatalogEntry, watchers: readonly RuleSummary[], defaultChannel: string | undefined): LogcodeReply {
+export function renderEntry(entry: CatalogEntry, watchers: readonly LogcodeRule[], defaultChannel: string | undefined): LogcodeReply {
   const facts = [
     `*Category:* ${escapeMrkdwn(entry.category)}`,
     `*Outcome:* ${escapeMrkdwn(entry.outcome)}`,
@@ -124,7 +120,7 @@ export function renderEntry(entry: CatalogEntry, watchers: readonly RuleSummary[
   ].join('\n');
   const watcherLines = watchers.map(
     (rule) =>
-      `• \`${echo(rule.id)}\` — *${escapeMrkdwn(rule.severity)}* → ${formatChannel(rule.channel, defaultChannel)}, ${describeThreshold(rule.threshold)}`,
+      `• \`${echo(rule.id)}\` — *${escapeMrkdwn(rule.severity)}* → ${formatChannel(rule.channel, defaultChannel)}, ${escapeMrkdwn(rule.trigger)}`,
   );
   const blocks: KnownBlock[] = [section(head), { type: 'divider' }];
   if (watcherLines.length === 0) blocks.push(context('No enabled rule watches this code.'));
@@ -161,14 +157,14 @@ export function renderNoMatch(query: string, command: string): LogcodeReply {
   ]);
 }
 
-export function renderRules(rules: readonly RuleSummary[], defaultChannel: string | undefined, command: string): LogcodeReply {
+export function renderRules(rules: readonly LogcodeRule[], defaultChannel: string | undefined, command: string): LogcodeReply {
   const enabled = rules.filter((rule) => rule.enabled);
   if (enabled.length === 0) {
     return reply('No enabled rules.', [section(`No enabled rules: nothing is being alerted on. Check \`RULES_DIR\` and \`${command} status\`.`)]);
   }
   const lines = enabled.map(
     (rule) =>
-      `• \`${echo(rule.id)}\` *${escapeMrkdwn(rule.severity)}* — ${codeList(rule.codes)} — ${describeThreshold(rule.threshold)} → ${formatChannel(rule.channel, defaultChannel)}`,
+      `• \`${echo(rule.id)}\` *${escapeMrkdwn(rule.severity)}* — ${codeList(rule.codes)} — ${escapeMrkdwn(rule.trigger)} → ${formatChannel(rule.channel, defaultChannel)}`,
   );
   const blocks = [section(`*${enabled.length} enabled rule${enabled.length === 1 ? '' : 's'}:*`), ...listBlocks(lines, 1)];
   return reply(`${enabled.length} enabled rules: ${enabled.map((rule) => rule.id).join(', ')}`, blocks);

@@ -64,13 +64,6 @@ export function chunkLines(lines: readonly string[], maxChunks: number, limit = 
   return { chunks, omitted: 0 };
 }
 
-/** Whether a rule's code pattern (exact, or a glob with `*` / `?`) covers a code. */
-export function codePatternMatches(pattern: string, code: string): boolean {
-  if (!pattern.includes('*') && !pattern.includes('?')) return pattern === code;
-  const source = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${source}$`).test(code);
-}
-
 /** "42s", "7m", "3h 5m", "2d 4h": compact ages for replies. */
 export function formatAge(ms: number): string {
   if (!Number.isFinite(ms)) return 'unknown';

@@ -1,6 +1,6 @@
 import type { Catalog } from '../catalog/types.js';
 import type { Logger } from '../log.js';
-import { codePatternMatches } from './logcode-text.js';
+import { globToRegExp, isGlob } from '../engine/matchers.js';
 import {
   renderDidYouMean,
   renderEntry,
@@ -11,17 +11,20 @@ import {
   renderStatus,
   renderUsage,
   type LogcodeReply,
-  type RuleSummary,
+  type LogcodeRule,
   type StatusSummary,
 } from './logcode-render.js';
 
-export type { LogcodeReply, RuleSummary, StatusSummary } from './logcode-render.js';
+export type { LogcodeReply, LogcodeRule, StatusSummary } from './logcode-render.js';
 
 /** Everything `/logcode` reads, as narrow functions so it is testable without the engine or the database. */
 export interface LogcodeDeps {
   catalog: Catalog;
-  /** The loaded rules (all of them; the handler filters enabled ones). Read on every command so reloads show. */
-  rules: () => readonly RuleSummary[];
+  /**
+   * The loaded rules, all of them (the handler filters enabled ones), e.g. `() => rules.map(describeRule)`.
+   * Read on every command so reloads show.
+   */
+  rules: () => readonly LogcodeRule[];
   /** Poll and outbox state; undefined before the first poll. @default () => undefined */
   status?: () => StatusSummary | undefined;
   /** ALERT_CHANNEL, shown for rules without a channel. */
@@ -64,7 +67,7 @@ export function createLogcodeHandler(deps: LogcodeDeps): LogcodeHandler {
 
       const entry = deps.catalog.get(text);
       if (entry) {
-        const watchers = deps.rules().filter((rule) => rule.enabled && rule.codes.some((pattern) => codePatternMatches(pattern, entry.code)));
+        const watchers = deps.rules().filter((rule) => rule.enabled && rule.codes.some((pattern) => codeMatches(pattern, entry.code)));
         return renderEntry(entry, watchers, deps.defaultChannel);
       }
 
@@ -86,6 +89,11 @@ export function createLogcodeHandler(deps: LogcodeDeps): LogcodeHandler {
       return renderFailure();
     }
   };
+}
+
+/** The engine's own glob semantics, so the answer agrees with what fires. */
+function codeMatches(pattern: string, code: string): boolean {
+  return isGlob(pattern) ? globToRegExp(pattern).test(code) : pattern === code;
 }
 
 /** Whitespace collapsed (Slack may send tabs or newlines), length capped; never throws on odd input. */

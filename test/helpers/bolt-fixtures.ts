@@ -1,18 +1,18 @@
-import type { RuleSummary, StatusSummary } from '../../src/slack/logcode.js';
+import type { LogcodeRule, StatusSummary } from '../../src/slack/logcode.js';
 
 /** A small rule set shaped like the default rules: exact codes, a glob, a disabled rule, a threshold. */
-export const SAMPLE_RULES: RuleSummary[] = [
-  { id: 'breached-password', title: 'Breached password', severity: 'high', enabled: true, codes: ['pwd_leak', 'signup_pwd_leak', 'reset_pwd_leak'] },
+export const SAMPLE_RULES: LogcodeRule[] = [
+  { id: 'breached-password', severity: 'high', enabled: true, codes: ['pwd_leak', 'signup_pwd_leak', 'reset_pwd_leak'], trigger: 'every matching event' },
   {
     id: 'failed-login-burst',
     severity: 'medium',
     enabled: true,
     codes: ['f', 'fp', 'fu'],
-    threshold: { count: 10, window: '5m', groupBy: ['ip'], distinct: 'user_name' },
+    trigger: '≥ 10 distinct user_name within 5m per ip',
     channel: '#sec-alerts',
   },
-  { id: 'guardian-any', severity: 'low', enabled: true, codes: ['gd_*'], channel: 'C0123456789' },
-  { id: 'disabled-leak', severity: 'critical', enabled: false, codes: ['pwd_leak'] },
+  { id: 'guardian-any', severity: 'low', enabled: true, codes: ['gd_*'], trigger: 'every matching event', channel: 'C0123456789' },
+  { id: 'disabled-leak', severity: 'critical', enabled: false, codes: ['pwd_leak'], trigger: 'every matching event' },
 ];
 
 export const SAMPLE_STATUS: StatusSummary = {

@@ -1,10 +1,12 @@
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it, vi } from 'vitest';
 import { loadCatalog } from '../../src/catalog/index.js';
 import type { Catalog } from '../../src/catalog/types.js';
-import { createLogcodeHandler, type LogcodeDeps, type LogcodeReply, type RuleSummary } from '../../src/slack/logcode.js';
+import { createLogcodeHandler, type LogcodeDeps, type LogcodeReply, type LogcodeRule } from '../../src/slack/logcode.js';
 import { FIXED_NOW, SAMPLE_RULES, SAMPLE_STATUS, replyText } from '../helpers/bolt-fixtures.js';
 import { seededRandom } from '../helpers/bolt-signed.js';
 import { silentLogger } from '../../src/log.js';
+import { describeRule, loadRules } from '../../src/engine/index.js';
 
 const catalog = loadCatalog();
 
@@ -54,19 +56,42 @@ describe('/logcode <code>', () => {
 
   it.each([
     // exact code in an enabled rule; the disabled rule on the same code is not listed; no channel → default
-    { query: 'pwd_leak', watchers: ['breached-password'], not: ['disabled-leak'], details: ['*high* → #alerts', 'every match'] },
+    { query: 'pwd_leak', watchers: ['breached-password'], not: ['disabled-leak'], details: ['*high* → #alerts', 'every matching event'] },
     // tolerant lookup: caps, backticks, leading slash
     { query: ' `/PWD_LEAK` ', watchers: ['breached-password'], not: ['disabled-leak'], details: [] },
     // a glob pattern counts; a channel id renders as a channel link
     { query: 'gd_send_sms', watchers: ['guardian-any'], not: ['breached-password'], details: ['<#C0123456789>'] },
     // threshold with group_by and distinct, explicit channel
-    { query: 'fp', watchers: ['failed-login-burst'], not: ['guardian-any'], details: ['≥ 10 distinct user_name in 5m per ip', '#sec-alerts'] },
+    { query: 'fp', watchers: ['failed-login-burst'], not: ['guardian-any'], details: ['≥ 10 distinct user_name within 5m per ip', '#sec-alerts'] },
   ])('lists the enabled rules watching $query', ({ query, watchers, not, details }) => {
     const text = replyText(handler()(query));
     for (const id of watchers) expect(text).toContain(`\`${id}\``);
     for (const id of not) expect(text).not.toContain(`\`${id}\``);
     for (const detail of details) expect(text).toContain(detail);
     expect(text).toContain(`Watched by ${watchers.length} enabled rule`);
+  });
+});
+
+describe('/logcode with the default rules', () => {
+  // The wiring the run command uses: the engine's loader and describeRule, unchanged.
+  const loaded = loadRules(fileURLToPath(new URL('../../rules', import.meta.url)), catalog);
+  const real = handler({ rules: () => loaded.rules.map(describeRule) });
+
+  it('loads the bundled rules without problems', () => {
+    expect(loaded.problems).toEqual([]);
+    expect(loaded.rules.length).toBeGreaterThan(0);
+  });
+
+  it.each(['pwd_leak', 'fp'])('names every enabled bundled rule watching %s', (code) => {
+    const text = replyText(real(code));
+    const expected = loaded.rules.filter((rule) => rule.enabled !== false && rule.match.codes.includes(code));
+    expect(expected.length).toBeGreaterThan(0);
+    for (const rule of expected) expect(text).toContain(`\`${rule.id}\` — *${rule.severity}*`);
+  });
+
+  it('lists every enabled bundled rule', () => {
+    const text = replyText(real('rules'));
+    for (const rule of loaded.rules.filter((r) => r.enabled !== false)) expect(text).toContain(`\`${rule.id}\``);
   });
 });
 
@@ -109,9 +134,9 @@ describe('/logcode help, rules, status', () => {
     const reply = handler()('rules');
     const text = replyText(reply);
     expect(text).toContain('3 enabled rules');
-    expect(text).toMatch(/`breached-password` \*high\* — `pwd_leak`, `signup_pwd_leak`, `reset_pwd_leak` — every match → #alerts/);
+    expect(text).toMatch(/`breached-password` \*high\* — `pwd_leak`, `signup_pwd_leak`, `reset_pwd_leak` — every matching event → #alerts/);
     expect(text).toContain('`gd_*`');
-    expect(text).toContain('≥ 10 distinct user_name in 5m per ip → #sec-alerts');
+    expect(text).toContain('≥ 10 distinct user_name within 5m per ip → #sec-alerts');
     expect(text).not.toContain('disabled-leak');
     expectWithinSlackLimits(reply);
   });
@@ -121,11 +146,12 @@ describe('/logcode help, rules, status', () => {
   });
 
   it('keeps a huge rule set within Slack limits and says how many were left out', () => {
-    const many: RuleSummary[] = Array.from({ length: 2000 }, (_, index) => ({
+    const many: LogcodeRule[] = Array.from({ length: 2000 }, (_, index) => ({
       id: `rule-${index}-${'x'.repeat(40)}`,
       severity: 'medium',
       enabled: true,
       codes: Array.from({ length: 30 }, (_, code) => `code_${code}`),
+      trigger: 'every matching event',
     }));
     const reply = handler({ rules: () => many })('rules');
     expectWithinSlackLimits(reply);
