@@ -10,7 +10,7 @@ describe('parsedTexts', () => {
     ['a button URL', { text: '', blocks: [{ type: 'actions', elements: [{ type: 'button', url: '!channel' }] }] }, true],
     ['a plain_text header', { text: '', blocks: [{ type: 'header', text: { type: 'plain_text', text: '<!channel>' } }] }, false],
     ['escaped mrkdwn', { text: '&lt;!channel&gt;', blocks: [] }, false],
-  ])('finds a mention in %s: %s', (_name, message, found) => {
+  ])('finds a mention in %s', (_name, message, found) => {
     expect(parsedTexts(message).some((text) => text.includes('<!channel>'))).toBe(found);
   });
 });

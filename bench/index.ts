@@ -1,0 +1,92 @@
+import { join } from 'node:path';
+import { REPO_ROOT } from '../test/helpers/e2e-harness.js';
+import { benchCatchUp, type CatchUpResult } from './catch-up.js';
+import { benchDrain, type DrainResult } from './drain.js';
+import { benchEvaluate, type EvaluateResult } from './evaluate.js';
+
+/**
+ * `npm run bench [-- --json] [-- --only evaluate,catch-up,drain] [-- --events N]`:
+ * rule evaluation throughput, catch-up cost against a bare paging loop, and the
+ * outbox drain rate. Not part of `npm test`: timings belong here, not in tests.
+ */
+const TARGETS = { eventsPerSecond: 200_000, catchUpRatio: 1.5, peakRssMb: 200 };
+
+interface Report {
+  evaluate?: EvaluateResult;
+  catchUp?: CatchUpResult;
+  drain?: DrainResult[];
+  targets: typeof TARGETS;
+  pass: Record<string, boolean>;
+}
+
+function option(name: string): string | undefined {
+  const index = process.argv.indexOf(`--${name}`);
+  return index >= 0 ? process.argv[index + 1] : undefined;
+}
+
+async function main(): Promise<void> {
+  const json = process.argv.includes('--json');
+  const only = new Set((option('only') ?? 'evaluate,catch-up,drain').split(','));
+  const events = Number(option('events') ?? 200_000);
+  const rulesDir = join(REPO_ROOT, 'rules');
+  const progress = (text: string) => process.stderr.write(`bench: ${text}\n`);
+  const report: Report = { targets: TARGETS, pass: {} };
+
+  if (only.has('evaluate')) {
+    progress(`rule evaluation, ${events} events through ${rulesDir}`);
+    report.evaluate = benchEvaluate(rulesDir, events);
+    report.pass.evaluate = report.evaluate.eventsPerSecond >= TARGETS.eventsPerSecond;
+  }
+  if (only.has('catch-up')) {
+    progress(`catch-up, ${events} backlog events: bare paging loop, then run --once`);
+    report.catchUp = await benchCatchUp(rulesDir, events);
+    report.pass.catchUpRatio = report.catchUp.ratio <= TARGETS.catchUpRatio;
+    report.pass.peakRss = report.catchUp.botPeakRssMb < TARGETS.peakRssMb;
+  }
+  if (only.has('drain')) {
+    progress('outbox drain, 1 channel × 10 alerts, then 20 channels × 10 alerts');
+    report.drain = [await benchDrain(1, 10), await benchDrain(20, 10)];
+  }
+
+  if (json) process.stdout.write(`${JSON.stringify(report)}\n`);
+  else process.stdout.write(table(report));
+  if (Object.values(report.pass).includes(false)) process.exitCode = 1;
+}
+
+function table(report: Report): string {
+  const rows: Array<[string, string, string]> = [];
+  const mark = (ok: boolean | undefined) => (ok === undefined ? '' : ok ? 'ok' : 'MISSED');
+  const { evaluate, catchUp, drain } = report;
+  if (evaluate) {
+    rows.push([
+      'rule evaluation (default rules, 1 core)',
+      `${Math.round(evaluate.eventsPerSecond).toLocaleString('en')} events/s (${evaluate.events} events, ${evaluate.alerts} alerts, ${evaluate.seconds.toFixed(2)} s)`,
+      `≥ ${TARGETS.eventsPerSecond.toLocaleString('en')}/s ${mark(report.pass.evaluate)}`,
+    ]);
+  }
+  if (catchUp) {
+    rows.push(['catch-up: bare paging loop', `${catchUp.bareSeconds.toFixed(2)} s, peak RSS ${catchUp.barePeakRssMb.toFixed(0)} MB`, '']);
+    rows.push([
+      `catch-up: bot (run --once × ${catchUp.botRuns})`,
+      `${catchUp.botSeconds.toFixed(2)} s for ${catchUp.events} events (${Math.round(catchUp.events / catchUp.botSeconds).toLocaleString('en')}/s), ${catchUp.messagesPosted} posted`,
+      '',
+    ]);
+    rows.push(['catch-up: bot / bare loop', `${catchUp.ratio.toFixed(2)}×`, `≤ ${TARGETS.catchUpRatio}× ${mark(report.pass.catchUpRatio)}`]);
+    rows.push(['catch-up: bot peak RSS', `${catchUp.botPeakRssMb.toFixed(0)} MB`, `< ${TARGETS.peakRssMb} MB ${mark(report.pass.peakRss)}`]);
+  }
+  for (const result of drain ?? []) {
+    rows.push([
+      `outbox drain, ${result.channels} channel(s), no Slack limit`,
+      `${result.messagesPerSecond.toFixed(1)} messages/s (${result.messages} in ${result.seconds.toFixed(1)} s)`,
+      '',
+    ]);
+  }
+  const widths = [0, 1, 2].map((i) => Math.max(...rows.map((row) => row[i]!.length), ['measure', 'result', 'target'][i]!.length));
+  const line = (row: readonly string[]) => `${row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ')}\n`;
+  return line(['measure', 'result', 'target']) + line(widths.map((w) => '-'.repeat(w))) + rows.map(line).join('');
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+});
