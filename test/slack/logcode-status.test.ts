@@ -1,0 +1,70 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadCatalog } from '../../src/catalog/index.js';
+import { createLogcodeHandler } from '../../src/slack/logcode.js';
+import { readLogcodeStatus } from '../../src/slack/logcode-status.js';
+import { recordPollOutcome } from '../../src/state/tenant-state.js';
+import { FIXED_NOW, replyText } from '../helpers/bolt-fixtures.js';
+import { tempStateDb } from '../helpers/temp-db.js';
+
+const TENANT = 'acme.eu.auth0.com';
+
+describe('readLogcodeStatus (real SQLite)', () => {
+  let cleanup: (() => void) | undefined;
+  afterEach(() => {
+    cleanup?.();
+    cleanup = undefined;
+  });
+
+  function freshDb() {
+    const temp = tempStateDb();
+    cleanup = temp.cleanup;
+    return temp.db;
+  }
+
+  function addOutboxRow(db: ReturnType<typeof freshDb>, channel: string, status: 'pending' | 'sent' | 'failed') {
+    db.prepare(
+      `INSERT INTO outbox (tenant, channel, kind, rule_id, incident, alert, status, created_at)
+       VALUES (?, ?, 'alert', 'breached-password', 'inc-1', '{}', ?, ?)`,
+    ).run(TENANT, channel, status, FIXED_NOW.toISOString());
+  }
+
+  it('is undefined before anything was recorded', () => {
+    expect(readLogcodeStatus(freshDb(), TENANT)).toBeUndefined();
+  });
+
+  it('reports the last poll, checkpoint and outbox counts per channel', () => {
+    const db = freshDb();
+    recordPollOutcome(db, TENANT, { ok: true, at: new Date(FIXED_NOW.getTime() - 120_000) });
+    recordPollOutcome(db, TENANT, { ok: false, error: 'Auth0 GET /api/v2/logs failed (HTTP 503)', at: new Date(FIXED_NOW.getTime() - 30_000) });
+    db.prepare('UPDATE tenant_state SET checkpoint = ?, checkpoint_date = ? WHERE tenant = ?').run('9002024', '2025-01-01T11:45:00.000Z', TENANT);
+    addOutboxRow(db, '#sec', 'pending');
+    addOutboxRow(db, '#sec', 'pending');
+    addOutboxRow(db, '#sec', 'failed');
+    addOutboxRow(db, '#ops', 'sent');
+
+    const status = readLogcodeStatus(db, TENANT)!;
+    expect(status).toMatchObject({
+      tenant: TENANT,
+      lastPollOk: false,
+      lastPollError: 'Auth0 GET /api/v2/logs failed (HTTP 503)',
+      lastSuccessAt: '2025-01-01T11:58:00.000Z',
+      checkpoint: '9002024',
+      outbox: { pending: 2, failed: 1 },
+    });
+
+    const text = replyText(createLogcodeHandler({ catalog: loadCatalog(), rules: () => [], status: () => readLogcodeStatus(db, TENANT), now: () => FIXED_NOW })('status'));
+    expect(text).toContain('*Last poll:* 30s ago');
+    expect(text).toContain('failed: Auth0 GET /api/v2/logs failed (HTTP 503)');
+    expect(text).toContain('*Last successful poll:* 2m ago');
+    expect(text).toContain('events up to 15m old');
+    expect(text).toContain('• #sec: 2 pending, 1 failed');
+    expect(text).not.toContain('#ops');
+  });
+
+  it('turns a closed database into the apology, not a crash', () => {
+    const db = freshDb();
+    db.close();
+    const reply = createLogcodeHandler({ catalog: loadCatalog(), rules: () => [], status: () => readLogcodeStatus(db, TENANT) })('status');
+    expect(replyText(reply)).toContain('lookup failed');
+  });
+});
