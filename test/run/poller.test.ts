@@ -1,0 +1,203 @@
+import nock from 'nock';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { syntheticCheckpoint } from '../../src/auth0/checkpoint.js';
+import { Auth0Client } from '../../src/auth0/client.js';
+import { Auth0LogSource } from '../../src/auth0/log-source.js';
+import type { StartFrom } from '../../src/config/start-from.js';
+import type { Alert } from '../../src/engine/alert.js';
+import type { StateDb } from '../../src/state/db.js';
+import { commitPage, readTenantState } from '../../src/state/tenant-state.js';
+import { DbCheckpointStore, DryRunCheckpointStore } from '../../src/run/checkpoint-store.js';
+import { runPollCycle } from '../../src/run/poller.js';
+import { alertOnFailedLogins } from '../helpers/auth0-evaluator.js';
+import {
+  AUTH0_BASE,
+  CLIENT_ID,
+  CLIENT_SECRET,
+  captureLogger,
+  logEvent,
+  logsRequest,
+  mockLogsPage,
+  mockToken,
+} from '../helpers/auth0-fixtures.js';
+import { tempStateDb } from '../helpers/temp-db.js';
+
+const TAKE = 3;
+const NOW = Date.parse('2024-05-01T13:00:00Z');
+const events = Array.from({ length: 9 }, (_, i) => logEvent(i + 1));
+const ids = events.map((e) => e.log_id);
+const HISTORY = syntheticCheckpoint(new Date('2024-05-01T11:00:00Z'));
+
+let temp: ReturnType<typeof tempStateDb>;
+beforeEach(() => {
+  nock.disableNetConnect();
+  temp = tempStateDb();
+});
+afterEach(() => {
+  temp.cleanup();
+  nock.cleanAll();
+  nock.enableNetConnect();
+});
+
+/** One bot process: its own client, token cache and database handle. */
+function poller(db: StateDb, startFrom: StartFrom = { kind: 'now' }) {
+  const capture = captureLogger();
+  const client = new Auth0Client({ baseUrl: AUTH0_BASE, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, audience: 'x' });
+  const source = new Auth0LogSource(client, { take: TAKE, retry: { maxAttempts: 3 }, sleep: async () => {}, logger: capture.logger });
+  const cycle = () =>
+    runPollCycle({
+      tenant: 'acme',
+      source,
+      store: new DbCheckpointStore(db, 'acme', '#alerts', () => NOW),
+      evaluator: alertOnFailedLogins(),
+      startFrom,
+      logger: capture.logger,
+      now: () => NOW,
+    });
+  return { ...capture, cycle };
+}
+
+function queuedLogIds(db: StateDb): string[] {
+  const rows = db.prepare('SELECT alert FROM outbox ORDER BY id').all() as Array<{ alert: string }>;
+  return rows.flatMap((row) => (JSON.parse(row.alert) as Alert).logIds);
+}
+
+function storeCheckpoint(db: StateDb, checkpoint: string, ruleState: unknown = { seen: 0 }) {
+  commitPage(db, 'acme', { checkpoint, checkpointDate: null, ruleState, alerts: [], defaultChannel: '#alerts' });
+}
+
+describe('runPollCycle', () => {
+  it('pages forward until an empty page, committing every page', async () => {
+    storeCheckpoint(temp.db, HISTORY);
+    mockToken();
+    mockLogsPage(HISTORY, events.slice(0, 3), { take: TAKE });
+    mockLogsPage(ids[2]!, events.slice(3, 6), { take: TAKE });
+    mockLogsPage(ids[5]!, events.slice(6, 7), { take: TAKE });
+    mockLogsPage(ids[6]!, [], { take: TAKE });
+    const { cycle, records } = poller(temp.db);
+
+    const report = await cycle();
+
+    expect(report).toMatchObject({ ok: true, pages: 4, eventsFetched: 7, alertsQueued: 7, checkpoint: ids[6], caughtUp: true });
+    expect(queuedLogIds(temp.db)).toEqual(ids.slice(0, 7));
+    expect(readTenantState(temp.db, 'acme')).toMatchObject({ checkpoint: ids[6], ruleState: { seen: 7 }, lastPollOk: true });
+    expect(nock.pendingMocks()).toEqual([]);
+    // One line per cycle with the counts an operator needs.
+    const cycleLines = records().filter((r) => r.msg === 'poll cycle done');
+    expect(cycleLines).toEqual([
+      expect.objectContaining({ eventsFetched: 7, alertsQueued: 7, checkpoint: ids[6], rateLimitWaits: 0, durationMs: 0 }),
+    ]);
+  });
+
+  it('gives up on a failing page keeping the last committed checkpoint; a restart resumes there, nothing twice, nothing missed', async () => {
+    storeCheckpoint(temp.db, HISTORY);
+    mockToken();
+    mockLogsPage(HISTORY, events.slice(0, 3), { take: TAKE });
+    mockLogsPage(ids[2]!, events.slice(3, 6), { take: TAKE });
+    logsRequest(ids[5]!, TAKE).times(3).reply(500, { error: 'Internal Server Error' });
+    const first = await poller(temp.db).cycle();
+
+    expect(first).toMatchObject({ ok: false, pages: 2, checkpoint: ids[5], retries: 2 });
+    expect(first.error?.message).toMatch(/500.*gave up after 3 attempts/);
+    expect(readTenantState(temp.db, 'acme')).toMatchObject({ checkpoint: ids[5], lastPollOk: false });
+    expect(readTenantState(temp.db, 'acme')?.lastPollError).toMatch(/gave up/);
+
+    // A new process on the same database file.
+    temp.db.close();
+    const db = temp.reopen();
+    mockToken();
+    mockLogsPage(ids[5]!, events.slice(6, 9), { take: TAKE });
+    mockLogsPage(ids[8]!, [], { take: TAKE });
+    const second = await poller(db).cycle();
+
+    expect(second).toMatchObject({ ok: true, alertsQueued: 3, checkpoint: ids[8] });
+    expect(queuedLogIds(db)).toEqual(ids);
+    expect(readTenantState(db, 'acme')?.ruleState).toEqual({ seen: 9 });
+  });
+
+  it('with START_FROM=now starts at the newest log: history is not alerted, the next event is', async () => {
+    mockToken();
+    nock(AUTH0_BASE).get('/api/v2/logs').query({ sort: 'date:-1', per_page: '1', page: '0' }).reply(200, [events[4]]);
+    mockLogsPage(ids[4]!, [], { take: TAKE });
+    const { cycle } = poller(temp.db);
+    expect(await cycle()).toMatchObject({ ok: true, alertsQueued: 0, checkpoint: ids[4] });
+
+    mockLogsPage(ids[4]!, events.slice(5, 6), { take: TAKE });
+    mockLogsPage(ids[5]!, [], { take: TAKE });
+    expect(await cycle()).toMatchObject({ ok: true, alertsQueued: 1, checkpoint: ids[5] });
+    expect(queuedLogIds(temp.db)).toEqual([ids[5]]);
+  });
+
+  it('with START_FROM=now on an empty tenant starts at the current time, so the first events are not missed', async () => {
+    mockToken();
+    nock(AUTH0_BASE).get('/api/v2/logs').query({ sort: 'date:-1', per_page: '1', page: '0' }).reply(200, []);
+    const start = syntheticCheckpoint(new Date(NOW));
+    const fresh = logEvent(1, {}, new Date(NOW));
+    mockLogsPage(start, [fresh], { take: TAKE });
+    mockLogsPage(fresh.log_id, [], { take: TAKE });
+    expect(await poller(temp.db).cycle()).toMatchObject({ ok: true, alertsQueued: 1, checkpoint: fresh.log_id });
+  });
+
+  it('with START_FROM=1h backfills from a checkpoint one hour back', async () => {
+    mockToken();
+    const hourAgo = syntheticCheckpoint(new Date(NOW - 3_600_000));
+    const backlog = logEvent(1, {}, new Date(NOW - 1_800_000));
+    mockLogsPage(hourAgo, [backlog], { take: TAKE });
+    mockLogsPage(backlog.log_id, [], { take: TAKE });
+    expect(await poller(temp.db, { kind: 'ago', ms: 3_600_000 }).cycle()).toMatchObject({ ok: true, alertsQueued: 1 });
+    expect(queuedLogIds(temp.db)).toEqual([backlog.log_id]);
+  });
+
+  it('skips a malformed event with a warning naming it, and processes the events after it', async () => {
+    storeCheckpoint(temp.db, HISTORY);
+    mockToken();
+    const broken = { ...events[1], date: 'not a date' };
+    mockLogsPage(HISTORY, [events[0], broken, null], { take: TAKE });
+    mockLogsPage(ids[1]!, [events[2], { ...events[3], log_id: 42 }], { take: TAKE });
+    mockLogsPage(ids[2]!, [], { take: TAKE });
+    const { cycle, records } = poller(temp.db);
+
+    const report = await cycle();
+
+    expect(report).toMatchObject({ ok: true, malformed: 3, alertsQueued: 2, checkpoint: ids[2] });
+    expect(queuedLogIds(temp.db)).toEqual([ids[0], ids[2]]);
+    const warnings = records().filter((r) => r.level === 40).map((r) => r.msg);
+    expect(warnings).toEqual([
+      `skipping malformed log event log_id ${ids[1]}`,
+      'skipping malformed log event at index 2 of the page',
+      'skipping malformed log event at index 1 of the page',
+    ]);
+  });
+
+  it('dry run: reports alerts, carries rule state across pages, changes neither checkpoint nor outbox', async () => {
+    storeCheckpoint(temp.db, HISTORY, { seen: 100 });
+    mockToken();
+    mockLogsPage(HISTORY, events.slice(0, 3), { take: TAKE });
+    mockLogsPage(ids[2]!, events.slice(3, 4), { take: TAKE });
+    mockLogsPage(ids[3]!, [], { take: TAKE });
+    const printed: Alert[] = [];
+    const capture = captureLogger();
+    const client = new Auth0Client({ baseUrl: AUTH0_BASE, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, audience: 'x' });
+    const store = new DryRunCheckpointStore(new DbCheckpointStore(temp.db, 'acme', '#alerts').load(), (alerts) =>
+      printed.push(...alerts),
+    );
+    const report = await runPollCycle({
+      tenant: 'acme',
+      source: new Auth0LogSource(client, { take: TAKE }),
+      store,
+      evaluator: alertOnFailedLogins(),
+      startFrom: { kind: 'now' },
+      logger: capture.logger,
+    });
+
+    expect(report).toMatchObject({ ok: true, alertsQueued: 4 });
+    expect(printed.map((a) => [a.logIds[0], a.incidentCount])).toEqual([
+      [ids[0], 101],
+      [ids[1], 102],
+      [ids[2], 103],
+      [ids[3], 104],
+    ]);
+    expect(readTenantState(temp.db, 'acme')).toMatchObject({ checkpoint: HISTORY, ruleState: { seen: 100 }, lastPollAt: null });
+    expect(queuedLogIds(temp.db)).toEqual([]);
+  });
+});

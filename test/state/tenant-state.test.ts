@@ -1,0 +1,90 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { StateError } from '../../src/errors.js';
+import { commitPage, listTenantStates, readTenantState, recordPollOutcome } from '../../src/state/tenant-state.js';
+import { alertFor } from '../helpers/auth0-evaluator.js';
+import { logEvent } from '../helpers/auth0-fixtures.js';
+import { tempStateDb } from '../helpers/temp-db.js';
+
+const cleanups: Array<() => void> = [];
+afterEach(() => cleanups.splice(0).forEach((c) => c()));
+function db() {
+  const temp = tempStateDb();
+  cleanups.push(temp.cleanup);
+  return temp;
+}
+
+const outboxCount = (d: ReturnType<typeof db>['db']): number => (d.prepare('SELECT COUNT(*) AS n FROM outbox').get() as { n: number }).n;
+
+describe('tenant state', () => {
+  it('has no state for an unknown tenant', () => {
+    expect(readTenantState(db().db, 'acme')).toBeUndefined();
+  });
+
+  it('stores alerts, rule state and checkpoint together, readable after reopening', () => {
+    const temp = db();
+    const event = logEvent(1);
+    commitPage(temp.db, 'acme', {
+      checkpoint: event.log_id,
+      checkpointDate: event.date,
+      ruleState: { seen: 1 },
+      alerts: [alertFor(event as never)],
+      defaultChannel: '#alerts',
+    });
+    const reopened = temp.reopen();
+    expect(readTenantState(reopened, 'acme')).toMatchObject({ checkpoint: event.log_id, checkpointDate: event.date, ruleState: { seen: 1 } });
+    expect(reopened.prepare('SELECT tenant, channel, kind, rule_id FROM outbox').all()).toEqual([
+      { tenant: 'acme', channel: '#alerts', kind: 'alert', rule_id: 'failed-login' },
+    ]);
+  });
+
+  it('stores nothing of a page when the transaction fails', () => {
+    const temp = db();
+    commitPage(temp.db, 'acme', { checkpoint: logEvent(5).log_id, checkpointDate: null, ruleState: {}, alerts: [], defaultChannel: '#a' });
+    // A checkpoint behind the stored one means another writer: refused, and the alerts are not queued.
+    expect(() =>
+      commitPage(temp.db, 'acme', {
+        checkpoint: logEvent(2).log_id,
+        checkpointDate: null,
+        ruleState: { seen: 9 },
+        alerts: [alertFor(logEvent(2) as never)],
+        defaultChannel: '#a',
+      }),
+    ).toThrow(StateError);
+    expect(outboxCount(temp.db)).toBe(0);
+    expect(readTenantState(temp.db, 'acme')?.checkpoint).toBe(logEvent(5).log_id);
+  });
+
+  it('rolls back the queued alerts when storing the checkpoint fails', () => {
+    const temp = db();
+    // Simulates a failure after the outbox insert (e.g. disk full) inside the same transaction.
+    temp.db.exec(`CREATE TRIGGER fail_checkpoint BEFORE INSERT ON tenant_state BEGIN SELECT RAISE(ABORT, 'disk full'); END;`);
+    const event = logEvent(1);
+    expect(() =>
+      commitPage(temp.db, 'acme', {
+        checkpoint: event.log_id,
+        checkpointDate: event.date,
+        ruleState: {},
+        alerts: [alertFor(event as never)],
+        defaultChannel: '#a',
+      }),
+    ).toThrow(/disk full/);
+    expect(outboxCount(temp.db)).toBe(0);
+    expect(readTenantState(temp.db, 'acme')).toBeUndefined();
+  });
+
+  it('records poll outcomes, keeping the last success across failures', () => {
+    const temp = db();
+    recordPollOutcome(temp.db, 'acme', { ok: true, at: new Date('2024-05-01T12:00:00Z') });
+    recordPollOutcome(temp.db, 'acme', { ok: false, error: 'Auth0 GET /api/v2/logs returned 503', at: new Date('2024-05-01T12:00:30Z') });
+    expect(listTenantStates(temp.db)).toEqual([
+      expect.objectContaining({
+        tenant: 'acme',
+        checkpoint: null,
+        lastPollAt: '2024-05-01T12:00:30.000Z',
+        lastPollOk: false,
+        lastPollError: 'Auth0 GET /api/v2/logs returned 503',
+        lastSuccessAt: '2024-05-01T12:00:00.000Z',
+      }),
+    ]);
+  });
+});
