@@ -34,6 +34,8 @@ export const STRIP_LOG_ID = '__e2e_strip_log_id';
 interface StoredLog {
   key: string;
   body: Record<string, unknown>;
+  /** The body serialised once: big backlogs are paged through many times in benches. */
+  json?: string;
 }
 
 /** "900" + UTC YYYYMMDDhhmmss + a zero-padded sequence: 56 characters, as Auth0's ids. */
@@ -195,15 +197,18 @@ export async function startAuth0StandIn(options: Auth0StandInOptions = {}): Prom
       const ordered = ascending ? logs : [...logs].reverse();
       page = ordered.slice(pageNumber * limit, pageNumber * limit + limit);
     }
+    if (query.get('include_totals') !== 'true' || from !== null) {
+      const json = page.map((entry) => (entry.json ??= JSON.stringify(entry.body)));
+      return { status: 200, headers, body: `[${json.join(',')}]` };
+    }
     const bodies = page.map((entry) => entry.body);
-    if (query.get('include_totals') === 'true' && from === null) {
+    {
       return {
         status: 200,
         headers,
         body: { start: 0, limit, length: bodies.length, total: logs.length, logs: bodies },
       };
     }
-    return { status: 200, headers, body: bodies };
   }
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
