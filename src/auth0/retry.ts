@@ -80,3 +80,28 @@ function gaveUp(error: Auth0ApiError, after: string): Auth0ApiError {
   const message = error.message.replace(/; will retry$/, '');
   return new Auth0ApiError(`${message} (gave up after ${after})`, { ...error.details, retryable: false }, { cause: error });
 }
+
+/** A sleep that ends early (rejecting) when the process shuts down. */
+export function abortableSleep(signal: AbortSignal): Sleep {
+  return (ms) =>
+    new Promise<void>((resolve, reject) => {
+      if (signal.aborted) return reject(new ShutdownError());
+      const timer = setTimeout(() => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      const onAbort = () => {
+        clearTimeout(timer);
+        reject(new ShutdownError());
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+}
+
+/** A wait interrupted by shutdown; the checkpoint stays at the last committed page. */
+export class ShutdownError extends Error {
+  constructor() {
+    super('interrupted by shutdown');
+    this.name = 'ShutdownError';
+  }
+}

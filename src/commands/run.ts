@@ -1,12 +1,41 @@
 import type { Command } from 'commander';
-import { UsageError } from '../errors.js';
+import { runBot, type RunDeps } from '../run/bot.js';
+import { formatAlert } from '../slack/format.js';
+import { describeAlert } from './replay.js';
 
-// Placeholder until the command lands; replaced by its issue's work.
+interface RunCommandFlags {
+  once?: boolean;
+  dryRun?: boolean;
+  json?: boolean;
+}
+
+/**
+ * The concrete Slack pieces (sender, Bolt app, health server) plug in here;
+ * the poller itself knows nothing of Slack.
+ */
+export const runDeps: Omit<RunDeps, 'env'> = {
+  write: (line) => process.stdout.write(`${line}\n`),
+  describe: (alert, { catalog, tenant, defaultChannel, json }) =>
+    json
+      ? JSON.stringify(formatAlert(alert, { catalog, defaultChannel, dashboard: tenant.dashboard }))
+      : describeAlert(alert, defaultChannel),
+};
+
 export function registerRun(program: Command): void {
   program
     .command('run')
-    .description('(not yet available)')
-    .action(() => {
-      throw new UsageError('run is not available yet');
+    .description('Poll the Auth0 logs on POLL_SCHEDULE, queue alerts and post them to Slack')
+    .option('--once', 'one poll cycle, then drain the outbox and exit (for system cron)')
+    .option('--dry-run', 'print the alerts instead of queuing them; neither the checkpoint nor the outbox changes')
+    .option('--json', 'with --dry-run: one chat.postMessage body per alert per line (stdout is JSON only)')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  auth0-log-alerts run\n  auth0-log-alerts run --once\n  auth0-log-alerts run --once --dry-run --json\n\nExit codes: 0 ok, 1 a poll cycle failed (--once), 2 configuration error or credentials rejected.',
+    )
+    .action(async (flags: RunCommandFlags) => {
+      process.exitCode = await runBot(
+        { once: flags.once === true, dryRun: flags.dryRun === true, json: flags.json === true },
+        { ...runDeps, env: process.env },
+      );
     });
 }

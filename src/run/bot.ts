@@ -1,0 +1,195 @@
+import { Auth0Client } from '../auth0/client.js';
+import { Auth0LogSource } from '../auth0/log-source.js';
+import { abortableSleep } from '../auth0/retry.js';
+import { loadCatalog } from '../catalog/index.js';
+import type { Catalog } from '../catalog/types.js';
+import { loadConfig, type AppConfig, type TenantConfig } from '../config/index.js';
+import { compileRules, loadRules, type Alert, type RuleSet } from '../engine/index.js';
+import { Auth0AuthError, ConfigError, StateError, type CodedError } from '../errors.js';
+import { createLogger, type Logger } from '../log.js';
+import { openStateDb, type StateDb } from '../state/db.js';
+import { DbCheckpointStore, DryRunCheckpointStore, type CheckpointStore } from './checkpoint-store.js';
+import { engineEvaluator } from './engine-evaluator.js';
+import { runPollCycle, type CycleReport } from './poller.js';
+import { startSchedule } from './scheduler.js';
+import { waitForShutdownSignal } from './signals.js';
+
+export interface RunFlags {
+  once: boolean;
+  dryRun: boolean;
+  json: boolean;
+}
+
+/**
+ * Delivers the outbox to Slack. The poller never depends on it: it only fills
+ * the outbox. Shaped after src/slack/sender.ts's `Sender`.
+ */
+export interface AlertSender {
+  /** Delivers what is pending, within a time budget; never throws for Slack errors. */
+  drainOnce(options?: { deadlineMs?: number }): Promise<unknown>;
+  start(): void;
+  stop(): Promise<void>;
+  /** Wakes the sender after the poller queued alerts. */
+  notify?(): void;
+}
+
+/** Something else the bot runs alongside polling (the Slack app, a health server). */
+export interface Companion {
+  stop(): Promise<void>;
+}
+
+export interface BotContext {
+  config: AppConfig;
+  db: StateDb;
+  catalog: Catalog;
+  logger: Logger;
+  /** Latest cycle report per tenant key (for /healthz). */
+  lastReports: ReadonlyMap<string, CycleReport>;
+}
+
+export interface RunDeps {
+  env: NodeJS.ProcessEnv;
+  /** Builds the Slack sender; without it alerts stay queued in the outbox. */
+  createSender?: (context: BotContext) => AlertSender | undefined;
+  /** Starts the Slack app, health server… alongside polling (not in --once). */
+  startCompanions?: (context: BotContext) => Promise<Companion[]>;
+  logger?: Logger;
+  /** Dry-run output. */
+  write: (line: string) => void;
+  /** Formats an alert for --dry-run (human line, or JSON with --json). */
+  describe: (alert: Alert, context: { catalog: Catalog; tenant: TenantConfig; defaultChannel: string; json: boolean }) => string;
+  /** Resolves when the process is asked to stop (SIGINT/SIGTERM). */
+  shutdownSignal?: () => Promise<string>;
+}
+
+export const RUN_DEFAULTS = {
+  /** Time budget for draining the outbox in --once. */
+  onceDrainMs: 60_000,
+} as const;
+
+/** `run`: validates everything first (exit 2, nothing fetched), then polls. Returns the exit code. */
+export async function runBot(flags: RunFlags, deps: RunDeps): Promise<number> {
+  const config = loadConfig(deps.env, { requireAuth0: true, requireSlack: !flags.dryRun });
+  const catalog = loadCatalog();
+  const ruleSet = loadRuleSet(config.rulesDir, catalog);
+  const logger = deps.logger ?? createLogger(config.logLevel);
+  const db = openStateDb(config.stateDb);
+  const shutdown = new AbortController();
+  const lastReports = new Map<string, CycleReport>();
+  const context: BotContext = { config, db, catalog, logger, lastReports };
+
+  const cycles = config.tenants.map((tenant) => {
+    const defaultChannel = tenant.defaultChannel ?? config.alertChannel ?? '';
+    const client = new Auth0Client({
+      baseUrl: tenant.domain.baseUrl,
+      clientId: tenant.clientId,
+      clientSecret: tenant.clientSecret,
+      audience: tenant.audience,
+    });
+    const source = new Auth0LogSource(client, { logger: logger.child({ tenant: tenant.key }), sleep: abortableSleep(shutdown.signal) });
+    const dbStore = new DbCheckpointStore(db, tenant.key, defaultChannel);
+    let store: CheckpointStore = dbStore;
+    if (flags.dryRun) {
+      store = new DryRunCheckpointStore(dbStore.load(), (alerts) => {
+        for (const alert of alerts) deps.write(deps.describe(alert, { catalog, tenant, defaultChannel, json: flags.json }));
+      });
+    }
+    return async (): Promise<CycleReport> => {
+      const report = await runPollCycle({
+        tenant: tenant.key,
+        source,
+        store,
+        evaluator: engineEvaluator(ruleSet),
+        startFrom: config.startFrom,
+        logger,
+        shouldStop: () => shutdown.signal.aborted,
+      });
+      lastReports.set(tenant.key, report);
+      return report;
+    };
+  });
+
+  const sender = flags.dryRun ? undefined : deps.createSender?.(context);
+  if (!flags.dryRun && !sender) logger.warn('no Slack sender wired: alerts stay queued in the outbox');
+
+  try {
+    if (flags.once) return await runOnce(cycles, sender, logger);
+    return await runContinuously(cycles, sender, context, deps, shutdown);
+  } finally {
+    shutdown.abort();
+    db.close();
+  }
+}
+
+async function runOnce(cycles: Array<() => Promise<CycleReport>>, sender: AlertSender | undefined, logger: Logger): Promise<number> {
+  const reports: CycleReport[] = [];
+  for (const cycle of cycles) reports.push(await cycle());
+  const fatal = reports.map((r) => r.error).find(isFatal);
+  if (fatal) throw fatal;
+  if (sender) {
+    const drained = await sender.drainOnce({ deadlineMs: RUN_DEFAULTS.onceDrainMs });
+    logger.info({ drained }, 'outbox drained');
+  }
+  return reports.every((r) => r.ok) ? 0 : 1;
+}
+
+async function runContinuously(
+  cycles: Array<() => Promise<CycleReport>>,
+  sender: AlertSender | undefined,
+  context: BotContext,
+  deps: RunDeps,
+  shutdown: AbortController,
+): Promise<number> {
+  const { config, logger } = context;
+  let fatal: CodedError | undefined;
+  let stopRequested: () => void = () => {};
+  const stopped = new Promise<string>((resolve) => {
+    stopRequested = () => resolve('fatal error');
+  });
+
+  sender?.start();
+  const companions = (await deps.startCompanions?.(context)) ?? [];
+  const schedule = startSchedule(
+    config.pollSchedule,
+    async () => {
+      for (const cycle of cycles) {
+        if (shutdown.signal.aborted) return;
+        const report = await cycle();
+        if (report.alertsQueued > 0) sender?.notify?.();
+        if (isFatal(report.error) && !shutdown.signal.aborted) {
+          fatal = report.error;
+          stopRequested();
+          return;
+        }
+      }
+    },
+    logger,
+  );
+  logger.info({ schedule: config.pollSchedule, tenants: config.tenants.map((t) => t.key) }, 'polling started');
+
+  const reason = await Promise.race([(deps.shutdownSignal ?? waitForShutdownSignal)(), stopped]);
+  logger.info({ reason }, 'stopping: finishing the current page');
+  shutdown.abort();
+  await schedule.stop();
+  await sender?.stop();
+  for (const companion of companions) await companion.stop();
+  if (fatal) throw fatal;
+  logger.info('stopped');
+  return 0;
+}
+
+/** Errors no retry will fix: wrong credentials, a broken or shared database. */
+function isFatal(error: CodedError | undefined): error is CodedError {
+  return error instanceof Auth0AuthError || error instanceof StateError;
+}
+
+function loadRuleSet(rulesDir: string, catalog: Catalog): RuleSet {
+  const loaded = loadRules(rulesDir, catalog);
+  if (loaded.problems.length > 0) {
+    throw new ConfigError([
+      `the rules in ${rulesDir} are invalid (see \`auth0-log-alerts rules check\`):`,
+      ...loaded.problems.map((problem) => `  ${problem.message}`),
+    ]);
+  }
+  return compileRules(loaded.rules, catalog);
+}
