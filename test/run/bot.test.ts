@@ -1,0 +1,81 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import nock from 'nock';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { syntheticCheckpoint } from '../../src/auth0/checkpoint.js';
+import { runBot, type AlertSender } from '../../src/run/bot.js';
+import { openStateDb } from '../../src/state/db.js';
+import { commitPage, readTenantState } from '../../src/state/tenant-state.js';
+import { CLIENT_SECRET, captureLogger, logEvent, mockLogsPage, mockToken, until } from '../helpers/auth0-fixtures.js';
+import { tempDir } from '../helpers/temp-db.js';
+
+let dir: string;
+let cleanup: () => void;
+beforeEach(() => {
+  ({ dir, cleanup } = tempDir());
+  mkdirSync(join(dir, 'rules'));
+  writeFileSync(
+    join(dir, 'rules', 'blocked.yml'),
+    'id: blocked\ntitle: "Blocked {{user_name}}"\ndescription: d\nseverity: high\nmatch: { codes: [limit_wc] }\nthrottle: { period: 1h, by: [user_name] }\n',
+  );
+  nock.disableNetConnect();
+});
+afterEach(() => {
+  nock.cleanAll();
+  nock.enableNetConnect();
+  cleanup();
+});
+
+describe('runBot (continuous)', () => {
+  it('polls at start, wakes the sender, and on a shutdown signal stops cleanly with exit 0', async () => {
+    const stateDb = join(dir, 'state.db');
+    const checkpoint = syntheticCheckpoint(new Date('2024-05-01T11:00:00Z'));
+    const seed = openStateDb(stateDb);
+    commitPage(seed, 'acme.eu.auth0.com', { checkpoint, checkpointDate: null, ruleState: {}, alerts: [], defaultChannel: '#a' });
+    seed.close();
+    mockToken();
+    const blocked = logEvent(1, { type: 'limit_wc' });
+    mockLogsPage(checkpoint, [blocked]);
+    mockLogsPage(blocked.log_id, []);
+
+    const calls: string[] = [];
+    const sender: AlertSender = {
+      drainOnce: async () => calls.push('drain'),
+      start: () => calls.push('start'),
+      stop: async () => {
+        calls.push('stop');
+      },
+      notify: () => calls.push('notify'),
+    };
+    let signal: (name: string) => void = () => {};
+    const { logger, records } = captureLogger();
+    const exit = runBot(
+      { once: false, dryRun: false, json: false },
+      {
+        env: {
+          AUTH0_DOMAIN: 'acme.eu.auth0.com',
+          AUTH0_CLIENT_ID: 'test-client-id',
+          AUTH0_CLIENT_SECRET: CLIENT_SECRET,
+          SLACK_BOT_TOKEN: 'xoxb-1',
+          ALERT_CHANNEL: '#a',
+          STATE_DB: stateDb,
+          RULES_DIR: join(dir, 'rules'),
+          POLL_SCHEDULE: '0 0 1 1 *', // once a year: only the start-up cycle runs here
+        },
+        logger,
+        write: () => {},
+        describe: () => '',
+        createSender: () => sender,
+        shutdownSignal: () => new Promise((resolve) => (signal = resolve)),
+      },
+    );
+    await until(() => records().some((r) => r.msg === 'poll cycle done'), 'the first cycle');
+    signal('SIGTERM');
+
+    expect(await exit).toBe(0);
+    expect(calls).toEqual(['start', 'notify', 'stop']);
+    const db = openStateDb(stateDb);
+    expect(readTenantState(db, 'acme.eu.auth0.com')?.checkpoint).toBe(blocked.log_id);
+    db.close();
+  });
+});

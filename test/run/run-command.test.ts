@@ -1,0 +1,159 @@
+import { writeFileSync, mkdirSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import nock from 'nock';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli.js';
+import { runDeps } from '../../src/commands/run.js';
+import { openStateDb } from '../../src/state/db.js';
+import { commitPage, readTenantState } from '../../src/state/tenant-state.js';
+import { syntheticCheckpoint } from '../../src/auth0/checkpoint.js';
+import { CLIENT_SECRET, ACCESS_TOKEN, AUTH0_BASE, captureLogger, logEvent, mockLogsPage, mockToken } from '../helpers/auth0-fixtures.js';
+import { tempDir } from '../helpers/temp-db.js';
+
+const ENV_NAMES = [
+  'AUTH0_DOMAIN', 'AUTH0_CLIENT_ID', 'AUTH0_CLIENT_SECRET', 'AUTH0_AUDIENCE', 'TENANTS_FILE', 'SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN',
+  'SLACK_SIGNING_SECRET', 'SLACK_API_URL', 'ALERT_CHANNEL', 'POLL_SCHEDULE', 'STATE_DB', 'RULES_DIR', 'START_FROM', 'PORT',
+  'HEALTH_PORT', 'LOG_LEVEL',
+];
+const RULE = `id: blocked
+title: "Account blocked: {{user_name}}"
+description: An account was blocked.
+severity: high
+match: { codes: [limit_wc] }
+throttle: { period: 1h, by: [user_name] }
+`;
+
+let dir: string;
+let cleanup: () => void;
+let stdout: string[];
+let stderr: string[];
+const originalLogger = runDeps.logger;
+const originalWrite = runDeps.write;
+
+beforeEach(() => {
+  ({ dir, cleanup } = tempDir());
+  mkdirSync(join(dir, 'rules'));
+  writeFileSync(join(dir, 'rules', 'blocked.yml'), RULE);
+  for (const name of ENV_NAMES) vi.stubEnv(name, '');
+  nock.disableNetConnect();
+  stdout = [];
+  stderr = [];
+  runDeps.write = (line) => stdout.push(line);
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+    stderr.push(String(chunk));
+    return true;
+  });
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+  vi.unstubAllEnvs();
+  runDeps.logger = originalLogger;
+  runDeps.write = originalWrite;
+  nock.cleanAll();
+  nock.enableNetConnect();
+  cleanup();
+});
+
+function validEnv(extra: Record<string, string> = {}) {
+  const values = {
+    AUTH0_DOMAIN: 'acme.eu.auth0.com',
+    AUTH0_CLIENT_ID: 'test-client-id',
+    AUTH0_CLIENT_SECRET: CLIENT_SECRET,
+    SLACK_BOT_TOKEN: 'xoxb-test',
+    ALERT_CHANNEL: '#alerts',
+    STATE_DB: join(dir, 'state', 'state.db'),
+    RULES_DIR: join(dir, 'rules'),
+    ...extra,
+  };
+  for (const [name, value] of Object.entries(values)) vi.stubEnv(name, value);
+}
+
+describe('run command', () => {
+  it('exits 2 listing every configuration problem, before any network call', async () => {
+    vi.stubEnv('AUTH0_DOMAIN', 'https://acme.eu.auth0.com/some/path');
+    vi.stubEnv('POLL_SCHEDULE', '61 * * * *');
+    vi.stubEnv('START_FROM', 'last tuesday');
+    vi.stubEnv('STATE_DB', join(dir, 'never', 'state.db'));
+    const token = mockToken();
+
+    expect(await main(['run', '--once'])).toBe(2);
+
+    const message = stderr.join('');
+    for (const expected of ['AUTH0_DOMAIN', 'AUTH0_CLIENT_ID is missing', 'AUTH0_CLIENT_SECRET is missing', 'POLL_SCHEDULE', 'START_FROM', 'SLACK_BOT_TOKEN is missing', 'ALERT_CHANNEL is missing']) {
+      expect(message).toContain(expected);
+    }
+    expect(token.isDone()).toBe(false); // the token interceptor was never used
+    expect(nock.pendingMocks()).toHaveLength(1);
+    expect(existsSync(join(dir, 'never'))).toBe(false); // nothing was created either
+  });
+
+  it('exits 2 when the rules are broken, before any network call', async () => {
+    validEnv();
+    writeFileSync(join(dir, 'rules', 'broken.yml'), 'id: broken\nseverity: loud\n');
+    const token = mockToken();
+    expect(await main(['run', '--once'])).toBe(2);
+    expect(stderr.join('')).toContain('broken.yml');
+    expect(token.isDone()).toBe(false);
+  });
+
+  it('--once --dry-run --json prints the Slack messages and changes nothing stored', async () => {
+    validEnv({ START_FROM: '1h' });
+    const capture = captureLogger();
+    runDeps.logger = capture.logger;
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const now = Date.parse('2024-05-01T13:00:00Z');
+    vi.setSystemTime(now);
+    const blocked = logEvent(1, { type: 'limit_wc', user_name: 'carol@example.com' }, new Date(now - 60_000));
+    mockToken();
+    mockLogsPage(syntheticCheckpoint(new Date(now - 3_600_000)), [blocked]);
+    mockLogsPage(blocked.log_id, []);
+
+    const code = await main(['run', '--once', '--dry-run', '--json']);
+    vi.useRealTimers();
+    expect(code).toBe(0);
+    expect(nock.pendingMocks()).toEqual([]);
+
+    expect(stdout).toHaveLength(1);
+    const message = JSON.parse(stdout[0]!);
+    expect(message).toMatchObject({ channel: '#alerts', metadata: { event_type: 'auth0_log_alert', event_payload: { kind: 'alert', rule_id: 'blocked', log_ids: [blocked.log_id] } } });
+    const db = openStateDb(join(dir, 'state', 'state.db'));
+    expect(readTenantState(db, 'acme.eu.auth0.com')).toBeUndefined();
+    expect(db.prepare('SELECT COUNT(*) AS n FROM outbox').get()).toEqual({ n: 0 });
+    db.close();
+  });
+
+  it('--once queues the alerts and advances the checkpoint', async () => {
+    validEnv();
+    runDeps.logger = captureLogger().logger;
+    const checkpoint = syntheticCheckpoint(new Date('2024-05-01T11:00:00Z'));
+    const db = openStateDb(join(dir, 'state', 'state.db'));
+    commitPage(db, 'acme.eu.auth0.com', { checkpoint, checkpointDate: null, ruleState: {}, alerts: [], defaultChannel: '#alerts' });
+    db.close();
+    const blocked = logEvent(1, { type: 'limit_wc' });
+    mockToken();
+    mockLogsPage(checkpoint, [blocked, logEvent(2, { type: 's' })]);
+    mockLogsPage(logEvent(2).log_id, []);
+
+    expect(await main(['run', '--once'])).toBe(0);
+
+    const after = openStateDb(join(dir, 'state', 'state.db'));
+    expect(readTenantState(after, 'acme.eu.auth0.com')).toMatchObject({ checkpoint: logEvent(2).log_id, lastPollOk: true });
+    expect(after.prepare('SELECT channel, rule_id, status FROM outbox').all()).toEqual([{ channel: '#alerts', rule_id: 'blocked', status: 'pending' }]);
+    after.close();
+  });
+
+  it('stops with exit 2 and a clear message when Auth0 rejects the credentials, leaking nothing', async () => {
+    validEnv();
+    const capture = captureLogger();
+    runDeps.logger = capture.logger;
+    nock(AUTH0_BASE).post('/oauth/token').reply(401, { error: 'access_denied', error_description: `Unauthorized: ${CLIENT_SECRET}` });
+    nock(AUTH0_BASE).get('/api/v2/logs').query(true).reply(200, []);
+
+    expect(await main(['run', '--once'])).toBe(2);
+
+    const output = stderr.join('') + capture.lines.join('\n');
+    expect(stderr.join('')).toContain('Auth0 rejected the client credentials');
+    expect(output).not.toContain(CLIENT_SECRET);
+    expect(output).not.toContain(ACCESS_TOKEN);
+  });
+});
