@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import cron from 'node-cron';
 
 /**
  * What the process knows about its polling, for `GET /healthz`.
@@ -45,6 +46,8 @@ export interface HealthReport {
   ageSeconds: number | null;
   /** Age beyond which the bot reports degraded. */
   maxAgeSeconds: number;
+  /** Per tenant, when the bot watches several (the top level is then the worst of them). */
+  tenants?: Record<string, HealthReport>;
 }
 
 /**
@@ -77,6 +80,43 @@ export function assessHealth(input: HealthInput, options: Partial<HealthOptions>
   const base = { lastSuccessAt: input.lastSuccessAt.toISOString(), ageSeconds: Math.round(ageMs / 1000), maxAgeSeconds };
   if (ageMs <= maxAgeMs) return { status: 'ok', ...base };
   return { status: 'degraded', reason: `last successful poll was ${formatSeconds(ageMs)} ago${failure}`, ...base };
+}
+
+/**
+ * Several tenants: degraded as soon as one is, naming it; the reports of all are attached.
+ * No tenants at all is degraded (nothing is being watched).
+ */
+export function assessTenantsHealth(tenants: ReadonlyArray<HealthInput & { tenant: string }>, options: Partial<HealthOptions> = {}): HealthReport {
+  const reports = tenants.map(({ tenant, ...input }) => ({ tenant, report: assessHealth(input, options) }));
+  if (reports.length === 0) return { status: 'degraded', reason: 'no tenant configured', lastSuccessAt: null, ageSeconds: null, maxAgeSeconds: 0 };
+  if (reports.length === 1) return reports[0]!.report;
+  const worst = reports.find(({ report }) => report.status === 'degraded') ?? reports.reduce((a, b) => ((b.report.ageSeconds ?? -1) > (a.report.ageSeconds ?? -1) ? b : a));
+  const reason = worst.report.reason ? `${worst.tenant}: ${worst.report.reason}` : undefined;
+  return {
+    ...worst.report,
+    ...(reason ? { reason } : {}),
+    tenants: Object.fromEntries(reports.map(({ tenant, report }) => [tenant, report])),
+  };
+}
+
+/**
+ * The longest gap between upcoming runs of a node-cron schedule: the period the
+ * health check allows per missed poll. (Longest, so a schedule that pauses at night or
+ * at weekends does not report degraded during the pause.) One minute when it cannot tell.
+ */
+export function scheduleIntervalMs(expression: string): number {
+  let task: ReturnType<typeof cron.createTask> | undefined;
+  try {
+    task = cron.createTask(expression, () => {});
+    const runs = task.getNextRuns(8).map((date) => date.getTime());
+    let longest = 0;
+    for (let index = 1; index < runs.length; index++) longest = Math.max(longest, runs[index]! - runs[index - 1]!);
+    return longest > 0 ? longest : 60_000;
+  } catch {
+    return 60_000;
+  } finally {
+    void task?.destroy();
+  }
 }
 
 function formatSeconds(ms: number): string {

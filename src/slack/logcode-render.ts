@@ -7,8 +7,6 @@ import {
   chunkLines,
   echo,
   escapeMrkdwn,
-  formatAge,
-  toDate,
   truncate,
 } from './logcode-text.js';
 
@@ -37,41 +35,23 @@ export interface LogcodeRule {
   channel?: string | undefined;
 }
 
-/** What `/logcode status` reports (the state's `status` query maps onto this). */
-export interface StatusSummary {
-  tenant?: string | undefined;
-  lastPollAt?: Date | string | null | undefined;
-  lastPollOk?: boolean | null | undefined;
-  /** Safe, secret-free message of the last failure. */
-  lastPollError?: string | null | undefined;
-  lastSuccessAt?: Date | string | null | undefined;
-  checkpoint?: string | null | undefined;
-  /** Event date of the checkpoint's log: its age is how far behind the bot is. */
-  checkpointDate?: Date | string | null | undefined;
-  outbox: {
-    pending: number;
-    failed: number;
-    channels?: ReadonlyArray<{ channel: string; pending: number; failed: number }> | undefined;
-  };
-}
-
 const MATCH_LINES = 10;
 const CODES_PER_RULE = 12;
 
-function section(text: string): KnownBlock {
+export function section(text: string): KnownBlock {
   return { type: 'section', text: { type: 'mrkdwn', text: truncate(text, SECTION_TEXT_LIMIT) } };
 }
 
-function context(text: string): KnownBlock {
+export function context(text: string): KnownBlock {
   return { type: 'context', elements: [{ type: 'mrkdwn', text: truncate(text, SECTION_TEXT_LIMIT) }] };
 }
 
-function reply(text: string, blocks: KnownBlock[]): LogcodeReply {
+export function reply(text: string, blocks: KnownBlock[]): LogcodeReply {
   return { response_type: 'ephemeral', text: truncate(text, FALLBACK_TEXT_LIMIT), blocks: blocks.slice(0, MAX_BLOCKS) };
 }
 
 /** Lines as section blocks, within Slack's block limits, with a note when some did not fit. */
-function listBlocks(lines: readonly string[], reserved: number): KnownBlock[] {
+export function listBlocks(lines: readonly string[], reserved: number): KnownBlock[] {
   const { chunks, omitted } = chunkLines(lines, MAX_BLOCKS - reserved - 1);
   const blocks = chunks.map(section);
   if (omitted > 0) blocks.push(context(`…and ${omitted} more not shown.`));
@@ -168,40 +148,6 @@ export function renderRules(rules: readonly LogcodeRule[], defaultChannel: strin
   );
   const blocks = [section(`*${enabled.length} enabled rule${enabled.length === 1 ? '' : 's'}:*`), ...listBlocks(lines, 1)];
   return reply(`${enabled.length} enabled rules: ${enabled.map((rule) => rule.id).join(', ')}`, blocks);
-}
-
-function ago(value: Date | string | null | undefined, now: Date): string {
-  const date = toDate(value);
-  if (!date) return 'never';
-  return `${formatAge(now.getTime() - date.getTime())} ago (${date.toISOString()})`;
-}
-
-export function renderStatus(status: StatusSummary | undefined, now: Date): LogcodeReply {
-  if (!status) {
-    return reply('Status is not available yet.', [section('Status is not available yet: the bot has not recorded a poll.')]);
-  }
-  const outcome =
-    status.lastPollOk === false
-      ? `failed${status.lastPollError ? `: ${escapeMrkdwn(truncate(status.lastPollError, 500))}` : ''}`
-      : status.lastPollOk
-        ? 'ok'
-        : 'unknown';
-  const checkpointDate = toDate(status.checkpointDate);
-  const checkpoint = status.checkpoint
-    ? `\`${echo(status.checkpoint)}\`${checkpointDate ? `, events up to ${formatAge(now.getTime() - checkpointDate.getTime())} old` : ''}`
-    : 'none yet';
-  const lines = [
-    status.tenant ? `*Tenant:* ${escapeMrkdwn(status.tenant)}` : '',
-    `*Last poll:* ${ago(status.lastPollAt, now)} — ${outcome}`,
-    `*Last successful poll:* ${ago(status.lastSuccessAt, now)}`,
-    `*Checkpoint:* ${checkpoint}`,
-    `*Outbox:* ${status.outbox.pending} pending, ${status.outbox.failed} failed`,
-  ].filter(Boolean);
-  const channelLines = (status.outbox.channels ?? [])
-    .filter((row) => row.pending > 0 || row.failed > 0)
-    .map((row) => `• ${formatChannel(row.channel, undefined)}: ${row.pending} pending, ${row.failed} failed`);
-  const blocks = [section(lines.join('\n')), ...(channelLines.length ? listBlocks(channelLines, 1) : [])];
-  return reply(`Last poll ${ago(status.lastPollAt, now)} (${status.lastPollOk === false ? 'failed' : status.lastPollOk ? 'ok' : 'unknown'}); outbox ${status.outbox.pending} pending, ${status.outbox.failed} failed`, blocks);
 }
 
 export function renderFailure(): LogcodeReply {

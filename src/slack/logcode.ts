@@ -8,14 +8,14 @@ import {
   renderMatches,
   renderNoMatch,
   renderRules,
-  renderStatus,
   renderUsage,
   type LogcodeReply,
   type LogcodeRule,
-  type StatusSummary,
 } from './logcode-render.js';
+import { renderStatus, type StatusSummary } from './logcode-status.js';
 
-export type { LogcodeReply, LogcodeRule, StatusSummary } from './logcode-render.js';
+export type { LogcodeReply, LogcodeRule } from './logcode-render.js';
+export { readLogcodeStatus, type StatusSummary, type TenantStatus } from './logcode-status.js';
 
 /** Everything `/logcode` reads, as narrow functions so it is testable without the engine or the database. */
 export interface LogcodeDeps {

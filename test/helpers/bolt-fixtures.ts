@@ -16,13 +16,17 @@ export const SAMPLE_RULES: LogcodeRule[] = [
 ];
 
 export const SAMPLE_STATUS: StatusSummary = {
-  tenant: 'example.eu.auth0.com',
-  lastPollAt: '2025-01-01T11:59:30.000Z',
-  lastPollOk: false,
-  lastPollError: 'Auth0 GET /api/v2/logs failed (HTTP 429 <rate limited>)',
-  lastSuccessAt: '2025-01-01T11:58:00.000Z',
-  checkpoint: '90020250101115800000000000000000000000000000000001',
-  checkpointDate: '2025-01-01T11:50:00.000Z',
+  tenants: [
+    {
+      tenant: 'example.eu.auth0.com',
+      lastPollAt: '2025-01-01T11:59:30.000Z',
+      lastPollOk: false,
+      lastPollError: 'Auth0 GET /api/v2/logs failed (HTTP 429 <rate limited>)',
+      lastSuccessAt: '2025-01-01T11:58:00.000Z',
+      checkpoint: '90020250101115800000000000000000000000000000000001',
+      checkpointDate: '2025-01-01T11:50:00.000Z',
+    },
+  ],
   outbox: { pending: 3, failed: 1, channels: [{ channel: '#sec-alerts', pending: 3, failed: 1 }, { channel: '#idle', pending: 0, failed: 0 }] },
 };
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { assessHealth, startHealthServer, type HealthReport } from '../../src/slack/health.js';
+import { assessHealth, assessTenantsHealth, scheduleIntervalMs, startHealthServer, type HealthReport } from '../../src/slack/health.js';
 
 const NOW = new Date('2025-01-01T12:00:00.000Z');
 const MINUTE = 60_000;
@@ -69,5 +69,41 @@ describe('health server (Socket Mode, HEALTH_PORT)', () => {
 
     expect((await fetch(`${base}/`)).status).toBe(404);
     expect((await fetch(`${base}/healthz`, { method: 'POST' })).status).toBe(405);
+  });
+});
+
+describe('assessTenantsHealth', () => {
+  const fresh = { lastSuccessAt: ago(10_000), startedAt: ago(60 * MINUTE), intervalMs: MINUTE, now: NOW };
+  const stale = { lastSuccessAt: ago(30 * MINUTE), startedAt: ago(60 * MINUTE), intervalMs: MINUTE, now: NOW };
+
+  it('is degraded when one tenant is, naming it, with every tenant attached', () => {
+    const report = assessTenantsHealth([
+      { tenant: 'a.eu.auth0.com', ...fresh },
+      { tenant: 'b.us.auth0.com', ...stale },
+    ]);
+    expect(report.status).toBe('degraded');
+    expect(report.reason).toBe('b.us.auth0.com: last successful poll was 30m ago');
+    expect(Object.keys(report.tenants ?? {})).toEqual(['a.eu.auth0.com', 'b.us.auth0.com']);
+    expect(report.tenants?.['a.eu.auth0.com']?.status).toBe('ok');
+  });
+
+  it('is the single report for one tenant, and degraded for none', () => {
+    expect(assessTenantsHealth([{ tenant: 'a', ...fresh }])).toEqual(assessHealth(fresh));
+    expect(assessTenantsHealth([]).status).toBe('degraded');
+  });
+});
+
+describe('scheduleIntervalMs', () => {
+  it.each([
+    // seconds field: every 30 s (the default POLL_SCHEDULE)
+    { expression: '*/30 * * * * *', ms: 30_000 },
+    { expression: '*/5 * * * *', ms: 5 * MINUTE },
+    { expression: '0 * * * *', ms: 60 * MINUTE },
+    // weekdays only: the weekend gap counts, so Monday morning is not "degraded"
+    { expression: '0 9 * * 1-5', ms: 3 * 24 * 60 * MINUTE },
+    // invalid expressions fall back to a minute (config validation reports them)
+    { expression: 'not a schedule', ms: MINUTE },
+  ])('$expression → $ms ms', ({ expression, ms }) => {
+    expect(scheduleIntervalMs(expression)).toBe(ms);
   });
 });

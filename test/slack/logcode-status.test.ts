@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../src/catalog/index.js';
 import { createLogcodeHandler } from '../../src/slack/logcode.js';
-import { readLogcodeStatus } from '../../src/slack/logcode-status.js';
+import { readLogcodeStatus } from '../../src/slack/logcode.js';
 import { recordPollOutcome } from '../../src/state/tenant-state.js';
 import { FIXED_NOW, replyText } from '../helpers/bolt-fixtures.js';
 import { tempStateDb } from '../helpers/temp-db.js';
@@ -29,7 +29,7 @@ describe('readLogcodeStatus (real SQLite)', () => {
   }
 
   it('is undefined before anything was recorded', () => {
-    expect(readLogcodeStatus(freshDb(), TENANT)).toBeUndefined();
+    expect(readLogcodeStatus(freshDb(), [TENANT])).toBeUndefined();
   });
 
   it('reports the last poll, checkpoint and outbox counts per channel', () => {
@@ -42,17 +42,23 @@ describe('readLogcodeStatus (real SQLite)', () => {
     addOutboxRow(db, '#sec', 'failed');
     addOutboxRow(db, '#ops', 'sent');
 
-    const status = readLogcodeStatus(db, TENANT)!;
-    expect(status).toMatchObject({
-      tenant: TENANT,
-      lastPollOk: false,
-      lastPollError: 'Auth0 GET /api/v2/logs failed (HTTP 503)',
-      lastSuccessAt: '2025-01-01T11:58:00.000Z',
-      checkpoint: '9002024',
-      outbox: { pending: 2, failed: 1 },
-    });
+    const status = readLogcodeStatus(db, [TENANT, 'other.us.auth0.com'])!;
+    // A tenant that never polled has no row: only the known one is listed.
+    expect(status.tenants).toEqual([
+      {
+        tenant: TENANT,
+        lastPollAt: '2025-01-01T11:59:30.000Z',
+        lastPollOk: false,
+        lastPollError: 'Auth0 GET /api/v2/logs failed (HTTP 503)',
+        lastSuccessAt: '2025-01-01T11:58:00.000Z',
+        checkpoint: '9002024',
+        checkpointDate: '2025-01-01T11:45:00.000Z',
+      },
+    ]);
+    expect(status.outbox).toMatchObject({ pending: 2, failed: 1 });
 
-    const text = replyText(createLogcodeHandler({ catalog: loadCatalog(), rules: () => [], status: () => readLogcodeStatus(db, TENANT), now: () => FIXED_NOW })('status'));
+    const text = replyText(createLogcodeHandler({ catalog: loadCatalog(), rules: () => [], status: () => readLogcodeStatus(db, [TENANT]), now: () => FIXED_NOW })('status'));
+    expect(text).toContain(`*Tenant:* ${TENANT}`);
     expect(text).toContain('*Last poll:* 30s ago');
     expect(text).toContain('failed: Auth0 GET /api/v2/logs failed (HTTP 503)');
     expect(text).toContain('*Last successful poll:* 2m ago');
@@ -61,10 +67,22 @@ describe('readLogcodeStatus (real SQLite)', () => {
     expect(text).not.toContain('#ops');
   });
 
+  it('lists several tenants, each with its own poll state', () => {
+    const db = freshDb();
+    recordPollOutcome(db, 'a.eu.auth0.com', { ok: true, at: new Date(FIXED_NOW.getTime() - 10_000) });
+    recordPollOutcome(db, 'b.us.auth0.com', { ok: false, error: 'Auth0 rejected the client credentials', at: new Date(FIXED_NOW.getTime() - 20_000) });
+    const reply = createLogcodeHandler({ catalog: loadCatalog(), rules: () => [], status: () => readLogcodeStatus(db, ['a.eu.auth0.com', 'b.us.auth0.com']), now: () => FIXED_NOW })('status');
+    const text = replyText(reply);
+    expect(text).toMatch(/\*Tenant:\* a\.eu\.auth0\.com\n\*Last poll:\* 10s ago \([^)]+\) — ok/);
+    expect(text).toMatch(/\*Tenant:\* b\.us\.auth0\.com\n\*Last poll:\* 20s ago \([^)]+\) — failed: Auth0 rejected the client credentials/);
+    expect(text).toContain('*Outbox:* 0 pending, 0 failed');
+    expect(reply.text).toContain('a.eu.auth0.com: last poll 10s ago');
+  });
+
   it('turns a closed database into the apology, not a crash', () => {
     const db = freshDb();
     db.close();
-    const reply = createLogcodeHandler({ catalog: loadCatalog(), rules: () => [], status: () => readLogcodeStatus(db, TENANT) })('status');
+    const reply = createLogcodeHandler({ catalog: loadCatalog(), rules: () => [], status: () => readLogcodeStatus(db, [TENANT]) })('status');
     expect(replyText(reply)).toContain('lookup failed');
   });
 });
