@@ -1,6 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import cron from 'node-cron';
+import type { StateDb } from '../state/db.js';
+import { readTenantState } from '../state/tenant-state.js';
 
 /**
  * What the process knows about its polling, for `GET /healthz`.
@@ -51,8 +53,8 @@ export interface HealthReport {
 }
 
 /**
- * Pure decision: ok while the last successful poll (or, before the first one, the start)
- * is younger than `missedPolls` periods plus the grace.
+ * Pure decision: ok while the last successful poll, or the process start, is younger than
+ * `missedPolls` periods plus the grace.
  */
 export function assessHealth(input: HealthInput, options: Partial<HealthOptions> = {}): HealthReport {
   const { missedPolls, graceMs } = normalizeHealthOptions(options);
@@ -61,25 +63,50 @@ export function assessHealth(input: HealthInput, options: Partial<HealthOptions>
   const nowMs = input.now.getTime();
   const maxAgeSeconds = Math.round(maxAgeMs / 1000);
   const failure = input.lastError ? ` (last error: ${input.lastError})` : '';
+  const ageMs = input.lastSuccessAt ? Math.max(0, nowMs - input.lastSuccessAt.getTime()) : undefined;
+  const sinceStartMs = Math.max(0, nowMs - input.startedAt.getTime());
+  const base = {
+    lastSuccessAt: input.lastSuccessAt ? input.lastSuccessAt.toISOString() : null,
+    ageSeconds: ageMs === undefined ? null : Math.round(ageMs / 1000),
+    maxAgeSeconds,
+  };
 
-  if (!input.lastSuccessAt) {
-    const sinceStartMs = Math.max(0, nowMs - input.startedAt.getTime());
-    if (sinceStartMs <= maxAgeMs) {
-      return { status: 'ok', reason: `starting: no poll has completed yet${failure}`, lastSuccessAt: null, ageSeconds: null, maxAgeSeconds };
-    }
-    return {
-      status: 'degraded',
-      reason: `no successful poll since start ${formatSeconds(sinceStartMs)} ago${failure}`,
-      lastSuccessAt: null,
-      ageSeconds: null,
-      maxAgeSeconds,
-    };
-  }
+  if (ageMs !== undefined && ageMs <= maxAgeMs) return { status: 'ok', ...base };
+  // A fresh process gets the same grace for its first poll, even after a long outage.
+  if (sinceStartMs <= maxAgeMs) return { status: 'ok', reason: `starting: no successful poll since start yet${failure}`, ...base };
+  const reason =
+    ageMs !== undefined
+      ? `last successful poll was ${formatSeconds(ageMs)} ago${failure}`
+      : `no successful poll since start ${formatSeconds(sinceStartMs)} ago${failure}`;
+  return { status: 'degraded', reason, ...base };
+}
 
-  const ageMs = Math.max(0, nowMs - input.lastSuccessAt.getTime());
-  const base = { lastSuccessAt: input.lastSuccessAt.toISOString(), ageSeconds: Math.round(ageMs / 1000), maxAgeSeconds };
-  if (ageMs <= maxAgeMs) return { status: 'ok', ...base };
-  return { status: 'degraded', reason: `last successful poll was ${formatSeconds(ageMs)} ago${failure}`, ...base };
+/**
+ * `/healthz` from the state database: each tenant's last success and last error.
+ * Wire as `health: () => readHealth(db, tenantKeys, { startedAt, intervalMs: scheduleIntervalMs(POLL_SCHEDULE) })`.
+ */
+export function readHealth(
+  db: StateDb,
+  tenants: readonly string[],
+  timing: { startedAt: Date; intervalMs: number; now?: Date },
+  options: Partial<HealthOptions> = {},
+): HealthReport {
+  const now = timing.now ?? new Date();
+  return assessTenantsHealth(
+    tenants.map((tenant) => {
+      const state = readTenantState(db, tenant);
+      const lastSuccessAt = state?.lastSuccessAt ? new Date(state.lastSuccessAt) : null;
+      return {
+        tenant,
+        lastSuccessAt: lastSuccessAt && !Number.isNaN(lastSuccessAt.getTime()) ? lastSuccessAt : null,
+        lastError: state?.lastPollOk === false ? (state.lastPollError ?? 'unknown error') : undefined,
+        startedAt: timing.startedAt,
+        intervalMs: timing.intervalMs,
+        now,
+      };
+    }),
+    options,
+  );
 }
 
 /**

@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { assessHealth, assessTenantsHealth, scheduleIntervalMs, startHealthServer, type HealthReport } from '../../src/slack/health.js';
+import { assessHealth, assessTenantsHealth, readHealth, scheduleIntervalMs, startHealthServer, type HealthReport } from '../../src/slack/health.js';
+import { recordPollOutcome } from '../../src/state/tenant-state.js';
+import { tempStateDb } from '../helpers/temp-db.js';
 
 const NOW = new Date('2025-01-01T12:00:00.000Z');
 const MINUTE = 60_000;
@@ -15,7 +17,9 @@ describe('assessHealth', () => {
     // one second past the limit
     { name: 'stale success', lastSuccessAt: ago(4 * MINUTE + 1000), startedAt: ago(60 * MINUTE), status: 'degraded', reason: 'last successful poll was 4m ago' },
     // still within the first-poll grace
-    { name: 'starting', lastSuccessAt: null, startedAt: ago(30_000), status: 'ok', reason: 'starting: no poll has completed yet' },
+    { name: 'starting', lastSuccessAt: null, startedAt: ago(30_000), status: 'ok', reason: 'starting: no successful poll since start yet' },
+    // restarted after a long outage: the new process gets its first-poll grace
+    { name: 'restarted', lastSuccessAt: ago(24 * 60 * MINUTE), startedAt: ago(30_000), status: 'ok', reason: 'starting: no successful poll since start yet' },
     // never succeeded since start, long ago
     { name: 'never succeeded', lastSuccessAt: undefined, startedAt: ago(10 * MINUTE), status: 'degraded', reason: 'no successful poll since start 10m ago' },
   ])('$name → $status', ({ lastSuccessAt, startedAt, status, reason }) => {
@@ -105,5 +109,33 @@ describe('scheduleIntervalMs', () => {
     { expression: 'not a schedule', ms: MINUTE },
   ])('$expression → $ms ms', ({ expression, ms }) => {
     expect(scheduleIntervalMs(expression)).toBe(ms);
+  });
+});
+
+describe('readHealth (real SQLite)', () => {
+  let cleanup: (() => void) | undefined;
+  afterEach(() => {
+    cleanup?.();
+    cleanup = undefined;
+  });
+
+  it('reads each tenant\'s last success and last error from the state database', () => {
+    const temp = tempStateDb();
+    cleanup = temp.cleanup;
+    recordPollOutcome(temp.db, 'a.eu.auth0.com', { ok: true, at: ago(20 * MINUTE) });
+    recordPollOutcome(temp.db, 'a.eu.auth0.com', { ok: false, error: 'Auth0 GET /api/v2/logs failed (HTTP 503)', at: ago(MINUTE) });
+    const timing = { startedAt: ago(60 * MINUTE), intervalMs: MINUTE, now: NOW };
+
+    const report = readHealth(temp.db, ['a.eu.auth0.com'], timing);
+    expect(report).toMatchObject({
+      status: 'degraded',
+      reason: 'last successful poll was 20m ago (last error: Auth0 GET /api/v2/logs failed (HTTP 503))',
+      ageSeconds: 1200,
+    });
+
+    recordPollOutcome(temp.db, 'a.eu.auth0.com', { ok: true, at: ago(5000) });
+    expect(readHealth(temp.db, ['a.eu.auth0.com'], timing)).toMatchObject({ status: 'ok', ageSeconds: 5 });
+    // a tenant with no row yet, long after start
+    expect(readHealth(temp.db, ['never.auth0.com'], timing).status).toBe('degraded');
   });
 });
