@@ -1,0 +1,70 @@
+import { WebClient, type ChatPostMessageArguments, type ChatUpdateArguments, type Logger as SlackLogger, LogLevel } from '@slack/web-api';
+import type { SlackMessage, SlackUpdate } from './format.js';
+import { toSlackApiError } from './slack-errors.js';
+
+/** The two calls the sender makes; fakes implement this in tests. Failures are SlackApiError. */
+export interface SlackPoster {
+  postMessage(message: SlackMessage): Promise<{ ts: string; channel: string }>;
+  update(update: SlackUpdate): Promise<void>;
+}
+
+export interface SlackClientOptions {
+  token: string;
+  /** SLACK_API_URL. @default 'https://slack.com/api/' */
+  apiUrl?: string;
+  /** Per-request timeout. @default 30000 */
+  timeoutMs?: number;
+}
+
+/**
+ * A WebClient whose own retries are off and whose 429s are rejected, so the
+ * sender decides (deterministically) when to retry and nothing is posted twice
+ * behind our back.
+ */
+export function createSlackClient(options: SlackClientOptions): WebClient {
+  return new WebClient(options.token, {
+    slackApiUrl: options.apiUrl ?? 'https://slack.com/api/',
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+    timeout: options.timeoutMs ?? 30_000,
+    // The library logs raw request failures to the console (stdout); we log our own converted errors.
+    logger: quietLogger(),
+    logLevel: LogLevel.ERROR,
+  });
+}
+
+export function webClientPoster(client: WebClient): SlackPoster {
+  return {
+    async postMessage(message) {
+      try {
+        const result = await client.chat.postMessage(message as unknown as ChatPostMessageArguments);
+        if (!result.ts) throw Object.assign(new Error('no ts'), { code: 'slack_webapi_platform_error', data: { error: 'no_ts_in_response' } });
+        return { ts: result.ts, channel: result.channel ?? message.channel };
+      } catch (error) {
+        throw toSlackApiError('chat.postMessage', error, message.channel);
+      }
+    },
+    async update(update) {
+      try {
+        await client.chat.update(update as unknown as ChatUpdateArguments);
+      } catch (error) {
+        throw toSlackApiError('chat.update', error, update.channel);
+      }
+    },
+  };
+}
+
+function quietLogger(): SlackLogger {
+  let level = LogLevel.ERROR;
+  return {
+    debug: () => {},
+    info: () => {},
+    warn: () => {},
+    error: () => {},
+    setLevel: (next) => {
+      level = next;
+    },
+    getLevel: () => level,
+    setName: () => {},
+  };
+}

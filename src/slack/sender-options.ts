@@ -1,0 +1,78 @@
+import type { WebClient } from '@slack/web-api';
+import type { Catalog } from '../catalog/types.js';
+import type { Logger } from '../log.js';
+import type { StateDb } from '../state/db.js';
+import { systemClock, type Clock } from './clock.js';
+import type { Dashboard } from './event-fields.js';
+import { webClientPoster, type SlackPoster } from './poster.js';
+import type { BackoffOptions } from './retry-timing.js';
+
+export interface SenderOptions {
+  db: StateDb;
+  /** The narrow Slack interface (tests pass a fake); or give `client`. */
+  poster?: SlackPoster;
+  /** A WebClient from createSlackClient() (retries off, 429s rejected). */
+  client?: WebClient;
+  /** For event names and docs links. */
+  catalog: Catalog;
+  logger: Logger;
+  /** Channel for alerts whose rule names none (rows already carry their channel; the formatter wants one). @default '' */
+  defaultChannel: string;
+  /** "View in Auth0" location per tenant key; undefined → no such button. */
+  dashboardFor: (tenant: string) => Dashboard | undefined;
+  clock: Clock;
+  /** Minimum gap between two calls to one channel (Slack allows about 1 message/s/channel). @default 1000 */
+  minIntervalMs: number;
+  /** More pending rows than this in a channel → digests. @default 20 */
+  digestAbove: number;
+  /** Rows read per channel per round; a flood's digest covers at most this many. @default 10000 */
+  maxBatchRows: number;
+  /** Transient failures of one message tolerated per drain before the channel backs off. @default 5 */
+  maxAttempts: number;
+  /** 429s tolerated for one message per drain. @default 10 */
+  maxRateLimitWaits: number;
+  backoff: BackoffOptions;
+  /** Pause of the long-running loop when the outbox is empty. @default 2000 */
+  idleMs: number;
+  /** How long one drain of the loop may take before it yields. @default 60000 */
+  loopDrainMs: number;
+  /** Failed rows are retried this long after they failed (the configuration may have been fixed). @default 900000 (15 min) */
+  failedCooldownMs: number;
+}
+
+export type SenderInput = Pick<SenderOptions, 'db' | 'catalog' | 'logger'> &
+  Partial<Omit<SenderOptions, 'db' | 'catalog' | 'logger' | 'backoff'>> & { backoff?: Partial<BackoffOptions> };
+
+export const SENDER_DEFAULTS = {
+  defaultChannel: '',
+  minIntervalMs: 1000,
+  digestAbove: 20,
+  maxBatchRows: 10_000,
+  maxAttempts: 5,
+  maxRateLimitWaits: 10,
+  backoff: { baseMs: 1000, maxMs: 60_000 },
+  idleMs: 2000,
+  loopDrainMs: 60_000,
+  failedCooldownMs: 15 * 60_000,
+} as const;
+
+export function normalizeSenderOptions(input: SenderInput): SenderOptions & { poster: SlackPoster } {
+  const poster = input.poster ?? (input.client ? webClientPoster(input.client) : undefined);
+  if (!poster) throw new TypeError('createSender needs a poster or a client');
+  const given = stripUndefined(input);
+  return {
+    ...SENDER_DEFAULTS,
+    ...given,
+    db: input.db,
+    catalog: input.catalog,
+    logger: input.logger,
+    poster,
+    dashboardFor: input.dashboardFor ?? (() => undefined),
+    clock: input.clock ?? systemClock,
+    backoff: { ...SENDER_DEFAULTS.backoff, random: Math.random, ...stripUndefined(input.backoff ?? {}) },
+  };
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

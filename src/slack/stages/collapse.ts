@@ -1,0 +1,67 @@
+import type { OutboxRow } from '../../state/outbox.js';
+
+/**
+ * What one Slack message will deliver:
+ * - `alert`: one row that opens an incident (a channel message);
+ * - `repeats`: every pending repeat of one incident (one thread reply);
+ * - `digest`: many rows of one rule collapsed during a flood (one channel message).
+ */
+export type WorkItem =
+  | { kind: 'alert'; rows: [OutboxRow] }
+  | { kind: 'repeats'; incident: string; rows: OutboxRow[] }
+  | { kind: 'digest'; ruleId: string; rows: OutboxRow[] };
+
+export interface CollapseOptions {
+  /** A channel with more pending rows than this gets digests. */
+  digestAbove: number;
+}
+
+/**
+ * Stage: rows of one channel (queue order) → work items (queue order of their first row).
+ * Repeats of one incident always batch into one reply. In a flood, the items of a
+ * rule that has more than one become one digest.
+ */
+export function collapse(rows: readonly OutboxRow[], options: CollapseOptions): WorkItem[] {
+  const items = batchRepeats(rows);
+  if (rows.length <= options.digestAbove) return items;
+
+  const byRule = new Map<string, WorkItem[]>();
+  for (const item of items) {
+    const ruleId = item.rows[0]!.ruleId;
+    byRule.set(ruleId, [...(byRule.get(ruleId) ?? []), item]);
+  }
+  const out: WorkItem[] = [];
+  const emitted = new Set<string>();
+  for (const item of items) {
+    const ruleId = item.rows[0]!.ruleId;
+    const ofRule = byRule.get(ruleId)!;
+    if (ofRule.length === 1) {
+      out.push(item);
+      continue;
+    }
+    if (emitted.has(ruleId)) continue;
+    emitted.add(ruleId);
+    out.push({ kind: 'digest', ruleId, rows: ofRule.flatMap((each) => each.rows).sort((a, b) => a.id - b.id) });
+  }
+  return out;
+}
+
+function batchRepeats(rows: readonly OutboxRow[]): WorkItem[] {
+  const items: WorkItem[] = [];
+  const repeatsByIncident = new Map<string, OutboxRow[]>();
+  for (const row of rows) {
+    if (row.kind === 'alert') {
+      items.push({ kind: 'alert', rows: [row] });
+      continue;
+    }
+    const batch = repeatsByIncident.get(row.incident);
+    if (batch) {
+      batch.push(row);
+      continue;
+    }
+    const fresh = [row];
+    repeatsByIncident.set(row.incident, fresh);
+    items.push({ kind: 'repeats', incident: row.incident, rows: fresh });
+  }
+  return items;
+}

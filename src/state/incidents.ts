@@ -1,0 +1,38 @@
+import type { StateDb } from './db.js';
+
+/** Where an incident's channel message lives, and how many events it has reported. */
+export interface IncidentRecord {
+  incident: string;
+  tenant: string;
+  ruleId: string;
+  channel: string;
+  messageTs: string | null;
+  count: number;
+}
+
+export function getIncident(db: StateDb, incident: string): IncidentRecord | undefined {
+  const row = db
+    .prepare(`SELECT incident, tenant, rule_id AS ruleId, channel, message_ts AS messageTs, count FROM incidents WHERE incident = ?`)
+    .get(incident) as IncidentRecord | undefined;
+  return row;
+}
+
+/**
+ * Records events reported for an incident. The first message to report it
+ * becomes the thread parent (`messageTs` is kept once set); `count` grows.
+ */
+export function recordIncident(
+  db: StateDb,
+  record: Omit<IncidentRecord, 'count'> & { added: number; atLeast?: number },
+  now: Date,
+): number {
+  db.prepare(
+    `INSERT INTO incidents (incident, tenant, rule_id, channel, message_ts, count, updated_at)
+     VALUES (@incident, @tenant, @ruleId, @channel, @messageTs, MAX(@added, @atLeast), @now)
+     ON CONFLICT (incident) DO UPDATE SET
+       message_ts = COALESCE(incidents.message_ts, excluded.message_ts),
+       count = MAX(incidents.count + @added, @atLeast),
+       updated_at = excluded.updated_at`,
+  ).run({ ...record, atLeast: record.atLeast ?? 0, now: now.toISOString() });
+  return getIncident(db, record.incident)!.count;
+}

@@ -1,0 +1,209 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { systemClock } from '../../src/slack/clock.js';
+import type { Alert } from '../../src/engine/alert.js';
+import { createSender } from '../../src/slack/sender.js';
+import { getIncident } from '../../src/state/incidents.js';
+import { enqueueAlerts, outboxSummary } from '../../src/state/outbox.js';
+import type { StateDb } from '../../src/state/db.js';
+import { fakeCatalog, makeAlert } from '../helpers/slack-fixtures.js';
+import { FakePoster, ManualClock, captureLogger, httpError, platformError, rateLimitedError } from '../helpers/slack-poster.js';
+import { tempStateDb } from '../helpers/temp-db.js';
+
+let state: ReturnType<typeof tempStateDb>;
+let clock: ManualClock;
+let poster: FakePoster;
+let log: ReturnType<typeof captureLogger>;
+
+beforeEach(() => {
+  state = tempStateDb();
+  clock = new ManualClock();
+  poster = new FakePoster(clock);
+  log = captureLogger();
+});
+afterEach(() => state.cleanup());
+
+function sender(db: StateDb = state.db, extra: Parameters<typeof createSender>[0] extends infer I ? Partial<I> : never = {}) {
+  return createSender({ db, poster, catalog: fakeCatalog(), logger: log.logger, defaultChannel: '#alerts', clock, backoff: { random: () => 0 }, ...extra });
+}
+
+function queue(alerts: Alert[], channel = '#alerts'): void {
+  enqueueAlerts(state.db, 'acme', alerts, channel);
+}
+
+function statuses(): Record<string, number> {
+  const rows = state.db.prepare(`SELECT status, COUNT(*) AS n FROM outbox GROUP BY status`).all() as { status: string; n: number }[];
+  return Object.fromEntries(rows.map((row) => [row.status, row.n]));
+}
+
+function repeatOf(alert: Alert, n: number): Alert {
+  return makeAlert({ kind: 'repeat', reason: 'repeat', incident: alert.incident, ruleId: alert.ruleId, count: n, incidentCount: alert.count + n, logIds: [`999${n}`] });
+}
+
+describe('sender', () => {
+  it('posts each alert once, marks it sent with its ts and records the incident', async () => {
+    const alerts = [makeAlert(), makeAlert()];
+    queue(alerts);
+    const report = await sender().drainOnce();
+    expect(report).toMatchObject({ posted: 2, failed: 0, pending: 0 });
+    expect(poster.posts.map((post) => post.metadata.event_payload.incident)).toEqual(alerts.map((a) => a.incident));
+    const rows = state.db.prepare(`SELECT status, message_ts FROM outbox ORDER BY id`).all();
+    expect(rows).toEqual(poster.posts.map((post) => ({ status: 'sent', message_ts: post.ts })));
+    expect(getIncident(state.db, alerts[0]!.incident)).toMatchObject({ messageTs: poster.posts[0]!.ts, count: 1, channel: 'CALERTS' });
+  });
+
+  it('keeps about one message per second per channel', async () => {
+    queue([makeAlert(), makeAlert(), makeAlert()]);
+    queue([makeAlert(), makeAlert()], '#other');
+    await sender().drainOnce();
+    const gaps = (channel: string) => {
+      const times = poster.attempts.filter((a) => a.channel === channel).map((a) => a.at);
+      return times.slice(1).map((t, i) => t - times[i]!);
+    };
+    expect(gaps('#alerts').every((gap) => gap >= 1000)).toBe(true);
+    expect(gaps('#other').every((gap) => gap >= 1000)).toBe(true);
+    expect(poster.posts).toHaveLength(5);
+  });
+
+  it('batches all pending repeats of an incident into one thread reply and updates the parent count', async () => {
+    const alert = makeAlert({ count: 20, incidentCount: 20 });
+    queue([alert]);
+    const s = sender();
+    await s.drainOnce();
+    queue([repeatOf(alert, 1), repeatOf(alert, 2), repeatOf(alert, 3)]);
+    const report = await s.drainOnce();
+    expect(report).toMatchObject({ replies: 1, updates: 1, posted: 0 });
+    const [parent, reply] = poster.posts;
+    expect(reply!.thread_ts).toBe(parent!.ts);
+    expect(reply!.metadata.event_payload).toMatchObject({ kind: 'repeat', count: 6, incident: alert.incident });
+    expect(reply!.text).toContain('(total 26)');
+    expect(poster.updates[0]).toMatchObject({ ts: parent!.ts, channel: 'CALERTS' });
+    expect(JSON.stringify(poster.updates[0]!.blocks)).toContain('Seen 26 times so far');
+    expect(poster.updates[0]!.metadata.event_payload.kind).toBe('alert');
+    expect(getIncident(state.db, alert.incident)!.count).toBe(26);
+  });
+
+  it('holds a repeat back while its parent is still pending, and posts it once the parent is in', async () => {
+    const alert = makeAlert();
+    queue([alert, repeatOf(alert, 4)]);
+    poster.script = (message, attempt) => (attempt <= 5 && !message.thread_ts ? httpError(503) : undefined);
+    const s = sender(state.db, { maxAttempts: 5 });
+    const first = await s.drainOnce();
+    expect(first).toMatchObject({ posted: 0, replies: 0, pending: 2 });
+    expect(poster.attempts.every((a) => !a.thread)).toBe(true);
+    clock.time += 120_000;
+    const second = await s.drainOnce();
+    expect(second).toMatchObject({ posted: 1, replies: 1, pending: 0 });
+    expect(poster.posts[1]!.thread_ts).toBe(poster.posts[0]!.ts);
+  });
+
+  it('posts a repeat standalone when its parent failed for good', async () => {
+    const alert = makeAlert();
+    queue([alert, repeatOf(alert, 2)]);
+    poster.script = (message) => (message.metadata.event_payload.kind === 'alert' ? platformError('invalid_blocks') : undefined);
+    const report = await sender().drainOnce();
+    expect(report).toMatchObject({ failed: 1, posted: 1 });
+    expect(poster.posts[0]!.thread_ts).toBeUndefined();
+    expect(poster.posts[0]!.metadata.event_payload.kind).toBe('repeat');
+  });
+
+  it('retries a 429 after Retry-After with the same message, without duplicates', async () => {
+    queue([makeAlert()]);
+    poster.script = (_message, attempt) => (attempt === 1 ? rateLimitedError(7) : undefined);
+    const report = await sender().drainOnce();
+    expect(report.posted).toBe(1);
+    expect(poster.attempts).toHaveLength(2);
+    expect(poster.attempts[1]!.at - poster.attempts[0]!.at).toBeGreaterThanOrEqual(7000);
+    expect(poster.posts).toHaveLength(1);
+  });
+
+  it('backs off on transient errors and leaves the rows pending when attempts run out', async () => {
+    queue([makeAlert()]);
+    poster.script = () => platformError('service_unavailable');
+    const report = await sender(state.db, { maxAttempts: 3 }).drainOnce();
+    expect(report).toMatchObject({ posted: 0, pending: 1, failed: 0 });
+    expect(poster.attempts).toHaveLength(3);
+    expect(clock.waits.filter((w) => w >= 500)).toEqual([500, 1000]);
+    expect(state.db.prepare(`SELECT attempts, last_error FROM outbox`).get()).toMatchObject({ attempts: 1, last_error: expect.stringContaining('service_unavailable') });
+  });
+
+  it('marks a missing channel failed, says what to do once, and keeps other channels flowing', async () => {
+    queue([makeAlert(), makeAlert(), makeAlert()], '#gone');
+    queue([makeAlert(), makeAlert()], '#alerts');
+    poster.script = (message) => (message.channel === '#gone' ? platformError('channel_not_found') : undefined);
+    const report = await sender().drainOnce();
+    expect(report).toMatchObject({ posted: 2, failed: 3, pending: 0 });
+    expect(poster.attempts.filter((a) => a.channel === '#gone')).toHaveLength(1);
+    const summary = outboxSummary(state.db);
+    expect(summary.find((c) => c.channel === '#gone')).toMatchObject({ failed: 3, pending: 0 });
+    expect(summary.find((c) => c.channel === '#gone')!.lastError).toMatch(/ALERT_CHANNEL/);
+    const errors = log.lines().filter((line) => line.level >= 50);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]!.msg).toMatch(/#gone not found — check ALERT_CHANNEL/);
+  });
+
+  it('stops every channel when the token is rejected, and retries failed rows after the cool-down', async () => {
+    queue([makeAlert()], '#a');
+    queue([makeAlert()], '#b');
+    poster.script = () => platformError('invalid_auth');
+    const s = sender(state.db, { failedCooldownMs: 60_000 });
+    const report = await s.drainOnce();
+    expect(report.posted).toBe(0);
+    expect(log.lines().filter((l) => l.level >= 50).map((l) => l.msg)).toEqual([expect.stringMatching(/check SLACK_BOT_TOKEN/)]);
+    expect(JSON.stringify(log.lines())).not.toContain('xoxb');
+    poster.script = () => undefined;
+    clock.time += 61_000;
+    const later = await s.drainOnce();
+    expect(later).toMatchObject({ posted: 2, pending: 0 });
+    expect(statuses()).toEqual({ sent: 2 });
+  });
+
+  it('collapses a flooded channel into one digest per rule that counts every event', async () => {
+    const flood = Array.from({ length: 30 }, (_, n) =>
+      makeAlert({ ruleId: 'brute-force-by-ip', count: 20 + n, group: { ip: `198.51.100.${n}` }, logIds: [`900${String(n).padStart(3, '0')}`] }),
+    );
+    const other = makeAlert({ ruleId: 'breached-password' });
+    queue([...flood.slice(0, 10), other, ...flood.slice(10)]);
+    const report = await sender().drainOnce();
+    expect(report).toMatchObject({ digests: 1, posted: 1, pending: 0 });
+    const digest = poster.posts.find((p) => p.metadata.event_payload.kind === 'digest')!;
+    expect(digest.metadata.event_payload.count).toBe(flood.reduce((sum, a) => sum + a.count, 0));
+    expect(digest.metadata.event_payload.log_ids).toHaveLength(30);
+    expect(statuses()).toEqual({ sent: 31 });
+    // Later repeats of a digested incident thread under the digest.
+    queue([repeatOf(flood[3]!, 5)]);
+    await sender().drainOnce();
+    expect(poster.posts.at(-1)!.thread_ts).toBe(digest.ts);
+    expect(poster.updates).toHaveLength(0); // a digest is never overwritten by one incident
+  });
+
+  it('keeps rows pending when the deadline passes, and a new sender on the same db finishes them', async () => {
+    queue(Array.from({ length: 5 }, () => makeAlert()));
+    const report = await sender().drainOnce({ deadlineMs: 2500 });
+    expect(report.posted).toBe(3);
+    expect(report.pending).toBe(2);
+    const reopened = state.reopen();
+    const after = await sender(reopened).drainOnce();
+    expect(after).toMatchObject({ posted: 2, pending: 0 });
+    const incidents = poster.posts.map((p) => p.metadata.event_payload.incident);
+    expect(new Set(incidents).size).toBe(5);
+  });
+
+  it('runs as a loop until stopped (fake timers)', async () => {
+    vi.useFakeTimers({ now: Date.parse('2024-01-01T00:00:00Z') });
+    try {
+      const s = sender(state.db, { idleMs: 5000, clock: systemClock });
+      s.start();
+      await vi.advanceTimersByTimeAsync(1000);
+      queue([makeAlert(), makeAlert()]);
+      s.notify();
+      await vi.advanceTimersByTimeAsync(3000);
+      expect(poster.posts).toHaveLength(2);
+      await s.stop();
+      queue([makeAlert()]);
+      await vi.advanceTimersByTimeAsync(20_000);
+      expect(poster.posts).toHaveLength(2);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
