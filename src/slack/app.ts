@@ -120,7 +120,9 @@ export function createSlackApp(options: SlackAppOptions): SlackAppHandle | undef
         throw toSlackApiError('auth.test', error);
       }
       if (config.mode === 'http') {
-        const server = (await app.start({ port: config.port, host: config.host })) as Server;
+        const server = (await app.start({ port: config.port, host: config.host }).catch((error: unknown) => {
+          throw listenError('PORT', config.port, error);
+        })) as Server;
         started = true;
         const port = (server.address() as AddressInfo).port;
         logger.info({ port, mode: 'http' }, `serving /logcode at POST /slack/events and ${HEALTH_PATH} on port ${port}`);
@@ -134,7 +136,9 @@ export function createSlackApp(options: SlackAppOptions): SlackAppHandle | undef
       started = true;
       logger.info({ mode: 'socket' }, 'serving /logcode over Socket Mode');
       if (config.healthPort === undefined) return {};
-      healthServer = await startHealthServer(config.health, config.healthPort, config.host);
+      healthServer = await startHealthServer(config.health, config.healthPort, config.host).catch((error: unknown) => {
+        throw listenError('HEALTH_PORT', config.healthPort!, error);
+      });
       logger.info({ healthPort: healthServer.port }, `serving ${HEALTH_PATH} on HEALTH_PORT ${healthServer.port}`);
       return { healthPort: healthServer.port };
     },
@@ -146,6 +150,14 @@ export function createSlackApp(options: SlackAppOptions): SlackAppHandle | undef
       await app.stop().catch((error: unknown) => logger.warn({ message: (error as Error)?.message }, 'slack app did not stop cleanly'));
     },
   };
+}
+
+/** A port we cannot listen on is a configuration problem (exit 2), said in those words. */
+function listenError(variable: string, port: number, error: unknown): ConfigError {
+  const code = (error as { code?: unknown })?.code;
+  if (code === 'EADDRINUSE') return new ConfigError([`${variable} ${port} is already in use by another process`]);
+  if (code === 'EACCES') return new ConfigError([`${variable} ${port} needs privileges to listen on; use a port above 1023`]);
+  return new ConfigError([`cannot listen on ${variable} ${port}: ${(error as Error)?.message ?? String(error)}`]);
 }
 
 /** Slack errors carry request/response data: keep the method and Slack's error code only. */

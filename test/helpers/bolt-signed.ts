@@ -27,8 +27,8 @@ export function slashCommandBody(text: string, overrides: Record<string, string>
 
 export interface SignedPostOptions {
   signingSecret: string;
-  /** Seconds since the epoch written into x-slack-request-timestamp. @default now */
-  timestampSec?: number;
+  /** Seconds since the epoch written into x-slack-request-timestamp (null: header left out). @default now */
+  timestampSec?: number | null;
   /** Replace the computed signature (bad-signature tests); null sends none. */
   signature?: string | null;
   path?: string;
@@ -36,13 +36,12 @@ export interface SignedPostOptions {
 
 /** POSTs a signed form body to the app's receiver on 127.0.0.1 and returns status and parsed body. */
 export async function postSigned(port: number, body: string, options: SignedPostOptions): Promise<{ status: number; json: unknown; text: string }> {
-  const timestampSec = options.timestampSec ?? Math.floor(Date.now() / 1000);
-  const headers: Record<string, string> = {
-    // Bolt compares the content type exactly: no charset suffix.
-    'content-type': 'application/x-www-form-urlencoded',
-    'x-slack-request-timestamp': String(timestampSec),
-  };
-  const signature = options.signature === undefined ? slackSignature(options.signingSecret, timestampSec, body) : options.signature;
+  const timestampSec = options.timestampSec === undefined ? Math.floor(Date.now() / 1000) : options.timestampSec;
+  // Bolt compares the content type exactly: no charset suffix.
+  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
+  if (timestampSec !== null) headers['x-slack-request-timestamp'] = String(timestampSec);
+  const signature =
+    options.signature === undefined ? slackSignature(options.signingSecret, timestampSec ?? Math.floor(Date.now() / 1000), body) : options.signature;
   if (signature !== null) headers['x-slack-signature'] = signature;
   const response = await fetch(`http://127.0.0.1:${port}${options.path ?? '/slack/events'}`, { method: 'POST', headers, body });
   const text = await response.text();

@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../src/catalog/index.js';
@@ -103,6 +105,8 @@ describe('Slack app in HTTP mode', () => {
     { name: 'a bad signature', options: { signingSecret: 'not-the-secret' } },
     // no signature header at all
     { name: 'a missing signature', options: { signingSecret: SIGNING_SECRET, signature: null } },
+    // signed, but without the timestamp header the signature cannot match
+    { name: 'a missing timestamp', options: { signingSecret: SIGNING_SECRET, timestampSec: null } },
     // an unknown signature version
     { name: 'an unknown signature version', options: { signingSecret: SIGNING_SECRET, signature: 'v1=00' } },
     // correctly signed, but 5 minutes and 1 second old: a replay
@@ -181,6 +185,21 @@ describe('createSlackApp configuration', () => {
     const problems = (error as ConfigError).problems;
     expect(problems).toHaveLength(4);
     expect(problems.join('\n')).not.toContain('xoxb-wrong-kind');
+  });
+
+  it('says PORT is in use as a configuration error', async () => {
+    nock.disableNetConnect();
+    nock.enableNetConnect('127.0.0.1');
+    authTest();
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const taken = (blocker.address() as AddressInfo).port;
+    const app = createSlackApp({ ...base, signingSecret: 'secret', port: taken })!;
+    const error = await app.start().then(() => undefined, (caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toEqual([`PORT ${taken} is already in use by another process`]);
+    await app.stop();
+    await new Promise<void>((resolve) => blocker.close(() => resolve()));
   });
 
   it('fails start with an actionable SlackApiError, without the token, when Slack rejects the bot token', async () => {
