@@ -4,8 +4,11 @@ import type { AddressInfo } from 'node:net';
 import { App, HTTPReceiver, type Logger as BoltLogger, type LogLevel as BoltLogLevel } from '@slack/bolt';
 import { ConfigError, SlackApiError, type FailureReason } from '../errors.js';
 import type { Logger } from '../log.js';
-import { HEALTH_PATH, startHealthServer, writeHealthResponse, type HealthReport } from './health.js';
-import { createLogcodeHandler, type LogcodeDeps } from './logcode.js';
+import type { AppConfig } from '../config/index.js';
+import type { Catalog } from '../catalog/types.js';
+import type { StateDb } from '../state/db.js';
+import { HEALTH_PATH, readHealth, scheduleIntervalMs, startHealthServer, writeHealthResponse, type HealthReport } from './health.js';
+import { createLogcodeHandler, readLogcodeStatus, type LogcodeDeps, type LogcodeRule } from './logcode.js';
 
 
 /** Every slash command the app registers; `manifest.yml` must declare exactly these. */
@@ -150,6 +153,53 @@ export function createSlackApp(options: SlackAppOptions): SlackAppHandle | undef
       await app.stop().catch((error: unknown) => logger.warn({ message: (error as Error)?.message }, 'slack app did not stop cleanly'));
     },
   };
+}
+
+export interface SlackCompanionInput {
+  config: Pick<AppConfig, 'slack' | 'port' | 'healthPort' | 'alertChannel' | 'pollSchedule'> & { tenants: ReadonlyArray<{ key: string }> };
+  db: StateDb;
+  catalog: Catalog;
+  /** The loaded rules as `/logcode` shows them, e.g. `() => ruleSet.rules.map((c) => describeRule(c.rule))`. */
+  rules: () => readonly LogcodeRule[];
+  logger: Logger;
+  /** When polling started (first-poll grace of /healthz). @default now */
+  startedAt?: Date;
+}
+
+/**
+ * What `run` starts next to the poller: the Bolt app with `/logcode` and `/healthz` wired to the
+ * state database, or, without Slack app credentials, only the health server on HEALTH_PORT (if set).
+ * Says once when the slash command is disabled. Undefined when there is nothing to run.
+ */
+export async function startSlackCompanion(
+  input: SlackCompanionInput,
+): Promise<{ stop(): Promise<void>; port?: number; healthPort?: number } | undefined> {
+  const { config, db, logger } = input;
+  const tenants = config.tenants.map((tenant) => tenant.key);
+  const timing = { startedAt: input.startedAt ?? new Date(), intervalMs: scheduleIntervalMs(config.pollSchedule) };
+  const health = () => readHealth(db, tenants, timing);
+  const app = createSlackApp({
+    botToken: config.slack.botToken ?? '',
+    appToken: config.slack.appToken,
+    signingSecret: config.slack.signingSecret,
+    apiUrl: config.slack.apiUrl,
+    port: config.port,
+    healthPort: config.healthPort,
+    logcode: { catalog: input.catalog, rules: input.rules, status: () => readLogcodeStatus(db, tenants), defaultChannel: config.alertChannel },
+    health,
+    logger,
+  });
+  if (app) {
+    const ports = await app.start();
+    return { ...ports, stop: () => app.stop() };
+  }
+  logger.info(SLASH_COMMAND_DISABLED);
+  if (config.healthPort === undefined) return undefined;
+  const server = await startHealthServer(health, config.healthPort).catch((error: unknown) => {
+    throw listenError('HEALTH_PORT', config.healthPort!, error);
+  });
+  logger.info({ healthPort: server.port }, `serving ${HEALTH_PATH} on HEALTH_PORT ${server.port}`);
+  return { healthPort: server.port, stop: server.close };
 }
 
 /** A port we cannot listen on is a configuration problem (exit 2), said in those words. */
