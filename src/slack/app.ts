@@ -10,7 +10,6 @@ import type { StateDb } from '../state/db.js';
 import { HEALTH_PATH, readHealth, scheduleIntervalMs, startHealthServer, writeHealthResponse, type HealthReport } from './health.js';
 import { createLogcodeHandler, readLogcodeStatus, type LogcodeDeps, type LogcodeRule } from './logcode.js';
 
-
 /** Every slash command the app registers; `manifest.yml` must declare exactly these. */
 export const SLASH_COMMANDS = ['/logcode'] as const;
 
@@ -104,7 +103,8 @@ export function createSlackApp(options: SlackAppOptions): SlackAppHandle | undef
 
   const logcode = createLogcodeHandler({ ...config.logcode, command: SLASH_COMMANDS[0], logger });
   app.command(SLASH_COMMANDS[0], async ({ command, ack }) => {
-    // The reply is computed synchronously from memory, so acking with it stays far inside Slack's 3 s.
+    // The reply is built synchronously (catalog in memory, at most one small SQLite read),
+    // so acking with it stays far inside Slack's 3 s and needs no response_url call.
     await ack(logcode(command.text ?? ''));
   });
   app.error(async (error) => {
