@@ -21,7 +21,7 @@ export function formatRepeatReply(repeats: readonly Alert[], options: RepeatOpti
   const first = repeats[0]!;
   const summary = aggregate(repeats);
   const standalone = options.threadTs === undefined;
-  const headline = `+${summary.count} more · ${escapeMrkdwn(first.title)} (total ${options.total})`;
+  const headline = `+${summary.count} more event${summary.count === 1 ? '' : 's'} (total ${options.total})`;
   const span =
     summary.firstDate === summary.lastDate
       ? slackDate(summary.lastDate)
@@ -31,7 +31,7 @@ export function formatRepeatReply(repeats: readonly Alert[], options: RepeatOpti
     [
       standalone ? headerBlock(`${SEVERITY_EMOJI[first.severity]} ${first.title} (continued)`, warn) : undefined,
       sectionBlock(
-        `:repeat: *${headline}*`,
+        `🔁 *${headline}* for ${groupText(first.group)}`,
         [`*Top users*\n${topList(summary.users)}`, `*Top IPs*\n${topList(summary.ips)}`, `*Group*\n${groupText(first.group)}`],
         warn,
       ),
@@ -49,7 +49,7 @@ export function formatRepeatReply(repeats: readonly Alert[], options: RepeatOpti
 
   const message: SlackMessage = {
     channel: first.channel ?? context.defaultChannel,
-    text: fitText(`${SEVERITY_EMOJI[first.severity]} ${headline}`, SLACK_LIMITS.fallbackText, 'fallback text', warn),
+    text: fitText(`${SEVERITY_EMOJI[first.severity]} ${headline} · ${escapeMrkdwn(first.title)}`, SLACK_LIMITS.fallbackText, 'fallback text', warn),
     blocks,
     metadata: {
       event_type: 'auth0_log_alert',

@@ -129,7 +129,7 @@ function buildAlert(alert: Alert, context: FormatContext, running: RunningCount 
   if (alert.threshold) blocks.push(thresholdSection(alert, warn));
   if (running) {
     blocks.push(
-      sectionBlock(`:repeat: *Seen ${running.count} times so far* · last ${slackDate(running.lastDate)} · details in the thread`, [], warn),
+      sectionBlock(`🔁 *Seen ${running.count} times so far* · last ${slackDate(running.lastDate)} · details in the thread`, [], warn),
     );
   }
   blocks.push(

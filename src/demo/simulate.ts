@@ -1,0 +1,86 @@
+import { fileURLToPath } from 'node:url';
+import type { LogEvent } from '../auth0/log-event.js';
+import type { Catalog } from '../catalog/types.js';
+import { compileRules, evaluate, initialState, loadRules } from '../engine/index.js';
+import { RuleError } from '../errors.js';
+import { silentLogger } from '../log.js';
+import type { Clock } from '../slack/clock.js';
+import type { SlackMessage, SlackUpdate } from '../slack/format.js';
+import type { SlackPoster } from '../slack/poster.js';
+import { createSender } from '../slack/sender.js';
+import { openStateDb } from '../state/db.js';
+import { enqueueAlerts } from '../state/outbox.js';
+import { DEMO_TENANT, demoEvents } from './sample.js';
+
+/** The package's own rules/ folder, wherever the package is run from (src/demo or dist/demo). */
+export const PACKAGE_RULES_DIR = fileURLToPath(new URL('../../rules/', import.meta.url));
+
+/** One Slack call the demo would make, in order. */
+export type DemoCall =
+  | { method: 'chat.postMessage'; body: SlackMessage; ts: string }
+  | { method: 'chat.update'; body: SlackUpdate };
+
+export interface DemoOptions {
+  catalog: Catalog;
+  rulesDir?: string;
+  channel?: string;
+  events?: LogEvent[];
+}
+
+/**
+ * Runs the sample through the real engine and the real sender (an in-memory
+ * outbox, a recording poster, a clock that never waits), so the demo shows
+ * exactly what `run` would post: channel messages, thread replies, updates.
+ */
+export async function simulateDemo(options: DemoOptions): Promise<DemoCall[]> {
+  const rulesDir = options.rulesDir ?? PACKAGE_RULES_DIR;
+  const loaded = loadRules(rulesDir, options.catalog);
+  if (loaded.problems.length > 0) throw loaded.problems[0] ?? new RuleError(rulesDir, 1, 1, '', 'invalid rules');
+  const ruleSet = compileRules(loaded.rules, options.catalog);
+  const { alerts } = evaluate(ruleSet, initialState(), options.events ?? demoEvents());
+
+  const channel = options.channel ?? '#security-alerts';
+  const db = openStateDb(':memory:');
+  try {
+    enqueueAlerts(db, DEMO_TENANT.key, alerts, channel, new Date(0));
+    const calls: DemoCall[] = [];
+    const sender = createSender({
+      db,
+      poster: recordingPoster(calls),
+      catalog: options.catalog,
+      logger: silentLogger(),
+      defaultChannel: channel,
+      dashboardFor: () => DEMO_TENANT.dashboard,
+      clock: instantClock(),
+    });
+    await sender.drainOnce({ deadlineMs: Number.MAX_SAFE_INTEGER / 2 });
+    return calls;
+  } finally {
+    db.close();
+  }
+}
+
+function recordingPoster(calls: DemoCall[]): SlackPoster {
+  let sequence = 0;
+  return {
+    async postMessage(body) {
+      sequence += 1;
+      const ts = `1715677200.${String(sequence).padStart(6, '0')}`;
+      calls.push({ method: 'chat.postMessage', body, ts });
+      return { ts, channel: body.channel };
+    },
+    async update(body) {
+      calls.push({ method: 'chat.update', body });
+    },
+  };
+}
+
+function instantClock(): Clock {
+  let time = Date.parse('2024-05-14T09:10:00.000Z');
+  return {
+    now: () => time,
+    sleep: async (ms) => {
+      time += Math.max(0, ms);
+    },
+  };
+}
