@@ -1,12 +1,128 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { UsageError } from '../errors.js';
+import { openStateDb, type StateDb } from '../state/db.js';
+import { outboxSummary, type ChannelSummary } from '../state/outbox.js';
 
-// Placeholder until the command lands; replaced by its issue's work.
+interface StatusFlags {
+  json?: boolean;
+}
+
+export interface TenantStatus {
+  tenant: string;
+  checkpoint: string | null;
+  checkpointDate: string | null;
+  /** Seconds between the checkpoint's event date and now. */
+  checkpointAgeSeconds: number | null;
+  lastPollAt: string | null;
+  lastPollOutcome: 'ok' | 'failed' | 'never';
+  lastPollError: string | null;
+  lastSuccessAt: string | null;
+}
+
+export interface StatusReport {
+  stateDb: string;
+  tenants: TenantStatus[];
+  outbox: ChannelSummary[];
+}
+
+/**
+ * `status` reads the state database and never creates it: a missing file is
+ * exit 1 with a sentence saying so (the bot has not run yet, or STATE_DB
+ * points elsewhere), not an empty status that looks healthy.
+ */
 export function registerStatus(program: Command): void {
   program
     .command('status')
-    .description('(not yet available)')
-    .action(() => {
-      throw new UsageError('status is not available yet');
+    .description('Show each tenant’s checkpoint and its age, the last poll, and the outbox per channel')
+    .option('--json', 'one JSON object on stdout')
+    .addHelpText('after', '\nReads STATE_DB (default ./data/state.db).\nExit codes: 0 shown, 1 no state database yet, 2 unreadable database.')
+    .action((flags: StatusFlags) => {
+      loadDotEnv();
+      const path = resolve(process.env.STATE_DB?.trim() || './data/state.db');
+      if (!existsSync(path)) {
+        process.stderr.write(`auth0-log-alerts: no state database at ${path} — the bot has not run yet, or STATE_DB points elsewhere\n`);
+        process.exitCode = 1;
+        return;
+      }
+      const db = openStateDb(path);
+      try {
+        const report = readStatus(db, path, new Date());
+        process.stdout.write(flags.json ? `${JSON.stringify(report)}\n` : renderStatus(report));
+      } finally {
+        db.close();
+      }
     });
+}
+
+function loadDotEnv(): void {
+  if (!existsSync('.env')) return;
+  try {
+    process.loadEnvFile('.env');
+  } catch {
+    // An unreadable .env is reported by commands that need it; status only wants STATE_DB.
+  }
+}
+
+interface TenantRow {
+  tenant: string;
+  checkpoint: string | null;
+  checkpoint_date: string | null;
+  last_poll_at: string | null;
+  last_poll_ok: number | null;
+  last_poll_error: string | null;
+  last_success_at: string | null;
+}
+
+export function readStatus(db: StateDb, path: string, now: Date): StatusReport {
+  const rows = db
+    .prepare(`SELECT tenant, checkpoint, checkpoint_date, last_poll_at, last_poll_ok, last_poll_error, last_success_at FROM tenant_state ORDER BY tenant`)
+    .all() as TenantRow[];
+  const tenants = rows.map(
+    (row): TenantStatus => ({
+      tenant: row.tenant,
+      checkpoint: row.checkpoint,
+      checkpointDate: row.checkpoint_date,
+      checkpointAgeSeconds: row.checkpoint_date ? Math.max(0, Math.round((now.getTime() - Date.parse(row.checkpoint_date)) / 1000)) : null,
+      lastPollAt: row.last_poll_at,
+      lastPollOutcome: row.last_poll_ok === null ? 'never' : row.last_poll_ok ? 'ok' : 'failed',
+      lastPollError: row.last_poll_error,
+      lastSuccessAt: row.last_success_at,
+    }),
+  );
+  const outbox = outboxSummary(db).map((channel) => ({ ...channel, pending: Number(channel.pending), failed: Number(channel.failed), sent: Number(channel.sent) }));
+  return { stateDb: path, tenants, outbox };
+}
+
+export function renderStatus(report: StatusReport): string {
+  const lines = [`State: ${report.stateDb}`, ''];
+  if (report.tenants.length === 0) lines.push('Tenants: none polled yet');
+  for (const tenant of report.tenants) {
+    lines.push(`Tenant ${tenant.tenant}`);
+    lines.push(
+      `  checkpoint   ${tenant.checkpoint ?? '(none yet)'}${tenant.checkpointDate ? ` — event of ${tenant.checkpointDate}, ${age(tenant.checkpointAgeSeconds)} ago` : ''}`,
+    );
+    const outcome = tenant.lastPollOutcome === 'never' ? 'never polled' : `${tenant.lastPollOutcome} at ${tenant.lastPollAt}`;
+    lines.push(`  last poll    ${outcome}${tenant.lastPollError ? ` — ${tenant.lastPollError}` : ''}`);
+    if (tenant.lastPollOutcome === 'failed') lines.push(`  last success ${tenant.lastSuccessAt ?? 'never'}`);
+  }
+  lines.push('', 'Outbox');
+  if (report.outbox.length === 0) lines.push('  empty');
+  for (const channel of report.outbox) {
+    lines.push(
+      `  ${channel.channel}: ${channel.pending} pending, ${channel.failed} failed, ${channel.sent} sent${
+        channel.oldestPendingAt ? ` (oldest pending since ${channel.oldestPendingAt})` : ''
+      }`,
+    );
+    if (channel.failed > 0 && channel.lastError) lines.push(`    last error: ${channel.lastError}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function age(seconds: number | null): string {
+  if (seconds === null) return '?';
+  if (seconds < 120) return `${seconds}s`;
+  if (seconds < 7200) return `${Math.round(seconds / 60)}m`;
+  if (seconds < 172_800) return `${Math.round(seconds / 3600)}h`;
+  return `${Math.round(seconds / 86_400)}d`;
 }

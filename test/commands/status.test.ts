@@ -1,0 +1,80 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli.js';
+import { enqueueAlerts, markFailed } from '../../src/state/outbox.js';
+import { makeAlert } from '../helpers/slack-fixtures.js';
+import { tempStateDb } from '../helpers/temp-db.js';
+
+let stdout = '';
+let stderr = '';
+let state: ReturnType<typeof tempStateDb>;
+
+beforeEach(() => {
+  stdout = '';
+  stderr = '';
+  state = tempStateDb();
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stdout += String(chunk);
+    return true;
+  });
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stderr += String(chunk);
+    return true;
+  });
+  vi.stubEnv('STATE_DB', state.path);
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
+  vi.unstubAllEnvs();
+  state.cleanup();
+  process.exitCode = 0;
+});
+
+function seed(): void {
+  const db = state.db;
+  db.prepare(
+    `INSERT INTO tenant_state (tenant, checkpoint, checkpoint_date, last_poll_at, last_poll_ok, last_poll_error, last_success_at)
+     VALUES ('acme', '900abc', ?, ?, 0, 'Auth0 GET /api/v2/logs: HTTP 503; will retry', ?)`,
+  ).run(new Date(Date.now() - 300_000).toISOString(), new Date().toISOString(), new Date(Date.now() - 600_000).toISOString());
+  enqueueAlerts(db, 'acme', [makeAlert(), makeAlert(), makeAlert()], '#alerts');
+  enqueueAlerts(db, 'acme', [makeAlert()], '#gone');
+  const gone = db.prepare(`SELECT id FROM outbox WHERE channel = '#gone'`).all() as { id: number }[];
+  markFailed(db, gone.map((row) => row.id), 'Slack chat.postMessage: channel #gone not found — check ALERT_CHANNEL');
+}
+
+describe('status', () => {
+  it('reports checkpoint age, last poll outcome and outbox counts per channel as JSON', async () => {
+    seed();
+    expect(await main(['status', '--json'])).toBe(0);
+    const report = JSON.parse(stdout);
+    expect(report.tenants).toEqual([
+      expect.objectContaining({ tenant: 'acme', checkpoint: '900abc', lastPollOutcome: 'failed', lastPollError: expect.stringContaining('503') }),
+    ]);
+    expect(report.tenants[0].checkpointAgeSeconds).toBeGreaterThanOrEqual(299);
+    expect(report.outbox).toEqual([
+      expect.objectContaining({ channel: '#alerts', pending: 3, failed: 0, sent: 0 }),
+      expect.objectContaining({ channel: '#gone', pending: 0, failed: 1, lastError: expect.stringContaining('ALERT_CHANNEL') }),
+    ]);
+    expect(stderr).toBe('');
+  });
+
+  it('prints a readable summary', async () => {
+    seed();
+    expect(await main(['status'])).toBe(0);
+    expect(stdout).toContain('Tenant acme');
+    expect(stdout).toMatch(/checkpoint\s+900abc — event of .*, 5m ago/);
+    expect(stdout).toMatch(/last poll\s+failed at/);
+    expect(stdout).toContain('#alerts: 3 pending, 0 failed, 0 sent');
+    expect(stdout).toContain('#gone: 0 pending, 1 failed');
+    expect(stdout).toContain('last error: Slack chat.postMessage: channel #gone not found');
+  });
+
+  it('says so and exits 1 when there is no state database, without creating one', async () => {
+    vi.stubEnv('STATE_DB', `${state.path}.missing`);
+    expect(await main(['status', '--json'])).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(/no state database at .*the bot has not run yet/);
+    const { existsSync } = await import('node:fs');
+    expect(existsSync(`${state.path}.missing`)).toBe(false);
+  });
+});
