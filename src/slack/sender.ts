@@ -1,4 +1,5 @@
 import type { StateDb } from '../state/db.js';
+import { getIncident } from '../state/incidents.js';
 import { failChannel, incidentAlert, markFailed, pendingChannels, pendingRows, recordAttempt, requeueFailed } from '../state/outbox.js';
 import type { SlackApiError } from '../errors.js';
 import { formatParentUpdate, type FormatContext } from './format.js';
@@ -161,7 +162,8 @@ export function createSender(input: SenderInput): Sender {
       }
       if (rows.length === 0) return;
       let progressed = false;
-      for (const item of collapse(rows, { digestAbove: options.digestAbove })) {
+      const threaded = (incident: string) => !!getIncident(db, incident)?.messageTs;
+      for (const item of collapse(rows, { digestAbove: options.digestAbove, threaded })) {
         if (run.halted || run.signal?.aborted || clock.now() >= run.deadlineAt) return;
         const prepared = prepare(item, db, formatContext(item.rows[0]!.tenant, channel));
         if (!prepared.ready) continue;

@@ -12,27 +12,37 @@ export type WorkItem =
   | { kind: 'digest'; ruleId: string; rows: OutboxRow[] };
 
 export interface CollapseOptions {
-  /** A channel with more pending rows than this gets digests. */
+  /** More would-be channel messages than this in one channel → digests. */
   digestAbove: number;
+  /** Whether an incident already has a message to reply under (its repeats are thread replies, never digested). */
+  threaded: (incident: string) => boolean;
 }
 
 /**
  * Stage: rows of one channel (queue order) → work items (queue order of their first row).
- * Repeats of one incident always batch into one reply. In a flood, the items of a
- * rule that has more than one become one digest.
+ * Repeats of one incident always batch into one reply. In a flood — more
+ * would-be channel messages than `digestAbove` — the channel-message items of a
+ * rule that has more than one become one digest; replies in existing threads
+ * stay replies (they never notify the channel).
  */
 export function collapse(rows: readonly OutboxRow[], options: CollapseOptions): WorkItem[] {
   const items = batchRepeats(rows);
-  if (rows.length <= options.digestAbove) return items;
+  const isChannelMessage = (item: WorkItem) => item.kind === 'alert' || !options.threaded(item.rows[0]!.incident);
+  const channelItems = items.filter(isChannelMessage);
+  if (channelItems.length <= options.digestAbove) return items;
 
   const byRule = new Map<string, WorkItem[]>();
-  for (const item of items) {
+  for (const item of channelItems) {
     const ruleId = item.rows[0]!.ruleId;
     byRule.set(ruleId, [...(byRule.get(ruleId) ?? []), item]);
   }
   const out: WorkItem[] = [];
   const emitted = new Set<string>();
   for (const item of items) {
+    if (!isChannelMessage(item)) {
+      out.push(item);
+      continue;
+    }
     const ruleId = item.rows[0]!.ruleId;
     const ofRule = byRule.get(ruleId)!;
     if (ofRule.length === 1) {
