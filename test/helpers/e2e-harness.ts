@@ -8,7 +8,8 @@ import { startSlackStandIn, type PostedMessage, type SlackStandIn, type SlackSta
 
 /** The repository root (this file is test/helpers/e2e-harness.ts). */
 export const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
-export const CLI = join(REPO_ROOT, 'dist', 'cli.js');
+/** The bot under test; E2E_CLI points the scenarios at another build (e.g. an installed package's cli.js). */
+export const CLI = process.env.E2E_CLI ?? join(REPO_ROOT, 'dist', 'cli.js');
 export const E2E_RULES = join(REPO_ROOT, 'test', 'e2e', 'rules');
 export const ALERT_CHANNEL = '#security-alerts';
 
@@ -27,7 +28,8 @@ function newestMtime(dir: string): number {
  * A build with type errors elsewhere still emits; what counts is dist/cli.js.
  */
 export async function ensureBuilt(): Promise<void> {
-  const fresh = () => existsSync(CLI) && statSync(CLI).mtimeMs >= newestMtime(join(REPO_ROOT, 'src'));
+  const built = join(REPO_ROOT, 'dist', 'cli.js');
+  const fresh = () => existsSync(built) && statSync(built).mtimeMs >= newestMtime(join(REPO_ROOT, 'src'));
   if (fresh() && !process.env.E2E_REBUILD) return;
   const lock = join(tmpdir(), `auth0-log-alerts-e2e-build-${Buffer.from(REPO_ROOT).toString('hex').slice(-24)}`);
   const deadline = Date.now() + 180_000;
@@ -44,7 +46,7 @@ export async function ensureBuilt(): Promise<void> {
   try {
     if (!fresh() || process.env.E2E_REBUILD) {
       const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: REPO_ROOT, encoding: 'utf8' });
-      if (!existsSync(CLI)) throw new Error(`npm run build produced no dist/cli.js:\n${build.stdout}${build.stderr}`);
+      if (!existsSync(built)) throw new Error(`npm run build produced no dist/cli.js:\n${build.stdout}${build.stderr}`);
     }
   } finally {
     rmSync(lock, { recursive: true, force: true });

@@ -246,6 +246,8 @@ export async function startAuth0StandIn(options: Auth0StandInOptions = {}): Prom
       case 'slow':
         await sleep(fault.ms);
         return false;
+      case 'pass':
+        return false;
       case 'reset':
         request.socket.destroy();
         return true;

@@ -6,13 +6,15 @@ import type { AddressInfo } from 'node:net';
  * - `status`: answer with this HTTP status (429 carries rate-limit headers) and do nothing else;
  * - `slow`: wait `ms`, then answer normally;
  * - `reset`: destroy the socket without answering (the client sees ECONNRESET);
- * - `hang`: never answer (the client must time out).
+ * - `hang`: never answer (the client must time out);
+ * - `pass`: answer normally (spaces queued faults out over several calls).
  */
 export type Fault =
   | { kind: 'status'; status: number; retryAfterSeconds?: number }
   | { kind: 'slow'; ms: number }
   | { kind: 'reset' }
-  | { kind: 'hang' };
+  | { kind: 'hang' }
+  | { kind: 'pass' };
 
 /** Faults queued for the next requests whose path matches (`*` = any path). */
 export class FaultQueue {

@@ -228,6 +228,8 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
       case 'slow':
         await sleep(fault.ms);
         return false;
+      case 'pass':
+        return false;
       case 'reset':
         request.socket.destroy();
         return true;
