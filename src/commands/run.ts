@@ -1,6 +1,10 @@
 import type { Command } from 'commander';
 import { runBot, type RunDeps } from '../run/bot.js';
+import { describeRule } from '../engine/index.js';
+import { startSlackCompanion } from '../slack/app.js';
 import { formatAlert } from '../slack/format.js';
+import { createSender } from '../slack/sender.js';
+import { createSlackClient } from '../slack/poster.js';
 import { describeAlert } from './replay.js';
 
 interface RunCommandFlags {
@@ -14,6 +18,25 @@ interface RunCommandFlags {
  * the poller itself knows nothing of Slack.
  */
 export const runDeps: Omit<RunDeps, 'env'> = {
+  createSender: ({ config, db, catalog, logger }) =>
+    createSender({
+      db,
+      catalog,
+      logger,
+      client: createSlackClient({ token: config.slack.botToken ?? '', apiUrl: config.slack.apiUrl }),
+      defaultChannel: config.alertChannel ?? '',
+      dashboardFor: (key) => config.tenants.find((tenant) => tenant.key === key)?.dashboard,
+    }),
+  startCompanions: async ({ config, db, catalog, ruleSet, logger }) => {
+    const companion = await startSlackCompanion({
+      config,
+      db,
+      catalog,
+      logger,
+      rules: () => ruleSet.rules.map((compiled) => describeRule(compiled.rule)),
+    });
+    return companion ? [companion] : [];
+  },
   write: (line) => process.stdout.write(`${line}\n`),
   describe: (alert, { catalog, tenant, defaultChannel, json }) =>
     json

@@ -5,7 +5,7 @@ import { loadCatalog } from '../catalog/index.js';
 import type { Catalog } from '../catalog/types.js';
 import { loadConfig, type AppConfig, type TenantConfig } from '../config/index.js';
 import { compileRules, loadRules, type Alert, type RuleSet } from '../engine/index.js';
-import { Auth0AuthError, ConfigError, StateError, type CodedError } from '../errors.js';
+import { Auth0AuthError, ConfigError, SlackApiError, StateError, asCodedError, type CodedError } from '../errors.js';
 import { createLogger, type Logger } from '../log.js';
 import { openStateDb, type StateDb } from '../state/db.js';
 import { DbCheckpointStore, DryRunCheckpointStore, type CheckpointStore } from './checkpoint-store.js';
@@ -42,6 +42,8 @@ export interface BotContext {
   config: AppConfig;
   db: StateDb;
   catalog: Catalog;
+  /** The compiled, validated rules (for `/logcode rules` and lookups). */
+  ruleSet: RuleSet;
   logger: Logger;
   /** Latest cycle report per tenant key (for /healthz). */
   lastReports: ReadonlyMap<string, CycleReport>;
@@ -76,7 +78,7 @@ export async function runBot(flags: RunFlags, deps: RunDeps): Promise<number> {
   const db = openStateDb(config.stateDb);
   const shutdown = new AbortController();
   const lastReports = new Map<string, CycleReport>();
-  const context: BotContext = { config, db, catalog, logger, lastReports };
+  const context: BotContext = { config, db, catalog, ruleSet, logger, lastReports };
 
   const cycles = config.tenants.map((tenant) => {
     const defaultChannel = tenant.defaultChannel ?? config.alertChannel ?? '';
@@ -148,7 +150,21 @@ async function runContinuously(
   });
 
   sender?.start();
-  const companions = (await deps.startCompanions?.(context)) ?? [];
+  // Polling must not wait for Slack: alerts queue durably while the app connects.
+  // Only a start-up failure no retry will fix (bad token, port taken) stops the bot.
+  const companions: Companion[] = [];
+  void (deps.startCompanions?.(context) ?? Promise.resolve([])).then(
+    (started) => companions.push(...started),
+    (error: unknown) => {
+      const coded = asCodedError(error);
+      if (isFatalStartup(coded)) {
+        fatal = coded;
+        stopRequested();
+      } else {
+        logger.error({ code: coded.code, message: coded.message }, 'the Slack app did not start; polling and posting go on');
+      }
+    },
+  );
   const schedule = startSchedule(
     config.pollSchedule,
     async () => {
@@ -176,6 +192,11 @@ async function runContinuously(
   if (fatal) throw fatal;
   logger.info('stopped');
   return 0;
+}
+
+/** A companion that cannot start for a reason only the operator can fix. */
+function isFatalStartup(error: CodedError): boolean {
+  return error instanceof ConfigError || (error instanceof SlackApiError && error.details.reason === 'auth');
 }
 
 /** Errors no retry will fix: wrong credentials, a broken or shared database. */
