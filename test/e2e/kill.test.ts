@@ -44,6 +44,7 @@ describe('e2e: killed and restarted', () => {
     world.start(['run']);
     await waitUntilSettled(world, () => allReported(world!, expected), 90_000);
 
+    if (process.env.E2E_VERBOSE) console.log({ killedAt, messages: slack.messages.length, expected: expected.length });
     const seen = reportedLogIds(slack.messages);
     const missing = expected.filter((id) => !seen.has(id));
     expect(missing, `kills at: ${killedAt.join(', ')}`).toEqual([]);
