@@ -13,6 +13,9 @@ import { createLogcodeHandler, readLogcodeStatus, type LogcodeDeps, type Logcode
 /** Every slash command the app registers; `manifest.yml` must declare exactly these. */
 export const SLASH_COMMANDS = ['/logcode'] as const;
 
+/** The `action_id`s of the alert's link buttons (`open_auth0_log`, `open_log_code_docs`, `open_runbook`). */
+export const LINK_BUTTON_ACTIONS = /^open_/;
+
 /** Said once at start by the caller when `slackAppMode` returns undefined. */
 export const SLASH_COMMAND_DISABLED =
   'slash command disabled: set SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode) to serve /logcode';
@@ -106,6 +109,11 @@ export function createSlackApp(options: SlackAppOptions): SlackAppHandle | undef
     // The reply is built synchronously (catalog in memory, at most one small SQLite read),
     // so acking with it stays far inside Slack's 3 s and needs no response_url call.
     await ack(logcode(command.text ?? ''));
+  });
+  // The alert's link buttons open URLs in the browser, yet Slack still sends their clicks here
+  // (block_actions); unacknowledged, the clicker sees a warning icon. Nothing else to do.
+  app.action(LINK_BUTTON_ACTIONS, async ({ ack }) => {
+    await ack();
   });
   app.error(async (error) => {
     logger.warn({ code: (error as { code?: string }).code, message: error.message }, 'slack app could not handle a request');

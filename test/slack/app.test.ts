@@ -9,8 +9,10 @@ import { silentLogger } from '../../src/log.js';
 import { createSlackApp, slackAppMode, type SlackAppHandle } from '../../src/slack/app.js';
 import type { HealthReport } from '../../src/slack/health.js';
 import type { LogcodeReply } from '../../src/slack/logcode.js';
+import { formatAlert } from '../../src/slack/format.js';
 import { FIXED_NOW, SAMPLE_RULES, SAMPLE_STATUS, replyText } from '../helpers/bolt-fixtures.js';
 import { postSigned, slashCommandBody } from '../helpers/bolt-signed.js';
+import { fakeCatalog, makeAlert } from '../helpers/slack-fixtures.js';
 
 const SIGNING_SECRET = 'test-signing-secret';
 const BOT_TOKEN = 'xoxb-test-bot-token';
@@ -26,6 +28,45 @@ const DEGRADED_HEALTH: HealthReport = {
   ageSeconds: 720,
   maxAgeSeconds: 240,
 };
+
+/** The action ids of a real alert message's buttons, so the handler and the formatter cannot drift apart. */
+function linkButtonActionIds(): { actionId: string }[] {
+  const message = formatAlert(makeAlert({ runbook: 'https://wiki.example.com/runbook' }), {
+    catalog: fakeCatalog(),
+    defaultChannel: '#alerts',
+    dashboard: { region: 'eu', tenant: 'acme' },
+  });
+  const actions = message.blocks.find((block) => (block as { type: string }).type === 'actions') as { elements: { action_id: string }[] };
+  expect(actions.elements).toHaveLength(3);
+  return actions.elements.map((element) => ({ actionId: element.action_id }));
+}
+
+/** An interactivity request as Slack posts it: a form with one `payload` field holding JSON. */
+function blockActionsBody(actionId: string): string {
+  const payload = {
+    type: 'block_actions',
+    team: { id: 'T0001', domain: 'example' },
+    user: { id: 'U0001', username: 'oncall', team_id: 'T0001' },
+    api_app_id: 'A0001',
+    token: 'deprecated-verification-token',
+    container: { type: 'message', message_ts: '1704067200.000100', channel_id: 'C0001', is_ephemeral: false },
+    trigger_id: '1.2.3',
+    channel: { id: 'C0001', name: 'security' },
+    message: { type: 'message', ts: '1704067200.000100', text: 'alert' },
+    response_url: 'https://hooks.slack.com/actions/T0001/1/abc',
+    actions: [
+      {
+        type: 'button',
+        action_id: actionId,
+        block_id: 'b1',
+        text: { type: 'plain_text', text: 'Open', emoji: true },
+        url: 'https://example.com/',
+        action_ts: '1704067260.000200',
+      },
+    ],
+  };
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}
 
 function authTest(reply: object = { ok: true, user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T0001' }) {
   return nock(API_HOST).post('/api/auth.test').reply(200, reply);
@@ -124,6 +165,18 @@ describe('Slack app in HTTP mode', () => {
     });
     expect(response.status).toBe(200);
     expect(lookups).toBe(1);
+  });
+
+  it.each(linkButtonActionIds())('acks a click on the alert\'s $actionId button (block_actions) with an empty 200', async ({ actionId }) => {
+    // Without a listener Bolt never acks: Slack would show the clicker a warning and the receiver answers 404.
+    const response = await postSigned(port, blockActionsBody(actionId), { signingSecret: SIGNING_SECRET });
+    expect(response.status).toBe(200);
+    expect(response.text).toBe('');
+  });
+
+  it('rejects an unsigned button click with 401', async () => {
+    const response = await postSigned(port, blockActionsBody('open_runbook'), { signingSecret: 'not-the-secret' });
+    expect(response.status).toBe(401);
   });
 
   it.each([
