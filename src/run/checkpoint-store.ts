@@ -1,18 +1,14 @@
 import type { Alert } from '../engine/alert.js';
 import type { StateDb } from '../state/db.js';
-import { commitPage, readTenantState, recordPollOutcome, type PollOutcome } from '../state/tenant-state.js';
+import { commitPage, readTenantState, recordPollOutcome, type PageCommit, type PollOutcome } from '../state/tenant-state.js';
 
 export interface StoredPosition {
   checkpoint: string | null;
   ruleState: unknown;
 }
 
-export interface PageResult {
-  checkpoint: string;
-  checkpointDate: string | null;
-  ruleState: unknown;
-  alerts: readonly Alert[];
-}
+/** A page's outcome as the poller hands it over; the store adds where alerts go and when. */
+export type PageResult = Omit<PageCommit, 'defaultChannel' | 'now'>;
 
 /** Where the poller keeps its position; the database, or memory for --dry-run. */
 export interface CheckpointStore {

@@ -71,7 +71,7 @@ export async function runPollCycle(options: PollCycleOptions): Promise<CycleRepo
     let state = checkpoint === null ? evaluator.initialState() : evaluator.restore(ruleState);
     if (checkpoint === null) {
       checkpoint = await startingCheckpoint(options, now());
-      store.commit({ checkpoint, checkpointDate: null, ruleState: state, alerts: [] });
+      store.commit({ after: null, checkpoint, checkpointDate: null, ruleState: state, alerts: [] });
       logger.info({ tenant, checkpoint, startFrom: options.startFrom.kind }, 'no checkpoint yet; starting position stored');
     }
     report.checkpoint = checkpoint;
@@ -88,6 +88,7 @@ export async function runPollCycle(options: PollCycleOptions): Promise<CycleRepo
       }
       const result = evaluator.evaluate(state, page.events);
       store.commit({
+        after: checkpoint,
         checkpoint: page.nextCheckpoint,
         checkpointDate: page.checkpointDate,
         ruleState: result.state,

@@ -49,6 +49,13 @@ export function readTenantState(db: StateDb, tenant: string): TenantState | unde
 }
 
 export interface PageCommit {
+  /**
+   * The stored checkpoint this page was read after (null: none yet). The commit
+   * is refused when the stored one differs: another process committed the same
+   * events meanwhile, and committing again would alert on them twice.
+   * Undefined only for seeding (tests, tools): then only a checkpoint ahead is refused.
+   */
+  after?: string | null;
   /** The page's last log_id: everything up to it has been evaluated. */
   checkpoint: string;
   checkpointDate: string | null;
@@ -70,10 +77,12 @@ export function commitPage(db: StateDb, tenant: string, page: PageCommit): void 
     const current = db.prepare('SELECT checkpoint FROM tenant_state WHERE tenant = ?').get(tenant) as
       | { checkpoint: string | null }
       | undefined;
-    if (current?.checkpoint && current.checkpoint > page.checkpoint) {
-      // Another poller wrote ahead of us: committing would replay events it already alerted on.
+    const stored = current?.checkpoint ?? null;
+    const moved = page.after === undefined ? stored !== null && stored > page.checkpoint : stored !== page.after;
+    if (moved) {
+      // Another poller committed meanwhile: committing would alert on its events a second time.
       throw new StateError(
-        `checkpoint of tenant ${tenant} moved ahead to ${current.checkpoint} while this process was at ${page.checkpoint}; is another auth0-log-alerts running with the same STATE_DB?`,
+        `checkpoint of tenant ${tenant} moved to ${stored ?? 'none'} while this process read from ${page.after ?? page.checkpoint}; is another auth0-log-alerts running with the same STATE_DB (e.g. overlapping \`run --once\` from cron)?`,
       );
     }
     enqueueAlerts(db, tenant, page.alerts, page.defaultChannel, page.now);

@@ -2,7 +2,7 @@ import nock from 'nock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { syntheticCheckpoint } from '../../src/auth0/checkpoint.js';
 import { Auth0Client } from '../../src/auth0/client.js';
-import { Auth0LogSource } from '../../src/auth0/log-source.js';
+import { Auth0LogSource, type LogSource } from '../../src/auth0/log-source.js';
 import type { StartFrom } from '../../src/config/start-from.js';
 import type { Alert } from '../../src/engine/alert.js';
 import type { StateDb } from '../../src/state/db.js';
@@ -113,6 +113,37 @@ describe('runPollCycle', () => {
     expect(second).toMatchObject({ ok: true, alertsQueued: 3, checkpoint: ids[8] });
     expect(queuedLogIds(db)).toEqual(ids);
     expect(readTenantState(db, 'acme')?.ruleState).toEqual({ seen: 9 });
+  });
+
+  it('a second process reading the same page meanwhile fails its cycle instead of queuing the alerts twice', async () => {
+    storeCheckpoint(temp.db, HISTORY);
+    mockToken();
+    mockLogsPage(HISTORY, events.slice(0, 3), { take: TAKE });
+    mockLogsPage(ids[2]!, [], { take: TAKE });
+    const other = temp.reopen();
+    // Process B has loaded HISTORY and fetched the page when process A commits it (overlapping cron runs).
+    const source: LogSource = {
+      fetchPage: async () => {
+        await poller(other).cycle();
+        return events.slice(0, 3);
+      },
+      newestLogId: async () => null,
+      takeWaitStats: () => ({ rateLimitWaits: 0, rateLimitWaitMs: 0, retries: 0 }),
+    };
+    const report = await runPollCycle({
+      tenant: 'acme',
+      source,
+      store: new DbCheckpointStore(temp.db, 'acme', '#alerts', () => NOW),
+      evaluator: alertOnFailedLogins(),
+      startFrom: { kind: 'now' },
+      logger: captureLogger().logger,
+      now: () => NOW,
+    });
+
+    expect(report).toMatchObject({ ok: false, alertsQueued: 0 });
+    expect(report.error?.message).toMatch(/another auth0-log-alerts running/);
+    expect(queuedLogIds(temp.db)).toEqual(ids.slice(0, 3));
+    expect(readTenantState(temp.db, 'acme')).toMatchObject({ checkpoint: ids[2], ruleState: { seen: 3 } });
   });
 
   it('with START_FROM=now starts at the newest log: history is not alerted, the next event is', async () => {

@@ -54,6 +54,26 @@ describe('tenant state', () => {
     expect(readTenantState(temp.db, 'acme')?.checkpoint).toBe(logEvent(5).log_id);
   });
 
+  it('refuses a page another process already committed from the same checkpoint, queuing nothing twice', () => {
+    const temp = db();
+    const start = logEvent(1).log_id;
+    commitPage(temp.db, 'acme', { after: null, checkpoint: start, checkpointDate: null, ruleState: {}, alerts: [], defaultChannel: '#a' });
+    const page = {
+      after: start,
+      checkpoint: logEvent(3).log_id,
+      checkpointDate: null,
+      ruleState: { seen: 2 },
+      alerts: [alertFor(logEvent(2) as never)],
+      defaultChannel: '#a',
+    };
+    // Two `run --once` from cron read the same page; the second to commit must not queue it again.
+    commitPage(temp.db, 'acme', page);
+    expect(() => commitPage(temp.reopen(), 'acme', page)).toThrow(/another auth0-log-alerts running with the same STATE_DB/);
+    expect(outboxCount(temp.db)).toBe(1);
+    // The same holds for the very first position: only one process may store it.
+    expect(() => commitPage(temp.db, 'acme', { ...page, after: null, alerts: [] })).toThrow(StateError);
+  });
+
   it('rolls back the queued alerts when storing the checkpoint fails', () => {
     const temp = db();
     // Simulates a failure after the outbox insert (e.g. disk full) inside the same transaction.
