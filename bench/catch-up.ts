@@ -24,7 +24,7 @@ const START = '2024-05-01T11:00:00Z';
  * (bench/catch-up-worker.mjs: one unbounded poll cycle, no Slack) and, in the
  * same run, with a bare paging loop against the same stand-in.
  */
-export async function benchCatchUp(rulesDir: string, total = 200_000): Promise<CatchUpResult> {
+export async function benchCatchUp(rulesDir: string, total = 200_000, profileDir?: string): Promise<CatchUpResult> {
   const auth0 = await startAuth0StandIn({ logsPerSecond: 100_000 });
   const dir = mkdtempSync(join(tmpdir(), 'auth0-log-alerts-bench-'));
   try {
@@ -51,7 +51,9 @@ export async function benchCatchUp(rulesDir: string, total = 200_000): Promise<C
       LOG_LEVEL: 'warn',
       HOME: dir,
     };
-    const bot = await runMeasured([join(REPO_ROOT, 'bench', 'catch-up-worker.mjs')], env, dir);
+    // --profile DIR: a V8 CPU profile of the bot's side, to find where the overhead goes.
+    const profile = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
+    const bot = await runMeasured([...profile, join(REPO_ROOT, 'bench', 'catch-up-worker.mjs')], env, dir);
     const state = readState(stateDb);
     if (bot.code !== 0 || !state || state.checkpoint !== last) {
       throw new Error(`the poll cycle did not reach the end (exit ${bot.code}, state ${JSON.stringify(state)}):\n${bot.output.slice(-3000)}`);

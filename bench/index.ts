@@ -5,7 +5,7 @@ import { benchDrain, type DrainResult } from './drain.js';
 import { benchEvaluate, type EvaluateResult } from './evaluate.js';
 
 /**
- * `npm run bench [-- --json] [-- --only evaluate,catch-up,drain] [-- --events N]`:
+ * `npm run bench [-- --json] [-- --only evaluate,catch-up,drain] [-- --events N] [-- --profile DIR]`:
  * rule evaluation throughput, catch-up cost against a bare paging loop, and the
  * outbox drain rate. Not part of `npm test`: timings belong here, not in tests.
  */
@@ -42,7 +42,7 @@ async function main(): Promise<void> {
   }
   if (only.has('catch-up')) {
     progress(`catch-up, ${events} backlog events: bare paging loop, then the bot's poll pipeline`);
-    report.catchUp = await benchCatchUp(rulesDir, events);
+    report.catchUp = await benchCatchUp(rulesDir, events, option('profile'));
     report.pass.catchUpRatio = report.catchUp.ratio <= TARGETS.catchUpRatio;
     report.pass.peakRss = report.catchUp.botPeakRssMb < TARGETS.peakRssMb;
   }
