@@ -133,6 +133,16 @@ describe('loadConfig', () => {
     const problems = problemsOf(() => loadConfig({ TENANTS_FILE: file }, noEnvFile));
     expect(problems).toEqual([expect.stringContaining('PROD_SECRET (client_secret_env) is not set')]);
   });
+
+  it('points at a broken TENANTS_FILE by line and column without quoting it (the line may hold a secret)', () => {
+    const { dir, cleanup } = tempDir();
+    cleanups.push(cleanup);
+    const file = join(dir, 'tenants.yml');
+    writeFileSync(file, 'tenants:\n  - name: prod\n    client_secret: s3cr3t-VALUE: x\n');
+    const problems = problemsOf(() => loadConfig({ TENANTS_FILE: file }, noEnvFile));
+    expect(problems).toEqual([`TENANTS_FILE ${file} is not valid YAML at line 3, column 20 (BLOCK_AS_IMPLICIT_KEY)`]);
+    expect(problems.join('\n')).not.toContain('s3cr3t');
+  });
 });
 
 describe('parseAuth0Domain and dashboardFor', () => {

@@ -126,10 +126,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
   const startFrom = parseStartFrom(source.START_FROM ?? CONFIG_DEFAULTS.startFrom);
   if ('problem' in startFrom) problems.push(startFrom.problem);
 
+  const problemsBefore = problems.length;
   const tenants = source.TENANTS_FILE
     ? loadTenantsFile(source.TENANTS_FILE, merged, problems)
     : envTenant(source, requireAuth0, problems);
-  if (requireAuth0 && source.TENANTS_FILE && tenants.length === 0) {
+  // An unreadable file already said why; "lists no tenant" would only add noise.
+  if (requireAuth0 && source.TENANTS_FILE && tenants.length === 0 && problems.length === problemsBefore) {
     problems.push(`TENANTS_FILE ${source.TENANTS_FILE} lists no tenant`);
   }
 

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
+import { parse as parseYaml, YAMLError } from 'yaml';
 import { z } from 'zod';
 import { parseAuth0Domain } from './domain.js';
 import { buildTenant, type TenantConfig } from './tenant.js';
@@ -33,10 +33,7 @@ export function loadTenantsFile(path: string, env: Record<string, string>, probl
   try {
     document = parseYaml(readFileSync(path, 'utf8'));
   } catch (error) {
-    const code = (error as { code?: string }).code;
-    problems.push(
-      code === 'ENOENT' ? `TENANTS_FILE ${path} does not exist` : `TENANTS_FILE ${path} is not valid YAML: ${(error as Error).message}`,
-    );
+    problems.push(unreadable(path, error));
     return [];
   }
   const file = TenantsFileSchema.safeParse(document);
@@ -82,4 +79,19 @@ export function loadTenantsFile(path: string, env: Record<string, string>, probl
     );
   });
   return tenants;
+}
+
+/**
+ * The yaml library's messages quote the offending source line, which may hold a
+ * client_secret: report only where the problem is and its code.
+ */
+function unreadable(path: string, error: unknown): string {
+  if (error instanceof YAMLError) {
+    const at = error.linePos?.[0];
+    const where = at ? ` at line ${at.line}, column ${at.col}` : '';
+    return `TENANTS_FILE ${path} is not valid YAML${where} (${error.code})`;
+  }
+  const code = (error as { code?: unknown }).code;
+  if (code === 'ENOENT') return `TENANTS_FILE ${path} does not exist`;
+  return `TENANTS_FILE ${path} cannot be read${typeof code === 'string' ? ` (${code})` : ''}; check the path and its permissions`;
 }
