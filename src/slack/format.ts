@@ -6,7 +6,6 @@ import {
   applicationField,
   auth0LogUrl,
   connectionField,
-  escapeEntities,
   escapeMrkdwn,
   groupText,
   ipField,
@@ -85,14 +84,15 @@ export function alertMetadata(alert: Alert): AlertMetadata {
 }
 
 /**
- * `pwd_leak` → `` `pwd_leak` ``. Inside a code span Slack applies no bold/italic
- * and no auto-links; entities are still escaped. A value that could end the
- * span early (a backtick, a newline) is escaped as plain text instead.
+ * `pwd_leak` → `` `pwd_leak` ``: a code span copies cleanly (no zero-width spaces).
+ * Only for identifier-like values (codes, rule and incident ids): a value with spaces,
+ * backticks or punctuation might not form a span in Slack and would then be read as
+ * mrkdwn, so it is escaped as plain text instead — log ids and event types are untrusted.
  */
+const CODE_SPAN_SAFE = /^[\p{L}\p{N}_.:-]{1,300}$/u;
+
 export function codeText(code: string): string {
-  return code.length > 0 && code.length <= 300 && !/[`\n\r]/.test(code)
-    ? `\`${escapeEntities(code)}\``
-    : escapeMrkdwn(code);
+  return CODE_SPAN_SAFE.test(code) ? `\`${code}\`` : escapeMrkdwn(code);
 }
 
 /** The channel message that opens an incident. */

@@ -78,10 +78,14 @@ describe('formatAlert', () => {
 
   it('renders hostile log values literally: no mention, no link, no formatting', () => {
     const hostile = '<!channel> *x* <https://evil.example|click> @here _i_ ~s~ `c`';
+    // without a backtick, so it could sit inside a code span
+    const spanned = ' *x* <!here> _i_ ';
     const base = makeAlert();
     const alert = makeAlert({
       title: `Breached password for ${hostile}`,
-      group: { user_name: hostile },
+      // event types and log ids are log data too; the incident id embeds the first log id
+      incident: `breached-password:1a2b3c4d:${spanned}`,
+      group: { user_name: hostile, [hostile]: 'x' },
       top: { users: [{ value: hostile, count: 2 }], ips: [{ value: hostile, count: 2 }] },
       event: {
         ...base.event,
@@ -92,10 +96,13 @@ describe('formatAlert', () => {
         connection: hostile,
         description: hostile,
         location_info: { city_name: hostile, country_name: hostile },
+        type: spanned,
+        log_id: spanned,
       },
     });
     const messages = [
       formatAlert(alert, context),
+      formatParentUpdate(alert, { count: 3, lastDate: hostile }, '1.2', context),
       formatRepeatReply([{ ...alert, kind: 'repeat' }], { threadTs: '1.2', total: 3 }, context),
       formatDigest([alert, alert], 'digest:x', context),
     ];
@@ -109,6 +116,9 @@ describe('formatAlert', () => {
         expect(text).not.toMatch(/https?:\/\//);
         expect(text).not.toMatch(/(^|[^\u200B])[*_~`](x|i|s|c)[*_~`]/);
         expect(text).not.toMatch(/@(channel|here)/);
+        // code spans only around identifier-like values: a span Slack does not close would expose its content as mrkdwn
+        const outsideSpans = text.replace(/`[\p{L}\p{N}_.:-]+`/gu, '').replace(new RegExp(`${ZWSP}\`${ZWSP}`, 'g'), '');
+        expect(outsideSpans).not.toContain('`');
       }
       // the hostile value is there, readable, in escaped form
       expect(allText(message)).toContain('&lt;!channel&gt;');
@@ -199,4 +209,3 @@ function collectTexts(value: unknown, out: { type: string; text: string }[] = []
   }
   return out;
 }
-void ZWSP;
