@@ -1,8 +1,9 @@
 import { compareLogIds, parseLogEvent, type LogEvent } from '../auth0/log-event.js';
 import { syntheticCheckpoint } from '../auth0/checkpoint.js';
+import { LOGS_PATH } from '../auth0/client.js';
 import type { LogSource } from '../auth0/log-source.js';
 import { startInstant, type StartFrom } from '../config/start-from.js';
-import { asCodedError, type CodedError } from '../errors.js';
+import { Auth0ApiError, asCodedError, type CodedError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { CheckpointStore } from './checkpoint-store.js';
 import type { PageEvaluator } from './evaluator.js';
@@ -83,6 +84,7 @@ export async function runPollCycle(options: PollCycleOptions): Promise<CycleRepo
       const page = preparePage(raw, checkpoint, tenant, logger);
       report.malformed += page.malformed;
       if (page.nextCheckpoint === null) {
+        if (page.withoutLogId > 0) throw stuckAt(checkpoint, page.withoutLogId);
         report.caughtUp = true;
         break;
       }
@@ -122,6 +124,8 @@ async function startingCheckpoint(options: PollCycleOptions, nowMs: number): Pro
 interface PreparedPage {
   events: LogEvent[];
   malformed: number;
+  /** Items with no usable log_id: the checkpoint cannot be moved past them. */
+  withoutLogId: number;
   /** Highest log id in the page beyond the checkpoint; null when the page holds nothing new. */
   nextCheckpoint: string | null;
   checkpointDate: string | null;
@@ -131,12 +135,14 @@ interface PreparedPage {
 export function preparePage(raw: readonly unknown[], checkpoint: string, tenant: string, logger: Logger): PreparedPage {
   const events: LogEvent[] = [];
   let malformed = 0;
+  let withoutLogId = 0;
   let nextCheckpoint: string | null = null;
   let checkpointDate: string | null = null;
   raw.forEach((item, index) => {
     const logId = (item as { log_id?: unknown } | null)?.log_id;
     const id = typeof logId === 'string' && logId.length > 0 ? logId : undefined;
-    if (id !== undefined && compareLogIds(id, checkpoint) <= 0) return; // already processed
+    if (id === undefined) withoutLogId += 1;
+    else if (compareLogIds(id, checkpoint) <= 0) return; // already processed
     const parsed = parseLogEvent(item);
     if (id !== undefined && (nextCheckpoint === null || compareLogIds(id, nextCheckpoint) > 0)) {
       nextCheckpoint = id;
@@ -152,7 +158,18 @@ export function preparePage(raw: readonly unknown[], checkpoint: string, tenant:
       );
     }
   });
-  return { events, malformed, nextCheckpoint, checkpointDate };
+  return { events, malformed, withoutLogId, nextCheckpoint, checkpointDate };
+}
+
+/**
+ * A page of nothing but id-less items would otherwise look like "caught up"
+ * and stall the tenant silently; failing the cycle shows it in status and /healthz.
+ */
+function stuckAt(checkpoint: string, count: number): Auth0ApiError {
+  return new Auth0ApiError(
+    `Auth0 GET ${LOGS_PATH} returned ${count} item(s) after checkpoint ${checkpoint} without a log_id, so the checkpoint cannot move past them; will retry next cycle (if it persists, report it to Auth0 support)`,
+    { method: 'GET', path: LOGS_PATH, status: 200, reason: 'server', retryable: false },
+  );
 }
 
 function recordOutcome(store: CheckpointStore, report: CycleReport, logger: Logger): void {

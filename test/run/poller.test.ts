@@ -200,6 +200,17 @@ describe('runPollCycle', () => {
     ]);
   });
 
+  it('fails the cycle (not "caught up") on a page of items without log_id, keeping the checkpoint', async () => {
+    storeCheckpoint(temp.db, HISTORY);
+    mockToken();
+    mockLogsPage(HISTORY, [{ type: 'f' }, 'garbage', null], { take: TAKE });
+    const report = await poller(temp.db).cycle();
+
+    expect(report).toMatchObject({ ok: false, caughtUp: false, malformed: 3, checkpoint: HISTORY });
+    expect(report.error?.message).toMatch(/3 item\(s\) after checkpoint .* without a log_id/);
+    expect(readTenantState(temp.db, 'acme')).toMatchObject({ checkpoint: HISTORY, lastPollOk: false });
+  });
+
   it('dry run: reports alerts, carries rule state across pages, changes neither checkpoint nor outbox', async () => {
     storeCheckpoint(temp.db, HISTORY, { seen: 100 });
     mockToken();
