@@ -82,6 +82,19 @@ describe('sender', () => {
     expect(getIncident(state.db, alert.incident)!.count).toBe(26);
   });
 
+  it('posts a thread reply into the parent\'s channel even when the rule now names another channel', async () => {
+    const alert = makeAlert();
+    queue([alert]);
+    const s = sender();
+    await s.drainOnce();
+    // The rules were reloaded with a new channel while the incident stayed open.
+    queue([repeatOf(alert, 2)], '#moved');
+    const report = await s.drainOnce();
+    expect(report).toMatchObject({ replies: 1, posted: 0 });
+    const [parent, reply] = poster.posts;
+    expect(reply).toMatchObject({ channel: 'CALERTS', thread_ts: parent!.ts });
+  });
+
   it('holds a repeat back while its parent is still pending, and posts it once the parent is in', async () => {
     const alert = makeAlert();
     queue([alert, repeatOf(alert, 4)]);

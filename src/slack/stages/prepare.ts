@@ -39,7 +39,8 @@ export function prepare(item: WorkItem, db: StateDb, context: FormatContext): Pr
       const incident = getIncident(db, item.incident);
       if (incident?.messageTs) {
         const total = Math.max(incident.count + added, latest);
-        const message = { ...formatRepeatReply(alerts, { threadTs: incident.messageTs, total }, context), channel };
+        // A reply goes where its parent is (the id Slack answered with), even if the rule's channel changed since.
+        const message = { ...formatRepeatReply(alerts, { threadTs: incident.messageTs, total }, context), channel: incident.channel };
         return { ready: true, delivery: { item, message, thread: { parentTs: incident.messageTs, parentChannel: incident.channel, total } } };
       }
       if (incidentAlertStatus(db, item.incident) === 'pending') {
