@@ -1,11 +1,8 @@
 import type { Alert } from '../engine/alert.js';
 import type { StateDb } from '../state/db.js';
-import { commitPage, readTenantState, recordPollOutcome, type PageCommit, type PollOutcome } from '../state/tenant-state.js';
+import { commitPage, readTenantState, recordPollOutcome, type PageCommit, type PollOutcome, type TenantState } from '../state/tenant-state.js';
 
-export interface StoredPosition {
-  checkpoint: string | null;
-  ruleState: unknown;
-}
+export type StoredPosition = Pick<TenantState, 'checkpoint' | 'ruleState' | 'ruleStateDamaged'>;
 
 /** A page's outcome as the poller hands it over; the store adds where alerts go and when. */
 export type PageResult = Omit<PageCommit, 'defaultChannel' | 'now'>;
@@ -28,7 +25,7 @@ export class DbCheckpointStore implements CheckpointStore {
 
   load(): StoredPosition {
     const state = readTenantState(this.db, this.tenant);
-    return { checkpoint: state?.checkpoint ?? null, ruleState: state?.ruleState };
+    return { checkpoint: state?.checkpoint ?? null, ruleState: state?.ruleState, ruleStateDamaged: state?.ruleStateDamaged ?? false };
   }
 
   commit(page: PageResult): void {
@@ -59,7 +56,7 @@ export class DryRunCheckpointStore implements CheckpointStore {
   }
 
   commit(page: PageResult): void {
-    this.#position = { checkpoint: page.checkpoint, ruleState: page.ruleState };
+    this.#position = { checkpoint: page.checkpoint, ruleState: page.ruleState, ruleStateDamaged: false };
     if (page.alerts.length > 0) this.onAlerts(page.alerts);
   }
 

@@ -68,8 +68,14 @@ export async function runPollCycle(options: PollCycleOptions): Promise<CycleRepo
   };
 
   try {
-    let { checkpoint, ruleState } = store.load();
-    let state = checkpoint === null ? evaluator.initialState() : evaluator.restore(ruleState);
+    let { checkpoint, ruleState, ruleStateDamaged } = store.load();
+    let state = checkpoint === null || ruleStateDamaged ? evaluator.initialState() : evaluator.restore(ruleState);
+    if (ruleStateDamaged) {
+      logger.error(
+        { tenant, checkpoint },
+        'stored rule state is not valid JSON; continuing from the checkpoint with empty windows and throttles (open incidents may alert again)',
+      );
+    }
     if (checkpoint === null) {
       checkpoint = await startingCheckpoint(options, now());
       store.commit({ after: null, checkpoint, checkpointDate: null, ruleState: state, alerts: [] });

@@ -8,8 +8,10 @@ export interface TenantState {
   /** Last log_id fully processed; null before the first page. */
   checkpoint: string | null;
   checkpointDate: string | null;
-  /** Engine state as stored (JSON); undefined until a checkpoint exists. */
+  /** Engine state as stored (JSON); undefined until a checkpoint exists, or when damaged. */
   ruleState: unknown;
+  /** The stored rule state is not valid JSON (the poller starts fresh windows and says so). */
+  ruleStateDamaged: boolean;
   lastPollAt: string | null;
   lastPollOk: boolean | null;
   lastPollError: string | null;
@@ -29,18 +31,22 @@ interface TenantRow {
 export function readTenantState(db: StateDb, tenant: string): TenantState | undefined {
   const row = db.prepare('SELECT * FROM tenant_state WHERE tenant = ?').get(tenant) as TenantRow | undefined;
   if (!row) return undefined;
+  // Damaged rule state must not stop alerting nor /healthz and status, which
+  // read this row too: it is reported, and the poller replaces it.
   let ruleState: unknown;
+  let ruleStateDamaged = false;
   if (row.checkpoint !== null) {
     try {
       ruleState = JSON.parse(row.rule_state);
     } catch {
-      throw new StateError(`state database: rule state of tenant ${tenant} is not valid JSON; the database is damaged`);
+      ruleStateDamaged = true;
     }
   }
   return {
     checkpoint: row.checkpoint,
     checkpointDate: row.checkpoint_date,
     ruleState,
+    ruleStateDamaged,
     lastPollAt: row.last_poll_at,
     lastPollOk: row.last_poll_ok === null ? null : row.last_poll_ok === 1,
     lastPollError: row.last_poll_error,

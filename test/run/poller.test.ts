@@ -211,6 +211,22 @@ describe('runPollCycle', () => {
     expect(readTenantState(temp.db, 'acme')).toMatchObject({ checkpoint: HISTORY, lastPollOk: false });
   });
 
+  it('goes on alerting from the checkpoint with fresh rule state when the stored one is not JSON, and says so', async () => {
+    storeCheckpoint(temp.db, HISTORY, { seen: 50 });
+    temp.db.prepare(`UPDATE tenant_state SET rule_state = '{"seen": 5' WHERE tenant = 'acme'`).run();
+    mockToken();
+    mockLogsPage(HISTORY, events.slice(0, 2), { take: TAKE });
+    mockLogsPage(ids[1]!, [], { take: TAKE });
+    const { cycle, records } = poller(temp.db);
+
+    expect(await cycle()).toMatchObject({ ok: true, alertsQueued: 2, checkpoint: ids[1] });
+    expect(queuedLogIds(temp.db)).toEqual(ids.slice(0, 2));
+    expect(readTenantState(temp.db, 'acme')).toMatchObject({ ruleState: { seen: 2 }, ruleStateDamaged: false });
+    expect(records().filter((r) => r.level === 50).map((r) => r.msg)).toEqual([
+      expect.stringContaining('stored rule state is not valid JSON'),
+    ]);
+  });
+
   it('dry run: reports alerts, carries rule state across pages, changes neither checkpoint nor outbox', async () => {
     storeCheckpoint(temp.db, HISTORY, { seen: 100 });
     mockToken();

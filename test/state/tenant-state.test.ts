@@ -92,6 +92,19 @@ describe('tenant state', () => {
     expect(readTenantState(temp.db, 'acme')).toBeUndefined();
   });
 
+  it('reports damaged rule state instead of throwing, so status and /healthz still read the row', () => {
+    const temp = db();
+    commitPage(temp.db, 'acme', { checkpoint: logEvent(1).log_id, checkpointDate: null, ruleState: {}, alerts: [], defaultChannel: '#a' });
+    temp.db.prepare(`UPDATE tenant_state SET rule_state = 'not json'`).run();
+    recordPollOutcome(temp.db, 'acme', { ok: true, at: new Date('2024-05-01T12:00:00Z') });
+    expect(readTenantState(temp.db, 'acme')).toMatchObject({
+      checkpoint: logEvent(1).log_id,
+      ruleState: undefined,
+      ruleStateDamaged: true,
+      lastPollOk: true,
+    });
+  });
+
   it('records poll outcomes, keeping the last success across failures', () => {
     const temp = db();
     recordPollOutcome(temp.db, 'acme', { ok: true, at: new Date('2024-05-01T12:00:00Z') });
