@@ -3,6 +3,8 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { openStateDb, type StateDb } from '../state/db.js';
 import { outboxSummary, type ChannelSummary } from '../state/outbox.js';
+import { listTenantStates } from '../state/tenant-state.js';
+import { StateError } from '../errors.js';
 
 interface StatusFlags {
   json?: boolean;
@@ -45,7 +47,16 @@ export function registerStatus(program: Command): void {
         process.exitCode = 1;
         return;
       }
-      const db = openStateDb(path);
+      let db: StateDb;
+      try {
+        db = openStateDb(path);
+      } catch (error) {
+        // A file that is not our database (or is locked) is a STATE_DB problem: exit 2, as documented above.
+        if (!(error instanceof StateError)) throw error;
+        process.stderr.write(`auth0-log-alerts: ${error.message}\n`);
+        process.exitCode = 2;
+        return;
+      }
       try {
         const report = readStatus(db, path, new Date());
         process.stdout.write(flags.json ? `${JSON.stringify(report)}\n` : renderStatus(report));
@@ -64,30 +75,17 @@ function loadDotEnv(): void {
   }
 }
 
-interface TenantRow {
-  tenant: string;
-  checkpoint: string | null;
-  checkpoint_date: string | null;
-  last_poll_at: string | null;
-  last_poll_ok: number | null;
-  last_poll_error: string | null;
-  last_success_at: string | null;
-}
-
 export function readStatus(db: StateDb, path: string, now: Date): StatusReport {
-  const rows = db
-    .prepare(`SELECT tenant, checkpoint, checkpoint_date, last_poll_at, last_poll_ok, last_poll_error, last_success_at FROM tenant_state ORDER BY tenant`)
-    .all() as TenantRow[];
-  const tenants = rows.map(
-    (row): TenantStatus => ({
-      tenant: row.tenant,
-      checkpoint: row.checkpoint,
-      checkpointDate: row.checkpoint_date,
-      checkpointAgeSeconds: row.checkpoint_date ? Math.max(0, Math.round((now.getTime() - Date.parse(row.checkpoint_date)) / 1000)) : null,
-      lastPollAt: row.last_poll_at,
-      lastPollOutcome: row.last_poll_ok === null ? 'never' : row.last_poll_ok ? 'ok' : 'failed',
-      lastPollError: row.last_poll_error,
-      lastSuccessAt: row.last_success_at,
+  const tenants = listTenantStates(db).map(
+    (state): TenantStatus => ({
+      tenant: state.tenant,
+      checkpoint: state.checkpoint,
+      checkpointDate: state.checkpointDate,
+      checkpointAgeSeconds: state.checkpointDate ? Math.max(0, Math.round((now.getTime() - Date.parse(state.checkpointDate)) / 1000)) : null,
+      lastPollAt: state.lastPollAt,
+      lastPollOutcome: state.lastPollOk === null ? 'never' : state.lastPollOk ? 'ok' : 'failed',
+      lastPollError: state.lastPollError,
+      lastSuccessAt: state.lastSuccessAt,
     }),
   );
   const outbox = outboxSummary(db).map((channel) => ({ ...channel, pending: Number(channel.pending), failed: Number(channel.failed), sent: Number(channel.sent) }));

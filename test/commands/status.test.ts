@@ -69,6 +69,16 @@ describe('status', () => {
     expect(stdout).toContain('last error: Slack chat.postMessage: channel #gone not found');
   });
 
+  it('exits 2 with a sentence naming STATE_DB when the file is not a state database', async () => {
+    const { writeFileSync } = await import('node:fs');
+    const notADb = `${state.path}.txt`;
+    writeFileSync(notADb, 'this is not SQLite, just some text long enough to fill a header page……………………');
+    vi.stubEnv('STATE_DB', notADb);
+    expect(await main(['status', '--json'])).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(/state database .* is not a valid SQLite database/);
+  });
+
   it('says so and exits 1 when there is no state database, without creating one', async () => {
     vi.stubEnv('STATE_DB', `${state.path}.missing`);
     expect(await main(['status', '--json'])).toBe(1);
