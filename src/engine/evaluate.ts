@@ -18,6 +18,13 @@ export const MAX_WINDOW_ENTRIES = 1_000;
  */
 export const CARRY_RETENTION_MS = 24 * 3_600_000;
 const carryUntil = (closedAt: number, throttleMs: number): number => closedAt + Math.max(throttleMs, CARRY_RETENTION_MS);
+/**
+ * Log ids and dates do not agree exactly: an event later in log_id order may
+ * carry a slightly earlier date. Pruning lags the latest date by this much so
+ * that such an event still sees what it would have seen had it arrived in the
+ * same call, whatever the page boundaries.
+ */
+export const PRUNE_LAG_MS = 10 * 60_000;
 /** Huge batches (replay) are pruned along the way, not only at the end. */
 const PRUNE_EVERY_EVENTS = 20_000;
 
@@ -238,10 +245,10 @@ export function evaluate(
     for (const rule of rules) if (rule.matches(event)) handle(rule, event, t);
     if (++sincePrune >= PRUNE_EVERY_EVENTS) {
       sincePrune = 0;
-      prune(clock);
+      prune(clock - PRUNE_LAG_MS);
     }
   }
-  prune(clock);
+  prune(clock - PRUNE_LAG_MS);
   repeats.finish();
 
   const groups: Record<string, GroupState> = { ...state.groups };
