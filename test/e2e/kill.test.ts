@@ -44,7 +44,6 @@ describe('e2e: killed and restarted', () => {
     world.start(['run']);
     await waitUntilSettled(world, () => allReported(world!, expected), 90_000);
 
-    if (process.env.E2E_VERBOSE) console.log({ killedAt, messages: slack.messages.length, expected: expected.length });
     const seen = reportedLogIds(slack.messages);
     const missing = expected.filter((id) => !seen.has(id));
     expect(missing, `kills at: ${killedAt.join(', ')}`).toEqual([]);
@@ -56,6 +55,7 @@ describe('e2e: killed and restarted', () => {
       if (ids.some((id) => reported.has(id))) duplicates++;
       ids.forEach((id) => reported.add(id));
     }
+    if (process.env.E2E_VERBOSE) console.log({ killedAt, messages: slack.messages.length, expected: expected.length, duplicates });
     expect(duplicates).toBeLessThanOrEqual(KILLS);
     expect([...seen.keys()].every((id) => expected.includes(id))).toBe(true);
     expectCleanRun(world);
