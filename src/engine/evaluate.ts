@@ -2,15 +2,9 @@ import { compareLogIds, eventTime, type LogEvent } from '../auth0/log-event.js';
 import { MAX_LOG_IDS, type Alert } from './alert.js';
 import { rulesForCode, type CompiledRule, type RuleSet } from './compile.js';
 import { eventUser, valueText } from './fields.js';
-import type { EngineState, GroupState, WindowEntry } from './state.js';
+import { MAX_WINDOW_ENTRIES, type EngineState, type GroupState, type WindowEntry } from './state.js';
 import { RepeatBatches, groupHash, makeAlert, topValues } from './alert-build.js';
 
-/**
- * A distinct-count window could otherwise grow without bound (one IP retrying
- * the same 3 users all day). Beyond this many entries the oldest are evicted;
- * they were below the threshold and are never reported.
- */
-export const MAX_WINDOW_ENTRIES = 1_000;
 /**
  * How long a closed incident's repeat count waits for the group's next alert
  * (which reports it as `suppressed`): a day, or the throttle if longer. A bound

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { SeveritySchema } from './alert.js';
 import { parseDuration } from './duration.js';
 import { parseCidr } from './cidr.js';
+import { MAX_WINDOW_ENTRIES } from './state.js';
 
 /**
  * The rule file format. Every object is strict: a misspelled key is an error,
@@ -61,7 +62,11 @@ export const MatchSchema = z.strictObject({
 });
 
 export const ThresholdSchema = z.strictObject({
-  count: z.number().int().min(1),
+  count: z
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_WINDOW_ENTRIES, `count can be at most ${MAX_WINDOW_ENTRIES} (a window keeps that many events)`),
   window: DurationSchema,
   group_by: z.array(FieldPathSchema).optional(),
   distinct: FieldPathSchema.optional(),

@@ -3,6 +3,14 @@
  * store it next to the checkpoint in one SQLite transaction.
  */
 
+/**
+ * A distinct-count window could otherwise grow without bound (one IP retrying
+ * the same 3 users all day). Beyond this many entries the oldest are evicted;
+ * they were below the threshold and are never reported. A threshold count
+ * above it could never be reached, so the rule schema caps `count` here.
+ */
+export const MAX_WINDOW_ENTRIES = 1_000;
+
 /** One event inside a threshold window, compact: [time ms, log id, distinct value, user, ip]. */
 export type WindowEntry = [number, string, string | null, string | null, string | null];
 

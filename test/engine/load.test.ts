@@ -57,6 +57,8 @@ describe('loadRuleFile', () => {
     ['an empty file', '', 'expected a YAML mapping'],
     ['a missing key', 'id: x\nmatch: { codes: [fp] }\n', 'severity: required'],
     ['a throttle.by on a threshold rule', 'id: x\nseverity: low\nmatch: { codes: [fp] }\nthreshold: { count: 2, window: 1m }\nthrottle: { period: 1h, by: [ip] }\n', 'throttle.by: a threshold rule'],
+    // a window keeps at most MAX_WINDOW_ENTRIES events: a larger count could never fire
+    ['a threshold count no window can hold', 'id: x\nseverity: low\nmatch: { codes: [fp] }\nthreshold: { count: 5000, window: 1h }\n', 'threshold.count: count can be at most 1000'],
     ['a zero duration', 'id: x\nseverity: low\nmatch: { codes: [fp] }\nthrottle: 0s\n', 'throttle: expected a duration'],
     ['an operator-less condition', 'id: x\nseverity: low\nmatch: { codes: [fp], where: { ip: {} } }\n', 'match.where.ip: expected at least one operator'],
   ])('rejects %s', (_name, text, expected) => {
