@@ -2,6 +2,7 @@ import { compareLogIds, parseLogEvent, type LogEvent } from '../auth0/log-event.
 import { syntheticCheckpoint } from '../auth0/checkpoint.js';
 import { LOGS_PATH } from '../auth0/client.js';
 import type { LogSource } from '../auth0/log-source.js';
+import { ShutdownError } from '../auth0/retry.js';
 import { startInstant, type StartFrom } from '../config/start-from.js';
 import { Auth0ApiError, asCodedError, type CodedError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -67,6 +68,7 @@ export async function runPollCycle(options: PollCycleOptions): Promise<CycleRepo
     retries: 0,
   };
 
+  let interrupted = false;
   try {
     let { checkpoint, ruleState, ruleStateDamaged } = store.load();
     let state = checkpoint === null || ruleStateDamaged ? evaluator.initialState() : evaluator.restore(ruleState);
@@ -108,12 +110,21 @@ export async function runPollCycle(options: PollCycleOptions): Promise<CycleRepo
       report.alertsQueued += result.alerts.length;
     }
   } catch (error) {
-    report.ok = false;
-    report.error = asCodedError(error);
+    if (error instanceof ShutdownError) {
+      interrupted = true;
+    } else {
+      report.ok = false;
+      report.error = asCodedError(error);
+    }
   }
 
   Object.assign(report, source.takeWaitStats());
   report.durationMs = now() - startedAt;
+  if (interrupted) {
+    // A wait cut short by SIGTERM is not a failed poll: /healthz after a restart must not read it as one.
+    logger.info(report, `poll cycle stopped by shutdown; checkpoint stays at ${report.checkpoint ?? 'none'}`);
+    return report;
+  }
   recordOutcome(store, report, logger);
   logCycle(logger, report);
   return report;

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { syntheticCheckpoint } from '../../src/auth0/checkpoint.js';
 import { Auth0Client } from '../../src/auth0/client.js';
 import { Auth0LogSource, type LogSource } from '../../src/auth0/log-source.js';
+import { abortableSleep } from '../../src/auth0/retry.js';
 import type { StartFrom } from '../../src/config/start-from.js';
 import type { Alert } from '../../src/engine/alert.js';
 import type { StateDb } from '../../src/state/db.js';
@@ -144,6 +145,36 @@ describe('runPollCycle', () => {
     expect(report.error?.message).toMatch(/another auth0-log-alerts running/);
     expect(queuedLogIds(temp.db)).toEqual(ids.slice(0, 3));
     expect(readTenantState(temp.db, 'acme')).toMatchObject({ checkpoint: ids[2], ruleState: { seen: 3 } });
+  });
+
+  it('a wait cut short by shutdown is not recorded as a failed poll', async () => {
+    storeCheckpoint(temp.db, HISTORY);
+    mockToken();
+    logsRequest(HISTORY, TAKE).reply(500, { error: 'Internal Server Error' });
+    const shutdown = new AbortController();
+    const client = new Auth0Client({ baseUrl: AUTH0_BASE, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, audience: 'x' });
+    // SIGTERM arrives during the backoff after the 500.
+    const sleep = (ms: number) => {
+      const wait = abortableSleep(shutdown.signal)(ms);
+      shutdown.abort();
+      return wait;
+    };
+    const { logger, records } = captureLogger();
+    const report = await runPollCycle({
+      tenant: 'acme',
+      source: new Auth0LogSource(client, { take: TAKE, sleep }),
+      store: new DbCheckpointStore(temp.db, 'acme', '#alerts', () => NOW),
+      evaluator: alertOnFailedLogins(),
+      startFrom: { kind: 'now' },
+      logger,
+      now: () => NOW,
+      shouldStop: () => shutdown.signal.aborted,
+    });
+
+    expect(report).toMatchObject({ ok: true, caughtUp: false, checkpoint: HISTORY });
+    expect(report.error).toBeUndefined();
+    expect(readTenantState(temp.db, 'acme')).toMatchObject({ checkpoint: HISTORY, lastPollOk: null, lastPollError: null });
+    expect(records().filter((r) => Number(r.level) >= 50)).toEqual([]);
   });
 
   it('with START_FROM=now starts at the newest log: history is not alerted, the next event is', async () => {
