@@ -1,14 +1,8 @@
 import type { types } from '@slack/bolt';
 import type { CatalogEntry, CatalogMatch } from '../catalog/types.js';
-import {
-  FALLBACK_TEXT_LIMIT,
-  MAX_BLOCKS,
-  SECTION_TEXT_LIMIT,
-  chunkLines,
-  echo,
-  escapeMrkdwn,
-  truncate,
-} from './logcode-text.js';
+import { escapeEntities } from './escape.js';
+import { SLACK_LIMITS, fitText } from './limits.js';
+import { chunkLines, echo } from './logcode-text.js';
 
 type KnownBlock = types.KnownBlock;
 
@@ -39,20 +33,20 @@ const MATCH_LINES = 10;
 const CODES_PER_RULE = 12;
 
 export function section(text: string): KnownBlock {
-  return { type: 'section', text: { type: 'mrkdwn', text: truncate(text, SECTION_TEXT_LIMIT) } };
+  return { type: 'section', text: { type: 'mrkdwn', text: fitText(text, SLACK_LIMITS.sectionText, 'section text') } };
 }
 
 export function context(text: string): KnownBlock {
-  return { type: 'context', elements: [{ type: 'mrkdwn', text: truncate(text, SECTION_TEXT_LIMIT) }] };
+  return { type: 'context', elements: [{ type: 'mrkdwn', text: fitText(text, SLACK_LIMITS.sectionText, 'section text') }] };
 }
 
 export function reply(text: string, blocks: KnownBlock[]): LogcodeReply {
-  return { response_type: 'ephemeral', text: truncate(text, FALLBACK_TEXT_LIMIT), blocks: blocks.slice(0, MAX_BLOCKS) };
+  return { response_type: 'ephemeral', text: fitText(text, SLACK_LIMITS.fallbackText, 'fallback text'), blocks: blocks.slice(0, SLACK_LIMITS.blocks) };
 }
 
 /** Lines as section blocks, within Slack's block limits, with a note when some did not fit. */
 export function listBlocks(lines: readonly string[], reserved: number): KnownBlock[] {
-  const { chunks, omitted } = chunkLines(lines, MAX_BLOCKS - reserved - 1);
+  const { chunks, omitted } = chunkLines(lines, SLACK_LIMITS.blocks - reserved - 1);
   const blocks = chunks.map(section);
   if (omitted > 0) blocks.push(context(`…and ${omitted} more not shown.`));
   return blocks;
@@ -63,7 +57,7 @@ export function formatChannel(channel: string | undefined, defaultChannel: strin
   if (!name) return '_default channel (not set)_';
   // Channel ids render as links; names are configuration but still escaped.
   if (/^[CG][A-Z0-9]{6,}$/.test(name)) return `<#${name}>`;
-  return escapeMrkdwn(name.startsWith('#') ? name : `#${name}`);
+  return escapeEntities(name.startsWith('#') ? name : `#${name}`);
 }
 
 function codeList(codes: readonly string[]): string {
@@ -86,21 +80,21 @@ export function renderUsage(command: string): LogcodeReply {
 
 export function renderEntry(entry: CatalogEntry, watchers: readonly LogcodeRule[], defaultChannel: string | undefined): LogcodeReply {
   const facts = [
-    `*Category:* ${escapeMrkdwn(entry.category)}`,
-    `*Outcome:* ${escapeMrkdwn(entry.outcome)}`,
-    `*Suggested severity:* ${escapeMrkdwn(entry.severity)}`,
+    `*Category:* ${escapeEntities(entry.category)}`,
+    `*Outcome:* ${escapeEntities(entry.outcome)}`,
+    `*Suggested severity:* ${escapeEntities(entry.severity)}`,
   ].join('  ·  ');
   const notes = [entry.legacy ? 'legacy / deprecated feature' : '', entry.privateCloudOnly ? 'Private Cloud only' : ''].filter(Boolean);
   const docs = entry.docsUrl ? `<${entry.docsUrl}|Auth0 docs>` : '_no docs link_';
   const head = [
-    `*\`${escapeMrkdwn(entry.code)}\` — ${escapeMrkdwn(entry.name)}*`,
-    escapeMrkdwn(entry.description),
+    `*\`${escapeEntities(entry.code)}\` — ${escapeEntities(entry.name)}*`,
+    escapeEntities(entry.description),
     facts,
     `${docs}${notes.length ? `  ·  _${notes.join(', ')}_` : ''}`,
   ].join('\n');
   const watcherLines = watchers.map(
     (rule) =>
-      `• \`${echo(rule.id)}\` — *${escapeMrkdwn(rule.severity)}* → ${formatChannel(rule.channel, defaultChannel)}, ${escapeMrkdwn(rule.trigger)}`,
+      `• \`${echo(rule.id)}\` — *${escapeEntities(rule.severity)}* → ${formatChannel(rule.channel, defaultChannel)}, ${escapeEntities(rule.trigger)}`,
   );
   const blocks: KnownBlock[] = [section(head), { type: 'divider' }];
   if (watcherLines.length === 0) blocks.push(context('No enabled rule watches this code.'));
@@ -112,20 +106,20 @@ export function renderEntry(entry: CatalogEntry, watchers: readonly LogcodeRule[
 export function renderMatches(query: string, matches: readonly CatalogMatch[], command: string): LogcodeReply {
   const shown = matches.slice(0, MATCH_LINES);
   const lines = shown.map(
-    ({ entry }) => `• \`${escapeMrkdwn(entry.code)}\` — ${escapeMrkdwn(entry.name)} _(${escapeMrkdwn(entry.category)})_`,
+    ({ entry }) => `• \`${escapeEntities(entry.code)}\` — ${escapeEntities(entry.name)} _(${escapeEntities(entry.category)})_`,
   );
   const blocks = [section(`*Codes matching* \`${echo(query)}\` *(top ${shown.length}):*\n${lines.join('\n')}`)];
-  blocks.push(context(`Type \`${escapeMrkdwn(command)} &lt;code&gt;\` for the details of one code.`));
+  blocks.push(context(`Type \`${escapeEntities(command)} &lt;code&gt;\` for the details of one code.`));
   return reply(`Codes matching: ${shown.map(({ entry }) => entry.code).join(', ')}`, blocks);
 }
 
 export function renderDidYouMean(query: string, suggestions: readonly string[], related: readonly CatalogMatch[]): LogcodeReply {
-  const options = suggestions.slice(0, 3).map((code) => `\`${escapeMrkdwn(code)}\``);
+  const options = suggestions.slice(0, 3).map((code) => `\`${escapeEntities(code)}\``);
   const blocks = [section(`No code \`${echo(query)}\`. Did you mean ${options.join(' or ')}?`)];
   // A single word may also be a search term ("breached"): show those matches too.
   const others = related.filter(({ entry }) => !suggestions.includes(entry.code)).slice(0, MATCH_LINES);
   if (others.length > 0) {
-    const lines = others.map(({ entry }) => `• \`${escapeMrkdwn(entry.code)}\` — ${escapeMrkdwn(entry.name)} _(${escapeMrkdwn(entry.category)})_`);
+    const lines = others.map(({ entry }) => `• \`${escapeEntities(entry.code)}\` — ${escapeEntities(entry.name)} _(${escapeEntities(entry.category)})_`);
     blocks.push(section(`*Codes matching* \`${echo(query)}\`*:*\n${lines.join('\n')}`));
   }
   return reply(`Did you mean ${suggestions.slice(0, 3).join(' or ')}?`, blocks);
@@ -144,7 +138,7 @@ export function renderRules(rules: readonly LogcodeRule[], defaultChannel: strin
   }
   const lines = enabled.map(
     (rule) =>
-      `• \`${echo(rule.id)}\` *${escapeMrkdwn(rule.severity)}* — ${codeList(rule.codes)} — ${escapeMrkdwn(rule.trigger)} → ${formatChannel(rule.channel, defaultChannel)}`,
+      `• \`${echo(rule.id)}\` *${escapeEntities(rule.severity)}* — ${codeList(rule.codes)} — ${escapeEntities(rule.trigger)} → ${formatChannel(rule.channel, defaultChannel)}`,
   );
   const blocks = [section(`*${enabled.length} enabled rule${enabled.length === 1 ? '' : 's'}:*`), ...listBlocks(lines, 1)];
   return reply(`${enabled.length} enabled rules: ${enabled.map((rule) => rule.id).join(', ')}`, blocks);

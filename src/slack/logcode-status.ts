@@ -2,7 +2,9 @@ import type { StateDb } from '../state/db.js';
 import { outboxSummary } from '../state/outbox.js';
 import { readTenantState } from '../state/tenant-state.js';
 import { context, formatChannel, listBlocks, reply, section, type LogcodeReply } from './logcode-render.js';
-import { echo, escapeMrkdwn, formatAge, toDate, truncate } from './logcode-text.js';
+import { escapeEntities } from './escape.js';
+import { SLACK_LIMITS, fitText } from './limits.js';
+import { echo, formatAge, toDate } from './logcode-text.js';
 
 /** Where polling stands for one tenant (the fields of the state's `TenantState`). */
 export interface TenantStatus {
@@ -68,11 +70,11 @@ function outcomeWord(ok: boolean | null | undefined): string {
 }
 
 function tenantText(status: TenantStatus, now: Date): string {
-  const failure = status.lastPollOk === false && status.lastPollError ? `: ${escapeMrkdwn(truncate(status.lastPollError, 500))}` : '';
+  const failure = status.lastPollOk === false && status.lastPollError ? `: ${escapeEntities(fitText(status.lastPollError, 500, 'poll error'))}` : '';
   const checkpointDate = toDate(status.checkpointDate);
   const behind = checkpointDate ? `, events up to ${formatAge(now.getTime() - checkpointDate.getTime())} old` : '';
   return [
-    status.tenant ? `*Tenant:* ${escapeMrkdwn(status.tenant)}` : '',
+    status.tenant ? `*Tenant:* ${escapeEntities(status.tenant)}` : '',
     `*Last poll:* ${ago(status.lastPollAt, now)} — ${outcomeWord(status.lastPollOk)}${failure}`,
     `*Last successful poll:* ${ago(status.lastSuccessAt, now)}`,
     `*Checkpoint:* ${status.checkpoint ? `\`${echo(status.checkpoint)}\`${behind}` : 'none yet'}`,
@@ -89,8 +91,9 @@ export function renderStatus(status: StatusSummary | undefined, now: Date): Logc
     return reply('Status is not available yet.', [section('Status is not available yet: the bot has not recorded a poll.')]);
   }
   const { tenants, outbox } = status;
-  const blocks = tenants.slice(0, 50 - OUTBOX_BLOCKS).map((tenant) => section(tenantText(tenant, now)));
-  if (tenants.length > 50 - OUTBOX_BLOCKS) blocks.push(context(`…and ${tenants.length - (50 - OUTBOX_BLOCKS)} more tenants not shown.`));
+  const tenantBlocks = SLACK_LIMITS.blocks - OUTBOX_BLOCKS;
+  const blocks = tenants.slice(0, tenantBlocks).map((tenant) => section(tenantText(tenant, now)));
+  if (tenants.length > tenantBlocks) blocks.push(context(`…and ${tenants.length - tenantBlocks} more tenants not shown.`));
   if (tenants.length === 0) blocks.push(section('*Last poll:* never'));
   blocks.push(section(`*Outbox:* ${outbox.pending} pending, ${outbox.failed} failed`));
   const channelLines = (outbox.channels ?? [])

@@ -1,20 +1,13 @@
+import { escapeEntities } from './escape.js';
+import { SLACK_LIMITS, fitText } from './limits.js';
+
 /**
- * Small text helpers for `/logcode` replies: escaping, Slack length limits, globs, ages.
+ * Small text helpers for `/logcode` replies: echoing user input, packing lines, ages.
+ * Escaping and Slack's limits are shared with the alert messages (escape.ts, limits.ts).
  */
 
-/** Slack's limit on a section block's mrkdwn text. */
-export const SECTION_TEXT_LIMIT = 3000;
-/** Slack's limit on blocks per message. */
-export const MAX_BLOCKS = 50;
-/** The fallback `text` stays well under the 40k message limit (notifications show far less). */
-export const FALLBACK_TEXT_LIMIT = 3000;
 /** Echoed user input is cut here: nobody needs their 10 kB paste back. */
 export const ECHO_LIMIT = 80;
-
-/** Escapes the three characters Slack mrkdwn treats as control sequences (`<!channel>`, links, entities). */
-export function escapeMrkdwn(value: string): string {
-  return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
 
 /**
  * User input made safe to echo inside an inline code span: control characters and
@@ -25,29 +18,18 @@ export function echo(input: string): string {
   const flat = input.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ').replace(/`/g, "'");
   const chars = Array.from(flat);
   const cut = chars.length > ECHO_LIMIT ? `${chars.slice(0, ECHO_LIMIT - 1).join('')}…` : flat;
-  return escapeMrkdwn(cut.trim() === '' ? ' ' : cut);
-}
-
-/** Cuts text to `limit` UTF-16 units without splitting a surrogate pair or an `&amp;`-style entity. */
-export function truncate(text: string, limit: number, marker = '…'): string {
-  if (text.length <= limit) return text;
-  let end = Math.max(0, limit - marker.length);
-  const code = text.charCodeAt(end - 1);
-  if (code >= 0xd800 && code <= 0xdbff) end -= 1;
-  const ampersand = text.lastIndexOf('&', end - 1);
-  if (ampersand !== -1 && ampersand >= end - 5 && !text.slice(ampersand, end).includes(';')) end = ampersand;
-  return text.slice(0, end) + marker;
+  return escapeEntities(cut.trim() === '' ? ' ' : cut);
 }
 
 /**
  * Packs lines into chunks that each fit one section block; stops at `maxChunks`
  * and reports how many lines did not fit.
  */
-export function chunkLines(lines: readonly string[], maxChunks: number, limit = SECTION_TEXT_LIMIT): { chunks: string[]; omitted: number } {
+export function chunkLines(lines: readonly string[], maxChunks: number, limit: number = SLACK_LIMITS.sectionText): { chunks: string[]; omitted: number } {
   const chunks: string[] = [];
   let current = '';
   for (let index = 0; index < lines.length; index++) {
-    const line = truncate(lines[index]!, limit);
+    const line = fitText(lines[index]!, limit, 'list line');
     const candidate = current === '' ? line : `${current}\n${line}`;
     if (candidate.length <= limit) {
       current = candidate;
