@@ -2,7 +2,7 @@ import type { LogEvent } from '../auth0/log-event.js';
 import { MAX_LOG_IDS, type Alert, type TopValue } from './alert.js';
 import type { CompiledRule } from './compile.js';
 import { eventUser, valueText } from './fields.js';
-import type { IncidentState } from './state.js';
+import type { IncidentState, WindowEntry } from './state.js';
 import type { TemplateAggregates } from './template.js';
 
 const TOP_LIMIT = 5;
@@ -65,6 +65,79 @@ export function makeAlert(rule: CompiledRule, aggregates: TemplateAggregates, pa
   if (mention) alert.mention = mention;
   if (runbook) alert.runbook = runbook;
   return alert;
+}
+
+/** `${ruleId}:${short hash of the group}:${first log id}`: deterministic, short whatever the values. */
+export function incidentId(rule: CompiledRule, group: Record<string, string | null>, firstLogId: string): string {
+  return `${rule.id}:${groupHash(rule.groupBy.map((field) => group[field] ?? null))}:${firstLogId}`;
+}
+
+/** The alert of a rule without threshold: one event. */
+export function matchedAlert(
+  rule: CompiledRule,
+  event: LogEvent,
+  t: number,
+  incident: string,
+  group: Record<string, string | null>,
+  suppressed: number,
+  incidentCount: number,
+): Alert {
+  const date = new Date(t).toISOString();
+  return makeAlert(rule, { count: 1 }, {
+    kind: 'alert',
+    reason: 'matched',
+    incident,
+    group,
+    logIds: [event.log_id],
+    count: 1,
+    firstDate: date,
+    lastDate: date,
+    event,
+    suppressed,
+    incidentCount,
+  });
+}
+
+/** The alert of a threshold rule whose group reached the count: every event of the window. */
+export function thresholdAlert(
+  rule: CompiledRule,
+  reached: {
+    incident: string;
+    group: Record<string, string | null>;
+    /** The live window, oldest first; the last one is `event`. */
+    entries: readonly WindowEntry[];
+    distinctCount: number | undefined;
+    event: LogEvent;
+    t: number;
+    suppressed: number;
+  },
+): Alert {
+  const { entries, distinctCount } = reached;
+  const threshold = rule.rule.threshold!;
+  const aggregates = { count: entries.length, ...(distinctCount !== undefined ? { distinct_count: distinctCount } : {}) };
+  return makeAlert(rule, aggregates, {
+    kind: 'alert',
+    reason: 'threshold_reached',
+    incident: reached.incident,
+    group: reached.group,
+    logIds: entries.slice(0, MAX_LOG_IDS).map((entry) => entry[1]),
+    count: entries.length,
+    firstDate: new Date(entries[0]![0]).toISOString(),
+    lastDate: new Date(reached.t).toISOString(),
+    threshold: {
+      count: threshold.count,
+      window: threshold.window,
+      groupBy: [...rule.groupBy],
+      ...(threshold.distinct ? { distinct: threshold.distinct, distinctCount } : {}),
+    },
+    top: {
+      users: topValues(entries.map((entry) => entry[3])),
+      ips: topValues(entries.map((entry) => entry[4])),
+    },
+    event: reached.event,
+    suppressed: reached.suppressed,
+    incidentCount: entries.length,
+  });
 }
 
 interface Batch {

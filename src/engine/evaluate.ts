@@ -1,9 +1,9 @@
 import { compareLogIds, eventTime, type LogEvent } from '../auth0/log-event.js';
-import { MAX_LOG_IDS, type Alert } from './alert.js';
+import type { Alert } from './alert.js';
 import { rulesForCode, type CompiledRule, type RuleSet } from './compile.js';
 import { eventUser, valueText } from './fields.js';
 import { MAX_WINDOW_ENTRIES, type EngineState, type GroupState, type WindowEntry } from './state.js';
-import { RepeatBatches, groupHash, makeAlert, topValues } from './alert-build.js';
+import { RepeatBatches, incidentId, matchedAlert, thresholdAlert } from './alert-build.js';
 
 /**
  * How long a closed incident's repeat count waits for the group's next alert
@@ -164,32 +164,7 @@ export function evaluate(
     live.head = 0;
     live.distinct?.clear();
     live.state.incident = { id, lastMatch: t, count: entries.length, repeats: 0 };
-    const aggregates = { count: entries.length, ...(distinctCount !== undefined ? { distinct_count: distinctCount } : {}) };
-    alerts.push(
-      makeAlert(rule, aggregates, {
-      kind: 'alert',
-      reason: 'threshold_reached',
-      incident: id,
-      group: live.state.group,
-      logIds: entries.slice(0, MAX_LOG_IDS).map((entry) => entry[1]),
-      count: entries.length,
-      firstDate: new Date(entries[0]![0]).toISOString(),
-      lastDate: new Date(t).toISOString(),
-      threshold: {
-        count,
-        window: rule.rule.threshold!.window,
-        groupBy: [...rule.groupBy],
-        ...(rule.rule.threshold!.distinct ? { distinct: rule.rule.threshold!.distinct, distinctCount } : {}),
-      },
-      top: {
-        users: topValues(entries.map((entry) => entry[3])),
-        ips: topValues(entries.map((entry) => entry[4])),
-      },
-      event,
-      suppressed: takeCarry(live, t),
-      incidentCount: entries.length,
-      }),
-    );
+    alerts.push(thresholdAlert(rule, { incident: id, group: live.state.group, entries, distinctCount, event, t, suppressed: takeCarry(live, t) }));
   };
 
   const prune = (now: number): void => {
@@ -261,11 +236,6 @@ export function evaluate(
   return { alerts, state: { version: 1, clock, groups } };
 }
 
-/** `${ruleId}:${short hash of the group}:${first log id}`: deterministic, short whatever the values. */
-function incidentId(rule: CompiledRule, group: Record<string, string | null>, firstLogId: string): string {
-  return `${rule.id}:${groupHash(rule.groupBy.map((field) => group[field] ?? null))}:${firstLogId}`;
-}
-
 /** A sorted copy; pages from the API usually arrive sorted (or reversed), so check before sorting. */
 function inLogIdOrder(events: readonly LogEvent[]): LogEvent[] {
   let ascending = true;
@@ -278,29 +248,4 @@ function inLogIdOrder(events: readonly LogEvent[]): LogEvent[] {
   if (ascending) return events.slice();
   if (descending) return events.slice().reverse();
   return events.slice().sort((a, b) => compareLogIds(a.log_id, b.log_id));
-}
-
-function matchedAlert(
-  rule: CompiledRule,
-  event: LogEvent,
-  t: number,
-  incident: string,
-  group: Record<string, string | null>,
-  suppressed: number,
-  incidentCount: number,
-): Alert {
-  const date = new Date(t).toISOString();
-  return makeAlert(rule, { count: 1 }, {
-    kind: 'alert',
-    reason: 'matched',
-    incident,
-    group,
-    logIds: [event.log_id],
-    count: 1,
-    firstDate: date,
-    lastDate: date,
-    event,
-    suppressed,
-    incidentCount,
-  });
 }
