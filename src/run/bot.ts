@@ -45,8 +45,6 @@ export interface BotContext {
   /** The compiled, validated rules (for `/logcode rules` and lookups). */
   ruleSet: RuleSet;
   logger: Logger;
-  /** Latest cycle report per tenant key (for /healthz). */
-  lastReports: ReadonlyMap<string, CycleReport>;
 }
 
 export interface RunDeps {
@@ -77,8 +75,7 @@ export async function runBot(flags: RunFlags, deps: RunDeps): Promise<number> {
   const logger = deps.logger ?? createLogger(config.logLevel);
   const db = openStateDb(config.stateDb);
   const shutdown = new AbortController();
-  const lastReports = new Map<string, CycleReport>();
-  const context: BotContext = { config, db, catalog, ruleSet, logger, lastReports };
+  const context: BotContext = { config, db, catalog, ruleSet, logger };
 
   const cycles = config.tenants.map((tenant) => {
     const defaultChannel = tenant.defaultChannel ?? config.alertChannel ?? '';
@@ -96,8 +93,8 @@ export async function runBot(flags: RunFlags, deps: RunDeps): Promise<number> {
         for (const alert of alerts) deps.write(deps.describe(alert, { catalog, tenant, defaultChannel, json: flags.json }));
       });
     }
-    return async (): Promise<CycleReport> => {
-      const report = await runPollCycle({
+    return (): Promise<CycleReport> =>
+      runPollCycle({
         tenant: tenant.key,
         source,
         store,
@@ -106,9 +103,6 @@ export async function runBot(flags: RunFlags, deps: RunDeps): Promise<number> {
         logger,
         shouldStop: () => shutdown.signal.aborted,
       });
-      lastReports.set(tenant.key, report);
-      return report;
-    };
   });
 
   const sender = flags.dryRun ? undefined : deps.createSender?.(context);
