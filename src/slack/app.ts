@@ -2,13 +2,14 @@ import type { Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 // Named imports: Node's ESM loader and vitest agree on these for CommonJS Bolt (not on its default export).
 import { App, HTTPReceiver, type Logger as BoltLogger, type LogLevel as BoltLogLevel } from '@slack/bolt';
-import { ConfigError, SlackApiError, type FailureReason } from '../errors.js';
+import { ConfigError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { AppConfig } from '../config/index.js';
 import type { Catalog } from '../catalog/types.js';
 import type { StateDb } from '../state/db.js';
 import { HEALTH_PATH, readHealth, scheduleIntervalMs, startHealthServer, writeHealthResponse, type HealthReport } from './health.js';
 import { createLogcodeHandler, readLogcodeStatus, type LogcodeDeps, type LogcodeRule } from './logcode.js';
+import { toSlackApiError } from './slack-errors.js';
 
 /** Every slash command the app registers; `manifest.yml` must declare exactly these. */
 export const SLASH_COMMANDS = ['/logcode'] as const;
@@ -216,25 +217,6 @@ function listenError(variable: string, port: number, error: unknown): ConfigErro
   if (code === 'EADDRINUSE') return new ConfigError([`${variable} ${port} is already in use by another process`]);
   if (code === 'EACCES') return new ConfigError([`${variable} ${port} needs privileges to listen on; use a port above 1023`]);
   return new ConfigError([`cannot listen on ${variable} ${port}: ${(error as Error)?.message ?? String(error)}`]);
-}
-
-/** Slack errors carry request/response data: keep the method and Slack's error code only. */
-function toSlackApiError(method: string, error: unknown): SlackApiError {
-  const apiError = (error as { data?: { error?: unknown } })?.data?.error;
-  const code = (error as { code?: unknown })?.code;
-  const statusCode = (error as { statusCode?: unknown })?.statusCode;
-  const status = typeof statusCode === 'number' ? statusCode : undefined;
-  const authErrors = ['invalid_auth', 'not_authed', 'account_inactive', 'token_revoked', 'token_expired', 'not_allowed_token_type'];
-  let reason: FailureReason = 'network';
-  if (typeof apiError === 'string') reason = authErrors.includes(apiError) ? 'auth' : 'client';
-  else if (code === 'slack_webapi_rate_limited_error') reason = 'rate_limited';
-  else if (status !== undefined) reason = status >= 500 ? 'server' : 'client';
-  const detail = typeof apiError === 'string' ? apiError : status !== undefined ? `HTTP ${status}` : 'no response';
-  const hint = reason === 'auth' ? '; check SLACK_BOT_TOKEN / SLACK_APP_TOKEN' : '';
-  return new SlackApiError(
-    `Slack ${method} failed (${detail})${hint}`,
-    { method, apiError: typeof apiError === 'string' ? apiError : undefined, status, reason, retryable: reason !== 'auth' && reason !== 'client' },
-  );
 }
 
 /** Bolt logs through this: messages only, and an Error becomes its name and message (never its request data). */

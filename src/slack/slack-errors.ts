@@ -113,11 +113,20 @@ export function explain(details: SlackApiError['details'], channel?: string): st
     case undefined:
       break;
     default:
-      if (AUTH_ERRORS.has(code)) return `Slack ${details.method}: the bot token was rejected (${code}) — check SLACK_BOT_TOKEN`;
+      if (AUTH_ERRORS.has(code)) return `Slack ${details.method}: the ${tokenName(details.method)} was rejected (${code}) — check ${tokenVariable(details.method)}`;
       if (TRANSIENT_ERRORS.has(code)) return `Slack ${details.method}: Slack is having trouble (${code}); will retry`;
       return `Slack ${details.method}: Slack rejected the message (${code})${where}; it is kept in the outbox as failed`;
   }
   if (details.reason === 'rate_limited') return `Slack ${details.method}: rate limited; retrying after ${Math.ceil((details.retryAfterMs ?? 0) / 1000)}s`;
   if (details.status) return `Slack ${details.method}: HTTP ${details.status}${details.retryable ? '; will retry' : ''} — check SLACK_API_URL`;
   return `Slack ${details.method}: cannot reach Slack (${details.reason}); will retry — check the network and SLACK_API_URL`;
+}
+
+/** Socket Mode connects with the app-level token; every other call uses the bot token. */
+function tokenVariable(method: string): string {
+  return method === 'apps.connections.open' ? 'SLACK_APP_TOKEN' : 'SLACK_BOT_TOKEN';
+}
+
+function tokenName(method: string): string {
+  return method === 'apps.connections.open' ? 'app-level token' : 'bot token';
 }
