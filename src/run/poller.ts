@@ -1,5 +1,5 @@
 import { compareLogIds, parseLogEvent, type LogEvent } from '../auth0/log-event.js';
-import { syntheticCheckpoint } from '../auth0/checkpoint.js';
+import { logIdTime, syntheticCheckpoint } from '../auth0/checkpoint.js';
 import { LOGS_PATH } from '../auth0/client.js';
 import type { LogSource } from '../auth0/log-source.js';
 import { ShutdownError } from '../auth0/retry.js';
@@ -80,7 +80,9 @@ export async function runPollCycle(options: PollCycleOptions): Promise<CycleRepo
     }
     if (checkpoint === null) {
       checkpoint = await startingCheckpoint(options, now());
-      store.commit({ after: null, checkpoint, checkpointDate: null, ruleState: state, alerts: [] });
+      // Log ids carry their time: `status` can show the starting position's age before any event.
+      const checkpointDate = logIdTime(checkpoint)?.toISOString() ?? null;
+      store.commit({ after: null, checkpoint, checkpointDate, ruleState: state, alerts: [] });
       logger.info({ tenant, checkpoint, startFrom: options.startFrom.kind }, 'no checkpoint yet; starting position stored');
     }
     report.checkpoint = checkpoint;

@@ -210,6 +210,14 @@ describe('runPollCycle', () => {
     expect(queuedLogIds(temp.db)).toEqual([backlog.log_id]);
   });
 
+  it('stores the starting position with its time, so status shows its age before any event', async () => {
+    mockToken();
+    const hourAgo = syntheticCheckpoint(new Date(NOW - 3_600_000));
+    mockLogsPage(hourAgo, [], { take: TAKE });
+    expect(await poller(temp.db, { kind: 'ago', ms: 3_600_000 }).cycle()).toMatchObject({ ok: true, caughtUp: true });
+    expect(readTenantState(temp.db, 'acme')).toMatchObject({ checkpoint: hourAgo, checkpointDate: new Date(NOW - 3_600_000).toISOString() });
+  });
+
   it('skips a malformed event with a warning naming it, and processes the events after it', async () => {
     storeCheckpoint(temp.db, HISTORY);
     mockToken();
