@@ -182,7 +182,8 @@ export function loadRuleFile(
   const source = new SourceMap(file, doc, lines);
   const raw: unknown = doc.toJS();
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    return { problems: [source.error([], 'expected a YAML mapping with id, severity and match')], warnings: [] };
+    const found = raw === null || raw === undefined ? 'the file is empty' : Array.isArray(raw) ? 'found a list' : 'found a single value';
+    return { problems: [source.error([], `expected a YAML mapping with id, severity and match (${found}; one rule per file)`)], warnings: [] };
   }
   const warnings: string[] = [];
   const problems = codeProblems(source, raw, catalog, warnings);
@@ -193,14 +194,24 @@ export function loadRuleFile(
   return { rule: parsed.data, problems, warnings: [...warnings, ...testWarnings(file, parsed.data)] };
 }
 
+/** The `id` of a rule file that did not validate, when it has a usable one. */
+function rawId(text: string): string | undefined {
+  const doc = parseDocument(text, { uniqueKeys: false });
+  if (doc.errors.length > 0) return undefined;
+  const id = (doc.toJS() as { id?: unknown } | null)?.id;
+  return typeof id === 'string' && id !== '' ? id : undefined;
+}
+
 /** Loads every `.yml`/`.yaml` file of a directory (sorted by name); never throws for bad files. */
 export function loadRules(dir: string, catalog: Catalog): LoadedRules {
   let names: string[];
   try {
     names = readdirSync(dir).filter((name) => /\.ya?ml$/i.test(name)).sort();
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    return { rules: [], problems: [new RuleError(dir, 1, 1, '', `cannot read the rules directory (${reason})`)], warnings: [] };
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'does not exist' : code === 'ENOTDIR' ? 'is not a directory' : `cannot be read (${code ?? 'error'})`;
+    const detail = `the rules directory ${reason}; pass --rules DIR or set RULES_DIR`;
+    return { rules: [], problems: [new RuleError(dir, 1, 1, '', detail)], warnings: [] };
   }
   const result: LoadedRules = { rules: [], problems: [], warnings: [] };
   if (names.length === 0) result.warnings.push(`${dir}: no .yml rule files`);
@@ -217,16 +228,17 @@ export function loadRules(dir: string, catalog: Catalog): LoadedRules {
     const loaded = loadRuleFile(file, text, catalog);
     result.problems.push(...loaded.problems);
     result.warnings.push(...loaded.warnings);
-    if (!loaded.rule) continue;
-    const previous = seen.get(loaded.rule.id);
-    if (previous) {
+    // Ids are compared even in files with other problems, so that every error shows in one run.
+    const id = loaded.rule?.id ?? rawId(text);
+    const previous = id === undefined ? undefined : seen.get(id);
+    if (id !== undefined && previous) {
       const lines = new LineCounter();
       const doc = parseDocument(text, { lineCounter: lines });
-      result.problems.push(new SourceMap(file, doc, lines).error(['id'], `duplicate id '${loaded.rule.id}' (also in ${previous})`));
+      result.problems.push(new SourceMap(file, doc, lines).error(['id'], `duplicate id '${id}' (also in ${previous})`));
       continue;
     }
-    seen.set(loaded.rule.id, file);
-    result.rules.push(loaded.rule);
+    if (id !== undefined) seen.set(id, file);
+    if (loaded.rule) result.rules.push(loaded.rule);
   }
   return result;
 }

@@ -49,6 +49,12 @@ describe('rules check', () => {
     expect(stdout).toContain(`error   ${join('test/fixtures/rules', kind)}/${expected}`);
   });
 
+  it('exits 1 with a plain sentence when the rules directory does not exist', async () => {
+    expect(await main(['rules', 'check', '--rules', 'test/fixtures/rules/does-not-exist'])).toBe(1);
+    expect(stdout).toContain('error   test/fixtures/rules/does-not-exist:1:1 the rules directory does not exist; pass --rules DIR or set RULES_DIR');
+    expect(stdout).not.toMatch(/\n\s+at /);
+  });
+
   it('prints every problem across files, not just the first', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rules-'));
     copyFileSync('test/fixtures/rules/bad-duration/rule.yml', join(dir, 'a.yml'));

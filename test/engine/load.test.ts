@@ -1,3 +1,5 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../src/catalog/index.js';
@@ -44,17 +46,34 @@ describe('loadRules rejects broken rules with file:line:col and the key path', (
     expect(problem).toMatchObject({ line: 7, col: 7, keyPath: 'match.codes[2]', file: join(fixture('unknown-code'), 'rule.yml') });
   });
 
-  it('reports a missing directory instead of throwing', () => {
-    const result = loadRules('test/fixtures/rules/does-not-exist', catalog);
+  it.each([
+    // a typo in --rules or RULES_DIR: say so in words, with the way out
+    ['a missing directory', 'test/fixtures/rules/does-not-exist', 'does not exist'],
+    ['a file instead of a directory', 'test/fixtures/rules/unknown-code/rule.yml', 'is not a directory'],
+  ])('reports %s instead of throwing', (_name, dir, expected) => {
+    const result = loadRules(dir, catalog);
     expect(result.rules).toEqual([]);
-    expect(result.problems[0]?.message).toContain('cannot read the rules directory (ENOENT)');
+    expect(result.problems.map((problem) => problem.message)).toEqual([
+      `${dir}:1:1 the rules directory ${expected}; pass --rules DIR or set RULES_DIR`,
+    ]);
+  });
+
+  it('reports a duplicate id even when the duplicate has other problems', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rules-'));
+    writeFileSync(join(dir, 'a.yml'), 'id: same\nseverity: low\nmatch: { codes: [fp] }\n');
+    writeFileSync(join(dir, 'b.yml'), 'id: same\nseverity: loud\nmatch: { codes: [fp] }\n');
+    const found = loadRules(dir, catalog).problems.map((problem) => problem.message.replace(`${dir}/`, ''));
+    expect(found).toEqual(['b.yml:2:11 severity: Invalid option: expected one of "info"|"low"|"medium"|"high"|"critical"', `b.yml:1:5 id: duplicate id 'same' (also in ${join(dir, 'a.yml')})`]);
   });
 });
 
 describe('loadRuleFile', () => {
   it.each([
-    ['a YAML list', '- id: x\n', 'expected a YAML mapping'],
-    ['an empty file', '', 'expected a YAML mapping'],
+    // the message says what was found instead of a rule
+    ['a YAML list', '- id: x\n', 'x.yml:1:1 expected a YAML mapping with id, severity and match (found a list; one rule per file)'],
+    ['a single value', 'just text\n', 'x.yml:1:1 expected a YAML mapping with id, severity and match (found a single value; one rule per file)'],
+    ['an empty file', '', 'x.yml:1:1 expected a YAML mapping with id, severity and match (the file is empty; one rule per file)'],
+    ['a comment-only file', '# nothing yet\n', '(the file is empty; one rule per file)'],
     ['a missing key', 'id: x\nmatch: { codes: [fp] }\n', 'severity: required'],
     ['a throttle.by on a threshold rule', 'id: x\nseverity: low\nmatch: { codes: [fp] }\nthreshold: { count: 2, window: 1m }\nthrottle: { period: 1h, by: [ip] }\n', 'throttle.by: a threshold rule'],
     // a window keeps at most MAX_WINDOW_ENTRIES events: a larger count could never fire
