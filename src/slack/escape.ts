@@ -14,11 +14,17 @@
  *   `verbatim: true`).
  */
 const ZWSP = '\u200B';
+/**
+ * Bidirectional embedding/override/isolate controls: invisible, and they reorder what
+ * follows ("Trojan Source"), so `admin\u202Eexample.com` could read as another user or
+ * host. Shown as U+FFFD so the reader sees something was there.
+ */
+const BIDI_CONTROLS = /[\u202A-\u202E\u2066-\u2069]/g;
 const FORMATTING = new Set(['*', '_', '~', '`']);
 const WORD = /[\p{L}\p{N}]/u;
 
 export function escapeEntities(value: string): string {
-  return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return value.replace(BIDI_CONTROLS, '\uFFFD').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 /** Untrusted text → mrkdwn that renders literally. */
@@ -44,5 +50,5 @@ export function escapeMrkdwn(value: string): string {
 
 /** Untrusted text for `plain_text` objects: Slack shows it literally; only newlines matter in a header. */
 export function plainLine(value: string): string {
-  return value.replace(/\s+/g, ' ').trim();
+  return value.replace(BIDI_CONTROLS, '\uFFFD').replace(/\s+/g, ' ').trim();
 }

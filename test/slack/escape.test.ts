@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { escapeEntities, escapeMrkdwn } from '../../src/slack/escape.js';
+import { escapeEntities, escapeMrkdwn, plainLine } from '../../src/slack/escape.js';
 
 const ZWSP = '\u200B';
 
@@ -22,6 +22,13 @@ describe('escapeMrkdwn', () => {
     ['> quoted', `${ZWSP}&gt; quoted`],
   ])('%j → %j', (input, expected) => {
     expect(escapeMrkdwn(input)).toBe(expected);
+  });
+
+  it.each(['202E', '202D', '2066', '2069'])('shows the bidi control U+%s as U+FFFD so it cannot reorder a value', (hex) => {
+    const spoof = `admin${String.fromCodePoint(parseInt(hex, 16))}moc.elpmaxe`;
+    expect(escapeMrkdwn(spoof)).toBe('admin\uFFFDmoc.elpmaxe');
+    expect(escapeEntities(spoof)).toBe('admin\uFFFDmoc.elpmaxe');
+    expect(plainLine(spoof)).toBe('admin\uFFFDmoc.elpmaxe');
   });
 
   it('escapes entities only once per character', () => {
