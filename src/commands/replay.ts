@@ -48,6 +48,8 @@ async function readInput(file: string): Promise<string> {
 /**
  * A JSON array, a single JSON object, or NDJSON. Malformed events are reported
  * (by index for arrays, by line for NDJSON) and skipped; they never stop the run.
+ * Input in which not one line is JSON (a truncated array, a CSV) is a UsageError:
+ * "0 events, 0 alerts" would read as "all quiet".
  */
 export function parseEventStream(text: string): { events: LogEvent[]; warnings: string[] } {
   const events: LogEvent[] = [];
@@ -59,6 +61,7 @@ export function parseEventStream(text: string): { events: LogEvent[]; warnings: 
   };
   const trimmed = text.trim();
   if (trimmed === '') return { events, warnings };
+  let arrayProblem: string | undefined;
   if (trimmed.startsWith('[')) {
     try {
       const whole: unknown = JSON.parse(trimmed);
@@ -67,17 +70,26 @@ export function parseEventStream(text: string): { events: LogEvent[]; warnings: 
         return { events, warnings };
       }
     } catch (error) {
-      warnings.push(`input is not a valid JSON array (${(error as Error).message}); reading it as NDJSON`);
+      arrayProblem = `not a valid JSON array (${(error as Error).message})`;
+      warnings.push(`input is ${arrayProblem}; reading it as NDJSON`);
     }
   }
+  let jsonLines = 0;
   text.split(/\r?\n/).forEach((line, index) => {
     if (line.trim() === '') return;
+    let raw: unknown;
     try {
-      take(JSON.parse(line), `event on line ${index + 1}`);
+      raw = JSON.parse(line);
     } catch {
       warnings.push(`skipped line ${index + 1}: not valid JSON`);
+      return;
     }
+    jsonLines += 1;
+    take(raw, `event on line ${index + 1}`);
   });
+  if (jsonLines === 0) {
+    throw new UsageError(`the input is neither a JSON array nor NDJSON: ${arrayProblem ?? 'no line is valid JSON'}`);
+  }
   return { events, warnings };
 }
 

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli.js';
 import { parseEventStream } from '../../src/commands/replay.js';
@@ -66,6 +69,19 @@ describe('replay', () => {
     expect(await main(['replay', 'test/fixtures/events/mixed.ndjson', '--rules', 'test/fixtures/rules/bad-duration'])).toBe(1);
     expect(stdout).toBe('');
     expect(stderr).toContain('threshold.window');
+  });
+
+  it.each([
+    // a JSON array cut short (an interrupted export): not "0 events, all quiet"
+    ['a truncated JSON array', '[{"type":"pwd_leak","log_id":"1","date":"2024-01-01T00:00:00Z"},\n', 'not a valid JSON array'],
+    // not JSON at all
+    ['a CSV file', 'type,log_id,date\npwd_leak,1,2024-01-01\n', 'no line is valid JSON'],
+  ])('is a usage error (exit 2) for %s, with nothing on stdout', async (_name, text, expected) => {
+    const file = join(mkdtempSync(join(tmpdir(), 'replay-')), 'events.json');
+    writeFileSync(file, text);
+    expect(await main(['replay', file, '--rules', 'rules', '--json'])).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toContain(`the input is neither a JSON array nor NDJSON: ${expected}`);
   });
 
   it('is a usage error (exit 2) when the file cannot be read', async () => {
