@@ -2,7 +2,7 @@ import type { Alert } from '../engine/alert.js';
 import { aggregate } from './aggregate.js';
 import { contextBlock, fitBlocks, headerBlock, sectionBlock } from './blocks.js';
 import { SEVERITY_EMOJI, escapeMrkdwn, groupText, mentionToken, slackDate, topList } from './event-fields.js';
-import { codeText, type FormatContext, type SlackMessage } from './format.js';
+import { codeText, messageMetadata, type FormatContext, type SlackMessage } from './format.js';
 import { SLACK_LIMITS, fitText } from './limits.js';
 
 /** How many groups a digest lists by name. */
@@ -62,18 +62,15 @@ export function formatDigest(alerts: readonly Alert[], digestId: string, context
       warn,
     ),
     blocks,
-    metadata: {
-      event_type: 'auth0_log_alert',
-      event_payload: {
-        kind: 'digest',
-        rule_id: first.ruleId,
-        severity: summary.severity,
-        incident: digestId,
-        log_ids: summary.logIds,
-        count: summary.count,
-        group: groupsInDigest.size === 1 ? first.group : {},
-      },
-    },
+    metadata: messageMetadata({
+      kind: 'digest',
+      rule_id: first.ruleId,
+      severity: summary.severity,
+      incident: digestId,
+      log_ids: summary.logIds,
+      count: summary.count,
+      group: groupsInDigest.size === 1 ? first.group : {},
+    }),
     unfurl_links: false,
     unfurl_media: false,
   };

@@ -2,7 +2,7 @@ import type { Alert } from '../engine/alert.js';
 import { aggregate } from './aggregate.js';
 import { contextBlock, fitBlocks, headerBlock, sectionBlock } from './blocks.js';
 import { SEVERITY_EMOJI, escapeMrkdwn, groupText, slackDate, topList } from './event-fields.js';
-import { codeText, type FormatContext, type SlackMessage } from './format.js';
+import { codeText, messageMetadata, type FormatContext, type SlackMessage } from './format.js';
 import { SLACK_LIMITS, fitText } from './limits.js';
 
 export interface RepeatOptions {
@@ -51,18 +51,15 @@ export function formatRepeatReply(repeats: readonly Alert[], options: RepeatOpti
     channel: first.channel ?? context.defaultChannel,
     text: fitText(`${SEVERITY_EMOJI[first.severity]} ${headline} · ${escapeMrkdwn(first.title)}`, SLACK_LIMITS.fallbackText, 'fallback text', warn),
     blocks,
-    metadata: {
-      event_type: 'auth0_log_alert',
-      event_payload: {
-        kind: 'repeat',
-        rule_id: first.ruleId,
-        severity: summary.severity,
-        incident: first.incident,
-        log_ids: summary.logIds,
-        count: summary.count,
-        group: first.group,
-      },
-    },
+    metadata: messageMetadata({
+      kind: 'repeat',
+      rule_id: first.ruleId,
+      severity: summary.severity,
+      incident: first.incident,
+      log_ids: summary.logIds,
+      count: summary.count,
+      group: first.group,
+    }),
     unfurl_links: false,
     unfurl_media: false,
   };

@@ -1,4 +1,4 @@
-import type { Alert } from '../engine/alert.js';
+import { MAX_LOG_IDS, type Alert } from '../engine/alert.js';
 import type { Catalog } from '../catalog/types.js';
 import { contextBlock, fitBlocks, headerBlock, linkButtons, sectionBlock, type Block } from './blocks.js';
 import {
@@ -68,19 +68,21 @@ export interface RunningCount {
   lastDate: string;
 }
 
+/** The one place the contract's metadata shape is written (alert, repeat reply, digest). */
+export function messageMetadata(payload: AlertMetadata['event_payload']): AlertMetadata {
+  return { event_type: 'auth0_log_alert', event_payload: { ...payload, log_ids: payload.log_ids.slice(0, MAX_LOG_IDS) } };
+}
+
 export function alertMetadata(alert: Alert): AlertMetadata {
-  return {
-    event_type: 'auth0_log_alert',
-    event_payload: {
-      kind: alert.kind,
-      rule_id: alert.ruleId,
-      severity: alert.severity,
-      incident: alert.incident,
-      log_ids: alert.logIds.slice(0, 100),
-      count: alert.count,
-      group: alert.group,
-    },
-  };
+  return messageMetadata({
+    kind: alert.kind,
+    rule_id: alert.ruleId,
+    severity: alert.severity,
+    incident: alert.incident,
+    log_ids: alert.logIds,
+    count: alert.count,
+    group: alert.group,
+  });
 }
 
 /**
