@@ -102,6 +102,13 @@ export function classifyResponse(request: Auth0Request, response: Auth0Response,
   if (status === 408) {
     return new Auth0ApiError(`${label}: request timeout; will retry`, { ...base, reason: 'timeout', retryable: true });
   }
+  if (status >= 300 && status < 400) {
+    // Not followed: the redirect could carry the bearer token (or the client secret) to another host.
+    return new Auth0ApiError(
+      `${label}: redirected, not followed; check AUTH0_DOMAIN (the tenant's https domain, e.g. acme.eu.auth0.com)`,
+      { ...base, reason: 'client', retryable: false },
+    );
+  }
   if (status >= 500) {
     return new Auth0ApiError(`${label}: Auth0 server error; will retry`, { ...base, reason: 'server', retryable: true });
   }

@@ -121,6 +121,18 @@ describe('Auth0Client token', () => {
     expect((error as Auth0ApiError).details).toMatchObject({ method: 'GET', path: '/api/v2/logs', status, reason, retryable });
   });
 
+  it('does not follow a redirect (it could carry the token) and points at AUTH0_DOMAIN', async () => {
+    mockToken();
+    const logs = nock(AUTH0_BASE).get('/api/v2/logs').query(true).reply(301, '', { location: 'https://elsewhere.example/api/v2/logs' });
+    const elsewhere = nock('https://elsewhere.example').get(/.*/).reply(200, []);
+    const error = (await rejection(client().getLogs('a', 100))) as Auth0ApiError;
+    expect(error.details).toMatchObject({ status: 301, reason: 'client', retryable: false });
+    expect(error.message).toMatch(/redirected, not followed; check AUTH0_DOMAIN/);
+    expect(error.message).not.toContain('elsewhere');
+    expect(logs.isDone()).toBe(true);
+    expect(elsewhere.isDone()).toBe(false);
+  });
+
   it('classifies a connection reset as a retryable network failure', async () => {
     mockToken();
     nock(AUTH0_BASE).get('/api/v2/logs').query(true).replyWithError(connectionReset());
