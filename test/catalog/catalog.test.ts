@@ -47,6 +47,8 @@ describe('catalog entries', () => {
     expect(entry.description.trim()).not.toBe('');
     expect(entry.category.trim()).not.toBe('');
     expect(entry.description).not.toMatch(/<[a-z/]/i); // no leftover HTML from the docs source
+    // no leftover template placeholder from the docs source ("the IP address ip attempted …")
+    expect(entry.description).not.toMatch(/\bIP address:? `?ip`?\b/);
     if (entry.docsUrl !== null) expect(entry.docsUrl).toMatch(/^https:\/\/auth0\.com\/docs\//);
   });
 
