@@ -3,22 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli.js';
+import { captureCliOutput, type CliOutput } from '../helpers/engine-cli-output.js';
 import { parseEventStream } from '../../src/commands/replay.js';
 
-let stdout = '';
-let stderr = '';
+let output: CliOutput;
 
 beforeEach(() => {
-  stdout = '';
-  stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr += String(chunk);
-    return true;
-  });
+  output = captureCliOutput();
 });
 
 afterEach(() => {
@@ -30,16 +21,16 @@ afterEach(() => {
 const lines = (text: string) => text.split('\n').filter((line) => line !== '');
 
 describe('replay', () => {
-  it('replays the public Auth0 sample with --json: JSON only on stdout, exit 0', async () => {
+  it('replays the public Auth0 sample with --json: JSON only on output.stdout, exit 0', async () => {
     expect(await main(['replay', 'test/fixtures/events/auth0-logs-public.json', '--rules', 'rules', '--json'])).toBe(0);
-    for (const line of lines(stdout)) expect(() => JSON.parse(line)).not.toThrow();
-    expect(stderr).toContain('replay: 20 event(s)');
+    for (const line of lines(output.stdout)) expect(() => JSON.parse(line)).not.toThrow();
+    expect(output.stderr).toContain('replay: 20 event(s)');
   });
 
   it('prints one chat.postMessage body per alert, skipping malformed events with their line', async () => {
     process.env.ALERT_CHANNEL = '#sec-test';
     expect(await main(['replay', 'test/fixtures/events/mixed.ndjson', '--rules', 'rules', '--json'])).toBe(0);
-    const messages = lines(stdout).map((line) => JSON.parse(line));
+    const messages = lines(output.stdout).map((line) => JSON.parse(line));
     expect(messages.map((m) => [m.metadata.event_payload.kind, m.metadata.event_payload.rule_id])).toEqual([
       ['alert', 'breached-password'],
       ['repeat', 'breached-password'],
@@ -53,22 +44,22 @@ describe('replay', () => {
       },
     });
     expect(messages[1].metadata.event_payload.incident).toBe(messages[0].metadata.event_payload.incident);
-    expect(stderr).toContain('skipped event on line 3: not an object');
-    expect(stderr).toContain('skipped event on line 4: type');
-    expect(stderr).toContain('skipped event on line 5: date');
-    expect(stderr).toContain('skipped line 6: not valid JSON');
+    expect(output.stderr).toContain('skipped event on line 3: not an object');
+    expect(output.stderr).toContain('skipped event on line 4: type');
+    expect(output.stderr).toContain('skipped event on line 5: date');
+    expect(output.stderr).toContain('skipped line 6: not valid JSON');
   });
 
   it('prints readable lines without --json', async () => {
     expect(await main(['replay', 'test/fixtures/events/mixed.ndjson', '--rules', 'rules'])).toBe(0);
-    expect(stdout).toContain('[CRITICAL] Breached password used for user@example.com from 36.85.218.229  → #security-alerts');
-    expect(stdout).toContain('↳ repeat breached-password: 1 more event(s), 2 in the incident so far');
+    expect(output.stdout).toContain('[CRITICAL] Breached password used for user@example.com from 36.85.218.229  → #security-alerts');
+    expect(output.stdout).toContain('↳ repeat breached-password: 1 more event(s), 2 in the incident so far');
   });
 
   it('exits 1 with the problems when the rules are invalid', async () => {
     expect(await main(['replay', 'test/fixtures/events/mixed.ndjson', '--rules', 'test/fixtures/rules/bad-duration'])).toBe(1);
-    expect(stdout).toBe('');
-    expect(stderr).toContain('threshold.window');
+    expect(output.stdout).toBe('');
+    expect(output.stderr).toContain('threshold.window');
   });
 
   it.each([
@@ -76,17 +67,17 @@ describe('replay', () => {
     ['a truncated JSON array', '[{"type":"pwd_leak","log_id":"1","date":"2024-01-01T00:00:00Z"},\n', 'not a valid JSON array'],
     // not JSON at all
     ['a CSV file', 'type,log_id,date\npwd_leak,1,2024-01-01\n', 'no line is valid JSON'],
-  ])('is a usage error (exit 2) for %s, with nothing on stdout', async (_name, text, expected) => {
+  ])('is a usage error (exit 2) for %s, with nothing on output.stdout', async (_name, text, expected) => {
     const file = join(mkdtempSync(join(tmpdir(), 'replay-')), 'events.json');
     writeFileSync(file, text);
     expect(await main(['replay', file, '--rules', 'rules', '--json'])).toBe(2);
-    expect(stdout).toBe('');
-    expect(stderr).toContain(`the input is neither a JSON array nor NDJSON: ${expected}`);
+    expect(output.stdout).toBe('');
+    expect(output.stderr).toContain(`the input is neither a JSON array nor NDJSON: ${expected}`);
   });
 
   it('is a usage error (exit 2) when the file cannot be read', async () => {
     expect(await main(['replay', 'test/fixtures/events/nope.json', '--rules', 'rules'])).toBe(2);
-    expect(stderr).toContain("cannot read 'test/fixtures/events/nope.json' (ENOENT)");
+    expect(output.stderr).toContain("cannot read 'test/fixtures/events/nope.json' (ENOENT)");
   });
 });
 

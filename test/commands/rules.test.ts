@@ -3,16 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli.js';
+import { captureCliOutput, type CliOutput } from '../helpers/engine-cli-output.js';
 
-let stdout = '';
+let output: CliOutput;
 
 beforeEach(() => {
-  stdout = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  output = captureCliOutput();
 });
 
 afterEach(() => {
@@ -24,15 +20,15 @@ afterEach(() => {
 describe('rules check', () => {
   it('passes on the default rules and prints every test result', async () => {
     expect(await main(['rules', 'check', '--rules', 'rules'])).toBe(0);
-    expect(stdout).toContain('pass    brute-force-by-ip: twenty failures from one IP fire once');
-    expect(stdout).not.toContain('FAIL');
-    expect(stdout).toMatch(/12 rule\(s\), 0 error\(s\), 0 warning\(s\); tests: \d+ passed, 0 failed/);
+    expect(output.stdout).toContain('pass    brute-force-by-ip: twenty failures from one IP fire once');
+    expect(output.stdout).not.toContain('FAIL');
+    expect(output.stdout).toMatch(/12 rule\(s\), 0 error\(s\), 0 warning\(s\); tests: \d+ passed, 0 failed/);
   });
 
   it('reads RULES_DIR when --rules is absent', async () => {
     process.env.RULES_DIR = 'test/fixtures/rules/unknown-code';
     expect(await main(['rules', 'check'])).toBe(1);
-    expect(stdout).toContain("match.codes[2]: unknown code 'pwdleak' — did you mean 'pwd_leak'?");
+    expect(output.stdout).toContain("match.codes[2]: unknown code 'pwdleak' — did you mean 'pwd_leak'?");
   });
 
   it.each([
@@ -46,13 +42,13 @@ describe('rules check', () => {
     ['non-yaml', 'rule.yml:3:1 not valid YAML'],
   ])('exits 1 and locates the problem for %s', async (kind, expected) => {
     expect(await main(['rules', 'check', '--rules', join('test/fixtures/rules', kind)])).toBe(1);
-    expect(stdout).toContain(`error   ${join('test/fixtures/rules', kind)}/${expected}`);
+    expect(output.stdout).toContain(`error   ${join('test/fixtures/rules', kind)}/${expected}`);
   });
 
   it('exits 1 with a plain sentence when the rules directory does not exist', async () => {
     expect(await main(['rules', 'check', '--rules', 'test/fixtures/rules/does-not-exist'])).toBe(1);
-    expect(stdout).toContain('error   test/fixtures/rules/does-not-exist:1:1 the rules directory does not exist; pass --rules DIR or set RULES_DIR');
-    expect(stdout).not.toMatch(/\n\s+at /);
+    expect(output.stdout).toContain('error   test/fixtures/rules/does-not-exist:1:1 the rules directory does not exist; pass --rules DIR or set RULES_DIR');
+    expect(output.stdout).not.toMatch(/\n\s+at /);
   });
 
   it('prints every problem across files, not just the first', async () => {
@@ -60,7 +56,7 @@ describe('rules check', () => {
     copyFileSync('test/fixtures/rules/bad-duration/rule.yml', join(dir, 'a.yml'));
     copyFileSync('test/fixtures/rules/many-problems/rule.yml', join(dir, 'b.yml'));
     expect(await main(['rules', 'check', '--rules', dir])).toBe(1);
-    expect(stdout.split('\n').filter((line) => line.startsWith('error'))).toHaveLength(6);
+    expect(output.stdout.split('\n').filter((line) => line.startsWith('error'))).toHaveLength(6);
   });
 
   it('exits 1 when a rule test fails and says what differed; warns about missing quiet tests', async () => {
@@ -78,9 +74,9 @@ describe('rules check', () => {
       ].join('\n'),
     );
     expect(await main(['rules', 'check', '--rules', dir])).toBe(1);
-    expect(stdout).toContain('FAIL    wrong-expectation: expects two alerts from one event');
-    expect(stdout).toContain('expected alerts 2, got 1');
-    expect(stdout).toContain("warning " + join(dir, 'wrong.yml') + ": rule 'wrong-expectation' has no quiet test");
+    expect(output.stdout).toContain('FAIL    wrong-expectation: expects two alerts from one event');
+    expect(output.stdout).toContain('expected alerts 2, got 1');
+    expect(output.stdout).toContain("warning " + join(dir, 'wrong.yml') + ": rule 'wrong-expectation' has no quiet test");
     expect(readdirSync(dir)).toEqual(['wrong.yml']);
   });
 });
@@ -88,7 +84,7 @@ describe('rules check', () => {
 describe('rules list', () => {
   it('summarises the rules as JSON', async () => {
     expect(await main(['rules', 'list', '--rules', 'rules', '--json'])).toBe(0);
-    const rules = JSON.parse(stdout) as Array<{ id: string; trigger: string; throttle?: string }>;
+    const rules = JSON.parse(output.stdout) as Array<{ id: string; trigger: string; throttle?: string }>;
     expect(rules.find((rule) => rule.id === 'brute-force-by-ip')).toMatchObject({
       trigger: '≥ 20 events within 5m per ip',
       throttle: expect.stringContaining('quiet 1h per ip'),
