@@ -13,6 +13,8 @@ export interface Auth0ClientOptions {
   /** Per-request timeout. @default 15000 */
   timeoutMs?: number;
   now?: () => number;
+  /** Shutdown: aborts the request in flight (it ends with ShutdownError). */
+  signal?: AbortSignal;
   /** Injected transport (tests); built from baseUrl otherwise. */
   http?: AxiosInstance;
 }
@@ -35,7 +37,7 @@ export class Auth0Client {
   readonly #now: () => number;
 
   constructor(options: Auth0ClientOptions) {
-    this.#http = options.http ?? createAuth0Http({ baseUrl: options.baseUrl, timeoutMs: options.timeoutMs });
+    this.#http = options.http ?? createAuth0Http({ baseUrl: options.baseUrl, timeoutMs: options.timeoutMs, signal: options.signal });
     this.#now = options.now ?? Date.now;
     this.#tokens = new TokenProvider({
       http: this.#http,

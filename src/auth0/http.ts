@@ -1,6 +1,7 @@
 import axios, { type AxiosInstance } from 'axios';
 import { Auth0ApiError } from '../errors.js';
 import { retryAfterMs, type HeaderBag } from './rate-limit.js';
+import { ShutdownError } from './retry.js';
 
 /**
  * The redaction boundary: axios errors, configs, headers and bodies never leave
@@ -26,6 +27,8 @@ export interface Auth0HttpOptions {
   baseUrl: string;
   /** Per-request timeout. @default 15000 */
   timeoutMs?: number;
+  /** Aborts requests in flight (shutdown): they end with ShutdownError. */
+  signal?: AbortSignal;
 }
 
 export function createAuth0Http(options: Auth0HttpOptions): AxiosInstance {
@@ -37,6 +40,7 @@ export function createAuth0Http(options: Auth0HttpOptions): AxiosInstance {
     // Redirects could carry the bearer token to another host.
     maxRedirects: 0,
     headers: { 'user-agent': 'auth0-log-alerts' },
+    signal: options.signal,
   });
 }
 
@@ -51,11 +55,13 @@ export async function send(http: AxiosInstance, request: Auth0Request): Promise<
     });
     return { status: response.status, data: response.data, headers: { ...(response.headers as HeaderBag) } };
   } catch (error) {
+    // SIGTERM should not wait out a slow request; nothing of it was committed.
+    if (axios.isCancel(error)) throw new ShutdownError();
     throw networkError(request, error);
   }
 }
 
-const TIMEOUT_CODES = new Set(['ECONNABORTED', 'ETIMEDOUT', 'ESOCKETTIMEDOUT', 'ERR_CANCELED']);
+const TIMEOUT_CODES = new Set(['ECONNABORTED', 'ETIMEDOUT', 'ESOCKETTIMEDOUT']);
 
 function networkError(request: Auth0Request, error: unknown): Auth0ApiError {
   const raw = (error as { code?: unknown }).code;

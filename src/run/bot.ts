@@ -84,6 +84,7 @@ export async function runBot(flags: RunFlags, deps: RunDeps): Promise<number> {
       clientId: tenant.clientId,
       clientSecret: tenant.clientSecret,
       audience: tenant.audience,
+      signal: shutdown.signal,
     });
     const source = new Auth0LogSource(client, { logger: logger.child({ tenant: tenant.key }), sleep: abortableSleep(shutdown.signal) });
     const dbStore = new DbCheckpointStore(db, tenant.key, defaultChannel);

@@ -1,6 +1,7 @@
 import nock from 'nock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Auth0Client } from '../../src/auth0/client.js';
+import { ShutdownError } from '../../src/auth0/retry.js';
 import { Auth0ApiError, Auth0AuthError } from '../../src/errors.js';
 import {
   ACCESS_TOKEN,
@@ -131,6 +132,15 @@ describe('Auth0Client token', () => {
     expect(error.message).not.toContain('elsewhere');
     expect(logs.isDone()).toBe(true);
     expect(elsewhere.isDone()).toBe(false);
+  });
+
+  it('abandons a request in flight on shutdown with ShutdownError, not a retryable failure', async () => {
+    // The token endpoint would answer only after a minute: the abort must not wait for it.
+    nock(AUTH0_BASE).post('/oauth/token').delay(60_000).reply(200, { access_token: ACCESS_TOKEN, expires_in: 86_400 });
+    const shutdown = new AbortController();
+    const pending = new Auth0Client({ baseUrl: AUTH0_BASE, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, audience: 'x', signal: shutdown.signal }).getLogs('a', 100);
+    shutdown.abort();
+    await expect(pending).rejects.toBeInstanceOf(ShutdownError);
   });
 
   it('classifies a connection reset as a retryable network failure', async () => {
