@@ -25,7 +25,8 @@ export type SendOutcome<T> =
 /**
  * Stage: one call, retried until Slack says ok. A 429 waits Retry-After and
  * repeats the SAME call — the caller keeps the message, so nothing is posted
- * twice and nothing is dropped; transient failures back off with jitter.
+ * twice and nothing is dropped; transient failures back off with jitter, their
+ * exponent counting transient failures only.
  */
 export async function sendWithRetry<T>(method: string, call: () => Promise<T>, policy: SendPolicy): Promise<SendOutcome<T>> {
   let transientFailures = 0;
@@ -38,12 +39,16 @@ export async function sendWithRetry<T>(method: string, call: () => Promise<T>, p
       error = toSlackApiError(method, thrown, policy.channel);
     }
     if (!error.details.retryable) return { ok: false, error, why: 'permanent' };
-    if (error.details.reason === 'rate_limited') rateLimitWaits += 1;
+    // Two separate tallies: a 429 is Slack saying exactly when to come back, not a
+    // failure — counting it towards the backoff exponent would turn the next 500's
+    // one-second wait into many seconds after a few rate limits.
+    const rateLimited = error.details.reason === 'rate_limited';
+    if (rateLimited) rateLimitWaits += 1;
     else transientFailures += 1;
     if (transientFailures >= policy.maxAttempts || rateLimitWaits > policy.maxRateLimitWaits) {
       return { ok: false, error, why: 'gave_up' };
     }
-    const waitMs = retryDelayMs(error, transientFailures + rateLimitWaits, policy.backoff) ?? 0;
+    const waitMs = retryDelayMs(error, rateLimited ? rateLimitWaits : transientFailures, policy.backoff) ?? 0;
     if (policy.clock.now() + waitMs > policy.deadlineAt) return { ok: false, error, why: 'deadline' };
     policy.onRetry?.(error, waitMs);
     await policy.clock.sleep(waitMs, policy.signal);
