@@ -1,4 +1,5 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -48,6 +49,17 @@ describe('replay', () => {
     expect(output.stderr).toContain('skipped event on line 4: type');
     expect(output.stderr).toContain('skipped event on line 5: date');
     expect(output.stderr).toContain('skipped line 6: not valid JSON');
+  });
+
+  it('reads the events from stdin when the file is -', async () => {
+    const ndjson = readFileSync('test/fixtures/events/mixed.ndjson', 'utf8');
+    vi.spyOn(process, 'stdin', 'get').mockReturnValue(Readable.from([Buffer.from(ndjson)]) as unknown as typeof process.stdin);
+    expect(await main(['replay', '-', '--rules', 'rules', '--json'])).toBe(0);
+    expect(lines(output.stdout).map((line) => JSON.parse(line).metadata.event_payload.rule_id)).toEqual([
+      'breached-password',
+      'breached-password',
+      'security-settings-changed',
+    ]);
   });
 
   it('prints readable lines without --json', async () => {
