@@ -58,6 +58,16 @@ describe('loadRules rejects broken rules with file:line:col and the key path', (
     ]);
   });
 
+  it('reads .yml and .yaml files and ignores the rest', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rules-'));
+    writeFileSync(join(dir, 'a.yaml'), 'id: long-ext\nseverity: low\nmatch: { codes: [fp] }\n');
+    writeFileSync(join(dir, 'b.YML'), 'id: upper-ext\nseverity: low\nmatch: { codes: [fp] }\n');
+    writeFileSync(join(dir, 'README.md'), '# not a rule: {');
+    const result = loadRules(dir, catalog);
+    expect(result.problems).toEqual([]);
+    expect(result.rules.map((rule) => rule.id)).toEqual(['long-ext', 'upper-ext']);
+  });
+
   it('reports a duplicate id even when the duplicate has other problems', () => {
     const dir = mkdtempSync(join(tmpdir(), 'rules-'));
     writeFileSync(join(dir, 'a.yml'), 'id: same\nseverity: low\nmatch: { codes: [fp] }\n');
