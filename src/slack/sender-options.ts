@@ -38,6 +38,11 @@ export interface SenderOptions {
   loopDrainMs: number;
   /** Failed rows are retried this long after they failed (the configuration may have been fixed). @default 900000 (15 min) */
   failedCooldownMs: number;
+  /**
+   * After Slack rejects the bot token (invalid_auth, token_revoked …), the whole sender
+   * pauses this long before trying again; the rows stay pending, never failed. @default 300000 (5 min)
+   */
+  authPauseMs: number;
 }
 
 export type SenderInput = Pick<SenderOptions, 'db' | 'catalog' | 'logger'> &
@@ -54,6 +59,7 @@ export const SENDER_DEFAULTS = {
   idleMs: 2000,
   loopDrainMs: 60_000,
   failedCooldownMs: 15 * 60_000,
+  authPauseMs: 5 * 60_000,
 } as const;
 
 export function normalizeSenderOptions(input: SenderInput): SenderOptions & { poster: SlackPoster } {

@@ -1,6 +1,6 @@
 import type { StateDb } from '../state/db.js';
 import { getIncident } from '../state/incidents.js';
-import { failChannel, incidentAlert, markFailed, pendingChannels, pendingRows, recordAttempt, requeueFailed } from '../state/outbox.js';
+import { failChannel, incidentAlert, markFailed, notePendingError, pendingChannels, pendingRows, recordAttempt, requeueFailed } from '../state/outbox.js';
 import type { SlackApiError } from '../errors.js';
 import { formatParentUpdate, type FormatContext } from './format.js';
 import { normalizeSenderOptions, type SenderInput, type SenderOptions } from './sender-options.js';
@@ -45,7 +45,7 @@ interface DrainRun {
   report: DrainReport;
   deadlineAt: number;
   signal: AbortSignal | undefined;
-  /** Set when the token is rejected: every channel stops. */
+  /** Set when the token is rejected: every channel stops at once. */
   halted: boolean;
 }
 
@@ -61,6 +61,9 @@ export function createSender(input: SenderInput): Sender {
   const blockedUntil = new Map<string, number>();
   const toldOnce = new Set<string>();
   let lastRequeueAt = Number.NEGATIVE_INFINITY;
+  /** Slack rejected the token: no call before this time (epoch ms). */
+  let pausedUntil = Number.NEGATIVE_INFINITY;
+  let tokenRejected = false;
   let chain: Promise<unknown> = Promise.resolve();
   let loop: Promise<void> | undefined;
   let stopper: AbortController | undefined;
@@ -70,6 +73,31 @@ export function createSender(input: SenderInput): Sender {
     if (toldOnce.has(key)) return;
     toldOnce.add(key);
     logger.error({ ...extra, method: error.details.method, slackError: error.details.apiError, status: error.details.status }, error.message);
+  }
+
+  /**
+   * A rejected token is not the messages' fault: every row stays pending (the
+   * reason noted on them for `status`), the whole sender pauses, and the
+   * operator is told once — until the token works again.
+   */
+  function pauseForToken(run: DrainRun, error: SlackApiError): void {
+    run.halted = true;
+    pausedUntil = clock.now() + options.authPauseMs;
+    notePendingError(db, `${error.message} (kept pending; sending paused)`);
+    if (tokenRejected) return;
+    tokenRejected = true;
+    const minutes = Math.max(1, Math.round(options.authPauseMs / 60_000));
+    logger.error(
+      { method: error.details.method, slackError: error.details.apiError, pauseMs: options.authPauseMs },
+      `Slack rejected SLACK_BOT_TOKEN (${error.details.apiError ?? error.details.reason}): no alert can be posted — reinstall the app to the workspace, ` +
+        `or check the token in SLACK_BOT_TOKEN (the app's Bot User OAuth Token). Alerts stay queued, none is marked failed; trying again every ${minutes} min`,
+    );
+  }
+
+  function tokenAccepted(): void {
+    if (!tokenRejected) return;
+    tokenRejected = false;
+    logger.info('SLACK_BOT_TOKEN works again; sending the queued alerts');
   }
 
   function formatContext(tenant: string, channel: string): FormatContext {
@@ -85,7 +113,7 @@ export function createSender(input: SenderInput): Sender {
     const wait = (nextCallAt.get(channel) ?? 0) - clock.now();
     if (clock.now() + Math.max(0, wait) > run.deadlineAt) return undefined;
     if (wait > 0) await clock.sleep(wait, run.signal);
-    if (run.signal?.aborted) return undefined;
+    if (run.signal?.aborted || run.halted) return undefined;
     const outcome = await sendWithRetry(
       method,
       async () => {
@@ -119,6 +147,7 @@ export function createSender(input: SenderInput): Sender {
     // Cosmetic: the reply carries the events; a failed update is logged, never retried forever.
     const outcome = await paced(run, channel, 'chat.update', () => options.poster.update(body), 2);
     if (outcome?.ok) run.report.updates += 1;
+    else if (outcome && failureScope(outcome.error) === 'all') pauseForToken(run, outcome.error);
     else if (outcome) logger.warn({ channel, slackError: outcome.error.details.apiError }, `could not update the incident's message: ${outcome.error.message}`);
   }
 
@@ -135,13 +164,12 @@ export function createSender(input: SenderInput): Sender {
       return false;
     }
     const scope = failureScope(error);
-    markFailed(db, ids, error.message);
-    run.report.failed += ids.length;
     if (scope === 'all') {
-      run.halted = true;
-      tellOnce(`all:${error.details.apiError}`, error, {});
+      pauseForToken(run, error);
       return false;
     }
+    markFailed(db, ids, error.message);
+    run.report.failed += ids.length;
     if (scope === 'channel') {
       run.report.failed += failChannel(db, channel, error.message);
       tellOnce(`${channel}:${error.details.apiError}`, error, { channel });
@@ -176,6 +204,7 @@ export function createSender(input: SenderInput): Sender {
           continue;
         }
         recordDelivery(db, delivery, outcome.value, new Date(clock.now()));
+        tokenAccepted();
         progressed = true;
         if (item.kind === 'digest') run.report.digests += 1;
         else if (delivery.thread) run.report.replies += 1;
@@ -187,6 +216,9 @@ export function createSender(input: SenderInput): Sender {
   }
 
   async function drain(deadlineMs: number, signal: AbortSignal | undefined): Promise<DrainReport> {
+    if (clock.now() < pausedUntil) {
+      return { posted: 0, replies: 0, digests: 0, updates: 0, failed: 0, pending: countPending(db) };
+    }
     if (clock.now() - lastRequeueAt >= options.failedCooldownMs) {
       lastRequeueAt = clock.now();
       const requeued = requeueFailed(db);
@@ -229,7 +261,8 @@ export function createSender(input: SenderInput): Sender {
           }
           if (signal.aborted) break;
           waker = new AbortController();
-          const idle = report && report.pending > 0 ? options.minIntervalMs : options.idleMs;
+          const paused = pausedUntil - clock.now();
+          const idle = paused > 0 ? paused : report && report.pending > 0 ? options.minIntervalMs : options.idleMs;
           await clock.sleep(idle, AbortSignal.any([signal, waker.signal]));
         }
       })();

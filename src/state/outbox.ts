@@ -128,6 +128,15 @@ export function recordAttempt(db: StateDb, ids: readonly number[], error: string
   })();
 }
 
+/**
+ * Notes a problem on every pending row WITHOUT failing them or counting an
+ * attempt: for trouble that is not the messages' fault (a rejected token), so
+ * `status` can say why they wait. Cleared by markSent. Returns how many rows.
+ */
+export function notePendingError(db: StateDb, error: string): number {
+  return db.prepare(`UPDATE outbox SET last_error = ? WHERE status = 'pending'`).run(error).changes;
+}
+
 /** Marks every pending row of a channel failed (the channel itself is unusable). Returns how many. */
 export function failChannel(db: StateDb, channel: string, error: string): number {
   return db
@@ -169,7 +178,10 @@ export interface ChannelSummary {
   failed: number;
   sent: number;
   oldestPendingAt: string | null;
+  /** The latest error of a failed row. */
   lastError: string | null;
+  /** The latest error noted on a still-pending row (a transient failure, a rejected token). */
+  pendingError: string | null;
 }
 
 /** Per channel counts for `status`. */
@@ -181,7 +193,9 @@ export function outboxSummary(db: StateDb): ChannelSummary[] {
               SUM(status = 'failed') AS failed,
               SUM(status = 'sent') AS sent,
               MIN(CASE WHEN status = 'pending' THEN created_at END) AS oldestPendingAt,
-              (SELECT last_error FROM outbox o2 WHERE o2.channel = outbox.channel AND o2.status = 'failed' ORDER BY id DESC LIMIT 1) AS lastError
+              (SELECT last_error FROM outbox o2 WHERE o2.channel = outbox.channel AND o2.status = 'failed' ORDER BY id DESC LIMIT 1) AS lastError,
+              (SELECT last_error FROM outbox o3 WHERE o3.channel = outbox.channel AND o3.status = 'pending' AND o3.last_error IS NOT NULL
+                ORDER BY id DESC LIMIT 1) AS pendingError
        FROM outbox GROUP BY channel ORDER BY channel`,
     )
     .all() as ChannelSummary[];

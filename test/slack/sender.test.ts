@@ -154,20 +154,55 @@ describe('sender', () => {
     expect(errors[0]!.msg).toMatch(/#gone not found — check ALERT_CHANNEL/);
   });
 
-  it('stops every channel when the token is rejected, and retries failed rows after the cool-down', async () => {
-    queue([makeAlert()], '#a');
+  it('keeps every row pending when the token is rejected, says so once, and pauses the whole sender', async () => {
+    queue([makeAlert(), makeAlert()], '#a');
     queue([makeAlert()], '#b');
     poster.script = () => platformError('invalid_auth');
-    const s = sender(state.db, { failedCooldownMs: 60_000 });
-    const report = await s.drainOnce();
-    expect(report.posted).toBe(0);
-    expect(log.lines().filter((l) => l.level >= 50).map((l) => l.msg)).toEqual([expect.stringMatching(/check SLACK_BOT_TOKEN/)]);
+    const s = sender(state.db, { authPauseMs: 300_000 });
+    const errorLines = () => log.lines().filter((l) => l.level >= 50);
+
+    // Several drains while the token is bad: a token problem is never the message's fault.
+    const first = await s.drainOnce();
+    expect(first).toMatchObject({ posted: 0, failed: 0, pending: 3 });
+    const probes = poster.attempts.length;
+    expect(probes).toBeLessThanOrEqual(2); // at most one call per channel, then everything stops
+    for (let round = 0; round < 5; round += 1) {
+      clock.time += 30_000;
+      expect(await s.drainOnce()).toMatchObject({ failed: 0, pending: 3 });
+    }
+    expect(poster.attempts).toHaveLength(probes); // paused: no call inside the cool-down
+    clock.time += 300_000;
+    await s.drainOnce();
+    expect(poster.attempts.length).toBeGreaterThan(probes); // tried again after the cool-down
+    expect(statuses()).toEqual({ pending: 3 });
+
+    // status can tell why they are stuck, without a row marked failed
+    const summary = outboxSummary(state.db);
+    expect(summary.map((c) => c.pendingError)).toEqual([expect.stringContaining('invalid_auth'), expect.stringContaining('invalid_auth')]);
+    expect(summary.every((c) => c.failed === 0)).toBe(true);
+
+    expect(errorLines().map((l) => l.msg)).toEqual([expect.stringMatching(/^Slack rejected SLACK_BOT_TOKEN \(invalid_auth\).*reinstall the app.*check the token/)]);
     expect(JSON.stringify(log.lines())).not.toContain('xoxb');
+
+    // The token is fixed: the queued alerts go out after the next cool-down, the errors are cleared.
+    poster.script = () => undefined;
+    clock.time += 300_000;
+    const later = await s.drainOnce();
+    expect(later).toMatchObject({ posted: 3, pending: 0 });
+    expect(statuses()).toEqual({ sent: 3 });
+    expect(outboxSummary(state.db).map((c) => c.pendingError)).toEqual([null, null]);
+    expect(log.lines().some((l) => l.level === 30 && /SLACK_BOT_TOKEN works again/.test(l.msg))).toBe(true);
+  });
+
+  it('retries failed rows after the cool-down (the configuration may have been fixed)', async () => {
+    queue([makeAlert()], '#gone');
+    poster.script = () => platformError('channel_not_found');
+    const s = sender(state.db, { failedCooldownMs: 60_000 });
+    expect(await s.drainOnce()).toMatchObject({ failed: 1 });
     poster.script = () => undefined;
     clock.time += 61_000;
-    const later = await s.drainOnce();
-    expect(later).toMatchObject({ posted: 2, pending: 0 });
-    expect(statuses()).toEqual({ sent: 2 });
+    expect(await s.drainOnce()).toMatchObject({ posted: 1, pending: 0 });
+    expect(statuses()).toEqual({ sent: 1 });
   });
 
   it('collapses a flooded channel into one digest per rule that counts every event', async () => {
