@@ -47,6 +47,12 @@ const MIGRATIONS: readonly string[] = [
     updated_at   TEXT NOT NULL
   );
   `,
+  // The sender looks up an incident's parent message for every repeat, and whether a ts
+  // is shared (digest); without these, each lookup scans the whole outbox history.
+  `
+  CREATE INDEX outbox_by_incident ON outbox (incident, kind, id);
+  CREATE INDEX outbox_by_message_ts ON outbox (message_ts) WHERE message_ts IS NOT NULL;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
