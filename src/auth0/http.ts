@@ -31,10 +31,12 @@ export interface Auth0HttpOptions {
   signal?: AbortSignal;
 }
 
+export const AUTH0_HTTP_DEFAULTS = { timeoutMs: 15_000 } as const;
+
 export function createAuth0Http(options: Auth0HttpOptions): AxiosInstance {
   return axios.create({
     baseURL: options.baseUrl,
-    timeout: options.timeoutMs ?? 15_000,
+    timeout: options.timeoutMs ?? AUTH0_HTTP_DEFAULTS.timeoutMs,
     // Every status comes back as a response; we classify it ourselves.
     validateStatus: () => true,
     // Redirects could carry the bearer token to another host.

@@ -18,6 +18,8 @@ export interface TokenProviderOptions {
   now?: () => number;
 }
 
+export const TOKEN_DEFAULTS = { refreshMarginMs: 60_000 } as const;
+
 export const AUTH_HINT =
   'check AUTH0_CLIENT_ID/AUTH0_CLIENT_SECRET and that the application is authorised for the Management API with read:logs';
 
@@ -31,7 +33,7 @@ export class TokenProvider {
   #inFlight: Promise<string> | undefined;
 
   constructor(options: TokenProviderOptions) {
-    this.#options = { refreshMarginMs: 60_000, now: Date.now, ...options };
+    this.#options = { ...TOKEN_DEFAULTS, now: Date.now, ...options };
   }
 
   async get(): Promise<string> {
