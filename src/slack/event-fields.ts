@@ -22,18 +22,19 @@ function field(label: string, value: string): string {
   return `*${label}*\n${value}`;
 }
 
-export function userField(event: LogEvent): string {
+/** `label`: "Latest user" on threshold alerts, where this event is one of many. */
+export function userField(event: LogEvent, label = 'User'): string {
   const name = event.user_name || undefined;
   const id = event.user_id || undefined;
-  if (name && id && name !== id) return field('User', `${escapeMrkdwn(name)}\n${escapeMrkdwn(id)}`);
-  return field('User', text(name ?? id));
+  if (name && id && name !== id) return field(label, `${escapeMrkdwn(name)}\n${escapeMrkdwn(id)}`);
+  return field(label, text(name ?? id));
 }
 
-export function ipField(event: LogEvent): string {
+export function ipField(event: LogEvent, label = 'IP address'): string {
   const location = event.location_info;
   const place = [location?.city_name, location?.country_name ?? location?.country_code].filter(Boolean).join(', ');
   const ip = text(event.ip);
-  return field('IP address', place ? `${ip} (${escapeMrkdwn(place)})` : ip);
+  return field(label, place ? `${ip} (${escapeMrkdwn(place)})` : ip);
 }
 
 export function applicationField(event: LogEvent): string {

@@ -122,13 +122,23 @@ function buildAlert(alert: Alert, context: FormatContext, running: RunningCount 
     `*${eventName}* (${codeText(event.type)}) · severity *${alert.severity}*`,
     event.description ? escapeMrkdwn(event.description) : undefined,
     alert.ruleDescription ? `_${escapeMrkdwn(alert.ruleDescription)}_` : undefined,
-  ].filter(Boolean);
+  ].filter((line): line is string => !!line);
 
-  const blocks: (Block | undefined)[] = [
-    headerBlock(`${emoji} ${alert.title}`, warn),
-    sectionBlock(intro.join('\n'), [userField(event), ipField(event), applicationField(event), connectionField(event), timeField(event)], warn),
-  ];
-  if (alert.threshold) blocks.push(thresholdSection(alert, warn));
+  const blocks: (Block | undefined)[] = [headerBlock(`${emoji} ${alert.title}`, warn)];
+  if (alert.threshold) {
+    // The burst first (count, top users / IPs); the event the alert was built from is only
+    // the latest of many — labelled so, lest its user read as "the victim" of an attack by IP.
+    blocks.push(thresholdSection(alert, intro, warn));
+    blocks.push(
+      sectionBlock(
+        `*Latest event* (the last of the ${alert.count} counted)`,
+        [userField(event, 'Latest user'), ipField(event, 'Latest IP address'), applicationField(event), connectionField(event), timeField(event)],
+        warn,
+      ),
+    );
+  } else {
+    blocks.push(sectionBlock(intro.join('\n'), [userField(event), ipField(event), applicationField(event), connectionField(event), timeField(event)], warn));
+  }
   if (running) {
     blocks.push(
       sectionBlock(`🔁 *Seen ${running.count} times so far* · last ${slackDate(running.lastDate)} · details in the thread`, [], warn),
@@ -163,12 +173,12 @@ function buildAlert(alert: Alert, context: FormatContext, running: RunningCount 
   };
 }
 
-function thresholdSection(alert: Alert, warn: LimitWarning | undefined): Block {
+function thresholdSection(alert: Alert, intro: readonly string[], warn: LimitWarning | undefined): Block {
   const threshold = alert.threshold!;
   const counted = threshold.distinct
     ? `*${threshold.distinctCount ?? threshold.count} distinct ${escapeMrkdwn(threshold.distinct)}* values`
     : `*${alert.count} events*`;
-  const lines = [`${counted} within ${escapeMrkdwn(threshold.window)} (threshold ${threshold.count}) for ${groupText(alert.group)}`];
+  const lines = [...intro, `${counted} within ${escapeMrkdwn(threshold.window)} (threshold ${threshold.count}) for ${groupText(alert.group)}`];
   if (alert.suppressed > 0) lines.push(`${alert.suppressed} more were suppressed in this group's previous incident`);
   const fields = [
     `*Count*\n${alert.count}`,

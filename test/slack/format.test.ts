@@ -62,6 +62,29 @@ describe('formatAlert', () => {
     expect(message).toMatchSnapshot();
   });
 
+  it('leads a threshold alert with its count and top users / IPs, and labels the single event as the latest one', () => {
+    const alert = makeAlert({
+      ruleId: 'brute-force-by-ip',
+      reason: 'threshold_reached',
+      count: 20,
+      group: { ip: '203.0.113.7' },
+      threshold: { count: 20, window: '5m', groupBy: ['ip'] },
+      top: { users: [{ value: 'alice@example.com', count: 15 }, { value: 'bob', count: 5 }], ips: [{ value: '203.0.113.7', count: 20 }] },
+    });
+    const message = formatAlert(alert, context);
+    expect(blockKitViolations(message)).toEqual([]);
+    const sections = (message.blocks as { type: string; text?: { text: string }; fields?: { text: string }[] }[]).filter((b) => b.type === 'section');
+    const labels = sections.map((section) => (section.fields ?? []).map((f) => f.text.split('\n')[0]));
+    // first: what the burst is (count, window, who and where overall)
+    expect(labels[0]).toEqual(['*Count*', '*Window*', '*Top users*', '*Top IPs*', '*Group*']);
+    expect(sections[0]!.text!.text).toContain('*20 events* within 5m');
+    // then the one event the alert was built from, never read as "the" user or IP of the burst
+    expect(labels[1]).toEqual(['*Latest user*', '*Latest IP address*', '*Application*', '*Connection*', '*Time*']);
+    expect(sections[1]!.text!.text).toMatch(/^\*Latest event\*/);
+    expect(labels.flat()).not.toContain('*User*');
+    expect(labels.flat()).not.toContain('*IP address*');
+  });
+
   it.each([
     ['here', '<!here>'],
     ['channel', '<!channel>'],
