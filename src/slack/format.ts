@@ -128,7 +128,7 @@ function buildAlert(alert: Alert, context: FormatContext, running: RunningCount 
   if (alert.threshold) {
     // The burst first (count, top users / IPs); the event the alert was built from is only
     // the latest of many — labelled so, lest its user read as "the victim" of an attack by IP.
-    blocks.push(thresholdSection(alert, intro, warn));
+    blocks.push(thresholdSection(alert, intro, running, warn));
     blocks.push(
       sectionBlock(
         `*Latest event* (the last of the ${alert.count} counted)`,
@@ -173,7 +173,7 @@ function buildAlert(alert: Alert, context: FormatContext, running: RunningCount 
   };
 }
 
-function thresholdSection(alert: Alert, intro: readonly string[], warn: LimitWarning | undefined): Block {
+function thresholdSection(alert: Alert, intro: readonly string[], running: RunningCount | undefined, warn: LimitWarning | undefined): Block {
   const threshold = alert.threshold!;
   const counted = threshold.distinct
     ? `*${threshold.distinctCount ?? threshold.count} distinct ${escapeMrkdwn(threshold.distinct)}* values`
@@ -181,7 +181,8 @@ function thresholdSection(alert: Alert, intro: readonly string[], warn: LimitWar
   const lines = [...intro, `${counted} within ${escapeMrkdwn(threshold.window)} (threshold ${threshold.count}) for ${groupText(alert.group)}`];
   if (alert.suppressed > 0) lines.push(`${alert.suppressed} more were suppressed in this group's previous incident`);
   const fields = [
-    `*Count*\n${alert.count}`,
+    // On the updated parent the running total: the channel reader sees the current size without opening the thread.
+    `*Count*\n${running ? `${countText(alert.count)} → now ${countText(running.count)} (thread)` : countText(alert.count)}`,
     `*Window*\n${escapeMrkdwn(threshold.window)}`,
     `*Top users*\n${topList(alert.top?.users)}`,
     `*Top IPs*\n${topList(alert.top?.ips)}`,
@@ -189,6 +190,10 @@ function thresholdSection(alert: Alert, intro: readonly string[], warn: LimitWar
   if (threshold.groupBy.length > 0) fields.push(`*Group*\n${groupText(alert.group)}`);
   if (alert.suppressed > 0) fields.push(`*Suppressed*\n${alert.suppressed}`);
   return sectionBlock(lines.join('\n'), fields, warn);
+}
+
+function countText(count: number): string {
+  return count.toLocaleString('en-US');
 }
 
 export function incidentContext(alert: Pick<Alert, 'ruleId' | 'incident' | 'firstDate' | 'lastDate'>): string {

@@ -172,6 +172,22 @@ describe('formatAlert', () => {
     expect(allText(message)).not.toContain('What is');
   });
 
+  it.each([
+    // the parent's Count field shows the incident's running total, not the count it was first posted with
+    { first: 20, running: 3000, field: '*Count*\n20 → now 3,000 (thread)' },
+    // no repeat yet: just the count
+    { first: 20, running: undefined, field: '*Count*\n20' },
+    // large first counts read with separators too
+    { first: 1500, running: 1512, field: '*Count*\n1,500 → now 1,512 (thread)' },
+  ])('threshold parent: Count field $field', ({ first, running, field }) => {
+    const alert = makeAlert({ count: first, incidentCount: first, threshold: { count: 20, window: '5m', groupBy: ['ip'] }, group: { ip: '203.0.113.7' } });
+    const message = running === undefined ? formatAlert(alert, context) : formatParentUpdate(alert, { count: running, lastDate: alert.lastDate }, '1.2', context);
+    const fields = (message.blocks as { fields?: { text: string }[] }[]).flatMap((block) => block.fields ?? []).map((f) => f.text);
+    expect(fields.filter((text) => text.startsWith('*Count*'))).toEqual([field]);
+    expect(blockKitViolations(message)).toEqual([]);
+    expect(message.metadata.event_payload.count).toBe(first); // an edit reports nothing new
+  });
+
   it('shows the running count on the parent update', () => {
     const alert = makeAlert();
     const update = formatParentUpdate(alert, { count: 42, lastDate: '2024-01-01T01:00:00.000Z' }, '123.456', context);

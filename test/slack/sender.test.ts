@@ -65,7 +65,7 @@ describe('sender', () => {
   });
 
   it('batches all pending repeats of an incident into one thread reply and updates the parent count', async () => {
-    const alert = makeAlert({ count: 20, incidentCount: 20 });
+    const alert = makeAlert({ count: 20, incidentCount: 20, threshold: { count: 20, window: '5m', groupBy: ['ip'] } });
     queue([alert]);
     const s = sender();
     await s.drainOnce();
@@ -78,6 +78,7 @@ describe('sender', () => {
     expect(reply!.text).toContain('(total 26)');
     expect(poster.updates[0]).toMatchObject({ ts: parent!.ts, channel: 'CALERTS' });
     expect(JSON.stringify(poster.updates[0]!.blocks)).toContain('Seen 26 times so far');
+    expect(JSON.stringify(poster.updates[0]!.blocks)).toContain('*Count*\\n20 → now 26 (thread)');
     expect(poster.updates[0]!.metadata.event_payload.kind).toBe('alert');
     expect(getIncident(state.db, alert.incident)!.count).toBe(26);
   });
