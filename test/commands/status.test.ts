@@ -2,24 +2,15 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli.js';
 import { enqueueAlerts, markFailed } from '../../src/state/outbox.js';
 import { makeAlert } from '../helpers/slack-fixtures.js';
+import { captureCliOutput, type CliOutput } from '../helpers/engine-cli-output.js';
 import { tempStateDb } from '../helpers/temp-db.js';
 
-let stdout = '';
-let stderr = '';
+let output: CliOutput;
 let state: ReturnType<typeof tempStateDb>;
 
 beforeEach(() => {
-  stdout = '';
-  stderr = '';
   state = tempStateDb();
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr += String(chunk);
-    return true;
-  });
+  output = captureCliOutput();
   vi.stubEnv('STATE_DB', state.path);
 });
 
@@ -46,7 +37,7 @@ describe('status', () => {
   it('reports checkpoint age, last poll outcome and outbox counts per channel as JSON', async () => {
     seed();
     expect(await main(['status', '--json'])).toBe(0);
-    const report = JSON.parse(stdout);
+    const report = JSON.parse(output.stdout);
     expect(report.tenants).toEqual([
       expect.objectContaining({ tenant: 'acme', checkpoint: '900abc', lastPollOutcome: 'failed', lastPollError: expect.stringContaining('503') }),
     ]);
@@ -55,18 +46,18 @@ describe('status', () => {
       expect.objectContaining({ channel: '#alerts', pending: 3, failed: 0, sent: 0 }),
       expect.objectContaining({ channel: '#gone', pending: 0, failed: 1, lastError: expect.stringContaining('ALERT_CHANNEL') }),
     ]);
-    expect(stderr).toBe('');
+    expect(output.stderr).toBe('');
   });
 
   it('prints a readable summary', async () => {
     seed();
     expect(await main(['status'])).toBe(0);
-    expect(stdout).toContain('Tenant acme');
-    expect(stdout).toMatch(/checkpoint\s+900abc — event of .*, 5m ago/);
-    expect(stdout).toMatch(/last poll\s+failed at/);
-    expect(stdout).toContain('#alerts: 3 pending, 0 failed, 0 sent');
-    expect(stdout).toContain('#gone: 0 pending, 1 failed');
-    expect(stdout).toContain('last error: Slack chat.postMessage: channel #gone not found');
+    expect(output.stdout).toContain('Tenant acme');
+    expect(output.stdout).toMatch(/checkpoint\s+900abc — event of .*, 5m ago/);
+    expect(output.stdout).toMatch(/last poll\s+failed at/);
+    expect(output.stdout).toContain('#alerts: 3 pending, 0 failed, 0 sent');
+    expect(output.stdout).toContain('#gone: 0 pending, 1 failed');
+    expect(output.stdout).toContain('last error: Slack chat.postMessage: channel #gone not found');
   });
 
   it('exits 2 with a sentence naming STATE_DB when the file is not a state database', async () => {
@@ -75,15 +66,15 @@ describe('status', () => {
     writeFileSync(notADb, 'this is not SQLite, just some text long enough to fill a header page……………………');
     vi.stubEnv('STATE_DB', notADb);
     expect(await main(['status', '--json'])).toBe(2);
-    expect(stdout).toBe('');
-    expect(stderr).toMatch(/state database .* is not a valid SQLite database/);
+    expect(output.stdout).toBe('');
+    expect(output.stderr).toMatch(/state database .* is not a valid SQLite database/);
   });
 
   it('says so and exits 1 when there is no state database, without creating one', async () => {
     vi.stubEnv('STATE_DB', `${state.path}.missing`);
     expect(await main(['status', '--json'])).toBe(1);
-    expect(stdout).toBe('');
-    expect(stderr).toMatch(/no state database at .*the bot has not run yet/);
+    expect(output.stdout).toBe('');
+    expect(output.stderr).toMatch(/no state database at .*the bot has not run yet/);
     const { existsSync } = await import('node:fs');
     expect(existsSync(`${state.path}.missing`)).toBe(false);
   });
