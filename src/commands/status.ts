@@ -113,6 +113,7 @@ export function renderStatus(report: StatusReport): string {
       }`,
     );
     if (channel.failed > 0 && channel.lastError) lines.push(`    last error: ${channel.lastError}`);
+    if (channel.pending > 0 && channel.pendingError) lines.push(`    pending, last error: ${channel.pendingError}`);
   }
   return `${lines.join('\n')}\n`;
 }

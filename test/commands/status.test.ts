@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli.js';
-import { enqueueAlerts, markFailed } from '../../src/state/outbox.js';
+import { enqueueAlerts, markFailed, notePendingError } from '../../src/state/outbox.js';
 import { makeAlert } from '../helpers/slack-fixtures.js';
 import { captureCliOutput, type CliOutput } from '../helpers/engine-cli-output.js';
 import { tempStateDb } from '../helpers/temp-db.js';
@@ -58,6 +58,14 @@ describe('status', () => {
     expect(output.stdout).toContain('#alerts: 3 pending, 0 failed, 0 sent');
     expect(output.stdout).toContain('#gone: 0 pending, 1 failed');
     expect(output.stdout).toContain('last error: Slack chat.postMessage: channel #gone not found');
+  });
+
+  it('shows why pending alerts are stuck (a rejected token keeps them pending, not failed)', async () => {
+    seed();
+    notePendingError(state.db, 'the bot token was rejected (invalid_auth) — check SLACK_BOT_TOKEN');
+    expect(await main(['status'])).toBe(0);
+    expect(output.stdout).toContain('#alerts: 3 pending, 0 failed');
+    expect(output.stdout).toContain('pending, last error: the bot token was rejected (invalid_auth)');
   });
 
   it('exits 2 with a sentence naming STATE_DB when the file is not a state database', async () => {
