@@ -7,7 +7,7 @@ export interface LiveGroup {
   state: GroupState;
   /** Window entries before this index are expired (dropped when written back). */
   head: number;
-  /** Distinct value → occurrences among live window entries. */
+  /** Distinct windows: the values among live window entries (each value appears once). */
   distinct?: Map<string, number>;
 }
 
@@ -39,9 +39,30 @@ export function dropOldest(live: LiveGroup): void {
   live.head += 1;
 }
 
+/**
+ * A distinct window keeps only the latest entry per value: one IP hammering a
+ * few users must not fill the window's capacity with repeats and push out the
+ * other users (which would hide credential stuffing). A value counts while its
+ * latest occurrence is inside the window. An event without the value cannot
+ * count towards a distinct threshold, so it takes no place either.
+ */
 export function addEntry(live: LiveGroup, entry: WindowEntry): void {
-  (live.state.window ??= []).push(entry);
-  if (live.distinct && entry[2] !== null) bump(live.distinct, entry[2], 1);
+  const window = (live.state.window ??= []);
+  const value = entry[2];
+  if (live.distinct) {
+    if (value === null) return;
+    if (live.distinct.has(value)) {
+      for (let i = window.length - 1; i >= live.head; i--) {
+        if (window[i]![2] === value) {
+          window.splice(i, 1);
+          break;
+        }
+      }
+    } else {
+      live.distinct.set(value, 1);
+    }
+  }
+  window.push(entry);
 }
 
 export function clearWindow(live: LiveGroup): void {

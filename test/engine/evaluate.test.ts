@@ -113,7 +113,34 @@ describe('threshold rules', () => {
     const fired = evaluate(set, quiet.state, [ev(11 * SECOND, { user_name: 'c' })]);
     expect(fired.alerts).toHaveLength(1);
     expect(fired.alerts[0]!.threshold).toMatchObject({ distinct: 'user_name', distinctCount: 3 });
-    expect(fired.alerts[0]!.count).toBe(11);
+    // The window keeps the latest event per user: the alert reports those three.
+    expect(fired.alerts[0]!.count).toBe(3);
+    expect(fired.alerts[0]!.logIds).toEqual([same[8]!.log_id, same[9]!.log_id, fired.alerts[0]!.event.log_id]);
+  });
+
+  it('is not hidden by hammering a few values: repeats take no window capacity', () => {
+    const ev = eventFactory();
+    const set = ruleSet([{ ...bruteForce, threshold: { count: 10, window: '10m', group_by: ['ip'], distinct: 'user_name' } }]);
+    const early = Array.from({ length: 6 }, (_, i) => ev(i * SECOND, { user_name: `early${i}` }));
+    // 1,500 retries of 3 users (more than the window's capacity of entries) within the window.
+    const hammer = Array.from({ length: 1_500 }, (_, i) => ev(10 * SECOND + i * 100, { user_name: `again${i % 3}` }));
+    const quiet = evaluate(set, initialState(), [...early, ...hammer]);
+    expect(quiet.alerts).toHaveLength(0);
+    expect(Object.values(stateGroups(quiet.state))[0]!.window).toHaveLength(9);
+    // The tenth distinct user, 3 minutes after the first: still inside the 10-minute window.
+    const fired = evaluate(set, quiet.state, [ev(180 * SECOND, { user_name: 'tenth' })]);
+    expect(fired.alerts).toHaveLength(1);
+    expect(fired.alerts[0]!.threshold).toMatchObject({ distinctCount: 10 });
+  });
+
+  it('counts a value while its latest occurrence is inside the window', () => {
+    const ev = eventFactory();
+    const set = ruleSet([{ ...bruteForce, threshold: { count: 3, window: '5m', group_by: ['ip'], distinct: 'user_name' } }]);
+    // a at 0 and again at 4m, b at 1m; at 5m30s the first a has left the window but the second has not.
+    const events = [ev(0, { user_name: 'a' }), ev(MINUTE, { user_name: 'b' }), ev(4 * MINUTE, { user_name: 'a' }), ev(5.5 * MINUTE, { user_name: 'c' })];
+    expect(evaluate(set, initialState(), events).alerts).toHaveLength(1);
+    // Without the repeat, a has left the window by 5m30s: only b and c remain.
+    expect(evaluate(set, initialState(), [events[0]!, events[1]!, events[3]!]).alerts).toHaveLength(0);
   });
 
   it('counts matches during the throttle as repeats, then starts a fresh window', () => {
