@@ -3,6 +3,7 @@ import type { Alert } from './alert.js';
 import { rulesForCode, type CompiledRule, type RuleSet } from './compile.js';
 import { eventUser, valueText } from './fields.js';
 import { MAX_WINDOW_ENTRIES, type EngineState } from './state.js';
+import { MAX_GROUPS, evictOverflow } from './evict.js';
 import { WorkingState, addEntry, clearWindow, dropOldest, expireBefore, liveWindow, windowSize, type LiveGroup } from './working-state.js';
 import { RepeatBatches, incidentId, matchedAlert, thresholdAlert } from './alert-build.js';
 
@@ -117,6 +118,7 @@ export function evaluate(
       }
     }
     for (const rule of rules) if (rule.matches(event)) handle(rule, event, t);
+    if (work.size > MAX_GROUPS) evictOverflow(ruleSet, work);
   }
   repeats.finish();
   return { alerts, state: work.finish() };

@@ -7,6 +7,7 @@ export { RuleSchema, type Rule, type RuleTest, type Condition } from './rule-sch
 export { loadRules, loadRuleFile, formatKeyPath, type LoadedRules } from './load.js';
 export { compileRules, rulesForCode, type RuleSet, type CompiledRule } from './compile.js';
 export { evaluate } from './evaluate.js';
+export { MAX_GROUPS } from './evict.js';
 export { initialState, restoreState, stateGroups, MAX_WINDOW_ENTRIES, type EngineState, type GroupState, type WindowEntry } from './state.js';
 export { runRuleTests, expandTestEvents, testLogId, TEST_START, type RuleTestResult } from './rule-tests.js';
 export { describeRule, type RuleSummary } from './describe.js';

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import type { LogEvent } from '../../src/auth0/log-event.js';
+import { loadCatalog } from '../../src/catalog/index.js';
+import { compileRules, evaluate, initialState, loadRules, MAX_GROUPS, stateGroups, testLogId, type Alert, type EngineState } from '../../src/engine/index.js';
+
+// A wide flood (every event from a new IP) through the default rules must not
+// grow the state the poller rewrites on every page beyond MAX_GROUPS groups.
+const catalog = loadCatalog();
+const ruleSet = compileRules(loadRules('rules', catalog).rules, catalog);
+const START = Date.parse('2024-03-01T12:00:00.000Z');
+/** ~380 bytes of JSON per group with one window entry: the bound leaves a margin above that. */
+const MAX_STATE_JSON = 2_500_000;
+
+let sequence = 0;
+function failure(at: number, ip: string, user = `victim${sequence % 997}@example.com`): LogEvent {
+  sequence += 1;
+  const time = START + at;
+  return { type: 'fp', ip, user_name: user, description: 'Wrong email or password.', date: new Date(time).toISOString(), log_id: testLogId(time, sequence) } as LogEvent;
+}
+
+function pollInPages(events: readonly LogEvent[], state: EngineState): { alerts: Alert[]; state: EngineState } {
+  const alerts: Alert[] = [];
+  for (let i = 0; i < events.length; i += 100) {
+    const result = evaluate(ruleSet, state, events.slice(i, i + 100));
+    alerts.push(...result.alerts);
+    state = result.state;
+  }
+  return { alerts, state };
+}
+
+describe('state bound under a wide flood', () => {
+  it('keeps 100,000 distinct IPs in 8 minutes under the group cap, and an open incident survives', () => {
+    // 25 failures for 10 users from one IP: brute force and credential stuffing incidents open.
+    const attack = Array.from({ length: 25 }, (_, i) => failure(i * 1_000, '198.51.100.9', `user${i % 10}@example.com`));
+    const opened = pollInPages(attack, initialState());
+    expect(opened.alerts.filter((alert) => alert.kind === 'alert').map((alert) => alert.ruleId).sort()).toEqual(['brute-force-by-ip', 'credential-stuffing']);
+
+    const flood = Array.from({ length: 100_000 }, (_, i) => failure(30_000 + i * 5, `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`));
+    const { state } = pollInPages(flood, opened.state);
+    expect(state.size).toBeLessThanOrEqual(MAX_GROUPS);
+    expect(Object.keys(stateGroups(state))).toHaveLength(state.size);
+    expect(JSON.stringify(state).length).toBeLessThan(MAX_STATE_JSON);
+
+    // The attacker's incidents are still open: its next failure is a repeat, not a new alert.
+    const next = evaluate(ruleSet, state, [failure(9 * 60_000, '198.51.100.9')]);
+    expect(next.alerts.map((alert) => [alert.ruleId, alert.kind]).sort()).toEqual([
+      ['brute-force-by-ip', 'repeat'],
+      ['credential-stuffing', 'repeat'],
+    ]);
+  });
+});
