@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { FaultQueue, listen, parseBody, readBody, send, sleep, type Fault, type HttpAnswer, type RecordedRequest } from './http.js';
+import { FaultQueue, applyFault, listen, parseBody, readBody, send, type HttpAnswer, type RecordedRequest } from './http.js';
 
 /**
  * A local stand-in for the two Auth0 endpoints the bot uses: the client-credentials
@@ -225,7 +225,7 @@ export async function startAuth0StandIn(options: Auth0StandInOptions = {}): Prom
     const fault = faults.take(url.pathname);
     if (fault) {
       record.fault = fault.kind;
-      if (await applyFault(fault, request, response, record)) return;
+      if (await applyFault(fault, request, response, record, errorAnswer)) return;
     }
     let answer: HttpAnswer;
     if (url.pathname === TOKEN_PATH) answer = token(request, body);
@@ -235,36 +235,14 @@ export async function startAuth0StandIn(options: Auth0StandInOptions = {}): Prom
     send(response, answer);
   }
 
-  /** Returns true when the fault answered (or dropped) the request. */
-  async function applyFault(
-    fault: Fault,
-    request: IncomingMessage,
-    response: ServerResponse,
-    record: RecordedRequest,
-  ): Promise<boolean> {
-    switch (fault.kind) {
-      case 'slow':
-        await sleep(fault.ms);
-        return false;
-      case 'pass':
-        return false;
-      case 'reset':
-        request.socket.destroy();
-        return true;
-      case 'hang':
-        return true;
-      case 'status': {
-        record.status = fault.status;
-        const headers = fault.status === 429 ? rateLimitHeaders(true, fault.retryAfterSeconds ?? 1) : {};
-        if (fault.status === 429) headers['retry-after'] = String(fault.retryAfterSeconds ?? 1);
-        send(response, {
-          status: fault.status,
-          headers,
-          body: fault.status === 429 ? tooManyRequests : { statusCode: fault.status, error: 'Internal Server Error' },
-        });
-        return true;
-      }
-    }
+  /** Auth0's error shapes: 429 with rate-limit headers, other statuses as a plain error body. */
+  function errorAnswer(status: number, retryAfterSeconds: number): HttpAnswer {
+    if (status !== 429) return { status, body: { statusCode: status, error: 'Internal Server Error' } };
+    return {
+      status,
+      headers: { ...rateLimitHeaders(true, retryAfterSeconds), 'retry-after': String(retryAfterSeconds) },
+      body: tooManyRequests,
+    };
   }
 
   const server = await listen((request, response) => {

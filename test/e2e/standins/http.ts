@@ -140,3 +140,33 @@ export function send(response: ServerResponse, answer: HttpAnswer): void {
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Plays a fault against a request: true when the fault answered (or dropped) it,
+ * false when the request should go on to the normal handler. Each stand-in says
+ * how its API answers an error status.
+ */
+export async function applyFault(
+  fault: Fault,
+  request: IncomingMessage,
+  response: ServerResponse,
+  record: RecordedRequest,
+  errorAnswer: (status: number, retryAfterSeconds: number) => HttpAnswer,
+): Promise<boolean> {
+  switch (fault.kind) {
+    case 'slow':
+      await sleep(fault.ms);
+      return false;
+    case 'pass':
+      return false;
+    case 'reset':
+      request.socket.destroy();
+      return true;
+    case 'hang':
+      return true;
+    case 'status':
+      record.status = fault.status;
+      send(response, errorAnswer(fault.status, fault.retryAfterSeconds ?? 1));
+      return true;
+  }
+}

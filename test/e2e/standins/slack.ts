@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { FaultQueue, listen, parseBody, readBody, send, sleep, type Fault, type HttpAnswer, type RecordedRequest } from './http.js';
+import { FaultQueue, applyFault, listen, parseBody, readBody, send, type HttpAnswer, type RecordedRequest } from './http.js';
 import { checkBlocks, checkMetadata, MAX_TEXT_LENGTH } from './slack-limits.js';
 
 /**
@@ -215,7 +215,7 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
     const fault = faults.take(url.pathname);
     if (fault) {
       record.fault = fault.kind;
-      if (await applyFault(fault, request, response, record)) return;
+      if (await applyFault(fault, request, response, record, errorAnswer)) return;
     }
     const match = /^\/api\/([A-Za-z.]+)$/.exec(url.pathname);
     const answer = match ? dispatch(request, body, match[1]!) : { status: 404, body: 'Not Found' };
@@ -223,27 +223,11 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
     send(response, answer);
   }
 
-  async function applyFault(fault: Fault, request: IncomingMessage, response: ServerResponse, record: RecordedRequest) {
-    switch (fault.kind) {
-      case 'slow':
-        await sleep(fault.ms);
-        return false;
-      case 'pass':
-        return false;
-      case 'reset':
-        request.socket.destroy();
-        return true;
-      case 'hang':
-        return true;
-      case 'status':
-        record.status = fault.status;
-        send(response, {
-          status: fault.status,
-          headers: fault.status === 429 ? { 'retry-after': String(fault.retryAfterSeconds ?? 1) } : {},
-          body: fault.status === 429 ? { ok: false, error: 'ratelimited' } : '<html>Internal Server Error</html>',
-        });
-        return true;
-    }
+  /** Slack's error shapes: `ratelimited` with Retry-After, an HTML page for server errors. */
+  function errorAnswer(status: number, retryAfterSeconds: number): HttpAnswer {
+    return status === 429
+      ? { status, headers: { 'retry-after': String(retryAfterSeconds) }, body: { ok: false, error: 'ratelimited' } }
+      : { status, body: '<html>Internal Server Error</html>' };
   }
 
   const server = await listen((request, response) => {
