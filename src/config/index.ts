@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import cron from 'node-cron';
 import { z } from 'zod';
+import { defaultRulesDir } from '../engine/index.js';
 import { ConfigError } from '../errors.js';
 import { parseAuth0Domain } from './domain.js';
 import { parseStartFrom, type StartFrom } from './start-from.js';
@@ -45,7 +46,6 @@ export const CONFIG_DEFAULTS = {
   slackApiUrl: 'https://slack.com/api/',
   pollSchedule: '*/30 * * * * *',
   stateDb: './data/state.db',
-  rulesDir: './rules',
   startFrom: 'now',
   port: 3000,
   logLevel: 'info',
@@ -155,7 +155,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     alertChannel: source.ALERT_CHANNEL,
     pollSchedule: source.POLL_SCHEDULE ?? CONFIG_DEFAULTS.pollSchedule,
     stateDb: source.STATE_DB ?? CONFIG_DEFAULTS.stateDb,
-    rulesDir: source.RULES_DIR ?? CONFIG_DEFAULTS.rulesDir,
+    rulesDir: source.RULES_DIR ?? defaultRulesDir({}),
     startFrom: startFrom as StartFrom,
     port: source.PORT ?? CONFIG_DEFAULTS.port,
     healthPort: source.HEALTH_PORT,

@@ -1,7 +1,6 @@
-import { fileURLToPath } from 'node:url';
 import type { LogEvent } from '../auth0/log-event.js';
 import type { Catalog } from '../catalog/types.js';
-import { compileRules, evaluate, initialState, loadRules } from '../engine/index.js';
+import { BUNDLED_RULES_DIR, compileRules, evaluate, initialState, loadRules } from '../engine/index.js';
 import { RuleError } from '../errors.js';
 import { silentLogger } from '../log.js';
 import type { Clock } from '../slack/clock.js';
@@ -11,9 +10,6 @@ import { createSender } from '../slack/sender.js';
 import { openStateDb } from '../state/db.js';
 import { enqueueAlerts } from '../state/outbox.js';
 import { DEMO_TENANT, demoEvents } from './sample.js';
-
-/** The package's own rules/ folder, wherever the package is run from (src/demo or dist/demo). */
-export const PACKAGE_RULES_DIR = fileURLToPath(new URL('../../rules/', import.meta.url));
 
 /** One Slack call the demo would make, in order. */
 export type DemoCall =
@@ -33,7 +29,7 @@ export interface DemoOptions {
  * exactly what `run` would post: channel messages, thread replies, updates.
  */
 export async function simulateDemo(options: DemoOptions): Promise<DemoCall[]> {
-  const rulesDir = options.rulesDir ?? PACKAGE_RULES_DIR;
+  const rulesDir = options.rulesDir ?? BUNDLED_RULES_DIR;
   const loaded = loadRules(rulesDir, options.catalog);
   if (loaded.problems.length > 0) throw loaded.problems[0] ?? new RuleError(rulesDir, 1, 1, '', 'invalid rules');
   const ruleSet = compileRules(loaded.rules, options.catalog);

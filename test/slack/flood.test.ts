@@ -1,8 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LogEvent } from '../../src/auth0/log-event.js';
 import { loadCatalog } from '../../src/catalog/index.js';
-import { compileRules, evaluate, initialState, loadRules, type EngineState } from '../../src/engine/index.js';
-import { PACKAGE_RULES_DIR } from '../../src/demo/simulate.js';
+import { BUNDLED_RULES_DIR, compileRules, evaluate, initialState, loadRules, type EngineState } from '../../src/engine/index.js';
 import { createSender } from '../../src/slack/sender.js';
 import { enqueueAlerts } from '../../src/state/outbox.js';
 import { FakePoster, ManualClock, captureLogger } from '../helpers/slack-poster.js';
@@ -10,7 +9,7 @@ import { tempStateDb } from '../helpers/temp-db.js';
 
 // A 10,000-event attack through the real default rules, the outbox and the sender.
 const catalog = loadCatalog();
-const ruleSet = compileRules(loadRules(PACKAGE_RULES_DIR, catalog).rules, catalog);
+const ruleSet = compileRules(loadRules(BUNDLED_RULES_DIR, catalog).rules, catalog);
 const START = Date.parse('2024-03-01T12:00:00.000Z');
 
 function attack(total: number, ips: number): LogEvent[] {

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../src/catalog/index.js';
-import { compileRules, evaluate, expandTestEvents, initialState, loadRules } from '../../src/engine/index.js';
-import { PACKAGE_RULES_DIR } from '../../src/demo/simulate.js';
+import { BUNDLED_RULES_DIR, compileRules, evaluate, expandTestEvents, initialState, loadRules } from '../../src/engine/index.js';
 import { formatAlert } from '../../src/slack/format.js';
 import { formatRepeatReply } from '../../src/slack/format-repeat.js';
 import { blockKitViolations } from '../helpers/slack-fixtures.js';
@@ -9,7 +8,7 @@ import { blockKitViolations } from '../helpers/slack-fixtures.js';
 // The message of every default rule, produced from the rule's own firing tests
 // through the real engine and catalog: snapshot + Block Kit limits.
 const catalog = loadCatalog();
-const { rules, problems } = loadRules(PACKAGE_RULES_DIR, catalog);
+const { rules, problems } = loadRules(BUNDLED_RULES_DIR, catalog);
 const context = { catalog, defaultChannel: '#security-alerts', dashboard: { region: 'us', tenant: 'acme' } };
 
 describe('messages of the default rules', () => {
