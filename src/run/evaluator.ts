@@ -10,4 +10,6 @@ export interface PageEvaluator {
   /** Accepts stored state (possibly from an older version) and returns usable state. */
   restore(stored: unknown): unknown;
   evaluate(state: unknown, events: readonly LogEvent[]): { alerts: Alert[]; state: unknown };
+  /** The state as stored (JSON text), when cheaper than JSON.stringify; absent: the store stringifies. */
+  serialize?(state: unknown): string;
 }

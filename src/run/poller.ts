@@ -8,6 +8,7 @@ import { Auth0ApiError, asCodedError, type CodedError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { CheckpointStore } from './checkpoint-store.js';
 import type { PageEvaluator } from './evaluator.js';
+import type { Alert } from '../engine/alert.js';
 
 export interface PollCycleOptions {
   tenant: string;
@@ -18,12 +19,30 @@ export interface PollCycleOptions {
   logger: Logger;
   /** Pages per cycle before yielding to the next tick (bounds a cycle's duration). @default 50 */
   maxPages?: number;
+  /**
+   * Evaluated pages are committed together, at the latest after this many pages
+   * or this long after the first uncommitted one (and always before the cycle ends).
+   * @default POLL_DEFAULTS.commitEvery
+   */
+  commitEvery?: { pages: number; ms: number };
   now?: () => number;
   /** Checked between pages: a shutdown lets the current page finish, then stops. */
   shouldStop?: () => boolean;
 }
 
-export const POLL_DEFAULTS = { maxPages: 50 } as const;
+export const POLL_DEFAULTS = {
+  maxPages: 50,
+  /**
+   * One transaction per page cost most of a catch-up: the whole rule state
+   * (~190 kB after a 200k backlog) rewritten and fsynced 2,000 times. Committing
+   * up to 10 pages (1,000 events) at once keeps "the checkpoint moves only with
+   * its alerts and rule state" and "nothing evaluated twice" (a crash before the
+   * commit re-reads those pages from the old checkpoint with the old state), and
+   * delays an alert during a backlog by at most ~1 s. A live tenant's cycle is
+   * usually one short page, committed at once.
+   */
+  commitEvery: { pages: 10, ms: 1_000 },
+} as const;
 
 export interface CycleReport {
   tenant: string;
@@ -69,6 +88,7 @@ export async function runPollCycle(options: PollCycleOptions): Promise<CycleRepo
   };
 
   let interrupted = false;
+  const batch = new PageBatch(store, evaluator, options.commitEvery ?? POLL_DEFAULTS.commitEvery, now, report);
   try {
     let { checkpoint, ruleState, ruleStateDamaged } = store.load();
     let state = checkpoint === null || ruleStateDamaged ? evaluator.initialState() : evaluator.restore(ruleState);
@@ -86,6 +106,7 @@ export async function runPollCycle(options: PollCycleOptions): Promise<CycleRepo
       logger.info({ tenant, checkpoint, startFrom: options.startFrom.kind }, 'no checkpoint yet; starting position stored');
     }
     report.checkpoint = checkpoint;
+    batch.after = checkpoint;
 
     while (report.pages < maxPages && !options.shouldStop?.()) {
       const raw = await source.fetchPage(checkpoint);
@@ -99,24 +120,25 @@ export async function runPollCycle(options: PollCycleOptions): Promise<CycleRepo
         break;
       }
       const result = evaluator.evaluate(state, page.events);
-      store.commit({
-        after: checkpoint,
-        checkpoint: page.nextCheckpoint,
-        checkpointDate: page.checkpointDate,
-        ruleState: result.state,
-        alerts: result.alerts,
-      });
       state = result.state;
       checkpoint = page.nextCheckpoint;
-      report.checkpoint = checkpoint;
-      report.alertsQueued += result.alerts.length;
+      batch.add(result.alerts, checkpoint, page.checkpointDate, state);
+      if (batch.due()) batch.commit();
     }
+    batch.commit();
   } catch (error) {
+    // Pages evaluated before a failed fetch (or a shutdown) are stored, so the
+    // next cycle resumes after them; a failed commit is not tried twice.
+    const committed = commitAfterFailure(batch, logger, tenant);
     if (error instanceof ShutdownError) {
       interrupted = true;
     } else {
       report.ok = false;
       report.error = asCodedError(error);
+    }
+    if (!committed.ok && !report.error && !interrupted) {
+      report.ok = false;
+      report.error = committed.error;
     }
   }
 
@@ -208,5 +230,71 @@ function logCycle(logger: Logger, report: CycleReport): void {
     );
   } else {
     logger.info(fields, 'poll cycle done');
+  }
+}
+
+/**
+ * Evaluated pages not yet stored: their alerts, and the position and rule
+ * state after the last of them. `commit` stores all of it in one transaction.
+ */
+class PageBatch {
+  /** The stored checkpoint the pending pages were read after. */
+  after: string | null = null;
+  #alerts: Alert[] = [];
+  #pages = 0;
+  #firstAt = 0;
+  #last: { checkpoint: string; checkpointDate: string | null; state: unknown } | undefined;
+
+  constructor(
+    private readonly store: CheckpointStore,
+    private readonly evaluator: PageEvaluator,
+    private readonly every: { pages: number; ms: number },
+    private readonly now: () => number,
+    private readonly report: CycleReport,
+  ) {}
+
+  add(alerts: readonly Alert[], checkpoint: string, checkpointDate: string | null, state: unknown): void {
+    if (this.#pages === 0) this.#firstAt = this.now();
+    this.#pages += 1;
+    this.#alerts.push(...alerts);
+    // A page of only already-seen or malformed events keeps the previous event date.
+    const date = checkpointDate ?? this.#last?.checkpointDate ?? null;
+    this.#last = { checkpoint, checkpointDate: date, state };
+  }
+
+  due(): boolean {
+    return this.#pages >= this.every.pages || this.now() - this.#firstAt >= this.every.ms;
+  }
+
+  commit(): void {
+    const last = this.#last;
+    if (!last) return;
+    const alerts = this.#alerts;
+    // Cleared first: a commit that throws is not attempted again by the error path.
+    this.#last = undefined;
+    this.#alerts = [];
+    this.#pages = 0;
+    this.store.commit({
+      after: this.after,
+      checkpoint: last.checkpoint,
+      checkpointDate: last.checkpointDate,
+      ruleState: last.state,
+      ruleStateJson: this.evaluator.serialize?.(last.state),
+      alerts,
+    });
+    this.after = last.checkpoint;
+    this.report.checkpoint = last.checkpoint;
+    this.report.alertsQueued += alerts.length;
+  }
+}
+
+function commitAfterFailure(batch: PageBatch, logger: Logger, tenant: string): { ok: true } | { ok: false; error: CodedError } {
+  try {
+    batch.commit();
+    return { ok: true };
+  } catch (error) {
+    const coded = asCodedError(error);
+    logger.error({ tenant, errorCode: coded.code, error: coded.message }, 'could not store the pages evaluated before the failure');
+    return { ok: false, error: coded };
   }
 }

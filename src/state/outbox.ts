@@ -1,5 +1,6 @@
 import { AlertSchema, type Alert } from '../engine/alert.js';
 import type { StateDb } from './db.js';
+import { cachedStatement } from './statements.js';
 
 /**
  * Queues alerts for delivery. Call inside the transaction that also stores the
@@ -12,7 +13,9 @@ export function enqueueAlerts(
   defaultChannel: string,
   now: Date = new Date(),
 ): void {
-  const insert = db.prepare(
+  if (alerts.length === 0) return;
+  const insert = cachedStatement(
+    db,
     `INSERT INTO outbox (tenant, channel, kind, rule_id, incident, alert, created_at)
      VALUES (?, ?, ?, ?, ?, ?, ?)`,
   );

@@ -2,6 +2,7 @@ import type { Alert } from '../engine/alert.js';
 import { StateError } from '../errors.js';
 import type { StateDb } from './db.js';
 import { enqueueAlerts } from './outbox.js';
+import { cachedStatement } from './statements.js';
 
 /** What a tenant's row says about where polling stands. */
 export interface TenantState {
@@ -29,7 +30,7 @@ interface TenantRow {
 }
 
 export function readTenantState(db: StateDb, tenant: string): TenantState | undefined {
-  const row = db.prepare('SELECT * FROM tenant_state WHERE tenant = ?').get(tenant) as TenantRow | undefined;
+  const row = cachedStatement(db, 'SELECT * FROM tenant_state WHERE tenant = ?').get(tenant) as TenantRow | undefined;
   if (!row) return undefined;
   // Damaged rule state must not stop alerting nor /healthz and status, which
   // read this row too: it is reported, and the poller replaces it.
@@ -67,6 +68,11 @@ export interface PageCommit {
   checkpointDate: string | null;
   /** Engine state after the page, JSON-serialisable. */
   ruleState: unknown;
+  /**
+   * `ruleState` already serialised, when the evaluator can do it cheaper than
+   * JSON.stringify (it reuses the text of the parts a page did not change).
+   */
+  ruleStateJson?: string;
   alerts: readonly Alert[];
   defaultChannel: string;
   now?: Date;
@@ -78,9 +84,9 @@ export interface PageCommit {
  * a crash after it never sees the page again.
  */
 export function commitPage(db: StateDb, tenant: string, page: PageCommit): void {
-  const ruleStateJson = JSON.stringify(page.ruleState ?? {});
+  const ruleStateJson = page.ruleStateJson ?? JSON.stringify(page.ruleState ?? {});
   db.transaction(() => {
-    const current = db.prepare('SELECT checkpoint FROM tenant_state WHERE tenant = ?').get(tenant) as
+    const current = cachedStatement(db, 'SELECT checkpoint FROM tenant_state WHERE tenant = ?').get(tenant) as
       | { checkpoint: string | null }
       | undefined;
     const stored = current?.checkpoint ?? null;
@@ -92,7 +98,8 @@ export function commitPage(db: StateDb, tenant: string, page: PageCommit): void 
       );
     }
     enqueueAlerts(db, tenant, page.alerts, page.defaultChannel, page.now);
-    db.prepare(
+    cachedStatement(
+      db,
       `INSERT INTO tenant_state (tenant, checkpoint, checkpoint_date, rule_state)
        VALUES (@tenant, @checkpoint, @checkpointDate, @ruleState)
        ON CONFLICT (tenant) DO UPDATE SET
@@ -113,7 +120,8 @@ export interface PollOutcome {
 /** Remembers how the last cycle went, for `status` and /healthz. */
 export function recordPollOutcome(db: StateDb, tenant: string, outcome: PollOutcome): void {
   const at = (outcome.at ?? new Date()).toISOString();
-  db.prepare(
+  cachedStatement(
+    db,
     `INSERT INTO tenant_state (tenant, last_poll_at, last_poll_ok, last_poll_error, last_success_at)
      VALUES (@tenant, @at, @ok, @error, @success)
      ON CONFLICT (tenant) DO UPDATE SET

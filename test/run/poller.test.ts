@@ -116,6 +116,82 @@ describe('runPollCycle', () => {
     expect(readTenantState(db, 'acme')?.ruleState).toEqual({ seen: 9 });
   });
 
+  it('commits several pages in one transaction (bounded by pages and by time), and always before the cycle ends', async () => {
+    storeCheckpoint(temp.db, HISTORY);
+    mockToken();
+    for (let page = 0; page < 3; page++) mockLogsPage(page === 0 ? HISTORY : ids[page * 3 - 1]!, events.slice(page * 3, page * 3 + 3), { take: TAKE });
+    mockLogsPage(ids[8]!, [], { take: TAKE });
+    const client = new Auth0Client({ baseUrl: AUTH0_BASE, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, audience: 'x' });
+    const store = new DbCheckpointStore(temp.db, 'acme', '#alerts', () => NOW);
+    const commits: Array<string | null> = [];
+    const commit = store.commit.bind(store);
+    store.commit = (page) => {
+      commits.push(page.checkpoint);
+      commit(page);
+    };
+    const report = await runPollCycle({
+      tenant: 'acme',
+      source: new Auth0LogSource(client, { take: TAKE, sleep: async () => {}, logger: captureLogger().logger }),
+      store,
+      evaluator: alertOnFailedLogins(),
+      startFrom: { kind: 'now' },
+      logger: captureLogger().logger,
+      now: () => NOW,
+      commitEvery: { pages: 2, ms: 60_000 },
+    });
+
+    expect(report).toMatchObject({ ok: true, pages: 4, alertsQueued: 9, checkpoint: ids[8] });
+    expect(commits).toEqual([ids[5], ids[8]]);
+    expect(queuedLogIds(temp.db)).toEqual(ids);
+    expect(readTenantState(temp.db, 'acme')).toMatchObject({ checkpoint: ids[8], ruleState: { seen: 9 } });
+  });
+
+  it('commits pending pages once the time bound passes, even below the page bound', async () => {
+    storeCheckpoint(temp.db, HISTORY);
+    let clock = NOW;
+    const pages = [events.slice(0, 3), events.slice(3, 6), []];
+    const source: LogSource = {
+      fetchPage: async () => {
+        clock += 600; // each page takes 0.6 s
+        return pages.shift()!;
+      },
+      newestLogId: async () => null,
+      takeWaitStats: () => ({ rateLimitWaits: 0, rateLimitWaitMs: 0, retries: 0 }),
+    };
+    const store = new DbCheckpointStore(temp.db, 'acme', '#alerts', () => clock);
+    const commits: string[] = [];
+    const commit = store.commit.bind(store);
+    store.commit = (page) => {
+      commits.push(page.checkpoint);
+      commit(page);
+    };
+    await runPollCycle({ tenant: 'acme', source, store, evaluator: alertOnFailedLogins(), startFrom: { kind: 'now' }, logger: captureLogger().logger, now: () => clock, commitEvery: { pages: 10, ms: 1_000 } });
+    // Page 1 read at +0.6 s, page 2 at +1.2 s: 0.6 s after the first uncommitted page, not yet due; the empty page ends the cycle.
+    expect(commits).toEqual([ids[5]]);
+    clock = NOW;
+    const slower = [events.slice(6, 9), []];
+    source.fetchPage = async () => {
+      clock += 1_500;
+      return slower.shift()!;
+    };
+    commits.length = 0;
+    await runPollCycle({ tenant: 'acme', source, store, evaluator: alertOnFailedLogins(), startFrom: { kind: 'now' }, logger: captureLogger().logger, now: () => clock, commitEvery: { pages: 10, ms: 1_000 } });
+    expect(commits).toEqual([ids[8]]);
+  });
+
+  it('stores the pages evaluated before a failed fetch, so the next cycle resumes after them', async () => {
+    storeCheckpoint(temp.db, HISTORY);
+    mockToken();
+    mockLogsPage(HISTORY, events.slice(0, 3), { take: TAKE });
+    mockLogsPage(ids[2]!, events.slice(3, 6), { take: TAKE });
+    logsRequest(ids[5]!, TAKE).times(3).reply(500, { error: 'Internal Server Error' });
+    const { cycle } = poller(temp.db);
+    const report = await cycle();
+    expect(report).toMatchObject({ ok: false, alertsQueued: 6, checkpoint: ids[5] });
+    expect(queuedLogIds(temp.db)).toEqual(ids.slice(0, 6));
+    expect(readTenantState(temp.db, 'acme')).toMatchObject({ checkpoint: ids[5], ruleState: { seen: 6 } });
+  });
+
   it('a second process reading the same page meanwhile fails its cycle instead of queuing the alerts twice', async () => {
     storeCheckpoint(temp.db, HISTORY);
     mockToken();

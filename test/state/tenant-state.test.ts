@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { StateError } from '../../src/errors.js';
 import { commitPage, listTenantStates, readTenantState, recordPollOutcome } from '../../src/state/tenant-state.js';
 import { alertFor } from '../helpers/auth0-evaluator.js';
@@ -16,6 +16,32 @@ function db() {
 const outboxCount = (d: ReturnType<typeof db>['db']): number => (d.prepare('SELECT COUNT(*) AS n FROM outbox').get() as { n: number }).n;
 
 describe('tenant state', () => {
+  it('prepares its statements once per database, not on every page', () => {
+    const temp = db();
+    const prepare = vi.spyOn(temp.db, 'prepare');
+    const commit = (n: number) =>
+      commitPage(temp.db, 'acme', {
+        after: n === 1 ? null : logEvent(n - 1).log_id,
+        checkpoint: logEvent(n).log_id,
+        checkpointDate: null,
+        ruleState: { seen: n },
+        alerts: [alertFor(logEvent(n) as never)],
+        defaultChannel: '#a',
+      });
+    commit(1);
+    const afterFirstPage = prepare.mock.calls.length;
+    for (let n = 2; n <= 5; n++) commit(n);
+    expect(prepare.mock.calls.length).toBe(afterFirstPage);
+    expect(outboxCount(temp.db)).toBe(5);
+    expect(readTenantState(temp.db, 'acme')).toMatchObject({ checkpoint: logEvent(5).log_id, ruleState: { seen: 5 } });
+  });
+
+  it('stores the rule state text the evaluator serialised, when given', () => {
+    const temp = db();
+    commitPage(temp.db, 'acme', { checkpoint: logEvent(1).log_id, checkpointDate: null, ruleState: { seen: 1 }, ruleStateJson: '{"seen":1,"cached":true}', alerts: [], defaultChannel: '#a' });
+    expect(readTenantState(temp.db, 'acme')?.ruleState).toEqual({ seen: 1, cached: true });
+  });
+
   it('has no state for an unknown tenant', () => {
     expect(readTenantState(db().db, 'acme')).toBeUndefined();
   });
