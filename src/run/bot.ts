@@ -1,6 +1,3 @@
-import { Auth0Client } from '../auth0/client.js';
-import { Auth0LogSource } from '../auth0/log-source.js';
-import { abortableSleep } from '../auth0/retry.js';
 import { loadCatalog } from '../catalog/index.js';
 import type { Catalog } from '../catalog/types.js';
 import { loadConfig, type AppConfig, type TenantConfig } from '../config/index.js';
@@ -8,11 +5,11 @@ import { compileRules, loadRules, type Alert, type RuleSet } from '../engine/ind
 import { Auth0AuthError, ConfigError, SlackApiError, StateError, asCodedError, type CodedError } from '../errors.js';
 import { createLogger, type Logger } from '../log.js';
 import { openStateDb, type StateDb } from '../state/db.js';
-import { DbCheckpointStore, DryRunCheckpointStore, type CheckpointStore } from './checkpoint-store.js';
-import { engineEvaluator } from './engine-evaluator.js';
-import { runPollCycle, type CycleReport } from './poller.js';
+import { DryRunCheckpointStore } from './checkpoint-store.js';
+import type { CycleReport } from './poller.js';
 import { startSchedule } from './scheduler.js';
 import { waitForShutdownSignal } from './signals.js';
+import { createTenantCycle, tenantDefaultChannel } from './tenant-cycle.js';
 
 export interface RunFlags {
   once: boolean;
@@ -77,34 +74,23 @@ export async function runBot(flags: RunFlags, deps: RunDeps): Promise<number> {
   const shutdown = new AbortController();
   const context: BotContext = { config, db, catalog, ruleSet, logger };
 
-  const cycles = config.tenants.map((tenant) => {
-    const defaultChannel = tenant.defaultChannel ?? config.alertChannel ?? '';
-    const client = new Auth0Client({
-      baseUrl: tenant.domain.baseUrl,
-      clientId: tenant.clientId,
-      clientSecret: tenant.clientSecret,
-      audience: tenant.audience,
+  const cycles = config.tenants.map((tenant) =>
+    createTenantCycle({
+      config,
+      tenant,
+      db,
+      ruleSet,
+      logger,
       signal: shutdown.signal,
-    });
-    const source = new Auth0LogSource(client, { logger: logger.child({ tenant: tenant.key }), sleep: abortableSleep(shutdown.signal) });
-    const dbStore = new DbCheckpointStore(db, tenant.key, defaultChannel);
-    let store: CheckpointStore = dbStore;
-    if (flags.dryRun) {
-      store = new DryRunCheckpointStore(dbStore.load(), (alerts) => {
-        for (const alert of alerts) deps.write(deps.describe(alert, { catalog, tenant, defaultChannel, json: flags.json }));
-      });
-    }
-    return (): Promise<CycleReport> =>
-      runPollCycle({
-        tenant: tenant.key,
-        source,
-        store,
-        evaluator: engineEvaluator(ruleSet),
-        startFrom: config.startFrom,
-        logger,
-        shouldStop: () => shutdown.signal.aborted,
-      });
-  });
+      wrapStore: flags.dryRun
+        ? (dbStore) =>
+            new DryRunCheckpointStore(dbStore.load(), (alerts) => {
+              const defaultChannel = tenantDefaultChannel(config, tenant);
+              for (const alert of alerts) deps.write(deps.describe(alert, { catalog, tenant, defaultChannel, json: flags.json }));
+            })
+        : undefined,
+    }),
+  );
 
   const sender = flags.dryRun ? undefined : deps.createSender?.(context);
   if (!flags.dryRun && !sender) logger.warn('no Slack sender wired: alerts stay queued in the outbox');

@@ -1,0 +1,63 @@
+import { Auth0Client } from '../auth0/client.js';
+import { Auth0LogSource } from '../auth0/log-source.js';
+import { abortableSleep } from '../auth0/retry.js';
+import type { AppConfig, TenantConfig } from '../config/index.js';
+import type { RuleSet } from '../engine/index.js';
+import type { Logger } from '../log.js';
+import type { StateDb } from '../state/db.js';
+import { DbCheckpointStore, type CheckpointStore } from './checkpoint-store.js';
+import { engineEvaluator } from './engine-evaluator.js';
+import { runPollCycle, type CycleReport } from './poller.js';
+
+export interface TenantCycleInput {
+  config: AppConfig;
+  tenant: TenantConfig;
+  db: StateDb;
+  ruleSet: RuleSet;
+  logger: Logger;
+  /** Aborted on shutdown: cuts Auth0 requests and waits short, and stops between pages. */
+  signal?: AbortSignal;
+  /** Replaces the database store (--dry-run keeps changes in memory); given the real one. */
+  wrapStore?: (store: DbCheckpointStore) => CheckpointStore;
+  /** Pages per cycle; the bench lifts the bound to work through a backlog in one cycle. */
+  maxPages?: number;
+}
+
+/** Where a tenant's alerts go when a rule names no channel. */
+export function tenantDefaultChannel(config: AppConfig, tenant: TenantConfig): string {
+  return tenant.defaultChannel ?? config.alertChannel ?? '';
+}
+
+/**
+ * One tenant's poll cycle as `run` wires it: Auth0 client and log source
+ * (one token cache per tenant, kept across cycles), checkpoint store, rule
+ * engine. bench/catch-up-worker.mjs calls this too, so the bench measures
+ * exactly what the bot runs.
+ */
+export function createTenantCycle(input: TenantCycleInput): () => Promise<CycleReport> {
+  const { config, tenant, db, ruleSet, logger, signal } = input;
+  const client = new Auth0Client({
+    baseUrl: tenant.domain.baseUrl,
+    clientId: tenant.clientId,
+    clientSecret: tenant.clientSecret,
+    audience: tenant.audience,
+    signal,
+  });
+  const sleep = signal ? abortableSleep(signal) : undefined;
+  const source = new Auth0LogSource(client, { logger: logger.child({ tenant: tenant.key }), ...(sleep ? { sleep } : {}) });
+  const dbStore = new DbCheckpointStore(db, tenant.key, tenantDefaultChannel(config, tenant));
+  const store = input.wrapStore ? input.wrapStore(dbStore) : dbStore;
+  // One evaluator per tenant: its serialisation cache follows that tenant's state.
+  const evaluator = engineEvaluator(ruleSet);
+  return () =>
+    runPollCycle({
+      tenant: tenant.key,
+      source,
+      store,
+      evaluator,
+      startFrom: config.startFrom,
+      logger,
+      shouldStop: () => signal?.aborted === true,
+      ...(input.maxPages !== undefined ? { maxPages: input.maxPages } : {}),
+    });
+}
