@@ -8,8 +8,11 @@ import { openStateDb, type StateDb } from '../state/db.js';
 import { DryRunCheckpointStore } from './checkpoint-store.js';
 import type { CycleReport } from './poller.js';
 import { startSchedule } from './scheduler.js';
+import { retentionTask } from './retention.js';
 import { waitForShutdownSignal } from './signals.js';
 import { createTenantCycle, tenantDefaultChannel } from './tenant-cycle.js';
+
+type Retention = ReturnType<typeof retentionTask>;
 
 export interface RunFlags {
   once: boolean;
@@ -95,16 +98,23 @@ export async function runBot(flags: RunFlags, deps: RunDeps): Promise<number> {
   const sender = flags.dryRun ? undefined : deps.createSender?.(context);
   if (!flags.dryRun && !sender) logger.warn('no Slack sender wired: alerts stay queued in the outbox');
 
+  // A dry run changes nothing stored, so it prunes nothing either.
+  const retention = flags.dryRun ? undefined : retentionTask({ db, logger });
   try {
-    if (flags.once) return await runOnce(cycles, sender, logger);
-    return await runContinuously(cycles, sender, context, deps, shutdown);
+    if (flags.once) return await runOnce(cycles, sender, logger, retention);
+    return await runContinuously(cycles, sender, context, deps, shutdown, retention);
   } finally {
     shutdown.abort();
     db.close();
   }
 }
 
-async function runOnce(cycles: Array<() => Promise<CycleReport>>, sender: AlertSender | undefined, logger: Logger): Promise<number> {
+async function runOnce(
+  cycles: Array<() => Promise<CycleReport>>,
+  sender: AlertSender | undefined,
+  logger: Logger,
+  retention: Retention | undefined,
+): Promise<number> {
   const reports: CycleReport[] = [];
   for (const cycle of cycles) reports.push(await cycle());
   const fatal = reports.map((r) => r.error).find(isFatal);
@@ -113,6 +123,7 @@ async function runOnce(cycles: Array<() => Promise<CycleReport>>, sender: AlertS
     const drained = await sender.drainOnce({ deadlineMs: RUN_DEFAULTS.onceDrainMs });
     logger.info({ drained }, 'outbox drained');
   }
+  retention?.maybeRun();
   return reports.every((r) => r.ok) ? 0 : 1;
 }
 
@@ -122,6 +133,7 @@ async function runContinuously(
   context: BotContext,
   deps: RunDeps,
   shutdown: AbortController,
+  retention: Retention | undefined,
 ): Promise<number> {
   const { config, logger } = context;
   let fatal: CodedError | undefined;
@@ -159,6 +171,7 @@ async function runContinuously(
           return;
         }
       }
+      retention?.maybeRun();
     },
     logger,
   );

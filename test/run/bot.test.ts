@@ -5,7 +5,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { syntheticCheckpoint } from '../../src/auth0/checkpoint.js';
 import { runBot, type AlertSender } from '../../src/run/bot.js';
 import { openStateDb } from '../../src/state/db.js';
+import { markSent } from '../../src/state/outbox.js';
+import { RETENTION_MS } from '../../src/state/retention.js';
 import { commitPage, readTenantState } from '../../src/state/tenant-state.js';
+import { alertFor } from '../helpers/auth0-evaluator.js';
 import { CLIENT_SECRET, captureLogger, logEvent, mockLogsPage, mockToken, until } from '../helpers/auth0-fixtures.js';
 import { tempDir } from '../helpers/temp-db.js';
 
@@ -77,5 +80,39 @@ describe('runBot (continuous)', () => {
     const db = openStateDb(stateDb);
     expect(readTenantState(db, 'acme.eu.auth0.com')?.checkpoint).toBe(blocked.log_id);
     db.close();
+  });
+
+  it('run --once prunes delivered alerts older than the retention period at its end; --dry-run does not', async () => {
+    const stateDb = join(dir, 'state.db');
+    const checkpoint = syntheticCheckpoint(new Date('2024-05-01T11:00:00Z'));
+    const seed = openStateDb(stateDb);
+    commitPage(seed, 'acme.eu.auth0.com', { checkpoint, checkpointDate: null, ruleState: {}, alerts: [alertFor(logEvent(1) as never)], defaultChannel: '#a' });
+    markSent(seed, [1], '1.1', new Date(Date.now() - RETENTION_MS - 60_000));
+    seed.close();
+    const env = {
+      AUTH0_DOMAIN: 'acme.eu.auth0.com',
+      AUTH0_CLIENT_ID: 'test-client-id',
+      AUTH0_CLIENT_SECRET: CLIENT_SECRET,
+      SLACK_BOT_TOKEN: 'xoxb-1',
+      ALERT_CHANNEL: '#a',
+      STATE_DB: stateDb,
+      RULES_DIR: join(dir, 'rules'),
+    };
+    const rows = () => {
+      const db = openStateDb(stateDb);
+      const n = (db.prepare('SELECT COUNT(*) AS n FROM outbox').get() as { n: number }).n;
+      db.close();
+      return n;
+    };
+    const once = async (dryRun: boolean) => {
+      mockToken();
+      mockLogsPage(checkpoint, []);
+      return runBot({ once: true, dryRun, json: false }, { env, logger: captureLogger().logger, write: () => {}, describe: () => '' });
+    };
+
+    expect(await once(true)).toBe(0);
+    expect(rows()).toBe(1);
+    expect(await once(false)).toBe(0);
+    expect(rows()).toBe(0);
   });
 });

@@ -1,0 +1,46 @@
+import { asCodedError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { StateDb } from '../state/db.js';
+import { pruneDelivered, RETENTION_MS } from '../state/retention.js';
+
+export const RETENTION_DEFAULTS = {
+  /** Pruning scans the outbox: once an hour keeps the file bounded at no noticeable cost. */
+  everyMs: 60 * 60 * 1000,
+  retentionMs: RETENTION_MS,
+} as const;
+
+export interface RetentionOptions {
+  db: StateDb;
+  logger: Logger;
+  now?: () => number;
+  everyMs?: number;
+  retentionMs?: number;
+}
+
+/**
+ * Prunes delivered outbox rows and quiet incidents, at most once per `everyMs`
+ * (the first call prunes). Never throws: a failed prune (a locked database)
+ * is logged and tried again at the next call after the interval.
+ */
+export function retentionTask(options: RetentionOptions): { maybeRun(): void } {
+  const now = options.now ?? Date.now;
+  const everyMs = options.everyMs ?? RETENTION_DEFAULTS.everyMs;
+  const retentionMs = options.retentionMs ?? RETENTION_DEFAULTS.retentionMs;
+  let lastRunAt = Number.NEGATIVE_INFINITY;
+  return {
+    maybeRun() {
+      const at = now();
+      if (at - lastRunAt < everyMs) return;
+      lastRunAt = at;
+      try {
+        const pruned = pruneDelivered(options.db, new Date(at), retentionMs);
+        if (pruned.outbox > 0 || pruned.incidents > 0) {
+          options.logger.info({ ...pruned, retentionDays: retentionMs / 86_400_000 }, 'pruned delivered alerts and quiet incidents');
+        }
+      } catch (error) {
+        const coded = asCodedError(error);
+        options.logger.warn({ errorCode: coded.code, error: coded.message }, 'could not prune delivered alerts; will try again later');
+      }
+    },
+  };
+}

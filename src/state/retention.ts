@@ -1,0 +1,48 @@
+import type { StateDb } from './db.js';
+import { cachedStatement } from './statements.js';
+
+/**
+ * How long delivered alerts and quiet incidents are kept. A week covers what
+ * the rows are still read for — `status` history, threading the repeats of an
+ * incident under its message, re-rendering that message's running count — for
+ * every default rule (throttles of hours, at most a day); without a bound, the
+ * state file grows by every alert ever sent. Pending and failed rows are never
+ * pruned: they are not delivered yet.
+ */
+export const RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
+
+export interface Pruned {
+  outbox: number;
+  incidents: number;
+}
+
+// An incident is still in use while it was updated within the retention
+// period or has a row not yet delivered: its repeats thread under
+// incidents.message_ts, its parent is re-rendered from the outbox's sent
+// alert row, and a digest parent is recognised by other incidents' rows
+// sharing its message_ts. Rows of such incidents, and rows sharing a message
+// ts with them, stay.
+const PRUNE_OUTBOX = `
+  WITH live AS (
+    SELECT incident FROM incidents WHERE updated_at >= @cutoff
+    UNION SELECT incident FROM outbox WHERE status <> 'sent'
+  ),
+  kept_ts AS (SELECT DISTINCT message_ts FROM outbox WHERE message_ts IS NOT NULL AND incident IN live)
+  DELETE FROM outbox
+  WHERE status = 'sent' AND sent_at < @cutoff
+    AND incident NOT IN live
+    AND (message_ts IS NULL OR message_ts NOT IN kept_ts)`;
+
+const PRUNE_INCIDENTS = `
+  DELETE FROM incidents
+  WHERE updated_at < @cutoff
+    AND incident NOT IN (SELECT incident FROM outbox WHERE status <> 'sent')`;
+
+/** Deletes delivered rows and incidents not touched for longer than `retentionMs`, in one transaction. */
+export function pruneDelivered(db: StateDb, now: Date, retentionMs: number = RETENTION_MS): Pruned {
+  const cutoff = new Date(now.getTime() - retentionMs).toISOString();
+  return db.transaction(() => ({
+    outbox: cachedStatement(db, PRUNE_OUTBOX).run({ cutoff }).changes,
+    incidents: cachedStatement(db, PRUNE_INCIDENTS).run({ cutoff }).changes,
+  }))();
+}

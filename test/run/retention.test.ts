@@ -1,0 +1,59 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { recordIncident } from '../../src/state/incidents.js';
+import { enqueueAlerts, markSent } from '../../src/state/outbox.js';
+import { RETENTION_MS } from '../../src/state/retention.js';
+import { retentionTask } from '../../src/run/retention.js';
+import { captureLogger } from '../helpers/auth0-fixtures.js';
+import { makeAlert } from '../helpers/slack-fixtures.js';
+import { tempStateDb } from '../helpers/temp-db.js';
+
+const HOUR = 3_600_000;
+const T0 = Date.parse('2024-06-01T12:00:00Z');
+
+let state: ReturnType<typeof tempStateDb>;
+beforeEach(() => {
+  state = tempStateDb();
+});
+afterEach(() => state.cleanup());
+
+/** A delivered alert of its own incident, sent at `at`. */
+function delivered(at: number): void {
+  const alert = makeAlert();
+  enqueueAlerts(state.db, 'acme', [alert], '#sec', new Date(at));
+  const { id } = state.db.prepare('SELECT MAX(id) AS id FROM outbox').get() as { id: number };
+  markSent(state.db, [id], `${id}.1`, new Date(at));
+  recordIncident(state.db, { incident: alert.incident, tenant: 'acme', ruleId: alert.ruleId, channel: '#sec', messageTs: `${id}.1`, added: 1 }, new Date(at));
+}
+const rows = () => (state.db.prepare('SELECT COUNT(*) AS n FROM outbox').get() as { n: number }).n;
+
+describe('retentionTask', () => {
+  it('prunes on the first call, then at most once per hour', () => {
+    let now = T0;
+    const { logger, records } = captureLogger();
+    const task = retentionTask({ db: state.db, logger, now: () => now });
+    delivered(T0 - RETENTION_MS - 1);
+    task.maybeRun();
+    expect(rows()).toBe(0);
+    expect(records().find((r) => r.msg === 'pruned delivered alerts and quiet incidents')).toMatchObject({ outbox: 1, incidents: 1 });
+
+    delivered(T0 - RETENTION_MS + 10 * 60_000); // expires 10 minutes from now
+    now = T0 + 30 * 60_000;
+    task.maybeRun();
+    expect(rows()).toBe(1); // due, but the last prune was only 30 minutes ago
+    now = T0 + HOUR;
+    task.maybeRun();
+    expect(rows()).toBe(0);
+  });
+
+  it('logs a failed prune and tries again after the interval, never throwing', () => {
+    let now = T0;
+    const { logger, records } = captureLogger();
+    const task = retentionTask({ db: state.db, logger, now: () => now });
+    state.db.close();
+    expect(() => task.maybeRun()).not.toThrow();
+    expect(records().filter((r) => r.msg === 'could not prune delivered alerts; will try again later')).toHaveLength(1);
+    now += HOUR;
+    task.maybeRun();
+    expect(records().filter((r) => r.msg === 'could not prune delivered alerts; will try again later')).toHaveLength(2);
+  });
+});
