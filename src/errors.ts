@@ -106,6 +106,15 @@ export class StateError extends CodedError {
   readonly code = ErrorCode.State;
 }
 
+/**
+ * A state write failed for a reason that passes (the database is locked by
+ * another process, the disk is full): nothing of it was stored, the bot goes
+ * on and the next cycle retries. Same code as StateError; `retryable` tells it apart.
+ */
+export class StateBusyError extends StateError {
+  readonly retryable = true;
+}
+
 /** Anything that reached the top without a code. */
 export class UnknownError extends CodedError {
   readonly code = ErrorCode.Unknown;

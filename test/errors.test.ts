@@ -6,6 +6,7 @@ import {
   ErrorCode,
   RuleError,
   SlackApiError,
+  StateBusyError,
   StateError,
   UnknownError,
   UsageError,
@@ -23,6 +24,7 @@ describe('coded errors', () => {
     [new Auth0AuthError('x', reason), ErrorCode.Auth0Auth, 2],
     [new SlackApiError('x', { method: 'chat.postMessage', reason: 'client', retryable: false }), ErrorCode.SlackApi, 1],
     [new StateError('s'), ErrorCode.State, 1],
+    [new StateBusyError('locked'), ErrorCode.State, 1],
     [new UnknownError('?'), ErrorCode.Unknown, 1],
   ])('%s has a stable code and exit code', (error, code, exitCode) => {
     expect(error.code).toBe(code);
@@ -47,5 +49,15 @@ describe('coded errors', () => {
     expect(wrapped.message).toBe('boom');
     const kept = new UsageError('x');
     expect(asCodedError(kept)).toBe(kept);
+  });
+});
+
+describe('StateBusyError', () => {
+  it('is a StateError that says it passes, so the bot retries instead of stopping', () => {
+    const error = new StateBusyError('state database is locked');
+    expect(error).toBeInstanceOf(StateError);
+    expect(error.retryable).toBe(true);
+    expect(error.name).toBe('StateBusyError');
+    expect(asCodedError(error)).toBe(error);
   });
 });

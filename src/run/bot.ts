@@ -2,7 +2,7 @@ import { loadCatalog } from '../catalog/index.js';
 import type { Catalog } from '../catalog/types.js';
 import { loadConfig, type AppConfig, type TenantConfig } from '../config/index.js';
 import { compileRules, loadRules, type Alert, type RuleSet } from '../engine/index.js';
-import { Auth0AuthError, ConfigError, SlackApiError, StateError, asCodedError, type CodedError } from '../errors.js';
+import { Auth0AuthError, ConfigError, SlackApiError, StateBusyError, StateError, asCodedError, type CodedError } from '../errors.js';
 import { createLogger, type Logger } from '../log.js';
 import { openStateDb, type StateDb } from '../state/db.js';
 import { DryRunCheckpointStore } from './checkpoint-store.js';
@@ -193,8 +193,9 @@ function isFatalStartup(error: CodedError): boolean {
   return error instanceof ConfigError || (error instanceof SlackApiError && error.details.reason === 'auth');
 }
 
-/** Errors no retry will fix: wrong credentials, a broken or shared database. */
-function isFatal(error: CodedError | undefined): error is CodedError {
+/** Errors no retry will fix: wrong credentials, a broken or shared database (a lock or a full disk passes). */
+export function isFatal(error: CodedError | undefined): error is CodedError {
+  if (error instanceof StateBusyError) return false;
   return error instanceof Auth0AuthError || error instanceof StateError;
 }
 

@@ -2,6 +2,7 @@ import type { Alert } from '../engine/alert.js';
 import { StateError } from '../errors.js';
 import type { StateDb } from './db.js';
 import { enqueueAlerts } from './outbox.js';
+import { explainWriteError } from './state-errors.js';
 import { cachedStatement } from './statements.js';
 
 /** What a tenant's row says about where polling stands. */
@@ -85,7 +86,7 @@ export interface PageCommit {
  */
 export function commitPage(db: StateDb, tenant: string, page: PageCommit): void {
   const ruleStateJson = page.ruleStateJson ?? JSON.stringify(page.ruleState ?? {});
-  db.transaction(() => {
+  const store = db.transaction(() => {
     const current = cachedStatement(db, 'SELECT checkpoint FROM tenant_state WHERE tenant = ?').get(tenant) as
       | { checkpoint: string | null }
       | undefined;
@@ -107,7 +108,14 @@ export function commitPage(db: StateDb, tenant: string, page: PageCommit): void 
          checkpoint_date = COALESCE(excluded.checkpoint_date, tenant_state.checkpoint_date),
          rule_state = excluded.rule_state`,
     ).run({ tenant, checkpoint: page.checkpoint, checkpointDate: page.checkpointDate, ruleState: ruleStateJson });
-  })();
+  });
+  try {
+    // IMMEDIATE takes the write lock first, so a busy database is waited for
+    // (busy_timeout) instead of failing when the read of the checkpoint turns into a write.
+    store.immediate();
+  } catch (error) {
+    throw explainWriteError(error, `storing the page up to checkpoint ${page.checkpoint} of tenant ${tenant}`);
+  }
 }
 
 export interface PollOutcome {
@@ -120,6 +128,14 @@ export interface PollOutcome {
 /** Remembers how the last cycle went, for `status` and /healthz. */
 export function recordPollOutcome(db: StateDb, tenant: string, outcome: PollOutcome): void {
   const at = (outcome.at ?? new Date()).toISOString();
+  try {
+    recordOutcomeRow(db, tenant, outcome, at);
+  } catch (error) {
+    throw explainWriteError(error, `recording the poll outcome of tenant ${tenant}`);
+  }
+}
+
+function recordOutcomeRow(db: StateDb, tenant: string, outcome: PollOutcome, at: string): void {
   cachedStatement(
     db,
     `INSERT INTO tenant_state (tenant, last_poll_at, last_poll_ok, last_poll_error, last_success_at)

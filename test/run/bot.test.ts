@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import nock from 'nock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { syntheticCheckpoint } from '../../src/auth0/checkpoint.js';
-import { runBot, type AlertSender } from '../../src/run/bot.js';
+import { StateBusyError, StateError } from '../../src/errors.js';
+import { isFatal, runBot, type AlertSender } from '../../src/run/bot.js';
 import { openStateDb } from '../../src/state/db.js';
 import { markSent } from '../../src/state/outbox.js';
 import { RETENTION_MS } from '../../src/state/retention.js';
@@ -114,5 +115,10 @@ describe('runBot (continuous)', () => {
     expect(rows()).toBe(1);
     expect(await once(false)).toBe(0);
     expect(rows()).toBe(0);
+  });
+
+  it('stops on a broken database but not on a locked one or a full disk', () => {
+    expect(isFatal(new StateError('state database is corrupt'))).toBe(true);
+    expect(isFatal(new StateBusyError('state database is locked by another process'))).toBe(false);
   });
 });

@@ -5,6 +5,7 @@ import { Auth0Client } from '../../src/auth0/client.js';
 import { Auth0LogSource, type LogSource } from '../../src/auth0/log-source.js';
 import { abortableSleep } from '../../src/auth0/retry.js';
 import type { StartFrom } from '../../src/config/start-from.js';
+import { StateBusyError } from '../../src/errors.js';
 import type { Alert } from '../../src/engine/alert.js';
 import type { StateDb } from '../../src/state/db.js';
 import { commitPage, readTenantState } from '../../src/state/tenant-state.js';
@@ -190,6 +191,28 @@ describe('runPollCycle', () => {
     expect(report).toMatchObject({ ok: false, alertsQueued: 6, checkpoint: ids[5] });
     expect(queuedLogIds(temp.db)).toEqual(ids.slice(0, 6));
     expect(readTenantState(temp.db, 'acme')).toMatchObject({ checkpoint: ids[5], ruleState: { seen: 6 } });
+  });
+
+  it('a locked database fails the cycle with a retryable StateBusyError; the next cycle stores the same pages', async () => {
+    storeCheckpoint(temp.db, HISTORY);
+    temp.db.pragma('busy_timeout = 0');
+    const other = temp.reopen();
+    other.exec('BEGIN IMMEDIATE');
+    mockToken();
+    mockLogsPage(HISTORY, events.slice(0, 3), { take: TAKE });
+    mockLogsPage(ids[2]!, [], { take: TAKE });
+    const { cycle, records } = poller(temp.db);
+
+    const first = await cycle();
+    expect(first).toMatchObject({ ok: false, alertsQueued: 0, checkpoint: HISTORY });
+    expect(first.error).toBeInstanceOf(StateBusyError);
+    expect(records().find((r) => String(r.msg).startsWith('poll cycle failed'))).toMatchObject({ errorCode: 'state_error', error: expect.stringMatching(/locked by another process/) });
+
+    other.exec('ROLLBACK');
+    mockLogsPage(HISTORY, events.slice(0, 3), { take: TAKE });
+    mockLogsPage(ids[2]!, [], { take: TAKE });
+    expect(await cycle()).toMatchObject({ ok: true, alertsQueued: 3, checkpoint: ids[2] });
+    expect(queuedLogIds(temp.db)).toEqual(ids.slice(0, 3));
   });
 
   it('a second process reading the same page meanwhile fails its cycle instead of queuing the alerts twice', async () => {

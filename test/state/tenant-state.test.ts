@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { StateError } from '../../src/errors.js';
+import { StateBusyError, StateError } from '../../src/errors.js';
+import { openStateDb } from '../../src/state/db.js';
 import { commitPage, listTenantStates, readTenantState, recordPollOutcome } from '../../src/state/tenant-state.js';
 import { alertFor } from '../helpers/auth0-evaluator.js';
 import { logEvent } from '../helpers/auth0-fixtures.js';
@@ -40,6 +41,41 @@ describe('tenant state', () => {
     const temp = db();
     commitPage(temp.db, 'acme', { checkpoint: logEvent(1).log_id, checkpointDate: null, ruleState: { seen: 1 }, ruleStateJson: '{"seen":1,"cached":true}', alerts: [], defaultChannel: '#a' });
     expect(readTenantState(temp.db, 'acme')?.ruleState).toEqual({ seen: 1, cached: true });
+  });
+
+  it('a database locked by another process is a retryable StateBusyError, nothing stored; once released the same page commits', () => {
+    const temp = db();
+    const start = logEvent(1).log_id;
+    commitPage(temp.db, 'acme', { after: null, checkpoint: start, checkpointDate: null, ruleState: {}, alerts: [], defaultChannel: '#a' });
+    const other = openStateDb(temp.path);
+    cleanups.push(() => other.close());
+    temp.db.pragma('busy_timeout = 0'); // fail at once instead of waiting out the 5 s timeout
+    other.exec('BEGIN IMMEDIATE');
+    const page = { after: start, checkpoint: logEvent(2).log_id, checkpointDate: null, ruleState: { seen: 2 }, alerts: [alertFor(logEvent(2) as never)], defaultChannel: '#a' };
+
+    let thrown: unknown;
+    try {
+      commitPage(temp.db, 'acme', page);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(StateBusyError);
+    expect((thrown as StateBusyError).message).toMatch(/locked by another process .*storing the page up to checkpoint .* of tenant acme.*the next cycle retries/);
+    other.exec('ROLLBACK');
+    expect(outboxCount(temp.db)).toBe(0);
+    expect(readTenantState(temp.db, 'acme')?.checkpoint).toBe(start);
+
+    commitPage(temp.db, 'acme', page);
+    expect(outboxCount(temp.db)).toBe(1);
+  });
+
+  it('a full disk is a retryable StateBusyError that says so', () => {
+    const temp = db();
+    const pages = temp.db.pragma('page_count', { simple: true }) as number;
+    temp.db.pragma(`max_page_count = ${pages}`); // no room for the rule state below
+    expect(() =>
+      commitPage(temp.db, 'acme', { checkpoint: logEvent(1).log_id, checkpointDate: null, ruleState: { big: 'x'.repeat(100_000) }, alerts: [], defaultChannel: '#a' }),
+    ).toThrow(expect.objectContaining({ name: 'StateBusyError', message: expect.stringMatching(/disk holding the state database is full/) }));
   });
 
   it('has no state for an unknown tenant', () => {
