@@ -102,7 +102,10 @@ export async function runBot(flags: RunFlags, deps: RunDeps): Promise<number> {
   const retention = flags.dryRun ? undefined : retentionTask({ db, logger });
   try {
     if (flags.once) return await runOnce(cycles, sender, logger, retention);
-    return await runContinuously(cycles, sender, context, deps, shutdown, retention);
+    // A dry run records no polls, so /healthz would only ever say "degraded", and
+    // the slash command would describe a bot that queues nothing: no companions.
+    const companionDeps = flags.dryRun ? { ...deps, startCompanions: undefined } : deps;
+    return await runContinuously(cycles, sender, context, companionDeps, shutdown, retention);
   } finally {
     shutdown.abort();
     db.close();

@@ -121,4 +121,43 @@ describe('runBot (continuous)', () => {
     expect(isFatal(new StateError('state database is corrupt'))).toBe(true);
     expect(isFatal(new StateBusyError('state database is locked by another process'))).toBe(false);
   });
+
+  it('run --dry-run (continuous) starts no Slack app or health server, prints alerts and stores nothing', async () => {
+    const stateDb = join(dir, 'state.db');
+    const checkpoint = syntheticCheckpoint(new Date('2024-05-01T11:00:00Z'));
+    const seed = openStateDb(stateDb);
+    commitPage(seed, 'acme.eu.auth0.com', { checkpoint, checkpointDate: null, ruleState: {}, alerts: [], defaultChannel: '#a' });
+    seed.close();
+    mockToken();
+    const blocked = logEvent(1, { type: 'limit_wc' });
+    mockLogsPage(checkpoint, [blocked]);
+    mockLogsPage(blocked.log_id, []);
+    let companionsStarted = 0;
+    const lines: string[] = [];
+    let signal: (name: string) => void = () => {};
+    const { logger, records } = captureLogger();
+    const exit = runBot(
+      { once: false, dryRun: true, json: false },
+      {
+        env: { AUTH0_DOMAIN: 'acme.eu.auth0.com', AUTH0_CLIENT_ID: 'test-client-id', AUTH0_CLIENT_SECRET: CLIENT_SECRET, ALERT_CHANNEL: '#a', STATE_DB: stateDb, RULES_DIR: join(dir, 'rules'), POLL_SCHEDULE: '0 0 1 1 *' },
+        logger,
+        write: (line) => lines.push(line),
+        describe: (alert) => alert.ruleId,
+        startCompanions: async () => {
+          companionsStarted += 1;
+          return [];
+        },
+        shutdownSignal: () => new Promise((resolve) => (signal = resolve)),
+      },
+    );
+    await until(() => records().some((r) => r.msg === 'poll cycle done'), 'the first cycle');
+    signal('SIGTERM');
+
+    expect(await exit).toBe(0);
+    expect(companionsStarted).toBe(0);
+    expect(lines).toEqual(['blocked']);
+    const db = openStateDb(stateDb);
+    expect(readTenantState(db, 'acme.eu.auth0.com')?.checkpoint).toBe(checkpoint);
+    db.close();
+  });
 });
