@@ -97,6 +97,10 @@ export function codeText(code: string): string {
   return CODE_SPAN_SAFE.test(code) ? `\`${code}\`` : escapeMrkdwn(code);
 }
 
+function isHttpUrl(value: string): boolean {
+  return /^https?:\/\//i.test(value) && URL.canParse(value);
+}
+
 /** The channel message that opens an incident. */
 export function formatAlert(alert: Alert, context: FormatContext): SlackMessage {
   const message = buildAlert(alert, context, undefined);
@@ -144,12 +148,15 @@ function buildAlert(alert: Alert, context: FormatContext, running: RunningCount 
       sectionBlock(`🔁 *Seen ${running.count} times so far* · last ${slackDate(running.lastDate)} · details in the thread`, [], warn),
     );
   }
+  // A runbook is a link (a button) or guidance written in the rule (shown as text: what to do now).
+  const runbookIsLink = alert.runbook !== undefined && isHttpUrl(alert.runbook);
+  if (alert.runbook && !runbookIsLink) blocks.push(sectionBlock(`*What to do*\n${escapeMrkdwn(alert.runbook)}`, [], warn));
   blocks.push(
     linkButtons(
       [
         { text: 'View in Auth0', url: auth0LogUrl(context.dashboard, event.log_id), actionId: 'open_auth0_log' },
         { text: `What is ${event.type}?`, url: entry?.docsUrl, actionId: 'open_log_code_docs' },
-        { text: 'Runbook', url: alert.runbook, actionId: 'open_runbook' },
+        { text: 'Runbook', url: runbookIsLink ? alert.runbook : undefined, actionId: 'open_runbook' },
       ],
       warn,
     ),

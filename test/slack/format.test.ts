@@ -12,6 +12,18 @@ function allText(message: unknown): string {
 }
 
 describe('formatAlert', () => {
+  it('shows a runbook written as guidance as a "What to do" section, and a runbook URL as a button', () => {
+    const guidance = formatAlert(makeAlert({ runbook: 'Reset the password of <!channel> *the user*; check the IP.' }), context);
+    expect(blockKitViolations(guidance)).toEqual([]);
+    const todo = (guidance.blocks as any[]).find((block) => block.type === 'section' && block.text?.text.startsWith('*What to do*'));
+    expect(todo?.text.text).toContain('Reset the password of &lt;!channel&gt;');
+    const buttons = (guidance.blocks as any[]).find((block) => block.type === 'actions');
+    expect(buttons.elements.map((b: { text: { text: string } }) => b.text.text)).not.toContain('Runbook');
+
+    const link = formatAlert(makeAlert({ runbook: 'https://wiki.example.com/breach' }), context);
+    expect(JSON.stringify(link.blocks)).not.toContain('What to do');
+  });
+
   it('renders header, event name, fields, links and metadata', () => {
     const alert = makeAlert({ runbook: 'https://wiki.example.com/breach', incident: 'breached-password:fixed' });
     const message = formatAlert(alert, context);
