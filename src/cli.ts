@@ -2,6 +2,7 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
+import { applyEnvFile } from './config/index.js';
 import { asCodedError } from './errors.js';
 import { registerLookup } from './commands/lookup.js';
 import { registerRules } from './commands/rules.js';
@@ -49,6 +50,8 @@ function invokedAsScript(): boolean {
 }
 
 if (invokedAsScript()) {
+  // `.env` problems (an unquoted #channel) are also reported by `run`'s configuration check.
+  for (const problem of applyEnvFile(process.env)) process.stderr.write(`auth0-log-alerts: warning: ${problem}\n`);
   // `… --json | head` closes the pipe early: that is the reader's choice, not an error.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config/index.js';
+import { applyEnvFile, loadConfig } from '../src/config/index.js';
 import { dashboardFor, parseAuth0Domain } from '../src/config/domain.js';
 import { parseStartFrom } from '../src/config/start-from.js';
 import { ConfigError } from '../src/errors.js';
@@ -103,6 +103,29 @@ describe('loadConfig', () => {
     expect(config.rulesDir).toBe('/rules');
   });
 
+  it('explains an unquoted #channel in .env instead of only calling it missing', () => {
+    const { dir, cleanup } = tempDir();
+    cleanups.push(cleanup);
+    const envFile = join(dir, '.env');
+    writeFileSync(envFile, 'SLACK_BOT_TOKEN=xoxb-1\nALERT_CHANNEL=#ops\n');
+    const { AUTH0_DOMAIN, AUTH0_CLIENT_ID, AUTH0_CLIENT_SECRET } = VALID;
+    const error = captureConfigError(() =>
+      loadConfig({ AUTH0_DOMAIN, AUTH0_CLIENT_ID, AUTH0_CLIENT_SECRET }, { envFile, requireSlack: true }),
+    );
+    expect(error.problems).toContainEqual(expect.stringMatching(/\.env:2: ALERT_CHANNEL starts with an unquoted # .*ALERT_CHANNEL="#security-alerts"/));
+  });
+
+  it('applies .env to the environment of every command, without overriding what is set', () => {
+    const { dir, cleanup } = tempDir();
+    cleanups.push(cleanup);
+    const envFile = join(dir, '.env');
+    writeFileSync(envFile, 'RULES_DIR=/from-file\nALERT_CHANNEL="#from-file"\nSTATE_DB=/file.db\n');
+    const env: NodeJS.ProcessEnv = { STATE_DB: '/env.db' };
+    expect(applyEnvFile(env, envFile)).toEqual([]);
+    expect(env).toEqual({ STATE_DB: '/env.db', RULES_DIR: '/from-file', ALERT_CHANNEL: '#from-file' });
+    expect(applyEnvFile(env, join(dir, 'missing.env'))).toEqual([]);
+  });
+
   it('accepts a full URL for a local stand-in and derives the audience from it', () => {
     const config = loadConfig({ ...VALID, AUTH0_DOMAIN: 'http://127.0.0.1:4010' }, noEnvFile);
     expect(config.tenants[0]).toMatchObject({
@@ -180,3 +203,13 @@ describe('parseStartFrom', () => {
     expect(parseStartFrom(raw)).toHaveProperty('problem');
   });
 });
+
+function captureConfigError(load: () => unknown): ConfigError {
+  try {
+    load();
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}

@@ -191,11 +191,42 @@ function envTenant(env: Env, requireAuth0: boolean, problems: string[]): TenantC
 function readEnvFile(path: string | false, problems: string[]): Record<string, string> {
   if (!path || !existsSync(path)) return {};
   try {
-    return definedOnly(parseEnv(readFileSync(path, 'utf8')));
+    const text = readFileSync(path, 'utf8');
+    problems.push(...unquotedHashProblems(path, text));
+    return definedOnly(parseEnv(text));
   } catch (error) {
     problems.push(`cannot read ${path}: ${(error as Error).message}`);
     return {};
   }
+}
+
+/**
+ * `ALERT_CHANNEL=#security-alerts` in a .env file reads as empty: `#` starts a
+ * comment there. Said plainly, rather than a puzzling "ALERT_CHANNEL is missing".
+ */
+function unquotedHashProblems(path: string, text: string): string[] {
+  const problems: string[] = [];
+  for (const [index, line] of text.split(/\r?\n/).entries()) {
+    const match = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*#/.exec(line);
+    if (match) {
+      problems.push(
+        `${path}:${index + 1}: ${match[1]} starts with an unquoted # and is read as empty (# starts a comment); quote it, e.g. ${match[1]}="#security-alerts"`,
+      );
+    }
+  }
+  return problems;
+}
+
+/**
+ * Lets every command (not only `run`) see the variables of `.env`, as the
+ * contract promises; variables already set win. Returns the file's problems.
+ */
+export function applyEnvFile(env: NodeJS.ProcessEnv, path: string = resolve('.env')): string[] {
+  const problems: string[] = [];
+  for (const [key, value] of Object.entries(readEnvFile(path, problems))) {
+    if (env[key] === undefined) env[key] = value;
+  }
+  return problems;
 }
 
 function definedOnly(env: NodeJS.Dict<string>): Record<string, string> {
