@@ -42,7 +42,13 @@ export function parseLogEvent(raw: unknown): ParsedLogEvent {
   const result = LogEventSchema.safeParse(raw);
   if (result.success) return { ok: true, event: result.data };
   const problem = result.error.issues
-    .map((issue) => `${issue.path.join('.') || 'event'}: ${issue.message}`)
+    .map((issue) => {
+      const field = issue.path.join('.') || 'event';
+      // zod's wording for an absent field ("expected string, received undefined") reads like a type puzzle.
+      return issue.code === 'invalid_type' && /received undefined/.test(issue.message)
+        ? `${field} is missing`
+        : `${field}: ${issue.message}`;
+    })
     .join('; ');
   return { ok: false, problem };
 }
