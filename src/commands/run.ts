@@ -27,12 +27,13 @@ export const runDeps: Omit<RunDeps, 'env'> = {
       defaultChannel: config.alertChannel ?? '',
       dashboardFor: (key) => config.tenants.find((tenant) => tenant.key === key)?.dashboard,
     }),
-  startCompanions: async ({ config, db, catalog, ruleSet, logger }) => {
+  startCompanions: async ({ config, db, catalog, ruleSet, logger, signal }) => {
     const companion = await startSlackCompanion({
       config,
       db,
       catalog,
       logger,
+      signal,
       rules: () => ruleSet.rules.map((compiled) => describeRule(compiled.rule)),
     });
     return companion ? [companion] : [];

@@ -45,6 +45,8 @@ export interface BotContext {
   /** The compiled, validated rules (for `/logcode rules` and lookups). */
   ruleSet: RuleSet;
   logger: Logger;
+  /** Aborted on shutdown: a companion still starting (Socket Mode connecting) must stop too. */
+  signal?: AbortSignal;
 }
 
 export interface RunDeps {
@@ -75,7 +77,7 @@ export async function runBot(flags: RunFlags, deps: RunDeps): Promise<number> {
   const logger = deps.logger ?? createLogger(config.logLevel);
   const db = openStateDb(config.stateDb);
   const shutdown = new AbortController();
-  const context: BotContext = { config, db, catalog, ruleSet, logger };
+  const context: BotContext = { config, db, catalog, ruleSet, logger, signal: shutdown.signal };
 
   const cycles = config.tenants.map((tenant) =>
     createTenantCycle({
@@ -149,9 +151,12 @@ async function runContinuously(
   // Polling must not wait for Slack: alerts queue durably while the app connects.
   // Only a start-up failure no retry will fix (bad token, port taken) stops the bot.
   const companions: Companion[] = [];
-  void (deps.startCompanions?.(context) ?? Promise.resolve([])).then(
-    (started) => companions.push(...started),
+  const companionsStarting = (deps.startCompanions?.(context) ?? Promise.resolve([])).then(
+    (started) => {
+      companions.push(...started);
+    },
     (error: unknown) => {
+      if (shutdown.signal.aborted) return;
       const coded = asCodedError(error);
       if (isFatalStartup(coded)) {
         fatal = coded;
@@ -185,6 +190,8 @@ async function runContinuously(
   shutdown.abort();
   await schedule.stop();
   await sender?.stop();
+  // A start still in progress is stopped by the signal; it must settle before the database closes.
+  await companionsStarting;
   for (const companion of companions) await companion.stop();
   if (fatal) throw fatal;
   logger.info('stopped');

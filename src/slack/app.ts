@@ -122,8 +122,12 @@ export function createSlackApp(options: SlackAppOptions): SlackAppHandle | undef
 
   let healthServer: Awaited<ReturnType<typeof startHealthServer>> | undefined;
   let started = false;
+  /** Socket Mode's start resolves only once connected; until then it retries forever. */
+  let connecting = false;
+  /** stop() came first: a start still in progress must not begin listening or keep reconnecting. */
+  let stopRequested = false;
 
-  return {
+  const handle: SlackAppHandle = {
     mode: config.mode,
     async start() {
       try {
@@ -131,21 +135,35 @@ export function createSlackApp(options: SlackAppOptions): SlackAppHandle | undef
       } catch (error) {
         throw toSlackApiError('auth.test', error);
       }
+      if (stopRequested) return {};
       if (config.mode === 'http') {
         const server = (await app.start({ port: config.port, host: config.host }).catch((error: unknown) => {
           throw listenError('PORT', config.port, error);
         })) as Server;
         started = true;
+        if (stopRequested) {
+          await handle.stop();
+          return {};
+        }
         const port = (server.address() as AddressInfo).port;
         logger.info({ port, mode: 'http' }, `serving /logcode at POST /slack/events and ${HEALTH_PATH} on port ${port}`);
         return { port };
       }
+      connecting = true;
       try {
         await app.start();
       } catch (error) {
+        // stop() during the connection attempt disconnects the client, which rejects start.
+        if (stopRequested) return {};
         throw toSlackApiError('apps.connections.open', error);
+      } finally {
+        connecting = false;
       }
       started = true;
+      if (stopRequested) {
+        await handle.stop();
+        return {};
+      }
       logger.info({ mode: 'socket' }, 'serving /logcode over Socket Mode');
       if (config.healthPort === undefined) return {};
       healthServer = await startHealthServer(config.health, config.healthPort, config.host).catch((error: unknown) => {
@@ -155,13 +173,15 @@ export function createSlackApp(options: SlackAppOptions): SlackAppHandle | undef
       return { healthPort: healthServer.port };
     },
     async stop() {
+      stopRequested = true;
       await healthServer?.close();
       healthServer = undefined;
-      if (!started) return;
+      if (!started && !connecting) return;
       started = false;
       await app.stop().catch((error: unknown) => logger.warn({ message: (error as Error)?.message }, 'slack app did not stop cleanly'));
     },
   };
+  return handle;
 }
 
 export interface SlackCompanionInput {
@@ -173,6 +193,11 @@ export interface SlackCompanionInput {
   logger: Logger;
   /** When polling started (first-poll grace of /healthz). @default now */
   startedAt?: Date;
+  /**
+   * Shutdown: stops a start still in progress (Socket Mode keeps reconnecting until Slack
+   * answers, which would keep the process alive after SIGTERM); the start then resolves undefined.
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -199,8 +224,15 @@ export async function startSlackCompanion(
     logger,
   });
   if (app) {
-    const ports = await app.start();
-    return { ...ports, stop: () => app.stop() };
+    if (input.signal?.aborted) return undefined;
+    const stopOnAbort = () => void app.stop();
+    input.signal?.addEventListener('abort', stopOnAbort, { once: true });
+    try {
+      const ports = await app.start();
+      return input.signal?.aborted ? undefined : { ...ports, stop: () => app.stop() };
+    } finally {
+      input.signal?.removeEventListener('abort', stopOnAbort);
+    }
   }
   logger.info(SLASH_COMMAND_DISABLED);
   if (config.healthPort === undefined) return undefined;
