@@ -4,7 +4,7 @@ import { parseLogEvent, type LogEvent } from '../auth0/log-event.js';
 import { loadCatalog, type Catalog } from '../catalog/index.js';
 import { compileRules, defaultRulesDir, evaluate, initialState, loadRules, type Alert } from '../engine/index.js';
 import { UsageError } from '../errors.js';
-import { formatAlert } from '../slack/format.js';
+import { formatPreview } from '../slack/format-repeat.js';
 
 interface ReplayFlags {
   rules?: string;
@@ -115,7 +115,7 @@ export function runReplay(catalog: Catalog, text: string, options: ReplayOptions
   const { alerts } = evaluate(compileRules(loaded.rules, catalog), initialState(), events);
   for (const alert of alerts) {
     if (options.json) {
-      process.stdout.write(`${JSON.stringify(formatAlert(alert, { catalog, defaultChannel: options.defaultChannel }))}\n`);
+      process.stdout.write(`${JSON.stringify(formatPreview(alert, { catalog, defaultChannel: options.defaultChannel }))}\n`);
     } else {
       process.stdout.write(`${describeAlert(alert, options.defaultChannel)}\n`);
     }

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { runBot, type RunDeps } from '../run/bot.js';
 import { describeRule } from '../engine/index.js';
 import { startSlackCompanion } from '../slack/app.js';
-import { formatAlert } from '../slack/format.js';
+import { formatPreview } from '../slack/format-repeat.js';
 import { createSender } from '../slack/sender.js';
 import { createSlackClient } from '../slack/poster.js';
 import { describeAlert } from './replay.js';
@@ -41,7 +41,7 @@ export const runDeps: Omit<RunDeps, 'env'> = {
   write: (line) => process.stdout.write(`${line}\n`),
   describe: (alert, { catalog, tenant, defaultChannel, json }) =>
     json
-      ? JSON.stringify(formatAlert(alert, { catalog, defaultChannel, dashboard: tenant.dashboard }))
+      ? JSON.stringify(formatPreview(alert, { catalog, defaultChannel, dashboard: tenant.dashboard }))
       : describeAlert(alert, defaultChannel),
 };
 

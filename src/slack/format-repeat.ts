@@ -2,7 +2,7 @@ import type { Alert } from '../engine/alert.js';
 import { aggregate } from './aggregate.js';
 import { contextBlock, fitBlocks, headerBlock, sectionBlock } from './blocks.js';
 import { SEVERITY_EMOJI, escapeMrkdwn, groupText, slackDate, topList } from './event-fields.js';
-import { codeText, messageMetadata, type FormatContext, type SlackMessage } from './format.js';
+import { codeText, formatAlert, messageMetadata, type FormatContext, type SlackMessage } from './format.js';
 import { SLACK_LIMITS, fitText } from './limits.js';
 
 export interface RepeatOptions {
@@ -10,6 +10,11 @@ export interface RepeatOptions {
   threadTs?: string;
   /** Events reported for the incident so far, these included (the parent's running count). */
   total: number;
+  /**
+   * Rendered as a channel message of its own ("continued", with a header). @default threadTs === undefined.
+   * Previews pass false: the reply the sender would post, before Slack has given the parent a ts.
+   */
+  standalone?: boolean;
 }
 
 /**
@@ -20,7 +25,7 @@ export function formatRepeatReply(repeats: readonly Alert[], options: RepeatOpti
   const warn = context.onWarning;
   const first = repeats[0]!;
   const summary = aggregate(repeats);
-  const standalone = options.threadTs === undefined;
+  const standalone = options.standalone ?? options.threadTs === undefined;
   const headline = `+${summary.count} more event${summary.count === 1 ? '' : 's'} (total ${options.total})`;
   const span =
     summary.firstDate === summary.lastDate
@@ -65,4 +70,14 @@ export function formatRepeatReply(repeats: readonly Alert[], options: RepeatOpti
   };
   if (options.threadTs) message.thread_ts = options.threadTs;
   return message;
+}
+
+/**
+ * What `replay --json` and `run --dry-run --json` print: the body the sender would post for
+ * one alert — a channel message for an alert, the thread reply for a repeat (its `thread_ts`
+ * absent: the parent is not posted; `metadata.event_payload.incident` ties the two).
+ */
+export function formatPreview(alert: Alert, context: FormatContext): SlackMessage {
+  if (alert.kind !== 'repeat') return formatAlert(alert, context);
+  return formatRepeatReply([alert], { total: alert.incidentCount, standalone: false }, context);
 }
