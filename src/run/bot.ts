@@ -26,7 +26,7 @@ export interface RunFlags {
  */
 export interface AlertSender {
   /** Delivers what is pending, within a time budget; never throws for Slack errors. */
-  drainOnce(options?: { deadlineMs?: number }): Promise<unknown>;
+  drainOnce(options?: { deadlineMs?: number }): Promise<{ paused?: boolean } | void>;
   start(): void;
   stop(): Promise<void>;
   /** Wakes the sender after the poller queued alerts. */
@@ -124,12 +124,12 @@ async function runOnce(
   for (const cycle of cycles) reports.push(await cycle());
   const fatal = reports.map((r) => r.error).find(isFatal);
   if (fatal) throw fatal;
-  if (sender) {
-    const drained = await sender.drainOnce({ deadlineMs: RUN_DEFAULTS.onceDrainMs });
-    logger.info({ drained }, 'outbox drained');
-  }
+  // From cron, the exit code is the only signal: alerts Slack would not take are a failed run.
+  const drained = sender ? await sender.drainOnce({ deadlineMs: RUN_DEFAULTS.onceDrainMs }) : undefined;
+  const undelivered = drained?.paused === true;
+  if (undelivered) logger.error('alerts stay queued: Slack rejected SLACK_BOT_TOKEN (see the error above); exit 1');
   retention?.maybeRun();
-  return reports.every((r) => r.ok) ? 0 : 1;
+  return reports.every((r) => r.ok) && !undelivered ? 0 : 1;
 }
 
 async function runContinuously(
@@ -214,7 +214,7 @@ function loadRuleSet(rulesDir: string, catalog: Catalog): RuleSet {
   if (loaded.problems.length > 0) {
     throw new ConfigError([
       `the rules in ${rulesDir} are invalid (see \`auth0-log-alerts rules check\`):`,
-      ...loaded.problems.map((problem) => `  ${problem.message}`),
+      ...loaded.problems.map((problem) => problem.message),
     ]);
   }
   return compileRules(loaded.rules, catalog);

@@ -27,6 +27,8 @@ export interface DrainReport {
   failed: number;
   /** Rows still pending afterwards. */
   pending: number;
+  /** Sending is paused: Slack rejected the bot token (rows stay pending). */
+  paused: boolean;
 }
 
 export interface Sender {
@@ -217,7 +219,7 @@ export function createSender(input: SenderInput): Sender {
 
   async function drain(deadlineMs: number, signal: AbortSignal | undefined): Promise<DrainReport> {
     if (clock.now() < pausedUntil) {
-      return { posted: 0, replies: 0, digests: 0, updates: 0, failed: 0, pending: countPending(db) };
+      return { posted: 0, replies: 0, digests: 0, updates: 0, failed: 0, pending: countPending(db), paused: true };
     }
     if (clock.now() - lastRequeueAt >= options.failedCooldownMs) {
       lastRequeueAt = clock.now();
@@ -226,13 +228,14 @@ export function createSender(input: SenderInput): Sender {
     }
     const run: DrainRun = {
       options,
-      report: { posted: 0, replies: 0, digests: 0, updates: 0, failed: 0, pending: 0 },
+      report: { posted: 0, replies: 0, digests: 0, updates: 0, failed: 0, pending: 0, paused: false },
       deadlineAt: clock.now() + deadlineMs,
       signal,
       halted: false,
     };
     await Promise.all(pendingChannels(db).map(({ channel }) => drainChannel(run, channel)));
     run.report.pending = countPending(db);
+    run.report.paused = clock.now() < pausedUntil;
     const { report } = run;
     if (report.posted + report.replies + report.digests + report.failed > 0) logger.info({ ...report }, 'outbox drained');
     return report;

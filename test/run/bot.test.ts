@@ -44,7 +44,9 @@ describe('runBot (continuous)', () => {
 
     const calls: string[] = [];
     const sender: AlertSender = {
-      drainOnce: async () => calls.push('drain'),
+      drainOnce: async () => {
+        calls.push('drain');
+      },
       start: () => calls.push('start'),
       stop: async () => {
         calls.push('stop');
@@ -115,6 +117,36 @@ describe('runBot (continuous)', () => {
     expect(rows()).toBe(1);
     expect(await once(false)).toBe(0);
     expect(rows()).toBe(0);
+  });
+
+  it.each([
+    // what the sender's drain reports → the exit code cron sees
+    [{ paused: true }, 1],
+    [{ paused: false }, 0],
+    [undefined, 0],
+  ])('run --once exits %#: drain %j → exit %i (a rejected Slack token is a failed run)', async (drained, code) => {
+    const stateDb = join(dir, 'state.db');
+    const checkpoint = syntheticCheckpoint(new Date('2024-05-01T11:00:00Z'));
+    const seed = openStateDb(stateDb);
+    commitPage(seed, 'acme.eu.auth0.com', { checkpoint, checkpointDate: null, ruleState: {}, alerts: [], defaultChannel: '#a' });
+    seed.close();
+    mockToken();
+    mockLogsPage(checkpoint, []);
+    const sender: AlertSender = { drainOnce: async () => drained, start: () => {}, stop: async () => {} };
+    const env = {
+      AUTH0_DOMAIN: 'acme.eu.auth0.com',
+      AUTH0_CLIENT_ID: 'test-client-id',
+      AUTH0_CLIENT_SECRET: CLIENT_SECRET,
+      SLACK_BOT_TOKEN: 'xoxb-1',
+      ALERT_CHANNEL: '#a',
+      STATE_DB: stateDb,
+      RULES_DIR: join(dir, 'rules'),
+    };
+    const exit = await runBot(
+      { once: true, dryRun: false, json: false },
+      { env, logger: captureLogger().logger, write: () => {}, describe: () => '', createSender: () => sender },
+    );
+    expect(exit).toBe(code);
   });
 
   it('stops on a broken database but not on a locked one or a full disk', () => {

@@ -164,12 +164,12 @@ describe('sender', () => {
 
     // Several drains while the token is bad: a token problem is never the message's fault.
     const first = await s.drainOnce();
-    expect(first).toMatchObject({ posted: 0, failed: 0, pending: 3 });
+    expect(first).toMatchObject({ posted: 0, failed: 0, pending: 3, paused: true });
     const probes = poster.attempts.length;
     expect(probes).toBeLessThanOrEqual(2); // at most one call per channel, then everything stops
     for (let round = 0; round < 5; round += 1) {
       clock.time += 30_000;
-      expect(await s.drainOnce()).toMatchObject({ failed: 0, pending: 3 });
+      expect(await s.drainOnce()).toMatchObject({ failed: 0, pending: 3, paused: true });
     }
     expect(poster.attempts).toHaveLength(probes); // paused: no call inside the cool-down
     clock.time += 300_000;
@@ -189,7 +189,7 @@ describe('sender', () => {
     poster.script = () => undefined;
     clock.time += 300_000;
     const later = await s.drainOnce();
-    expect(later).toMatchObject({ posted: 3, pending: 0 });
+    expect(later).toMatchObject({ posted: 3, pending: 0, paused: false });
     expect(statuses()).toEqual({ sent: 3 });
     expect(outboxSummary(state.db).map((c) => c.pendingError)).toEqual([null, null]);
     expect(log.lines().some((l) => l.level === 30 && /SLACK_BOT_TOKEN works again/.test(l.msg))).toBe(true);
