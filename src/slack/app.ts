@@ -254,7 +254,9 @@ function listenError(variable: string, port: number, error: unknown): ConfigErro
 /** Bolt logs through this: messages only, and an Error becomes its name and message (never its request data). */
 function toBoltLogger(logger: Logger): BoltLogger {
   const text = (parts: unknown[]): string =>
-    parts.map((part) => (part instanceof Error ? `${part.name}: ${part.message}` : typeof part === 'string' ? part : describeValue(part))).join(' ');
+    redactTickets(
+      parts.map((part) => (part instanceof Error ? `${part.name}: ${part.message}` : typeof part === 'string' ? part : describeValue(part))).join(' '),
+    );
   let level = 'info' as BoltLogLevel;
   return {
     debug: (...parts: unknown[]) => logger.debug(text(parts)),
@@ -268,6 +270,11 @@ function toBoltLogger(logger: Logger): BoltLogger {
     getLevel: () => level,
     setName: () => {},
   };
+}
+
+/** The Socket Mode URL carries a connection ticket (a short-lived credential): never logged. */
+export function redactTickets(text: string): string {
+  return text.replace(/ticket=[^&"'\s]+/g, 'ticket=[redacted]');
 }
 
 /** Objects Bolt hands to its logger may hold request data; only their kind is logged. */

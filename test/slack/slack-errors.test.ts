@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { failureScope, toSlackApiError } from '../../src/slack/slack-errors.js';
+import { redactTickets } from '../../src/slack/app.js';
 import { httpError, platformError, rateLimitedError } from '../helpers/slack-poster.js';
 
 describe('toSlackApiError', () => {
@@ -25,5 +26,16 @@ describe('toSlackApiError', () => {
     expect(converted.message).toContain(says);
     // never the library's headers (httpError carries an Authorization header)
     expect(JSON.stringify({ ...converted, message: converted.message, cause: String(converted.cause) })).not.toContain('xoxb-');
+  });
+});
+
+describe('redactTickets', () => {
+  // Bolt's Socket Mode client logs the WebSocket URL at debug level; its ticket lets anyone open the connection.
+  it.each([
+    ['http request result: {"url":"wss://wss-primary.slack.com/link/?ticket=abc-123&app_id=A1"}', 'http request result: {"url":"wss://wss-primary.slack.com/link/?ticket=[redacted]&app_id=A1"}'],
+    ['connecting to wss://x/link?ticket=t0k3n"', 'connecting to wss://x/link?ticket=[redacted]"'],
+    ['no ticket here', 'no ticket here'],
+  ])('%s', (input, expected) => {
+    expect(redactTickets(input)).toBe(expected);
   });
 });
