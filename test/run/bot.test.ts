@@ -4,6 +4,7 @@ import nock from 'nock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { syntheticCheckpoint } from '../../src/auth0/checkpoint.js';
 import { StateBusyError, StateError } from '../../src/errors.js';
+import type { Alert } from '../../src/engine/alert.js';
 import { isFatal, runBot, type AlertSender } from '../../src/run/bot.js';
 import { openStateDb } from '../../src/state/db.js';
 import { markSent } from '../../src/state/outbox.js';
@@ -30,16 +31,38 @@ afterEach(() => {
   cleanup();
 });
 
+const START = syntheticCheckpoint(new Date('2024-05-01T11:00:00Z'));
+/** Once a year: only the start-up cycle runs in a test. */
+const ONLY_START_UP = '0 0 1 1 *';
+
+/** A state file whose tenant already has a checkpoint (and, if given, queued alerts). */
+function seedState(alerts: Alert[] = []): string {
+  const stateDb = join(dir, 'state.db');
+  const seed = openStateDb(stateDb);
+  commitPage(seed, 'acme.eu.auth0.com', { checkpoint: START, checkpointDate: null, ruleState: {}, alerts, defaultChannel: '#a' });
+  seed.close();
+  return stateDb;
+}
+
+function botEnv(stateDb: string, overrides: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return {
+    AUTH0_DOMAIN: 'acme.eu.auth0.com',
+    AUTH0_CLIENT_ID: 'test-client-id',
+    AUTH0_CLIENT_SECRET: CLIENT_SECRET,
+    SLACK_BOT_TOKEN: 'xoxb-1',
+    ALERT_CHANNEL: '#a',
+    STATE_DB: stateDb,
+    RULES_DIR: join(dir, 'rules'),
+    ...overrides,
+  };
+}
+
 describe('runBot (continuous)', () => {
   it('polls at start, wakes the sender, and on a shutdown signal stops cleanly with exit 0', async () => {
-    const stateDb = join(dir, 'state.db');
-    const checkpoint = syntheticCheckpoint(new Date('2024-05-01T11:00:00Z'));
-    const seed = openStateDb(stateDb);
-    commitPage(seed, 'acme.eu.auth0.com', { checkpoint, checkpointDate: null, ruleState: {}, alerts: [], defaultChannel: '#a' });
-    seed.close();
+    const stateDb = seedState();
     mockToken();
     const blocked = logEvent(1, { type: 'limit_wc' });
-    mockLogsPage(checkpoint, [blocked]);
+    mockLogsPage(START, [blocked]);
     mockLogsPage(blocked.log_id, []);
 
     const calls: string[] = [];
@@ -58,16 +81,7 @@ describe('runBot (continuous)', () => {
     const exit = runBot(
       { once: false, dryRun: false, json: false },
       {
-        env: {
-          AUTH0_DOMAIN: 'acme.eu.auth0.com',
-          AUTH0_CLIENT_ID: 'test-client-id',
-          AUTH0_CLIENT_SECRET: CLIENT_SECRET,
-          SLACK_BOT_TOKEN: 'xoxb-1',
-          ALERT_CHANNEL: '#a',
-          STATE_DB: stateDb,
-          RULES_DIR: join(dir, 'rules'),
-          POLL_SCHEDULE: '0 0 1 1 *', // once a year: only the start-up cycle runs here
-        },
+        env: botEnv(stateDb, { POLL_SCHEDULE: ONLY_START_UP }),
         logger,
         write: () => {},
         describe: () => '',
@@ -86,21 +100,11 @@ describe('runBot (continuous)', () => {
   });
 
   it('run --once prunes delivered alerts older than the retention period at its end; --dry-run does not', async () => {
-    const stateDb = join(dir, 'state.db');
-    const checkpoint = syntheticCheckpoint(new Date('2024-05-01T11:00:00Z'));
+    const stateDb = seedState([alertFor(logEvent(1) as never)]);
     const seed = openStateDb(stateDb);
-    commitPage(seed, 'acme.eu.auth0.com', { checkpoint, checkpointDate: null, ruleState: {}, alerts: [alertFor(logEvent(1) as never)], defaultChannel: '#a' });
     markSent(seed, [1], '1.1', new Date(Date.now() - RETENTION_MS - 60_000));
     seed.close();
-    const env = {
-      AUTH0_DOMAIN: 'acme.eu.auth0.com',
-      AUTH0_CLIENT_ID: 'test-client-id',
-      AUTH0_CLIENT_SECRET: CLIENT_SECRET,
-      SLACK_BOT_TOKEN: 'xoxb-1',
-      ALERT_CHANNEL: '#a',
-      STATE_DB: stateDb,
-      RULES_DIR: join(dir, 'rules'),
-    };
+    const env = botEnv(stateDb);
     const rows = () => {
       const db = openStateDb(stateDb);
       const n = (db.prepare('SELECT COUNT(*) AS n FROM outbox').get() as { n: number }).n;
@@ -109,7 +113,7 @@ describe('runBot (continuous)', () => {
     };
     const once = async (dryRun: boolean) => {
       mockToken();
-      mockLogsPage(checkpoint, []);
+      mockLogsPage(START, []);
       return runBot({ once: true, dryRun, json: false }, { env, logger: captureLogger().logger, write: () => {}, describe: () => '' });
     };
 
@@ -125,23 +129,11 @@ describe('runBot (continuous)', () => {
     [{ paused: false }, 0],
     [undefined, 0],
   ])('run --once exits %#: drain %j → exit %i (a rejected Slack token is a failed run)', async (drained, code) => {
-    const stateDb = join(dir, 'state.db');
-    const checkpoint = syntheticCheckpoint(new Date('2024-05-01T11:00:00Z'));
-    const seed = openStateDb(stateDb);
-    commitPage(seed, 'acme.eu.auth0.com', { checkpoint, checkpointDate: null, ruleState: {}, alerts: [], defaultChannel: '#a' });
-    seed.close();
+    const stateDb = seedState();
     mockToken();
-    mockLogsPage(checkpoint, []);
+    mockLogsPage(START, []);
     const sender: AlertSender = { drainOnce: async () => drained, start: () => {}, stop: async () => {} };
-    const env = {
-      AUTH0_DOMAIN: 'acme.eu.auth0.com',
-      AUTH0_CLIENT_ID: 'test-client-id',
-      AUTH0_CLIENT_SECRET: CLIENT_SECRET,
-      SLACK_BOT_TOKEN: 'xoxb-1',
-      ALERT_CHANNEL: '#a',
-      STATE_DB: stateDb,
-      RULES_DIR: join(dir, 'rules'),
-    };
+    const env = botEnv(stateDb);
     const exit = await runBot(
       { once: true, dryRun: false, json: false },
       { env, logger: captureLogger().logger, write: () => {}, describe: () => '', createSender: () => sender },
@@ -155,14 +147,10 @@ describe('runBot (continuous)', () => {
   });
 
   it('run --dry-run (continuous) starts no Slack app or health server, prints alerts and stores nothing', async () => {
-    const stateDb = join(dir, 'state.db');
-    const checkpoint = syntheticCheckpoint(new Date('2024-05-01T11:00:00Z'));
-    const seed = openStateDb(stateDb);
-    commitPage(seed, 'acme.eu.auth0.com', { checkpoint, checkpointDate: null, ruleState: {}, alerts: [], defaultChannel: '#a' });
-    seed.close();
+    const stateDb = seedState();
     mockToken();
     const blocked = logEvent(1, { type: 'limit_wc' });
-    mockLogsPage(checkpoint, [blocked]);
+    mockLogsPage(START, [blocked]);
     mockLogsPage(blocked.log_id, []);
     let companionsStarted = 0;
     const lines: string[] = [];
@@ -171,7 +159,7 @@ describe('runBot (continuous)', () => {
     const exit = runBot(
       { once: false, dryRun: true, json: false },
       {
-        env: { AUTH0_DOMAIN: 'acme.eu.auth0.com', AUTH0_CLIENT_ID: 'test-client-id', AUTH0_CLIENT_SECRET: CLIENT_SECRET, ALERT_CHANNEL: '#a', STATE_DB: stateDb, RULES_DIR: join(dir, 'rules'), POLL_SCHEDULE: '0 0 1 1 *' },
+        env: botEnv(stateDb, { SLACK_BOT_TOKEN: undefined, POLL_SCHEDULE: ONLY_START_UP }),
         logger,
         write: (line) => lines.push(line),
         describe: (alert) => alert.ruleId,
@@ -189,7 +177,7 @@ describe('runBot (continuous)', () => {
     expect(companionsStarted).toBe(0);
     expect(lines).toEqual(['blocked']);
     const db = openStateDb(stateDb);
-    expect(readTenantState(db, 'acme.eu.auth0.com')?.checkpoint).toBe(checkpoint);
+    expect(readTenantState(db, 'acme.eu.auth0.com')?.checkpoint).toBe(START);
     db.close();
   });
 });
