@@ -1,18 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
-import { captureCliOutput, type CliOutput } from '../helpers/engine-cli-output.js';
+import { useCliOutput } from '../helpers/engine-cli-output.js';
 import { markdownCodes, newerCodes } from '../catalog/spec-codes.js';
 
-let output: CliOutput;
-
-beforeEach(() => {
-  output = captureCliOutput();
-});
-
-afterEach(() => {
-  vi.restoreAllMocks();
-  process.exitCode = 0;
-});
+const output = useCliOutput();
 
 const lookup = (...args: string[]) => main(['lookup', ...args]);
 

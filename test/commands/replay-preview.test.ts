@@ -1,17 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
-import { captureCliOutput, type CliOutput } from '../helpers/engine-cli-output.js';
+import { useCliOutput } from '../helpers/engine-cli-output.js';
 
-let output: CliOutput;
-
-beforeEach(() => {
-  output = captureCliOutput();
-});
-
-afterEach(() => {
-  vi.restoreAllMocks();
-  process.exitCode = 0;
-});
+const output = useCliOutput();
 
 /**
  * CONTRACT: `replay --json` prints the objects the sender would post. The sender posts a

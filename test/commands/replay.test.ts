@@ -2,20 +2,14 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli.js';
-import { captureCliOutput, type CliOutput } from '../helpers/engine-cli-output.js';
+import { useCliOutput } from '../helpers/engine-cli-output.js';
 import { parseEventStream } from '../../src/commands/replay.js';
 
-let output: CliOutput;
-
-beforeEach(() => {
-  output = captureCliOutput();
-});
+const output = useCliOutput();
 
 afterEach(() => {
-  vi.restoreAllMocks();
-  process.exitCode = 0;
   delete process.env.ALERT_CHANNEL;
 });
 

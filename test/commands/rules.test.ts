@@ -1,19 +1,13 @@
 import { mkdtempSync, writeFileSync, copyFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
-import { captureCliOutput, type CliOutput } from '../helpers/engine-cli-output.js';
+import { useCliOutput } from '../helpers/engine-cli-output.js';
 
-let output: CliOutput;
-
-beforeEach(() => {
-  output = captureCliOutput();
-});
+const output = useCliOutput();
 
 afterEach(() => {
-  vi.restoreAllMocks();
-  process.exitCode = 0;
   delete process.env.RULES_DIR;
 });
 

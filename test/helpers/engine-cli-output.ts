@@ -1,4 +1,4 @@
-import { vi } from 'vitest';
+import { afterEach, beforeEach, vi } from 'vitest';
 
 /** What the CLI wrote during a test; read after the command ran. */
 export interface CliOutput {
@@ -21,4 +21,28 @@ export function captureCliOutput(): CliOutput {
     return true;
   });
   return captured;
+}
+
+/**
+ * The whole per-test setup of a command test: output captured before each test;
+ * spies, stubbed env vars and the exit code reset after it. Call at module level.
+ */
+export function useCliOutput(): CliOutput {
+  let current: CliOutput = { stdout: '', stderr: '' };
+  beforeEach(() => {
+    current = captureCliOutput();
+  });
+  afterEach(() => {
+    vi.restoreAllMocks();
+    vi.unstubAllEnvs();
+    process.exitCode = 0;
+  });
+  return {
+    get stdout() {
+      return current.stdout;
+    },
+    get stderr() {
+      return current.stderr;
+    },
+  };
 }
