@@ -63,9 +63,10 @@ export interface CycleReport {
 
 /**
  * One poll cycle: page forward from the checkpoint until an empty page (or the
- * page bound), committing each page before fetching the next. Only one page is
- * in memory at a time. Never throws: failures are in the report, and the
- * checkpoint stays at the last committed page.
+ * page bound), committing evaluated pages in small batches (POLL_DEFAULTS.commitEvery).
+ * Only one page of events is in memory at a time; a batch holds just its alerts.
+ * Never throws: failures are in the report, and the checkpoint stays at the last
+ * committed page.
  */
 export async function runPollCycle(options: PollCycleOptions): Promise<CycleReport> {
   const { tenant, source, store, evaluator, logger } = options;
