@@ -8,13 +8,18 @@ import { Auth0ApiError, asCodedError, type CodedError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { CheckpointStore } from './checkpoint-store.js';
 import type { PageEvaluator } from './evaluator.js';
-import type { Alert } from '../engine/alert.js';
+import { TenantIntake } from '../intake/tenant-intake.js';
 
 export interface PollCycleOptions {
   tenant: string;
   source: LogSource;
   store: CheckpointStore;
   evaluator: PageEvaluator;
+  /**
+   * The tenant's intake, shared with its log-stream requests (one lock, one
+   * cached rule state). Absent: one of its own over `store` and `evaluator`.
+   */
+  intake?: TenantIntake;
   startFrom: StartFrom;
   logger: Logger;
   /** Pages per cycle before yielding to the next tick (bounds a cycle's duration). @default 50 */
@@ -50,6 +55,8 @@ export interface CycleReport {
   pages: number;
   eventsFetched: number;
   malformed: number;
+  /** Events skipped because they were already evaluated (delivered by the log stream first). */
+  alreadySeen: number;
   alertsQueued: number;
   /** Checkpoint after the cycle (the last committed page). */
   checkpoint: string | null;
@@ -79,6 +86,7 @@ export async function runPollCycle(options: PollCycleOptions): Promise<CycleRepo
     pages: 0,
     eventsFetched: 0,
     malformed: 0,
+    alreadySeen: 0,
     alertsQueued: 0,
     checkpoint: null,
     caughtUp: false,
@@ -89,21 +97,16 @@ export async function runPollCycle(options: PollCycleOptions): Promise<CycleRepo
   };
 
   let interrupted = false;
-  const batch = new PageBatch(store, evaluator, options.commitEvery ?? POLL_DEFAULTS.commitEvery, now, report);
+  const intake = options.intake ?? new TenantIntake({ tenant, store, evaluator, logger });
+  const batch = new PageBatch(intake, options.commitEvery ?? POLL_DEFAULTS.commitEvery, now, report);
   try {
-    let { checkpoint, ruleState, ruleStateDamaged } = await store.load();
-    let state = checkpoint === null || ruleStateDamaged ? evaluator.initialState() : evaluator.restore(ruleState);
-    if (ruleStateDamaged) {
-      logger.error(
-        { tenant, checkpoint },
-        'stored rule state is not valid JSON; continuing from the checkpoint with empty windows and throttles (open incidents may alert again)',
-      );
-    }
+    let { checkpoint } = await store.load();
     if (checkpoint === null) {
       checkpoint = await startingCheckpoint(options, now());
       // Log ids carry their time: `status` can show the starting position's age before any event.
       const checkpointDate = logIdTime(checkpoint)?.toISOString() ?? null;
-      await store.commit({ after: null, checkpoint, checkpointDate, ruleState: state, alerts: [] });
+      // Through the intake: a log stream may already have stored rule state, which this keeps.
+      await intake.commitPages({ after: null, checkpoint, checkpointDate, events: [] });
       logger.info({ tenant, checkpoint, startFrom: options.startFrom.kind }, 'no checkpoint yet; starting position stored');
     }
     report.checkpoint = checkpoint;
@@ -120,10 +123,8 @@ export async function runPollCycle(options: PollCycleOptions): Promise<CycleRepo
         report.caughtUp = true;
         break;
       }
-      const result = evaluator.evaluate(state, page.events);
-      state = result.state;
       checkpoint = page.nextCheckpoint;
-      batch.add(result.alerts, checkpoint, page.checkpointDate, state);
+      batch.add(page.events, checkpoint, page.checkpointDate);
       if (batch.due()) await batch.commit();
     }
     await batch.commit();
@@ -235,32 +236,32 @@ function logCycle(logger: Logger, report: CycleReport): void {
 }
 
 /**
- * Evaluated pages not yet stored: their alerts, and the position and rule
- * state after the last of them. `commit` stores all of it in one transaction.
+ * Pages fetched but not yet stored: their events, and the position after the
+ * last of them. `commit` evaluates and stores all of it in one intake step
+ * (one transaction): held for at most `every` pages, so at most ~1,000 events.
  */
 class PageBatch {
   /** The stored checkpoint the pending pages were read after. */
   after: string | null = null;
-  #alerts: Alert[] = [];
+  #events: LogEvent[] = [];
   #pages = 0;
   #firstAt = 0;
-  #last: { checkpoint: string; checkpointDate: string | null; state: unknown } | undefined;
+  #last: { checkpoint: string; checkpointDate: string | null } | undefined;
 
   constructor(
-    private readonly store: CheckpointStore,
-    private readonly evaluator: PageEvaluator,
+    private readonly intake: TenantIntake,
     private readonly every: { pages: number; ms: number },
     private readonly now: () => number,
     private readonly report: CycleReport,
   ) {}
 
-  add(alerts: readonly Alert[], checkpoint: string, checkpointDate: string | null, state: unknown): void {
+  add(events: readonly LogEvent[], checkpoint: string, checkpointDate: string | null): void {
     if (this.#pages === 0) this.#firstAt = this.now();
     this.#pages += 1;
-    this.#alerts.push(...alerts);
+    for (const event of events) this.#events.push(event);
     // A page of only already-seen or malformed events keeps the previous event date.
     const date = checkpointDate ?? this.#last?.checkpointDate ?? null;
-    this.#last = { checkpoint, checkpointDate: date, state };
+    this.#last = { checkpoint, checkpointDate: date };
   }
 
   due(): boolean {
@@ -270,22 +271,16 @@ class PageBatch {
   async commit(): Promise<void> {
     const last = this.#last;
     if (!last) return;
-    const alerts = this.#alerts;
+    const events = this.#events;
     // Cleared first: a commit that throws is not attempted again by the error path.
     this.#last = undefined;
-    this.#alerts = [];
+    this.#events = [];
     this.#pages = 0;
-    await this.store.commit({
-      after: this.after,
-      checkpoint: last.checkpoint,
-      checkpointDate: last.checkpointDate,
-      ruleState: last.state,
-      ruleStateJson: this.evaluator.serialize?.(last.state),
-      alerts,
-    });
+    const result = await this.intake.commitPages({ after: this.after, checkpoint: last.checkpoint, checkpointDate: last.checkpointDate, events });
     this.after = last.checkpoint;
     this.report.checkpoint = last.checkpoint;
-    this.report.alertsQueued += alerts.length;
+    this.report.alertsQueued += result.alertsQueued;
+    this.report.alreadySeen += result.duplicates;
   }
 }
 

@@ -3,6 +3,7 @@ import type { Alert } from '../../src/engine/alert.js';
 import { StateError } from '../../src/errors.js';
 import { RETENTION_MS, type StateStore } from '../../src/state/store.js';
 import { makeAlert } from '../helpers/slack-fixtures.js';
+import { describeIntakeContract } from './store-contract-intake.js';
 
 /** A fresh, empty store of one back end; `reopen` is a second connection to the same state (another process). */
 export interface StoreFixture {
@@ -38,6 +39,7 @@ export function describeStateStore(name: string, factory: () => Promise<StoreFix
       defaultChannel: '#alerts',
     });
     const pendingIds = async (store: StateStore, channel = '#alerts') => (await store.pendingRows(channel, 100)).rows.map((row) => row.id);
+    describeIntakeContract(fresh);
 
     describe('tenants', () => {
       it('has no state for an unknown tenant', async () => {
