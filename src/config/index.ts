@@ -31,6 +31,8 @@ export interface AppConfig {
   port: number;
   healthPort?: number;
   logLevel: string;
+  /** METRICS_TOKEN: `GET /metrics` then asks for `Authorization: Bearer <it>`. */
+  metricsToken?: string;
 }
 
 export interface LoadConfigOptions {
@@ -99,6 +101,8 @@ const EnvSchema = z.object({
   START_FROM: optionalString,
   PORT: port('PORT'),
   HEALTH_PORT: port('HEALTH_PORT'),
+  LOG_STREAM_TOKEN: optionalString,
+  METRICS_TOKEN: optionalString,
   LOG_LEVEL: z.preprocess(
     (v) => (typeof blankToUndefined(v) === 'string' ? String(v).trim().toLowerCase() : undefined),
     z.enum(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` }).optional(),
@@ -128,7 +132,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
 
   const problemsBefore = problems.length;
   const tenants = source.TENANTS_FILE
-    ? loadTenantsFile(source.TENANTS_FILE, merged, problems)
+    ? loadTenantsFile(source.TENANTS_FILE, merged, problems, source.LOG_STREAM_TOKEN)
     : envTenant(source, requireAuth0, problems);
   // An unreadable file already said why; "lists no tenant" would only add noise.
   if (requireAuth0 && source.TENANTS_FILE && tenants.length === 0 && problems.length === problemsBefore) {
@@ -160,6 +164,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     port: source.PORT ?? CONFIG_DEFAULTS.port,
     healthPort: source.HEALTH_PORT,
     logLevel: source.LOG_LEVEL ?? CONFIG_DEFAULTS.logLevel,
+    ...(source.METRICS_TOKEN ? { metricsToken: source.METRICS_TOKEN } : {}),
   };
 }
 
@@ -184,6 +189,7 @@ function envTenant(env: Env, requireAuth0: boolean, problems: string[]): TenantC
       audience: env.AUTH0_AUDIENCE,
       dashboardRegion: env.AUTH0_DASHBOARD_REGION,
       dashboardTenant: env.AUTH0_DASHBOARD_TENANT,
+      logStreamToken: env.LOG_STREAM_TOKEN,
     }),
   ];
 }

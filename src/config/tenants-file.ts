@@ -13,6 +13,7 @@ import { buildTenant, type TenantConfig } from './tenant.js';
  *       client_id: abc123
  *       client_secret_env: ACME_PROD_SECRET   # or client_secret: … (keep the file private)
  *       channel: "#acme-alerts"
+ *       log_stream_token_env: ACME_PROD_STREAM_TOKEN  # its log stream's Authorization Token (else LOG_STREAM_TOKEN)
  *
  * Secrets are best referenced by environment variable name so the file can be committed.
  */
@@ -25,10 +26,16 @@ const TenantEntrySchema = z.strictObject({
   audience: z.url().optional(),
   channel: z.string().min(1).optional(),
   dashboard: z.strictObject({ region: z.string().min(1), tenant: z.string().min(1) }).optional(),
+  log_stream_token: z.string().min(1).optional(),
+  log_stream_token_env: z.string().min(1).optional(),
 });
 const TenantsFileSchema = z.strictObject({ tenants: z.array(z.unknown()) });
 
-export function loadTenantsFile(path: string, env: Record<string, string>, problems: string[]): TenantConfig[] {
+/**
+ * `defaultStreamToken` (LOG_STREAM_TOKEN) is the log-stream token of tenants
+ * naming none of their own.
+ */
+export function loadTenantsFile(path: string, env: Record<string, string>, problems: string[], defaultStreamToken?: string): TenantConfig[] {
   let document: unknown;
   try {
     document = parseYaml(readFileSync(path, 'utf8'));
@@ -50,7 +57,7 @@ export function loadTenantsFile(path: string, env: Record<string, string>, probl
       for (const issue of entry.error.issues) problems.push(`${where}.${issue.path.join('.')}: ${issue.message}`);
       return;
     }
-    const { name, domain: rawDomain, client_id, client_secret, client_secret_env, audience, channel, dashboard } =
+    const { name, domain: rawDomain, client_id, client_secret, client_secret_env, audience, channel, dashboard, log_stream_token, log_stream_token_env } =
       entry.data;
     const domain = parseAuth0Domain(rawDomain);
     if ('problem' in domain) problems.push(`${where}: ${domain.problem.replace('AUTH0_DOMAIN', 'domain')}`);
@@ -64,6 +71,8 @@ export function loadTenantsFile(path: string, env: Record<string, string>, probl
           : `${where}: client_secret or client_secret_env is required`,
       );
     }
+    const streamToken = log_stream_token_env ? env[log_stream_token_env] : log_stream_token;
+    if (log_stream_token_env && !streamToken) problems.push(`${where}: environment variable ${log_stream_token_env} (log_stream_token_env) is not set`);
     if ('problem' in domain || !secret) return;
     tenants.push(
       buildTenant({
@@ -75,6 +84,7 @@ export function loadTenantsFile(path: string, env: Record<string, string>, probl
         defaultChannel: channel,
         dashboardRegion: dashboard?.region,
         dashboardTenant: dashboard?.tenant,
+        logStreamToken: streamToken ?? defaultStreamToken,
       }),
     );
   });

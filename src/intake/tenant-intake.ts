@@ -4,6 +4,7 @@ import type { Logger } from '../log.js';
 import type { CheckpointStore } from '../run/checkpoint-store.js';
 import type { PageEvaluator } from '../run/evaluator.js';
 import type { CommitResult } from '../state/store.js';
+import { metrics } from '../metrics/index.js';
 import { AsyncLock } from './lock.js';
 
 export interface TenantIntakeOptions {
@@ -69,8 +70,8 @@ interface Evaluated {
  */
 export class TenantIntake {
   readonly tenant: string;
+  readonly evaluator: PageEvaluator;
   readonly #store: CheckpointStore;
-  readonly #evaluator: PageEvaluator;
   readonly #logger: Logger;
   readonly #maxAttempts: number;
   readonly #lock = new AsyncLock();
@@ -79,7 +80,7 @@ export class TenantIntake {
   constructor(options: TenantIntakeOptions) {
     this.tenant = options.tenant;
     this.#store = options.store;
-    this.#evaluator = options.evaluator;
+    this.evaluator = options.evaluator;
     this.#logger = options.logger;
     this.#maxAttempts = Math.max(1, options.maxAttempts ?? INTAKE_DEFAULTS.maxAttempts);
   }
@@ -101,16 +102,17 @@ export class TenantIntake {
       for (let attempt = 1; ; attempt++) {
         const base = this.#cached ?? (await this.#load());
         const { fresh, duplicates } = await this.#unseen(events);
-        const result = fresh.length > 0 ? this.#evaluator.evaluate(base.state, fresh) : { alerts: [], state: base.state };
+        const result = fresh.length > 0 ? this.evaluator.evaluate(base.state, fresh) : { alerts: [], state: base.state };
         try {
           const { ruleStateVersion } = await commit({
             ruleStateVersion: base.version,
             ruleState: result.state,
-            ruleStateJson: this.#evaluator.serialize?.(result.state),
+            ruleStateJson: this.evaluator.serialize?.(result.state),
             alerts: result.alerts,
             logIds: fresh.map((event) => event.log_id),
           });
           this.#cached = { version: ruleStateVersion, state: result.state };
+          metrics.alertsQueued(this.tenant, result.alerts);
           return { evaluated: fresh.length, duplicates, alertsQueued: result.alerts.length, newestEventDate: newestDate(fresh) };
         } catch (error) {
           // Whatever failed, what is stored is the truth now: read it again next time.
@@ -130,7 +132,7 @@ export class TenantIntake {
         'stored rule state is not valid JSON; continuing from the checkpoint with empty windows and throttles (open incidents may alert again)',
       );
     }
-    const state = stored.ruleState === undefined || stored.ruleStateDamaged ? this.#evaluator.initialState() : this.#evaluator.restore(stored.ruleState);
+    const state = stored.ruleState === undefined || stored.ruleStateDamaged ? this.evaluator.initialState() : this.evaluator.restore(stored.ruleState);
     return { version: stored.ruleStateVersion, state };
   }
 

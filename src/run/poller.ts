@@ -9,6 +9,7 @@ import type { Logger } from '../log.js';
 import type { CheckpointStore } from './checkpoint-store.js';
 import type { PageEvaluator } from './evaluator.js';
 import { TenantIntake } from '../intake/tenant-intake.js';
+import { metrics } from '../metrics/index.js';
 
 export interface PollCycleOptions {
   tenant: string;
@@ -118,6 +119,7 @@ export async function runPollCycle(options: PollCycleOptions): Promise<CycleRepo
       report.eventsFetched += raw.length;
       const page = preparePage(raw, checkpoint, tenant, logger);
       report.malformed += page.malformed;
+      if (page.malformed > 0) metrics.eventsIngested('poll', tenant, { evaluated: 0, duplicates: 0, malformed: page.malformed, newestEventDate: null });
       if (page.nextCheckpoint === null) {
         if (page.withoutLogId > 0) throw stuckAt(checkpoint, page.withoutLogId);
         report.caughtUp = true;
@@ -145,6 +147,7 @@ export async function runPollCycle(options: PollCycleOptions): Promise<CycleRepo
   }
 
   Object.assign(report, source.takeWaitStats());
+  metrics.rateLimitWaits('auth0', report.rateLimitWaits, report.rateLimitWaitMs);
   report.durationMs = now() - startedAt;
   if (interrupted) {
     // A wait cut short by SIGTERM is not a failed poll: /healthz after a restart must not read it as one.
@@ -153,6 +156,7 @@ export async function runPollCycle(options: PollCycleOptions): Promise<CycleRepo
   }
   await recordOutcome(store, report, logger);
   logCycle(logger, report);
+  metrics.pollCompleted(tenant, { ok: report.ok, durationMs: report.durationMs, at: new Date(now()) });
   return report;
 }
 
@@ -281,6 +285,7 @@ class PageBatch {
     this.report.checkpoint = last.checkpoint;
     this.report.alertsQueued += result.alertsQueued;
     this.report.alreadySeen += result.duplicates;
+    metrics.eventsIngested('poll', this.intake.tenant, { ...result, malformed: 0 });
   }
 }
 
