@@ -1,11 +1,30 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadCatalog } from '../../src/catalog/index.js';
 import { silentLogger } from '../../src/log.js';
 import { startSlackCompanion } from '../../src/slack/app.js';
 import { SAMPLE_RULES } from '../helpers/bolt-fixtures.js';
 import { tempStateDb } from '../helpers/temp-db.js';
+
+/**
+ * @slack/socket-mode 2.x waits `clientPingTimeout` (5 s by default) × the number of consecutive
+ * failures before each reconnect (SocketModeClient.delayReconnectAttempt). A minute of fake time
+ * covers the first five attempts (5 + 10 + 15 + 20 s): a client left running is seen reconnecting.
+ */
+const PAST_RECONNECT_DELAYS_MS = 60_000;
+
+// Captured before any fake timer is installed: real waits for the sockets to do their work.
+const realSetTimeout = globalThis.setTimeout;
+const realWait = (ms: number) => new Promise<void>((resolve) => realSetTimeout(resolve, ms));
+
+/** Moves fake time forward in 1 s steps, letting real I/O (HTTP, refused sockets) run between steps. */
+async function advancePastReconnectDelays(): Promise<void> {
+  for (let elapsed = 0; elapsed < PAST_RECONNECT_DELAYS_MS; elapsed += 1000) {
+    await vi.advanceTimersByTimeAsync(1000);
+    await realWait(5);
+  }
+}
 
 /** A port nothing listens on: the WebSocket connection is refused and Socket Mode keeps retrying. */
 async function closedPort(): Promise<number> {
@@ -24,10 +43,14 @@ async function closedPort(): Promise<number> {
 describe('startSlackCompanion stopped while Socket Mode is still connecting', () => {
   const cleanups: Array<() => Promise<void> | void> = [];
   afterEach(async () => {
+    vi.useRealTimers();
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
 
-  it('settles with nothing running once the shutdown signal aborts, and opens no further connection', async () => {
+  /** A Slack Web API stand-in answering auth.test and apps.connections.open (with a WebSocket URL nobody serves). */
+  async function startConnecting(shutdown: AbortController) {
+    // Only the timers: Date, nextTick and setImmediate stay real so sockets and promises run.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
     const wsPort = await closedPort();
     const methods: string[] = [];
     let connectionOpened: () => void = () => {};
@@ -44,8 +67,6 @@ describe('startSlackCompanion stopped while Socket Mode is still connecting', ()
     cleanups.push(() => new Promise<void>((resolve) => api.close(() => resolve())));
     const temp = tempStateDb();
     cleanups.push(temp.cleanup);
-
-    const shutdown = new AbortController();
     const starting = startSlackCompanion({
       config: {
         slack: { botToken: 'xoxb-test', appToken: 'xapp-1-A0001-1-test', apiUrl: `http://127.0.0.1:${(api.address() as AddressInfo).port}/api/` },
@@ -61,11 +82,32 @@ describe('startSlackCompanion stopped while Socket Mode is still connecting', ()
       logger: silentLogger(),
       signal: shutdown.signal,
     });
+    // Whatever happens, the app is stopped before the stand-in closes.
+    cleanups.push(async () => {
+      shutdown.abort();
+      await starting.catch(() => {});
+    });
     await opened;
+    return { methods, starting };
+  }
+
+  it('settles with nothing running once the shutdown signal aborts, and opens no further connection', async () => {
+    const shutdown = new AbortController();
+    const { methods, starting } = await startConnecting(shutdown);
     shutdown.abort();
 
     // Without the fix this promise never settles (the test times out).
     await expect(starting).resolves.toBeUndefined();
     expect(methods).toEqual(['auth.test', 'apps.connections.open']);
+    // A socket client left running reconnects after its delay: nothing may happen then either.
+    await advancePastReconnectDelays();
+    expect(methods, 'Slack calls after shutdown, past the reconnect delays').toEqual(['auth.test', 'apps.connections.open']);
+  });
+
+  it('control: without shutdown, the same fake time makes Socket Mode reconnect (what the test above would see)', async () => {
+    const shutdown = new AbortController();
+    const { methods } = await startConnecting(shutdown);
+    await advancePastReconnectDelays();
+    expect(methods.filter((method) => method === 'apps.connections.open').length).toBeGreaterThanOrEqual(3);
   });
 });
