@@ -1,5 +1,7 @@
-import { createServer, type Server } from 'node:http';
+import { createHash } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadCatalog } from '../../src/catalog/index.js';
 import { silentLogger } from '../../src/log.js';
@@ -8,9 +10,10 @@ import { SAMPLE_RULES } from '../helpers/bolt-fixtures.js';
 import { tempStateDb } from '../helpers/temp-db.js';
 
 /**
- * @slack/socket-mode 2.x waits `clientPingTimeout` (5 s by default) × the number of consecutive
- * failures before each reconnect (SocketModeClient.delayReconnectAttempt). A minute of fake time
- * covers the first five attempts (5 + 10 + 15 + 20 s): a client left running is seen reconnecting.
+ * @slack/socket-mode 2.x waits `clientPingTimeout` (5 s by default) × consecutive failures of
+ * apps.connections.open before each reconnect (SocketModeClient.delayReconnectAttempt); here that
+ * call answers, so each refused WebSocket is retried after 5 s. A minute of fake time is far past
+ * it: a client left running is seen reconnecting (the control test below shows it).
  */
 const PAST_RECONNECT_DELAYS_MS = 60_000;
 
@@ -47,8 +50,12 @@ describe('startSlackCompanion stopped while Socket Mode is still connecting', ()
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
 
-  /** A Slack Web API stand-in answering auth.test and apps.connections.open (with a WebSocket URL nobody serves). */
-  async function startConnecting(shutdown: AbortController) {
+  /**
+   * A Slack Web API stand-in answering auth.test and apps.connections.open. The WebSocket URL it
+   * hands out is a closed port (refused: Socket Mode reconnects after its delay), or from the
+   * `liveFrom`-th call on, its own address, where it completes the handshake and says hello.
+   */
+  async function startConnecting(shutdown: AbortController, liveFrom = Number.POSITIVE_INFINITY) {
     // Only the timers: Date, nextTick and setImmediate stay real so sockets and promises run.
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
     const wsPort = await closedPort();
@@ -59,9 +66,20 @@ describe('startSlackCompanion stopped while Socket Mode is still connecting', ()
       const method = (req.url ?? '').replace(/^\/api\//, '');
       methods.push(method);
       req.resume();
-      const body = method === 'apps.connections.open' ? { ok: true, url: `ws://127.0.0.1:${wsPort}/link` } : { ok: true, user_id: 'UBOT', bot_id: 'BBOT' };
+      const opens = methods.filter((m) => m === 'apps.connections.open').length;
+      const url = opens >= liveFrom ? `ws://127.0.0.1:${(api.address() as AddressInfo).port}/link` : `ws://127.0.0.1:${wsPort}/link`;
+      const body = method === 'apps.connections.open' ? { ok: true, url } : { ok: true, user_id: 'UBOT', bot_id: 'BBOT' };
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
       if (method === 'apps.connections.open') connectionOpened();
+    });
+    api.on('upgrade', (req: IncomingMessage, socket: Duplex) => {
+      const accept = createHash('sha1').update(`${req.headers['sec-websocket-key']}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
+      socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
+      const hello = Buffer.from('{"type":"hello"}');
+      socket.write(Buffer.concat([Buffer.from([0x81, hello.length]), hello]));
+      // Anything the client sends next is its close frame (no time passes for pings): hang up.
+      socket.on('data', () => socket.destroy());
+      socket.on('error', () => {});
     });
     await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve));
     cleanups.push(() => new Promise<void>((resolve) => api.close(() => resolve())));
@@ -85,7 +103,8 @@ describe('startSlackCompanion stopped while Socket Mode is still connecting', ()
     // Whatever happens, the app is stopped before the stand-in closes.
     cleanups.push(async () => {
       shutdown.abort();
-      await starting.catch(() => {});
+      const running = await starting.catch(() => undefined);
+      await running?.stop();
     });
     await opened;
     return { methods, starting };
@@ -106,8 +125,14 @@ describe('startSlackCompanion stopped while Socket Mode is still connecting', ()
 
   it('control: without shutdown, the same fake time makes Socket Mode reconnect (what the test above would see)', async () => {
     const shutdown = new AbortController();
-    const { methods } = await startConnecting(shutdown);
-    await advancePastReconnectDelays();
-    expect(methods.filter((method) => method === 'apps.connections.open').length).toBeGreaterThanOrEqual(3);
+    // The third connection attempt reaches a WebSocket that says hello: connected, nothing left pending.
+    const { methods, starting } = await startConnecting(shutdown, 3);
+    const opens = () => methods.filter((method) => method === 'apps.connections.open').length;
+    for (let elapsed = 0; elapsed < PAST_RECONNECT_DELAYS_MS && opens() < 3; elapsed += 1000) {
+      await vi.advanceTimersByTimeAsync(1000);
+      await realWait(5);
+    }
+    expect(opens(), 'connection attempts driven by fake time alone').toBe(3);
+    await expect(starting).resolves.toMatchObject({ stop: expect.any(Function) });
   });
 });
