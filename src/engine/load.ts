@@ -99,8 +99,29 @@ function rawId(text: string): string | undefined {
   return typeof id === 'string' && id !== '' ? id : undefined;
 }
 
-/** Loads every `.yml`/`.yaml` file of a directory (sorted by name); never throws for bad files. */
-export function loadRules(dir: string, catalog: Catalog): LoadedRules {
+/** The file in a user's rules folder that says how the default rules apply (see layers.ts); not a rule. */
+export const DEFAULTS_FILE = 'defaults.yml';
+
+/** A valid rule and the file it came from. */
+export interface RuleEntry {
+  rule: Rule;
+  file: string;
+}
+
+export interface LoadedFolder {
+  entries: RuleEntry[];
+  problems: RuleError[];
+  warnings: string[];
+  /** Every .yml/.yaml name in the folder, the defaults file included. */
+  names: string[];
+}
+
+/**
+ * Loads every `.yml`/`.yaml` rule file of a directory (sorted by name, the
+ * defaults file aside); never throws for bad files. `seen` (id → file) spans
+ * folders, so an id defined twice is reported wherever the second one is.
+ */
+export function loadRuleFolder(dir: string, catalog: Catalog, seen = new Map<string, string>()): LoadedFolder {
   let names: string[];
   try {
     names = readdirSync(dir).filter((name) => /\.ya?ml$/i.test(name)).sort();
@@ -108,12 +129,12 @@ export function loadRules(dir: string, catalog: Catalog): LoadedRules {
     const code = (error as NodeJS.ErrnoException).code;
     const reason = code === 'ENOENT' ? 'does not exist' : code === 'ENOTDIR' ? 'is not a directory' : `cannot be read (${code ?? 'error'})`;
     const detail = `the rules directory ${reason}; pass --rules DIR or set RULES_DIR`;
-    return { rules: [], problems: [new RuleError(dir, 1, 1, '', detail)], warnings: [] };
+    return { entries: [], problems: [new RuleError(dir, 1, 1, '', detail)], warnings: [], names: [] };
   }
-  const result: LoadedRules = { rules: [], problems: [], warnings: [] };
+  const result: LoadedFolder = { entries: [], problems: [], warnings: [], names };
   if (names.length === 0) result.warnings.push(`${dir}: no .yml rule files`);
-  const seen = new Map<string, string>();
   for (const name of names) {
+    if (name === DEFAULTS_FILE) continue;
     const file = join(dir, name);
     let text: string;
     try {
@@ -135,7 +156,13 @@ export function loadRules(dir: string, catalog: Catalog): LoadedRules {
       continue;
     }
     if (id !== undefined) seen.set(id, file);
-    if (loaded.rule) result.rules.push(loaded.rule);
+    if (loaded.rule) result.entries.push({ rule: loaded.rule, file });
   }
   return result;
+}
+
+/** One folder's rules, without layering (see loadRuleLayers for what `run` uses). */
+export function loadRules(dir: string, catalog: Catalog): LoadedRules {
+  const { entries, problems, warnings } = loadRuleFolder(dir, catalog);
+  return { rules: entries.map((entry) => entry.rule), problems, warnings };
 }

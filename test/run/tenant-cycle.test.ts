@@ -33,7 +33,7 @@ describe('createTenantCycle', () => {
       { requireAuth0: true, requireSlack: false, envFile: false },
     );
     const catalog = loadCatalog();
-    const ruleSet = compileRules(loadRules(config.rulesDir, catalog).rules, catalog);
+    const ruleSet = compileRules(loadRules(config.rulesDirs[0]!, catalog).rules, catalog);
     const db = openStateDb(config.stateDb);
     const tenant = config.tenants[0]!;
     const start = syntheticCheckpoint(new Date('2024-05-01T11:00:00Z'));
