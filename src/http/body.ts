@@ -8,6 +8,13 @@ export type BodyResult =
   | { ok: false; status: 400; reason: string };
 
 /**
+ * After a 413, the rest of an oversized body is read and thrown away (never
+ * kept), so that a client still sending gets to read the answer instead of a
+ * connection reset; past this many bytes the connection is cut instead.
+ */
+const DISCARD_LIMIT_BYTES = 64 * 1024 * 1024;
+
+/**
  * Reads a request body of at most `limitBytes`. A Content-Length over the
  * limit is refused before reading anything; a body growing past it is cut off
  * at the limit. Memory is bounded by the limit whatever the client sends.
@@ -15,7 +22,10 @@ export type BodyResult =
 export function readBody(req: IncomingMessage, limitBytes: number): Promise<BodyResult> {
   const tooLarge = { ok: false, status: 413, reason: `request body is larger than ${formatBytes(limitBytes)}` } as const;
   const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limitBytes) return Promise.resolve(tooLarge);
+  if (Number.isFinite(declared) && declared > limitBytes) {
+    discardRest(req, 0);
+    return Promise.resolve(tooLarge);
+  }
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -33,8 +43,8 @@ export function readBody(req: IncomingMessage, limitBytes: number): Promise<Body
       size += chunk.length;
       if (size > limitBytes) {
         chunks.length = 0;
-        req.pause();
         finish(tooLarge);
+        discardRest(req, size);
         return;
       }
       chunks.push(chunk);
@@ -47,6 +57,16 @@ export function readBody(req: IncomingMessage, limitBytes: number): Promise<Body
     req.on('error', onError);
     req.on('aborted', onAborted);
   });
+}
+
+function discardRest(req: IncomingMessage, alreadyRead: number): void {
+  let discarded = alreadyRead;
+  req.on('data', (chunk: Buffer) => {
+    discarded += chunk.length;
+    if (discarded > DISCARD_LIMIT_BYTES) req.socket.destroy();
+  });
+  req.on('error', () => {});
+  req.resume();
 }
 
 export function formatBytes(bytes: number): string {
