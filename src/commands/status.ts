@@ -19,6 +19,9 @@ export interface TenantStatus {
   lastPollOutcome: 'ok' | 'failed' | 'never';
   lastPollError: string | null;
   lastSuccessAt: string | null;
+  /** When a log-stream batch was last stored; null when the tenant's stream never delivered. */
+  lastStreamAt: string | null;
+  lastStreamAgeSeconds: number | null;
 }
 
 export interface StatusReport {
@@ -85,6 +88,8 @@ export async function readStatus(store: StateStore, path: string, now: Date): Pr
       lastPollOutcome: state.lastPollOk === null ? 'never' : state.lastPollOk ? 'ok' : 'failed',
       lastPollError: state.lastPollError,
       lastSuccessAt: state.lastSuccessAt,
+      lastStreamAt: state.lastStreamAt,
+      lastStreamAgeSeconds: state.lastStreamAt ? Math.max(0, Math.round((now.getTime() - Date.parse(state.lastStreamAt)) / 1000)) : null,
     }),
   );
   const outbox = (await store.outboxSummary()).map((channel) => ({ ...channel, pending: Number(channel.pending), failed: Number(channel.failed), sent: Number(channel.sent) }));
@@ -102,6 +107,7 @@ export function renderStatus(report: StatusReport): string {
     const outcome = tenant.lastPollOutcome === 'never' ? 'never polled' : `${tenant.lastPollOutcome} at ${tenant.lastPollAt}`;
     lines.push(`  last poll    ${outcome}${tenant.lastPollError ? ` — ${tenant.lastPollError}` : ''}`);
     if (tenant.lastPollOutcome === 'failed') lines.push(`  last success ${tenant.lastSuccessAt ?? 'never'}`);
+    if (tenant.lastStreamAt) lines.push(`  log stream   last delivery ${tenant.lastStreamAt}, ${age(tenant.lastStreamAgeSeconds)} ago`);
   }
   lines.push('', 'Outbox');
   if (report.outbox.length === 0) lines.push('  empty');

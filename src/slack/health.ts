@@ -15,6 +15,8 @@ export interface HealthInput {
   intervalMs: number;
   /** Short, secret-free reason of the last failed poll, if the last attempt failed. */
   lastError?: string | undefined;
+  /** When the tenant's log stream last delivered a batch (shown; polling alone decides ok/degraded). */
+  lastStreamAt?: Date | null | undefined;
   now: Date;
 }
 
@@ -49,6 +51,9 @@ export interface HealthReport {
   maxAgeSeconds: number;
   /** Per tenant, when the bot watches several (the top level is then the worst of them). */
   tenants?: Record<string, HealthReport>;
+  /** The last log-stream delivery and its age in seconds, when the tenant's stream ever delivered. */
+  lastStreamAt?: string;
+  streamAgeSeconds?: number;
 }
 
 /**
@@ -68,6 +73,9 @@ export function assessHealth(input: HealthInput, options: Partial<HealthOptions>
     lastSuccessAt: input.lastSuccessAt ? input.lastSuccessAt.toISOString() : null,
     ageSeconds: ageMs === undefined ? null : Math.round(ageMs / 1000),
     maxAgeSeconds,
+    ...(input.lastStreamAt
+      ? { lastStreamAt: input.lastStreamAt.toISOString(), streamAgeSeconds: Math.max(0, Math.round((nowMs - input.lastStreamAt.getTime()) / 1000)) }
+      : {}),
   };
 
   if (ageMs !== undefined && ageMs <= maxAgeMs) return { status: 'ok', ...base };
@@ -96,9 +104,11 @@ export async function readHealth(
     tenants.map((tenant, index) => {
       const state = states[index];
       const lastSuccessAt = state?.lastSuccessAt ? new Date(state.lastSuccessAt) : null;
+      const lastStreamAt = state?.lastStreamAt ? new Date(state.lastStreamAt) : null;
       return {
         tenant,
         lastSuccessAt: lastSuccessAt && !Number.isNaN(lastSuccessAt.getTime()) ? lastSuccessAt : null,
+        lastStreamAt: lastStreamAt && !Number.isNaN(lastStreamAt.getTime()) ? lastStreamAt : null,
         lastError: state?.lastPollOk === false ? (state.lastPollError ?? 'unknown error') : undefined,
         startedAt: timing.startedAt,
         intervalMs: timing.intervalMs,

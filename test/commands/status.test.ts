@@ -86,3 +86,16 @@ describe('status', () => {
     expect(existsSync(`${state.path}.missing`)).toBe(false);
   });
 });
+
+describe('status: log stream', () => {
+  it('shows when the tenant\'s log stream last delivered, as text and JSON', async () => {
+    const at = new Date(Date.now() - 180_000);
+    await state.store.commitStreamBatch('acme', { ruleStateVersion: 0, ruleState: {}, alerts: [], logIds: ['900x'], defaultChannel: '#alerts', now: at });
+    expect(await main(['status'])).toBe(0);
+    expect(output.stdout).toMatch(new RegExp(`log stream\\s+last delivery ${at.toISOString()}, 3m ago`));
+    expect(await main(['status', '--json'])).toBe(0);
+    const report = JSON.parse(output.stdout.split('\n').filter(Boolean).at(-1)!);
+    expect(report.tenants[0]).toMatchObject({ tenant: 'acme', lastStreamAt: at.toISOString(), lastStreamAgeSeconds: expect.any(Number) });
+    expect(report.tenants[0].lastStreamAgeSeconds).toBeGreaterThanOrEqual(179);
+  });
+});
