@@ -1,6 +1,6 @@
 import { loadCatalog } from '../catalog/index.js';
 import type { Catalog } from '../catalog/types.js';
-import { loadConfig, type AppConfig, type TenantConfig } from '../config/index.js';
+import { loadConfig, runFlagProblems, type AppConfig, type TenantConfig } from '../config/index.js';
 import { loadEnabledRuleSet, type Alert, type RuleSet } from '../engine/index.js';
 import { Auth0AuthError, ConfigError, SlackApiError, StateBusyError, StateError, asCodedError, type CodedError } from '../errors.js';
 import { createLogger, type Logger } from '../log.js';
@@ -72,7 +72,7 @@ export const RUN_DEFAULTS = {
 
 /** `run`: validates everything first (exit 2, nothing fetched), then polls. Returns the exit code. */
 export async function runBot(flags: RunFlags, deps: RunDeps): Promise<number> {
-  const config = loadConfig(deps.env, { requireAuth0: true, requireSlack: !flags.dryRun });
+  const config = loadConfig(deps.env, { requireAuth0: true, requireSlack: !flags.dryRun, commandProblems: runFlagProblems(flags) });
   const catalog = loadCatalog();
   const ruleSet = loadEnabledRuleSet({ dirs: config.rulesDirs }, catalog);
   const logger = deps.logger ?? createLogger(config.logLevel);

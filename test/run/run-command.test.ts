@@ -97,6 +97,15 @@ describe('run command', () => {
     expect(token.isDone()).toBe(false);
   });
 
+  it('exits 2 for --json without --dry-run, listed with the other configuration problems', async () => {
+    validEnv({ SLACK_BOT_TOKEN: 'xapp-1-A', SLACK_APP_TOKEN: 'xoxb-1' });
+    const token = mockToken();
+    expect(await main(['run', '--once', '--json'])).toBe(2);
+    expect(stderr.join('')).toContain('--json needs --dry-run');
+    expect(stderr.join('')).toContain('SLACK_BOT_TOKEN and SLACK_APP_TOKEN are swapped');
+    expect(token.isDone()).toBe(false);
+  });
+
   it('exits 2 when no rule is enabled (a bot watching nothing), before any network call', async () => {
     validEnv();
     writeFileSync(join(dir, 'rules', 'blocked.yml'), `${RULE}enabled: false\n`);
