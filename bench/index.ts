@@ -3,13 +3,15 @@ import { REPO_ROOT } from '../test/helpers/e2e-harness.js';
 import { benchCatchUp, type CatchUpResult } from './catch-up.js';
 import { benchDrain, type DrainResult } from './drain.js';
 import { benchEvaluate, type EvaluateResult } from './evaluate.js';
+import { benchLatency, benchStreamIntake, type LatencyResult, type StreamIntakeResult } from './stream.js';
 
 /**
- * `npm run bench [-- --json] [-- --only evaluate,catch-up,drain] [-- --events N] [-- --profile DIR]`:
- * rule evaluation throughput, catch-up cost against a bare paging loop, and the
- * outbox drain rate. Not part of `npm test`: timings belong here, not in tests.
+ * `npm run bench [-- --json] [-- --only evaluate,catch-up,drain,stream] [-- --events N] [-- --profile DIR]`:
+ * rule evaluation throughput, catch-up cost against a bare paging loop, the
+ * outbox drain rate, and the log stream (intake throughput; POST → Slack
+ * latency beside the poll path's). Not part of `npm test`: timings belong here, not in tests.
  */
-const TARGETS = { eventsPerSecond: 200_000, catchUpRatio: 1.5, peakRssMb: 200 };
+const TARGETS = { eventsPerSecond: 200_000, catchUpRatio: 1.5, peakRssMb: 200, streamP99Ms: 1_000 };
 
 interface Report {
   evaluate?: EvaluateResult;
@@ -17,6 +19,8 @@ interface Report {
   evaluateLargeBatches?: EvaluateResult;
   catchUp?: CatchUpResult;
   drain?: DrainResult[];
+  streamIntake?: StreamIntakeResult;
+  latency?: LatencyResult[];
   targets: typeof TARGETS;
   pass: Record<string, boolean>;
 }
@@ -28,7 +32,7 @@ function option(name: string): string | undefined {
 
 async function main(): Promise<void> {
   const json = process.argv.includes('--json');
-  const only = new Set((option('only') ?? 'evaluate,catch-up,drain').split(','));
+  const only = new Set((option('only') ?? 'evaluate,catch-up,drain,stream').split(','));
   const events = Number(option('events') ?? 200_000);
   const rulesDir = join(REPO_ROOT, 'rules');
   const progress = (text: string) => process.stderr.write(`bench: ${text}\n`);
@@ -49,6 +53,14 @@ async function main(): Promise<void> {
   if (only.has('drain')) {
     progress('outbox drain, 1 channel × 10 alerts, then 20 channels × 10 alerts');
     report.drain = [await benchDrain(1, 10), await benchDrain(20, 10)];
+  }
+
+  if (only.has('stream')) {
+    progress('log stream: intake of 20,000 events in batches of 100, then POST → Slack latency (20 samples), then the poll path at the default schedule (12 samples, ~1 min)');
+    report.streamIntake = await benchStreamIntake(rulesDir, 20_000, 100);
+    const stream = await benchLatency(rulesDir, 'stream', 20);
+    report.latency = [stream, await benchLatency(rulesDir, 'poll', 12)];
+    report.pass.streamLatency = stream.p99Ms <= TARGETS.streamP99Ms;
   }
 
   if (json) process.stdout.write(`${JSON.stringify(report)}\n`);
@@ -90,6 +102,19 @@ function table(report: Report): string {
       `${result.messagesPerSecond.toFixed(1)} messages/s (${result.messages} in ${result.seconds.toFixed(1)} s)`,
       '',
     ]);
+  }
+  if (report.streamIntake) {
+    const intake = report.streamIntake;
+    rows.push([
+      `log-stream intake (HTTP, batches of ${intake.batchSize}, committed)`,
+      `${Math.round(intake.eventsPerSecond).toLocaleString('en')} events/s (${intake.events} events in ${intake.seconds.toFixed(2)} s)`,
+      '',
+    ]);
+  }
+  for (const result of report.latency ?? []) {
+    const label = result.path === 'stream' ? 'latency POST → Slack (stream, idle channel)' : `latency event → Slack (poll, ${result.schedule})`;
+    const target = result.path === 'stream' ? `p99 ≤ ${TARGETS.streamP99Ms} ms ${mark(report.pass.streamLatency)}` : '';
+    rows.push([label, `p50 ${Math.round(result.p50Ms)} ms, p99 ${Math.round(result.p99Ms)} ms (${result.samples} samples)`, target]);
   }
   const widths = [0, 1, 2].map((i) => Math.max(...rows.map((row) => row[i]!.length), ['measure', 'result', 'target'][i]!.length));
   const line = (row: readonly string[]) => `${row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ')}\n`;

@@ -90,8 +90,10 @@ const RUN_ENVIRONMENT: ReadonlyArray<[string, string]> = [
   ['STATE_DB', 'SQLite state file (default ./data/state.db)'],
   ['RULES_DIR', 'your rules folder(s), layered over the default rules (default ./rules)'],
   ['START_FROM', 'first run only: now, a duration (24h) or an ISO date (default now)'],
-  ['PORT', 'HTTP mode port (default 3000)'],
-  ['HEALTH_PORT', 'GET /healthz in Socket Mode'],
+  ['PORT', 'the bot\'s HTTP server: Slack HTTP mode, log stream, /healthz, /metrics (default 3000)'],
+  ['HEALTH_PORT', 'GET /healthz and /metrics in Socket Mode'],
+  ['LOG_STREAM_TOKEN', 'turns on POST /auth0/log-stream: the Auth0 log stream\'s token (never logged)'],
+  ['METRICS_TOKEN', 'GET /metrics asks for this bearer token'],
   ['LOG_LEVEL', 'pino level (default info)'],
 ];
 

@@ -80,7 +80,7 @@ export function createLogStreamHandler(options: LogStreamOptions): (req: Incomin
     const read = await readBody(req, maxBodyBytes);
     if (!read.ok) {
       logger.warn({ tenant: tenant.key, status: read.status }, `refused a log-stream request: ${read.reason}`);
-      return answer(read.status, { error: read.reason }, read.status === 413 ? { connection: 'close' } : {});
+      return answer(read.status, { error: read.reason });
     }
     const parsed = parseStreamBody(read.body.toString('utf8'));
     if (!parsed.ok) {

@@ -154,6 +154,8 @@ export const TenantStateSchema = z.object({
   ruleStateVersion: z.number().int(),
   /** When a log-stream batch was last committed (ISO-8601), null when never. */
   lastStreamAt: z.string().nullable(),
+  /** When a poll page last evaluated events (ones no log stream had delivered), null when never. */
+  lastPollNewAt: z.string().nullable(),
 });
 export type TenantState = z.infer<typeof TenantStateSchema>;
 export type NamedTenantState = TenantState & { tenant: string };

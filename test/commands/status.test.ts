@@ -99,3 +99,22 @@ describe('status: log stream', () => {
     expect(report.tenants[0].lastStreamAgeSeconds).toBeGreaterThanOrEqual(179);
   });
 });
+
+describe('status: a silent log stream', () => {
+  it('says so when the poller keeps finding events the stream did not deliver', async () => {
+    const longAgo = new Date(Date.now() - 40 * 60_000);
+    await state.store.commitStreamBatch('acme', { ruleStateVersion: 0, ruleState: {}, alerts: [], logIds: ['900a'], defaultChannel: '#alerts', now: longAgo });
+    await state.store.commitPage('acme', { after: null, checkpoint: '900c', checkpointDate: null, ruleState: {}, alerts: [], defaultChannel: '#alerts', ruleStateVersion: 1, logIds: ['900b'] });
+    expect(await main(['status'])).toBe(0);
+    expect(output.stdout).toMatch(/log stream\s+SILENT: the log stream has delivered nothing for 40 min while polling still finds new events/);
+  });
+
+  it('stays quiet about streams for a tenant that never had one, unless LOG_STREAM_TOKEN says there should be one', async () => {
+    await state.store.commitPage('acme', { after: null, checkpoint: '900c', checkpointDate: null, ruleState: {}, alerts: [], defaultChannel: '#alerts', logIds: ['900b'] });
+    expect(await main(['status', '--json'])).toBe(0);
+    expect(JSON.parse(output.stdout.trim().split('\n').at(-1)!).tenants[0].streamSilent).toBeNull();
+    vi.stubEnv('LOG_STREAM_TOKEN', 'configured-token');
+    expect(await main(['status', '--json'])).toBe(0);
+    expect(JSON.parse(output.stdout.trim().split('\n').at(-1)!).tenants[0].streamSilent).toMatch(/never delivered/);
+  });
+});

@@ -45,6 +45,10 @@ export function describeIntakeContract(fresh: () => Promise<StoreFixture>): void
       expect(await store.commitStreamBatch('acme', batch(1, [6]))).toEqual({ ruleStateVersion: 2 });
       expect(await store.commitPage('acme', { ...page, after: logId(5), checkpoint: logId(7), ruleStateVersion: 2, logIds: [logId(7)] })).toEqual({ ruleStateVersion: 3 });
       expect(await store.readTenant('acme')).toMatchObject({ checkpoint: logId(7), ruleStateVersion: 3, ruleState: { polled: 5 } });
+      // The poller evaluated events of its own (the stream had not delivered them): noted for stream health.
+      expect((await store.readTenant('acme'))?.lastPollNewAt).not.toBeNull();
+      await store.commitPage('globex', { ...page, logIds: [] });
+      expect((await store.readTenant('globex'))?.lastPollNewAt).toBeNull();
       // The poller's ids are seen too: a stream delivering them later is skipped.
       expect(await store.seenLogIds('acme', [4, 5, 6, 7, 8].map(logId))).toEqual(new Set([4, 5, 6, 7].map(logId)));
     });

@@ -59,6 +59,7 @@ const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE tenant_state ADD COLUMN rule_state_version INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE tenant_state ADD COLUMN last_stream_at TEXT;
+  ALTER TABLE tenant_state ADD COLUMN last_poll_new_at TEXT; -- when the poller last evaluated events no stream had delivered
   CREATE TABLE seen_log_ids (
     tenant   TEXT NOT NULL,
     log_id   TEXT NOT NULL,

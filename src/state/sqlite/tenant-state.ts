@@ -16,6 +16,7 @@ interface TenantRow {
   last_success_at: string | null;
   rule_state_version: number;
   last_stream_at: string | null;
+  last_poll_new_at: string | null;
 }
 
 export function readTenantState(db: StateDb, tenant: string): TenantState | undefined {
@@ -43,6 +44,7 @@ export function readTenantState(db: StateDb, tenant: string): TenantState | unde
     lastSuccessAt: row.last_success_at,
     ruleStateVersion: row.rule_state_version,
     lastStreamAt: row.last_stream_at,
+    lastPollNewAt: row.last_poll_new_at,
   };
 }
 
@@ -69,14 +71,21 @@ export function commitPage(db: StateDb, tenant: string, page: PageCommit): Commi
     recordSeenLogIds(db, tenant, page.logIds ?? [], now.getTime());
     cachedStatement(
       db,
-      `INSERT INTO tenant_state (tenant, checkpoint, checkpoint_date, rule_state, rule_state_version)
-       VALUES (@tenant, @checkpoint, @checkpointDate, @ruleState, 1)
+      `INSERT INTO tenant_state (tenant, checkpoint, checkpoint_date, rule_state, rule_state_version, last_poll_new_at)
+       VALUES (@tenant, @checkpoint, @checkpointDate, @ruleState, 1, @newAt)
        ON CONFLICT (tenant) DO UPDATE SET
          checkpoint = excluded.checkpoint,
          checkpoint_date = COALESCE(excluded.checkpoint_date, tenant_state.checkpoint_date),
          rule_state = excluded.rule_state,
-         rule_state_version = tenant_state.rule_state_version + 1`,
-    ).run({ tenant, checkpoint: page.checkpoint, checkpointDate: page.checkpointDate, ruleState: ruleStateJson });
+         rule_state_version = tenant_state.rule_state_version + 1,
+         last_poll_new_at = COALESCE(excluded.last_poll_new_at, tenant_state.last_poll_new_at)`,
+    ).run({
+      tenant,
+      checkpoint: page.checkpoint,
+      checkpointDate: page.checkpointDate,
+      ruleState: ruleStateJson,
+      newAt: (page.logIds?.length ?? 0) > 0 ? now.toISOString() : null,
+    });
     return { ruleStateVersion: version + 1 };
   });
   try {

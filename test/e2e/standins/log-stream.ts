@@ -87,7 +87,7 @@ export function startLogStreamStandIn(options: LogStreamStandInOptions): LogStre
       );
       req.on('error', (error: NodeJS.ErrnoException) => {
         // The bot may answer early (413) and close while the body is still being sent: its answer may still come.
-        if (error.code === 'EPIPE' || error.code === 'ECONNRESET') setTimeout(() => reject(error), 1_000);
+        if (error.code === 'EPIPE' || error.code === 'ECONNRESET') setTimeout(() => reject(error), 5_000);
         else reject(error);
       });
       req.end(payload);
