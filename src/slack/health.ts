@@ -1,5 +1,4 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
 import cron from 'node-cron';
 import type { StateStore } from '../state/store.js';
 
@@ -180,44 +179,4 @@ export async function writeHealthResponse(res: ServerResponse, health: () => Hea
   }
   res.writeHead(statusCode, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
   res.end(JSON.stringify(body));
-}
-
-/**
- * A tiny server answering only `GET /healthz`, for Socket Mode where no HTTP receiver runs.
- * Resolves once listening; `port: 0` picks a free port (see the returned address).
- */
-export async function startHealthServer(
-  health: () => HealthReport | Promise<HealthReport>,
-  port: number,
-  host?: string,
-): Promise<{ server: Server; port: number; close: () => Promise<void> }> {
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const path = (req.url ?? '/').split('?')[0];
-    if (path !== HEALTH_PATH) {
-      res.writeHead(404).end();
-      return;
-    }
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { allow: 'GET, HEAD' }).end();
-      return;
-    }
-    void writeHealthResponse(res, health);
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ port, host }, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  return {
-    server,
-    port: address.port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
 }

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { assessHealth, assessTenantsHealth, readHealth, scheduleIntervalMs, startHealthServer, type HealthReport } from '../../src/slack/health.js';
+import { assessHealth, assessTenantsHealth, readHealth, scheduleIntervalMs, type HealthReport } from '../../src/slack/health.js';
 import { tempStateDb } from '../helpers/temp-db.js';
 
 const NOW = new Date('2025-01-01T12:00:00.000Z');
@@ -45,33 +45,6 @@ describe('assessHealth', () => {
     expect(assessHealth({ ...input, intervalMs: 5 * MINUTE }, { missedPolls: 2, graceMs: 0 }).status).toBe('degraded');
     // nonsense intervals fall back to one minute rather than "always healthy"
     expect(assessHealth({ ...input, intervalMs: Number.NaN }).status).toBe('degraded');
-  });
-});
-
-describe('health server (Socket Mode, HEALTH_PORT)', () => {
-  let close: (() => Promise<void>) | undefined;
-  afterEach(async () => {
-    await close?.();
-    close = undefined;
-  });
-
-  it('answers GET /healthz with 200 or 503, and nothing else', async () => {
-    let report: HealthReport = { status: 'ok', lastSuccessAt: NOW.toISOString(), ageSeconds: 1, maxAgeSeconds: 240 };
-    const server = await startHealthServer(() => report, 0, '127.0.0.1');
-    close = server.close;
-    const base = `http://127.0.0.1:${server.port}`;
-
-    const ok = await fetch(`${base}/healthz`);
-    expect(ok.status).toBe(200);
-    expect(await ok.json()).toMatchObject({ status: 'ok' });
-
-    report = { ...report, status: 'degraded', reason: 'last successful poll was 12m ago' };
-    const degraded = await fetch(`${base}/healthz?probe=1`);
-    expect(degraded.status).toBe(503);
-    expect(await degraded.json()).toMatchObject({ status: 'degraded', reason: 'last successful poll was 12m ago' });
-
-    expect((await fetch(`${base}/`)).status).toBe(404);
-    expect((await fetch(`${base}/healthz`, { method: 'POST' })).status).toBe(405);
   });
 });
 
