@@ -10,7 +10,7 @@ export { AlertSchema, MAX_LOG_IDS, type Alert, type AlertReason } from './alert.
 export { RuleSchema, type Rule, type RuleTest, type Condition } from './rule-schema.js';
 export { loadRules, loadRuleFile, formatKeyPath, type LoadedRules } from './load.js';
 export { compileRules, rulesForCode, type RuleSet, type CompiledRule } from './compile.js';
-export { evaluate } from './evaluate.js';
+export { evaluate, type SkippedEvent } from './evaluate.js';
 export { MAX_GROUPS } from './evict.js';
 export { initialState, restoreState, stateGroups, MAX_WINDOW_ENTRIES, type EngineState, type GroupState, type WindowEntry } from './state.js';
 export { runRuleTests, expandTestEvents, testLogId, TEST_START, type RuleTestResult } from './rule-tests.js';
