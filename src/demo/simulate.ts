@@ -7,8 +7,7 @@ import type { Clock } from '../slack/clock.js';
 import type { SlackMessage, SlackUpdate } from '../slack/format.js';
 import type { SlackPoster } from '../slack/poster.js';
 import { createSender } from '../slack/sender.js';
-import { openStateDb } from '../state/db.js';
-import { enqueueAlerts } from '../state/outbox.js';
+import { SqliteStateStore } from '../state/sqlite/store.js';
 import { DEMO_TENANT, demoEvents } from './sample.js';
 
 /** One Slack call the demo would make, in order. */
@@ -36,12 +35,12 @@ export async function simulateDemo(options: DemoOptions): Promise<DemoCall[]> {
   const { alerts } = evaluate(ruleSet, initialState(), options.events ?? demoEvents());
 
   const channel = options.channel ?? '#security-alerts';
-  const db = openStateDb(':memory:');
+  const store = SqliteStateStore.open(':memory:');
   try {
-    enqueueAlerts(db, DEMO_TENANT.key, alerts, channel, new Date(0));
+    await store.enqueueAlerts(DEMO_TENANT.key, alerts, channel, new Date(0));
     const calls: DemoCall[] = [];
     const sender = createSender({
-      db,
+      store,
       poster: recordingPoster(calls),
       catalog: options.catalog,
       logger: silentLogger(),
@@ -52,7 +51,7 @@ export async function simulateDemo(options: DemoOptions): Promise<DemoCall[]> {
     await sender.drainOnce({ deadlineMs: Number.MAX_SAFE_INTEGER / 2 });
     return calls;
   } finally {
-    db.close();
+    await store.close();
   }
 }
 
