@@ -52,18 +52,33 @@ export function readLimitedBody(req: IncomingMessage, maxBytes: number): Promise
 }
 
 /**
- * Answers a refused request and closes its connection once the answer is
- * written, so the unread rest of the body is never read (Node would otherwise
- * drain it to keep the connection alive).
+ * After refusing, the connection stays open (not read from) this long before it
+ * is closed: closing a socket with unread data resets it, and a client still
+ * uploading would see the reset instead of the answer.
  */
-export function refuse(res: ServerResponse, status: number, reason: string): void {
-  if (res.headersSent) {
-    res.destroy();
-    return;
+export const LINGER_MS = 1_000;
+
+const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 413: 'Payload Too Large' };
+
+/**
+ * Answers a refused request and closes its connection without reading the rest
+ * of the body. The answer is written straight to the socket, which is paused at
+ * once and destroyed after LINGER_MS: through ServerResponse, Node would either
+ * drain the unread body (keep-alive) or destroy the socket the moment the answer
+ * is flushed (Connection: close), resetting it before an uploading client reads it.
+ */
+export function refuse(req: IncomingMessage, res: ServerResponse, status: number, reason: string): void {
+  const socket = req.socket;
+  if (!res.headersSent && socket.writable) {
+    const body = `${reason}\n`;
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Refused'}\r\ncontent-type: text/plain; charset=utf-8\r\n` +
+        `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    );
   }
-  res.shouldKeepAlive = false;
-  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' });
-  res.end(`${reason}\n`, () => res.socket?.destroy());
+  req.pause();
+  socket.pause();
+  setTimeout(() => socket.destroy(), LINGER_MS).unref();
 }
 
 export interface BodyLimitOptions {
@@ -99,14 +114,14 @@ export function limitRequestBodies(listener: RequestListener, options: BodyLimit
     const refusal = options.precheck?.(req);
     if (refusal) {
       options.onRefuse?.(req, refusal.status, refusal.reason);
-      refuse(res, refusal.status, refusal.reason);
+      refuse(req, res, refusal.status, refusal.reason);
       return;
     }
     void readLimitedBody(req, options.maxBytes).then((read) => {
       if (!read.ok) {
         const reason = read.status === 413 ? `request body larger than ${options.maxBytes} bytes` : 'unreadable request body';
         options.onRefuse?.(req, read.status, reason);
-        refuse(res, read.status, reason);
+        refuse(req, res, read.status, reason);
         return;
       }
       (req as BufferedRequest).rawBody = read.body;
