@@ -2,7 +2,7 @@ import { RE2JS } from 're2js';
 import { EVENT_LIMITS, cutText } from '../auth0/event-values.js';
 import { cidrMatcher, parseCidr, type Cidr } from './cidr.js';
 import { fieldGetter, isPresent, type FieldGetter } from './fields.js';
-import type { Condition } from './rule-schema.js';
+import type { Condition, Where } from './rule-schema.js';
 
 /** A tiny predicate over one event, built once per rule. */
 export type EventPredicate = (event: object) => boolean;
@@ -66,10 +66,14 @@ function cidrs(spec: string | string[]): Cidr[] {
 
 /**
  * Positive operators (equals, in, contains, regex, cidr) hold when the value,
- * or any element of an array value, passes. Negative operators (not_equals,
- * not_in, not_cidr) are their exact opposite: they hold when nothing passes,
- * so also when the field is missing ("ip not in 10.0.0.0/8" is true for an
- * event without an IP). Objects pass no operator but `exists`.
+ * or any element of an array value, passes; objects pass none of them.
+ * Negative operators (not_equals, not_in, not_regex, not_cidr) hold only when
+ * the field is present and its positive counterpart does not: "country not DE"
+ * is not true of an event that has no location at all — a security rule that
+ * fired on every event lacking the field would be noise, and one that silently
+ * meant "or missing" would hide that the field never arrives. Absence is
+ * matched explicitly: `exists: false` (alone, or in an `any` block beside the
+ * negative operator).
  */
 function operatorPredicates(condition: Condition): Array<(value: unknown) => boolean> {
   const checks: Array<(value: unknown) => boolean> = [];
@@ -80,7 +84,7 @@ function operatorPredicates(condition: Condition): Array<(value: unknown) => boo
   if (condition.not_equals !== undefined) {
     const expected = String(condition.not_equals);
     const equal = anyText((text) => text === expected);
-    checks.push((value) => !equal(value));
+    checks.push((value) => isPresent(value) && !equal(value));
   }
   if (condition.in) {
     const allowed = new Set(condition.in.map((item: Scalar) => String(item)));
@@ -89,7 +93,7 @@ function operatorPredicates(condition: Condition): Array<(value: unknown) => boo
   if (condition.not_in) {
     const denied = new Set(condition.not_in.map((item: Scalar) => String(item)));
     const listed = anyText((text) => denied.has(text));
-    checks.push((value) => !listed(value));
+    checks.push((value) => isPresent(value) && !listed(value));
   }
   if (condition.contains !== undefined) {
     const needle = condition.contains.toLowerCase();
@@ -99,13 +103,18 @@ function operatorPredicates(condition: Condition): Array<(value: unknown) => boo
     const pattern = compileRuleRegex(condition.regex);
     checks.push(anyText((text) => pattern.test(text)));
   }
+  if (condition.not_regex !== undefined) {
+    const pattern = compileRuleRegex(condition.not_regex);
+    const matches = anyText((text) => pattern.test(text));
+    checks.push((value) => isPresent(value) && !matches(value));
+  }
   if (condition.cidr !== undefined) {
     const inside = cidrMatcher(cidrs(condition.cidr));
     checks.push(anyText(inside));
   }
   if (condition.not_cidr !== undefined) {
     const inside = anyText(cidrMatcher(cidrs(condition.not_cidr)));
-    checks.push((value) => !inside(value));
+    checks.push((value) => isPresent(value) && !inside(value));
   }
   if (condition.exists !== undefined) {
     const wanted = condition.exists;
@@ -114,17 +123,32 @@ function operatorPredicates(condition: Condition): Array<(value: unknown) => boo
   return checks;
 }
 
-/** Every condition of `where` must hold; an empty `where` matches everything. */
-export function buildWherePredicate(where: Record<string, Condition> | undefined): EventPredicate {
-  const fieldChecks: Array<{ get: FieldGetter; checks: Array<(value: unknown) => boolean> }> = Object.entries(
-    where ?? {},
-  ).map(([path, condition]) => ({ get: fieldGetter(path), checks: operatorPredicates(condition) }));
-  if (fieldChecks.length === 0) return () => true;
+/**
+ * Every condition of `where` must hold; an empty `where` matches everything.
+ * `any`: one of its blocks holds; `not`: its block does not hold as a whole.
+ */
+export function buildWherePredicate(where: Where | undefined): EventPredicate {
+  const fieldChecks: Array<{ get: FieldGetter; checks: Array<(value: unknown) => boolean> }> = [];
+  const blocks: EventPredicate[] = [];
+  for (const [key, value] of Object.entries(where ?? {})) {
+    if (value === undefined) continue;
+    if (key === 'any') {
+      const alternatives = (value as Where[]).map(buildWherePredicate);
+      blocks.push((event) => alternatives.some((holds) => holds(event)));
+    } else if (key === 'not') {
+      const negated = buildWherePredicate(value as Where);
+      blocks.push((event) => !negated(event));
+    } else {
+      fieldChecks.push({ get: fieldGetter(key), checks: operatorPredicates(value as Condition) });
+    }
+  }
+  if (fieldChecks.length === 0 && blocks.length === 0) return () => true;
   return (event) => {
     for (const { get, checks } of fieldChecks) {
       const value = get(event);
       for (const check of checks) if (!check(value)) return false;
     }
+    for (const holds of blocks) if (!holds(event)) return false;
     return true;
   };
 }
