@@ -42,8 +42,10 @@ export function cutText(text: string, max: number = EVENT_LIMITS.valueLength): s
 /** A surrogate without its other half (JSON allows it, Slack and SQLite text do not). */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
+const ANY_SURROGATE = /[\uD800-\uDFFF]/;
+
 function wellFormed(text: string): string {
-  return text.replace(LONE_SURROGATE, '\uFFFD');
+  return ANY_SURROGATE.test(text) ? text.replace(LONE_SURROGATE, '\uFFFD') : text;
 }
 
 /** A scalar as text: strings cut, numbers and booleans as written; null, undefined and the rest absent. */

@@ -38,7 +38,8 @@ export function isPresent(value: unknown): boolean {
 export function valueText(value: unknown, maxLength = 200): string | null {
   if (!isPresent(value)) return null;
   if (typeof value === 'object') return compactText(value, Math.min(maxLength, EVENT_LIMITS.renderLength));
-  return cutText(String(value), maxLength);
+  const text = typeof value === 'string' ? value : String(value);
+  return text.length > maxLength ? cutText(text, maxLength) : text;
 }
 
 /** The user an event is about, for "top users": the name people recognise, else the id. */

@@ -33,7 +33,7 @@ export function compileRuleRegex(source: string): TextPattern {
     const reason = error instanceof Error ? error.message.replace(/^error parsing regexp: /, '') : String(error);
     throw new RuleRegexError(`not a valid RE2 regular expression: ${reason}`);
   }
-  return { test: (text) => compiled.test(cutText(text, EVENT_LIMITS.valueLength)) };
+  return { test: (text) => compiled.test(text.length > EVENT_LIMITS.valueLength ? cutText(text, EVENT_LIMITS.valueLength) : text) };
 }
 
 /**
@@ -49,7 +49,7 @@ function searchableTexts(value: unknown): string[] {
 
 /** `equals: false` matches the boolean false and the string "false"; objects never equal a scalar. */
 function scalarText(value: unknown): string | undefined {
-  if (typeof value === 'string') return cutText(value, EVENT_LIMITS.valueLength);
+  if (typeof value === 'string') return value.length > EVENT_LIMITS.valueLength ? cutText(value, EVENT_LIMITS.valueLength) : value;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   return undefined;
 }
