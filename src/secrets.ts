@@ -17,7 +17,7 @@ export const REDACTED = '[redacted]';
 /** Longest free text kept by default (an error message, a reason). */
 export const MAX_FREE_TEXT = 500;
 /** Shorter values are not registered: scrubbing "abc" everywhere would garble text and protect nothing. */
-const MIN_SECRET_LENGTH = 6;
+const MIN_SECRET_LENGTH = 8;
 
 const secrets = new Set<string>();
 let longestSecret = 0;
@@ -43,7 +43,8 @@ export function forgetSecrets(): void {
 /**
  * Shapes of credentials whatever their value: `Bearer …`, Slack tokens
  * (`xoxb-…`, `xoxp-…`, `xapp-…`), JWTs (Auth0 access tokens), Socket Mode tickets,
- * and `client_secret=`/`"client_secret":` pairs. Each is a literal prefix and one
+ * and `client_secret=…` / `"client_secret":"…"` pairs (form and JSON bodies; not
+ * our own `client_secret: expected text` problem lines). Each is a literal prefix and one
  * character class: linear, on text already cut to a bounded length.
  */
 const SHAPES: ReadonlyArray<[RegExp, string]> = [
@@ -52,7 +53,7 @@ const SHAPES: ReadonlyArray<[RegExp, string]> = [
   [/\bxapp-[\w-]+/gi, REDACTED],
   [/\beyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*/g, REDACTED],
   [/ticket=[^&"'\s]+/g, `ticket=${REDACTED}`],
-  [/(client_secret|access_token|refresh_token|id_token|signing_secret)(["']?\s*[:=]\s*["']?)[^\s"'&,;}]+/gi, `$1$2${REDACTED}`],
+  [/(client_secret|access_token|refresh_token|id_token|signing_secret)(=|["']\s*:\s*["'])[^\s"'&,;}]+/gi, `$1$2${REDACTED}`],
 ];
 
 /**
