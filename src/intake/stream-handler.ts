@@ -111,6 +111,7 @@ export function createLogStreamHandler(options: LogStreamOptions): (req: Incomin
       logger.error({ tenant: tenant.key, events: events.length, errorCode: coded.code, error: coded.message }, 'could not store a log-stream batch; answering 5xx so that Auth0 delivers it again');
       return answer(status, { error: 'the batch could not be stored; deliver it again' }, status === 503 ? { 'retry-after': '5' } : {});
     }
+    malformed += result.skipped;
     metrics.eventsIngested('stream', tenant.key, { ...result, malformed });
     metrics.streamDelivered(tenant.key, receivedAt);
     options.onCommitted?.(tenant.key, result);

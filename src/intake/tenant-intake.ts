@@ -35,6 +35,8 @@ export interface IntakeResult {
   /** Events skipped: already evaluated (by poll or by stream), or repeated within the batch. */
   duplicates: number;
   alertsQueued: number;
+  /** Events whose evaluation threw: skipped, each named in a warning (the others count). */
+  skipped: number;
   /** Date of the newest evaluated event (ISO-8601), if any. */
   newestEventDate: string | null;
 }
@@ -102,7 +104,7 @@ export class TenantIntake {
       for (let attempt = 1; ; attempt++) {
         const base = this.#cached ?? (await this.#load());
         const { fresh, duplicates } = await this.#unseen(events);
-        const result = fresh.length > 0 ? this.evaluator.evaluate(base.state, fresh) : { alerts: [], state: base.state };
+        const result = fresh.length > 0 ? this.evaluator.evaluate(base.state, fresh) : { alerts: [], state: base.state, skipped: [] };
         try {
           const { ruleStateVersion } = await commit({
             ruleStateVersion: base.version,
@@ -113,7 +115,11 @@ export class TenantIntake {
           });
           this.#cached = { version: ruleStateVersion, state: result.state };
           metrics.alertsQueued(this.tenant, result.alerts);
-          return { evaluated: fresh.length, duplicates, alertsQueued: result.alerts.length, newestEventDate: newestDate(fresh) };
+          const skipped = result.skipped ?? [];
+          for (const { logId, problem } of skipped) {
+            this.#logger.warn({ tenant: this.tenant, logId: logId.slice(0, 80), problem: problem.slice(0, 300) }, `skipping log event ${logId.slice(0, 80)}: evaluating it failed`);
+          }
+          return { evaluated: fresh.length - skipped.length, duplicates, alertsQueued: result.alerts.length, skipped: skipped.length, newestEventDate: newestDate(fresh) };
         } catch (error) {
           // Whatever failed, what is stored is the truth now: read it again next time.
           this.#cached = undefined;

@@ -208,6 +208,7 @@ export function preparePage(raw: readonly unknown[], checkpoint: string, tenant:
   return { events, malformed, withoutLogId, nextCheckpoint, checkpointDate };
 }
 
+/** Events the engine could not evaluate: named in a warning and counted as malformed, never a failed cycle. */
 /**
  * A page of nothing but id-less items would otherwise look like "caught up"
  * and stall the tenant silently; failing the cycle shows it in status and /healthz.
@@ -285,6 +286,8 @@ class PageBatch {
     this.report.checkpoint = last.checkpoint;
     this.report.alertsQueued += result.alertsQueued;
     this.report.alreadySeen += result.duplicates;
+    // Events the engine could not evaluate were skipped (and named in a warning by the intake).
+    this.report.malformed += result.skipped;
     metrics.eventsIngested('poll', this.intake.tenant, { ...result, malformed: 0 });
   }
 }

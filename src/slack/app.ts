@@ -1,6 +1,8 @@
+import type { IncomingMessage } from 'node:http';
 // Named imports: Node's ESM loader and vitest agree on these for CommonJS Bolt (not on its default export).
 import { App, HTTPReceiver, type Logger as BoltLogger, type LogLevel as BoltLogLevel } from '@slack/bolt';
 import { ConfigError } from '../errors.js';
+import { BODY_LIMITS, limitRequestBodies } from '../http/body-limit.js';
 import type { Logger } from '../log.js';
 import type { AppConfig } from '../config/index.js';
 import type { Catalog } from '../catalog/types.js';
@@ -98,7 +100,9 @@ export function createSlackApp(options: SlackAppOptions): SlackAppHandle | undef
   const clientOptions = { slackApiUrl: config.apiUrl, retryConfig: { retries: 2 } };
   // HTTP mode: Bolt's receiver does not listen itself; the bot's one server (src/http/server.ts)
   // hands it POST /slack/events, where it verifies the signature and 5-minute window (401 otherwise).
-  const receiver = config.mode === 'http' ? new HTTPReceiver({ signingSecret: config.signingSecret!, endpoints: [SLACK_EVENTS_PATH], logger: boltLogger }) : undefined;
+  // In front of it, hostile-input limits (limitedReceiver): 64 KiB bodies, a sane signature timestamp.
+  const receiver =
+    config.mode === 'http' ? limitedReceiver(new HTTPReceiver({ signingSecret: config.signingSecret!, endpoints: [SLACK_EVENTS_PATH], logger: boltLogger }), logger) : undefined;
   const app =
     config.mode === 'socket'
       ? new App({ token: config.botToken, appToken: config.appToken, socketMode: true, logger: boltLogger, clientOptions, deferInitialization: true })
@@ -177,6 +181,41 @@ export function createSlackApp(options: SlackAppOptions): SlackAppHandle | undef
     },
   };
   return handle;
+}
+
+/** Slack's replay window: a signed request is valid within 5 minutes of its timestamp, either way. */
+export const SLACK_TIMESTAMP_TOLERANCE_S = 5 * 60;
+
+/**
+ * Refuses, from its headers alone, a request whose x-slack-request-timestamp is
+ * more than 5 minutes from now — in the past (Bolt checks that too, but only
+ * after reading the body) or in the future (Bolt does not). Without the header
+ * the receiver decides (Slack's unsigned ssl_check, else 401).
+ */
+export function slackTimestampRefusal(req: IncomingMessage, nowMs: number = Date.now()): { status: number; reason: string } | undefined {
+  const header = req.headers['x-slack-request-timestamp'];
+  if (header === undefined) return undefined;
+  const seconds = typeof header === 'string' && /^\d{1,12}$/.test(header) ? Number(header) : NaN;
+  if (Number.isNaN(seconds)) return { status: 401, reason: 'invalid x-slack-request-timestamp' };
+  if (Math.abs(nowMs / 1000 - seconds) > SLACK_TIMESTAMP_TOLERANCE_S) return { status: 401, reason: 'x-slack-request-timestamp too far from now' };
+  return undefined;
+}
+
+/**
+ * Bolt's HTTPReceiver reads a whole body before verifying its signature; in
+ * front of it every POST is held to BODY_LIMITS.slackEvents (413 without reading
+ * the rest) and to Slack's timestamp window, and reaches Bolt already read.
+ * Self-contained: only `requestListener` is replaced.
+ */
+function limitedReceiver(receiver: HTTPReceiver, logger: Logger): HTTPReceiver {
+  receiver.requestListener = limitRequestBodies(receiver.requestListener, {
+    maxBytes: BODY_LIMITS.slackEvents,
+    applies: (req) => req.method === 'POST',
+    precheck: (req) => slackTimestampRefusal(req),
+    onRefuse: (req, status, reason) =>
+      logger.warn({ status, path: (req.url ?? '').split('?')[0]!.slice(0, 100), reason }, `refused an HTTP request (${status}): ${reason}`),
+  });
+  return receiver;
 }
 
 export interface SlackCompanionInput {

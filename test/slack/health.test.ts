@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { assessHealth, assessTenantsHealth, readHealth, scheduleIntervalMs, type HealthReport } from '../../src/slack/health.js';
+import { assessHealth, assessTenantsHealth, readHealth, scheduleIntervalMs, PUBLIC_REASONS, type HealthReport } from '../../src/slack/health.js';
+import { createRouter, listen } from '../../src/http/server.js';
 import { tempStateDb } from '../helpers/temp-db.js';
 
 const NOW = new Date('2025-01-01T12:00:00.000Z');
@@ -45,6 +46,42 @@ describe('assessHealth', () => {
     expect(assessHealth({ ...input, intervalMs: 5 * MINUTE }, { missedPolls: 2, graceMs: 0 }).status).toBe('degraded');
     // nonsense intervals fall back to one minute rather than "always healthy"
     expect(assessHealth({ ...input, intervalMs: Number.NaN }).status).toBe('degraded');
+  });
+});
+
+describe('health server (Socket Mode, HEALTH_PORT)', () => {
+  let close: (() => Promise<void>) | undefined;
+  afterEach(async () => {
+    await close?.();
+    close = undefined;
+  });
+
+  it('answers GET /healthz with 200 or 503, and nothing else', async () => {
+    let report: HealthReport = { status: 'ok', lastSuccessAt: NOW.toISOString(), ageSeconds: 1, maxAgeSeconds: 240 };
+    const server = await listen(createRouter({ health: () => report }), 0, '127.0.0.1');
+    close = server.close;
+    const base = `http://127.0.0.1:${server.port}`;
+
+    const ok = await fetch(`${base}/healthz`);
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toEqual({ status: 'ok' });
+
+    report = {
+      ...report,
+      status: 'degraded',
+      reason: 'acme-prod: last successful poll was 12m ago (last error: Auth0 GET /api/v2/logs returned 401 Bearer xyz)',
+      tenants: { 'acme-prod': { status: 'degraded', lastSuccessAt: null, ageSeconds: 720, maxAgeSeconds: 240 } },
+    };
+    const degraded = await fetch(`${base}/healthz?probe=1`);
+    expect(degraded.status).toBe(503);
+    // Public and unauthenticated: ok / degraded and a generic reason, never tenants, errors or timings (issue 11).
+    expect(await degraded.json()).toEqual({ status: 'degraded', reason: PUBLIC_REASONS.stale });
+
+    report = { status: 'ok', reason: 'starting: no successful poll since start yet (last error: x)', lastSuccessAt: null, ageSeconds: null, maxAgeSeconds: 240 };
+    expect(await (await fetch(`${base}/healthz`)).json()).toEqual({ status: 'ok', reason: 'starting' });
+
+    expect((await fetch(`${base}/`)).status).toBe(404);
+    expect((await fetch(`${base}/healthz`, { method: 'POST' })).status).toBe(405);
   });
 });
 
