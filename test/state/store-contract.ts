@@ -70,7 +70,7 @@ export function describeStateStore(name: string, factory: () => Promise<StoreFix
           { channel: '#rule', pending: 1 },
           { channel: '#alerts', pending: 1 },
         ]);
-        expect(await store.countPending()).toBe(2);
+        expect((await store.pendingStats()).count).toBe(2);
       });
 
       it('stores the rule state text the evaluator serialised, when given', async () => {
@@ -88,7 +88,7 @@ export function describeStateStore(name: string, factory: () => Promise<StoreFix
         const other = await reopen();
         await expect(other.commitPage('acme', next)).rejects.toThrow(/another auth0-log-alerts running with the same STATE_DB/);
         await expect(other.commitPage('acme', next)).rejects.toBeInstanceOf(StateError);
-        expect(await store.countPending()).toBe(1);
+        expect((await store.pendingStats()).count).toBe(1);
         // The same holds for the very first position: only one process may store it.
         await expect(store.commitPage('acme', { ...next, after: null, alerts: [] })).rejects.toBeInstanceOf(StateError);
         expect((await store.readTenant('acme'))?.checkpoint).toBe(logId(3));
@@ -98,7 +98,7 @@ export function describeStateStore(name: string, factory: () => Promise<StoreFix
         const { store } = await fresh();
         await store.commitPage('acme', page(5));
         await expect(store.commitPage('acme', { ...page(2, [makeAlert()]), ruleState: { seen: 9 } })).rejects.toBeInstanceOf(StateError);
-        expect(await store.countPending()).toBe(0);
+        expect((await store.pendingStats()).count).toBe(0);
         expect(await store.readTenant('acme')).toMatchObject({ checkpoint: logId(5), ruleState: { seen: 5 } });
       });
 
@@ -157,7 +157,7 @@ export function describeStateStore(name: string, factory: () => Promise<StoreFix
         expect(await store.threadedIncidents([alert.incident])).toEqual(new Set());
 
         await store.recordDelivery({ rows: [row!], messageTs: '1700000000.000100', channel: 'C1', parent: true }, new Date('2024-05-01T12:00:00Z'));
-        expect(await store.countPending()).toBe(0);
+        expect((await store.pendingStats()).count).toBe(0);
         expect(await store.getIncident(alert.incident)).toEqual({
           incident: alert.incident,
           tenant: 'acme',
@@ -210,7 +210,7 @@ export function describeStateStore(name: string, factory: () => Promise<StoreFix
         expect(summary[0]!.oldestPendingAt).toEqual(expect.any(String));
         // A note is not an attempt: the rows were never tried.
         expect((await store.pendingRows('#b', 10)).rows[0]!.attempts).toBe(0);
-        expect(await store.requeueFailed()).toBe(1);
+        expect(await store.requeueFailed()).toEqual({ requeued: 1, dead: 0 });
         expect(await pendingIds(store, '#a')).toHaveLength(2);
         expect((await store.pendingRows('#a', 10)).rows.find((row) => row.id === first)!.attempts).toBe(1);
       });
@@ -253,23 +253,23 @@ export function describeStateStore(name: string, factory: () => Promise<StoreFix
         await store.enqueueAlerts('acme', [makeAlert({ incident: 'failed' })], '#dead', OLD);
         await store.markFailed(await pendingIds(store, '#dead'), 'channel_not_found');
 
-        expect(await store.pruneDelivered(NOW)).toEqual({ outbox: 2, incidents: 1 });
+        expect(await store.pruneDelivered(NOW)).toEqual({ outbox: 2, incidents: 1, problems: 0 });
         expect(await store.getIncident('closed')).toBeUndefined();
         expect(await store.incidentAlert('closed')).toBeUndefined();
         // Still in use: its parent is re-rendered, its pending repeat threads under it.
         expect(await store.incidentAlert('active')).toMatchObject({ messageTs: '200.1' });
         expect(await store.getIncident('waiting')).toMatchObject({ messageTs: '300.1' });
         expect(await store.incidentAlert('waiting')).toMatchObject({ messageTs: '300.1' });
-        expect(await store.countPending()).toBe(1);
+        expect((await store.pendingStats()).count).toBe(1);
         expect((await store.outboxSummary()).find((c) => c.channel === '#dead')).toMatchObject({ failed: 1 });
-        expect(await store.pruneDelivered(NOW)).toEqual({ outbox: 0, incidents: 0 });
+        expect(await store.pruneDelivered(NOW)).toEqual({ outbox: 0, incidents: 0, problems: 0 });
       });
 
       it('keeps everything younger than the period (or a given one)', async () => {
         const { store } = await fresh();
         await deliverNew(store, makeAlert({ incident: 'young' }), '1.1', RECENT);
-        expect(await store.pruneDelivered(NOW)).toEqual({ outbox: 0, incidents: 0 });
-        expect(await store.pruneDelivered(NOW, 30_000)).toEqual({ outbox: 1, incidents: 1 });
+        expect(await store.pruneDelivered(NOW)).toEqual({ outbox: 0, incidents: 0, problems: 0 });
+        expect(await store.pruneDelivered(NOW, 30_000)).toEqual({ outbox: 1, incidents: 1, problems: 0 });
       });
     });
   });
