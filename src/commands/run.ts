@@ -25,6 +25,7 @@ export const runDeps: Omit<RunDeps, 'env'> = {
       logger,
       client: createSlackClient({ token: config.slack.botToken ?? '', apiUrl: config.slack.apiUrl }),
       defaultChannel: config.alertChannel ?? '',
+      backlogNoticeMs: config.selfWatch.backlogAfterMs,
       dashboardFor: (key) => config.tenants.find((tenant) => tenant.key === key)?.dashboard,
     }),
   startCompanions: async ({ config, store, catalog, ruleSet, logger, signal }) => {

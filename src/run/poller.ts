@@ -28,6 +28,25 @@ export interface PollCycleOptions {
   now?: () => number;
   /** Checked between pages: a shutdown lets the current page finish, then stops. */
   shouldStop?: () => boolean;
+  /**
+   * Ask Auth0 for the oldest log it keeps when the checkpoint is older than
+   * LOG_GAP_CHECK_AGE_MS, and report a log gap when that log is younger than
+   * the checkpoint (events in between were dropped by retention unread).
+   */
+  checkLogGap?: boolean;
+}
+
+/**
+ * Auth0 keeps logs 1 to 30 days depending on the plan (reference-facts §1.3): a
+ * checkpoint younger than the shortest retention cannot have lost anything, so
+ * only older ones cost the extra request.
+ */
+export const LOG_GAP_CHECK_AGE_MS = 20 * 60 * 60 * 1000;
+
+/** Events between `from` and `to` may be lost: Auth0 no longer keeps what came before `to`. */
+export interface LogGap {
+  from: string;
+  to: string;
 }
 
 export const POLL_DEFAULTS = {
@@ -59,6 +78,9 @@ export interface CycleReport {
   rateLimitWaitMs: number;
   retries: number;
   error?: CodedError;
+  /** Set when this cycle asked Auth0 for its oldest kept log. */
+  logGapChecked?: boolean;
+  logGap?: LogGap;
 }
 
 /**
@@ -108,6 +130,7 @@ export async function runPollCycle(options: PollCycleOptions): Promise<CycleRepo
     }
     report.checkpoint = checkpoint;
     batch.after = checkpoint;
+    if (options.checkLogGap) await checkLogGap(options, checkpoint, now(), report);
 
     while (report.pages < maxPages && !options.shouldStop?.()) {
       const raw = await source.fetchPage(checkpoint);
@@ -153,6 +176,28 @@ export async function runPollCycle(options: PollCycleOptions): Promise<CycleRepo
   await recordOutcome(store, report, logger);
   logCycle(logger, report);
   return report;
+}
+
+async function checkLogGap(options: PollCycleOptions, checkpoint: string, nowMs: number, report: CycleReport): Promise<void> {
+  const at = logIdTime(checkpoint);
+  if (!at || nowMs - at.getTime() < LOG_GAP_CHECK_AGE_MS || !options.source.oldestLogDate) return;
+  report.logGapChecked = true;
+  let oldest: Date | null;
+  try {
+    oldest = await options.source.oldestLogDate();
+  } catch (error) {
+    // The page fetch that follows says what is wrong with Auth0; the check is tried again later.
+    options.logger.warn({ tenant: options.tenant, error: asCodedError(error).message }, 'could not ask Auth0 for its oldest kept log (log gap check)');
+    return;
+  }
+  // Log ids carry whole seconds: a kept log in the checkpoint's own second is no gap.
+  if (oldest && oldest.getTime() - at.getTime() >= 1000) {
+    report.logGap = { from: at.toISOString(), to: oldest.toISOString() };
+    options.logger.error(
+      { tenant: options.tenant, from: report.logGap.from, to: report.logGap.to },
+      `log gap: the checkpoint is at ${report.logGap.from} but Auth0 keeps logs only since ${report.logGap.to}; events in between were dropped by Auth0's retention before the bot read them`,
+    );
+  }
 }
 
 async function startingCheckpoint(options: PollCycleOptions, nowMs: number): Promise<string> {

@@ -97,7 +97,10 @@ export interface StateStore {
   listProblems(options?: { includeResolved?: boolean }): Promise<Problem[]>;
   /** Problems whose notice or "resolved" reply is still to be posted. */
   pendingNotices(): Promise<Problem[]>;
-  /** The notice (or its reply) was posted — or, `ts: null`, could only be logged; false when another process recorded it first. */
+  /**
+   * The notice (or its reply) was posted — or, `ts: null`, could only be logged; false when another
+   * process recorded it first. A log gap (a past event) is settled by its notice: resolved, no reply.
+   */
   recordNotice(key: string, posted: NoticePosted, now: Date): Promise<boolean>;
 
   // ── Maintenance ─────────────────────────────────────────────────────────

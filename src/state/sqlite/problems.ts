@@ -53,14 +53,15 @@ export function pendingNotices(db: StateDb): Problem[] {
 export function recordNotice(db: StateDb, key: string, posted: NoticePosted, now: string): boolean {
   if (posted.which === 'open') {
     const next = posted.ts === null ? 'logged' : 'posted';
+    // A log gap is a past event, not a state: told once, it is settled (no "resolved" reply).
     return (
-      cachedStatement(db, `UPDATE problems SET notice_state = ?, notice_ts = ?, notice_channel = ?, updated_at = ? WHERE key = ? AND notice_state = 'due'`).run(
-        next,
-        posted.ts,
-        posted.channel,
-        now,
-        key,
-      ).changes > 0
+      cachedStatement(
+        db,
+        `UPDATE problems SET notice_state = CASE WHEN kind = 'log_gap' THEN 'done' ELSE @next END,
+           resolved_at = CASE WHEN kind = 'log_gap' THEN @now ELSE resolved_at END,
+           notice_ts = @ts, notice_channel = @channel, updated_at = @now
+         WHERE key = @key AND notice_state = 'due'`,
+      ).run({ next, ts: posted.ts, channel: posted.channel, now, key }).changes > 0
     );
   }
   return cachedStatement(db, `UPDATE problems SET notice_state = 'done', updated_at = ? WHERE key = ? AND notice_state = 'resolve_due'`).run(now, key).changes > 0;
