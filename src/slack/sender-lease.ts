@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import type { Logger } from '../log.js';
 import type { SenderOptions } from './sender-options.js';
 
@@ -28,7 +29,12 @@ export function channelLeases(options: Pick<SenderOptions, 'store' | 'owner' | '
   const toldBusy = new Set<string>();
   return {
     async acquire(channel, run) {
-      const lease = await store.acquireChannelLease(channel, owner, leaseMs, new Date(clock.now()));
+      let lease = await store.acquireChannelLease(channel, owner, leaseMs, new Date(clock.now()));
+      if (!lease.held && isDeadLocalOwner(lease.owner)) {
+        // Killed or crashed on this host: it cannot post any more, so its lease need not run out first.
+        lease = await store.acquireChannelLease(channel, owner, leaseMs, new Date(clock.now()), { takeOverFrom: lease.owner });
+        if (lease.held) logger.info({ channel }, `took over ${channel} from a stopped auth0-log-alerts process on this host`);
+      }
       if (lease.held) {
         toldBusy.delete(channel);
         return true;
@@ -50,4 +56,18 @@ export function channelLeases(options: Pick<SenderOptions, 'store' | 'owner' | '
       await store.releaseChannelLease(channel, owner);
     },
   };
+}
+
+/** An owner `host:pid:…` of this host whose process no longer runs. */
+export function isDeadLocalOwner(owner: string): boolean {
+  const [host, pidText] = owner.split(':');
+  const pid = Number(pidText);
+  if (host !== hostname() || !Number.isInteger(pid) || pid <= 0 || pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    // EPERM: it runs under another user — alive.
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
 }

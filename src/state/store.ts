@@ -26,8 +26,8 @@ export interface StateStore {
   listTenants(): Promise<NamedTenantState[]>;
   /**
    * The durability point of the bot: the page's alerts, the rule state and the
-   * checkpoint, in one transaction, refused (StateError, nothing stored) when
-   * the stored checkpoint is not `page.after` — compare-and-set, so two
+   * checkpoint, in one transaction, refused (StateBusyError, nothing stored)
+   * when the stored checkpoint is not `page.after` — compare-and-set, so two
    * pollers on one state never queue the same events twice.
    */
   commitPage(tenant: string, page: PageCommit): Promise<void>;
@@ -82,8 +82,10 @@ export interface StateStore {
    * owner holds an unexpired lease. Every process (and, with PostgreSQL, every
    * replica) delivering the outbox takes a channel's lease before reading its
    * rows and renews it before each Slack call, so two never post the same row.
+   * `takeOverFrom`: that owner is known to be dead (a killed process on this
+   * host): its lease is taken at once instead of waiting for it to expire.
    */
-  acquireChannelLease(channel: string, owner: string, ttlMs: number, now: Date): Promise<LeaseResult>;
+  acquireChannelLease(channel: string, owner: string, ttlMs: number, now: Date, options?: { takeOverFrom?: string }): Promise<LeaseResult>;
   /** Extends the lease while it is still ours (false: another owner took it — stop at once). */
   renewChannelLease(channel: string, owner: string, ttlMs: number, now: Date): Promise<boolean>;
   releaseChannelLease(channel: string, owner: string): Promise<void>;

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Alert } from '../../src/engine/alert.js';
 import { StateBusyError } from '../../src/errors.js';
@@ -73,6 +74,16 @@ describe('one writer per channel (§1)', () => {
     // Once the first is done the lease is released: a later drain of the second may deliver.
     await state.store.enqueueAlerts('acme', [makeAlert()], '#alerts');
     expect(await second.drainOnce()).toMatchObject({ posted: 1, busy: [] });
+  });
+
+  it('takes a channel over at once from a killed process of this host, but waits for a live one', async () => {
+    await state.store.enqueueAlerts('acme', [makeAlert()], '#alerts');
+    const until = clock.now() + 60_000;
+    state.db.prepare(`INSERT INTO channel_leases (channel, owner, expires_at) VALUES ('#alerts', ?, ?)`).run(`${hostname()}:${process.pid}:alive`, until);
+    expect(await sender({ owner: 'me' }).drainOnce()).toMatchObject({ posted: 0, busy: ['#alerts'] });
+    // No process has pid 2^22 + 1 (above Linux's pid_max): the owner is gone.
+    state.db.prepare(`UPDATE channel_leases SET owner = ?`).run(`${hostname()}:4194305:killed`);
+    expect(await sender({ owner: 'me' }).drainOnce()).toMatchObject({ posted: 1, busy: [] });
   });
 
   it('stops posting to a channel as soon as another process took its lease over', async () => {

@@ -3,13 +3,13 @@ import type { StateDb } from './db.js';
 import { cachedStatement } from './statements.js';
 
 /** Takes the channel when it is free, expired, or already ours. */
-export function acquireLease(db: StateDb, channel: string, owner: string, ttlMs: number, nowMs: number): LeaseResult {
+export function acquireLease(db: StateDb, channel: string, owner: string, ttlMs: number, nowMs: number, takeOverFrom?: string): LeaseResult {
   const taken = cachedStatement(
     db,
     `INSERT INTO channel_leases (channel, owner, expires_at) VALUES (@channel, @owner, @expires)
      ON CONFLICT (channel) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
-     WHERE channel_leases.owner = excluded.owner OR channel_leases.expires_at <= @now`,
-  ).run({ channel, owner, expires: nowMs + ttlMs, now: nowMs }).changes;
+     WHERE channel_leases.owner = excluded.owner OR channel_leases.expires_at <= @now OR channel_leases.owner = @dead`,
+  ).run({ channel, owner, expires: nowMs + ttlMs, now: nowMs, dead: takeOverFrom ?? null }).changes;
   if (taken > 0) return { held: true };
   const row = cachedStatement(db, `SELECT owner, expires_at AS expiresAt FROM channel_leases WHERE channel = ?`).get(channel) as
     | { owner: string; expiresAt: number }

@@ -173,8 +173,8 @@ export class SqliteStateStore implements StateStore {
     this.#write(`forgetting the thread of incident ${incident}`, () => clearIncidentThread(this.db, incident));
   }
 
-  async acquireChannelLease(channel: string, owner: string, ttlMs: number, now: Date): Promise<LeaseResult> {
-    return this.#write(`taking the delivery lease of ${channel}`, () => acquireLease(this.db, channel, owner, ttlMs, now.getTime()));
+  async acquireChannelLease(channel: string, owner: string, ttlMs: number, now: Date, options: { takeOverFrom?: string } = {}): Promise<LeaseResult> {
+    return this.#write(`taking the delivery lease of ${channel}`, () => acquireLease(this.db, channel, owner, ttlMs, now.getTime(), options.takeOverFrom));
   }
 
   async renewChannelLease(channel: string, owner: string, ttlMs: number, now: Date): Promise<boolean> {

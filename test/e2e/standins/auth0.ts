@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { FaultQueue, applyFault, listen, parseBody, readBody, send, type HttpAnswer, type RecordedRequest } from './http.js';
+import { FaultQueue, answerAfterFault, applyFault, listen, parseBody, readBody, send, type HttpAnswer, type RecordedRequest } from './http.js';
 
 /**
  * A local stand-in for the two Auth0 endpoints the bot uses: the client-credentials
@@ -244,7 +244,7 @@ export async function startAuth0StandIn(options: Auth0StandInOptions = {}): Prom
     else if (url.pathname === LOGS_PATH && request.method === 'GET') answer = listLogs(request, url);
     else answer = { status: 404, body: { statusCode: 404, error: 'Not Found', message: 'Not Found' } };
     record.status = answer.status;
-    send(response, answer);
+    await answerAfterFault(fault, response, answer);
   }
 
   /** Auth0's error shapes: 429 with rate-limit headers, other statuses as a plain error body. */
