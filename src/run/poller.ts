@@ -43,6 +43,14 @@ export interface PollCycleOptions {
  */
 export const LOG_GAP_CHECK_AGE_MS = 20 * 60 * 60 * 1000;
 
+/**
+ * A gap is told when Auth0's oldest kept log is at least this much later than
+ * what the bot knows was read (the checkpoint, or its last successful poll —
+ * events up to then were seen). Shorter stretches are ordinary quiet time of a
+ * tenant; a dropped stretch is a day or more (retention is counted in days).
+ */
+export const LOG_GAP_MIN_MS = 6 * 60 * 60 * 1000;
+
 /** Events between `from` and `to` may be lost: Auth0 no longer keeps what came before `to`. */
 export interface LogGap {
   from: string;
@@ -113,7 +121,7 @@ export async function runPollCycle(options: PollCycleOptions): Promise<CycleRepo
   let interrupted = false;
   const batch = new PageBatch(store, evaluator, options.commitEvery ?? POLL_DEFAULTS.commitEvery, now, report);
   try {
-    let { checkpoint, ruleState, ruleStateDamaged } = await store.load();
+    let { checkpoint, ruleState, ruleStateDamaged, lastSuccessAt } = await store.load();
     let state = checkpoint === null || ruleStateDamaged ? evaluator.initialState() : evaluator.restore(ruleState);
     if (ruleStateDamaged) {
       logger.error(
@@ -130,7 +138,7 @@ export async function runPollCycle(options: PollCycleOptions): Promise<CycleRepo
     }
     report.checkpoint = checkpoint;
     batch.after = checkpoint;
-    if (options.checkLogGap) await checkLogGap(options, checkpoint, now(), report);
+    if (options.checkLogGap) await checkLogGap(options, checkpoint, lastSuccessAt ?? null, now(), report);
 
     while (report.pages < maxPages && !options.shouldStop?.()) {
       const raw = await source.fetchPage(checkpoint);
@@ -178,7 +186,7 @@ export async function runPollCycle(options: PollCycleOptions): Promise<CycleRepo
   return report;
 }
 
-async function checkLogGap(options: PollCycleOptions, checkpoint: string, nowMs: number, report: CycleReport): Promise<void> {
+async function checkLogGap(options: PollCycleOptions, checkpoint: string, lastSuccessAt: string | null, nowMs: number, report: CycleReport): Promise<void> {
   const at = logIdTime(checkpoint);
   if (!at || nowMs - at.getTime() < LOG_GAP_CHECK_AGE_MS || !options.source.oldestLogDate) return;
   report.logGapChecked = true;
@@ -190,9 +198,10 @@ async function checkLogGap(options: PollCycleOptions, checkpoint: string, nowMs:
     options.logger.warn({ tenant: options.tenant, error: asCodedError(error).message }, 'could not ask Auth0 for its oldest kept log (log gap check)');
     return;
   }
-  // Log ids carry whole seconds: a kept log in the checkpoint's own second is no gap.
-  if (oldest && oldest.getTime() - at.getTime() >= 1000) {
-    report.logGap = { from: at.toISOString(), to: oldest.toISOString() };
+  // Up to the last successful poll every event after the checkpoint was read (there were none).
+  const readUntil = Math.max(at.getTime(), lastSuccessAt ? Date.parse(lastSuccessAt) || 0 : 0);
+  if (oldest && oldest.getTime() - readUntil >= LOG_GAP_MIN_MS) {
+    report.logGap = { from: new Date(readUntil).toISOString(), to: oldest.toISOString() };
     options.logger.error(
       { tenant: options.tenant, from: report.logGap.from, to: report.logGap.to },
       `log gap: the checkpoint is at ${report.logGap.from} but Auth0 keeps logs only since ${report.logGap.to}; events in between were dropped by Auth0's retention before the bot read them`,
