@@ -1,3 +1,4 @@
+import { LOGS_PATH } from '../auth0/client.js';
 import type { SelfWatchConfig, TenantConfig } from '../config/index.js';
 import { Auth0AuthError, StateBusyError, StateError, asCodedError, type CodedError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -112,7 +113,8 @@ export function watchTenant(cycle: () => Promise<CycleReport>, input: TenantWatc
 
 /** The reason in an operator's words. */
 function userWords(error: CodedError): string {
-  if (error instanceof Auth0AuthError) return /read:logs/.test(error.message) ? 'the application lacks read:logs' : 'Auth0 rejected the credentials';
+  // 403 on the logs endpoint: the token is valid but its grant lacks read:logs; anything else: the token request was refused.
+  if (error instanceof Auth0AuthError) return error.details.status === 403 && error.details.path === LOGS_PATH ? 'the application lacks read:logs' : 'Auth0 rejected the credentials';
   const reason = (error as { details?: { reason?: string } }).details?.reason;
   if (reason === 'rate_limited') return 'Auth0 keeps rate-limiting the bot';
   if (reason === 'network' || reason === 'timeout') return 'Auth0 does not answer';

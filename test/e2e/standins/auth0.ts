@@ -244,7 +244,7 @@ export async function startAuth0StandIn(options: Auth0StandInOptions = {}): Prom
     else if (url.pathname === LOGS_PATH && request.method === 'GET') answer = listLogs(request, url);
     else answer = { status: 404, body: { statusCode: 404, error: 'Not Found', message: 'Not Found' } };
     record.status = answer.status;
-    await answerAfterFault(fault, response, answer);
+    await answerAfterFault(fault, response, answer, record);
   }
 
   /** Auth0's error shapes: 429 with rate-limit headers, other statuses as a plain error body. */

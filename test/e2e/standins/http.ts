@@ -73,6 +73,8 @@ export interface RecordedRequest {
   status: number;
   fault?: Fault['kind'];
   at: number;
+  /** When the answer was sent (a `late` fault sends it well after the work was done). */
+  answeredAt?: number;
 }
 
 export type Handler = (request: IncomingMessage, body: string, url: URL) => Promise<HttpAnswer> | HttpAnswer;
@@ -145,9 +147,10 @@ export function send(response: ServerResponse, answer: HttpAnswer): void {
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Sends the normal answer, after the delay of a `late` fault (the work is already done). */
-export async function answerAfterFault(fault: Fault | undefined, response: ServerResponse, answer: HttpAnswer): Promise<void> {
+export async function answerAfterFault(fault: Fault | undefined, response: ServerResponse, answer: HttpAnswer, record: RecordedRequest): Promise<void> {
   if (fault?.kind === 'late') await sleep(fault.ms);
   send(response, answer);
+  record.answeredAt = Date.now();
 }
 
 /**

@@ -220,7 +220,7 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
     const match = /^\/api\/([A-Za-z.]+)$/.exec(url.pathname);
     const answer = match ? dispatch(request, body, match[1]!) : { status: 404, body: 'Not Found' };
     record.status = answer.status;
-    await answerAfterFault(fault, response, answer);
+    await answerAfterFault(fault, response, answer, record);
   }
 
   /** Slack's error shapes: `ratelimited` with Retry-After, an HTML page for server errors. */
