@@ -55,7 +55,7 @@ export function registerRun(program: Command): void {
     .option('--json', 'with --dry-run: one chat.postMessage body per alert per line (stdout is JSON only)')
     .addHelpText(
       'after',
-      '\nExamples:\n  auth0-log-alerts run\n  auth0-log-alerts run --once\n  auth0-log-alerts run --once --dry-run --json\n\nExit codes: 0 ok, 1 a poll cycle failed (--once), 2 configuration error or credentials rejected.',
+      '\nExamples:\n  auth0-log-alerts run\n  auth0-log-alerts run --once\n  auth0-log-alerts run --once --dry-run --json\n\nExit codes: 0 ok; 1 (--once) a poll cycle failed, or alerts stayed undelivered or failed in this run (the log says how many, where and why);\n2 configuration error, or the credentials of the only tenant rejected at the first contact (otherwise a rejected tenant is reported and retried).',
     )
     .action(async (flags: RunCommandFlags) => {
       process.exitCode = await runBot(
