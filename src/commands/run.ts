@@ -75,7 +75,7 @@ const RUN_ENVIRONMENT: ReadonlyArray<[string, string]> = [
 const RUN_HELP = [
   '',
   'Environment (also read from .env in the working folder; the real environment wins):',
-  ...RUN_ENVIRONMENT.map(([name, meaning]) => `  ${name.padEnd(24)}${meaning}`.trimEnd()),
+  ...RUN_ENVIRONMENT.map(([name, meaning]) => `  ${name.padEnd(27)}${meaning}`.trimEnd()),
   '',
   'Examples:',
   '  auth0-log-alerts run',
