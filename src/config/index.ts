@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { userRuleDirs } from '../engine/index.js';
 import { parseDuration } from '../engine/duration.js';
 import { ConfigError } from '../errors.js';
+import { registerSecrets } from '../secrets.js';
 import { parseAuth0Domain } from './domain.js';
 import { isPlaceholderDomain, placeholderProblem, slackTokenProblems } from './placeholders.js';
 import { parseStartFrom, type StartFrom } from './start-from.js';
@@ -193,6 +194,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     }
   }
 
+  // From here on no text (log line, stored error, status) may contain these.
+  registerSecrets(source.SLACK_BOT_TOKEN, source.SLACK_APP_TOKEN, source.SLACK_SIGNING_SECRET, ...tenants.map((t) => t.clientSecret));
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     tenants,
