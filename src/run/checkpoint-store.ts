@@ -1,7 +1,7 @@
 import type { Alert } from '../engine/alert.js';
 import type { CommitResult, PageCommit, PollOutcome, StateStore, StreamCommit, TenantState } from '../state/store.js';
 
-export type StoredPosition = Pick<TenantState, 'checkpoint' | 'ruleState' | 'ruleStateDamaged' | 'ruleStateVersion'>;
+export type StoredPosition = Pick<TenantState, 'checkpoint' | 'ruleState' | 'ruleStateDamaged' | 'ruleStateVersion'> & { lastSuccessAt?: string | null };
 
 /** A page's outcome as the poller hands it over; the store adds where alerts go and when. */
 export type PageResult = Omit<PageCommit, 'defaultChannel' | 'now'>;
@@ -37,6 +37,7 @@ export class TenantCheckpointStore implements CheckpointStore {
       ruleState: state?.ruleState,
       ruleStateDamaged: state?.ruleStateDamaged ?? false,
       ruleStateVersion: state?.ruleStateVersion ?? 0,
+      lastSuccessAt: state?.lastSuccessAt ?? null,
     };
   }
 

@@ -53,8 +53,10 @@ export function createTenantCycle(input: TenantCycleInput): () => Promise<CycleR
   const intake = input.intake ?? createTenantIntake({ ...input, checkpointStore: store });
   // The intake's evaluator (its serialisation cache follows that tenant's state).
   const evaluator = intake.evaluator;
-  return () =>
-    runPollCycle({
+  // An old checkpoint (a catch-up, a long stop) is checked for a log gap at most once an hour.
+  let lastGapCheckAt = Number.NEGATIVE_INFINITY;
+  return async () => {
+    const report = await runPollCycle({
       tenant: tenant.key,
       source,
       store,
@@ -63,9 +65,15 @@ export function createTenantCycle(input: TenantCycleInput): () => Promise<CycleR
       startFrom: config.startFrom,
       logger,
       shouldStop: () => signal?.aborted === true,
+      checkLogGap: Date.now() - lastGapCheckAt >= LOG_GAP_RECHECK_MS,
       ...(input.maxPages !== undefined ? { maxPages: input.maxPages } : {}),
     });
+    if (report.logGapChecked) lastGapCheckAt = Date.now();
+    return report;
+  };
 }
+
+const LOG_GAP_RECHECK_MS = 60 * 60 * 1000;
 
 /**
  * The tenant's intake: where both its poll cycle and its log-stream requests

@@ -16,6 +16,8 @@ export interface HealthInput {
   lastError?: string | undefined;
   /** When the tenant's log stream last delivered a batch (shown; polling alone decides ok/degraded). */
   lastStreamAt?: Date | null | undefined;
+  /** The tenant is marked failing (its polling problem is open, e.g. credentials rejected): degraded whatever the age. */
+  failing?: string | undefined;
   now: Date;
 }
 
@@ -77,6 +79,7 @@ export function assessHealth(input: HealthInput, options: Partial<HealthOptions>
       : {}),
   };
 
+  if (input.failing) return { status: 'degraded', reason: input.failing, ...base };
   if (ageMs !== undefined && ageMs <= maxAgeMs) return { status: 'ok', ...base };
   // A fresh process gets the same grace for its first poll, even after a long outage.
   if (sinceStartMs <= maxAgeMs) return { status: 'ok', reason: `starting: no successful poll since start yet${failure}`, ...base };
@@ -99,6 +102,7 @@ export async function readHealth(
 ): Promise<HealthReport> {
   const now = timing.now ?? new Date();
   const states = await Promise.all(tenants.map((tenant) => store.readTenant(tenant)));
+  const failing = new Map((await store.listProblems()).filter((p) => p.kind === 'polling_failing' && p.tenant).map((p) => [p.tenant!, p.summary]));
   return assessTenantsHealth(
     tenants.map((tenant, index) => {
       const state = states[index];
@@ -109,6 +113,7 @@ export async function readHealth(
         lastSuccessAt: lastSuccessAt && !Number.isNaN(lastSuccessAt.getTime()) ? lastSuccessAt : null,
         lastStreamAt: lastStreamAt && !Number.isNaN(lastStreamAt.getTime()) ? lastStreamAt : null,
         lastError: state?.lastPollOk === false ? (state.lastPollError ?? 'unknown error') : undefined,
+        failing: failing.get(tenant),
         startedAt: timing.startedAt,
         intervalMs: timing.intervalMs,
         now,
