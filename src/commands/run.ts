@@ -18,19 +18,19 @@ interface RunCommandFlags {
  * the poller itself knows nothing of Slack.
  */
 export const runDeps: Omit<RunDeps, 'env'> = {
-  createSender: ({ config, db, catalog, logger }) =>
+  createSender: ({ config, store, catalog, logger }) =>
     createSender({
-      db,
+      store,
       catalog,
       logger,
       client: createSlackClient({ token: config.slack.botToken ?? '', apiUrl: config.slack.apiUrl }),
       defaultChannel: config.alertChannel ?? '',
       dashboardFor: (key) => config.tenants.find((tenant) => tenant.key === key)?.dashboard,
     }),
-  startCompanions: async ({ config, db, catalog, ruleSet, logger, signal }) => {
+  startCompanions: async ({ config, store, catalog, ruleSet, logger, signal }) => {
     const companion = await startSlackCompanion({
       config,
-      db,
+      store,
       catalog,
       logger,
       signal,

@@ -1,9 +1,8 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { openStateDb, type StateDb } from '../state/db.js';
-import { outboxSummary, type ChannelSummary } from '../state/outbox.js';
-import { listTenantStates } from '../state/tenant-state.js';
+import { openStateStore } from '../state/open.js';
+import type { ChannelSummary, StateStore } from '../state/store.js';
 import { StateError } from '../errors.js';
 
 interface StatusFlags {
@@ -39,7 +38,7 @@ export function registerStatus(program: Command): void {
     .description('Show each tenant’s checkpoint and its age, the last poll, and the outbox per channel')
     .option('--json', 'one JSON object on stdout')
     .addHelpText('after', '\nReads STATE_DB (default ./data/state.db).\nExit codes: 0 shown, 1 no state database yet, 2 unreadable database.')
-    .action((flags: StatusFlags) => {
+    .action(async (flags: StatusFlags) => {
       loadDotEnv();
       const path = resolve(process.env.STATE_DB?.trim() || './data/state.db');
       if (!existsSync(path)) {
@@ -47,9 +46,9 @@ export function registerStatus(program: Command): void {
         process.exitCode = 1;
         return;
       }
-      let db: StateDb;
+      let store: StateStore;
       try {
-        db = openStateDb(path);
+        store = await openStateStore({ stateDb: path });
       } catch (error) {
         // A file that is not our database (or is locked) is a STATE_DB problem: exit 2, as documented above.
         if (!(error instanceof StateError)) throw error;
@@ -58,10 +57,10 @@ export function registerStatus(program: Command): void {
         return;
       }
       try {
-        const report = readStatus(db, path, new Date());
+        const report = await readStatus(store, path, new Date());
         process.stdout.write(flags.json ? `${JSON.stringify(report)}\n` : renderStatus(report));
       } finally {
-        db.close();
+        await store.close();
       }
     });
 }
@@ -75,8 +74,8 @@ function loadDotEnv(): void {
   }
 }
 
-export function readStatus(db: StateDb, path: string, now: Date): StatusReport {
-  const tenants = listTenantStates(db).map(
+export async function readStatus(store: StateStore, path: string, now: Date): Promise<StatusReport> {
+  const tenants = (await store.listTenants()).map(
     (state): TenantStatus => ({
       tenant: state.tenant,
       checkpoint: state.checkpoint,
@@ -88,7 +87,7 @@ export function readStatus(db: StateDb, path: string, now: Date): StatusReport {
       lastSuccessAt: state.lastSuccessAt,
     }),
   );
-  const outbox = outboxSummary(db).map((channel) => ({ ...channel, pending: Number(channel.pending), failed: Number(channel.failed), sent: Number(channel.sent) }));
+  const outbox = (await store.outboxSummary()).map((channel) => ({ ...channel, pending: Number(channel.pending), failed: Number(channel.failed), sent: Number(channel.sent) }));
   return { stateDb: path, tenants, outbox };
 }
 

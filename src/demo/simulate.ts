@@ -1,14 +1,12 @@
 import type { LogEvent } from '../auth0/log-event.js';
 import type { Catalog } from '../catalog/types.js';
-import { BUNDLED_RULES_DIR, compileRules, evaluate, initialState, loadRules } from '../engine/index.js';
-import { RuleError } from '../errors.js';
+import { compileRules, evaluate, initialState, loadRuleLayers } from '../engine/index.js';
 import { silentLogger } from '../log.js';
 import type { Clock } from '../slack/clock.js';
 import type { SlackMessage, SlackUpdate } from '../slack/format.js';
 import type { SlackPoster } from '../slack/poster.js';
 import { createSender } from '../slack/sender.js';
-import { openStateDb } from '../state/db.js';
-import { enqueueAlerts } from '../state/outbox.js';
+import { SqliteStateStore } from '../state/sqlite/store.js';
 import { DEMO_TENANT, demoEvents } from './sample.js';
 
 /** One Slack call the demo would make, in order. */
@@ -18,7 +16,8 @@ export type DemoCall =
 
 export interface DemoOptions {
   catalog: Catalog;
-  rulesDir?: string;
+  /** Your rule folders, layered over the default rules; none: the default rules alone. */
+  rulesDirs?: readonly string[];
   channel?: string;
   events?: LogEvent[];
 }
@@ -29,19 +28,19 @@ export interface DemoOptions {
  * exactly what `run` would post: channel messages, thread replies, updates.
  */
 export async function simulateDemo(options: DemoOptions): Promise<DemoCall[]> {
-  const rulesDir = options.rulesDir ?? BUNDLED_RULES_DIR;
-  const loaded = loadRules(rulesDir, options.catalog);
-  if (loaded.problems.length > 0) throw loaded.problems[0] ?? new RuleError(rulesDir, 1, 1, '', 'invalid rules');
+  const loaded = loadRuleLayers({ dirs: options.rulesDirs ?? [] }, options.catalog);
+  const [problem] = loaded.problems;
+  if (problem) throw problem;
   const ruleSet = compileRules(loaded.rules, options.catalog);
   const { alerts } = evaluate(ruleSet, initialState(), options.events ?? demoEvents());
 
   const channel = options.channel ?? '#security-alerts';
-  const db = openStateDb(':memory:');
+  const store = SqliteStateStore.open(':memory:');
   try {
-    enqueueAlerts(db, DEMO_TENANT.key, alerts, channel, new Date(0));
+    await store.enqueueAlerts(DEMO_TENANT.key, alerts, channel, new Date(0));
     const calls: DemoCall[] = [];
     const sender = createSender({
-      db,
+      store,
       poster: recordingPoster(calls),
       catalog: options.catalog,
       logger: silentLogger(),
@@ -52,7 +51,7 @@ export async function simulateDemo(options: DemoOptions): Promise<DemoCall[]> {
     await sender.drainOnce({ deadlineMs: Number.MAX_SAFE_INTEGER / 2 });
     return calls;
   } finally {
-    db.close();
+    await store.close();
   }
 }
 

@@ -1,10 +1,11 @@
 import { loadCatalog } from '../catalog/index.js';
 import type { Catalog } from '../catalog/types.js';
 import { loadConfig, type AppConfig, type TenantConfig } from '../config/index.js';
-import { compileRules, loadRules, type Alert, type RuleSet } from '../engine/index.js';
+import { loadEnabledRuleSet, type Alert, type RuleSet } from '../engine/index.js';
 import { Auth0AuthError, ConfigError, SlackApiError, StateBusyError, StateError, asCodedError, type CodedError } from '../errors.js';
 import { createLogger, type Logger } from '../log.js';
-import { openStateDb, type StateDb } from '../state/db.js';
+import { openStateStore } from '../state/open.js';
+import type { StateStore } from '../state/store.js';
 import { DryRunCheckpointStore } from './checkpoint-store.js';
 import type { CycleReport } from './poller.js';
 import { startSchedule } from './scheduler.js';
@@ -40,7 +41,7 @@ export interface Companion {
 
 export interface BotContext {
   config: AppConfig;
-  db: StateDb;
+  store: StateStore;
   catalog: Catalog;
   /** The compiled, validated rules (for `/logcode rules` and lookups). */
   ruleSet: RuleSet;
@@ -73,23 +74,23 @@ export const RUN_DEFAULTS = {
 export async function runBot(flags: RunFlags, deps: RunDeps): Promise<number> {
   const config = loadConfig(deps.env, { requireAuth0: true, requireSlack: !flags.dryRun });
   const catalog = loadCatalog();
-  const ruleSet = loadRuleSet(config.rulesDir, catalog);
+  const ruleSet = loadEnabledRuleSet({ dirs: config.rulesDirs }, catalog);
   const logger = deps.logger ?? createLogger(config.logLevel);
-  const db = openStateDb(config.stateDb);
+  const store = await openStateStore({ stateDb: config.stateDb });
   const shutdown = new AbortController();
-  const context: BotContext = { config, db, catalog, ruleSet, logger, signal: shutdown.signal };
+  const context: BotContext = { config, store, catalog, ruleSet, logger, signal: shutdown.signal };
 
   const cycles = config.tenants.map((tenant) =>
     createTenantCycle({
       config,
       tenant,
-      db,
+      store,
       ruleSet,
       logger,
       signal: shutdown.signal,
       wrapStore: flags.dryRun
-        ? (dbStore) =>
-            new DryRunCheckpointStore(dbStore.load(), (alerts) => {
+        ? (stored) =>
+            new DryRunCheckpointStore(stored.load(), (alerts) => {
               const defaultChannel = tenantDefaultChannel(config, tenant);
               for (const alert of alerts) deps.write(deps.describe(alert, { catalog, tenant, defaultChannel, json: flags.json }));
             })
@@ -101,7 +102,7 @@ export async function runBot(flags: RunFlags, deps: RunDeps): Promise<number> {
   if (!flags.dryRun && !sender) logger.warn('no Slack sender wired: alerts stay queued in the outbox');
 
   // A dry run changes nothing stored, so it prunes nothing either.
-  const retention = flags.dryRun ? undefined : retentionTask({ db, logger });
+  const retention = flags.dryRun ? undefined : retentionTask({ store, logger });
   try {
     if (flags.once) return await runOnce(cycles, sender, logger, retention);
     // A dry run records no polls, so /healthz would only ever say "degraded", and
@@ -110,7 +111,7 @@ export async function runBot(flags: RunFlags, deps: RunDeps): Promise<number> {
     return await runContinuously(cycles, sender, context, companionDeps, shutdown, retention);
   } finally {
     shutdown.abort();
-    db.close();
+    await store.close();
   }
 }
 
@@ -128,7 +129,7 @@ async function runOnce(
   const drained = sender ? await sender.drainOnce({ deadlineMs: RUN_DEFAULTS.onceDrainMs }) : undefined;
   const undelivered = drained?.paused === true;
   if (undelivered) logger.error('alerts stay queued: Slack rejected SLACK_BOT_TOKEN (see the error above); exit 1');
-  retention?.maybeRun();
+  await retention?.maybeRun();
   return reports.every((r) => r.ok) && !undelivered ? 0 : 1;
 }
 
@@ -179,7 +180,7 @@ async function runContinuously(
           return;
         }
       }
-      retention?.maybeRun();
+      await retention?.maybeRun();
     },
     logger,
   );
@@ -207,15 +208,4 @@ function isFatalStartup(error: CodedError): boolean {
 export function isFatal(error: CodedError | undefined): error is CodedError {
   if (error instanceof StateBusyError) return false;
   return error instanceof Auth0AuthError || error instanceof StateError;
-}
-
-function loadRuleSet(rulesDir: string, catalog: Catalog): RuleSet {
-  const loaded = loadRules(rulesDir, catalog);
-  if (loaded.problems.length > 0) {
-    throw new ConfigError([
-      `the rules in ${rulesDir} are invalid (see \`auth0-log-alerts rules check\`):`,
-      ...loaded.problems.map((problem) => problem.message),
-    ]);
-  }
-  return compileRules(loaded.rules, catalog);
 }

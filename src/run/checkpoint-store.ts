@@ -1,39 +1,39 @@
 import type { Alert } from '../engine/alert.js';
-import type { StateDb } from '../state/db.js';
-import { commitPage, readTenantState, recordPollOutcome, type PageCommit, type PollOutcome, type TenantState } from '../state/tenant-state.js';
+import type { PageCommit, PollOutcome, StateStore, TenantState } from '../state/store.js';
 
 export type StoredPosition = Pick<TenantState, 'checkpoint' | 'ruleState' | 'ruleStateDamaged'>;
 
 /** A page's outcome as the poller hands it over; the store adds where alerts go and when. */
 export type PageResult = Omit<PageCommit, 'defaultChannel' | 'now'>;
 
-/** Where the poller keeps its position; the database, or memory for --dry-run. */
+/** Where the poller keeps its position; the state store, or memory for --dry-run. */
 export interface CheckpointStore {
-  load(): StoredPosition;
+  load(): Promise<StoredPosition>;
   /** Atomically: the alerts, the rule state and the checkpoint. */
-  commit(page: PageResult): void;
-  recordOutcome(outcome: PollOutcome): void;
+  commit(page: PageResult): Promise<void>;
+  recordOutcome(outcome: PollOutcome): Promise<void>;
 }
 
-export class DbCheckpointStore implements CheckpointStore {
+/** One tenant's position in the state store. */
+export class TenantCheckpointStore implements CheckpointStore {
   constructor(
-    private readonly db: StateDb,
+    private readonly store: StateStore,
     private readonly tenant: string,
     private readonly defaultChannel: string,
     private readonly now: () => number = Date.now,
   ) {}
 
-  load(): StoredPosition {
-    const state = readTenantState(this.db, this.tenant);
+  async load(): Promise<StoredPosition> {
+    const state = await this.store.readTenant(this.tenant);
     return { checkpoint: state?.checkpoint ?? null, ruleState: state?.ruleState, ruleStateDamaged: state?.ruleStateDamaged ?? false };
   }
 
-  commit(page: PageResult): void {
-    commitPage(this.db, this.tenant, { ...page, defaultChannel: this.defaultChannel, now: new Date(this.now()) });
+  commit(page: PageResult): Promise<void> {
+    return this.store.commitPage(this.tenant, { ...page, defaultChannel: this.defaultChannel, now: new Date(this.now()) });
   }
 
-  recordOutcome(outcome: PollOutcome): void {
-    recordPollOutcome(this.db, this.tenant, { at: new Date(this.now()), ...outcome });
+  recordOutcome(outcome: PollOutcome): Promise<void> {
+    return this.store.recordPollOutcome(this.tenant, { at: new Date(this.now()), ...outcome });
   }
 }
 
@@ -42,23 +42,23 @@ export class DbCheckpointStore implements CheckpointStore {
  * so engine state carries across pages while neither checkpoint nor outbox moves.
  */
 export class DryRunCheckpointStore implements CheckpointStore {
-  #position: StoredPosition;
+  #position: Promise<StoredPosition>;
 
   constructor(
-    initial: StoredPosition,
+    initial: Promise<StoredPosition> | StoredPosition,
     private readonly onAlerts: (alerts: readonly Alert[]) => void,
   ) {
-    this.#position = initial;
+    this.#position = Promise.resolve(initial);
   }
 
-  load(): StoredPosition {
+  load(): Promise<StoredPosition> {
     return this.#position;
   }
 
-  commit(page: PageResult): void {
-    this.#position = { checkpoint: page.checkpoint, ruleState: page.ruleState, ruleStateDamaged: false };
+  async commit(page: PageResult): Promise<void> {
+    this.#position = Promise.resolve({ checkpoint: page.checkpoint, ruleState: page.ruleState, ruleStateDamaged: false });
     if (page.alerts.length > 0) this.onAlerts(page.alerts);
   }
 
-  recordOutcome(): void {}
+  async recordOutcome(): Promise<void> {}
 }

@@ -91,7 +91,7 @@ export async function runPollCycle(options: PollCycleOptions): Promise<CycleRepo
   let interrupted = false;
   const batch = new PageBatch(store, evaluator, options.commitEvery ?? POLL_DEFAULTS.commitEvery, now, report);
   try {
-    let { checkpoint, ruleState, ruleStateDamaged } = store.load();
+    let { checkpoint, ruleState, ruleStateDamaged } = await store.load();
     let state = checkpoint === null || ruleStateDamaged ? evaluator.initialState() : evaluator.restore(ruleState);
     if (ruleStateDamaged) {
       logger.error(
@@ -103,7 +103,7 @@ export async function runPollCycle(options: PollCycleOptions): Promise<CycleRepo
       checkpoint = await startingCheckpoint(options, now());
       // Log ids carry their time: `status` can show the starting position's age before any event.
       const checkpointDate = logIdTime(checkpoint)?.toISOString() ?? null;
-      store.commit({ after: null, checkpoint, checkpointDate, ruleState: state, alerts: [] });
+      await store.commit({ after: null, checkpoint, checkpointDate, ruleState: state, alerts: [] });
       logger.info({ tenant, checkpoint, startFrom: options.startFrom.kind }, 'no checkpoint yet; starting position stored');
     }
     report.checkpoint = checkpoint;
@@ -124,13 +124,13 @@ export async function runPollCycle(options: PollCycleOptions): Promise<CycleRepo
       state = result.state;
       checkpoint = page.nextCheckpoint;
       batch.add(result.alerts, checkpoint, page.checkpointDate, state);
-      if (batch.due()) batch.commit();
+      if (batch.due()) await batch.commit();
     }
-    batch.commit();
+    await batch.commit();
   } catch (error) {
     // Pages evaluated before a failed fetch (or a shutdown) are stored, so the
     // next cycle resumes after them; a failed commit is not tried twice.
-    const committed = commitAfterFailure(batch, logger, tenant);
+    const committed = await commitAfterFailure(batch, logger, tenant);
     if (error instanceof ShutdownError) {
       interrupted = true;
     } else {
@@ -150,7 +150,7 @@ export async function runPollCycle(options: PollCycleOptions): Promise<CycleRepo
     logger.info(report, `poll cycle stopped by shutdown; checkpoint stays at ${report.checkpoint ?? 'none'}`);
     return report;
   }
-  recordOutcome(store, report, logger);
+  await recordOutcome(store, report, logger);
   logCycle(logger, report);
   return report;
 }
@@ -214,9 +214,9 @@ function stuckAt(checkpoint: string, count: number): Auth0ApiError {
   );
 }
 
-function recordOutcome(store: CheckpointStore, report: CycleReport, logger: Logger): void {
+async function recordOutcome(store: CheckpointStore, report: CycleReport, logger: Logger): Promise<void> {
   try {
-    store.recordOutcome(report.ok ? { ok: true } : { ok: false, error: report.error?.message });
+    await store.recordOutcome(report.ok ? { ok: true } : { ok: false, error: report.error?.message });
   } catch (error) {
     logger.error({ tenant: report.tenant, error: asCodedError(error).message }, 'could not record the poll outcome');
   }
@@ -267,7 +267,7 @@ class PageBatch {
     return this.#pages >= this.every.pages || this.now() - this.#firstAt >= this.every.ms;
   }
 
-  commit(): void {
+  async commit(): Promise<void> {
     const last = this.#last;
     if (!last) return;
     const alerts = this.#alerts;
@@ -275,7 +275,7 @@ class PageBatch {
     this.#last = undefined;
     this.#alerts = [];
     this.#pages = 0;
-    this.store.commit({
+    await this.store.commit({
       after: this.after,
       checkpoint: last.checkpoint,
       checkpointDate: last.checkpointDate,
@@ -289,9 +289,9 @@ class PageBatch {
   }
 }
 
-function commitAfterFailure(batch: PageBatch, logger: Logger, tenant: string): { ok: true } | { ok: false; error: CodedError } {
+async function commitAfterFailure(batch: PageBatch, logger: Logger, tenant: string): Promise<{ ok: true } | { ok: false; error: CodedError }> {
   try {
-    batch.commit();
+    await batch.commit();
     return { ok: true };
   } catch (error) {
     const coded = asCodedError(error);

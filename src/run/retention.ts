@@ -1,7 +1,6 @@
 import { asCodedError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { StateDb } from '../state/db.js';
-import { pruneDelivered, RETENTION_MS } from '../state/retention.js';
+import { RETENTION_MS, type StateStore } from '../state/store.js';
 
 export const RETENTION_DEFAULTS = {
   /** Pruning scans the outbox: once an hour keeps the file bounded at no noticeable cost. */
@@ -10,7 +9,7 @@ export const RETENTION_DEFAULTS = {
 } as const;
 
 export interface RetentionOptions {
-  db: StateDb;
+  store: StateStore;
   logger: Logger;
   now?: () => number;
   everyMs?: number;
@@ -22,18 +21,18 @@ export interface RetentionOptions {
  * (the first call prunes). Never throws: a failed prune (a locked database)
  * is logged and tried again at the next call after the interval.
  */
-export function retentionTask(options: RetentionOptions): { maybeRun(): void } {
+export function retentionTask(options: RetentionOptions): { maybeRun(): Promise<void> } {
   const now = options.now ?? Date.now;
   const everyMs = options.everyMs ?? RETENTION_DEFAULTS.everyMs;
   const retentionMs = options.retentionMs ?? RETENTION_DEFAULTS.retentionMs;
   let lastRunAt = Number.NEGATIVE_INFINITY;
   return {
-    maybeRun() {
+    async maybeRun() {
       const at = now();
       if (at - lastRunAt < everyMs) return;
       lastRunAt = at;
       try {
-        const pruned = pruneDelivered(options.db, new Date(at), retentionMs);
+        const pruned = await options.store.pruneDelivered(new Date(at), retentionMs);
         if (pruned.outbox > 0 || pruned.incidents > 0) {
           options.logger.info({ ...pruned, retentionDays: retentionMs / 86_400_000 }, 'pruned delivered alerts and quiet incidents');
         }

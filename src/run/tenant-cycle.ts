@@ -4,21 +4,21 @@ import { abortableSleep } from '../auth0/retry.js';
 import type { AppConfig, TenantConfig } from '../config/index.js';
 import type { RuleSet } from '../engine/index.js';
 import type { Logger } from '../log.js';
-import type { StateDb } from '../state/db.js';
-import { DbCheckpointStore, type CheckpointStore } from './checkpoint-store.js';
+import type { StateStore } from '../state/store.js';
+import { TenantCheckpointStore, type CheckpointStore } from './checkpoint-store.js';
 import { engineEvaluator } from './engine-evaluator.js';
 import { runPollCycle, type CycleReport } from './poller.js';
 
 export interface TenantCycleInput {
   config: AppConfig;
   tenant: TenantConfig;
-  db: StateDb;
+  store: StateStore;
   ruleSet: RuleSet;
   logger: Logger;
   /** Aborted on shutdown: cuts Auth0 requests and waits short, and stops between pages. */
   signal?: AbortSignal;
-  /** Replaces the database store (--dry-run keeps changes in memory); given the real one. */
-  wrapStore?: (store: DbCheckpointStore) => CheckpointStore;
+  /** Replaces the tenant's checkpoint store (--dry-run keeps changes in memory); given the real one. */
+  wrapStore?: (store: TenantCheckpointStore) => CheckpointStore;
   /** Pages per cycle; the bench lifts the bound to work through a backlog in one cycle. */
   maxPages?: number;
 }
@@ -35,7 +35,7 @@ export function tenantDefaultChannel(config: AppConfig, tenant: TenantConfig): s
  * exactly what the bot runs.
  */
 export function createTenantCycle(input: TenantCycleInput): () => Promise<CycleReport> {
-  const { config, tenant, db, ruleSet, logger, signal } = input;
+  const { config, tenant, ruleSet, logger, signal } = input;
   const client = new Auth0Client({
     baseUrl: tenant.domain.baseUrl,
     clientId: tenant.clientId,
@@ -45,8 +45,8 @@ export function createTenantCycle(input: TenantCycleInput): () => Promise<CycleR
   });
   const sleep = signal ? abortableSleep(signal) : undefined;
   const source = new Auth0LogSource(client, { logger: logger.child({ tenant: tenant.key }), ...(sleep ? { sleep } : {}) });
-  const dbStore = new DbCheckpointStore(db, tenant.key, tenantDefaultChannel(config, tenant));
-  const store = input.wrapStore ? input.wrapStore(dbStore) : dbStore;
+  const stored = new TenantCheckpointStore(input.store, tenant.key, tenantDefaultChannel(config, tenant));
+  const store = input.wrapStore ? input.wrapStore(stored) : stored;
   // One evaluator per tenant: its serialisation cache follows that tenant's state.
   const evaluator = engineEvaluator(ruleSet);
   return () =>

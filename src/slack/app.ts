@@ -6,7 +6,7 @@ import { ConfigError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { AppConfig } from '../config/index.js';
 import type { Catalog } from '../catalog/types.js';
-import type { StateDb } from '../state/db.js';
+import type { StateStore } from '../state/store.js';
 import { HEALTH_PATH, readHealth, scheduleIntervalMs, startHealthServer, writeHealthResponse, type HealthReport } from './health.js';
 import { createLogcodeHandler, readLogcodeStatus, type LogcodeDeps, type LogcodeRule } from './logcode.js';
 import { toSlackApiError } from './slack-errors.js';
@@ -39,7 +39,7 @@ export interface SlackAppOptions {
   /** What `/logcode` reads (command name and logger are filled in here). */
   logcode: Omit<LogcodeDeps, 'command' | 'logger'>;
   /** Current health; see `assessHealth`. */
-  health: () => HealthReport;
+  health: () => HealthReport | Promise<HealthReport>;
   logger: Logger;
 }
 
@@ -91,7 +91,7 @@ export function createSlackApp(options: SlackAppOptions): SlackAppHandle | undef
   const logger = config.logger.child({ component: 'slack-app' });
   const boltLogger = toBoltLogger(logger);
   const clientOptions = { slackApiUrl: config.apiUrl, retryConfig: { retries: 2 } };
-  const healthRoute = { path: HEALTH_PATH, method: ['GET', 'HEAD'], handler: (_req: unknown, res: ServerResponse) => writeHealthResponse(res, config.health) };
+  const healthRoute = { path: HEALTH_PATH, method: ['GET', 'HEAD'], handler: (_req: unknown, res: ServerResponse) => void writeHealthResponse(res, config.health) };
 
   const app =
     config.mode === 'socket'
@@ -109,7 +109,7 @@ export function createSlackApp(options: SlackAppOptions): SlackAppHandle | undef
   app.command(SLASH_COMMANDS[0], async ({ command, ack }) => {
     // The reply is built synchronously (catalog in memory, at most one small SQLite read),
     // so acking with it stays far inside Slack's 3 s and needs no response_url call.
-    await ack(logcode(command.text ?? ''));
+    await ack(await logcode(command.text ?? ''));
   });
   // The alert's link buttons open URLs in the browser, yet Slack still sends their clicks here
   // (block_actions); unacknowledged, the clicker sees a warning icon. Nothing else to do.
@@ -186,7 +186,7 @@ export function createSlackApp(options: SlackAppOptions): SlackAppHandle | undef
 
 export interface SlackCompanionInput {
   config: Pick<AppConfig, 'slack' | 'port' | 'healthPort' | 'alertChannel' | 'pollSchedule'> & { tenants: ReadonlyArray<{ key: string }> };
-  db: StateDb;
+  store: StateStore;
   catalog: Catalog;
   /** The loaded rules as `/logcode` shows them, e.g. `() => ruleSet.rules.map((c) => describeRule(c.rule))`. */
   rules: () => readonly LogcodeRule[];
@@ -208,10 +208,10 @@ export interface SlackCompanionInput {
 export async function startSlackCompanion(
   input: SlackCompanionInput,
 ): Promise<{ stop(): Promise<void>; port?: number; healthPort?: number } | undefined> {
-  const { config, db, logger } = input;
+  const { config, store, logger } = input;
   const tenants = config.tenants.map((tenant) => tenant.key);
   const timing = { startedAt: input.startedAt ?? new Date(), intervalMs: scheduleIntervalMs(config.pollSchedule) };
-  const health = () => readHealth(db, tenants, timing);
+  const health = () => readHealth(store, tenants, timing);
   const app = createSlackApp({
     botToken: config.slack.botToken ?? '',
     appToken: config.slack.appToken,
@@ -219,7 +219,7 @@ export async function startSlackCompanion(
     apiUrl: config.slack.apiUrl,
     port: config.port,
     healthPort: config.healthPort,
-    logcode: { catalog: input.catalog, rules: input.rules, status: () => readLogcodeStatus(db, tenants), defaultChannel: config.alertChannel },
+    logcode: { catalog: input.catalog, rules: input.rules, status: () => readLogcodeStatus(store, tenants), defaultChannel: config.alertChannel },
     health,
     logger,
   });

@@ -1,8 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import cron from 'node-cron';
-import type { StateDb } from '../state/db.js';
-import { readTenantState } from '../state/tenant-state.js';
+import type { StateStore } from '../state/store.js';
 
 /**
  * What the process knows about its polling, for `GET /healthz`.
@@ -83,18 +82,19 @@ export function assessHealth(input: HealthInput, options: Partial<HealthOptions>
 
 /**
  * `/healthz` from the state database: each tenant's last success and last error.
- * Wire as `health: () => readHealth(db, tenantKeys, { startedAt, intervalMs: scheduleIntervalMs(POLL_SCHEDULE) })`.
+ * Wire as `health: () => readHealth(store, tenantKeys, { startedAt, intervalMs: scheduleIntervalMs(POLL_SCHEDULE) })`.
  */
-export function readHealth(
-  db: StateDb,
+export async function readHealth(
+  store: StateStore,
   tenants: readonly string[],
   timing: { startedAt: Date; intervalMs: number; now?: Date },
   options: Partial<HealthOptions> = {},
-): HealthReport {
+): Promise<HealthReport> {
   const now = timing.now ?? new Date();
+  const states = await Promise.all(tenants.map((tenant) => store.readTenant(tenant)));
   return assessTenantsHealth(
-    tenants.map((tenant) => {
-      const state = readTenantState(db, tenant);
+    tenants.map((tenant, index) => {
+      const state = states[index];
       const lastSuccessAt = state?.lastSuccessAt ? new Date(state.lastSuccessAt) : null;
       return {
         tenant,
@@ -157,11 +157,11 @@ function formatSeconds(ms: number): string {
 export const HEALTH_PATH = '/healthz';
 
 /** Writes a report as the probe's answer: 200 when ok, 503 when degraded (or when the report itself fails). */
-export function writeHealthResponse(res: ServerResponse, health: () => HealthReport): void {
+export async function writeHealthResponse(res: ServerResponse, health: () => HealthReport | Promise<HealthReport>): Promise<void> {
   let statusCode: number;
   let body: unknown;
   try {
-    const report = health();
+    const report = await health();
     statusCode = report.status === 'ok' ? 200 : 503;
     body = report;
   } catch {
@@ -177,7 +177,7 @@ export function writeHealthResponse(res: ServerResponse, health: () => HealthRep
  * Resolves once listening; `port: 0` picks a free port (see the returned address).
  */
 export async function startHealthServer(
-  health: () => HealthReport,
+  health: () => HealthReport | Promise<HealthReport>,
   port: number,
   host?: string,
 ): Promise<{ server: Server; port: number; close: () => Promise<void> }> {
@@ -191,7 +191,7 @@ export async function startHealthServer(
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
       return;
     }
-    writeHealthResponse(res, health);
+    void writeHealthResponse(res, health);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

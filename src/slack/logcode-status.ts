@@ -1,6 +1,4 @@
-import type { StateDb } from '../state/db.js';
-import { outboxSummary } from '../state/outbox.js';
-import { readTenantState } from '../state/tenant-state.js';
+import type { StateStore } from '../state/store.js';
 import { context, formatChannel, listBlocks, reply, section, type LogcodeReply } from './logcode-render.js';
 import { escapeEntities } from './escape.js';
 import { SLACK_LIMITS, fitText } from './limits.js';
@@ -31,15 +29,16 @@ export interface StatusSummary {
 
 /**
  * `/logcode status` from the state database. Undefined before anything was recorded.
- * Wire as `status: () => readLogcodeStatus(db, config.tenants.map((t) => t.key))`; a read
+ * Wire as `status: () => readLogcodeStatus(store, config.tenants.map((t) => t.key))`; a read
  * error becomes the handler's generic apology and a log line, never a crash.
  */
-export function readLogcodeStatus(db: StateDb, tenants: readonly string[]): StatusSummary | undefined {
-  const states = tenants.flatMap((tenant) => {
-    const state = readTenantState(db, tenant);
+export async function readLogcodeStatus(store: StateStore, tenants: readonly string[]): Promise<StatusSummary | undefined> {
+  const read = await Promise.all(tenants.map((tenant) => store.readTenant(tenant)));
+  const states = tenants.flatMap((tenant, index) => {
+    const state = read[index];
     return state ? [{ tenant, ...state }] : [];
   });
-  const channels = outboxSummary(db).map((row) => ({ channel: row.channel, pending: Number(row.pending) || 0, failed: Number(row.failed) || 0 }));
+  const channels = (await store.outboxSummary()).map((row) => ({ channel: row.channel, pending: Number(row.pending) || 0, failed: Number(row.failed) || 0 }));
   if (states.length === 0 && channels.length === 0) return undefined;
   return {
     tenants: states.map(({ tenant, lastPollAt, lastPollOk, lastPollError, lastSuccessAt, checkpoint, checkpointDate }) => ({

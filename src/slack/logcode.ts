@@ -26,7 +26,7 @@ export interface LogcodeDeps {
    */
   rules: () => readonly LogcodeRule[];
   /** Poll and outbox state; undefined before the first poll. @default () => undefined */
-  status?: () => StatusSummary | undefined;
+  status?: () => Promise<StatusSummary | undefined> | StatusSummary | undefined;
   /** ALERT_CHANNEL, shown for rules without a channel. */
   defaultChannel?: string | undefined;
   /** @default () => new Date() */
@@ -37,7 +37,7 @@ export interface LogcodeDeps {
   logger?: Logger;
 }
 
-export type LogcodeHandler = (text: string) => LogcodeReply;
+export type LogcodeHandler = (text: string) => Promise<LogcodeReply>;
 
 /**
  * Queries are cut here before searching: the longest code and any sensible search fit,
@@ -57,13 +57,13 @@ export function createLogcodeHandler(deps: LogcodeDeps): LogcodeHandler {
   const now = deps.now ?? (() => new Date());
   const status = deps.status ?? (() => undefined);
 
-  return (rawText: string): LogcodeReply => {
+  return async (rawText: string): Promise<LogcodeReply> => {
     try {
       const text = normalizeQuery(rawText);
       const keyword = text.toLowerCase();
       if (HELP_WORDS.has(keyword)) return renderUsage(command);
       if (keyword === 'rules') return renderRules(deps.rules(), deps.defaultChannel, command);
-      if (keyword === 'status') return renderStatus(status(), now());
+      if (keyword === 'status') return renderStatus(await status(), now());
 
       const entry = deps.catalog.get(text);
       if (entry) {

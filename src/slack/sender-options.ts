@@ -1,14 +1,14 @@
 import type { WebClient } from '@slack/web-api';
 import type { Catalog } from '../catalog/types.js';
 import type { Logger } from '../log.js';
-import type { StateDb } from '../state/db.js';
+import type { StateStore } from '../state/store.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Dashboard } from './event-fields.js';
 import { webClientPoster, type SlackPoster } from './poster.js';
 import type { BackoffOptions } from './retry-timing.js';
 
 export interface SenderOptions {
-  db: StateDb;
+  store: StateStore;
   /** The narrow Slack interface (tests pass a fake); or give `client`. */
   poster?: SlackPoster;
   /** A WebClient from createSlackClient() (retries off, 429s rejected). */
@@ -45,8 +45,8 @@ export interface SenderOptions {
   authPauseMs: number;
 }
 
-export type SenderInput = Pick<SenderOptions, 'db' | 'catalog' | 'logger'> &
-  Partial<Omit<SenderOptions, 'db' | 'catalog' | 'logger' | 'backoff'>> & { backoff?: Partial<BackoffOptions> };
+export type SenderInput = Pick<SenderOptions, 'store' | 'catalog' | 'logger'> &
+  Partial<Omit<SenderOptions, 'store' | 'catalog' | 'logger' | 'backoff'>> & { backoff?: Partial<BackoffOptions> };
 
 export const SENDER_DEFAULTS = {
   defaultChannel: '',
@@ -69,7 +69,7 @@ export function normalizeSenderOptions(input: SenderInput): SenderOptions & { po
   return {
     ...SENDER_DEFAULTS,
     ...given,
-    db: input.db,
+    store: input.store,
     catalog: input.catalog,
     logger: input.logger,
     poster,

@@ -1,6 +1,3 @@
-import type { StateDb } from '../state/db.js';
-import { getIncident } from '../state/incidents.js';
-import { failChannel, incidentAlert, markFailed, notePendingError, pendingChannels, pendingRows, recordAttempt, requeueFailed } from '../state/outbox.js';
 import type { SlackApiError } from '../errors.js';
 import { formatParentUpdate, type FormatContext } from './format.js';
 import { normalizeSenderOptions, type SenderInput, type SenderOptions } from './sender-options.js';
@@ -58,7 +55,7 @@ interface DrainRun {
  */
 export function createSender(input: SenderInput): Sender {
   const options = normalizeSenderOptions(input);
-  const { db, logger, clock } = options;
+  const { store, logger, clock } = options;
   const nextCallAt = new Map<string, number>();
   const blockedUntil = new Map<string, number>();
   const toldOnce = new Set<string>();
@@ -82,10 +79,10 @@ export function createSender(input: SenderInput): Sender {
    * reason noted on them for `status`), the whole sender pauses, and the
    * operator is told once — until the token works again.
    */
-  function pauseForToken(run: DrainRun, error: SlackApiError): void {
+  async function pauseForToken(run: DrainRun, error: SlackApiError): Promise<void> {
     run.halted = true;
     pausedUntil = clock.now() + options.authPauseMs;
-    notePendingError(db, `${error.message} (kept pending; sending paused)`);
+    await store.notePendingError(`${error.message} (kept pending; sending paused)`);
     if (tokenRejected) return;
     tokenRejected = true;
     const minutes = Math.max(1, Math.round(options.authPauseMs / 60_000));
@@ -141,7 +138,7 @@ export function createSender(input: SenderInput): Sender {
 
   async function updateParent(run: DrainRun, delivery: Delivery, channel: string): Promise<void> {
     const thread = delivery.thread!;
-    const parent = incidentAlert(db, delivery.item.rows[0]!.incident);
+    const parent = await store.incidentAlert(delivery.item.rows[0]!.incident);
     if (!parent || parent.sharedTs || parent.messageTs !== thread.parentTs) return;
     const lastDate = delivery.item.rows.map((row) => row.alert.lastDate).sort().at(-1)!;
     const body = formatParentUpdate(parent.alert, { count: thread.total, lastDate }, thread.parentTs, formatContext(delivery.item.rows[0]!.tenant, channel));
@@ -149,17 +146,17 @@ export function createSender(input: SenderInput): Sender {
     // Cosmetic: the reply carries the events; a failed update is logged, never retried forever.
     const outcome = await paced(run, channel, 'chat.update', () => options.poster.update(body), 2);
     if (outcome?.ok) run.report.updates += 1;
-    else if (outcome && failureScope(outcome.error) === 'all') pauseForToken(run, outcome.error);
+    else if (outcome && failureScope(outcome.error) === 'all') await pauseForToken(run, outcome.error);
     else if (outcome) logger.warn({ channel, slackError: outcome.error.details.apiError }, `could not update the incident's message: ${outcome.error.message}`);
   }
 
   /** Handles a failed delivery; returns whether the channel may continue. */
-  function onFailure(run: DrainRun, delivery: Delivery, channel: string, outcome: Extract<SendOutcome<unknown>, { ok: false }>): boolean {
+  async function onFailure(run: DrainRun, delivery: Delivery, channel: string, outcome: Extract<SendOutcome<unknown>, { ok: false }>): Promise<boolean> {
     const ids = delivery.item.rows.map((row) => row.id);
     const { error } = outcome;
     if (outcome.why === 'deadline' || outcome.why === 'stopped') return false;
     if (outcome.why === 'gave_up') {
-      recordAttempt(db, ids, error.message);
+      await store.recordAttempt(ids, error.message);
       const pause = retryDelayMs(error, options.maxAttempts, options.backoff) ?? options.backoff.maxMs;
       blockedUntil.set(channel, clock.now() + pause);
       logger.warn({ channel, pauseMs: pause }, `${error.message}; the messages stay queued`);
@@ -167,13 +164,13 @@ export function createSender(input: SenderInput): Sender {
     }
     const scope = failureScope(error);
     if (scope === 'all') {
-      pauseForToken(run, error);
+      await pauseForToken(run, error);
       return false;
     }
-    markFailed(db, ids, error.message);
+    await store.markFailed(ids, error.message);
     run.report.failed += ids.length;
     if (scope === 'channel') {
-      run.report.failed += failChannel(db, channel, error.message);
+      run.report.failed += await store.failChannel(channel, error.message);
       tellOnce(`${channel}:${error.details.apiError}`, error, { channel });
       return false;
     }
@@ -184,28 +181,29 @@ export function createSender(input: SenderInput): Sender {
   async function drainChannel(run: DrainRun, channel: string): Promise<void> {
     for (;;) {
       if ((blockedUntil.get(channel) ?? 0) > clock.now()) return;
-      const { rows, unreadable } = pendingRows(db, channel, options.maxBatchRows);
+      const { rows, unreadable } = await store.pendingRows(channel, options.maxBatchRows);
       for (const bad of unreadable) {
-        markFailed(db, [bad.id], bad.problem);
+        await store.markFailed([bad.id], bad.problem);
         run.report.failed += 1;
         logger.error({ channel, outboxId: bad.id }, bad.problem);
       }
       if (rows.length === 0) return;
       let progressed = false;
-      const threaded = (incident: string) => !!getIncident(db, incident)?.messageTs;
+      const threadedIncidents = await store.threadedIncidents(rows.filter((row) => row.kind === 'repeat').map((row) => row.incident));
+      const threaded = (incident: string) => threadedIncidents.has(incident);
       for (const item of collapse(rows, { digestAbove: options.digestAbove, threaded })) {
         if (run.halted || run.signal?.aborted || clock.now() >= run.deadlineAt) return;
-        const prepared = prepare(item, db, formatContext(item.rows[0]!.tenant, channel));
+        const prepared = await prepare(item, store, formatContext(item.rows[0]!.tenant, channel));
         if (!prepared.ready) continue;
         const { delivery } = prepared;
         const outcome = await paced(run, channel, 'chat.postMessage', () => options.poster.postMessage(delivery.message));
         if (!outcome) return;
         if (!outcome.ok) {
-          if (!onFailure(run, delivery, channel, outcome)) return;
+          if (!(await onFailure(run, delivery, channel, outcome))) return;
           progressed = true;
           continue;
         }
-        recordDelivery(db, delivery, outcome.value, new Date(clock.now()));
+        await recordDelivery(store, delivery, outcome.value, new Date(clock.now()));
         tokenAccepted();
         progressed = true;
         if (item.kind === 'digest') run.report.digests += 1;
@@ -219,11 +217,11 @@ export function createSender(input: SenderInput): Sender {
 
   async function drain(deadlineMs: number, signal: AbortSignal | undefined): Promise<DrainReport> {
     if (clock.now() < pausedUntil) {
-      return { posted: 0, replies: 0, digests: 0, updates: 0, failed: 0, pending: countPending(db), paused: true };
+      return { posted: 0, replies: 0, digests: 0, updates: 0, failed: 0, pending: await store.countPending(), paused: true };
     }
     if (clock.now() - lastRequeueAt >= options.failedCooldownMs) {
       lastRequeueAt = clock.now();
-      const requeued = requeueFailed(db);
+      const requeued = await store.requeueFailed();
       if (requeued > 0) logger.info({ requeued }, 'retrying outbox rows that failed earlier (the configuration may have been fixed)');
     }
     const run: DrainRun = {
@@ -233,8 +231,8 @@ export function createSender(input: SenderInput): Sender {
       signal,
       halted: false,
     };
-    await Promise.all(pendingChannels(db).map(({ channel }) => drainChannel(run, channel)));
-    run.report.pending = countPending(db);
+    await Promise.all((await store.pendingChannels()).map(({ channel }) => drainChannel(run, channel)));
+    run.report.pending = await store.countPending();
     run.report.paused = clock.now() < pausedUntil;
     const { report } = run;
     if (report.posted + report.replies + report.digests + report.failed > 0) logger.info({ ...report }, 'outbox drained');
@@ -281,8 +279,4 @@ export function createSender(input: SenderInput): Sender {
       waker?.abort();
     },
   };
-}
-
-function countPending(db: StateDb): number {
-  return (db.prepare(`SELECT COUNT(*) AS n FROM outbox WHERE status = 'pending'`).get() as { n: number }).n;
 }

@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli.js';
-import { enqueueAlerts, markFailed, notePendingError } from '../../src/state/outbox.js';
 import { makeAlert } from '../helpers/slack-fixtures.js';
 import { captureCliOutput, type CliOutput } from '../helpers/engine-cli-output.js';
 import { tempStateDb } from '../helpers/temp-db.js';
@@ -21,21 +20,21 @@ afterEach(() => {
   process.exitCode = 0;
 });
 
-function seed(): void {
-  const db = state.db;
+async function seed(): Promise<void> {
+  const { db, store } = state;
   db.prepare(
     `INSERT INTO tenant_state (tenant, checkpoint, checkpoint_date, last_poll_at, last_poll_ok, last_poll_error, last_success_at)
      VALUES ('acme', '900abc', ?, ?, 0, 'Auth0 GET /api/v2/logs: HTTP 503; will retry', ?)`,
   ).run(new Date(Date.now() - 300_000).toISOString(), new Date().toISOString(), new Date(Date.now() - 600_000).toISOString());
-  enqueueAlerts(db, 'acme', [makeAlert(), makeAlert(), makeAlert()], '#alerts');
-  enqueueAlerts(db, 'acme', [makeAlert()], '#gone');
+  await store.enqueueAlerts('acme', [makeAlert(), makeAlert(), makeAlert()], '#alerts');
+  await store.enqueueAlerts('acme', [makeAlert()], '#gone');
   const gone = db.prepare(`SELECT id FROM outbox WHERE channel = '#gone'`).all() as { id: number }[];
-  markFailed(db, gone.map((row) => row.id), 'Slack chat.postMessage: channel #gone not found — check ALERT_CHANNEL');
+  await store.markFailed(gone.map((row) => row.id), 'Slack chat.postMessage: channel #gone not found — check ALERT_CHANNEL');
 }
 
 describe('status', () => {
   it('reports checkpoint age, last poll outcome and outbox counts per channel as JSON', async () => {
-    seed();
+    await seed();
     expect(await main(['status', '--json'])).toBe(0);
     const report = JSON.parse(output.stdout);
     expect(report.tenants).toEqual([
@@ -50,7 +49,7 @@ describe('status', () => {
   });
 
   it('prints a readable summary', async () => {
-    seed();
+    await seed();
     expect(await main(['status'])).toBe(0);
     expect(output.stdout).toContain('Tenant acme');
     expect(output.stdout).toMatch(/checkpoint\s+900abc — event of .*, 5m ago/);
@@ -61,8 +60,8 @@ describe('status', () => {
   });
 
   it('shows why pending alerts are stuck (a rejected token keeps them pending, not failed)', async () => {
-    seed();
-    notePendingError(state.db, 'the bot token was rejected (invalid_auth) — check SLACK_BOT_TOKEN');
+    await seed();
+    await state.store.notePendingError('the bot token was rejected (invalid_auth) — check SLACK_BOT_TOKEN');
     expect(await main(['status'])).toBe(0);
     expect(output.stdout).toContain('#alerts: 3 pending, 0 failed');
     expect(output.stdout).toContain('pending, last error: the bot token was rejected (invalid_auth)');

@@ -27,6 +27,10 @@ describe('rule kinds in rule files', () => {
     ['a misspelt travel option', 'id: x\nseverity: low\nmatch: { codes: [s] }\nimpossible_travel: { min_distance: 300 }\n', "x.yml:4:22 impossible_travel.min_distance: unknown key 'min_distance'"],
     ['a new_value without by', 'id: x\nseverity: low\nmatch: { codes: [s] }\nnew_value: { field: ip }\n', 'new_value.by: required'],
     ['a rule with neither match nor sequence', 'id: x\nseverity: low\n', 'match: required'],
+    // the fields the kinds name are checked against Auth0's log event fields, like where and group_by
+    ['a misspelt sequence key field', SEQUENCE.replace('by: [user_id]', 'by: [userid]'), "x.yml:4:8 sequence.by[0]: unknown field 'userid'"],
+    ['a misspelt field in a step condition', SEQUENCE.replace('{ codes: [s] }', '{ codes: [s], where: { lp: { exists: true } } }'), "sequence.steps[1].where.lp: unknown field 'lp'"],
+    ['a wrong location field for travel', 'id: x\nseverity: low\nmatch: { codes: [s] }\nnew_value: { field: location_info.country, by: [user_id] }\n', "new_value.field: unknown field 'location_info.country'"],
   ])('rejects %s, at file:line:col', (_name, text, expected) => {
     const result = load(text);
     expect(result.rule).toBeUndefined();

@@ -6,10 +6,10 @@ import { syntheticCheckpoint } from '../../src/auth0/checkpoint.js';
 import { StateBusyError, StateError } from '../../src/errors.js';
 import type { Alert } from '../../src/engine/alert.js';
 import { isFatal, runBot, type AlertSender } from '../../src/run/bot.js';
-import { openStateDb } from '../../src/state/db.js';
-import { markSent } from '../../src/state/outbox.js';
-import { RETENTION_MS } from '../../src/state/retention.js';
-import { commitPage, readTenantState } from '../../src/state/tenant-state.js';
+import { markSent } from '../../src/state/sqlite/outbox.js';
+import { SqliteStateStore } from '../../src/state/sqlite/store.js';
+import { commitPage } from '../../src/state/sqlite/tenant-state.js';
+import { RETENTION_MS } from '../../src/state/store.js';
 import { alertFor } from '../helpers/auth0-evaluator.js';
 import { CLIENT_SECRET, captureLogger, logEvent, mockLogsPage, mockToken, until } from '../helpers/auth0-fixtures.js';
 import { tempDir } from '../helpers/temp-db.js';
@@ -19,6 +19,7 @@ let cleanup: () => void;
 beforeEach(() => {
   ({ dir, cleanup } = tempDir());
   mkdirSync(join(dir, 'rules'));
+  writeFileSync(join(dir, 'rules', 'defaults.yml'), 'use_defaults: false\n'); // only the rule below
   writeFileSync(
     join(dir, 'rules', 'blocked.yml'),
     'id: blocked\ntitle: "Blocked {{user_name}}"\ndescription: d\nseverity: high\nmatch: { codes: [limit_wc] }\nthrottle: { period: 1h, by: [user_name] }\n',
@@ -38,9 +39,9 @@ const ONLY_START_UP = '0 0 1 1 *';
 /** A state file whose tenant already has a checkpoint (and, if given, queued alerts). */
 function seedState(alerts: Alert[] = []): string {
   const stateDb = join(dir, 'state.db');
-  const seed = openStateDb(stateDb);
-  commitPage(seed, 'acme.eu.auth0.com', { checkpoint: START, checkpointDate: null, ruleState: {}, alerts, defaultChannel: '#a' });
-  seed.close();
+  const seed = SqliteStateStore.open(stateDb);
+  commitPage(seed.db, 'acme.eu.auth0.com', { checkpoint: START, checkpointDate: null, ruleState: {}, alerts, defaultChannel: '#a' });
+  seed.db.close();
   return stateDb;
 }
 
@@ -94,19 +95,19 @@ describe('runBot (continuous)', () => {
 
     expect(await exit).toBe(0);
     expect(calls).toEqual(['start', 'notify', 'stop']);
-    const db = openStateDb(stateDb);
-    expect(readTenantState(db, 'acme.eu.auth0.com')?.checkpoint).toBe(blocked.log_id);
-    db.close();
+    const db = SqliteStateStore.open(stateDb);
+    expect((await db.readTenant('acme.eu.auth0.com'))?.checkpoint).toBe(blocked.log_id);
+    await db.close();
   });
 
   it('run --once prunes delivered alerts older than the retention period at its end; --dry-run does not', async () => {
     const stateDb = seedState([alertFor(logEvent(1) as never)]);
-    const seed = openStateDb(stateDb);
-    markSent(seed, [1], '1.1', new Date(Date.now() - RETENTION_MS - 60_000));
-    seed.close();
+    const seed = SqliteStateStore.open(stateDb);
+    markSent(seed.db, [1], '1.1', new Date(Date.now() - RETENTION_MS - 60_000));
+    seed.db.close();
     const env = botEnv(stateDb);
     const rows = () => {
-      const db = openStateDb(stateDb);
+      const { db } = SqliteStateStore.open(stateDb);
       const n = (db.prepare('SELECT COUNT(*) AS n FROM outbox').get() as { n: number }).n;
       db.close();
       return n;
@@ -176,8 +177,8 @@ describe('runBot (continuous)', () => {
     expect(await exit).toBe(0);
     expect(companionsStarted).toBe(0);
     expect(lines).toEqual(['blocked']);
-    const db = openStateDb(stateDb);
-    expect(readTenantState(db, 'acme.eu.auth0.com')?.checkpoint).toBe(START);
-    db.close();
+    const db = SqliteStateStore.open(stateDb);
+    expect((await db.readTenant('acme.eu.auth0.com'))?.checkpoint).toBe(START);
+    await db.close();
   });
 });

@@ -7,9 +7,10 @@ import { abortableSleep } from '../../src/auth0/retry.js';
 import type { StartFrom } from '../../src/config/start-from.js';
 import { StateBusyError } from '../../src/errors.js';
 import type { Alert } from '../../src/engine/alert.js';
-import type { StateDb } from '../../src/state/db.js';
-import { commitPage, readTenantState } from '../../src/state/tenant-state.js';
-import { DbCheckpointStore, DryRunCheckpointStore } from '../../src/run/checkpoint-store.js';
+import type { StateDb } from '../../src/state/sqlite/db.js';
+import type { SqliteStateStore } from '../../src/state/sqlite/store.js';
+import { commitPage, readTenantState } from '../../src/state/sqlite/tenant-state.js';
+import { TenantCheckpointStore, DryRunCheckpointStore } from '../../src/run/checkpoint-store.js';
 import { runPollCycle } from '../../src/run/poller.js';
 import { alertOnFailedLogins } from '../helpers/auth0-evaluator.js';
 import {
@@ -42,7 +43,7 @@ afterEach(() => {
 });
 
 /** One bot process: its own client, token cache and database handle. */
-function poller(db: StateDb, startFrom: StartFrom = { kind: 'now' }) {
+function poller(state: SqliteStateStore, startFrom: StartFrom = { kind: 'now' }) {
   const capture = captureLogger();
   const client = new Auth0Client({ baseUrl: AUTH0_BASE, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, audience: 'x' });
   const source = new Auth0LogSource(client, { take: TAKE, retry: { maxAttempts: 3 }, sleep: async () => {}, logger: capture.logger });
@@ -50,7 +51,7 @@ function poller(db: StateDb, startFrom: StartFrom = { kind: 'now' }) {
     runPollCycle({
       tenant: 'acme',
       source,
-      store: new DbCheckpointStore(db, 'acme', '#alerts', () => NOW),
+      store: new TenantCheckpointStore(state, 'acme', '#alerts', () => NOW),
       evaluator: alertOnFailedLogins(),
       startFrom,
       logger: capture.logger,
@@ -76,7 +77,7 @@ describe('runPollCycle', () => {
     mockLogsPage(ids[2]!, events.slice(3, 6), { take: TAKE });
     mockLogsPage(ids[5]!, events.slice(6, 7), { take: TAKE });
     mockLogsPage(ids[6]!, [], { take: TAKE });
-    const { cycle, records } = poller(temp.db);
+    const { cycle, records } = poller(temp.store);
 
     const report = await cycle();
 
@@ -97,7 +98,7 @@ describe('runPollCycle', () => {
     mockLogsPage(HISTORY, events.slice(0, 3), { take: TAKE });
     mockLogsPage(ids[2]!, events.slice(3, 6), { take: TAKE });
     logsRequest(ids[5]!, TAKE).times(3).reply(500, { error: 'Internal Server Error' });
-    const first = await poller(temp.db).cycle();
+    const first = await poller(temp.store).cycle();
 
     expect(first).toMatchObject({ ok: false, pages: 2, checkpoint: ids[5], retries: 2 });
     expect(first.error?.message).toMatch(/500.*gave up after 3 attempts/);
@@ -113,8 +114,8 @@ describe('runPollCycle', () => {
     const second = await poller(db).cycle();
 
     expect(second).toMatchObject({ ok: true, alertsQueued: 3, checkpoint: ids[8] });
-    expect(queuedLogIds(db)).toEqual(ids);
-    expect(readTenantState(db, 'acme')?.ruleState).toEqual({ seen: 9 });
+    expect(queuedLogIds(db.db)).toEqual(ids);
+    expect(readTenantState(db.db, 'acme')?.ruleState).toEqual({ seen: 9 });
   });
 
   it('commits several pages in one transaction (bounded by pages and by time), and always before the cycle ends', async () => {
@@ -123,12 +124,12 @@ describe('runPollCycle', () => {
     for (let page = 0; page < 3; page++) mockLogsPage(page === 0 ? HISTORY : ids[page * 3 - 1]!, events.slice(page * 3, page * 3 + 3), { take: TAKE });
     mockLogsPage(ids[8]!, [], { take: TAKE });
     const client = new Auth0Client({ baseUrl: AUTH0_BASE, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, audience: 'x' });
-    const store = new DbCheckpointStore(temp.db, 'acme', '#alerts', () => NOW);
+    const store = new TenantCheckpointStore(temp.store, 'acme', '#alerts', () => NOW);
     const commits: Array<string | null> = [];
     const commit = store.commit.bind(store);
     store.commit = (page) => {
       commits.push(page.checkpoint);
-      commit(page);
+      return commit(page);
     };
     const report = await runPollCycle({
       tenant: 'acme',
@@ -159,12 +160,12 @@ describe('runPollCycle', () => {
       newestLogId: async () => null,
       takeWaitStats: () => ({ rateLimitWaits: 0, rateLimitWaitMs: 0, retries: 0 }),
     };
-    const store = new DbCheckpointStore(temp.db, 'acme', '#alerts', () => clock);
+    const store = new TenantCheckpointStore(temp.store, 'acme', '#alerts', () => clock);
     const commits: string[] = [];
     const commit = store.commit.bind(store);
     store.commit = (page) => {
       commits.push(page.checkpoint);
-      commit(page);
+      return commit(page);
     };
     await runPollCycle({ tenant: 'acme', source, store, evaluator: alertOnFailedLogins(), startFrom: { kind: 'now' }, logger: captureLogger().logger, now: () => clock, commitEvery: { pages: 10, ms: 1_000 } });
     // Page 1 read at +0.6 s, page 2 at +1.2 s: 0.6 s after the first uncommitted page, not yet due; the empty page ends the cycle.
@@ -186,7 +187,7 @@ describe('runPollCycle', () => {
     mockLogsPage(HISTORY, events.slice(0, 3), { take: TAKE });
     mockLogsPage(ids[2]!, events.slice(3, 6), { take: TAKE });
     logsRequest(ids[5]!, TAKE).times(3).reply(500, { error: 'Internal Server Error' });
-    const { cycle } = poller(temp.db);
+    const { cycle } = poller(temp.store);
     const report = await cycle();
     expect(report).toMatchObject({ ok: false, alertsQueued: 6, checkpoint: ids[5] });
     expect(queuedLogIds(temp.db)).toEqual(ids.slice(0, 6));
@@ -197,18 +198,18 @@ describe('runPollCycle', () => {
     storeCheckpoint(temp.db, HISTORY);
     temp.db.pragma('busy_timeout = 0');
     const other = temp.reopen();
-    other.exec('BEGIN IMMEDIATE');
+    other.db.exec('BEGIN IMMEDIATE');
     mockToken();
     mockLogsPage(HISTORY, events.slice(0, 3), { take: TAKE });
     mockLogsPage(ids[2]!, [], { take: TAKE });
-    const { cycle, records } = poller(temp.db);
+    const { cycle, records } = poller(temp.store);
 
     const first = await cycle();
     expect(first).toMatchObject({ ok: false, alertsQueued: 0, checkpoint: HISTORY });
     expect(first.error).toBeInstanceOf(StateBusyError);
     expect(records().find((r) => String(r.msg).startsWith('poll cycle failed'))).toMatchObject({ errorCode: 'state_error', error: expect.stringMatching(/locked by another process/) });
 
-    other.exec('ROLLBACK');
+    other.db.exec('ROLLBACK');
     mockLogsPage(HISTORY, events.slice(0, 3), { take: TAKE });
     mockLogsPage(ids[2]!, [], { take: TAKE });
     expect(await cycle()).toMatchObject({ ok: true, alertsQueued: 3, checkpoint: ids[2] });
@@ -233,7 +234,7 @@ describe('runPollCycle', () => {
     const report = await runPollCycle({
       tenant: 'acme',
       source,
-      store: new DbCheckpointStore(temp.db, 'acme', '#alerts', () => NOW),
+      store: new TenantCheckpointStore(temp.store, 'acme', '#alerts', () => NOW),
       evaluator: alertOnFailedLogins(),
       startFrom: { kind: 'now' },
       logger: captureLogger().logger,
@@ -262,7 +263,7 @@ describe('runPollCycle', () => {
     const report = await runPollCycle({
       tenant: 'acme',
       source: new Auth0LogSource(client, { take: TAKE, sleep }),
-      store: new DbCheckpointStore(temp.db, 'acme', '#alerts', () => NOW),
+      store: new TenantCheckpointStore(temp.store, 'acme', '#alerts', () => NOW),
       evaluator: alertOnFailedLogins(),
       startFrom: { kind: 'now' },
       logger,
@@ -280,7 +281,7 @@ describe('runPollCycle', () => {
     mockToken();
     nock(AUTH0_BASE).get('/api/v2/logs').query({ sort: 'date:-1', per_page: '1', page: '0' }).reply(200, [events[4]]);
     mockLogsPage(ids[4]!, [], { take: TAKE });
-    const { cycle } = poller(temp.db);
+    const { cycle } = poller(temp.store);
     expect(await cycle()).toMatchObject({ ok: true, alertsQueued: 0, checkpoint: ids[4] });
 
     mockLogsPage(ids[4]!, events.slice(5, 6), { take: TAKE });
@@ -296,7 +297,7 @@ describe('runPollCycle', () => {
     const fresh = logEvent(1, {}, new Date(NOW));
     mockLogsPage(start, [fresh], { take: TAKE });
     mockLogsPage(fresh.log_id, [], { take: TAKE });
-    expect(await poller(temp.db).cycle()).toMatchObject({ ok: true, alertsQueued: 1, checkpoint: fresh.log_id });
+    expect(await poller(temp.store).cycle()).toMatchObject({ ok: true, alertsQueued: 1, checkpoint: fresh.log_id });
   });
 
   it('with START_FROM=1h backfills from a checkpoint one hour back', async () => {
@@ -305,7 +306,7 @@ describe('runPollCycle', () => {
     const backlog = logEvent(1, {}, new Date(NOW - 1_800_000));
     mockLogsPage(hourAgo, [backlog], { take: TAKE });
     mockLogsPage(backlog.log_id, [], { take: TAKE });
-    expect(await poller(temp.db, { kind: 'ago', ms: 3_600_000 }).cycle()).toMatchObject({ ok: true, alertsQueued: 1 });
+    expect(await poller(temp.store, { kind: 'ago', ms: 3_600_000 }).cycle()).toMatchObject({ ok: true, alertsQueued: 1 });
     expect(queuedLogIds(temp.db)).toEqual([backlog.log_id]);
   });
 
@@ -313,7 +314,7 @@ describe('runPollCycle', () => {
     mockToken();
     const hourAgo = syntheticCheckpoint(new Date(NOW - 3_600_000));
     mockLogsPage(hourAgo, [], { take: TAKE });
-    expect(await poller(temp.db, { kind: 'ago', ms: 3_600_000 }).cycle()).toMatchObject({ ok: true, caughtUp: true });
+    expect(await poller(temp.store, { kind: 'ago', ms: 3_600_000 }).cycle()).toMatchObject({ ok: true, caughtUp: true });
     expect(readTenantState(temp.db, 'acme')).toMatchObject({ checkpoint: hourAgo, checkpointDate: new Date(NOW - 3_600_000).toISOString() });
   });
 
@@ -324,7 +325,7 @@ describe('runPollCycle', () => {
     mockLogsPage(HISTORY, [events[0], broken, null], { take: TAKE });
     mockLogsPage(ids[1]!, [events[2], { ...events[3], log_id: 42 }], { take: TAKE });
     mockLogsPage(ids[2]!, [], { take: TAKE });
-    const { cycle, records } = poller(temp.db);
+    const { cycle, records } = poller(temp.store);
 
     const report = await cycle();
 
@@ -342,7 +343,7 @@ describe('runPollCycle', () => {
     storeCheckpoint(temp.db, HISTORY);
     mockToken();
     mockLogsPage(HISTORY, [{ type: 'f' }, 'garbage', null], { take: TAKE });
-    const report = await poller(temp.db).cycle();
+    const report = await poller(temp.store).cycle();
 
     expect(report).toMatchObject({ ok: false, caughtUp: false, malformed: 3, checkpoint: HISTORY });
     expect(report.error?.message).toMatch(/3 item\(s\) after checkpoint .* without a log_id/);
@@ -355,7 +356,7 @@ describe('runPollCycle', () => {
     mockToken();
     mockLogsPage(HISTORY, events.slice(0, 2), { take: TAKE });
     mockLogsPage(ids[1]!, [], { take: TAKE });
-    const { cycle, records } = poller(temp.db);
+    const { cycle, records } = poller(temp.store);
 
     expect(await cycle()).toMatchObject({ ok: true, alertsQueued: 2, checkpoint: ids[1] });
     expect(queuedLogIds(temp.db)).toEqual(ids.slice(0, 2));
@@ -374,7 +375,7 @@ describe('runPollCycle', () => {
     const printed: Alert[] = [];
     const capture = captureLogger();
     const client = new Auth0Client({ baseUrl: AUTH0_BASE, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, audience: 'x' });
-    const store = new DryRunCheckpointStore(new DbCheckpointStore(temp.db, 'acme', '#alerts').load(), (alerts) =>
+    const store = new DryRunCheckpointStore(new TenantCheckpointStore(temp.store, 'acme', '#alerts').load(), (alerts) =>
       printed.push(...alerts),
     );
     const report = await runPollCycle({

@@ -2,9 +2,9 @@ import nock from 'nock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Auth0Client } from '../../src/auth0/client.js';
 import { Auth0LogSource } from '../../src/auth0/log-source.js';
-import { DbCheckpointStore } from '../../src/run/checkpoint-store.js';
+import { TenantCheckpointStore } from '../../src/run/checkpoint-store.js';
 import { runPollCycle } from '../../src/run/poller.js';
-import { commitPage, readTenantState } from '../../src/state/tenant-state.js';
+import { commitPage, readTenantState } from '../../src/state/sqlite/tenant-state.js';
 import { alertOnFailedLogins } from '../helpers/auth0-evaluator.js';
 import {
   ACCESS_TOKEN,
@@ -68,7 +68,7 @@ describe('secrets never leak', () => {
     const report = await runPollCycle({
       tenant: 'acme',
       source,
-      store: new DbCheckpointStore(temp.db, 'acme', '#a'),
+      store: new TenantCheckpointStore(temp.store, 'acme', '#a'),
       evaluator: alertOnFailedLogins(),
       startFrom: { kind: 'now' },
       logger,

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { recordIncident } from '../../src/state/incidents.js';
-import { enqueueAlerts, markSent } from '../../src/state/outbox.js';
-import { RETENTION_MS } from '../../src/state/retention.js';
+import { recordIncident } from '../../src/state/sqlite/incidents.js';
+import { enqueueAlerts, markSent } from '../../src/state/sqlite/outbox.js';
+import { RETENTION_MS } from '../../src/state/store.js';
 import { retentionTask } from '../../src/run/retention.js';
 import { captureLogger } from '../helpers/auth0-fixtures.js';
 import { makeAlert } from '../helpers/slack-fixtures.js';
@@ -27,33 +27,33 @@ function delivered(at: number): void {
 const rows = () => (state.db.prepare('SELECT COUNT(*) AS n FROM outbox').get() as { n: number }).n;
 
 describe('retentionTask', () => {
-  it('prunes on the first call, then at most once per hour', () => {
+  it('prunes on the first call, then at most once per hour', async () => {
     let now = T0;
     const { logger, records } = captureLogger();
-    const task = retentionTask({ db: state.db, logger, now: () => now });
+    const task = retentionTask({ store: state.store, logger, now: () => now });
     delivered(T0 - RETENTION_MS - 1);
-    task.maybeRun();
+    await task.maybeRun();
     expect(rows()).toBe(0);
     expect(records().find((r) => r.msg === 'pruned delivered alerts and quiet incidents')).toMatchObject({ outbox: 1, incidents: 1 });
 
     delivered(T0 - RETENTION_MS + 10 * 60_000); // expires 10 minutes from now
     now = T0 + 30 * 60_000;
-    task.maybeRun();
+    await task.maybeRun();
     expect(rows()).toBe(1); // due, but the last prune was only 30 minutes ago
     now = T0 + HOUR;
-    task.maybeRun();
+    await task.maybeRun();
     expect(rows()).toBe(0);
   });
 
-  it('logs a failed prune and tries again after the interval, never throwing', () => {
+  it('logs a failed prune and tries again after the interval, never throwing', async () => {
     let now = T0;
     const { logger, records } = captureLogger();
-    const task = retentionTask({ db: state.db, logger, now: () => now });
+    const task = retentionTask({ store: state.store, logger, now: () => now });
     state.db.close();
-    expect(() => task.maybeRun()).not.toThrow();
+    await expect(task.maybeRun()).resolves.toBeUndefined();
     expect(records().filter((r) => r.msg === 'could not prune delivered alerts; will try again later')).toHaveLength(1);
     now += HOUR;
-    task.maybeRun();
+    await task.maybeRun();
     expect(records().filter((r) => r.msg === 'could not prune delivered alerts; will try again later')).toHaveLength(2);
   });
 });

@@ -7,8 +7,8 @@ import { loadCatalog } from '../../src/catalog/index.js';
 import { loadConfig } from '../../src/config/index.js';
 import { compileRules, loadRules } from '../../src/engine/index.js';
 import { createTenantCycle } from '../../src/run/tenant-cycle.js';
-import { openStateDb } from '../../src/state/db.js';
-import { commitPage, readTenantState } from '../../src/state/tenant-state.js';
+import { SqliteStateStore } from '../../src/state/sqlite/store.js';
+import { commitPage, readTenantState } from '../../src/state/sqlite/tenant-state.js';
 import { CLIENT_ID, CLIENT_SECRET, captureLogger, logEvent, mockLogsPage, mockToken } from '../helpers/auth0-fixtures.js';
 import { tempDir } from '../helpers/temp-db.js';
 
@@ -33,8 +33,9 @@ describe('createTenantCycle', () => {
       { requireAuth0: true, requireSlack: false, envFile: false },
     );
     const catalog = loadCatalog();
-    const ruleSet = compileRules(loadRules(config.rulesDir, catalog).rules, catalog);
-    const db = openStateDb(config.stateDb);
+    const ruleSet = compileRules(loadRules(config.rulesDirs[0]!, catalog).rules, catalog);
+    const store = SqliteStateStore.open(config.stateDb);
+    const { db } = store;
     const tenant = config.tenants[0]!;
     const start = syntheticCheckpoint(new Date('2024-05-01T11:00:00Z'));
     commitPage(db, tenant.key, { checkpoint: start, checkpointDate: null, ruleState: {}, alerts: [], defaultChannel: '#sec' });
@@ -43,7 +44,7 @@ describe('createTenantCycle', () => {
     mockLogsPage(start, [blocked]);
     mockLogsPage(blocked.log_id, []);
 
-    const report = await createTenantCycle({ config, tenant, db, ruleSet, logger: captureLogger().logger })();
+    const report = await createTenantCycle({ config, tenant, store, ruleSet, logger: captureLogger().logger })();
 
     expect(report).toMatchObject({ ok: true, alertsQueued: 1, checkpoint: blocked.log_id, caughtUp: true });
     expect(db.prepare('SELECT channel, rule_id FROM outbox').all()).toEqual([{ channel: '#sec', rule_id: 'blocked' }]);

@@ -4,7 +4,6 @@ import { loadCatalog } from '../../src/catalog/index.js';
 import { silentLogger } from '../../src/log.js';
 import { SLASH_COMMAND_DISABLED, startSlackCompanion, type SlackCompanionInput } from '../../src/slack/app.js';
 import type { LogcodeReply } from '../../src/slack/logcode.js';
-import { recordPollOutcome } from '../../src/state/tenant-state.js';
 import { SAMPLE_RULES, replyText } from '../helpers/bolt-fixtures.js';
 import { postSigned, slashCommandBody } from '../helpers/bolt-signed.js';
 import { tempStateDb } from '../helpers/temp-db.js';
@@ -32,7 +31,7 @@ describe('startSlackCompanion', () => {
         pollSchedule: '*/30 * * * * *',
         tenants: [{ key: TENANT }],
       },
-      db: temp.db,
+      store: temp.store,
       catalog: loadCatalog(),
       rules: () => SAMPLE_RULES,
       logger: silentLogger(),
@@ -50,7 +49,7 @@ describe('startSlackCompanion', () => {
     cleanups.push(() => companion.stop());
 
     expect((await fetch(`http://127.0.0.1:${companion.port}/healthz`)).status).toBe(503);
-    recordPollOutcome(wiring.db, TENANT, { ok: true });
+    await wiring.store.recordPollOutcome(TENANT, { ok: true });
     expect((await fetch(`http://127.0.0.1:${companion.port}/healthz`)).status).toBe(200);
 
     const response = await postSigned(companion.port!, slashCommandBody('status'), { signingSecret: 'secret' });

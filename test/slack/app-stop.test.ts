@@ -55,7 +55,7 @@ describe('startSlackCompanion stopped while Socket Mode is still connecting', ()
         pollSchedule: '*/30 * * * * *',
         tenants: [{ key: 'acme.eu.auth0.com' }],
       },
-      db: temp.db,
+      store: temp.store,
       catalog: loadCatalog(),
       rules: () => SAMPLE_RULES,
       logger: silentLogger(),

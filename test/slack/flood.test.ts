@@ -3,7 +3,6 @@ import type { LogEvent } from '../../src/auth0/log-event.js';
 import { loadCatalog } from '../../src/catalog/index.js';
 import { BUNDLED_RULES_DIR, compileRules, evaluate, initialState, loadRules, type EngineState } from '../../src/engine/index.js';
 import { createSender } from '../../src/slack/sender.js';
-import { enqueueAlerts } from '../../src/state/outbox.js';
 import { FakePoster, ManualClock, captureLogger } from '../helpers/slack-poster.js';
 import { tempStateDb } from '../helpers/temp-db.js';
 
@@ -42,16 +41,16 @@ beforeEach(() => {
 afterEach(() => state.cleanup());
 
 function sender() {
-  return createSender({ db: state.db, poster, catalog, logger: captureLogger().logger, defaultChannel: '#sec', clock, backoff: { random: () => 0 } });
+  return createSender({ store: state.store, poster, catalog, logger: captureLogger().logger, defaultChannel: '#sec', clock, backoff: { random: () => 0 } });
 }
 
 /** Like the poller: pages of 100, each evaluated and queued in one transaction. */
-function poll(events: LogEvent[], engineState: EngineState): EngineState {
+async function poll(events: LogEvent[], engineState: EngineState): Promise<EngineState> {
   let current = engineState;
   for (let start = 0; start < events.length; start += 100) {
     const result = evaluate(ruleSet, current, events.slice(start, start + 100));
     current = result.state;
-    state.db.transaction(() => enqueueAlerts(state.db, 'acme', result.alerts, '#sec'))();
+    await state.store.enqueueAlerts('acme', result.alerts, '#sec');
   }
   return current;
 }
@@ -81,7 +80,7 @@ function expectEveryEventCounted(events: number): void {
 
 describe('flood', () => {
   it('a backlog of 10,000 events from 50 IPs becomes at most 10 channel messages (digests), every event counted', async () => {
-    poll(attack(10_000, 50), initialState());
+    await poll(attack(10_000, 50), initialState());
     const report = await sender().drainOnce({ deadlineMs: 600_000 });
     expect(report.pending).toBe(0);
     expect(poster.channelMessages().length).toBeLessThanOrEqual(10);
@@ -94,7 +93,7 @@ describe('flood', () => {
     const s = sender();
     let engineState = initialState();
     for (let cycle = 0; cycle < events.length; cycle += 1000) {
-      engineState = poll(events.slice(cycle, cycle + 1000), engineState);
+      engineState = await poll(events.slice(cycle, cycle + 1000), engineState);
       await s.drainOnce({ deadlineMs: 600_000 });
     }
     expect(poster.channelMessages().length).toBeLessThanOrEqual(10);

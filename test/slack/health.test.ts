@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { assessHealth, assessTenantsHealth, readHealth, scheduleIntervalMs, startHealthServer, type HealthReport } from '../../src/slack/health.js';
-import { recordPollOutcome } from '../../src/state/tenant-state.js';
 import { tempStateDb } from '../helpers/temp-db.js';
 
 const NOW = new Date('2025-01-01T12:00:00.000Z');
@@ -119,23 +118,23 @@ describe('readHealth (real SQLite)', () => {
     cleanup = undefined;
   });
 
-  it('reads each tenant\'s last success and last error from the state database', () => {
+  it('reads each tenant\'s last success and last error from the state database', async () => {
     const temp = tempStateDb();
     cleanup = temp.cleanup;
-    recordPollOutcome(temp.db, 'a.eu.auth0.com', { ok: true, at: ago(20 * MINUTE) });
-    recordPollOutcome(temp.db, 'a.eu.auth0.com', { ok: false, error: 'Auth0 GET /api/v2/logs failed (HTTP 503)', at: ago(MINUTE) });
+    await temp.store.recordPollOutcome('a.eu.auth0.com', { ok: true, at: ago(20 * MINUTE) });
+    await temp.store.recordPollOutcome( 'a.eu.auth0.com', { ok: false, error: 'Auth0 GET /api/v2/logs failed (HTTP 503)', at: ago(MINUTE) });
     const timing = { startedAt: ago(60 * MINUTE), intervalMs: MINUTE, now: NOW };
 
-    const report = readHealth(temp.db, ['a.eu.auth0.com'], timing);
+    const report = await readHealth(temp.store, ['a.eu.auth0.com'], timing);
     expect(report).toMatchObject({
       status: 'degraded',
       reason: 'last successful poll was 20m ago (last error: Auth0 GET /api/v2/logs failed (HTTP 503))',
       ageSeconds: 1200,
     });
 
-    recordPollOutcome(temp.db, 'a.eu.auth0.com', { ok: true, at: ago(5000) });
-    expect(readHealth(temp.db, ['a.eu.auth0.com'], timing)).toMatchObject({ status: 'ok', ageSeconds: 5 });
+    await temp.store.recordPollOutcome('a.eu.auth0.com', { ok: true, at: ago(5000) });
+    expect(await readHealth(temp.store, ['a.eu.auth0.com'], timing)).toMatchObject({ status: 'ok', ageSeconds: 5 });
     // a tenant with no row yet, long after start
-    expect(readHealth(temp.db, ['never.auth0.com'], timing).status).toBe('degraded');
+    expect((await readHealth(temp.store, ['never.auth0.com'], timing)).status).toBe('degraded');
   });
 });

@@ -4,8 +4,7 @@ import type { AlertMetadata } from '../../src/slack/format.js';
 import { createSlackClient } from '../../src/slack/poster.js';
 import { createSender } from '../../src/slack/sender.js';
 import { systemClock } from '../../src/slack/clock.js';
-import { enqueueAlerts, outboxSummary } from '../../src/state/outbox.js';
-import type { StateDb } from '../../src/state/db.js';
+import type { StateStore } from '../../src/state/store.js';
 import { fakeCatalog, makeAlert } from '../helpers/slack-fixtures.js';
 import { captureLogger } from '../helpers/slack-poster.js';
 import { tempStateDb } from '../helpers/temp-db.js';
@@ -70,9 +69,9 @@ function slackApi(respond: Responder = okReply): void {
   }
 }
 
-function sender(db: StateDb = state.db) {
+function sender(store: StateStore = state.store) {
   return createSender({
-    db,
+    store,
     // timeout 0: no request-timeout timer competing with the sender's waits under fake timers
     client: createSlackClient({ token: TOKEN, apiUrl: `${API}/api/`, timeoutMs: 0 }),
     catalog: fakeCatalog(),
@@ -119,7 +118,7 @@ describe('sender over HTTP (WebClient + nock)', () => {
       }
       return okReply(body, method);
     });
-    enqueueAlerts(state.db, 'acme', [makeAlert()], '#alerts');
+    await state.store.enqueueAlerts('acme', [makeAlert()], '#alerts');
     const drained = sender().drainOnce({ deadlineMs: 60_000 });
     await until(() => posts().length === 1 && vi.getTimerCount() > 0);
     await vi.advanceTimersByTimeAsync(2900);
@@ -136,11 +135,11 @@ describe('sender over HTTP (WebClient + nock)', () => {
 
   it('marks channel_not_found rows failed while another channel keeps flowing; nothing leaks the token', async () => {
     slackApi((body, method) => (body.channel === '#gone' ? [200, { ok: false, error: 'channel_not_found' }] : okReply(body, method)));
-    enqueueAlerts(state.db, 'acme', [makeAlert(), makeAlert()], '#gone');
-    enqueueAlerts(state.db, 'acme', [makeAlert(), makeAlert()], '#alerts');
+    await state.store.enqueueAlerts('acme', [makeAlert(), makeAlert()], '#gone');
+    await state.store.enqueueAlerts('acme', [makeAlert(), makeAlert()], '#alerts');
     const report = await sender().drainOnce({ deadlineMs: 60_000 });
     expect(report).toMatchObject({ posted: 2, failed: 2, pending: 0 });
-    expect(outboxSummary(state.db).map(({ channel, pending, failed, sent }) => ({ channel, pending, failed, sent }))).toEqual([
+    expect((await state.store.outboxSummary()).map(({ channel, pending, failed, sent }) => ({ channel, pending, failed, sent }))).toEqual([
       { channel: '#alerts', pending: 0, failed: 0, sent: 2 },
       { channel: '#gone', pending: 0, failed: 2, sent: 0 },
     ]);
@@ -155,7 +154,7 @@ describe('sender over HTTP (WebClient + nock)', () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     let failures = 2;
     slackApi((body, method) => (failures-- > 0 ? [503, { ok: false }] : okReply(body, method)));
-    enqueueAlerts(state.db, 'acme', [makeAlert()], '#alerts');
+    await state.store.enqueueAlerts('acme', [makeAlert()], '#alerts');
     expect(await drive(sender().drainOnce({ deadlineMs: 60_000 }))).toMatchObject({ posted: 1 });
     expect(posts()).toHaveLength(3);
   });
@@ -164,7 +163,7 @@ describe('sender over HTTP (WebClient + nock)', () => {
     let allowed = 2;
     slackApi((body, method) => (allowed-- > 0 ? okReply(body, method) : [500, { ok: false }]));
     const alerts = Array.from({ length: 5 }, () => makeAlert());
-    enqueueAlerts(state.db, 'acme', alerts, '#alerts');
+    await state.store.enqueueAlerts('acme', alerts, '#alerts');
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     expect(await drive(sender().drainOnce({ deadlineMs: 60_000 }))).toMatchObject({ posted: 2, pending: 3 });
     vi.useRealTimers();
@@ -179,7 +178,7 @@ describe('sender over HTTP (WebClient + nock)', () => {
       .filter((_, i, all) => all.findIndex((c) => c.body.metadata?.event_payload.incident === all[i]!.body.metadata?.event_payload.incident) === i)
       .map((call) => call.body.metadata!.event_payload.incident);
     expect(delivered.sort()).toEqual(alerts.map((a) => a.incident).sort());
-    const sentTs = reopened.prepare(`SELECT message_ts FROM outbox WHERE status = 'sent'`).all() as { message_ts: string }[];
+    const sentTs = reopened.db.prepare(`SELECT message_ts FROM outbox WHERE status = 'sent'`).all() as { message_ts: string }[];
     expect(new Set(sentTs.map((r) => r.message_ts)).size).toBe(5);
   });
 
@@ -187,8 +186,8 @@ describe('sender over HTTP (WebClient + nock)', () => {
     slackApi();
     const parent = makeAlert({ count: 20, incidentCount: 20 });
     const repeat = makeAlert({ kind: 'repeat', reason: 'repeat', incident: parent.incident, count: 3, incidentCount: 23 });
-    enqueueAlerts(state.db, 'acme', [parent, repeat], '#alerts');
-    enqueueAlerts(state.db, 'acme', Array.from({ length: 25 }, () => makeAlert({ ruleId: 'flood' })), '#flood');
+    await state.store.enqueueAlerts('acme', [parent, repeat], '#alerts');
+    await state.store.enqueueAlerts('acme', Array.from({ length: 25 }, () => makeAlert({ ruleId: 'flood' })), '#flood');
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     expect(await drive(sender().drainOnce({ deadlineMs: 60_000 }))).toMatchObject({ posted: 1, replies: 1, updates: 1, digests: 1 });
     const kinds = calls.map((call) => `${call.method}:${call.body.metadata?.event_payload.kind}`).sort();

@@ -2,9 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { systemClock } from '../../src/slack/clock.js';
 import type { Alert } from '../../src/engine/alert.js';
 import { createSender } from '../../src/slack/sender.js';
-import { getIncident } from '../../src/state/incidents.js';
-import { enqueueAlerts, outboxSummary } from '../../src/state/outbox.js';
-import type { StateDb } from '../../src/state/db.js';
+import type { StateStore } from '../../src/state/store.js';
 import { fakeCatalog, makeAlert } from '../helpers/slack-fixtures.js';
 import { FakePoster, ManualClock, captureLogger, httpError, platformError, rateLimitedError } from '../helpers/slack-poster.js';
 import { tempStateDb } from '../helpers/temp-db.js';
@@ -22,12 +20,12 @@ beforeEach(() => {
 });
 afterEach(() => state.cleanup());
 
-function sender(db: StateDb = state.db, extra: Parameters<typeof createSender>[0] extends infer I ? Partial<I> : never = {}) {
-  return createSender({ db, poster, catalog: fakeCatalog(), logger: log.logger, defaultChannel: '#alerts', clock, backoff: { random: () => 0 }, ...extra });
+function sender(store: StateStore = state.store, extra: Parameters<typeof createSender>[0] extends infer I ? Partial<I> : never = {}) {
+  return createSender({ store, poster, catalog: fakeCatalog(), logger: log.logger, defaultChannel: '#alerts', clock, backoff: { random: () => 0 }, ...extra });
 }
 
-function queue(alerts: Alert[], channel = '#alerts'): void {
-  enqueueAlerts(state.db, 'acme', alerts, channel);
+function queue(alerts: Alert[], channel = '#alerts'): Promise<void> {
+  return state.store.enqueueAlerts('acme', alerts, channel);
 }
 
 function statuses(): Record<string, number> {
@@ -42,18 +40,18 @@ function repeatOf(alert: Alert, n: number): Alert {
 describe('sender', () => {
   it('posts each alert once, marks it sent with its ts and records the incident', async () => {
     const alerts = [makeAlert(), makeAlert()];
-    queue(alerts);
+    await queue(alerts);
     const report = await sender().drainOnce();
     expect(report).toMatchObject({ posted: 2, failed: 0, pending: 0 });
     expect(poster.posts.map((post) => post.metadata.event_payload.incident)).toEqual(alerts.map((a) => a.incident));
     const rows = state.db.prepare(`SELECT status, message_ts FROM outbox ORDER BY id`).all();
     expect(rows).toEqual(poster.posts.map((post) => ({ status: 'sent', message_ts: post.ts })));
-    expect(getIncident(state.db, alerts[0]!.incident)).toMatchObject({ messageTs: poster.posts[0]!.ts, count: 1, channel: 'CALERTS' });
+    expect((await state.store.getIncident(alerts[0]!.incident))).toMatchObject({ messageTs: poster.posts[0]!.ts, count: 1, channel: 'CALERTS' });
   });
 
   it('keeps about one message per second per channel', async () => {
-    queue([makeAlert(), makeAlert(), makeAlert()]);
-    queue([makeAlert(), makeAlert()], '#other');
+    await queue([makeAlert(), makeAlert(), makeAlert()]);
+    await queue([makeAlert(), makeAlert()], '#other');
     await sender().drainOnce();
     const gaps = (channel: string) => {
       const times = poster.attempts.filter((a) => a.channel === channel).map((a) => a.at);
@@ -66,10 +64,10 @@ describe('sender', () => {
 
   it('batches all pending repeats of an incident into one thread reply and updates the parent count', async () => {
     const alert = makeAlert({ count: 20, incidentCount: 20, threshold: { count: 20, window: '5m', groupBy: ['ip'] } });
-    queue([alert]);
+    await queue([alert]);
     const s = sender();
     await s.drainOnce();
-    queue([repeatOf(alert, 1), repeatOf(alert, 2), repeatOf(alert, 3)]);
+    await queue([repeatOf(alert, 1), repeatOf(alert, 2), repeatOf(alert, 3)]);
     const report = await s.drainOnce();
     expect(report).toMatchObject({ replies: 1, updates: 1, posted: 0 });
     const [parent, reply] = poster.posts;
@@ -80,16 +78,16 @@ describe('sender', () => {
     expect(JSON.stringify(poster.updates[0]!.blocks)).toContain('Seen 26 times so far');
     expect(JSON.stringify(poster.updates[0]!.blocks)).toContain('*Count*\\n20 → now 26 (thread)');
     expect(poster.updates[0]!.metadata.event_payload.kind).toBe('alert');
-    expect(getIncident(state.db, alert.incident)!.count).toBe(26);
+    expect((await state.store.getIncident(alert.incident))!.count).toBe(26);
   });
 
   it('posts a thread reply into the parent\'s channel even when the rule now names another channel', async () => {
     const alert = makeAlert();
-    queue([alert]);
+    await queue([alert]);
     const s = sender();
     await s.drainOnce();
     // The rules were reloaded with a new channel while the incident stayed open.
-    queue([repeatOf(alert, 2)], '#moved');
+    await queue([repeatOf(alert, 2)], '#moved');
     const report = await s.drainOnce();
     expect(report).toMatchObject({ replies: 1, posted: 0 });
     const [parent, reply] = poster.posts;
@@ -98,9 +96,9 @@ describe('sender', () => {
 
   it('holds a repeat back while its parent is still pending, and posts it once the parent is in', async () => {
     const alert = makeAlert();
-    queue([alert, repeatOf(alert, 4)]);
+    await queue([alert, repeatOf(alert, 4)]);
     poster.script = (message, attempt) => (attempt <= 5 && !message.thread_ts ? httpError(503) : undefined);
-    const s = sender(state.db, { maxAttempts: 5 });
+    const s = sender(state.store, { maxAttempts: 5 });
     const first = await s.drainOnce();
     expect(first).toMatchObject({ posted: 0, replies: 0, pending: 2 });
     expect(poster.attempts.every((a) => !a.thread)).toBe(true);
@@ -112,7 +110,7 @@ describe('sender', () => {
 
   it('posts a repeat standalone when its parent failed for good', async () => {
     const alert = makeAlert();
-    queue([alert, repeatOf(alert, 2)]);
+    await queue([alert, repeatOf(alert, 2)]);
     poster.script = (message) => (message.metadata.event_payload.kind === 'alert' ? platformError('invalid_blocks') : undefined);
     const report = await sender().drainOnce();
     expect(report).toMatchObject({ failed: 1, posted: 1 });
@@ -121,7 +119,7 @@ describe('sender', () => {
   });
 
   it('retries a 429 after Retry-After with the same message, without duplicates', async () => {
-    queue([makeAlert()]);
+    await queue([makeAlert()]);
     poster.script = (_message, attempt) => (attempt === 1 ? rateLimitedError(7) : undefined);
     const report = await sender().drainOnce();
     expect(report.posted).toBe(1);
@@ -131,9 +129,9 @@ describe('sender', () => {
   });
 
   it('backs off on transient errors and leaves the rows pending when attempts run out', async () => {
-    queue([makeAlert()]);
+    await queue([makeAlert()]);
     poster.script = () => platformError('service_unavailable');
-    const report = await sender(state.db, { maxAttempts: 3 }).drainOnce();
+    const report = await sender(state.store, { maxAttempts: 3 }).drainOnce();
     expect(report).toMatchObject({ posted: 0, pending: 1, failed: 0 });
     expect(poster.attempts).toHaveLength(3);
     expect(clock.waits.filter((w) => w >= 500)).toEqual([500, 1000]);
@@ -141,13 +139,13 @@ describe('sender', () => {
   });
 
   it('marks a missing channel failed, says what to do once, and keeps other channels flowing', async () => {
-    queue([makeAlert(), makeAlert(), makeAlert()], '#gone');
-    queue([makeAlert(), makeAlert()], '#alerts');
+    await queue([makeAlert(), makeAlert(), makeAlert()], '#gone');
+    await queue([makeAlert(), makeAlert()], '#alerts');
     poster.script = (message) => (message.channel === '#gone' ? platformError('channel_not_found') : undefined);
     const report = await sender().drainOnce();
     expect(report).toMatchObject({ posted: 2, failed: 3, pending: 0 });
     expect(poster.attempts.filter((a) => a.channel === '#gone')).toHaveLength(1);
-    const summary = outboxSummary(state.db);
+    const summary = (await state.store.outboxSummary());
     expect(summary.find((c) => c.channel === '#gone')).toMatchObject({ failed: 3, pending: 0 });
     expect(summary.find((c) => c.channel === '#gone')!.lastError).toMatch(/ALERT_CHANNEL/);
     const errors = log.lines().filter((line) => line.level >= 50);
@@ -156,10 +154,10 @@ describe('sender', () => {
   });
 
   it('keeps every row pending when the token is rejected, says so once, and pauses the whole sender', async () => {
-    queue([makeAlert(), makeAlert()], '#a');
-    queue([makeAlert()], '#b');
+    await queue([makeAlert(), makeAlert()], '#a');
+    await queue([makeAlert()], '#b');
     poster.script = () => platformError('invalid_auth');
-    const s = sender(state.db, { authPauseMs: 300_000 });
+    const s = sender(state.store, { authPauseMs: 300_000 });
     const errorLines = () => log.lines().filter((l) => l.level >= 50);
 
     // Several drains while the token is bad: a token problem is never the message's fault.
@@ -178,7 +176,7 @@ describe('sender', () => {
     expect(statuses()).toEqual({ pending: 3 });
 
     // status can tell why they are stuck, without a row marked failed
-    const summary = outboxSummary(state.db);
+    const summary = (await state.store.outboxSummary());
     expect(summary.map((c) => c.pendingError)).toEqual([expect.stringContaining('invalid_auth'), expect.stringContaining('invalid_auth')]);
     expect(summary.every((c) => c.failed === 0)).toBe(true);
 
@@ -191,14 +189,14 @@ describe('sender', () => {
     const later = await s.drainOnce();
     expect(later).toMatchObject({ posted: 3, pending: 0, paused: false });
     expect(statuses()).toEqual({ sent: 3 });
-    expect(outboxSummary(state.db).map((c) => c.pendingError)).toEqual([null, null]);
+    expect((await state.store.outboxSummary()).map((c) => c.pendingError)).toEqual([null, null]);
     expect(log.lines().some((l) => l.level === 30 && /SLACK_BOT_TOKEN works again/.test(l.msg))).toBe(true);
   });
 
   it('retries failed rows after the cool-down (the configuration may have been fixed)', async () => {
-    queue([makeAlert()], '#gone');
+    await queue([makeAlert()], '#gone');
     poster.script = () => platformError('channel_not_found');
-    const s = sender(state.db, { failedCooldownMs: 60_000 });
+    const s = sender(state.store, { failedCooldownMs: 60_000 });
     expect(await s.drainOnce()).toMatchObject({ failed: 1 });
     poster.script = () => undefined;
     clock.time += 61_000;
@@ -211,7 +209,7 @@ describe('sender', () => {
       makeAlert({ ruleId: 'brute-force-by-ip', count: 20 + n, group: { ip: `198.51.100.${n}` }, logIds: [`900${String(n).padStart(3, '0')}`] }),
     );
     const other = makeAlert({ ruleId: 'breached-password' });
-    queue([...flood.slice(0, 10), other, ...flood.slice(10)]);
+    await queue([...flood.slice(0, 10), other, ...flood.slice(10)]);
     const report = await sender().drainOnce();
     expect(report).toMatchObject({ digests: 1, posted: 1, pending: 0 });
     const digest = poster.posts.find((p) => p.metadata.event_payload.kind === 'digest')!;
@@ -219,14 +217,14 @@ describe('sender', () => {
     expect(digest.metadata.event_payload.log_ids).toHaveLength(30);
     expect(statuses()).toEqual({ sent: 31 });
     // Later repeats of a digested incident thread under the digest.
-    queue([repeatOf(flood[3]!, 5)]);
+    await queue([repeatOf(flood[3]!, 5)]);
     await sender().drainOnce();
     expect(poster.posts.at(-1)!.thread_ts).toBe(digest.ts);
     expect(poster.updates).toHaveLength(0); // a digest is never overwritten by one incident
   });
 
   it('keeps rows pending when the deadline passes, and a new sender on the same db finishes them', async () => {
-    queue(Array.from({ length: 5 }, () => makeAlert()));
+    await queue(Array.from({ length: 5 }, () => makeAlert()));
     const report = await sender().drainOnce({ deadlineMs: 2500 });
     expect(report.posted).toBe(3);
     expect(report.pending).toBe(2);
@@ -240,15 +238,15 @@ describe('sender', () => {
   it('runs as a loop until stopped (fake timers)', async () => {
     vi.useFakeTimers({ now: Date.parse('2024-01-01T00:00:00Z') });
     try {
-      const s = sender(state.db, { idleMs: 5000, clock: systemClock });
+      const s = sender(state.store, { idleMs: 5000, clock: systemClock });
       s.start();
       await vi.advanceTimersByTimeAsync(1000);
-      queue([makeAlert(), makeAlert()]);
+      await queue([makeAlert(), makeAlert()]);
       s.notify();
       await vi.advanceTimersByTimeAsync(3000);
       expect(poster.posts).toHaveLength(2);
       await s.stop();
-      queue([makeAlert()]);
+      await queue([makeAlert()]);
       await vi.advanceTimersByTimeAsync(20_000);
       expect(poster.posts).toHaveLength(2);
     } finally {

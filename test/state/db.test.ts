@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StateError } from '../../src/errors.js';
-import { openStateDb, SCHEMA_VERSION } from '../../src/state/db.js';
+import { openStateDb, SCHEMA_VERSION } from '../../src/state/sqlite/db.js';
 import { tempDir, tempStateDb } from '../helpers/temp-db.js';
 
 const cleanups: Array<() => void> = [];

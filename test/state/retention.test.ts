@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Alert } from '../../src/engine/alert.js';
-import { recordIncident } from '../../src/state/incidents.js';
-import { enqueueAlerts, markFailed, markSent } from '../../src/state/outbox.js';
-import { pruneDelivered, RETENTION_MS } from '../../src/state/retention.js';
+import { recordIncident } from '../../src/state/sqlite/incidents.js';
+import { enqueueAlerts, markFailed, markSent } from '../../src/state/sqlite/outbox.js';
+import { pruneDelivered } from '../../src/state/sqlite/retention.js';
+import { RETENTION_MS } from '../../src/state/store.js';
 import { makeAlert } from '../helpers/slack-fixtures.js';
 import { tempStateDb } from '../helpers/temp-db.js';
 

@@ -1,4 +1,4 @@
-import type { OutboxRow } from '../../state/outbox.js';
+import type { OutboxRow } from '../../state/store.js';
 
 /**
  * What one Slack message will deliver:

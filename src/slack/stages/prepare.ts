@@ -1,6 +1,4 @@
-import type { StateDb } from '../../state/db.js';
-import { getIncident } from '../../state/incidents.js';
-import { incidentAlertStatus } from '../../state/outbox.js';
+import type { StateStore } from '../../state/store.js';
 import { formatAlert, type FormatContext, type SlackMessage } from '../format.js';
 import { formatDigest } from '../format-digest.js';
 import { formatRepeatReply } from '../format-repeat.js';
@@ -20,7 +18,7 @@ export type Prepared = { ready: true; delivery: Delivery } | { ready: false; why
  * parent here; a repeat whose parent is still pending waits for it, one whose
  * parent can never be posted goes standalone.
  */
-export function prepare(item: WorkItem, db: StateDb, context: FormatContext): Prepared {
+export async function prepare(item: WorkItem, store: StateStore, context: FormatContext): Promise<Prepared> {
   const first = item.rows[0]!;
   const channel = first.channel;
   switch (item.kind) {
@@ -36,14 +34,14 @@ export function prepare(item: WorkItem, db: StateDb, context: FormatContext): Pr
       const alerts = item.rows.map((row) => row.alert);
       const added = alerts.reduce((sum, alert) => sum + alert.count, 0);
       const latest = Math.max(...alerts.map((alert) => alert.incidentCount));
-      const incident = getIncident(db, item.incident);
+      const incident = await store.getIncident(item.incident);
       if (incident?.messageTs) {
         const total = Math.max(incident.count + added, latest);
         // A reply goes where its parent is (the id Slack answered with), even if the rule's channel changed since.
         const message = { ...formatRepeatReply(alerts, { threadTs: incident.messageTs, total }, context), channel: incident.channel };
         return { ready: true, delivery: { item, message, thread: { parentTs: incident.messageTs, parentChannel: incident.channel, total } } };
       }
-      if (incidentAlertStatus(db, item.incident) === 'pending') {
+      if ((await store.incidentAlertStatus(item.incident)) === 'pending') {
         return { ready: false, why: `waiting for the first message of incident ${item.incident}` };
       }
       const message = { ...formatRepeatReply(alerts, { total: Math.max(added, latest) }, context), channel };

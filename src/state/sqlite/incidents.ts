@@ -1,18 +1,9 @@
 import type { StateDb } from './db.js';
-
-/** Where an incident's channel message lives, and how many events it has reported. */
-export interface IncidentRecord {
-  incident: string;
-  tenant: string;
-  ruleId: string;
-  channel: string;
-  messageTs: string | null;
-  count: number;
-}
+import type { IncidentRecord } from '../store.js';
+import { cachedStatement } from './statements.js';
 
 export function getIncident(db: StateDb, incident: string): IncidentRecord | undefined {
-  const row = db
-    .prepare(`SELECT incident, tenant, rule_id AS ruleId, channel, message_ts AS messageTs, count FROM incidents WHERE incident = ?`)
+  const row = cachedStatement(db, `SELECT incident, tenant, rule_id AS ruleId, channel, message_ts AS messageTs, count FROM incidents WHERE incident = ?`)
     .get(incident) as IncidentRecord | undefined;
   return row;
 }
@@ -26,7 +17,8 @@ export function recordIncident(
   record: Omit<IncidentRecord, 'count'> & { added: number; atLeast?: number },
   now: Date,
 ): number {
-  db.prepare(
+  cachedStatement(
+    db,
     `INSERT INTO incidents (incident, tenant, rule_id, channel, message_ts, count, updated_at)
      VALUES (@incident, @tenant, @ruleId, @channel, @messageTs, MAX(@added, @atLeast), @now)
      ON CONFLICT (incident) DO UPDATE SET

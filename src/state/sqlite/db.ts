@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { StateError } from '../errors.js';
+import { StateError } from '../../errors.js';
 
 export type StateDb = Database.Database;
 

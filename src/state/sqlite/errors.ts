@@ -1,4 +1,4 @@
-import { StateBusyError, StateError } from '../errors.js';
+import { StateBusyError, StateError } from '../../errors.js';
 
 /** better-sqlite3's SqliteError carries the (extended) result code, e.g. SQLITE_BUSY_SNAPSHOT, SQLITE_IOERR_WRITE. */
 function sqliteCode(error: unknown): string {

@@ -1,20 +1,6 @@
 import type { StateDb } from './db.js';
+import { RETENTION_MS, type Pruned } from '../store.js';
 import { cachedStatement } from './statements.js';
-
-/**
- * How long delivered alerts and quiet incidents are kept. A week covers what
- * the rows are still read for — `status` history, threading the repeats of an
- * incident under its message, re-rendering that message's running count — for
- * every default rule (throttles of hours, at most a day); without a bound, the
- * state file grows by every alert ever sent. Pending and failed rows are never
- * pruned: they are not delivered yet.
- */
-export const RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
-
-export interface Pruned {
-  outbox: number;
-  incidents: number;
-}
 
 // An incident is still in use while it was updated within the retention
 // period or has a row not yet delivered: its repeats thread under

@@ -1,24 +1,9 @@
-import type { Alert } from '../engine/alert.js';
-import { StateError } from '../errors.js';
+import { StateError } from '../../errors.js';
 import type { StateDb } from './db.js';
 import { enqueueAlerts } from './outbox.js';
-import { explainWriteError } from './state-errors.js';
+import { explainWriteError } from './errors.js';
 import { cachedStatement } from './statements.js';
-
-/** What a tenant's row says about where polling stands. */
-export interface TenantState {
-  /** Last log_id fully processed; null before the first page. */
-  checkpoint: string | null;
-  checkpointDate: string | null;
-  /** Engine state as stored (JSON); undefined until a checkpoint exists, or when damaged. */
-  ruleState: unknown;
-  /** The stored rule state is not valid JSON (the poller starts fresh windows and says so). */
-  ruleStateDamaged: boolean;
-  lastPollAt: string | null;
-  lastPollOk: boolean | null;
-  lastPollError: string | null;
-  lastSuccessAt: string | null;
-}
+import type { NamedTenantState, PageCommit, PollOutcome, TenantState } from '../store.js';
 
 interface TenantRow {
   checkpoint: string | null;
@@ -54,29 +39,6 @@ export function readTenantState(db: StateDb, tenant: string): TenantState | unde
     lastPollError: row.last_poll_error,
     lastSuccessAt: row.last_success_at,
   };
-}
-
-export interface PageCommit {
-  /**
-   * The stored checkpoint this page was read after (null: none yet). The commit
-   * is refused when the stored one differs: another process committed the same
-   * events meanwhile, and committing again would alert on them twice.
-   * Undefined only for seeding (tests, tools): then only a checkpoint ahead is refused.
-   */
-  after?: string | null;
-  /** The page's last log_id: everything up to it has been evaluated. */
-  checkpoint: string;
-  checkpointDate: string | null;
-  /** Engine state after the page, JSON-serialisable. */
-  ruleState: unknown;
-  /**
-   * `ruleState` already serialised, when the evaluator can do it cheaper than
-   * JSON.stringify (it reuses the text of the parts a page did not change).
-   */
-  ruleStateJson?: string;
-  alerts: readonly Alert[];
-  defaultChannel: string;
-  now?: Date;
 }
 
 /**
@@ -118,13 +80,6 @@ export function commitPage(db: StateDb, tenant: string, page: PageCommit): void 
   }
 }
 
-export interface PollOutcome {
-  ok: boolean;
-  /** Safe message (a CodedError's message); never a raw transport error. */
-  error?: string;
-  at?: Date;
-}
-
 /** Remembers how the last cycle went, for `status` and /healthz. */
 export function recordPollOutcome(db: StateDb, tenant: string, outcome: PollOutcome): void {
   const at = (outcome.at ?? new Date()).toISOString();
@@ -155,7 +110,7 @@ function recordOutcomeRow(db: StateDb, tenant: string, outcome: PollOutcome, at:
 }
 
 /** Every tenant row (status, health). */
-export function listTenantStates(db: StateDb): Array<TenantState & { tenant: string }> {
-  const tenants = db.prepare('SELECT tenant FROM tenant_state ORDER BY tenant').all() as Array<{ tenant: string }>;
+export function listTenantStates(db: StateDb): NamedTenantState[] {
+  const tenants = cachedStatement(db, 'SELECT tenant FROM tenant_state ORDER BY tenant').all() as Array<{ tenant: string }>;
   return tenants.map(({ tenant }) => ({ tenant, ...readTenantState(db, tenant)! }));
 }

@@ -1,6 +1,7 @@
-import { AlertSchema, type Alert } from '../engine/alert.js';
+import { AlertSchema, type Alert } from '../../engine/alert.js';
 import type { StateDb } from './db.js';
 import { cachedStatement } from './statements.js';
+import type { ChannelCount, ChannelSummary, IncidentParent, OutboxRow, OutboxStatus, PendingRows } from '../store.js';
 
 /**
  * Queues alerts for delivery. Call inside the transaction that also stores the
@@ -33,20 +34,6 @@ export function enqueueAlerts(
   }
 }
 
-export type OutboxStatus = 'pending' | 'sent' | 'failed';
-
-/** One queued alert, decoded. */
-export interface OutboxRow {
-  id: number;
-  tenant: string;
-  channel: string;
-  kind: 'alert' | 'repeat';
-  ruleId: string;
-  incident: string;
-  alert: Alert;
-  attempts: number;
-}
-
 interface RawRow {
   id: number;
   tenant: string;
@@ -59,22 +46,14 @@ interface RawRow {
 }
 
 /** Channels with pending rows, and how many each has. */
-export function pendingChannels(db: StateDb): { channel: string; pending: number }[] {
-  return db
-    .prepare(`SELECT channel, COUNT(*) AS pending FROM outbox WHERE status = 'pending' GROUP BY channel ORDER BY MIN(id)`)
-    .all() as { channel: string; pending: number }[];
-}
-
-export interface PendingRows {
-  rows: OutboxRow[];
-  /** Rows whose stored alert no longer decodes (kept as failed, never dropped silently). */
-  unreadable: { id: number; problem: string }[];
+export function pendingChannels(db: StateDb): ChannelCount[] {
+  return cachedStatement(db, `SELECT channel, COUNT(*) AS pending FROM outbox WHERE status = 'pending' GROUP BY channel ORDER BY MIN(id)`)
+    .all() as ChannelCount[];
 }
 
 /** The oldest pending rows of one channel, in queue order. */
 export function pendingRows(db: StateDb, channel: string, limit: number): PendingRows {
-  const raw = db
-    .prepare(`SELECT id, tenant, channel, kind, rule_id, incident, alert, attempts FROM outbox WHERE status = 'pending' AND channel = ? ORDER BY id LIMIT ?`)
+  const raw = cachedStatement(db, `SELECT id, tenant, channel, kind, rule_id, incident, alert, attempts FROM outbox WHERE status = 'pending' AND channel = ? ORDER BY id LIMIT ?`)
     .all(channel, limit) as RawRow[];
   const result: PendingRows = { rows: [], unreadable: [] };
   for (const row of raw) {
@@ -109,7 +88,7 @@ function decodeAlert(json: string): { ok: true; alert: Alert } | { ok: false; pr
 
 /** Delivered: only ever called after Slack answered ok. */
 export function markSent(db: StateDb, ids: readonly number[], messageTs: string, now: Date): void {
-  const update = db.prepare(
+  const update = cachedStatement(db, 
     `UPDATE outbox SET status = 'sent', sent_at = ?, message_ts = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?`,
   );
   for (const id of ids) update.run(now.toISOString(), messageTs, id);
@@ -117,7 +96,7 @@ export function markSent(db: StateDb, ids: readonly number[], messageTs: string,
 
 /** A permanent failure: kept, shown by `status`, retried by `requeueFailed`. */
 export function markFailed(db: StateDb, ids: readonly number[], error: string): void {
-  const update = db.prepare(`UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ?`);
+  const update = cachedStatement(db, `UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ?`);
   db.transaction(() => {
     for (const id of ids) update.run(error, id);
   })();
@@ -125,7 +104,7 @@ export function markFailed(db: StateDb, ids: readonly number[], error: string): 
 
 /** A transient failure: the rows stay pending. */
 export function recordAttempt(db: StateDb, ids: readonly number[], error: string): void {
-  const update = db.prepare(`UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?`);
+  const update = cachedStatement(db, `UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?`);
   db.transaction(() => {
     for (const id of ids) update.run(error, id);
   })();
@@ -137,60 +116,44 @@ export function recordAttempt(db: StateDb, ids: readonly number[], error: string
  * `status` can say why they wait. Cleared by markSent. Returns how many rows.
  */
 export function notePendingError(db: StateDb, error: string): number {
-  return db.prepare(`UPDATE outbox SET last_error = ? WHERE status = 'pending'`).run(error).changes;
+  return cachedStatement(db, `UPDATE outbox SET last_error = ? WHERE status = 'pending'`).run(error).changes;
 }
 
 /** Marks every pending row of a channel failed (the channel itself is unusable). Returns how many. */
 export function failChannel(db: StateDb, channel: string, error: string): number {
-  return db
-    .prepare(`UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ? WHERE status = 'pending' AND channel = ?`)
+  return cachedStatement(db, `UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ? WHERE status = 'pending' AND channel = ?`)
     .run(error, channel).changes;
 }
 
 /** Gives failed rows another chance (after a restart or a cool-down: the configuration may be fixed). */
 export function requeueFailed(db: StateDb): number {
-  return db.prepare(`UPDATE outbox SET status = 'pending' WHERE status = 'failed'`).run().changes;
+  return cachedStatement(db, `UPDATE outbox SET status = 'pending' WHERE status = 'failed'`).run().changes;
 }
 
 /** Status of the row that opens an incident (its channel message), if any. */
 export function incidentAlertStatus(db: StateDb, incident: string): OutboxStatus | undefined {
-  const row = db
-    .prepare(`SELECT status FROM outbox WHERE incident = ? AND kind = 'alert' ORDER BY id DESC LIMIT 1`)
+  const row = cachedStatement(db, `SELECT status FROM outbox WHERE incident = ? AND kind = 'alert' ORDER BY id DESC LIMIT 1`)
     .get(incident) as { status: OutboxStatus } | undefined;
   return row?.status;
 }
 
 /** The alert that opened an incident and the ts it was delivered with (to re-render the parent). */
-export function incidentAlert(db: StateDb, incident: string): { alert: Alert; messageTs: string | null; sharedTs: boolean } | undefined {
-  const row = db
-    .prepare(`SELECT alert, message_ts FROM outbox WHERE incident = ? AND kind = 'alert' AND status = 'sent' ORDER BY id DESC LIMIT 1`)
+export function incidentAlert(db: StateDb, incident: string): IncidentParent | undefined {
+  const row = cachedStatement(db, `SELECT alert, message_ts FROM outbox WHERE incident = ? AND kind = 'alert' AND status = 'sent' ORDER BY id DESC LIMIT 1`)
     .get(incident) as { alert: string; message_ts: string | null } | undefined;
   if (!row) return undefined;
   const decoded = decodeAlert(row.alert);
   if (!decoded.ok) return undefined;
   // A ts shared with other incidents means the parent is a digest: never overwrite it with one alert.
   const shared = row.message_ts
-    ? (db.prepare(`SELECT COUNT(DISTINCT incident) AS n FROM outbox WHERE message_ts = ?`).get(row.message_ts) as { n: number }).n > 1
+    ? (cachedStatement(db, `SELECT COUNT(DISTINCT incident) AS n FROM outbox WHERE message_ts = ?`).get(row.message_ts) as { n: number }).n > 1
     : false;
   return { alert: decoded.alert, messageTs: row.message_ts, sharedTs: shared };
 }
 
-export interface ChannelSummary {
-  channel: string;
-  pending: number;
-  failed: number;
-  sent: number;
-  oldestPendingAt: string | null;
-  /** The latest error of a failed row. */
-  lastError: string | null;
-  /** The latest error noted on a still-pending row (a transient failure, a rejected token). */
-  pendingError: string | null;
-}
-
 /** Per channel counts for `status`. */
 export function outboxSummary(db: StateDb): ChannelSummary[] {
-  return db
-    .prepare(
+  return cachedStatement(db, 
       `SELECT channel,
               SUM(status = 'pending') AS pending,
               SUM(status = 'failed') AS failed,
@@ -202,4 +165,8 @@ export function outboxSummary(db: StateDb): ChannelSummary[] {
        FROM outbox GROUP BY channel ORDER BY channel`,
     )
     .all() as ChannelSummary[];
+}
+
+export function countPending(db: StateDb): number {
+  return (cachedStatement(db, `SELECT COUNT(*) AS n FROM outbox WHERE status = 'pending'`).get() as { n: number }).n;
 }

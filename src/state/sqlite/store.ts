@@ -1,0 +1,178 @@
+import type { Alert } from '../../engine/alert.js';
+import type {
+  ChannelCount,
+  ChannelSummary,
+  DeliveryRecord,
+  IncidentParent,
+  IncidentRecord,
+  NamedTenantState,
+  OutboxStatus,
+  PageCommit,
+  PendingRows,
+  PollOutcome,
+  Pruned,
+  StateStore,
+  TenantState,
+} from '../store.js';
+import { openStateDb, type StateDb } from './db.js';
+import { explainWriteError } from './errors.js';
+import { getIncident, recordIncident } from './incidents.js';
+import {
+  countPending,
+  enqueueAlerts,
+  failChannel,
+  incidentAlert,
+  incidentAlertStatus,
+  markFailed,
+  markSent,
+  notePendingError,
+  outboxSummary,
+  pendingChannels,
+  pendingRows,
+  recordAttempt,
+  requeueFailed,
+} from './outbox.js';
+import { pruneDelivered } from './retention.js';
+import { commitPage, listTenantStates, readTenantState, recordPollOutcome } from './tenant-state.js';
+
+/**
+ * The SQLite back end (better-sqlite3, one file, WAL, synchronous=FULL).
+ * better-sqlite3 is synchronous: each method runs its transaction to the end
+ * before it returns the promise, so no other call can interleave inside it —
+ * and writes take the lock first (BEGIN IMMEDIATE), so another process's
+ * lock is waited out (busy_timeout) instead of failing half-way.
+ */
+export class SqliteStateStore implements StateStore {
+  readonly description: string;
+
+  /** `db` is the raw handle: for this back end's own tests and migrations only. */
+  constructor(
+    readonly db: StateDb,
+    readonly path: string,
+  ) {
+    this.description = `SQLite ${path}`;
+  }
+
+  static open(path: string): SqliteStateStore {
+    return new SqliteStateStore(openStateDb(path), path);
+  }
+
+  /** A write in one IMMEDIATE transaction, its failure classified (busy/full passes, corrupt stops). */
+  #write<T>(what: string, work: () => T): T {
+    try {
+      return this.db.transaction(work).immediate();
+    } catch (error) {
+      throw explainWriteError(error, what);
+    }
+  }
+
+  async readTenant(tenant: string): Promise<TenantState | undefined> {
+    return readTenantState(this.db, tenant);
+  }
+
+  async listTenants(): Promise<NamedTenantState[]> {
+    return listTenantStates(this.db);
+  }
+
+  async commitPage(tenant: string, page: PageCommit): Promise<void> {
+    commitPage(this.db, tenant, page);
+  }
+
+  async recordPollOutcome(tenant: string, outcome: PollOutcome): Promise<void> {
+    recordPollOutcome(this.db, tenant, outcome);
+  }
+
+  async enqueueAlerts(tenant: string, alerts: readonly Alert[], defaultChannel: string, now?: Date): Promise<void> {
+    this.#write(`queuing alerts of tenant ${tenant}`, () => enqueueAlerts(this.db, tenant, alerts, defaultChannel, now));
+  }
+
+  async pendingChannels(): Promise<ChannelCount[]> {
+    return pendingChannels(this.db);
+  }
+
+  async pendingRows(channel: string, limit: number): Promise<PendingRows> {
+    return pendingRows(this.db, channel, limit);
+  }
+
+  async countPending(): Promise<number> {
+    return countPending(this.db);
+  }
+
+  async recordDelivery(delivery: DeliveryRecord, now: Date): Promise<void> {
+    this.#write(`recording the delivery of message ${delivery.messageTs} in ${delivery.channel}`, () => {
+      markSent(
+        this.db,
+        delivery.rows.map((row) => row.id),
+        delivery.messageTs,
+        now,
+      );
+      for (const row of delivery.rows) {
+        // Threads live under the first message that reported the incident: an
+        // alert, a digest, or a standalone repeat; replies never become parents.
+        recordIncident(
+          this.db,
+          {
+            incident: row.incident,
+            tenant: row.tenant,
+            ruleId: row.ruleId,
+            channel: delivery.channel,
+            messageTs: delivery.parent ? delivery.messageTs : null,
+            added: row.alert.count,
+            atLeast: row.alert.incidentCount,
+          },
+          now,
+        );
+      }
+    });
+  }
+
+  async markFailed(ids: readonly number[], error: string): Promise<void> {
+    this.#write('marking outbox rows failed', () => markFailed(this.db, ids, error));
+  }
+
+  async recordAttempt(ids: readonly number[], error: string): Promise<void> {
+    this.#write('counting a delivery attempt', () => recordAttempt(this.db, ids, error));
+  }
+
+  async notePendingError(error: string): Promise<number> {
+    return this.#write('noting why alerts wait', () => notePendingError(this.db, error));
+  }
+
+  async failChannel(channel: string, error: string): Promise<number> {
+    return this.#write(`marking the alerts of ${channel} failed`, () => failChannel(this.db, channel, error));
+  }
+
+  async requeueFailed(): Promise<number> {
+    return this.#write('retrying failed alerts', () => requeueFailed(this.db));
+  }
+
+  async outboxSummary(): Promise<ChannelSummary[]> {
+    return outboxSummary(this.db);
+  }
+
+  async getIncident(incident: string): Promise<IncidentRecord | undefined> {
+    return getIncident(this.db, incident);
+  }
+
+  async threadedIncidents(incidents: readonly string[]): Promise<Set<string>> {
+    const threaded = new Set<string>();
+    for (const incident of new Set(incidents)) if (getIncident(this.db, incident)?.messageTs) threaded.add(incident);
+    return threaded;
+  }
+
+  async incidentAlertStatus(incident: string): Promise<OutboxStatus | undefined> {
+    return incidentAlertStatus(this.db, incident);
+  }
+
+  async incidentAlert(incident: string): Promise<IncidentParent | undefined> {
+    return incidentAlert(this.db, incident);
+  }
+
+  async pruneDelivered(now: Date, retentionMs?: number): Promise<Pruned> {
+    return this.#write('pruning delivered alerts', () => pruneDelivered(this.db, now, retentionMs));
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}

@@ -1,0 +1,214 @@
+import { z } from 'zod';
+import { AlertSchema, type Alert } from '../engine/alert.js';
+
+/**
+ * The one interface to the bot's durable state: tenants' positions, the outbox,
+ * incidents. Two back ends implement it — SQLite (`src/state/sqlite/`) and
+ * later PostgreSQL — and `test/state/store-contract.ts` holds both to the same
+ * behaviour.
+ *
+ * Every method is ONE unit of work: its implementation runs its own
+ * transaction and resolves once that transaction committed (or rejects with
+ * nothing of it stored). No callback crosses the interface, so a back end
+ * whose transactions are asynchronous (PostgreSQL) implements it as easily as
+ * a synchronous one. Errors: a StateBusyError (a lock held elsewhere, a full
+ * disk, a dropped connection) passes — the caller retries later; any other
+ * StateError (corrupt, newer schema, a checkpoint moved by another process)
+ * stops the bot.
+ */
+export interface StateStore {
+  /** Which back end, and where (a path; never a password): for `status` and log lines. */
+  readonly description: string;
+
+  // ── Tenants: where polling stands ──────────────────────────────────────
+  readTenant(tenant: string): Promise<TenantState | undefined>;
+  /** Every tenant with a row, ordered by key. */
+  listTenants(): Promise<NamedTenantState[]>;
+  /**
+   * The durability point of the bot: the page's alerts, the rule state and the
+   * checkpoint, in one transaction, refused (StateError, nothing stored) when
+   * the stored checkpoint is not `page.after` — compare-and-set, so two
+   * pollers on one state never queue the same events twice.
+   */
+  commitPage(tenant: string, page: PageCommit): Promise<void>;
+  /** How the last poll cycle went (status, /healthz). */
+  recordPollOutcome(tenant: string, outcome: PollOutcome): Promise<void>;
+
+  // ── Outbox: alerts waiting for Slack ───────────────────────────────────
+  /** Queues alerts without moving a checkpoint (demo, tools, tests); the poller uses commitPage. */
+  enqueueAlerts(tenant: string, alerts: readonly Alert[], defaultChannel: string, now?: Date): Promise<void>;
+  /** Channels with pending rows and how many each has, oldest queue first. */
+  pendingChannels(): Promise<ChannelCount[]>;
+  /** The oldest pending rows of one channel, in queue order; rows that no longer decode are listed apart. */
+  pendingRows(channel: string, limit: number): Promise<PendingRows>;
+  countPending(): Promise<number>;
+  /**
+   * Slack said ok: the rows become sent with the message's ts and each row's
+   * incident is noted (its thread parent when `parent`), in one transaction.
+   */
+  recordDelivery(delivery: DeliveryRecord, now: Date): Promise<void>;
+  /** A permanent failure of these rows: kept as failed (status), retried by requeueFailed. */
+  markFailed(ids: readonly number[], error: string): Promise<void>;
+  /** A transient failure: the rows stay pending, an attempt is counted. */
+  recordAttempt(ids: readonly number[], error: string): Promise<void>;
+  /** Notes why every pending row waits (a rejected token) without failing them; returns how many. */
+  notePendingError(error: string): Promise<number>;
+  /** The channel itself is unusable: every pending row of it fails. Returns how many. */
+  failChannel(channel: string, error: string): Promise<number>;
+  /** Failed rows get another chance (the configuration may be fixed). Returns how many. */
+  requeueFailed(): Promise<number>;
+  /** Per channel counts and latest errors, for `status` and `/logcode status`. */
+  outboxSummary(): Promise<ChannelSummary[]>;
+
+  // ── Incidents: where an incident's thread lives ────────────────────────
+  getIncident(incident: string): Promise<IncidentRecord | undefined>;
+  /** Incidents that already have a channel message (a thread to reply under), among these. */
+  threadedIncidents(incidents: readonly string[]): Promise<Set<string>>;
+  /** Status of the newest row that opens the incident (its channel message), if any. */
+  incidentAlertStatus(incident: string): Promise<OutboxStatus | undefined>;
+  /** The delivered alert that opened the incident and its ts (to re-render the parent). */
+  incidentAlert(incident: string): Promise<IncidentParent | undefined>;
+
+  // ── Maintenance ─────────────────────────────────────────────────────────
+  /** Deletes delivered rows and quiet incidents older than `retentionMs` (rules in RETENTION_MS). */
+  pruneDelivered(now: Date, retentionMs?: number): Promise<Pruned>;
+  close(): Promise<void>;
+}
+
+/**
+ * How long delivered alerts and quiet incidents are kept. A week covers what
+ * the rows are still read for — `status` history, threading the repeats of an
+ * incident under its message, re-rendering that message's running count — for
+ * every default rule (throttles of hours, at most a day); without a bound, the
+ * state file grows by every alert ever sent. Pending and failed rows are never
+ * pruned: they are not delivered yet. An incident is kept while it was updated
+ * within the period or has a row not yet delivered, and so are the rows of such
+ * incidents and rows sharing a message ts with them (a digest parent).
+ */
+export const RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
+
+/** What a tenant's row says about where polling stands. */
+export const TenantStateSchema = z.object({
+  /** Last log_id fully processed; null before the first page. */
+  checkpoint: z.string().nullable(),
+  /** Event date of that log, ISO-8601. */
+  checkpointDate: z.string().nullable(),
+  /** Engine state as stored (parsed JSON); undefined until a checkpoint exists, or when damaged. */
+  ruleState: z.unknown(),
+  /** The stored rule state is not valid JSON (the poller starts fresh windows and says so). */
+  ruleStateDamaged: z.boolean(),
+  lastPollAt: z.string().nullable(),
+  lastPollOk: z.boolean().nullable(),
+  /** Safe message of the last failure. */
+  lastPollError: z.string().nullable(),
+  lastSuccessAt: z.string().nullable(),
+});
+export type TenantState = z.infer<typeof TenantStateSchema>;
+export type NamedTenantState = TenantState & { tenant: string };
+
+export interface PageCommit {
+  /**
+   * The stored checkpoint this page was read after (null: none yet). The commit
+   * is refused when the stored one differs: another process committed the same
+   * events meanwhile, and committing again would alert on them twice.
+   * Undefined only for seeding (tests, tools): then only a checkpoint ahead is refused.
+   */
+  after?: string | null;
+  /** The page's last log_id: everything up to it has been evaluated. */
+  checkpoint: string;
+  checkpointDate: string | null;
+  /** Engine state after the page, JSON-serialisable. */
+  ruleState: unknown;
+  /**
+   * `ruleState` already serialised, when the evaluator can do it cheaper than
+   * JSON.stringify (it reuses the text of the parts a page did not change).
+   */
+  ruleStateJson?: string;
+  alerts: readonly Alert[];
+  /** Channel of alerts whose rule names none. */
+  defaultChannel: string;
+  now?: Date;
+}
+
+export interface PollOutcome {
+  ok: boolean;
+  /** Safe message (a CodedError's message); never a raw transport error. */
+  error?: string;
+  at?: Date;
+}
+
+export const OutboxStatusSchema = z.enum(['pending', 'sent', 'failed']);
+export type OutboxStatus = z.infer<typeof OutboxStatusSchema>;
+
+/** One queued alert, decoded. */
+export const OutboxRowSchema = z.object({
+  id: z.number().int(),
+  tenant: z.string(),
+  channel: z.string(),
+  kind: z.enum(['alert', 'repeat']),
+  ruleId: z.string(),
+  incident: z.string(),
+  alert: AlertSchema,
+  attempts: z.number().int(),
+});
+export type OutboxRow = z.infer<typeof OutboxRowSchema>;
+
+export interface PendingRows {
+  rows: OutboxRow[];
+  /** Rows whose stored alert no longer decodes (the sender fails them, never drops them silently). */
+  unreadable: { id: number; problem: string }[];
+}
+
+export const ChannelCountSchema = z.object({ channel: z.string(), pending: z.number().int() });
+export type ChannelCount = z.infer<typeof ChannelCountSchema>;
+
+export const ChannelSummarySchema = z.object({
+  channel: z.string(),
+  pending: z.number().int(),
+  failed: z.number().int(),
+  sent: z.number().int(),
+  oldestPendingAt: z.string().nullable(),
+  /** The latest error of a failed row. */
+  lastError: z.string().nullable(),
+  /** The latest error noted on a still-pending row (a transient failure, a rejected token). */
+  pendingError: z.string().nullable(),
+});
+export type ChannelSummary = z.infer<typeof ChannelSummarySchema>;
+
+/** Where an incident's channel message lives, and how many events it has reported. */
+export const IncidentRecordSchema = z.object({
+  incident: z.string(),
+  tenant: z.string(),
+  ruleId: z.string(),
+  channel: z.string(),
+  /** The incident's channel message (thread parent); kept once set. */
+  messageTs: z.string().nullable(),
+  /** Events reported so far. */
+  count: z.number().int(),
+});
+export type IncidentRecord = z.infer<typeof IncidentRecordSchema>;
+
+export interface IncidentParent {
+  alert: Alert;
+  messageTs: string | null;
+  /** The ts is shared with other incidents: the parent is a digest, never re-rendered as one alert. */
+  sharedTs: boolean;
+}
+
+/** What one Slack message delivered. */
+export interface DeliveryRecord {
+  rows: ReadonlyArray<Pick<OutboxRow, 'id' | 'tenant' | 'ruleId' | 'incident'> & { alert: Pick<Alert, 'count' | 'incidentCount'> }>;
+  /** The ts and channel id Slack answered with. */
+  messageTs: string;
+  channel: string;
+  /**
+   * The message is a channel message (alert, digest, standalone repeat): it
+   * becomes the thread parent of incidents that have none. False for thread replies.
+   */
+  parent: boolean;
+}
+
+export interface Pruned {
+  outbox: number;
+  incidents: number;
+}

@@ -1,0 +1,276 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Alert } from '../../src/engine/alert.js';
+import { StateError } from '../../src/errors.js';
+import { RETENTION_MS, type StateStore } from '../../src/state/store.js';
+import { makeAlert } from '../helpers/slack-fixtures.js';
+
+/** A fresh, empty store of one back end; `reopen` is a second connection to the same state (another process). */
+export interface StoreFixture {
+  store: StateStore;
+  reopen(): Promise<StateStore>;
+  cleanup(): Promise<void>;
+}
+
+const logId = (n: number) => `900202401010000000000000000000000000000000000000000${String(n).padStart(6, '0')}`;
+
+/**
+ * The behaviour every StateStore back end must have. A back end's test file
+ * calls `describeStateStore('postgres', factory)`; everything here goes
+ * through the interface only, so the same assertions hold for each.
+ */
+export function describeStateStore(name: string, factory: () => Promise<StoreFixture>): void {
+  describe(`StateStore contract: ${name}`, () => {
+    const cleanups: Array<() => Promise<void>> = [];
+    afterEach(async () => {
+      for (const cleanup of cleanups.splice(0)) await cleanup();
+    });
+    async function fresh(): Promise<StoreFixture> {
+      const fixture = await factory();
+      cleanups.push(() => fixture.cleanup());
+      return fixture;
+    }
+    const page = (n: number, alerts: Alert[] = [], after?: string | null) => ({
+      ...(after !== undefined ? { after } : {}),
+      checkpoint: logId(n),
+      checkpointDate: `2024-01-01T00:00:${String(n).padStart(2, '0')}.000Z`,
+      ruleState: { seen: n },
+      alerts,
+      defaultChannel: '#alerts',
+    });
+    const pendingIds = async (store: StateStore, channel = '#alerts') => (await store.pendingRows(channel, 100)).rows.map((row) => row.id);
+
+    describe('tenants', () => {
+      it('has no state for an unknown tenant', async () => {
+        const { store } = await fresh();
+        expect(await store.readTenant('acme')).toBeUndefined();
+        expect(await store.listTenants()).toEqual([]);
+      });
+
+      it('stores alerts, rule state and checkpoint together, readable from another connection', async () => {
+        const { store, reopen } = await fresh();
+        const alert = makeAlert({ channel: undefined });
+        await store.commitPage('acme', page(1, [alert], null));
+        const other = await reopen();
+        expect(await other.readTenant('acme')).toMatchObject({
+          checkpoint: logId(1),
+          checkpointDate: '2024-01-01T00:00:01.000Z',
+          ruleState: { seen: 1 },
+          ruleStateDamaged: false,
+        });
+        const { rows, unreadable } = await other.pendingRows('#alerts', 10);
+        expect(unreadable).toEqual([]);
+        expect(rows).toEqual([expect.objectContaining({ tenant: 'acme', channel: '#alerts', kind: 'alert', ruleId: alert.ruleId, incident: alert.incident, attempts: 0 })]);
+        expect(rows[0]!.alert).toEqual(alert);
+      });
+
+      it('queues an alert in its rule channel, others in the default channel', async () => {
+        const { store } = await fresh();
+        await store.commitPage('acme', page(1, [makeAlert({ channel: '#rule' }), makeAlert({ channel: undefined })], null));
+        expect(await store.pendingChannels()).toEqual([
+          { channel: '#rule', pending: 1 },
+          { channel: '#alerts', pending: 1 },
+        ]);
+        expect(await store.countPending()).toBe(2);
+      });
+
+      it('stores the rule state text the evaluator serialised, when given', async () => {
+        const { store } = await fresh();
+        await store.commitPage('acme', { ...page(1), ruleStateJson: '{"seen":1,"cached":true}' });
+        expect((await store.readTenant('acme'))?.ruleState).toEqual({ seen: 1, cached: true });
+      });
+
+      it('refuses a page another process already committed from the same checkpoint, queuing nothing twice', async () => {
+        const { store, reopen } = await fresh();
+        await store.commitPage('acme', page(1, [], null));
+        const next = page(3, [makeAlert({ channel: undefined })], logId(1));
+        // Two `run --once` from cron read the same page; the second to commit must not queue it again.
+        await store.commitPage('acme', next);
+        const other = await reopen();
+        await expect(other.commitPage('acme', next)).rejects.toThrow(/another auth0-log-alerts running with the same STATE_DB/);
+        await expect(other.commitPage('acme', next)).rejects.toBeInstanceOf(StateError);
+        expect(await store.countPending()).toBe(1);
+        // The same holds for the very first position: only one process may store it.
+        await expect(store.commitPage('acme', { ...next, after: null, alerts: [] })).rejects.toBeInstanceOf(StateError);
+        expect((await store.readTenant('acme'))?.checkpoint).toBe(logId(3));
+      });
+
+      it('refuses a seeding commit behind the stored checkpoint, storing nothing of it', async () => {
+        const { store } = await fresh();
+        await store.commitPage('acme', page(5));
+        await expect(store.commitPage('acme', { ...page(2, [makeAlert()]), ruleState: { seen: 9 } })).rejects.toBeInstanceOf(StateError);
+        expect(await store.countPending()).toBe(0);
+        expect(await store.readTenant('acme')).toMatchObject({ checkpoint: logId(5), ruleState: { seen: 5 } });
+      });
+
+      it('keeps tenants apart', async () => {
+        const { store } = await fresh();
+        await store.commitPage('acme', page(1, [], null));
+        await store.commitPage('globex', page(7, [], null));
+        await store.commitPage('acme', page(2, [], logId(1)));
+        expect((await store.listTenants()).map(({ tenant, checkpoint }) => ({ tenant, checkpoint }))).toEqual([
+          { tenant: 'acme', checkpoint: logId(2) },
+          { tenant: 'globex', checkpoint: logId(7) },
+        ]);
+      });
+
+      it('records poll outcomes, keeping the last success across failures and the checkpoint untouched', async () => {
+        const { store } = await fresh();
+        await store.recordPollOutcome('acme', { ok: true, at: new Date('2024-05-01T12:00:00Z') });
+        await store.recordPollOutcome('acme', { ok: false, error: 'Auth0 GET /api/v2/logs returned 503', at: new Date('2024-05-01T12:00:30Z') });
+        expect(await store.listTenants()).toEqual([
+          expect.objectContaining({
+            tenant: 'acme',
+            checkpoint: null,
+            lastPollAt: '2024-05-01T12:00:30.000Z',
+            lastPollOk: false,
+            lastPollError: 'Auth0 GET /api/v2/logs returned 503',
+            lastSuccessAt: '2024-05-01T12:00:00.000Z',
+          }),
+        ]);
+        await store.commitPage('acme', page(1, [], null));
+        await store.recordPollOutcome('acme', { ok: true, at: new Date('2024-05-01T12:01:00Z') });
+        expect(await store.readTenant('acme')).toMatchObject({ checkpoint: logId(1), lastPollOk: true, lastPollError: null, lastSuccessAt: '2024-05-01T12:01:00.000Z' });
+      });
+    });
+
+    describe('outbox', () => {
+      it('hands out pending rows in queue order, per channel, up to the limit', async () => {
+        const { store } = await fresh();
+        const alerts = [makeAlert(), makeAlert(), makeAlert()];
+        await store.enqueueAlerts('acme', alerts, '#alerts');
+        await store.enqueueAlerts('acme', [makeAlert()], '#other');
+        const { rows } = await store.pendingRows('#alerts', 2);
+        expect(rows.map((row) => row.incident)).toEqual(alerts.slice(0, 2).map((a) => a.incident));
+        expect(rows[0]!.id).toBeLessThan(rows[1]!.id);
+        expect(await store.pendingChannels()).toEqual([
+          { channel: '#alerts', pending: 3 },
+          { channel: '#other', pending: 1 },
+        ]);
+      });
+
+      it('records a delivery: rows sent with the ts, the incident threaded under a channel message', async () => {
+        const { store } = await fresh();
+        const alert = makeAlert({ count: 20, incidentCount: 20 });
+        await store.enqueueAlerts('acme', [alert], '#alerts');
+        const [row] = (await store.pendingRows('#alerts', 10)).rows;
+        expect(await store.incidentAlertStatus(alert.incident)).toBe('pending');
+        expect(await store.threadedIncidents([alert.incident])).toEqual(new Set());
+
+        await store.recordDelivery({ rows: [row!], messageTs: '1700000000.000100', channel: 'C1', parent: true }, new Date('2024-05-01T12:00:00Z'));
+        expect(await store.countPending()).toBe(0);
+        expect(await store.getIncident(alert.incident)).toEqual({
+          incident: alert.incident,
+          tenant: 'acme',
+          ruleId: alert.ruleId,
+          channel: 'C1',
+          messageTs: '1700000000.000100',
+          count: 20,
+        });
+        expect(await store.incidentAlertStatus(alert.incident)).toBe('sent');
+        expect(await store.incidentAlert(alert.incident)).toEqual({ alert, messageTs: '1700000000.000100', sharedTs: false });
+        expect(await store.threadedIncidents([alert.incident, 'unknown'])).toEqual(new Set([alert.incident]));
+        expect((await store.outboxSummary())[0]).toMatchObject({ channel: '#alerts', pending: 0, failed: 0, sent: 1, oldestPendingAt: null });
+      });
+
+      it('counts repeats into the incident and keeps its first message as the parent', async () => {
+        const { store } = await fresh();
+        const alert = makeAlert({ count: 5, incidentCount: 5 });
+        await store.enqueueAlerts('acme', [alert], '#alerts');
+        await store.recordDelivery({ rows: (await store.pendingRows('#alerts', 10)).rows, messageTs: '1.1', channel: 'C1', parent: true }, new Date());
+        const repeat = makeAlert({ kind: 'repeat', reason: 'repeat', incident: alert.incident, ruleId: alert.ruleId, count: 3, incidentCount: 8 });
+        await store.enqueueAlerts('acme', [repeat, { ...repeat, count: 2, incidentCount: 10 }], '#alerts');
+        await store.recordDelivery({ rows: (await store.pendingRows('#alerts', 10)).rows, messageTs: '1.2', channel: 'C1', parent: false }, new Date());
+        expect(await store.getIncident(alert.incident)).toMatchObject({ messageTs: '1.1', count: 10 });
+        // A standalone channel message for an incident that already has a parent does not move the thread.
+        await store.enqueueAlerts('acme', [{ ...repeat, count: 1, incidentCount: 11 }], '#alerts');
+        await store.recordDelivery({ rows: (await store.pendingRows('#alerts', 10)).rows, messageTs: '1.3', channel: 'C1', parent: true }, new Date());
+        expect(await store.getIncident(alert.incident)).toMatchObject({ messageTs: '1.1', count: 11 });
+      });
+
+      it('knows a digest parent: a ts shared by several incidents', async () => {
+        const { store } = await fresh();
+        const [a, b] = [makeAlert(), makeAlert()];
+        await store.enqueueAlerts('acme', [a!, b!], '#alerts');
+        await store.recordDelivery({ rows: (await store.pendingRows('#alerts', 10)).rows, messageTs: '2.1', channel: 'C1', parent: true }, new Date());
+        expect(await store.incidentAlert(a!.incident)).toMatchObject({ messageTs: '2.1', sharedTs: true });
+      });
+
+      it('keeps failed rows with their error apart from the notes on pending rows, and requeues them', async () => {
+        const { store } = await fresh();
+        await store.enqueueAlerts('acme', [makeAlert(), makeAlert()], '#a');
+        await store.enqueueAlerts('acme', [makeAlert()], '#b');
+        const [first] = await pendingIds(store, '#a');
+        await store.markFailed([first!], 'invalid_blocks');
+        expect(await store.notePendingError('Slack rejected SLACK_BOT_TOKEN (invalid_auth)')).toBe(2);
+        const summary = await store.outboxSummary();
+        expect(summary.map(({ channel, pending, failed, sent, lastError, pendingError }) => ({ channel, pending, failed, sent, lastError, pendingError }))).toEqual([
+          { channel: '#a', pending: 1, failed: 1, sent: 0, lastError: 'invalid_blocks', pendingError: 'Slack rejected SLACK_BOT_TOKEN (invalid_auth)' },
+          { channel: '#b', pending: 1, failed: 0, sent: 0, lastError: null, pendingError: 'Slack rejected SLACK_BOT_TOKEN (invalid_auth)' },
+        ]);
+        expect(summary[0]!.oldestPendingAt).toEqual(expect.any(String));
+        // A note is not an attempt: the rows were never tried.
+        expect((await store.pendingRows('#b', 10)).rows[0]!.attempts).toBe(0);
+        expect(await store.requeueFailed()).toBe(1);
+        expect(await pendingIds(store, '#a')).toHaveLength(2);
+        expect((await store.pendingRows('#a', 10)).rows.find((row) => row.id === first)!.attempts).toBe(1);
+      });
+
+      it('counts transient attempts on rows that stay pending, and fails a whole channel', async () => {
+        const { store } = await fresh();
+        await store.enqueueAlerts('acme', [makeAlert(), makeAlert()], '#gone');
+        await store.enqueueAlerts('acme', [makeAlert()], '#alerts');
+        const ids = await pendingIds(store, '#gone');
+        await store.recordAttempt([ids[0]!], 'HTTP 503');
+        expect((await store.pendingRows('#gone', 10)).rows.map((row) => row.attempts)).toEqual([1, 0]);
+        expect(await store.failChannel('#gone', 'channel_not_found')).toBe(2);
+        expect(await store.pendingChannels()).toEqual([{ channel: '#alerts', pending: 1 }]);
+        expect((await store.outboxSummary()).find((c) => c.channel === '#gone')).toMatchObject({ failed: 2, lastError: 'channel_not_found' });
+      });
+    });
+
+    describe('retention', () => {
+      const NOW = new Date('2024-06-01T12:00:00Z');
+      const OLD = new Date(NOW.getTime() - RETENTION_MS - 60_000);
+      const RECENT = new Date(NOW.getTime() - 60_000);
+
+      async function deliverNew(store: StateStore, alert: Alert, ts: string, at: Date, parent = true): Promise<void> {
+        await store.enqueueAlerts('acme', [alert], '#sec', at);
+        const rows = (await store.pendingRows('#sec', 100)).rows.filter((row) => row.incident === alert.incident);
+        await store.recordDelivery({ rows, messageTs: ts, channel: 'C1', parent }, at);
+      }
+
+      it('prunes only delivered rows and incidents quiet for longer than the retention period', async () => {
+        const { store } = await fresh();
+        const closed = makeAlert({ incident: 'closed' });
+        await deliverNew(store, closed, '100.1', OLD);
+        await deliverNew(store, { ...closed, kind: 'repeat' }, '100.2', OLD, false);
+        const active = makeAlert({ incident: 'active' });
+        await deliverNew(store, active, '200.1', OLD);
+        await deliverNew(store, { ...active, kind: 'repeat' }, '200.2', RECENT, false);
+        const waiting = makeAlert({ incident: 'waiting' });
+        await deliverNew(store, waiting, '300.1', OLD);
+        await store.enqueueAlerts('acme', [{ ...waiting, kind: 'repeat' }], '#sec', OLD);
+        await store.enqueueAlerts('acme', [makeAlert({ incident: 'failed' })], '#dead', OLD);
+        await store.markFailed(await pendingIds(store, '#dead'), 'channel_not_found');
+
+        expect(await store.pruneDelivered(NOW)).toEqual({ outbox: 2, incidents: 1 });
+        expect(await store.getIncident('closed')).toBeUndefined();
+        expect(await store.incidentAlert('closed')).toBeUndefined();
+        // Still in use: its parent is re-rendered, its pending repeat threads under it.
+        expect(await store.incidentAlert('active')).toMatchObject({ messageTs: '200.1' });
+        expect(await store.getIncident('waiting')).toMatchObject({ messageTs: '300.1' });
+        expect(await store.incidentAlert('waiting')).toMatchObject({ messageTs: '300.1' });
+        expect(await store.countPending()).toBe(1);
+        expect((await store.outboxSummary()).find((c) => c.channel === '#dead')).toMatchObject({ failed: 1 });
+        expect(await store.pruneDelivered(NOW)).toEqual({ outbox: 0, incidents: 0 });
+      });
+
+      it('keeps everything younger than the period (or a given one)', async () => {
+        const { store } = await fresh();
+        await deliverNew(store, makeAlert({ incident: 'young' }), '1.1', RECENT);
+        expect(await store.pruneDelivered(NOW)).toEqual({ outbox: 0, incidents: 0 });
+        expect(await store.pruneDelivered(NOW, 30_000)).toEqual({ outbox: 1, incidents: 1 });
+      });
+    });
+  });
+}
