@@ -1,4 +1,4 @@
-import { evaluate, initialState, restoreState, type EngineState, type RuleSet } from '../engine/index.js';
+import { evaluate, initialState, profileKeys, restoreState, type EngineState, type RuleSet } from '../engine/index.js';
 import type { PageEvaluator } from './evaluator.js';
 
 /** The real rule engine behind the poller's narrow evaluator interface. */
@@ -7,7 +7,8 @@ export function engineEvaluator(ruleSet: RuleSet): PageEvaluator {
   return {
     initialState,
     restore: restoreState,
-    evaluate: (state, events) => evaluate(ruleSet, state as EngineState, events),
+    profileKeys: (events) => profileKeys(ruleSet, events),
+    evaluate: (state, events, profiles) => evaluate(ruleSet, state as EngineState, events, profiles ?? new Map()),
     serialize: (state) => serializeEngineState(state as EngineState, bucketJson),
   };
 }
