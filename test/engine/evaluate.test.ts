@@ -253,7 +253,8 @@ describe('bounded state', () => {
     const { state } = evaluate(set, initialState(), flood);
     const groups = Object.values(stateGroups(state));
     expect(groups).toHaveLength(1);
-    expect(groups[0]!.window!.length).toBeLessThanOrEqual(MAX_WINDOW_ENTRIES);
+    // A distinct count needs only the latest event of each value: exactly the last three, one per user.
+    expect(groups[0]!.window!.map(([, logId, user]) => [logId, user])).toEqual(flood.slice(-3).map((event) => [event.log_id, event.user_name]));
   });
 
   it('forgets expired windows and closed incidents once event time moves on', () => {

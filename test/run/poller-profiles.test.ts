@@ -3,7 +3,7 @@ import { syntheticCheckpoint } from '../../src/auth0/checkpoint.js';
 import type { LogSource } from '../../src/auth0/log-source.js';
 import { loadCatalog } from '../../src/catalog/index.js';
 import { compileRules, RuleSchema, type Alert } from '../../src/engine/index.js';
-import { DryRunCheckpointStore, TenantCheckpointStore } from '../../src/run/checkpoint-store.js';
+import { DryRunCheckpointStore, TenantCheckpointStore, type CheckpointStore } from '../../src/run/checkpoint-store.js';
 import { engineEvaluator } from '../../src/run/engine-evaluator.js';
 import { runPollCycle } from '../../src/run/poller.js';
 import { commitPage } from '../../src/state/sqlite/tenant-state.js';
@@ -38,7 +38,7 @@ function source(pages: unknown[][]): LogSource {
   };
 }
 
-async function cycle(pages: unknown[][], store = new TenantCheckpointStore(temp.store, 'acme', '#alerts'), commitEvery = { pages: 10, ms: 60_000 }) {
+async function cycle(pages: unknown[][], store: CheckpointStore = new TenantCheckpointStore(temp.store, 'acme', '#alerts'), commitEvery = { pages: 10, ms: 60_000 }) {
   return runPollCycle({ tenant: 'acme', source: source(pages), store, evaluator: engineEvaluator(ruleSet), startFrom: { kind: 'now' }, logger: captureLogger().logger, commitEvery });
 }
 
