@@ -40,6 +40,8 @@ export interface Evaluation {
   state: EngineState;
   /** Profiles this call changed (profile key → new profile), to store with the page. */
   profiles: Map<string, Profile>;
+  /** Events whose evaluation threw (a bug, never expected), to report; the others were evaluated. */
+  skipped: SkippedEvent[];
 }
 
 /**
@@ -64,6 +66,7 @@ export interface Evaluation {
 export function evaluate(ruleSet: RuleSet, state: EngineState, events: readonly LogEvent[], profiles: ProfileMap = NO_PROFILES): Evaluation {
   const sorted = inLogIdOrder(events);
   const alerts: Alert[] = [];
+  const skipped: SkippedEvent[] = [];
   const work = new WorkingState(state);
   const ctx: EvalContext = { work, alerts, repeats: new RepeatBatches(alerts), profiles: new ProfileWork(profiles) };
 
@@ -79,11 +82,22 @@ export function evaluate(ruleSet: RuleSet, state: EngineState, events: readonly 
         work.nextPruneAt = pruneAt + PRUNE_INTERVAL_MS;
       }
     }
-    for (const rule of rules) evaluateRule(ctx, rule, event, t);
+    try {
+      for (const rule of rules) evaluateRule(ctx, rule, event, t);
+    } catch (error) {
+      // One event must never fail the page (and so the poll cycle, again at every restart).
+      skipped.push({ logId: event.log_id, problem: error instanceof Error ? error.message : String(error) });
+    }
     if (work.size > MAX_GROUPS) evictOverflow(ruleSet, work);
   }
   ctx.repeats.finish();
-  return { alerts, state: work.finish(), profiles: ctx.profiles.changed };
+  return { alerts, state: work.finish(), profiles: ctx.profiles.changed, skipped };
+}
+
+/** An event whose evaluation threw (a bug, never expected): reported by the caller, not evaluated further. */
+export interface SkippedEvent {
+  logId: string;
+  problem: string;
 }
 
 function evaluateRule(ctx: EvalContext, rule: CompiledRule, event: LogEvent, t: number): void {

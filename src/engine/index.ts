@@ -10,7 +10,7 @@ export { BUNDLED_RULES_DIR, userRuleDirs } from './rule-dirs.js';
 export { checkFieldPath, LOG_EVENT_FIELDS, type FieldPathProblem } from './log-fields.js';
 export { FIELD_PATH_KEYS } from './rule-fields.js';
 export { compileRules, rulesForCode, type RuleSet, type CompiledRule, type RuleKind } from './compile.js';
-export { evaluate, REORDER_TOLERANCE_MS, type Evaluation } from './evaluate.js';
+export { evaluate, REORDER_TOLERANCE_MS, type Evaluation, type SkippedEvent } from './evaluate.js';
 export {
   profileKeys,
   usesProfiles,

@@ -7,6 +7,8 @@ export interface PageEvaluation {
   state: unknown;
   /** Profiles the page changed, to store with it (absent: none). */
   profiles?: ReadonlyMap<string, Profile>;
+  /** Events whose evaluation threw; the poller reports them and goes on (the checkpoint moves past them). */
+  skipped?: ReadonlyArray<{ logId: string; problem: string }>;
 }
 
 /**

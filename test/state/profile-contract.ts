@@ -34,7 +34,7 @@ export function describeProfileContract(fresh: () => Promise<{ store: StateStore
       const other = await reopen();
       expect(await other.loadProfiles('acme', ['travel\u0000auth0|alice', 'new-country\u0000auth0|alice', 'travel\u0000auth0|nobody'])).toEqual(written);
       expect((await other.readTenant('acme'))?.checkpoint).toBe(logId(1));
-      expect(await other.countPending()).toBe(1);
+      expect((await other.pendingStats()).count).toBe(1);
     });
 
     it('replaces a key’s profile on a later page and keeps tenants apart', async () => {
