@@ -103,11 +103,15 @@ export async function runBot(flags: RunFlags, deps: RunDeps): Promise<number> {
       signal: shutdown.signal,
       wrapStore: flags.dryRun
         ? (stored) =>
-            new DryRunCheckpointStore(stored.load(), (alerts) => {
-              tally?.countAlerts(alerts);
-              const defaultChannel = tenantDefaultChannel(config, tenant);
-              for (const alert of alerts) deps.write(deps.describe(alert, { catalog, tenant, defaultChannel, json: flags.json }));
-            })
+            new DryRunCheckpointStore(
+              stored.load(),
+              (alerts) => {
+                tally?.countAlerts(alerts);
+                const defaultChannel = tenantDefaultChannel(config, tenant);
+                for (const alert of alerts) deps.write(deps.describe(alert, { catalog, tenant, defaultChannel, json: flags.json }));
+              },
+              (keys) => stored.loadProfiles(keys),
+            )
         : undefined,
     });
     // A dry run records nothing, so it tracks no problems either: any fatal error stops it.
