@@ -2,7 +2,8 @@ import type { LogEvent } from '../auth0/log-event.js';
 import { RuleStateConflictError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { CheckpointStore } from '../run/checkpoint-store.js';
-import type { PageEvaluator } from '../run/evaluator.js';
+import type { PageEvaluation, PageEvaluator } from '../run/evaluator.js';
+import type { Profile } from '../engine/profiles.js';
 import type { CommitResult } from '../state/store.js';
 import { metrics } from '../metrics/index.js';
 import { AsyncLock } from './lock.js';
@@ -54,7 +55,8 @@ interface Evaluated {
   ruleStateVersion: number;
   ruleState: unknown;
   ruleStateJson: string | undefined;
-  alerts: ReturnType<PageEvaluator['evaluate']>['alerts'];
+  alerts: PageEvaluation['alerts'];
+  profiles?: PageEvaluation['profiles'];
   logIds: string[];
 }
 
@@ -104,7 +106,7 @@ export class TenantIntake {
       for (let attempt = 1; ; attempt++) {
         const base = this.#cached ?? (await this.#load());
         const { fresh, duplicates } = await this.#unseen(events);
-        const result = fresh.length > 0 ? this.evaluator.evaluate(base.state, fresh) : { alerts: [], state: base.state, skipped: [] };
+        const result = fresh.length > 0 ? await this.#evaluate(base.state, fresh) : { alerts: [], state: base.state, skipped: [] };
         try {
           const { ruleStateVersion } = await commit({
             ruleStateVersion: base.version,
@@ -112,6 +114,7 @@ export class TenantIntake {
             ruleStateJson: this.evaluator.serialize?.(result.state),
             alerts: result.alerts,
             logIds: fresh.map((event) => event.log_id),
+            ...(result.profiles && result.profiles.size > 0 ? { profiles: result.profiles } : {}),
           });
           this.#cached = { version: ruleStateVersion, state: result.state };
           metrics.alertsQueued(this.tenant, result.alerts);
@@ -128,6 +131,16 @@ export class TenantIntake {
         }
       }
     });
+  }
+
+  /**
+   * Evaluates on the stored profiles of the keys these events read: loaded on
+   * each attempt, so a retry after a conflict sees what the other writer stored.
+   */
+  async #evaluate(state: unknown, events: readonly LogEvent[]): Promise<PageEvaluation> {
+    const keys = this.evaluator.profileKeys?.(events) ?? [];
+    const profiles = keys.length > 0 ? await this.#store.loadProfiles(keys) : new Map<string, Profile>();
+    return this.evaluator.evaluate(state, events, profiles);
   }
 
   async #load(): Promise<{ version: number; state: unknown }> {

@@ -118,6 +118,7 @@ export async function runBot(flags: RunFlags, deps: RunDeps): Promise<number> {
                 const defaultChannel = tenantDefaultChannel(config, tenant);
                 for (const alert of alerts) deps.write(deps.describe(alert, { catalog, tenant, defaultChannel, json: flags.json }));
               },
+              (keys) => stored.loadProfiles(keys),
               (logIds) => stored.seen(logIds),
             )
         : undefined,

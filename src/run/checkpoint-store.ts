@@ -1,4 +1,5 @@
 import type { Alert } from '../engine/alert.js';
+import type { Profile } from '../engine/profiles.js';
 import type { CommitResult, PageCommit, PollOutcome, StateStore, StreamCommit, TenantState } from '../state/store.js';
 
 export type StoredPosition = Pick<TenantState, 'checkpoint' | 'ruleState' | 'ruleStateDamaged' | 'ruleStateVersion'> & { lastSuccessAt?: string | null };
@@ -12,7 +13,9 @@ export type StreamResult = Omit<StreamCommit, 'defaultChannel'>;
 /** Where a tenant's position, rule state and seen log ids live; the state store, or memory for --dry-run. */
 export interface CheckpointStore {
   load(): Promise<StoredPosition>;
-  /** Atomically: the alerts, the rule state, the seen log ids and the checkpoint. */
+  /** The stored profiles among these keys (committed ones: the poller adds its own pending ones). */
+  loadProfiles(keys: readonly string[]): Promise<Map<string, Profile>>;
+  /** Atomically: the alerts, the rule state, the changed profiles, the seen log ids and the checkpoint. */
   commit(page: PageResult): Promise<CommitResult>;
   recordOutcome(outcome: PollOutcome): Promise<void>;
   /** Which of these log ids were already evaluated (see StateStore.seenLogIds). */
@@ -41,6 +44,10 @@ export class TenantCheckpointStore implements CheckpointStore {
     };
   }
 
+  loadProfiles(keys: readonly string[]): Promise<Map<string, Profile>> {
+    return keys.length === 0 ? Promise.resolve(new Map()) : this.store.loadProfiles(this.tenant, keys);
+  }
+
   commit(page: PageResult): Promise<CommitResult> {
     return this.store.commitPage(this.tenant, { ...page, defaultChannel: this.defaultChannel, now: new Date(this.now()) });
   }
@@ -66,10 +73,13 @@ export class DryRunCheckpointStore implements CheckpointStore {
   #position: Promise<StoredPosition>;
   /** Log ids evaluated in this dry run (those stored before it are asked of `seenBefore`). */
   readonly #seen = new Set<string>();
+  /** Profiles changed during the dry run, over the stored ones. */
+  readonly #profiles = new Map<string, Profile>();
 
   constructor(
     initial: Promise<StoredPosition> | StoredPosition,
     private readonly onAlerts: (alerts: readonly Alert[]) => void,
+    private readonly storedProfiles: (keys: readonly string[]) => Promise<Map<string, Profile>> = async () => new Map(),
     private readonly seenBefore: (logIds: readonly string[]) => Promise<Set<string>> = async () => new Set(),
   ) {
     this.#position = Promise.resolve(initial);
@@ -79,10 +89,21 @@ export class DryRunCheckpointStore implements CheckpointStore {
     return this.#position;
   }
 
+  async loadProfiles(keys: readonly string[]): Promise<Map<string, Profile>> {
+    const missing = keys.filter((key) => !this.#profiles.has(key));
+    const found = missing.length > 0 ? await this.storedProfiles(missing) : new Map<string, Profile>();
+    for (const key of keys) {
+      const mine = this.#profiles.get(key);
+      if (mine) found.set(key, mine);
+    }
+    return found;
+  }
+
   async commit(page: PageResult): Promise<CommitResult> {
     const ruleStateVersion = (await this.#position).ruleStateVersion + 1;
     this.#position = Promise.resolve({ checkpoint: page.checkpoint, ruleState: page.ruleState, ruleStateDamaged: false, ruleStateVersion });
     for (const logId of page.logIds ?? []) this.#seen.add(logId);
+    for (const [key, profile] of page.profiles ?? []) this.#profiles.set(key, profile);
     if (page.alerts.length > 0) this.onAlerts(page.alerts);
     return { ruleStateVersion };
   }
@@ -101,6 +122,7 @@ export class DryRunCheckpointStore implements CheckpointStore {
     const ruleStateVersion = position.ruleStateVersion + 1;
     this.#position = Promise.resolve({ ...position, ruleState: batch.ruleState, ruleStateDamaged: false, ruleStateVersion });
     for (const logId of batch.logIds) this.#seen.add(logId);
+    for (const [key, profile] of batch.profiles ?? []) this.#profiles.set(key, profile);
     if (batch.alerts.length > 0) this.onAlerts(batch.alerts);
     return { ruleStateVersion };
   }

@@ -46,6 +46,8 @@ import { listProblems, openProblem, pendingNotices, recordNotice, resolveProblem
 import { pruneDelivered } from './retention.js';
 import { pruneSeenLogIds, seenLogIds } from './seen-log-ids.js';
 import { commitPage, commitStreamBatch, listTenantStates, readTenantState, recordPollOutcome } from './tenant-state.js';
+import { loadProfiles, pruneProfiles } from './profiles.js';
+import type { Profile } from '../../engine/profiles.js';
 
 /**
  * The SQLite back end (better-sqlite3, one file, WAL, synchronous=FULL).
@@ -214,6 +216,14 @@ export class SqliteStateStore implements StateStore {
 
   async incidentAlert(incident: string): Promise<IncidentParent | undefined> {
     return incidentAlert(this.db, incident);
+  }
+
+  async loadProfiles(tenant: string, keys: readonly string[]): Promise<Map<string, Profile>> {
+    return loadProfiles(this.db, tenant, keys);
+  }
+
+  async pruneProfiles(now: Date, retentionMs?: number): Promise<number> {
+    return this.#write('forgetting profiles unseen for long', () => pruneProfiles(this.db, now, retentionMs));
   }
 
   async pruneDelivered(now: Date, retentionMs?: number): Promise<Pruned> {

@@ -1,6 +1,7 @@
 import { RuleStateConflictError, StateBusyError } from '../../errors.js';
 import type { StateDb } from './db.js';
 import { enqueueAlerts } from './outbox.js';
+import { storeProfiles } from './profiles.js';
 import { explainWriteError } from './errors.js';
 import { cachedStatement } from './statements.js';
 import { recordSeenLogIds } from './seen-log-ids.js';
@@ -70,6 +71,7 @@ export function commitPage(db: StateDb, tenant: string, page: PageCommit): Commi
     const version = checkVersion(tenant, current, page.ruleStateVersion);
     enqueueAlerts(db, tenant, page.alerts, page.defaultChannel, now);
     recordSeenLogIds(db, tenant, page.logIds ?? [], now.getTime());
+    storeProfiles(db, tenant, page.profiles);
     cachedStatement(
       db,
       `INSERT INTO tenant_state (tenant, checkpoint, checkpoint_date, rule_state, rule_state_version, last_poll_new_at)
@@ -109,6 +111,7 @@ export function commitStreamBatch(db: StateDb, tenant: string, batch: StreamComm
     const version = checkVersion(tenant, readPosition(db, tenant), batch.ruleStateVersion);
     enqueueAlerts(db, tenant, batch.alerts, batch.defaultChannel, now);
     recordSeenLogIds(db, tenant, batch.logIds, now.getTime());
+    storeProfiles(db, tenant, batch.profiles);
     cachedStatement(
       db,
       `INSERT INTO tenant_state (tenant, rule_state, rule_state_version, last_stream_at)
