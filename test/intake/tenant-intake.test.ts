@@ -2,7 +2,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { LogEvent } from '../../src/auth0/log-event.js';
 import { RuleStateConflictError } from '../../src/errors.js';
 import { INTAKE_DEFAULTS, TenantIntake } from '../../src/intake/tenant-intake.js';
+import { loadCatalog } from '../../src/catalog/index.js';
+import { compileRules, RuleSchema, type Alert } from '../../src/engine/index.js';
 import { TenantCheckpointStore } from '../../src/run/checkpoint-store.js';
+import { engineEvaluator } from '../../src/run/engine-evaluator.js';
 import { alertOnFailedLogins } from '../helpers/auth0-evaluator.js';
 import { captureLogger, logEvent } from '../helpers/auth0-fixtures.js';
 import { tempStateDb, type TempState } from '../helpers/temp-db.js';
@@ -88,5 +91,33 @@ describe('TenantIntake: each log id evaluated once, whichever path brings it', (
     await intake.commitStream([events[0]!, events[1]!], received);
     await intake.commitPages({ after: null, checkpoint: ids[0]!, checkpointDate: null, events: [] });
     expect(await temp.store.readTenant('acme')).toMatchObject({ checkpoint: ids[0], ruleState: { seen: 2 }, ruleStateVersion: 2 });
+  });
+});
+
+describe('TenantIntake with profile rules (impossible travel): the same memory by stream and by poll', () => {
+  const catalog = loadCatalog();
+  const ruleSet = compileRules([RuleSchema.parse({ id: 'travel', severity: 'high', match: { codes: ['s'] }, impossible_travel: {}, throttle: '1h' })], catalog);
+  const login = (seq: number, place: object) => logEvent(seq, { type: 's', description: 'Successful login', location_info: place }) as LogEvent;
+  const amsterdam = login(1, { city_name: 'Amsterdam', country_name: 'Netherlands', latitude: 52.37, longitude: 4.9 });
+  const sydney = login(3_600, { city_name: 'Sydney', country_name: 'Australia', latitude: -33.87, longitude: 151.21 });
+  let temp: TempState;
+  afterEach(() => temp?.cleanup());
+
+  it('a login streamed in is remembered for the one the poller brings next (and the reverse), in one alert', async () => {
+    temp = tempStateDb();
+    const intake = () => new TenantIntake({ tenant: 'acme', store: new TenantCheckpointStore(temp.store, 'acme', '#alerts'), evaluator: engineEvaluator(ruleSet), logger: captureLogger().logger });
+    await intake().commitPages({ after: null, checkpoint: '900', checkpointDate: null, events: [] });
+    expect(await intake().commitStream([amsterdam], received)).toMatchObject({ evaluated: 1, alertsQueued: 0 });
+    const rows = () => temp.db.prepare('SELECT key, seen_at FROM profiles').all();
+    expect(rows()).toEqual([{ key: 'travel\u0000auth0|user1', seen_at: Date.parse(amsterdam.date) }]);
+    // Another intake (a restart): Amsterdam comes from the stored profile; the poller's page repeats it and adds Sydney.
+    expect(await intake().commitPages({ after: '900', checkpoint: sydney.log_id, checkpointDate: sydney.date, events: [amsterdam, sydney] })).toMatchObject({
+      evaluated: 1,
+      duplicates: 1,
+      alertsQueued: 1,
+    });
+    expect(rows()).toEqual([{ key: 'travel\u0000auth0|user1', seen_at: Date.parse(sydney.date) }]);
+    const travel = (temp.db.prepare('SELECT alert FROM outbox').all() as Array<{ alert: string }>).map((row) => (JSON.parse(row.alert) as Alert).travel);
+    expect(travel.map((t) => t && [t.from.place, t.to.place])).toEqual([['Amsterdam, Netherlands', 'Sydney, Australia']]);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RuleStateConflictError, StateError } from '../../src/errors.js';
 import type { StateStore, StreamCommit } from '../../src/state/store.js';
+import type { Profile } from '../../src/engine/index.js';
 import { makeAlert } from '../helpers/slack-fixtures.js';
 import type { StoreFixture } from './store-contract.js';
 
@@ -53,6 +54,16 @@ export function describeIntakeContract(fresh: () => Promise<StoreFixture>): void
       expect(await store.seenLogIds('acme', [4, 5, 6, 7, 8].map(logId))).toEqual(new Set([4, 5, 6, 7].map(logId)));
     });
 
+    it('stores a stream batch’s changed profiles with it, and none of a refused batch', async () => {
+      const { store, reopen } = await fresh();
+      const profile = (seen: number): Profile => ({ kind: 'values', seen, since: seen, values: { NL: seen } });
+      await store.commitStreamBatch('acme', batch(0, [1], { profiles: new Map([['k', profile(1_000)]]) }));
+      const other = await reopen();
+      expect(await other.loadProfiles('acme', ['k'])).toEqual(new Map([['k', profile(1_000)]]));
+      await expect(other.commitStreamBatch('acme', batch(0, [2], { profiles: new Map([['k', profile(2_000)]]) }))).rejects.toBeInstanceOf(RuleStateConflictError);
+      expect(await store.loadProfiles('acme', ['k'])).toEqual(new Map([['k', profile(1_000)]]));
+    });
+
     it('refuses a stream batch evaluated on an older rule state, storing nothing of it', async () => {
       const { store, reopen } = await fresh();
       await store.commitStreamBatch('acme', batch(0, [1]));
@@ -76,7 +87,7 @@ export function describeIntakeContract(fresh: () => Promise<StoreFixture>): void
       await expect(store.commitPage('acme', page)).rejects.toMatchObject({ retryable: true });
       expect(await store.readTenant('acme')).toMatchObject({ checkpoint: logId(1), ruleStateVersion: 2 });
       expect(await pendingLogIds(store)).toEqual([logId(3)]);
-      // The checkpoint check comes first: another poller's commit stays fatal.
+      // The checkpoint check comes first: another poller's commit is told apart from a rule-state conflict.
       await expect(store.commitPage('acme', { ...page, after: logId(0), ruleStateVersion: 2 })).rejects.toSatisfy(
         (error: unknown) => error instanceof StateError && !(error instanceof RuleStateConflictError),
       );
