@@ -128,6 +128,17 @@ describe('readHealth (real SQLite)', () => {
     cleanup = undefined;
   });
 
+  it('is degraded for a tenant whose polling problem is open, however recent its last success', async () => {
+    const temp = tempStateDb();
+    cleanup = temp.cleanup;
+    const timing = { startedAt: ago(60 * MINUTE), intervalMs: MINUTE, now: NOW };
+    await temp.store.recordPollOutcome('a.eu.auth0.com', { ok: true, at: ago(5000) });
+    await temp.store.openProblem({ key: 'polling_failing:a.eu.auth0.com', kind: 'polling_failing', tenant: 'a.eu.auth0.com', summary: 'polling tenant a.eu.auth0.com has failed for 12 min (Auth0 rejected the credentials)' }, new Date());
+    expect(await readHealth(temp.store, ['a.eu.auth0.com'], timing)).toMatchObject({ status: 'degraded', reason: expect.stringContaining('Auth0 rejected the credentials') });
+    await temp.store.resolveProblem('polling_failing:a.eu.auth0.com', new Date());
+    expect(await readHealth(temp.store, ['a.eu.auth0.com'], timing)).toMatchObject({ status: 'ok' });
+  });
+
   it('reads each tenant\'s last success and last error from the state database', async () => {
     const temp = tempStateDb();
     cleanup = temp.cleanup;
