@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import cron from 'node-cron';
+import { limitRequestBodies } from '../http/body-limit.js';
 import type { StateStore } from '../state/store.js';
 
 /**
@@ -172,7 +173,7 @@ export interface PublicHealth {
 
 export const PUBLIC_REASONS = {
   starting: 'starting',
-  stale: 'no recent successful poll; see the status command and the logs',
+  stale: 'polling is failing or has not succeeded recently; see the status command and the logs',
   unreadable: 'health check could not read the bot state',
 } as const;
 
@@ -206,7 +207,7 @@ export async function startHealthServer(
   port: number,
   host?: string,
 ): Promise<{ server: Server; port: number; close: () => Promise<void> }> {
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path !== HEALTH_PATH) {
       res.writeHead(404).end();
@@ -217,7 +218,9 @@ export async function startHealthServer(
       return;
     }
     void writeHealthResponse(res, health);
-  });
+  };
+  // Nothing here takes a body: one is refused (413) before it is read.
+  const server = createServer(limitRequestBodies(listener, { maxBytes: 0, applies: (req) => req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined }));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen({ port, host }, () => {
