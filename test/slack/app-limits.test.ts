@@ -4,7 +4,6 @@ import { loadCatalog } from '../../src/catalog/index.js';
 import type { Catalog } from '../../src/catalog/types.js';
 import { BODY_LIMITS } from '../../src/http/body-limit.js';
 import { createSlackApp, type SlackAppHandle } from '../../src/slack/app.js';
-import { startHealthServer } from '../../src/slack/health.js';
 import { captureLogger } from '../helpers/auth0-fixtures.js';
 import { FIXED_NOW, SAMPLE_RULES, SAMPLE_STATUS } from '../helpers/bolt-fixtures.js';
 import { postSigned, slashCommandBody } from '../helpers/bolt-signed.js';
@@ -81,20 +80,5 @@ describe('Slack app in HTTP mode: request limits', () => {
     const response = await postSigned(port, slashCommandBody('pwd_leak'), { signingSecret: SIGNING_SECRET, timestampSec });
     expect(response.status).toBe(status);
     expect(lookups > 0).toBe(status === 200);
-  });
-});
-
-describe('health server (Socket Mode, HEALTH_PORT): request limits', () => {
-  it('a 50 MB body is refused with 413 unread; GET /healthz still answers', async () => {
-    const server = await startHealthServer(() => ({ status: 'ok', lastSuccessAt: null, ageSeconds: null, maxAgeSeconds: 240 }), 0, '127.0.0.1');
-    try {
-      expect((await upload(server.port, 50 * 1024 * 1024, true, '/healthz')).status).toBe(413);
-      expect((await upload(server.port, 50 * 1024 * 1024, false, '/healthz')).status).toBe(413);
-      const probe = await fetch(`http://127.0.0.1:${server.port}/healthz`);
-      expect(probe.status).toBe(200);
-      expect(await probe.json()).toEqual({ status: 'ok' });
-    } finally {
-      await server.close();
-    }
   });
 });
