@@ -14,6 +14,7 @@ import { retentionTask } from './retention.js';
 import { waitForShutdownSignal } from './signals.js';
 import { createTenantCycle, createTenantIntake, tenantDefaultChannel } from './tenant-cycle.js';
 import type { TenantIntake } from '../intake/tenant-intake.js';
+import { withStreamSilenceWatch } from '../intake/stream-health.js';
 import { watchTenant, type WatchedCycle, type WatchedReport } from './tenant-watch.js';
 
 type Retention = ReturnType<typeof retentionTask>;
@@ -128,14 +129,9 @@ export async function runBot(flags: RunFlags, deps: RunDeps): Promise<number> {
       const counted = tally.wrap(cycle);
       return async () => withStop(await counted());
     }
-    return watchTenant(cycle, {
-      tenant,
-      store,
-      logger,
-      selfWatch: config.selfWatch,
-      noticeChannel: tenantDefaultChannel(config, tenant) || undefined,
-      onlyTenant: config.tenants.length === 1,
-    });
+    const noticeChannel = tenantDefaultChannel(config, tenant) || undefined;
+    const watched = watchTenant(cycle, { tenant, store, logger, selfWatch: config.selfWatch, noticeChannel, onlyTenant: config.tenants.length === 1 });
+    return tenant.logStreamToken ? withStreamSilenceWatch(watched, { tenant: tenant.key, store, logger, noticeChannel }) : watched;
   });
 
   sender = flags.dryRun ? undefined : deps.createSender?.(context);
