@@ -54,6 +54,15 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('takes DATABASE_URL only as a postgres:// URL, never repeating it (it may hold a password)', () => {
+    const url = 'postgres://bot:s3cret@db.internal:5432/alerts';
+    expect(loadConfig({ ...VALID, DATABASE_URL: url }, noEnvFile).databaseUrl).toBe(url);
+    expect(loadConfig({ ...VALID, DATABASE_URL: 'postgresql://db/alerts' }, noEnvFile).databaseUrl).toBe('postgresql://db/alerts');
+    expect(loadConfig(VALID, noEnvFile).databaseUrl).toBeUndefined();
+    const problems = problemsOf(() => loadConfig({ ...VALID, DATABASE_URL: 'mysql://bot:s3cret@db/alerts' }, noEnvFile));
+    expect(problems).toEqual(['DATABASE_URL is not a PostgreSQL URL (postgres://user:password@host:5432/database)']);
+  });
+
   it('lists every problem at once', () => {
     const problems = problemsOf(() =>
       loadConfig(

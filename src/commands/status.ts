@@ -37,18 +37,19 @@ export function registerStatus(program: Command): void {
     .command('status')
     .description('Show each tenant’s checkpoint and its age, the last poll, and the outbox per channel')
     .option('--json', 'one JSON object on stdout')
-    .addHelpText('after', '\nReads STATE_DB (default ./data/state.db).\nExit codes: 0 shown, 1 no state database yet, 2 unreadable database.')
+    .addHelpText('after', '\nReads DATABASE_URL (PostgreSQL) when set, else STATE_DB (default ./data/state.db).\nExit codes: 0 shown, 1 no state database yet, 2 unreadable database.')
     .action(async (flags: StatusFlags) => {
       loadDotEnv();
+      const databaseUrl = process.env.DATABASE_URL?.trim() || undefined;
       const path = resolve(process.env.STATE_DB?.trim() || './data/state.db');
-      if (!existsSync(path)) {
+      if (!databaseUrl && !existsSync(path)) {
         process.stderr.write(`auth0-log-alerts: no state database at ${path} — the bot has not run yet, or STATE_DB points elsewhere\n`);
         process.exitCode = 1;
         return;
       }
       let store: StateStore;
       try {
-        store = await openStateStore({ stateDb: path });
+        store = await openStateStore({ stateDb: path, databaseUrl });
       } catch (error) {
         // A file that is not our database (or is locked) is a STATE_DB problem: exit 2, as documented above.
         if (!(error instanceof StateError)) throw error;
@@ -57,7 +58,7 @@ export function registerStatus(program: Command): void {
         return;
       }
       try {
-        const report = await readStatus(store, path, new Date());
+        const report = await readStatus(store, databaseUrl ? store.description : path, new Date());
         process.stdout.write(flags.json ? `${JSON.stringify(report)}\n` : renderStatus(report));
       } finally {
         await store.close();

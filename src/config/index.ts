@@ -26,6 +26,8 @@ export interface AppConfig {
   alertChannel?: string;
   pollSchedule: string;
   stateDb: string;
+  /** DATABASE_URL: the PostgreSQL back end instead of the SQLite file (never printed: it may hold a password). */
+  databaseUrl?: string;
   rulesDir: string;
   startFrom: StartFrom;
   port: number;
@@ -95,6 +97,11 @@ const EnvSchema = z.object({
     'POLL_SCHEDULE is not a valid node-cron expression (e.g. "*/30 * * * * *" for every 30 seconds)',
   ),
   STATE_DB: optionalString,
+  // The message never repeats the value: a URL may carry a password.
+  DATABASE_URL: optionalString.refine(
+    (v) => v === undefined || (/^postgres(ql)?:\/\//i.test(v) && URL.canParse(v)),
+    'DATABASE_URL is not a PostgreSQL URL (postgres://user:password@host:5432/database)',
+  ),
   RULES_DIR: optionalString,
   START_FROM: optionalString,
   PORT: port('PORT'),
@@ -155,6 +162,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     alertChannel: source.ALERT_CHANNEL,
     pollSchedule: source.POLL_SCHEDULE ?? CONFIG_DEFAULTS.pollSchedule,
     stateDb: source.STATE_DB ?? CONFIG_DEFAULTS.stateDb,
+    ...(source.DATABASE_URL ? { databaseUrl: source.DATABASE_URL } : {}),
     rulesDir: source.RULES_DIR ?? defaultRulesDir({}),
     startFrom: startFrom as StartFrom,
     port: source.PORT ?? CONFIG_DEFAULTS.port,

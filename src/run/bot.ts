@@ -76,7 +76,7 @@ export async function runBot(flags: RunFlags, deps: RunDeps): Promise<number> {
   const catalog = loadCatalog();
   const ruleSet = loadRuleSet(config.rulesDir, catalog);
   const logger = deps.logger ?? createLogger(config.logLevel);
-  const store = await openStateStore({ stateDb: config.stateDb });
+  const store = await openStateStore({ stateDb: config.stateDb, databaseUrl: config.databaseUrl, logger });
   const shutdown = new AbortController();
   const context: BotContext = { config, store, catalog, ruleSet, logger, signal: shutdown.signal };
 

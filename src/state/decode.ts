@@ -1,0 +1,29 @@
+import { AlertSchema, type Alert } from '../engine/alert.js';
+
+/**
+ * Reading back what a back end stored as JSON text, the same way for each:
+ * a row that no longer decodes is reported, never dropped silently.
+ */
+export function decodeAlert(json: string): { ok: true; alert: Alert } | { ok: false; problem: string } {
+  try {
+    const parsed = AlertSchema.safeParse(JSON.parse(json));
+    if (parsed.success) return { ok: true, alert: parsed.data };
+    return { ok: false, problem: `stored alert does not match the schema: ${parsed.error.issues[0]?.message ?? 'invalid'}` };
+  } catch {
+    return { ok: false, problem: 'stored alert is not valid JSON' };
+  }
+}
+
+/**
+ * A tenant's stored rule state: undefined before a checkpoint exists. Damaged
+ * JSON must not stop alerting nor /healthz and status, which read the row too:
+ * it is reported (`damaged`), and the poller replaces it.
+ */
+export function decodeRuleState(checkpoint: string | null, json: string): { ruleState: unknown; ruleStateDamaged: boolean } {
+  if (checkpoint === null) return { ruleState: undefined, ruleStateDamaged: false };
+  try {
+    return { ruleState: JSON.parse(json), ruleStateDamaged: false };
+  } catch {
+    return { ruleState: undefined, ruleStateDamaged: true };
+  }
+}

@@ -1,0 +1,82 @@
+import type pg from 'pg';
+import { StateError } from '../../errors.js';
+
+/**
+ * Ordered migrations of the PostgreSQL back end; `schema_version` holds how
+ * many have run. Append only: never edit a migration that has shipped. They
+ * follow the SQLite ones (src/state/sqlite/db.ts) in meaning, not in number.
+ * Times are timestamptz; log event dates stay the text Auth0 sent; alerts and
+ * rule state are JSON text (read back whole, never queried inside).
+ */
+export const PG_MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE tenant_state (
+    tenant           text PRIMARY KEY,
+    checkpoint       text,              -- last log_id fully processed (NULL: none yet)
+    checkpoint_date  text,              -- event date of that log, ISO-8601
+    rule_state       text NOT NULL DEFAULT '{}', -- engine state, JSON
+    last_poll_at     timestamptz,
+    last_poll_ok     boolean,
+    last_poll_error  text,              -- safe message of the last failure
+    last_success_at  timestamptz
+  );
+  CREATE TABLE outbox (
+    id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    tenant       text NOT NULL,
+    channel      text NOT NULL,
+    kind         text NOT NULL,          -- alert | repeat
+    rule_id      text NOT NULL,
+    incident     text NOT NULL,
+    alert        text NOT NULL,          -- Alert, JSON
+    status       text NOT NULL DEFAULT 'pending',
+    attempts     integer NOT NULL DEFAULT 0,
+    last_error   text,
+    created_at   timestamptz NOT NULL,
+    sent_at      timestamptz,
+    message_ts   text                    -- ts of the Slack message that delivered it
+  );
+  CREATE INDEX outbox_by_status_channel ON outbox (status, channel, id);
+  CREATE INDEX outbox_by_incident ON outbox (incident, kind, id);
+  CREATE INDEX outbox_by_message_ts ON outbox (message_ts) WHERE message_ts IS NOT NULL;
+  CREATE TABLE incidents (
+    incident     text PRIMARY KEY,
+    tenant       text NOT NULL,
+    rule_id      text NOT NULL,
+    channel      text NOT NULL,
+    message_ts   text,                   -- the incident's channel message (thread parent)
+    count        integer NOT NULL DEFAULT 0,
+    updated_at   timestamptz NOT NULL
+  );
+  `,
+];
+
+export const PG_SCHEMA_VERSION = PG_MIGRATIONS.length;
+
+/**
+ * Runs the missing migrations in one transaction under a transaction-level
+ * advisory lock keyed by the schema: replicas starting together queue on the
+ * lock, the first migrates, the others then find the schema current. DDL is
+ * transactional in PostgreSQL, so a crash mid-migration leaves the old version.
+ */
+export async function migrate(client: pg.PoolClient): Promise<void> {
+  await client.query('BEGIN');
+  try {
+    await client.query(`SELECT pg_advisory_xact_lock(hashtext('auth0-log-alerts:migrate:' || current_schema()))`);
+    await client.query(`CREATE TABLE IF NOT EXISTS schema_version (version integer NOT NULL, migrated_at timestamptz NOT NULL DEFAULT now())`);
+    const { rows } = await client.query<{ version: number }>('SELECT max(version) AS version FROM schema_version');
+    const current = rows[0]?.version ?? 0;
+    if (current > PG_MIGRATIONS.length) {
+      throw new StateError(
+        `state database schema version ${current} is newer than this program knows (${PG_MIGRATIONS.length}); upgrade auth0-log-alerts`,
+      );
+    }
+    for (let version = current; version < PG_MIGRATIONS.length; version++) {
+      await client.query(PG_MIGRATIONS[version]!);
+      await client.query('INSERT INTO schema_version (version) VALUES ($1)', [version + 1]);
+    }
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  }
+}

@@ -1,0 +1,227 @@
+import type pg from 'pg';
+import type { Alert } from '../../engine/alert.js';
+import type { Logger } from '../../log.js';
+import type {
+  ChannelCount,
+  ChannelSummary,
+  DeliveryRecord,
+  IncidentParent,
+  IncidentRecord,
+  NamedTenantState,
+  OutboxStatus,
+  PageCommit,
+  PendingRows,
+  PollOutcome,
+  Pruned,
+  StateStore,
+  TenantState,
+} from '../store.js';
+import { createPool, describePgUrl, type PgOptions } from './connect.js';
+import { explainPgError } from './errors.js';
+import { getIncident, recordIncident, threadedIncidents } from './incidents.js';
+import { migrate } from './migrations.js';
+import {
+  countPending,
+  enqueueAlerts,
+  failChannel,
+  incidentAlert,
+  incidentAlertStatus,
+  markFailed,
+  markSent,
+  notePendingError,
+  outboxSummary,
+  pendingChannels,
+  pendingRows,
+  recordAttempt,
+  requeueFailed,
+} from './outbox.js';
+import type { Queryable } from './query.js';
+import { pruneDelivered } from './retention.js';
+import { commitPage, listTenantStates, readTenantState, recordPollOutcome } from './tenant-state.js';
+
+export interface PgStoreOptions extends PgOptions {
+  /** Where a connection dropped while idle is reported (a server restart); the next query reconnects. */
+  logger?: Pick<Logger, 'warn'>;
+}
+
+/**
+ * The PostgreSQL back end (`DATABASE_URL`): one database shared by every
+ * replica. Each method is one transaction on a pooled connection (READ
+ * COMMITTED; the commit of a page locks its tenant's row). Failures are
+ * classified like SQLite's: a server that is down, restarting or busy is a
+ * StateBusyError (retry later), anything else a StateError.
+ */
+export class PgStateStore implements StateStore {
+  readonly description: string;
+  readonly #where: string;
+  #closed = false;
+
+  private constructor(
+    readonly pool: pg.Pool,
+    where: string,
+  ) {
+    this.#where = where;
+    this.description = `PostgreSQL ${where}`;
+  }
+
+  /** Connects, and migrates under an advisory lock (replicas starting together migrate once). */
+  static async open(url: string, options: PgStoreOptions = {}): Promise<PgStateStore> {
+    const where = describePgUrl(url);
+    const pool = createPool(url, options, (error) => {
+      options.logger?.warn({ database: where, error: error.message }, 'a PostgreSQL connection dropped while idle; the next query reconnects');
+    });
+    const store = new PgStateStore(pool, where);
+    try {
+      const client = await pool.connect();
+      try {
+        await migrate(client);
+      } finally {
+        client.release();
+      }
+    } catch (error) {
+      await pool.end().catch(() => {});
+      throw explainPgError(error, where, 'connecting and migrating the schema');
+    }
+    return store;
+  }
+
+  /** One statement, autocommit, its failure classified. */
+  async #read<T>(what: string, work: (db: Queryable) => Promise<T>): Promise<T> {
+    try {
+      return await work(this.pool);
+    } catch (error) {
+      throw explainPgError(error, this.#where, what);
+    }
+  }
+
+  /** Several statements in one transaction: all of it or nothing, the failure classified. */
+  async #write<T>(what: string, work: (db: Queryable) => Promise<T>): Promise<T> {
+    let client: pg.PoolClient | undefined;
+    try {
+      client = await this.pool.connect();
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      client.release();
+      return result;
+    } catch (error) {
+      if (client) {
+        // A connection that failed mid-transaction is not handed out again.
+        await client.query('ROLLBACK').then(
+          () => client!.release(),
+          (rollbackError: unknown) => client!.release(rollbackError instanceof Error ? rollbackError : true),
+        );
+      }
+      throw explainPgError(error, this.#where, what);
+    }
+  }
+
+  readTenant(tenant: string): Promise<TenantState | undefined> {
+    return this.#read(`reading the state of tenant ${tenant}`, (db) => readTenantState(db, tenant));
+  }
+
+  listTenants(): Promise<NamedTenantState[]> {
+    return this.#read('listing tenants', (db) => listTenantStates(db));
+  }
+
+  commitPage(tenant: string, page: PageCommit): Promise<void> {
+    return this.#write(`storing the page up to checkpoint ${page.checkpoint} of tenant ${tenant}`, (db) => commitPage(db, tenant, page));
+  }
+
+  recordPollOutcome(tenant: string, outcome: PollOutcome): Promise<void> {
+    return this.#read(`recording the poll outcome of tenant ${tenant}`, (db) => recordPollOutcome(db, tenant, outcome));
+  }
+
+  enqueueAlerts(tenant: string, alerts: readonly Alert[], defaultChannel: string, now?: Date): Promise<void> {
+    return this.#read(`queuing alerts of tenant ${tenant}`, (db) => enqueueAlerts(db, tenant, alerts, defaultChannel, now));
+  }
+
+  pendingChannels(): Promise<ChannelCount[]> {
+    return this.#read('listing channels with pending alerts', (db) => pendingChannels(db));
+  }
+
+  pendingRows(channel: string, limit: number): Promise<PendingRows> {
+    return this.#read(`reading pending alerts of ${channel}`, (db) => pendingRows(db, channel, limit));
+  }
+
+  countPending(): Promise<number> {
+    return this.#read('counting pending alerts', (db) => countPending(db));
+  }
+
+  recordDelivery(delivery: DeliveryRecord, now: Date): Promise<void> {
+    return this.#write(`recording the delivery of message ${delivery.messageTs} in ${delivery.channel}`, async (db) => {
+      await markSent(
+        db,
+        delivery.rows.map((row) => row.id),
+        delivery.messageTs,
+        now,
+      );
+      // Threads live under the first message that reported the incident; replies never become parents.
+      for (const row of delivery.rows) {
+        await recordIncident(
+          db,
+          {
+            incident: row.incident,
+            tenant: row.tenant,
+            ruleId: row.ruleId,
+            channel: delivery.channel,
+            messageTs: delivery.parent ? delivery.messageTs : null,
+            added: row.alert.count,
+            atLeast: row.alert.incidentCount,
+          },
+          now,
+        );
+      }
+    });
+  }
+
+  markFailed(ids: readonly number[], error: string): Promise<void> {
+    return this.#read('marking outbox rows failed', (db) => markFailed(db, ids, error));
+  }
+
+  recordAttempt(ids: readonly number[], error: string): Promise<void> {
+    return this.#read('counting a delivery attempt', (db) => recordAttempt(db, ids, error));
+  }
+
+  notePendingError(error: string): Promise<number> {
+    return this.#read('noting why alerts wait', (db) => notePendingError(db, error));
+  }
+
+  failChannel(channel: string, error: string): Promise<number> {
+    return this.#read(`marking the alerts of ${channel} failed`, (db) => failChannel(db, channel, error));
+  }
+
+  requeueFailed(): Promise<number> {
+    return this.#read('retrying failed alerts', (db) => requeueFailed(db));
+  }
+
+  outboxSummary(): Promise<ChannelSummary[]> {
+    return this.#read('summarising the outbox', (db) => outboxSummary(db));
+  }
+
+  getIncident(incident: string): Promise<IncidentRecord | undefined> {
+    return this.#read(`reading incident ${incident}`, (db) => getIncident(db, incident));
+  }
+
+  threadedIncidents(incidents: readonly string[]): Promise<Set<string>> {
+    return this.#read('reading incident threads', (db) => threadedIncidents(db, incidents));
+  }
+
+  incidentAlertStatus(incident: string): Promise<OutboxStatus | undefined> {
+    return this.#read(`reading incident ${incident}`, (db) => incidentAlertStatus(db, incident));
+  }
+
+  incidentAlert(incident: string): Promise<IncidentParent | undefined> {
+    return this.#read(`reading incident ${incident}`, (db) => incidentAlert(db, incident));
+  }
+
+  pruneDelivered(now: Date, retentionMs?: number): Promise<Pruned> {
+    return this.#write('pruning delivered alerts', (db) => pruneDelivered(db, now, retentionMs));
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.pool.end();
+  }
+}
