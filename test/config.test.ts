@@ -35,7 +35,7 @@ describe('loadConfig', () => {
     expect(config).toMatchObject({
       pollSchedule: '*/30 * * * * *',
       stateDb: './data/state.db',
-      rulesDir: './rules',
+      rulesDirs: ['./rules'],
       startFrom: { kind: 'now' },
       port: 3000,
       logLevel: 'info',
@@ -109,7 +109,7 @@ describe('loadConfig', () => {
     writeFileSync(envFile, 'AUTH0_DOMAIN=from-file.auth0.com\nAUTH0_CLIENT_ID=file-id\nAUTH0_CLIENT_SECRET="file secret"\nRULES_DIR=/rules\n');
     const config = loadConfig({ AUTH0_CLIENT_ID: 'env-id' }, { envFile });
     expect(config.tenants[0]).toMatchObject({ key: 'from-file.auth0.com', clientId: 'env-id', clientSecret: 'file secret' });
-    expect(config.rulesDir).toBe('/rules');
+    expect(config.rulesDirs).toEqual(['/rules']);
   });
 
   it('explains an unquoted #channel in .env instead of only calling it missing', () => {

@@ -2,22 +2,36 @@ import type { Command } from 'commander';
 import { loadCatalog } from '../catalog/index.js';
 import { renderCalls } from '../demo/render.js';
 import { simulateDemo } from '../demo/simulate.js';
+import { loadRuleLayers } from '../engine/index.js';
+import { addRulesOption, type RulesFlag } from './rule-sources.js';
 
-interface DemoFlags {
+interface DemoFlags extends RulesFlag {
   json?: boolean;
 }
 
 export function registerDemo(program: Command): void {
-  program
-    .command('demo')
-    .description('Replay a bundled sample of Auth0 logs through the default rules and show the Slack messages (no credentials, no network)')
+  addRulesOption(
+    program
+      .command('demo')
+      .description('Replay a bundled sample of Auth0 logs through the default rules and show the Slack messages (no credentials, no network)'),
+  )
     .option('--json', 'one chat.postMessage body per line (stdout is JSON only)')
     .addHelpText(
       'after',
-      '\nThe sample: normal logins, a breached password, a brute-force burst from one IP,\nthe account lockout and IP block it causes, and a security setting change.\nNothing is posted and no state file is written.',
+      '\nThe sample: normal logins, a breached password, a brute-force burst from one IP,\nthe account lockout and IP block it causes, and a security setting change.\nWith --rules DIR, your rules (and defaults.yml) are layered over the defaults, as run uses them.\nNothing is posted and no state file is written.\n\nExit codes: 0 shown, 1 invalid rules.',
     )
     .action(async (flags: DemoFlags) => {
-      const calls = await simulateDemo({ catalog: loadCatalog() });
+      const catalog = loadCatalog();
+      // Without --rules the demo shows the default pack, whatever RULES_DIR says.
+      const rulesDirs = flags.rules ?? [];
+      const { problems } = loadRuleLayers({ dirs: rulesDirs }, catalog);
+      if (problems.length > 0) {
+        for (const problem of problems) process.stderr.write(`error ${problem.message}\n`);
+        process.stderr.write('demo: the rules are invalid (see rules check)\n');
+        process.exitCode = 1;
+        return;
+      }
+      const calls = await simulateDemo({ catalog, rulesDirs });
       if (flags.json) {
         for (const call of calls) if (call.method === 'chat.postMessage') process.stdout.write(`${JSON.stringify(call.body)}\n`);
         return;

@@ -2,21 +2,22 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { parseLogEvent, type LogEvent } from '../auth0/log-event.js';
 import { loadCatalog, type Catalog } from '../catalog/index.js';
-import { compileRules, defaultRulesDir, evaluate, initialState, loadRules, type Alert } from '../engine/index.js';
+import { compileRules, evaluate, initialState, loadRuleLayers, type Alert, type RuleSources } from '../engine/index.js';
+import { addRulesOption, ruleSources, type RulesFlag } from './rule-sources.js';
 import { UsageError } from '../errors.js';
 import { formatPreview } from '../slack/format-repeat.js';
 
-interface ReplayFlags {
-  rules?: string;
+interface ReplayFlags extends RulesFlag {
   json?: boolean;
 }
 
 export function registerReplay(program: Command): void {
-  program
-    .command('replay')
-    .description('Run a file of Auth0 log events (JSON array or NDJSON) through the rules and print the alerts')
-    .argument('<file>', 'a JSON array or NDJSON file of log events, or - for stdin')
-    .option('--rules <dir>', 'rules directory (default: RULES_DIR or ./rules)')
+  addRulesOption(
+    program
+      .command('replay')
+      .description('Run a file of Auth0 log events (JSON array or NDJSON) through the rules and print the alerts')
+      .argument('<file>', 'a JSON array or NDJSON file of log events, or - for stdin'),
+  )
     .option('--json', 'one chat.postMessage body per alert per line (stdout is JSON only)')
     .addHelpText(
       'after',
@@ -25,7 +26,7 @@ export function registerReplay(program: Command): void {
     .action(async (file: string, flags: ReplayFlags) => {
       const text = await readInput(file);
       process.exitCode = runReplay(loadCatalog(), text, {
-        rulesDir: flags.rules ?? defaultRulesDir(),
+        sources: ruleSources(flags),
         json: flags.json === true,
         defaultChannel: process.env.ALERT_CHANNEL ?? '#security-alerts',
       });
@@ -94,7 +95,7 @@ export function parseEventStream(text: string): { events: LogEvent[]; warnings: 
 }
 
 export interface ReplayOptions {
-  rulesDir: string;
+  sources: RuleSources;
   json: boolean;
   defaultChannel: string;
 }
@@ -104,10 +105,10 @@ export function runReplay(catalog: Catalog, text: string, options: ReplayOptions
   const err = (line: string): void => {
     process.stderr.write(`${line}\n`);
   };
-  const loaded = loadRules(options.rulesDir, catalog);
+  const loaded = loadRuleLayers(options.sources, catalog);
   if (loaded.problems.length > 0) {
     for (const problem of loaded.problems) err(`error ${problem.message}`);
-    err(`replay: the rules in ${options.rulesDir} are invalid (see rules check)`);
+    err('replay: the rules are invalid (see rules check)');
     return 1;
   }
   const { events, warnings } = parseEventStream(text);

@@ -1,29 +1,27 @@
 import type { Command } from 'commander';
 import { loadCatalog, type Catalog } from '../catalog/index.js';
-import { defaultRulesDir, describeRule, loadRules, runRuleTests } from '../engine/index.js';
+import { describeRule, loadRuleLayers, runRuleTests, type LayeredRule, type RuleSources } from '../engine/index.js';
+import { addRulesOption, ruleSources, type RulesFlag } from './rule-sources.js';
 
-interface RulesFlags {
-  rules?: string;
+interface RulesFlags extends RulesFlag {
   json?: boolean;
 }
 
 export function registerRules(program: Command): void {
-  const rules = program.command('rules').description('Validate, test and list the alert rules');
-  rules
-    .command('check')
-    .description('Validate every rule file and run every rule’s tests')
-    .option('--rules <dir>', 'rules directory (default: RULES_DIR or ./rules)')
-    .addHelpText('after', '\nExit codes: 0 all valid and all tests pass, 1 a problem or a failed test.')
+  const rules = program.command('rules').description('Validate, test and list the alert rules (the default rules with yours on top)');
+  addRulesOption(rules.command('check').description('Validate every rule file and defaults.yml, and run every rule’s tests'))
+    .addHelpText('after', '\nExit codes: 0 all valid and all tests pass, 1 a problem, a failed test, or no enabled rule.')
     .action((flags: RulesFlags) => {
-      process.exitCode = runRulesCheck(loadCatalog(), flags.rules ?? defaultRulesDir());
+      process.exitCode = runRulesCheck(loadCatalog(), ruleSources(flags));
     });
-  rules
-    .command('list')
-    .description('Summarise the rules: codes, trigger, throttle, severity')
-    .option('--rules <dir>', 'rules directory (default: RULES_DIR or ./rules)')
+  addRulesOption(rules.command('list').description('Summarise the rules: where each comes from, codes, trigger, throttle, severity'))
     .option('--json', 'print one JSON array of rule summaries')
+    .addHelpText(
+      'after',
+      '\nOrigins: default (bundled), overridden (a default re-routed or re-graded by defaults.yml),\ndisabled (a default switched off by defaults.yml), replaced (your rule with a default\'s id), yours.\nExit codes: 0 listed, 1 invalid rules.',
+    )
     .action((flags: RulesFlags) => {
-      process.exitCode = runRulesList(loadCatalog(), flags.rules ?? defaultRulesDir(), flags.json === true);
+      process.exitCode = runRulesList(loadCatalog(), ruleSources(flags), flags.json === true);
     });
 }
 
@@ -32,13 +30,17 @@ const out = (text: string): void => {
 };
 
 /** Prints every problem, every warning, then every test result; returns the exit code. */
-export function runRulesCheck(catalog: Catalog, dir: string): number {
-  const { rules, problems, warnings } = loadRules(dir, catalog);
+export function runRulesCheck(catalog: Catalog, sources: RuleSources): number {
+  const { layered, problems, warnings } = loadRuleLayers(sources, catalog);
   for (const problem of problems) out(`error   ${problem.message}`);
   for (const warning of warnings) out(`warning ${warning}`);
+  const enabled = layered.filter((entry) => entry.rule.enabled !== false).length;
+  // `run` refuses to start with nothing to watch: the check says so before it does.
+  const empty = problems.length === 0 && enabled === 0;
+  if (empty) out('error   no enabled rules: run would watch nothing (add rules, or leave use_defaults on in defaults.yml)');
   let passed = 0;
   let failed = 0;
-  for (const rule of rules) {
+  for (const { rule } of layered) {
     for (const result of runRuleTests(rule, catalog)) {
       if (result.passed) passed += 1;
       else failed += 1;
@@ -46,27 +48,54 @@ export function runRulesCheck(catalog: Catalog, dir: string): number {
       for (const failure of result.failures) out(`          ${failure}`);
     }
   }
+  const errors = problems.length + (empty ? 1 : 0);
   out(
-    `${rules.length} rule(s), ${problems.length} error(s), ${warnings.length} warning(s); ` +
+    `${layered.length} rule(s) (${enabled} enabled), ${errors} error(s), ${warnings.length} warning(s); ` +
       `tests: ${passed} passed, ${failed} failed`,
   );
-  return problems.length > 0 || failed > 0 ? 1 : 0;
+  return errors > 0 || failed > 0 ? 1 : 0;
 }
 
-export function runRulesList(catalog: Catalog, dir: string, json: boolean): number {
-  const { rules, problems } = loadRules(dir, catalog);
+/** `default`, `overridden (channel, severity by rules/defaults.yml)`, … */
+export function describeOrigin(entry: LayeredRule): string {
+  const { origin } = entry;
+  switch (origin.kind) {
+    case 'overridden':
+      return `overridden (${origin.fields.join(', ')} by ${origin.by})`;
+    case 'disabled':
+      return `disabled (by ${origin.by})`;
+    case 'replaced':
+      return `replaced (your ${entry.file} instead of the default)`;
+    case 'yours':
+      return `yours (${entry.file})`;
+    default:
+      return 'default';
+  }
+}
+
+export function runRulesList(catalog: Catalog, sources: RuleSources, json: boolean): number {
+  const { layered, problems } = loadRuleLayers(sources, catalog);
   if (problems.length > 0) {
     for (const problem of problems) process.stderr.write(`error ${problem.message}\n`);
     return 1;
   }
-  const summaries = rules.map(describeRule);
   if (json) {
-    out(JSON.stringify(summaries));
+    out(JSON.stringify(layered.map((entry) => ({ ...describeRule(entry.rule), origin: entry.origin.kind, file: entry.file, ...originDetails(entry) }))));
     return 0;
   }
-  for (const rule of summaries) {
-    out(`${rule.id} [${rule.severity}]${rule.enabled ? '' : ' (disabled)'} — ${rule.title}`);
-    out(`    codes: ${rule.codes.join(', ')}; ${rule.trigger}${rule.throttle ? `; ${rule.throttle}` : ''}`);
+  for (const entry of layered) {
+    const rule = describeRule(entry.rule);
+    const off = rule.enabled || entry.origin.kind === 'disabled' ? '' : ' (enabled: false)';
+    out(`${rule.id} [${rule.severity}] ${describeOrigin(entry)}${off} — ${rule.title}`);
+    out(`    codes: ${rule.codes.join(', ')}; ${rule.trigger}${rule.throttle ? `; ${rule.throttle}` : ''}${rule.channel ? `; → ${rule.channel}` : ''}`);
   }
   return 0;
+}
+
+function originDetails(entry: LayeredRule): Record<string, unknown> {
+  const { origin } = entry;
+  if (origin.kind === 'overridden') return { overriddenBy: origin.by, overrides: origin.fields };
+  if (origin.kind === 'disabled') return { disabledBy: origin.by };
+  if (origin.kind === 'replaced') return { replacesDefault: origin.defaultFile };
+  return {};
 }

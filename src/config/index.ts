@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import cron from 'node-cron';
 import { z } from 'zod';
-import { defaultRulesDir } from '../engine/index.js';
+import { userRuleDirs } from '../engine/index.js';
 import { ConfigError } from '../errors.js';
 import { parseAuth0Domain } from './domain.js';
 import { parseStartFrom, type StartFrom } from './start-from.js';
@@ -28,7 +28,8 @@ export interface AppConfig {
   stateDb: string;
   /** DATABASE_URL: the PostgreSQL back end instead of the SQLite file (never printed: it may hold a password). */
   databaseUrl?: string;
-  rulesDir: string;
+  /** The user's rule folders, layered over the bundled defaults (RULES_DIR, else ./rules when present). */
+  rulesDirs: string[];
   startFrom: StartFrom;
   port: number;
   healthPort?: number;
@@ -163,7 +164,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     pollSchedule: source.POLL_SCHEDULE ?? CONFIG_DEFAULTS.pollSchedule,
     stateDb: source.STATE_DB ?? CONFIG_DEFAULTS.stateDb,
     ...(source.DATABASE_URL ? { databaseUrl: source.DATABASE_URL } : {}),
-    rulesDir: source.RULES_DIR ?? defaultRulesDir({}),
+    rulesDirs: userRuleDirs({ RULES_DIR: source.RULES_DIR }),
     startFrom: startFrom as StartFrom,
     port: source.PORT ?? CONFIG_DEFAULTS.port,
     healthPort: source.HEALTH_PORT,

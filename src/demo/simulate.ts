@@ -1,7 +1,6 @@
 import type { LogEvent } from '../auth0/log-event.js';
 import type { Catalog } from '../catalog/types.js';
-import { BUNDLED_RULES_DIR, compileRules, evaluate, initialState, loadRules } from '../engine/index.js';
-import { RuleError } from '../errors.js';
+import { compileRules, evaluate, initialState, loadRuleLayers } from '../engine/index.js';
 import { silentLogger } from '../log.js';
 import type { Clock } from '../slack/clock.js';
 import type { SlackMessage, SlackUpdate } from '../slack/format.js';
@@ -17,7 +16,8 @@ export type DemoCall =
 
 export interface DemoOptions {
   catalog: Catalog;
-  rulesDir?: string;
+  /** Your rule folders, layered over the default rules; none: the default rules alone. */
+  rulesDirs?: readonly string[];
   channel?: string;
   events?: LogEvent[];
 }
@@ -28,9 +28,9 @@ export interface DemoOptions {
  * exactly what `run` would post: channel messages, thread replies, updates.
  */
 export async function simulateDemo(options: DemoOptions): Promise<DemoCall[]> {
-  const rulesDir = options.rulesDir ?? BUNDLED_RULES_DIR;
-  const loaded = loadRules(rulesDir, options.catalog);
-  if (loaded.problems.length > 0) throw loaded.problems[0] ?? new RuleError(rulesDir, 1, 1, '', 'invalid rules');
+  const loaded = loadRuleLayers({ dirs: options.rulesDirs ?? [] }, options.catalog);
+  const [problem] = loaded.problems;
+  if (problem) throw problem;
   const ruleSet = compileRules(loaded.rules, options.catalog);
   const { alerts } = evaluate(ruleSet, initialState(), options.events ?? demoEvents());
 

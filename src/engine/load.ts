@@ -1,11 +1,16 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
-import type { z } from 'zod';
+import { LineCounter, parseDocument } from 'yaml';
 import type { Catalog } from '../catalog/types.js';
 import { RuleError } from '../errors.js';
 import { globToRegExp, isGlob } from './matchers.js';
+import { ruleFieldProblems } from './rule-fields.js';
 import { RuleSchema, type Rule } from './rule-schema.js';
+import { schemaProblems } from './schema-problems.js';
+import { SourceMap } from './source-map.js';
+import { looksLike } from './suggest.js';
+
+export { formatKeyPath } from './source-map.js';
 
 export interface LoadedRules {
   rules: Rule[];
@@ -13,107 +18,6 @@ export interface LoadedRules {
   problems: RuleError[];
   /** Not fatal: globs matching no known code, rules lacking a firing or a quiet test. */
   warnings: string[];
-}
-
-type PathSegment = string | number;
-
-/** `match.codes[2]` */
-export function formatKeyPath(path: readonly PathSegment[]): string {
-  let text = '';
-  for (const segment of path) {
-    if (typeof segment === 'number') text += `[${segment}]`;
-    else text += text ? `.${segment}` : segment;
-  }
-  return text;
-}
-
-/** Locates a parsed YAML file's nodes by key path, for messages that point at the right line. */
-class SourceMap {
-  constructor(
-    readonly file: string,
-    private readonly doc: Document,
-    private readonly lines: LineCounter,
-  ) {}
-
-  /** Position of the deepest existing node along `path`; with `key`, of that key inside the map at `path`. */
-  locate(path: readonly PathSegment[], key?: string): { line: number; col: number } {
-    let node: unknown = this.doc.contents;
-    let offset = rangeStart(node) ?? 0;
-    for (const segment of path) {
-      const next = childOf(node, segment);
-      if (!next) break;
-      // Point at the value (what is wrong), or at the key when the value is empty.
-      offset = rangeStart(next.value) ?? rangeStart(next.key) ?? offset;
-      if (!next.value) break;
-      node = next.value;
-    }
-    if (key !== undefined) {
-      const pair = childOf(node, key);
-      const keyOffset = rangeStart(pair?.key);
-      if (keyOffset !== undefined) offset = keyOffset;
-    }
-    const { line, col } = this.lines.linePos(offset);
-    return { line, col };
-  }
-
-  error(path: readonly PathSegment[], detail: string, key?: string): RuleError {
-    const { line, col } = this.locate(path, key);
-    const fullPath = key === undefined ? path : [...path, key];
-    return new RuleError(this.file, line, col, formatKeyPath(fullPath), detail);
-  }
-}
-
-function rangeStart(node: unknown): number | undefined {
-  const range = (node as { range?: [number, number, number] } | undefined)?.range;
-  return range ? range[0] : undefined;
-}
-
-function childOf(node: unknown, segment: PathSegment): { key?: Node; value?: Node } | undefined {
-  if (isMap(node)) {
-    for (const pair of node.items) {
-      if (isPair(pair) && isScalar(pair.key) && String(pair.key.value) === String(segment)) {
-        return { key: pair.key as Node, value: (pair.value ?? undefined) as Node | undefined };
-      }
-    }
-    return undefined;
-  }
-  if (isSeq(node) && typeof segment === 'number') {
-    const item = node.items[segment];
-    return item ? { value: item as Node } : undefined;
-  }
-  return undefined;
-}
-
-function zodProblems(source: SourceMap, error: z.ZodError, raw: unknown): RuleError[] {
-  const problems: RuleError[] = [];
-  for (const issue of error.issues) {
-    const path = issue.path.filter((s): s is PathSegment => typeof s === 'string' || typeof s === 'number');
-    if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) problems.push(source.error(path, `unknown key '${key}'`, key));
-      continue;
-    }
-    if (issue.code === 'invalid_union') {
-      // Report the most specific branch instead of "invalid input".
-      const branches = issue.errors.map((branch) => branch.map((sub) => ({ ...sub, path: [...path, ...sub.path] })));
-      const best = branches.find((branch) => branch.some((sub) => sub.code !== 'invalid_type')) ?? branches[0];
-      if (best && best.length > 0) {
-        problems.push(...zodProblems(source, { issues: best } as unknown as z.ZodError, raw));
-        continue;
-      }
-    }
-    const detail = valueAt(raw, path) === undefined && issue.code !== 'custom' ? 'required' : issue.message;
-    problems.push(source.error(path, detail));
-  }
-  return problems;
-}
-
-function valueAt(raw: unknown, path: readonly PathSegment[]): unknown {
-  let value = raw;
-  for (const segment of path) {
-    if (value === null || typeof value !== 'object') return undefined;
-    value = (value as Record<string, unknown>)[segment];
-  }
-  return value;
 }
 
 /** Unknown exact codes are errors with a suggestion; globs that match nothing known only warn. */
@@ -138,22 +42,6 @@ function codeProblems(source: SourceMap, raw: unknown, catalog: Catalog, warning
     problems.push(source.error(path, `unknown code '${code}'${hint}`));
   });
   return problems;
-}
-
-/** Only suggest codes a typo away: Fuse always finds *something*, and a far-fetched hint misleads. */
-function looksLike(typed: string, candidate: string): boolean {
-  const a = typed.toLowerCase();
-  const b = candidate.toLowerCase();
-  if (a.replace(/[^a-z0-9]/g, '') === b.replace(/[^a-z0-9]/g, '')) return true;
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      row[j] = Math.min(previous[j]! + 1, row[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = row;
-  }
-  return previous[b.length]! <= Math.max(2, Math.floor(Math.max(a.length, b.length) / 3));
 }
 
 function testWarnings(file: string, rule: Rule): string[] {
@@ -187,11 +75,20 @@ export function loadRuleFile(
   }
   const warnings: string[] = [];
   const problems = codeProblems(source, raw, catalog, warnings);
+  const fields = ruleFieldProblems(source, raw);
+  warnings.push(...fields.warnings);
   const parsed = RuleSchema.safeParse(raw);
-  if (!parsed.success) problems.unshift(...zodProblems(source, parsed.error, raw));
+  if (!parsed.success) problems.push(...withoutFieldOverlap(schemaProblems(source, RuleSchema, parsed.error, raw), fields.problems));
+  problems.push(...fields.problems);
   problems.sort((a, b) => a.line - b.line || a.col - b.col);
   if (problems.length > 0 || !parsed.success) return { problems, warnings };
   return { rule: parsed.data, problems, warnings: [...warnings, ...testWarnings(file, parsed.data)] };
+}
+
+/** A misspelt field is one problem: not also "expected at least one operator" under it. */
+function withoutFieldOverlap(schema: RuleError[], fields: readonly RuleError[]): RuleError[] {
+  const under = (inner: string, outer: string) => inner === outer || inner.startsWith(`${outer}.`) || inner.startsWith(`${outer}[`);
+  return schema.filter((problem) => !fields.some((field) => under(problem.keyPath, field.keyPath)));
 }
 
 /** The `id` of a rule file that did not validate, when it has a usable one. */
@@ -202,8 +99,29 @@ function rawId(text: string): string | undefined {
   return typeof id === 'string' && id !== '' ? id : undefined;
 }
 
-/** Loads every `.yml`/`.yaml` file of a directory (sorted by name); never throws for bad files. */
-export function loadRules(dir: string, catalog: Catalog): LoadedRules {
+/** The file in a user's rules folder that says how the default rules apply (see layers.ts); not a rule. */
+export const DEFAULTS_FILE = 'defaults.yml';
+
+/** A valid rule and the file it came from. */
+export interface RuleEntry {
+  rule: Rule;
+  file: string;
+}
+
+export interface LoadedFolder {
+  entries: RuleEntry[];
+  problems: RuleError[];
+  warnings: string[];
+  /** Every .yml/.yaml name in the folder, the defaults file included. */
+  names: string[];
+}
+
+/**
+ * Loads every `.yml`/`.yaml` rule file of a directory (sorted by name, the
+ * defaults file aside); never throws for bad files. `seen` (id → file) spans
+ * folders, so an id defined twice is reported wherever the second one is.
+ */
+export function loadRuleFolder(dir: string, catalog: Catalog, seen = new Map<string, string>()): LoadedFolder {
   let names: string[];
   try {
     names = readdirSync(dir).filter((name) => /\.ya?ml$/i.test(name)).sort();
@@ -211,12 +129,12 @@ export function loadRules(dir: string, catalog: Catalog): LoadedRules {
     const code = (error as NodeJS.ErrnoException).code;
     const reason = code === 'ENOENT' ? 'does not exist' : code === 'ENOTDIR' ? 'is not a directory' : `cannot be read (${code ?? 'error'})`;
     const detail = `the rules directory ${reason}; pass --rules DIR or set RULES_DIR`;
-    return { rules: [], problems: [new RuleError(dir, 1, 1, '', detail)], warnings: [] };
+    return { entries: [], problems: [new RuleError(dir, 1, 1, '', detail)], warnings: [], names: [] };
   }
-  const result: LoadedRules = { rules: [], problems: [], warnings: [] };
+  const result: LoadedFolder = { entries: [], problems: [], warnings: [], names };
   if (names.length === 0) result.warnings.push(`${dir}: no .yml rule files`);
-  const seen = new Map<string, string>();
   for (const name of names) {
+    if (name === DEFAULTS_FILE) continue;
     const file = join(dir, name);
     let text: string;
     try {
@@ -238,7 +156,13 @@ export function loadRules(dir: string, catalog: Catalog): LoadedRules {
       continue;
     }
     if (id !== undefined) seen.set(id, file);
-    if (loaded.rule) result.rules.push(loaded.rule);
+    if (loaded.rule) result.entries.push({ rule: loaded.rule, file });
   }
   return result;
+}
+
+/** One folder's rules, without layering (see loadRuleLayers for what `run` uses). */
+export function loadRules(dir: string, catalog: Catalog): LoadedRules {
+  const { entries, problems, warnings } = loadRuleFolder(dir, catalog);
+  return { rules: entries.map((entry) => entry.rule), problems, warnings };
 }

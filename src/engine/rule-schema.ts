@@ -16,9 +16,12 @@ export const DurationSchema = z
   });
 
 /** A field path into an event: `ip`, `details.request.path`. */
-const FieldPathSchema = z
-  .string()
-  .regex(/^[A-Za-z_$][\w$-]*(\.[\w$-]+)*$/, 'expected a field path like ip or details.request.path');
+const FIELD_PATH = /^[A-Za-z_$][\w$-]*(\.[\w$-]+)*$/;
+const FIELD_PATH_MESSAGE = 'expected a field path like ip or details.request.path';
+const FieldPathSchema = z.string().regex(FIELD_PATH, FIELD_PATH_MESSAGE);
+
+/** Every operator of a condition, in the order messages list them. */
+export const OPERATORS = ['equals', 'not_equals', 'in', 'not_in', 'contains', 'regex', 'not_regex', 'cidr', 'not_cidr', 'exists'] as const;
 
 const ScalarSchema = z.union([z.string(), z.number(), z.boolean()]);
 
@@ -39,26 +42,62 @@ const CidrListSchema = z.union([CidrSchema, z.array(CidrSchema).min(1)]);
 export const ConditionSchema = z
   .strictObject({
     equals: ScalarSchema.optional(),
+    /** The field is present and differs (an absent field does not match; see `exists`). */
     not_equals: ScalarSchema.optional(),
     in: z.array(ScalarSchema).min(1).optional(),
+    /** The field is present and is none of these. */
     not_in: z.array(ScalarSchema).min(1).optional(),
     /** Substring, case-insensitive. */
     contains: z.string().min(1).optional(),
-    /** JavaScript regular expression, case-insensitive, unanchored. */
+    /** Regular expression, case-insensitive, unanchored. */
     regex: RegexSchema.optional(),
+    /** The field is present and the expression matches none of its values. */
+    not_regex: RegexSchema.optional(),
     cidr: CidrListSchema.optional(),
+    /** The field is an IP address outside these ranges. */
     not_cidr: CidrListSchema.optional(),
+    /** `true`: the field holds something; `false`: it is absent, null or empty. */
     exists: z.boolean().optional(),
   })
   .refine((condition) => Object.values(condition).some((value) => value !== undefined), {
-    message: 'expected at least one operator: equals, not_equals, in, not_in, contains, regex, cidr, not_cidr, exists',
+    message: `expected at least one operator: ${OPERATORS.join(', ')}`,
   });
 export type Condition = z.infer<typeof ConditionSchema>;
+
+/**
+ * `where`: field paths to conditions, all of which must hold, plus two
+ * combinators: `any` (a list of where-blocks, at least one must hold) and `not`
+ * (a where-block that must not hold as a whole). Unlike `not_equals`, `not`
+ * negates literally: an event without the field satisfies `not: { f: { equals: x } }`.
+ */
+export interface Where {
+  any?: Where[];
+  not?: Where;
+  [field: string]: Condition | Where | Where[] | undefined;
+}
+
+export const WHERE_COMBINATORS = ['any', 'not'] as const;
+
+export const WhereSchema: z.ZodType<Where> = z
+  .object({
+    get any() {
+      return z.array(WhereSchema).min(1, 'any needs at least one block of conditions').optional();
+    },
+    get not() {
+      return WhereSchema.optional();
+    },
+  })
+  .catchall(ConditionSchema)
+  .superRefine((where, ctx) => {
+    for (const key of Object.keys(where)) {
+      if (!FIELD_PATH.test(key)) ctx.addIssue({ code: 'custom', path: [key], message: FIELD_PATH_MESSAGE });
+    }
+  });
 
 export const MatchSchema = z.strictObject({
   /** Exact codes or globs like "gd_*"; exact codes must exist in the catalog. */
   codes: z.array(z.string().min(1, 'empty code')).min(1, 'codes must list at least one code'),
-  where: z.record(FieldPathSchema, ConditionSchema).optional(),
+  where: WhereSchema.optional(),
 });
 
 export const ThresholdSchema = z.strictObject({

@@ -1,7 +1,7 @@
 import { loadCatalog } from '../catalog/index.js';
 import type { Catalog } from '../catalog/types.js';
 import { loadConfig, type AppConfig, type TenantConfig } from '../config/index.js';
-import { compileRules, loadRules, type Alert, type RuleSet } from '../engine/index.js';
+import { loadEnabledRuleSet, type Alert, type RuleSet } from '../engine/index.js';
 import { Auth0AuthError, ConfigError, SlackApiError, StateBusyError, StateError, asCodedError, type CodedError } from '../errors.js';
 import { createLogger, type Logger } from '../log.js';
 import { openStateStore } from '../state/open.js';
@@ -74,7 +74,7 @@ export const RUN_DEFAULTS = {
 export async function runBot(flags: RunFlags, deps: RunDeps): Promise<number> {
   const config = loadConfig(deps.env, { requireAuth0: true, requireSlack: !flags.dryRun });
   const catalog = loadCatalog();
-  const ruleSet = loadRuleSet(config.rulesDir, catalog);
+  const ruleSet = loadEnabledRuleSet({ dirs: config.rulesDirs }, catalog);
   const logger = deps.logger ?? createLogger(config.logLevel);
   const store = await openStateStore({ stateDb: config.stateDb, databaseUrl: config.databaseUrl, logger });
   const shutdown = new AbortController();
@@ -208,15 +208,4 @@ function isFatalStartup(error: CodedError): boolean {
 export function isFatal(error: CodedError | undefined): error is CodedError {
   if (error instanceof StateBusyError) return false;
   return error instanceof Auth0AuthError || error instanceof StateError;
-}
-
-function loadRuleSet(rulesDir: string, catalog: Catalog): RuleSet {
-  const loaded = loadRules(rulesDir, catalog);
-  if (loaded.problems.length > 0) {
-    throw new ConfigError([
-      `the rules in ${rulesDir} are invalid (see \`auth0-log-alerts rules check\`):`,
-      ...loaded.problems.map((problem) => problem.message),
-    ]);
-  }
-  return compileRules(loaded.rules, catalog);
 }

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import nock from 'nock';
 import { main } from '../../src/cli.js';
@@ -67,5 +70,28 @@ describe('demo', () => {
     expect(stdout).toMatch(/\+10 more events \(total 30\)/);
     expect(stdout).toContain('updated in place (chat.update)');
     expect(stdout).not.toMatch(/&lt;|&gt;|&amp;|\u200B|<!date/);
+  });
+});
+
+describe('demo --rules DIR', () => {
+  it('shows your rules layered over the defaults, as run would post them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'demo-rules-'));
+    writeFileSync(join(dir, 'defaults.yml'), 'disable: [ip-blocked]\noverride:\n  breached-password: { channel: "#soc-critical" }\n');
+    writeFileSync(join(dir, 'logins.yml'), 'id: every-login\ntitle: "Login by {{user_name}}"\nseverity: info\nmatch: { codes: [s] }\nthrottle: { period: 1d, by: [user_name] }\n');
+    expect(await main(['demo', '--json', '--rules', dir])).toBe(0);
+    const messages = stdout.trim().split('\n').map((line) => JSON.parse(line) as SlackMessage);
+    const byRule = (id: string) => messages.filter((m) => m.metadata.event_payload.rule_id === id);
+    expect(byRule('every-login').length).toBeGreaterThan(0);
+    expect(byRule('ip-blocked')).toEqual([]);
+    expect(byRule('breached-password').map((m) => m.channel)).toEqual(['#soc-critical']);
+    expect(byRule('brute-force-by-ip').length).toBeGreaterThan(0);
+  });
+
+  it('exits 1 with every problem when your rules are invalid', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'demo-rules-'));
+    writeFileSync(join(dir, 'bad.yml'), 'id: bad\nseverity: low\nmatch: { codes: [s], where: { usr_name: { equals: a } } }\n');
+    expect(await main(['demo', '--rules', dir])).toBe(1);
+    expect(stderr).toContain("unknown field 'usr_name'");
+    expect(stdout).toBe('');
   });
 });

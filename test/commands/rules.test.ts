@@ -16,7 +16,24 @@ describe('rules check', () => {
     expect(await main(['rules', 'check', '--rules', 'rules'])).toBe(0);
     expect(output.stdout).toContain('pass    brute-force-by-ip: twenty failures from one IP fire once');
     expect(output.stdout).not.toContain('FAIL');
-    expect(output.stdout).toMatch(/12 rule\(s\), 0 error\(s\), 0 warning\(s\); tests: \d+ passed, 0 failed/);
+    expect(output.stdout).toMatch(/12 rule\(s\) \(12 enabled\), 0 error\(s\), 0 warning\(s\); tests: \d+ passed, 0 failed/);
+  });
+
+  it('checks your folder together with the default rules it is layered on', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rules-'));
+    writeFileSync(join(dir, 'defaults.yml'), 'disable: [rate-limits]\n');
+    writeFileSync(join(dir, 'mine.yml'), 'id: mine\nseverity: low\nmatch: { codes: [fp] }\ntests:\n  - { name: fires, events: [{ event: { type: fp } }], expect: { alerts: 1 } }\n  - { name: quiet, events: [{ event: { type: s } }], expect: { alerts: 0 } }\n');
+    expect(await main(['rules', 'check', '--rules', dir])).toBe(0);
+    expect(output.stdout).toContain('pass    mine: fires');
+    expect(output.stdout).toContain('pass    brute-force-by-ip: twenty failures from one IP fire once');
+    expect(output.stdout).toMatch(/13 rule\(s\) \(12 enabled\), 0 error\(s\)/);
+  });
+
+  it('exits 1 when no rule is enabled (run would refuse to start)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rules-'));
+    writeFileSync(join(dir, 'defaults.yml'), 'use_defaults: false\n');
+    expect(await main(['rules', 'check', '--rules', dir])).toBe(1);
+    expect(output.stdout).toContain('error   no enabled rules: run would watch nothing');
   });
 
   it('reads RULES_DIR when --rules is absent', async () => {
@@ -34,6 +51,8 @@ describe('rules check', () => {
     ['empty-codes', 'rule.yml:4:10 match.codes: codes must list at least one code'],
     ['unknown-code', "rule.yml:7:7 match.codes[2]: unknown code 'pwdleak' — did you mean 'pwd_leak'?"],
     ['non-yaml', 'rule.yml:3:1 not valid YAML'],
+    ['misspelt-field', "rule.yml:7:5 match.where.lcation_info.country_code: unknown field 'lcation_info': Auth0 log events have no such field — did you mean 'location_info'?"],
+    ['misspelt-placeholder', "rule.yml:2:8 title: {{usr_name}}: unknown field 'usr_name': Auth0 log events have no such field — did you mean 'user_name'?"],
   ])('exits 1 and locates the problem for %s', async (kind, expected) => {
     expect(await main(['rules', 'check', '--rules', join('test/fixtures/rules', kind)])).toBe(1);
     expect(output.stdout).toContain(`error   ${join('test/fixtures/rules', kind)}/${expected}`);
@@ -76,6 +95,30 @@ describe('rules check', () => {
 });
 
 describe('rules list', () => {
+  it('says where each rule comes from: default, overridden, disabled, replaced, yours', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rules-'));
+    writeFileSync(join(dir, 'defaults.yml'), 'disable: [sms-pumping]\noverride:\n  brute-force-by-ip: { channel: "#soc" }\n');
+    writeFileSync(join(dir, 'limits.yml'), 'id: rate-limits\nseverity: medium\nmatch: { codes: [api_limit] }\n');
+    writeFileSync(join(dir, 'mine.yml'), 'id: mine\nseverity: low\nmatch: { codes: [fp] }\n');
+    expect(await main(['rules', 'list', '--rules', dir])).toBe(0);
+    expect(output.stdout).toContain('breached-password [critical] default — ');
+    expect(output.stdout).toContain(`brute-force-by-ip [high] overridden (channel by ${join(dir, 'defaults.yml')}) — `);
+    expect(output.stdout).toContain('; → #soc');
+    expect(output.stdout).toContain(`sms-pumping [medium] disabled (by ${join(dir, 'defaults.yml')}) — `);
+    expect(output.stdout).toContain(`rate-limits [medium] replaced (your ${join(dir, 'limits.yml')} instead of the default) — `);
+    expect(output.stdout).toContain(`mine [low] yours (${join(dir, 'mine.yml')}) — `);
+
+    expect(await main(['rules', 'list', '--rules', dir, '--json'])).toBe(0);
+    const json = JSON.parse(output.stdout.split('\n').filter(Boolean).at(-1)!) as Array<{ id: string; origin: string; enabled: boolean }>;
+    expect(Object.fromEntries(json.map((rule) => [rule.id, [rule.origin, rule.enabled]]))).toMatchObject({
+      'breached-password': ['default', true],
+      'brute-force-by-ip': ['overridden', true],
+      'sms-pumping': ['disabled', false],
+      'rate-limits': ['replaced', true],
+      mine: ['yours', true],
+    });
+  });
+
   it('summarises the rules as JSON', async () => {
     expect(await main(['rules', 'list', '--rules', 'rules', '--json'])).toBe(0);
     const rules = JSON.parse(output.stdout) as Array<{ id: string; trigger: string; throttle?: string }>;

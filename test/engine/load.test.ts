@@ -22,6 +22,9 @@ describe('loadRules rejects broken rules with file:line:col and the key path', (
     ['empty-codes', 'empty-codes/rule.yml:4:10 match.codes: codes must list at least one code'],
     ['unknown-code', "unknown-code/rule.yml:7:7 match.codes[2]: unknown code 'pwdleak' — did you mean 'pwd_leak'?"],
     ['non-yaml', 'non-yaml/rule.yml:3:1 not valid YAML'],
+    // a misspelt field never matches: an error with the field it probably meant
+    ['misspelt-field', "misspelt-field/rule.yml:7:5 match.where.lcation_info.country_code: unknown field 'lcation_info': Auth0 log events have no such field — did you mean 'location_info'?"],
+    ['misspelt-placeholder', "misspelt-placeholder/rule.yml:2:8 title: {{usr_name}}: unknown field 'usr_name': Auth0 log events have no such field — did you mean 'user_name'?"],
   ])('%s', (kind, expected) => {
     const found = messages(kind);
     if (kind === 'non-yaml') expect(found.length).toBeGreaterThanOrEqual(1);
@@ -73,7 +76,7 @@ describe('loadRules rejects broken rules with file:line:col and the key path', (
     writeFileSync(join(dir, 'a.yml'), 'id: same\nseverity: low\nmatch: { codes: [fp] }\n');
     writeFileSync(join(dir, 'b.yml'), 'id: same\nseverity: loud\nmatch: { codes: [fp] }\n');
     const found = loadRules(dir, catalog).problems.map((problem) => problem.message.replace(`${dir}/`, ''));
-    expect(found).toEqual(['b.yml:2:11 severity: Invalid option: expected one of "info"|"low"|"medium"|"high"|"critical"', `b.yml:1:5 id: duplicate id 'same' (also in ${join(dir, 'a.yml')})`]);
+    expect(found).toEqual(["b.yml:2:11 severity: 'loud' is not one of info, low, medium, high, critical", `b.yml:1:5 id: duplicate id 'same' (also in ${join(dir, 'a.yml')})`]);
   });
 });
 

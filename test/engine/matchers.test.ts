@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildWherePredicate, globToRegExp } from '../../src/engine/matchers.js';
-import { ConditionSchema } from '../../src/engine/rule-schema.js';
+import { ConditionSchema, WhereSchema } from '../../src/engine/rule-schema.js';
 
 const event = {
   type: 'sapi',
@@ -28,12 +28,14 @@ describe('where operators', () => {
     ['equals on a missing field', 'nope', { equals: 'x' }, false],
     ['not_equals a different value', 'connection', { not_equals: 'google-oauth2' }, true],
     ['not_equals the same value', 'connection', { not_equals: 'Username-Password-Authentication' }, false],
-    ['not_equals holds for a missing field', 'nope', { not_equals: 'x' }, true],
+    // negative operators need the field: "country not DE" says nothing about an event without a country
+    ['not_equals does not hold for a missing field', 'nope', { not_equals: 'x' }, false],
+    ['not_equals does not hold for an empty field', 'user_id', { not_equals: 'x' }, false],
     ['in a list', 'type', { in: ['f', 'sapi'] }, true],
     ['in a list without it', 'type', { in: ['f', 'fp'] }, false],
     ['not_in a list without it', 'type', { not_in: ['f', 'fp'] }, true],
     ['not_in a list with it', 'type', { not_in: ['sapi'] }, false],
-    ['not_in holds for a missing field', 'nope', { not_in: ['x'] }, true],
+    ['not_in does not hold for a missing field', 'nope', { not_in: ['x'] }, false],
     ['contains, case-insensitive', 'description', { contains: 'BRUTE FORCE' }, true],
     ['contains, absent substring', 'description', { contains: 'mfa' }, false],
     ['contains searches array elements', 'details.scopes', { contains: 'x' }, false],
@@ -41,13 +43,18 @@ describe('where operators', () => {
     ['regex, case-insensitive and unanchored', 'description', { regex: 'brute[- ]?force' }, true],
     ['regex that does not match', 'description', { regex: '^brute' }, false],
     ['regex on a dotted path', 'details.request.path', { regex: '^/api/v2/attack-protection/' }, true],
+    ['not_regex that does not match', 'description', { not_regex: '^mfa' }, true],
+    ['not_regex that matches, case-insensitive', 'description', { not_regex: 'BRUTE' }, false],
+    ['not_regex over array elements: one match is enough to fail', 'details.request.scopes', { not_regex: '^update:' }, false],
+    ['not_regex does not hold for a missing field', 'nope', { not_regex: 'x' }, false],
     ['cidr inside', 'ip', { cidr: ['10.0.0.0/8'] }, true],
     ['cidr outside', 'ip', { cidr: '192.168.0.0/16' }, false],
     ['cidr with IPv6', 'ip6', { cidr: ['2001:db8::/32'] }, true],
     ['cidr on a non-IP value', 'user_name', { cidr: ['0.0.0.0/0'] }, false],
     ['not_cidr outside', 'ip', { not_cidr: ['192.168.0.0/16'] }, true],
     ['not_cidr inside', 'ip', { not_cidr: ['10.0.0.0/8', '172.16.0.0/12'] }, false],
-    ['not_cidr holds for a missing IP', 'nope', { not_cidr: ['10.0.0.0/8'] }, true],
+    ['not_cidr does not hold for a missing IP', 'nope', { not_cidr: ['10.0.0.0/8'] }, false],
+    ['not_cidr on a non-IP value holds (it is outside every range)', 'user_name', { not_cidr: ['10.0.0.0/8'] }, true],
     ['exists: true on a value', 'user_name', { exists: true }, true],
     ['exists: true on an empty string (Auth0 sends user_id: "")', 'user_id', { exists: true }, false],
     ['exists: false on a missing field', 'details.request.body', { exists: false }, true],
@@ -65,6 +72,30 @@ describe('where operators', () => {
     expect(buildWherePredicate(where)(event)).toBe(false);
     expect(buildWherePredicate({ type: where.type })(event)).toBe(true);
     expect(buildWherePredicate(undefined)(event)).toBe(true);
+  });
+});
+
+describe('any and not', () => {
+  const holds = (where: unknown): boolean => buildWherePredicate(WhereSchema.parse(where))(event);
+
+  it.each([
+    // any: at least one block holds (OR across different fields)
+    ['any with one block holding', { any: [{ ip: { cidr: '192.168.0.0/16' } }, { connection: { equals: 'Username-Password-Authentication' } }] }, true],
+    ['any with no block holding', { any: [{ ip: { cidr: '192.168.0.0/16' } }, { type: { equals: 'f' } }] }, false],
+    // a block inside any needs all its conditions
+    ['any block with two conditions, one failing', { any: [{ type: { equals: 'sapi' }, ip: { cidr: '192.168.0.0/16' } }] }, false],
+    // not: the whole block must fail
+    ['not of a holding block', { not: { type: { equals: 'sapi' } } }, false],
+    ['not of a failing block', { not: { type: { equals: 'f' } } }, true],
+    ['not of a two-condition block where one fails', { not: { type: { equals: 'sapi' }, retries: { equals: 4 } } }, true],
+    // not negates literally: a missing field satisfies not-equals-x (unlike not_equals)
+    ['not on a missing field', { not: { nope: { equals: 'x' } } }, true],
+    // the explicit "other than DE, or no location at all"
+    ['absence matched explicitly with any + exists: false', { any: [{ nope: { not_equals: 'DE' } }, { nope: { exists: false } }] }, true],
+    ['field conditions and combinators together', { type: { equals: 'sapi' }, not: { ip: { cidr: '10.0.0.0/8' } } }, false],
+    ['nested: not inside any', { any: [{ not: { ip: { cidr: '10.0.0.0/8' } } }, { retries: { equals: 3 } }] }, true],
+  ])('%s', (_name, where, expected) => {
+    expect(holds(where)).toBe(expected);
   });
 });
 

@@ -2,9 +2,9 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BUNDLED_RULES_DIR, defaultRulesDir } from '../../src/engine/index.js';
+import { BUNDLED_RULES_DIR, userRuleDirs } from '../../src/engine/index.js';
 
-describe('defaultRulesDir', () => {
+describe('userRuleDirs', () => {
   const made: string[] = [];
   const folder = (withRules: boolean): string => {
     const dir = mkdtempSync(join(tmpdir(), 'rules-dir-'));
@@ -17,15 +17,19 @@ describe('defaultRulesDir', () => {
   });
 
   it('takes RULES_DIR when it is set', () => {
-    expect(defaultRulesDir({ RULES_DIR: '/etc/alert-rules' }, folder(true))).toBe('/etc/alert-rules');
+    expect(userRuleDirs({ RULES_DIR: '/etc/alert-rules' }, folder(true))).toEqual(['/etc/alert-rules']);
+  });
+
+  it('takes several folders from RULES_DIR, separated by ":"', () => {
+    expect(userRuleDirs({ RULES_DIR: '/etc/team-rules: /etc/tenant-rules' }, folder(false))).toEqual(['/etc/team-rules', '/etc/tenant-rules']);
   });
 
   it('takes ./rules of the working folder when there is one', () => {
-    expect(defaultRulesDir({}, folder(true))).toBe('./rules');
+    expect(userRuleDirs({}, folder(true))).toEqual(['./rules']);
   });
 
-  it('falls back to the bundled default rules when the working folder has none', () => {
-    expect(defaultRulesDir({ RULES_DIR: ' ' }, folder(false))).toBe(BUNDLED_RULES_DIR);
+  it('has no folder of yours when the working folder has none: the bundled default rules alone', () => {
+    expect(userRuleDirs({ RULES_DIR: ' ' }, folder(false))).toEqual([]);
     expect(existsSync(join(BUNDLED_RULES_DIR, 'breached-password.yml'))).toBe(true);
   });
 });

@@ -19,6 +19,7 @@ let cleanup: () => void;
 beforeEach(() => {
   ({ dir, cleanup } = tempDir());
   mkdirSync(join(dir, 'rules'));
+  writeFileSync(join(dir, 'rules', 'defaults.yml'), 'use_defaults: false\n'); // only the rule below
   writeFileSync(
     join(dir, 'rules', 'blocked.yml'),
     'id: blocked\ntitle: "Blocked {{user_name}}"\ndescription: d\nseverity: high\nmatch: { codes: [limit_wc] }\nthrottle: { period: 1h, by: [user_name] }\n',

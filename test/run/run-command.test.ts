@@ -33,6 +33,7 @@ const originalWrite = runDeps.write;
 beforeEach(() => {
   ({ dir, cleanup } = tempDir());
   mkdirSync(join(dir, 'rules'));
+  writeFileSync(join(dir, 'rules', 'defaults.yml'), 'use_defaults: false\n'); // only RULE
   writeFileSync(join(dir, 'rules', 'blocked.yml'), RULE);
   for (const name of ENV_NAMES) vi.stubEnv(name, '');
   nock.disableNetConnect();
@@ -94,6 +95,16 @@ describe('run command', () => {
     expect(await main(['run', '--once'])).toBe(2);
     expect(stderr.join('')).toContain('broken.yml');
     expect(token.isDone()).toBe(false);
+  });
+
+  it('exits 2 when no rule is enabled (a bot watching nothing), before any network call', async () => {
+    validEnv();
+    writeFileSync(join(dir, 'rules', 'blocked.yml'), `${RULE}enabled: false\n`);
+    const token = mockToken();
+    expect(await main(['run', '--once'])).toBe(2);
+    expect(stderr.join('')).toContain('no enabled rules');
+    expect(token.isDone()).toBe(false);
+    expect(existsSync(join(dir, 'state'))).toBe(false);
   });
 
   it('--once --dry-run --json prints the Slack messages and changes nothing stored', async () => {

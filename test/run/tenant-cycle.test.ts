@@ -33,7 +33,7 @@ describe('createTenantCycle', () => {
       { requireAuth0: true, requireSlack: false, envFile: false },
     );
     const catalog = loadCatalog();
-    const ruleSet = compileRules(loadRules(config.rulesDir, catalog).rules, catalog);
+    const ruleSet = compileRules(loadRules(config.rulesDirs[0]!, catalog).rules, catalog);
     const store = SqliteStateStore.open(config.stateDb);
     const { db } = store;
     const tenant = config.tenants[0]!;

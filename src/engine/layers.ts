@@ -1,0 +1,246 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { LineCounter, parseDocument } from 'yaml';
+import { z } from 'zod';
+import type { Catalog } from '../catalog/types.js';
+import { ConfigError, RuleError } from '../errors.js';
+import { compileRules, type RuleSet } from './compile.js';
+import { DEFAULTS_FILE, loadRuleFolder, type LoadedRules, type RuleEntry } from './load.js';
+import { BUNDLED_RULES_DIR, sameFolder } from './rule-dirs.js';
+import { RuleSchema, type Rule } from './rule-schema.js';
+import { schemaProblems } from './schema-problems.js';
+import { SourceMap } from './source-map.js';
+import { didYouMean } from './suggest.js';
+
+/**
+ * Rules in layers: the bundled default pack, then the user's folders on top.
+ * A user rule with a default's id replaces it; a `defaults.yml` in a user
+ * folder switches defaults off by id, re-routes or re-grades them without
+ * copying them, or leaves the defaults out altogether:
+ *
+ *   use_defaults: true          # false: only the rules of your folders
+ *   disable: [rate-limits]      # default rules to switch off, by id
+ *   override:                   # change a default's delivery, keep its logic
+ *     brute-force-by-ip: { channel: "#soc", severity: critical, mention: here }
+ */
+
+export interface RuleSources {
+  /** The user's rule folders, in order (`--rules`, RULES_DIR, ./rules). */
+  dirs: readonly string[];
+  /** @default BUNDLED_RULES_DIR */
+  bundledDir?: string;
+}
+
+/** Where a rule comes from, for `rules list`. */
+export type RuleOrigin =
+  /** A bundled default, as shipped. */
+  | { kind: 'default' }
+  /** A bundled default with `override` settings from `by`. */
+  | { kind: 'overridden'; by: string; fields: string[] }
+  /** A bundled default switched off by `by`. */
+  | { kind: 'disabled'; by: string }
+  /** The user's rule that takes the place of the default with its id. */
+  | { kind: 'replaced'; defaultFile: string }
+  /** The user's own rule. */
+  | { kind: 'yours' };
+
+export interface LayeredRule {
+  /** As evaluated: overrides applied, `enabled: false` when switched off. */
+  rule: Rule;
+  file: string;
+  origin: RuleOrigin;
+}
+
+export interface LayeredRules extends LoadedRules {
+  layered: LayeredRule[];
+  /** False when a defaults file says `use_defaults: false`. */
+  usesDefaults: boolean;
+}
+
+const OverrideSchema = z
+  .strictObject({
+    channel: RuleSchema.shape.channel,
+    severity: RuleSchema.shape.severity.optional(),
+    mention: RuleSchema.shape.mention,
+    runbook: RuleSchema.shape.runbook,
+  })
+  .refine((override) => Object.values(override).some((value) => value !== undefined), {
+    message: 'expected at least one of channel, severity, mention, runbook',
+  });
+type Override = z.infer<typeof OverrideSchema>;
+
+const RuleIdSchema = RuleSchema.shape.id;
+
+export const DefaultsFileSchema = z.strictObject({
+  use_defaults: z.boolean().optional(),
+  disable: z.array(RuleIdSchema).optional(),
+  override: z.record(RuleIdSchema, OverrideSchema).optional(),
+});
+
+interface DefaultsSettings {
+  useDefaults: boolean;
+  /** id → the defaults file that disables it. */
+  disable: Map<string, Located>;
+  override: Map<string, Located & { settings: Override }>;
+  problems: RuleError[];
+}
+
+/** Where an entry of a defaults file is, to point errors at it. */
+interface Located {
+  file: string;
+  source: SourceMap;
+  path: Array<string | number>;
+}
+
+/** Reads and merges the defaults files of the user's folders; every problem is located. */
+function readDefaultsFiles(dirs: readonly string[], names: ReadonlyMap<string, readonly string[]>): DefaultsSettings {
+  const settings: DefaultsSettings = { useDefaults: true, disable: new Map(), override: new Map(), problems: [] };
+  for (const dir of dirs) {
+    if (!names.get(dir)?.includes(DEFAULTS_FILE)) continue;
+    const file = join(dir, DEFAULTS_FILE);
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      settings.problems.push(new RuleError(file, 1, 1, '', `cannot read (${(error as NodeJS.ErrnoException).code ?? 'error'})`));
+      continue;
+    }
+    const lines = new LineCounter();
+    const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+    if (doc.errors.length > 0) {
+      for (const error of doc.errors) {
+        const { line, col } = lines.linePos(error.pos[0]);
+        settings.problems.push(new RuleError(file, line, col, '', `not valid YAML: ${error.message.split('\n')[0]}`));
+      }
+      continue;
+    }
+    const source = new SourceMap(file, doc, lines);
+    const raw: unknown = doc.toJS() ?? {};
+    const parsed = DefaultsFileSchema.safeParse(raw);
+    if (!parsed.success) {
+      settings.problems.push(...schemaProblems(source, DefaultsFileSchema, parsed.error, raw));
+      continue;
+    }
+    if (parsed.data.use_defaults === false) settings.useDefaults = false;
+    parsed.data.disable?.forEach((id, index) => {
+      if (!settings.disable.has(id)) settings.disable.set(id, { file, source, path: ['disable', index] });
+    });
+    for (const [id, override] of Object.entries(parsed.data.override ?? {})) {
+      const earlier = settings.override.get(id);
+      if (earlier) {
+        settings.problems.push(source.error(['override', id], `'${id}' is overridden in ${earlier.file} too; keep one`));
+        continue;
+      }
+      settings.override.set(id, { file, source, path: ['override', id], settings: override });
+    }
+  }
+  return settings;
+}
+
+/**
+ * The rules `run`, `replay`, `demo --rules` and `rules check/list` use: the
+ * bundled defaults with the user's folders layered on top. Never throws for bad
+ * files: every problem is returned, located at file:line:col.
+ */
+export function loadRuleLayers(sources: RuleSources, catalog: Catalog): LayeredRules {
+  const bundledDir = sources.bundledDir ?? BUNDLED_RULES_DIR;
+  // Pointing --rules at the bundled folder (./rules in a checkout) means the defaults themselves.
+  const userDirs = sources.dirs.filter((dir) => !sameFolder(dir, bundledDir));
+  const problems: RuleError[] = [];
+  const warnings: string[] = [];
+
+  const seen = new Map<string, string>();
+  const user: RuleEntry[] = [];
+  const names = new Map<string, readonly string[]>();
+  for (const dir of userDirs) {
+    const folder = loadRuleFolder(dir, catalog, seen);
+    names.set(dir, folder.names);
+    user.push(...folder.entries);
+    problems.push(...folder.problems);
+    warnings.push(...folder.warnings);
+  }
+  const settings = readDefaultsFiles(userDirs, names);
+  problems.push(...settings.problems);
+
+  const defaults = settings.useDefaults ? loadRuleFolder(bundledDir, catalog) : undefined;
+  if (defaults) {
+    problems.push(...defaults.problems);
+    warnings.push(...defaults.warnings);
+  }
+  const defaultById = new Map((defaults?.entries ?? []).map((entry) => [entry.rule.id, entry]));
+  const userById = new Map(user.map((entry) => [entry.rule.id, entry]));
+  problems.push(...settingsProblems(settings, defaultById, userById));
+
+  const layered: LayeredRule[] = [];
+  for (const entry of defaults?.entries ?? []) {
+    const id = entry.rule.id;
+    const replacement = userById.get(id);
+    if (replacement) {
+      layered.push({ ...replacement, origin: { kind: 'replaced', defaultFile: entry.file } });
+      continue;
+    }
+    const disabledBy = settings.disable.get(id);
+    const override = settings.override.get(id);
+    if (disabledBy) layered.push({ ...entry, rule: { ...entry.rule, enabled: false }, origin: { kind: 'disabled', by: disabledBy.file } });
+    else if (override) layered.push({ rule: applyOverride(entry.rule, override.settings), file: entry.file, origin: { kind: 'overridden', by: override.file, fields: Object.keys(override.settings) } });
+    else layered.push({ ...entry, origin: { kind: 'default' } });
+  }
+  for (const entry of user) if (!defaultById.has(entry.rule.id)) layered.push({ ...entry, origin: { kind: 'yours' } });
+  return { rules: layered.map((entry) => entry.rule), layered, problems, warnings, usesDefaults: settings.useDefaults };
+}
+
+function applyOverride(rule: Rule, override: Override): Rule {
+  const defined = Object.fromEntries(Object.entries(override).filter(([, value]) => value !== undefined));
+  return { ...rule, ...defined };
+}
+
+/** Ids that name no default, or a default the user already replaced: said once each, with the way out. */
+function settingsProblems(settings: DefaultsSettings, defaults: ReadonlyMap<string, RuleEntry>, user: ReadonlyMap<string, RuleEntry>): RuleError[] {
+  const problems: RuleError[] = [];
+  const check = (id: string, where: Located, verb: string) => {
+    if (!settings.useDefaults) {
+      problems.push(where.source.error(where.path, `${verb} '${id}' has no effect: use_defaults is false, so no default rule is loaded`));
+      return;
+    }
+    const replaced = user.get(id);
+    if (replaced) {
+      problems.push(where.source.error(where.path, `'${id}' is replaced by your rule in ${replaced.file}; change that file instead`));
+      return;
+    }
+    if (!defaults.has(id)) {
+      problems.push(where.source.error(where.path, `no default rule has the id '${id}'${didYouMean(id, defaults.keys())}`));
+    }
+  };
+  for (const [id, where] of settings.disable) {
+    check(id, where, 'disable');
+    if (settings.override.has(id)) problems.push(where.source.error(where.path, `'${id}' is both disabled and overridden; keep one`));
+  }
+  for (const [id, where] of settings.override) check(id, where, 'override');
+  return problems;
+}
+
+/**
+ * The compiled, enabled rules for `run`. Invalid rules, or no enabled rule at
+ * all (a bot that watches nothing must not look like one that saw nothing), are
+ * a ConfigError (exit 2) before anything is fetched.
+ */
+export function loadEnabledRuleSet(sources: RuleSources, catalog: Catalog): RuleSet {
+  const loaded = loadRuleLayers(sources, catalog);
+  const where = describeSources(sources, loaded.usesDefaults);
+  if (loaded.problems.length > 0) {
+    throw new ConfigError([`the rules (${where}) are invalid (see \`auth0-log-alerts rules check\`):`, ...loaded.problems.map((problem) => problem.message)]);
+  }
+  const ruleSet = compileRules(loaded.rules, catalog);
+  if (ruleSet.rules.length === 0) {
+    throw new ConfigError([`no enabled rules (${where}): the bot would watch nothing. Add rules, or set use_defaults: true in ${DEFAULTS_FILE}`]);
+  }
+  return ruleSet;
+}
+
+/** "the default rules + ./rules" */
+export function describeSources(sources: RuleSources, usesDefaults = true): string {
+  const bundledDir = sources.bundledDir ?? BUNDLED_RULES_DIR;
+  const user = sources.dirs.filter((dir) => !sameFolder(dir, bundledDir));
+  const layers = [...(usesDefaults ? ['the default rules'] : []), ...user];
+  return layers.length > 0 ? layers.join(' + ') : 'no rule folder';
+}

@@ -1,0 +1,62 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { loadCatalog } from '../src/catalog/index.js';
+import { loadRuleFile, loadRuleLayers, runRuleTests } from '../src/engine/index.js';
+import { WhereSchema } from '../src/engine/rule-schema.js';
+import { buildWherePredicate } from '../src/engine/matchers.js';
+
+/** The README's examples are what users copy: each must do what the text says. */
+const readme = readFileSync('README.md', 'utf8');
+const yamlBlocks = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map((match) => match[1]!);
+const block = (start: string): string => {
+  const found = yamlBlocks.find((text) => text.startsWith(start));
+  if (!found) throw new Error(`README has no yaml block starting with ${start}`);
+  return found;
+};
+const catalog = loadCatalog();
+
+describe('README rule examples', () => {
+  const ruleExample = block('id: brute-force-by-ip');
+
+  it('the rule file example is valid and its own tests pass', () => {
+    const loaded = loadRuleFile('example.yml', ruleExample, catalog);
+    expect(loaded.problems).toEqual([]);
+    const results = runRuleTests(loaded.rule!, catalog);
+    expect(results.length).toBeGreaterThan(0);
+    expect(results.filter((result) => !result.passed)).toEqual([]);
+  });
+
+  it('the in-file test format example passes on that rule, every expect key compared', () => {
+    const tests = block('tests:\n  - name: a burst');
+    const loaded = loadRuleFile('example.yml', ruleExample.replace(/tests:[\s\S]*/, '') + tests, catalog);
+    expect(loaded.problems).toEqual([]);
+    const expectKeys = Object.keys(loaded.rule!.tests![0]!.expect);
+    expect(expectKeys.sort()).toEqual(['alerts', 'counted', 'repeats', 'suppressed', 'title']);
+    const [result] = runRuleTests(loaded.rule!, catalog);
+    expect(result?.failures).toEqual([]);
+  });
+
+  it('the layering worked example disables one default, re-routes another and adds yours', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'readme-'));
+    writeFileSync(join(dir, 'defaults.yml'), block('# my-rules/defaults.yml'));
+    writeFileSync(join(dir, 'admin-login.yml'), 'id: admin-login\nseverity: high\nmatch: { codes: [s], where: { user_name: { equals: admin@example.com } } }\n');
+    const loaded = loadRuleLayers({ dirs: [dir] }, catalog);
+    expect(loaded.problems).toEqual([]);
+    const origin = (id: string) => loaded.layered.find((entry) => entry.rule.id === id);
+    expect(origin('rate-limits')?.origin.kind).toBe('disabled');
+    expect(origin('brute-force-by-ip')).toMatchObject({ origin: { kind: 'overridden' }, rule: { channel: '#soc-oncall', severity: 'critical', mention: 'here' } });
+    expect(origin('admin-login')?.origin.kind).toBe('yours');
+  });
+
+  it('the any/not example matches a login from outside DE/AT/CH or without a location, except the uptime robot', () => {
+    const where = WhereSchema.parse((parse(block('where:\n  any:')) as { where: unknown }).where);
+    const holds = buildWherePredicate(where);
+    expect(holds({ location_info: { country_code: 'FR' } })).toBe(true);
+    expect(holds({})).toBe(true);
+    expect(holds({ location_info: { country_code: 'DE' } })).toBe(false);
+    expect(holds({ location_info: { country_code: 'FR' }, user_agent: 'Uptime-Robot/2' })).toBe(false);
+  });
+});
