@@ -115,6 +115,14 @@ export class StateBusyError extends StateError {
   readonly retryable = true;
 }
 
+/**
+ * A page commit refused because the stored checkpoint moved: another process
+ * (or replica) committed those events first. Nothing was stored, nothing is
+ * doubled; with tenant leases the poller re-reads and goes on, without them
+ * (two processes on one state) it stops.
+ */
+export class CheckpointMovedError extends StateError {}
+
 /** Anything that reached the top without a code. */
 export class UnknownError extends CodedError {
   readonly code = ErrorCode.Unknown;

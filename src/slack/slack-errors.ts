@@ -47,7 +47,7 @@ interface LibraryError {
   retryAfter?: number;
   statusCode?: number;
   data?: { error?: string };
-  original?: { code?: string };
+  original?: { code?: string; name?: string; cause?: { code?: string } };
 }
 
 export function toSlackApiError(method: string, error: unknown, channel?: string): SlackApiError {
@@ -68,7 +68,9 @@ export function toSlackApiError(method: string, error: unknown, channel?: string
       return build(method, { status, reason: server ? 'server' : 'client', retryable: server }, channel, error);
     }
     case 'slack_webapi_request_error': {
-      const timeout = /ETIMEDOUT|ECONNABORTED/.test(e.original?.code ?? '');
+      // web-api 8 uses fetch: its request timeout aborts with a TimeoutError; a socket timeout keeps its code on the cause.
+      const original = e.original;
+      const timeout = original?.name === 'TimeoutError' || /ETIMEDOUT|ECONNABORTED/.test(original?.code ?? original?.cause?.code ?? '');
       return build(method, { reason: timeout ? 'timeout' : 'network', retryable: true }, channel, error);
     }
     default:

@@ -1,24 +1,27 @@
 import { Writable } from 'node:stream';
+import { WebAPIHTTPError, WebAPIPlatformError, WebAPIRateLimitedError, WebAPIRequestError } from '@slack/web-api';
 import { pino } from 'pino';
 import type { Logger } from '../../src/log.js';
 import type { Clock } from '../../src/slack/clock.js';
 import type { SlackMessage, SlackUpdate } from '../../src/slack/format.js';
 import type { SlackPoster } from '../../src/slack/poster.js';
 
-/** A library-shaped Slack platform error (what WebClient throws for ok:false). */
+/** What WebClient throws for ok:false (the library's own error class). */
 export function platformError(error: string): Error {
-  return Object.assign(new Error(`An API error occurred: ${error}`), {
-    code: 'slack_webapi_platform_error',
-    data: { ok: false, error },
-  });
+  return new WebAPIPlatformError({ ok: false, error });
 }
 
 export function rateLimitedError(retryAfterSec: number): Error {
-  return Object.assign(new Error('rate limited'), { code: 'slack_webapi_rate_limited_error', retryAfter: retryAfterSec });
+  return new WebAPIRateLimitedError(retryAfterSec);
 }
 
 export function httpError(statusCode: number): Error {
-  return Object.assign(new Error(`HTTP ${statusCode}`), { code: 'slack_webapi_http_error', statusCode, headers: { authorization: 'Bearer xoxb-secret' } });
+  return new WebAPIHTTPError(statusCode, 'error', { authorization: 'Bearer xoxb-secret' }, '');
+}
+
+/** A transport failure; `original` is what fetch threw (a TimeoutError when the request timeout fired). */
+export function requestError(original: Error): Error {
+  return new WebAPIRequestError(original);
 }
 
 type Script = (message: SlackMessage, attempt: number) => Error | undefined;

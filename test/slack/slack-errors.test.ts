@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { failureScope, toSlackApiError } from '../../src/slack/slack-errors.js';
 import { redactTickets } from '../../src/slack/app.js';
-import { httpError, platformError, rateLimitedError } from '../helpers/slack-poster.js';
+import { httpError, platformError, rateLimitedError, requestError } from '../helpers/slack-poster.js';
 
 describe('toSlackApiError', () => {
   it.each([
@@ -19,6 +19,10 @@ describe('toSlackApiError', () => {
     { method: 'chat.postMessage', error: rateLimitedError(7), reason: 'rate_limited', retryable: true, scope: 'message', says: 'retrying after 7s' },
     // 5xx: retried with backoff
     { method: 'chat.postMessage', error: httpError(503), reason: 'server', retryable: true, scope: 'message', says: 'HTTP 503' },
+    // web-api 8 (fetch): the request timeout aborts with a TimeoutError
+    { method: 'chat.postMessage', error: requestError(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), reason: 'timeout', retryable: true, scope: 'message', says: 'timeout' },
+    // a refused connection: fetch's TypeError carries the socket's code on its cause
+    { method: 'chat.postMessage', error: requestError(new TypeError('fetch failed', { cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }) })), reason: 'network', retryable: true, scope: 'message', says: 'network' },
   ])('$method $error.message → $reason, scope $scope', ({ method, error, reason, retryable, scope, says }) => {
     const converted = toSlackApiError(method, error, '#alerts');
     expect(converted.details).toMatchObject({ method, reason, retryable });

@@ -48,6 +48,26 @@ export const PG_MIGRATIONS: readonly string[] = [
     updated_at   timestamptz NOT NULL
   );
   `,
+  // One poller per tenant across replicas (src/cluster/): replicas announce
+  // themselves; a tenant is polled only under its lease. Expiry is judged by
+  // the server's now(), never a replica's clock.
+  `
+  CREATE TABLE replicas (
+    id            text PRIMARY KEY,      -- REPLICA_ID, or host:pid:random
+    host          text NOT NULL,
+    pid           integer NOT NULL,
+    started_at    timestamptz NOT NULL,
+    heartbeat_at  timestamptz NOT NULL,
+    expires_at    timestamptz NOT NULL   -- alive until then
+  );
+  CREATE TABLE tenant_leases (
+    tenant        text PRIMARY KEY,
+    owner         text NOT NULL,         -- the replica polling it
+    acquired_at   timestamptz NOT NULL,
+    expires_at    timestamptz NOT NULL   -- any replica may take it after this
+  );
+  CREATE INDEX tenant_leases_by_owner ON tenant_leases (owner);
+  `,
 ];
 
 export const PG_SCHEMA_VERSION = PG_MIGRATIONS.length;

@@ -13,7 +13,11 @@ import type {
   PendingRows,
   PollOutcome,
   Pruned,
+  ReplicaAnnouncement,
+  ReplicaRecord,
   StateStore,
+  TenantLease,
+  TenantLeaseResult,
   TenantState,
 } from '../store.js';
 import { createPool, describePgUrl, type PgOptions } from './connect.js';
@@ -37,6 +41,14 @@ import {
 } from './outbox.js';
 import type { Queryable } from './query.js';
 import { pruneDelivered } from './retention.js';
+import {
+  acquireTenantLease,
+  heartbeatReplica,
+  listTenantLeases,
+  releaseTenantLease,
+  renewTenantLeases,
+  retireReplica,
+} from './tenant-leases.js';
 import { commitPage, listTenantStates, readTenantState, recordPollOutcome } from './tenant-state.js';
 
 export interface PgStoreOptions extends PgOptions {
@@ -85,8 +97,8 @@ export class PgStateStore implements StateStore {
     return store;
   }
 
-  /** One statement, autocommit, its failure classified. */
-  async #read<T>(what: string, work: (db: Queryable) => Promise<T>): Promise<T> {
+  /** Autocommit statements (a read, or one self-contained write), the failure classified. */
+  async #statement<T>(what: string, work: (db: Queryable) => Promise<T>): Promise<T> {
     try {
       return await work(this.pool);
     } catch (error) {
@@ -117,11 +129,11 @@ export class PgStateStore implements StateStore {
   }
 
   readTenant(tenant: string): Promise<TenantState | undefined> {
-    return this.#read(`reading the state of tenant ${tenant}`, (db) => readTenantState(db, tenant));
+    return this.#statement(`reading the state of tenant ${tenant}`, (db) => readTenantState(db, tenant));
   }
 
   listTenants(): Promise<NamedTenantState[]> {
-    return this.#read('listing tenants', (db) => listTenantStates(db));
+    return this.#statement('listing tenants', (db) => listTenantStates(db));
   }
 
   commitPage(tenant: string, page: PageCommit): Promise<void> {
@@ -129,23 +141,23 @@ export class PgStateStore implements StateStore {
   }
 
   recordPollOutcome(tenant: string, outcome: PollOutcome): Promise<void> {
-    return this.#read(`recording the poll outcome of tenant ${tenant}`, (db) => recordPollOutcome(db, tenant, outcome));
+    return this.#statement(`recording the poll outcome of tenant ${tenant}`, (db) => recordPollOutcome(db, tenant, outcome));
   }
 
   enqueueAlerts(tenant: string, alerts: readonly Alert[], defaultChannel: string, now?: Date): Promise<void> {
-    return this.#read(`queuing alerts of tenant ${tenant}`, (db) => enqueueAlerts(db, tenant, alerts, defaultChannel, now));
+    return this.#statement(`queuing alerts of tenant ${tenant}`, (db) => enqueueAlerts(db, tenant, alerts, defaultChannel, now));
   }
 
   pendingChannels(): Promise<ChannelCount[]> {
-    return this.#read('listing channels with pending alerts', (db) => pendingChannels(db));
+    return this.#statement('listing channels with pending alerts', (db) => pendingChannels(db));
   }
 
   pendingRows(channel: string, limit: number): Promise<PendingRows> {
-    return this.#read(`reading pending alerts of ${channel}`, (db) => pendingRows(db, channel, limit));
+    return this.#statement(`reading pending alerts of ${channel}`, (db) => pendingRows(db, channel, limit));
   }
 
   countPending(): Promise<number> {
-    return this.#read('counting pending alerts', (db) => countPending(db));
+    return this.#statement('counting pending alerts', (db) => countPending(db));
   }
 
   recordDelivery(delivery: DeliveryRecord, now: Date): Promise<void> {
@@ -176,43 +188,67 @@ export class PgStateStore implements StateStore {
   }
 
   markFailed(ids: readonly number[], error: string): Promise<void> {
-    return this.#read('marking outbox rows failed', (db) => markFailed(db, ids, error));
+    return this.#statement('marking outbox rows failed', (db) => markFailed(db, ids, error));
   }
 
   recordAttempt(ids: readonly number[], error: string): Promise<void> {
-    return this.#read('counting a delivery attempt', (db) => recordAttempt(db, ids, error));
+    return this.#statement('counting a delivery attempt', (db) => recordAttempt(db, ids, error));
   }
 
   notePendingError(error: string): Promise<number> {
-    return this.#read('noting why alerts wait', (db) => notePendingError(db, error));
+    return this.#statement('noting why alerts wait', (db) => notePendingError(db, error));
   }
 
   failChannel(channel: string, error: string): Promise<number> {
-    return this.#read(`marking the alerts of ${channel} failed`, (db) => failChannel(db, channel, error));
+    return this.#statement(`marking the alerts of ${channel} failed`, (db) => failChannel(db, channel, error));
   }
 
   requeueFailed(): Promise<number> {
-    return this.#read('retrying failed alerts', (db) => requeueFailed(db));
+    return this.#statement('retrying failed alerts', (db) => requeueFailed(db));
   }
 
   outboxSummary(): Promise<ChannelSummary[]> {
-    return this.#read('summarising the outbox', (db) => outboxSummary(db));
+    return this.#statement('summarising the outbox', (db) => outboxSummary(db));
   }
 
   getIncident(incident: string): Promise<IncidentRecord | undefined> {
-    return this.#read(`reading incident ${incident}`, (db) => getIncident(db, incident));
+    return this.#statement(`reading incident ${incident}`, (db) => getIncident(db, incident));
   }
 
   threadedIncidents(incidents: readonly string[]): Promise<Set<string>> {
-    return this.#read('reading incident threads', (db) => threadedIncidents(db, incidents));
+    return this.#statement('reading incident threads', (db) => threadedIncidents(db, incidents));
   }
 
   incidentAlertStatus(incident: string): Promise<OutboxStatus | undefined> {
-    return this.#read(`reading incident ${incident}`, (db) => incidentAlertStatus(db, incident));
+    return this.#statement(`reading incident ${incident}`, (db) => incidentAlertStatus(db, incident));
   }
 
   incidentAlert(incident: string): Promise<IncidentParent | undefined> {
-    return this.#read(`reading incident ${incident}`, (db) => incidentAlert(db, incident));
+    return this.#statement(`reading incident ${incident}`, (db) => incidentAlert(db, incident));
+  }
+
+  heartbeatReplica(replica: ReplicaAnnouncement, ttlMs: number): Promise<ReplicaRecord[]> {
+    return this.#write('announcing this replica', (db) => heartbeatReplica(db, replica, ttlMs));
+  }
+
+  retireReplica(replica: string): Promise<void> {
+    return this.#write('retiring this replica', (db) => retireReplica(db, replica));
+  }
+
+  acquireTenantLease(tenant: string, owner: string, ttlMs: number): Promise<TenantLeaseResult> {
+    return this.#statement(`taking the lease of tenant ${tenant}`, (db) => acquireTenantLease(db, tenant, owner, ttlMs));
+  }
+
+  renewTenantLeases(owner: string, ttlMs: number): Promise<string[]> {
+    return this.#statement('renewing tenant leases', (db) => renewTenantLeases(db, owner, ttlMs));
+  }
+
+  releaseTenantLease(tenant: string, owner: string): Promise<void> {
+    return this.#statement(`releasing the lease of tenant ${tenant}`, (db) => releaseTenantLease(db, tenant, owner));
+  }
+
+  listTenantLeases(): Promise<TenantLease[]> {
+    return this.#statement('listing tenant leases', (db) => listTenantLeases(db));
   }
 
   pruneDelivered(now: Date, retentionMs?: number): Promise<Pruned> {

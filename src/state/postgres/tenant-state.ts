@@ -1,4 +1,4 @@
-import { StateError } from '../../errors.js';
+import { CheckpointMovedError } from '../../errors.js';
 import type { NamedTenantState, PageCommit, PollOutcome, TenantState } from '../store.js';
 import { decodeRuleState } from '../decode.js';
 import { enqueueAlerts } from './outbox.js';
@@ -51,7 +51,7 @@ export async function commitPage(db: Queryable, tenant: string, page: PageCommit
   const stored = rows[0]?.checkpoint ?? null;
   const moved = page.after === undefined ? stored !== null && stored > page.checkpoint : stored !== page.after;
   if (moved) {
-    throw new StateError(
+    throw new CheckpointMovedError(
       `checkpoint of tenant ${tenant} moved to ${stored ?? 'none'} while this process read from ${page.after ?? page.checkpoint}; is another auth0-log-alerts running with the same STATE_DB (e.g. overlapping \`run --once\` from cron) or DATABASE_URL?`,
     );
   }

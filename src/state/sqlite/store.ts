@@ -11,7 +11,11 @@ import type {
   PendingRows,
   PollOutcome,
   Pruned,
+  ReplicaAnnouncement,
+  ReplicaRecord,
   StateStore,
+  TenantLease,
+  TenantLeaseResult,
   TenantState,
 } from '../store.js';
 import { openStateDb, type StateDb } from './db.js';
@@ -33,6 +37,14 @@ import {
   requeueFailed,
 } from './outbox.js';
 import { pruneDelivered } from './retention.js';
+import {
+  acquireTenantLease,
+  heartbeatReplica,
+  listTenantLeases,
+  releaseTenantLease,
+  renewTenantLeases,
+  retireReplica,
+} from './tenant-leases.js';
 import { commitPage, listTenantStates, readTenantState, recordPollOutcome } from './tenant-state.js';
 
 /**
@@ -166,6 +178,31 @@ export class SqliteStateStore implements StateStore {
 
   async incidentAlert(incident: string): Promise<IncidentParent | undefined> {
     return incidentAlert(this.db, incident);
+  }
+
+  // The "database clock" of a file one process writes at a time is that process's clock.
+  async heartbeatReplica(replica: ReplicaAnnouncement, ttlMs: number): Promise<ReplicaRecord[]> {
+    return this.#write('announcing this replica', () => heartbeatReplica(this.db, replica, ttlMs, Date.now()));
+  }
+
+  async retireReplica(replica: string): Promise<void> {
+    this.#write('retiring this replica', () => retireReplica(this.db, replica));
+  }
+
+  async acquireTenantLease(tenant: string, owner: string, ttlMs: number): Promise<TenantLeaseResult> {
+    return this.#write(`taking the lease of tenant ${tenant}`, () => acquireTenantLease(this.db, tenant, owner, ttlMs, Date.now()));
+  }
+
+  async renewTenantLeases(owner: string, ttlMs: number): Promise<string[]> {
+    return this.#write('renewing tenant leases', () => renewTenantLeases(this.db, owner, ttlMs, Date.now()));
+  }
+
+  async releaseTenantLease(tenant: string, owner: string): Promise<void> {
+    this.#write(`releasing the lease of tenant ${tenant}`, () => releaseTenantLease(this.db, tenant, owner));
+  }
+
+  async listTenantLeases(): Promise<TenantLease[]> {
+    return listTenantLeases(this.db, Date.now());
   }
 
   async pruneDelivered(now: Date, retentionMs?: number): Promise<Pruned> {

@@ -1,4 +1,4 @@
-import { StateError } from '../../errors.js';
+import { CheckpointMovedError } from '../../errors.js';
 import type { StateDb } from './db.js';
 import { enqueueAlerts } from './outbox.js';
 import { explainWriteError } from './errors.js';
@@ -56,7 +56,7 @@ export function commitPage(db: StateDb, tenant: string, page: PageCommit): void 
     const moved = page.after === undefined ? stored !== null && stored > page.checkpoint : stored !== page.after;
     if (moved) {
       // Another poller committed meanwhile: committing would alert on its events a second time.
-      throw new StateError(
+      throw new CheckpointMovedError(
         `checkpoint of tenant ${tenant} moved to ${stored ?? 'none'} while this process read from ${page.after ?? page.checkpoint}; is another auth0-log-alerts running with the same STATE_DB (e.g. overlapping \`run --once\` from cron)?`,
       );
     }
