@@ -3,7 +3,9 @@ import { loadCatalog } from '../catalog/index.js';
 import type { Catalog } from '../catalog/types.js';
 import { loadConfig, runFlagProblems, type AppConfig, type TenantConfig } from '../config/index.js';
 import { loadEnabledRuleSet, type Alert, type RuleSet } from '../engine/index.js';
-import { Auth0AuthError, ConfigError, SlackApiError, StateBusyError, StateError, asCodedError, type CodedError } from '../errors.js';
+import { Auth0AuthError, CheckpointMovedError, ConfigError, SlackApiError, StateBusyError, StateError, asCodedError, type CodedError } from '../errors.js';
+import { TenantPolling } from '../cluster/polling.js';
+import { replicaIdentity } from '../cluster/replica.js';
 import { createLogger, type Logger } from '../log.js';
 import { openStateStore } from '../state/open.js';
 import type { StateStore } from '../state/store.js';
@@ -76,25 +78,30 @@ export async function runBot(flags: RunFlags, deps: RunDeps): Promise<number> {
   const config = loadConfig(deps.env, { requireAuth0: true, requireSlack: !flags.dryRun, commandProblems: runFlagProblems(flags) });
   const catalog = loadCatalog();
   const ruleSet = loadEnabledRuleSet({ dirs: config.rulesDirs }, catalog);
-  const logger = deps.logger ?? createLogger(config.logLevel);
+  const replica = replicaIdentity(config.replicaId);
+  // Every log line names the replica: with several, it tells whose line it is.
+  const logger = (deps.logger ?? createLogger(config.logLevel)).child({ replica: replica.id });
   // A dry run touches nothing on disk: with no state file yet, it starts from an empty one in memory.
   const store = await openStateStore(
     flags.dryRun && !config.databaseUrl && !existsSync(config.stateDb)
       ? { stateDb: ':memory:' }
-      : { stateDb: config.stateDb, databaseUrl: config.databaseUrl, logger },
+      : { stateDb: config.stateDb, databaseUrl: config.databaseUrl, replicaId: replica.id, logger },
   );
   const tally = flags.dryRun ? new DryRunTally() : undefined;
   const shutdown = new AbortController();
   const context: BotContext = { config, store, catalog, ruleSet, logger, signal: shutdown.signal };
 
-  const tenantCycles = config.tenants.map((tenant) =>
-    createTenantCycle({
+  const tenants = new Map(config.tenants.map((tenant) => [tenant.key, tenant]));
+  // A tenant's cycle lives while this replica holds the tenant: `signal` ends it (lease lost, shutdown).
+  const makeCycle = (key: string, signal: AbortSignal) => {
+    const tenant = tenants.get(key)!;
+    const cycle = createTenantCycle({
       config,
       tenant,
       store,
       ruleSet,
       logger,
-      signal: shutdown.signal,
+      signal: AbortSignal.any([shutdown.signal, signal]),
       wrapStore: flags.dryRun
         ? (stored) =>
             new DryRunCheckpointStore(stored.load(), (alerts) => {
@@ -103,9 +110,21 @@ export async function runBot(flags: RunFlags, deps: RunDeps): Promise<number> {
               for (const alert of alerts) deps.write(deps.describe(alert, { catalog, tenant, defaultChannel, json: flags.json }));
             })
         : undefined,
-    }),
-  );
-  const cycles = tally ? tenantCycles.map((cycle) => tally.wrap(cycle)) : tenantCycles;
+    });
+    return tally ? tally.wrap(cycle) : cycle;
+  };
+  const pollingFor = (onReport: (report: CycleReport) => void) =>
+    new TenantPolling({
+      store,
+      replica,
+      tenants: [...tenants.keys()],
+      leaseMs: config.tenantLeaseMs,
+      logger,
+      makeCycle,
+      onReport,
+      // A dry run writes nothing, leases included, and competes with no running bot.
+      ...(flags.dryRun ? { withoutLeases: { signal: shutdown.signal } } : {}),
+    });
 
   const sender = flags.dryRun ? undefined : deps.createSender?.(context);
   if (!flags.dryRun && !sender) logger.warn('no Slack sender wired: alerts stay queued in the outbox');
@@ -114,7 +133,7 @@ export async function runBot(flags: RunFlags, deps: RunDeps): Promise<number> {
   const retention = flags.dryRun ? undefined : retentionTask({ store, logger });
   try {
     if (flags.once) {
-      const code = await runOnce(cycles, sender, logger, retention);
+      const code = await runOnce(pollingFor, sender, logger, retention);
       // stdout stays JSON-only with --json: the summary goes to the log (stderr) then.
       if (tally && flags.json) logger.info({ events: tally.events, alerts: tally.alerts, repeats: tally.repeats }, tally.summary());
       else if (tally) deps.write(tally.summary());
@@ -123,21 +142,18 @@ export async function runBot(flags: RunFlags, deps: RunDeps): Promise<number> {
     // A dry run records no polls, so /healthz would only ever say "degraded", and
     // the slash command would describe a bot that queues nothing: no companions.
     const companionDeps = flags.dryRun ? { ...deps, startCompanions: undefined } : deps;
-    return await runContinuously(cycles, sender, context, companionDeps, shutdown, retention);
+    return await runContinuously(pollingFor, sender, context, companionDeps, shutdown, retention);
   } finally {
     shutdown.abort();
     await store.close();
   }
 }
 
-async function runOnce(
-  cycles: Array<() => Promise<CycleReport>>,
-  sender: AlertSender | undefined,
-  logger: Logger,
-  retention: Retention | undefined,
-): Promise<number> {
+type PollingFor = (onReport: (report: CycleReport) => void) => TenantPolling;
+
+async function runOnce(pollingFor: PollingFor, sender: AlertSender | undefined, logger: Logger, retention: Retention | undefined): Promise<number> {
   const reports: CycleReport[] = [];
-  for (const cycle of cycles) reports.push(await cycle());
+  await pollingFor((report) => reports.push(report)).runOnce();
   const fatal = reports.map((r) => r.error).find(isFatal);
   if (fatal) throw fatal;
   // From cron, the exit code is the only signal: alerts Slack would not take are a failed run.
@@ -149,7 +165,7 @@ async function runOnce(
 }
 
 async function runContinuously(
-  cycles: Array<() => Promise<CycleReport>>,
+  pollingFor: PollingFor,
   sender: AlertSender | undefined,
   context: BotContext,
   deps: RunDeps,
@@ -182,29 +198,31 @@ async function runContinuously(
       }
     },
   );
+  const polling = pollingFor((report) => {
+    if (report.alertsQueued > 0) sender?.notify?.();
+    if (isFatal(report.error) && !shutdown.signal.aborted) {
+      fatal = report.error;
+      stopRequested();
+    }
+  });
+  // Held tenants poll at once when taken, then on each tick (each on its own, never overlapping itself).
+  polling.start();
   const schedule = startSchedule(
     config.pollSchedule,
     async () => {
-      for (const cycle of cycles) {
-        if (shutdown.signal.aborted) return;
-        const report = await cycle();
-        if (report.alertsQueued > 0) sender?.notify?.();
-        if (isFatal(report.error) && !shutdown.signal.aborted) {
-          fatal = report.error;
-          stopRequested();
-          return;
-        }
-      }
+      polling.tick();
       await retention?.maybeRun();
     },
     logger,
+    { runImmediately: false },
   );
-  logger.info({ schedule: config.pollSchedule, tenants: config.tenants.map((t) => t.key) }, 'polling started');
+  logger.info({ schedule: config.pollSchedule, tenants: config.tenants.map((t) => t.key), state: context.store.description }, 'polling started');
 
   const reason = await Promise.race([(deps.shutdownSignal ?? waitForShutdownSignal)(), stopped]);
   logger.info({ reason }, 'stopping: finishing the current page');
   shutdown.abort();
   await schedule.stop();
+  await polling.stop();
   await sender?.stop();
   // A start still in progress is stopped by the signal; it must settle before the database closes.
   await companionsStarting;
@@ -219,8 +237,14 @@ function isFatalStartup(error: CodedError): boolean {
   return error instanceof ConfigError || (error instanceof SlackApiError && error.details.reason === 'auth');
 }
 
-/** Errors no retry will fix: wrong credentials, a broken or shared database (a lock or a full disk passes). */
+/**
+ * Errors no retry will fix: wrong credentials, a broken database (a lock, a full
+ * disk, a database that is down pass). A checkpoint moved by another process
+ * passes too: it can only be a replica that held the tenant before this one
+ * (leases keep two from polling it at once); nothing was stored, the next
+ * cycle re-reads from where that one stopped.
+ */
 export function isFatal(error: CodedError | undefined): error is CodedError {
-  if (error instanceof StateBusyError) return false;
+  if (error instanceof StateBusyError || error instanceof CheckpointMovedError) return false;
   return error instanceof Auth0AuthError || error instanceof StateError;
 }

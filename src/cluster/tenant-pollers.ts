@@ -1,0 +1,81 @@
+import type { Logger } from '../log.js';
+import type { CycleReport } from '../run/poller.js';
+
+export interface TenantPollersOptions {
+  /** A tenant's poll cycle, for as long as `signal` is not aborted (cuts its Auth0 requests and waits short). */
+  makeCycle(tenant: string, signal: AbortSignal): () => Promise<CycleReport>;
+  /** Every cycle's report (fatal errors, waking the sender). */
+  onReport(report: CycleReport): void;
+  logger: Logger;
+}
+
+interface Active {
+  signal: AbortSignal;
+  cycle: () => Promise<CycleReport>;
+  running: Promise<void> | undefined;
+}
+
+/**
+ * Polls the tenants this replica holds, each on its own: concurrently, never
+ * two cycles of one tenant at once, each with its own Auth0 client (token,
+ * rate limit). A tenant starts at once when taken, then on every schedule
+ * tick, and stops when its signal aborts (its current page finishes).
+ */
+export class TenantPollers {
+  readonly #options: TenantPollersOptions;
+  readonly #active = new Map<string, Active>();
+
+  constructor(options: TenantPollersOptions) {
+    this.#options = options;
+  }
+
+  start(tenant: string, signal: AbortSignal): void {
+    if (signal.aborted) return;
+    const active: Active = { signal, cycle: this.#options.makeCycle(tenant, signal), running: undefined };
+    this.#active.set(tenant, active);
+    signal.addEventListener('abort', () => {
+      if (!active.running && this.#active.get(tenant) === active) this.#active.delete(tenant);
+    });
+    void this.#run(tenant, active);
+  }
+
+  /** A schedule tick: every held tenant whose previous cycle has ended polls again. */
+  tick(): void {
+    for (const [tenant, active] of this.#active) {
+      if (active.running) {
+        this.#options.logger.warn({ tenant }, 'poll tick skipped for this tenant: its previous cycle is still running');
+        continue;
+      }
+      void this.#run(tenant, active);
+    }
+  }
+
+  /** Resolves when the tenant's cycle in progress (if any) has ended. */
+  async whenStopped(tenant: string): Promise<void> {
+    await this.#active.get(tenant)?.running;
+  }
+
+  /** Resolves when no cycle is running (run --once). */
+  async idle(): Promise<void> {
+    await Promise.all([...this.#active.values()].map((active) => active.running));
+  }
+
+  polling(): string[] {
+    return [...this.#active.keys()].sort();
+  }
+
+  #run(tenant: string, active: Active): Promise<void> {
+    if (active.running || active.signal.aborted) return active.running ?? Promise.resolve();
+    active.running = active
+      .cycle()
+      .then(
+        (report) => this.#options.onReport(report),
+        (error: unknown) => this.#options.logger.error({ tenant, error: String(error) }, 'poll cycle threw'),
+      )
+      .finally(() => {
+        active.running = undefined;
+        if (active.signal.aborted && this.#active.get(tenant) === active) this.#active.delete(tenant);
+      });
+    return active.running;
+  }
+}
