@@ -159,7 +159,7 @@ export async function startAuth0StandIn(options: Auth0StandInOptions = {}): Prom
   }
 
   function listLogs(request: IncomingMessage, url: URL): HttpAnswer {
-    const bearer = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
+    const bearer = bearerOf(request);
     const expiry = bearer ? tokens.get(bearer) : undefined;
     if (expiry === undefined || expiry < Date.now()) {
       return {
@@ -220,6 +220,7 @@ export async function startAuth0StandIn(options: Auth0StandInOptions = {}): Prom
       query: Object.fromEntries(url.searchParams),
       status: 0,
       at: Date.now(),
+      ...(bearerOf(request) ? { client: bearerOf(request) } : {}),
     };
     requests.push(record);
     const fault = faults.take(url.pathname);
@@ -233,6 +234,7 @@ export async function startAuth0StandIn(options: Auth0StandInOptions = {}): Prom
     else answer = { status: 404, body: { statusCode: 404, error: 'Not Found', message: 'Not Found' } };
     record.status = answer.status;
     send(response, answer);
+    record.doneAt = Date.now();
   }
 
   /** Auth0's error shapes: 429 with rate-limit headers, other statuses as a plain error body. */
@@ -267,6 +269,10 @@ export async function startAuth0StandIn(options: Auth0StandInOptions = {}): Prom
     issuedTokens: () => [...tokens.keys()],
     close: server.close,
   };
+}
+
+function bearerOf(request: IncomingMessage): string | undefined {
+  return /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
 }
 
 const tooManyRequests = {

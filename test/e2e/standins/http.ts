@@ -70,6 +70,10 @@ export interface RecordedRequest {
   status: number;
   fault?: Fault['kind'];
   at: number;
+  /** When the answer was written (unset while in flight, or when a fault dropped it). */
+  doneAt?: number;
+  /** Which client made it: the bearer token it carried (each bot process gets its own). */
+  client?: string;
 }
 
 export type Handler = (request: IncomingMessage, body: string, url: URL) => Promise<HttpAnswer> | HttpAnswer;

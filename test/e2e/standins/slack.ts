@@ -221,6 +221,7 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
     const answer = match ? dispatch(request, body, match[1]!) : { status: 404, body: 'Not Found' };
     record.status = answer.status;
     send(response, answer);
+    record.doneAt = Date.now();
   }
 
   /** Slack's error shapes: `ratelimited` with Retry-After, an HTML page for server errors. */
