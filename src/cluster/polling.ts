@@ -1,17 +1,16 @@
 import type { Logger } from '../log.js';
-import type { CycleReport } from '../run/poller.js';
 import type { ReplicaAnnouncement, StateStore } from '../state/store.js';
 import { LeaseKeeper, type LeaseSnapshot } from './lease-keeper.js';
-import { TenantPollers } from './tenant-pollers.js';
+import { TenantPollers, type TenantCycle } from './tenant-pollers.js';
 
-export interface TenantPollingOptions {
+export interface TenantPollingOptions<R> {
   store: StateStore;
   replica: ReplicaAnnouncement;
   tenants: readonly string[];
   leaseMs: number;
   logger: Logger;
-  makeCycle(tenant: string, signal: AbortSignal): () => Promise<CycleReport>;
-  onReport(report: CycleReport): void;
+  makeCycle(tenant: string, signal: AbortSignal): TenantCycle<R>;
+  onReport(report: R): void;
   /**
    * Poll every tenant without leases (--dry-run: it writes nothing, leases
    * included, and never competes with a running bot).
@@ -24,12 +23,12 @@ export interface TenantPollingOptions {
  * (LeaseKeeper) — with SQLite and one process that is every tenant, with
  * PostgreSQL and several replicas each its share — or, for --dry-run, all.
  */
-export class TenantPolling {
-  readonly #options: TenantPollingOptions;
-  readonly #pollers: TenantPollers;
+export class TenantPolling<R> {
+  readonly #options: TenantPollingOptions<R>;
+  readonly #pollers: TenantPollers<R>;
   readonly #keeper: LeaseKeeper | undefined;
 
-  constructor(options: TenantPollingOptions) {
+  constructor(options: TenantPollingOptions<R>) {
     this.#options = options;
     this.#pollers = new TenantPollers({ makeCycle: options.makeCycle, onReport: options.onReport, logger: options.logger });
     this.#keeper = options.withoutLeases

@@ -1,17 +1,19 @@
 import type { Logger } from '../log.js';
-import type { CycleReport } from '../run/poller.js';
 
-export interface TenantPollersOptions {
+/** A tenant's poll cycle: its report, or undefined when it did not poll (a tenant waiting out a backoff). */
+export type TenantCycle<R> = () => Promise<R | undefined>;
+
+export interface TenantPollersOptions<R> {
   /** A tenant's poll cycle, for as long as `signal` is not aborted (cuts its Auth0 requests and waits short). */
-  makeCycle(tenant: string, signal: AbortSignal): () => Promise<CycleReport>;
+  makeCycle(tenant: string, signal: AbortSignal): TenantCycle<R>;
   /** Every cycle's report (fatal errors, waking the sender). */
-  onReport(report: CycleReport): void;
+  onReport(report: R): void;
   logger: Logger;
 }
 
-interface Active {
+interface Active<R> {
   signal: AbortSignal;
-  cycle: () => Promise<CycleReport>;
+  cycle: TenantCycle<R>;
   running: Promise<void> | undefined;
 }
 
@@ -21,17 +23,17 @@ interface Active {
  * rate limit). A tenant starts at once when taken, then on every schedule
  * tick, and stops when its signal aborts (its current page finishes).
  */
-export class TenantPollers {
-  readonly #options: TenantPollersOptions;
-  readonly #active = new Map<string, Active>();
+export class TenantPollers<R> {
+  readonly #options: TenantPollersOptions<R>;
+  readonly #active = new Map<string, Active<R>>();
 
-  constructor(options: TenantPollersOptions) {
+  constructor(options: TenantPollersOptions<R>) {
     this.#options = options;
   }
 
   start(tenant: string, signal: AbortSignal): void {
     if (signal.aborted) return;
-    const active: Active = { signal, cycle: this.#options.makeCycle(tenant, signal), running: undefined };
+    const active: Active<R> = { signal, cycle: this.#options.makeCycle(tenant, signal), running: undefined };
     this.#active.set(tenant, active);
     signal.addEventListener('abort', () => {
       if (!active.running && this.#active.get(tenant) === active) this.#active.delete(tenant);
@@ -64,12 +66,14 @@ export class TenantPollers {
     return [...this.#active.keys()].sort();
   }
 
-  #run(tenant: string, active: Active): Promise<void> {
+  #run(tenant: string, active: Active<R>): Promise<void> {
     if (active.running || active.signal.aborted) return active.running ?? Promise.resolve();
     active.running = active
       .cycle()
       .then(
-        (report) => this.#options.onReport(report),
+        (report) => {
+          if (report !== undefined) this.#options.onReport(report);
+        },
         (error: unknown) => this.#options.logger.error({ tenant, error: String(error) }, 'poll cycle threw'),
       )
       .finally(() => {

@@ -3,9 +3,10 @@ import { loadCatalog } from '../catalog/index.js';
 import type { Catalog } from '../catalog/types.js';
 import { loadConfig, runFlagProblems, type AppConfig, type TenantConfig } from '../config/index.js';
 import { loadEnabledRuleSet, type Alert, type RuleSet } from '../engine/index.js';
-import { Auth0AuthError, CheckpointMovedError, ConfigError, SlackApiError, StateBusyError, StateError, asCodedError, type CodedError } from '../errors.js';
+import type { LeaseSnapshot } from '../cluster/lease-keeper.js';
 import { TenantPolling } from '../cluster/polling.js';
 import { replicaIdentity } from '../cluster/replica.js';
+import { Auth0AuthError, ConfigError, SlackApiError, StateBusyError, StateError, asCodedError, type CodedError } from '../errors.js';
 import { createLogger, type Logger } from '../log.js';
 import { openStateStore } from '../state/open.js';
 import type { StateStore } from '../state/store.js';
@@ -15,6 +16,7 @@ import { startSchedule } from './scheduler.js';
 import { retentionTask } from './retention.js';
 import { waitForShutdownSignal } from './signals.js';
 import { createTenantCycle, tenantDefaultChannel } from './tenant-cycle.js';
+import { watchTenant, type WatchedCycle, type WatchedReport } from './tenant-watch.js';
 
 type Retention = ReturnType<typeof retentionTask>;
 
@@ -28,9 +30,18 @@ export interface RunFlags {
  * Delivers the outbox to Slack. The poller never depends on it: it only fills
  * the outbox. Shaped after src/slack/sender.ts's `Sender`.
  */
+/** What `run --once` reads from a drain (src/slack/sender.ts's DrainReport). */
+export interface DrainSummary {
+  paused?: boolean;
+  failed?: number;
+  dead?: number;
+  unrecorded?: number;
+  busy?: string[];
+}
+
 export interface AlertSender {
   /** Delivers what is pending, within a time budget; never throws for Slack errors. */
-  drainOnce(options?: { deadlineMs?: number }): Promise<{ paused?: boolean } | void>;
+  drainOnce(options?: { deadlineMs?: number }): Promise<DrainSummary | void>;
   start(): void;
   stop(): Promise<void>;
   /** Wakes the sender after the poller queued alerts. */
@@ -51,6 +62,10 @@ export interface BotContext {
   logger: Logger;
   /** Aborted on shutdown: a companion still starting (Socket Mode connecting) must stop too. */
   signal?: AbortSignal;
+  /** This process among the replicas sharing the state: it owns channel and tenant leases under this name. */
+  replicaId?: string;
+  /** The tenants this replica holds now (status of its leases), for /healthz; undefined before polling starts. */
+  leases?: () => LeaseSnapshot | undefined;
 }
 
 export interface RunDeps {
@@ -89,13 +104,15 @@ export async function runBot(flags: RunFlags, deps: RunDeps): Promise<number> {
   );
   const tally = flags.dryRun ? new DryRunTally() : undefined;
   const shutdown = new AbortController();
-  const context: BotContext = { config, store, catalog, ruleSet, logger, signal: shutdown.signal };
+  let polling: TenantPolling<WatchedReport> | undefined;
+  const context: BotContext = { config, store, catalog, ruleSet, logger, signal: shutdown.signal, replicaId: replica.id, leases: () => polling?.snapshot() };
 
-  const tenants = new Map(config.tenants.map((tenant) => [tenant.key, tenant]));
-  // A tenant's cycle lives while this replica holds the tenant: `signal` ends it (lease lost, shutdown).
-  const makeCycle = (key: string, signal: AbortSignal) => {
-    const tenant = tenants.get(key)!;
-    const cycle = createTenantCycle({
+  // A tenant's poll cycle lives while this replica holds the tenant (its lease):
+  // `current` is the one of the present hold, its signal ends it (lease lost, shutdown).
+  // The watch around it (backoff, problems) lasts for the whole run.
+  const current = new Map<string, () => Promise<CycleReport>>();
+  const newCycle = (tenant: TenantConfig, signal: AbortSignal) =>
+    createTenantCycle({
       config,
       tenant,
       store,
@@ -111,20 +128,40 @@ export async function runBot(flags: RunFlags, deps: RunDeps): Promise<number> {
             })
         : undefined,
     });
-    return tally ? tally.wrap(cycle) : cycle;
-  };
-  const pollingFor = (onReport: (report: CycleReport) => void) =>
-    new TenantPolling({
+  const watched = new Map<string, WatchedCycle>();
+  for (const tenant of config.tenants) {
+    const cycle = () => current.get(tenant.key)!();
+    // A dry run records nothing, so it tracks no problems either: any fatal error stops it.
+    if (tally) {
+      const counted = tally.wrap(cycle);
+      watched.set(tenant.key, async () => withStop(await counted()));
+      continue;
+    }
+    const watch = watchTenant(cycle, {
+      tenant,
+      store,
+      logger,
+      selfWatch: config.selfWatch,
+      noticeChannel: tenantDefaultChannel(config, tenant) || undefined,
+      onlyTenant: config.tenants.length === 1,
+    });
+    watched.set(tenant.key, watch);
+  }
+  const pollingFor = (onReport: (report: WatchedReport) => void) =>
+    (polling = new TenantPolling<WatchedReport>({
       store,
       replica,
-      tenants: [...tenants.keys()],
+      tenants: config.tenants.map((tenant) => tenant.key),
       leaseMs: config.tenantLeaseMs,
       logger,
-      makeCycle,
+      makeCycle: (key, signal) => {
+        current.set(key, newCycle(config.tenants.find((tenant) => tenant.key === key)!, signal));
+        return watched.get(key)!;
+      },
       onReport,
       // A dry run writes nothing, leases included, and competes with no running bot.
       ...(flags.dryRun ? { withoutLeases: { signal: shutdown.signal } } : {}),
-    });
+    }));
 
   const sender = flags.dryRun ? undefined : deps.createSender?.(context);
   if (!flags.dryRun && !sender) logger.warn('no Slack sender wired: alerts stay queued in the outbox');
@@ -133,7 +170,7 @@ export async function runBot(flags: RunFlags, deps: RunDeps): Promise<number> {
   const retention = flags.dryRun ? undefined : retentionTask({ store, logger });
   try {
     if (flags.once) {
-      const code = await runOnce(pollingFor, sender, logger, retention);
+      const code = await runOnce(pollingFor, sender, store, logger, retention);
       // stdout stays JSON-only with --json: the summary goes to the log (stderr) then.
       if (tally && flags.json) logger.info({ events: tally.events, alerts: tally.alerts, repeats: tally.repeats }, tally.summary());
       else if (tally) deps.write(tally.summary());
@@ -149,19 +186,53 @@ export async function runBot(flags: RunFlags, deps: RunDeps): Promise<number> {
   }
 }
 
-type PollingFor = (onReport: (report: CycleReport) => void) => TenantPolling;
+type PollingFor = (onReport: (report: WatchedReport) => void) => TenantPolling<WatchedReport>;
 
-async function runOnce(pollingFor: PollingFor, sender: AlertSender | undefined, logger: Logger, retention: Retention | undefined): Promise<number> {
-  const reports: CycleReport[] = [];
+async function runOnce(
+  pollingFor: PollingFor,
+  sender: AlertSender | undefined,
+  store: StateStore,
+  logger: Logger,
+  retention: Retention | undefined,
+): Promise<number> {
+  // This process's share of the tenants (all of them, unless other replicas run), each polled once.
+  const reports: WatchedReport[] = [];
   await pollingFor((report) => reports.push(report)).runOnce();
-  const fatal = reports.map((r) => r.error).find(isFatal);
-  if (fatal) throw fatal;
-  // From cron, the exit code is the only signal: alerts Slack would not take are a failed run.
+  const stop = reports.find((report) => report.stop);
+  if (stop) throw stop.error!;
+  // From cron, the exit code is the only signal: alerts that stayed undelivered or failed are a failed run.
   const drained = sender ? await sender.drainOnce({ deadlineMs: RUN_DEFAULTS.onceDrainMs }) : undefined;
-  const undelivered = drained?.paused === true;
-  if (undelivered) logger.error('alerts stay queued: Slack rejected SLACK_BOT_TOKEN (see the error above); exit 1');
+  const undelivered = drained ? await reportUndelivered(drained, store, logger) : false;
   await retention?.maybeRun();
   return reports.every((r) => r.ok) && !undelivered ? 0 : 1;
+}
+
+/**
+ * After `run --once`'s drain: says how many alerts stayed undelivered or failed,
+ * where and why; true when any did. Channels another process is delivering are
+ * its business (said, not counted).
+ */
+async function reportUndelivered(drained: DrainSummary, store: StateStore, logger: Logger): Promise<boolean> {
+  if (drained.paused === true) {
+    logger.error('alerts stay queued: Slack rejected SLACK_BOT_TOKEN (see the error above); exit 1');
+    return true;
+  }
+  const busy = new Set(drained.busy ?? []);
+  if (busy.size > 0) logger.warn({ channels: [...busy] }, `left to the other auth0-log-alerts process delivering to ${[...busy].join(', ')}`);
+  const stuck = (await store.outboxSummary()).filter((c) => !busy.has(c.channel) && (c.pending > 0 || c.failed > 0));
+  const failedNow = (drained.failed ?? 0) + (drained.dead ?? 0) + (drained.unrecorded ?? 0);
+  if (stuck.length === 0 && failedNow === 0) return false;
+  for (const channel of stuck) {
+    const why = channel.failed > 0 ? channel.lastError : channel.pendingError;
+    logger.error(
+      { channel: channel.channel, pending: channel.pending, failed: channel.failed },
+      `${channel.channel}: ${channel.pending} alert(s) still pending, ${channel.failed} failed${why ? ` — ${why}` : ''}`,
+    );
+  }
+  const pending = stuck.reduce((n, c) => n + c.pending, 0);
+  const failed = stuck.reduce((n, c) => n + c.failed, 0);
+  logger.error({ pending, failed, dead: drained.dead ?? 0 }, `run --once: ${pending} alert(s) undelivered and ${failed} failed (see \`auth0-log-alerts status\`); exit 1`);
+  return true;
 }
 
 async function runContinuously(
@@ -200,12 +271,12 @@ async function runContinuously(
   );
   const polling = pollingFor((report) => {
     if (report.alertsQueued > 0) sender?.notify?.();
-    if (isFatal(report.error) && !shutdown.signal.aborted) {
+    if (report.stop && report.error && !shutdown.signal.aborted) {
       fatal = report.error;
       stopRequested();
     }
   });
-  // Held tenants poll at once when taken, then on each tick (each on its own, never overlapping itself).
+  // The tenants this replica holds poll at once when taken, then on each tick, each on its own.
   polling.start();
   const schedule = startSchedule(
     config.pollSchedule,
@@ -237,14 +308,12 @@ function isFatalStartup(error: CodedError): boolean {
   return error instanceof ConfigError || (error instanceof SlackApiError && error.details.reason === 'auth');
 }
 
-/**
- * Errors no retry will fix: wrong credentials, a broken database (a lock, a full
- * disk, a database that is down pass). A checkpoint moved by another process
- * passes too: it can only be a replica that held the tenant before this one
- * (leases keep two from polling it at once); nothing was stored, the next
- * cycle re-reads from where that one stopped.
- */
+/** Errors no retry will fix: wrong credentials, a broken or shared database (a lock or a full disk passes). */
 export function isFatal(error: CodedError | undefined): error is CodedError {
-  if (error instanceof StateBusyError || error instanceof CheckpointMovedError) return false;
+  if (error instanceof StateBusyError) return false;
   return error instanceof Auth0AuthError || error instanceof StateError;
+}
+
+function withStop(report: CycleReport): WatchedReport {
+  return { ...report, stop: isFatal(report.error) };
 }

@@ -52,7 +52,7 @@ export function pollingIntervals(requests: readonly RecordedRequest[]): Array<{ 
     if (request.path !== LOGS_PATH || !request.client) continue;
     const interval = byClient.get(request.client) ?? { client: request.client, from: request.at, to: request.at, requests: 0 };
     interval.from = Math.min(interval.from, request.at);
-    interval.to = Math.max(interval.to, request.doneAt ?? request.at);
+    interval.to = Math.max(interval.to, request.answeredAt ?? request.at);
     interval.requests += 1;
     byClient.set(request.client, interval);
   }
@@ -78,5 +78,5 @@ export function firstPollAfter(requests: readonly RecordedRequest[], since: numb
 
 /** chat.postMessage calls in flight at `instant`: a kill then may leave a post Slack made that the bot never recorded. */
 export function postsInFlight(requests: readonly RecordedRequest[], instant: number): number {
-  return requests.filter((r) => r.path === '/api/chat.postMessage' && r.at <= instant && (r.doneAt === undefined || r.doneAt >= instant - 50)).length;
+  return requests.filter((r) => r.path === '/api/chat.postMessage' && r.at <= instant && (r.answeredAt === undefined || r.answeredAt >= instant - 50)).length;
 }

@@ -149,7 +149,7 @@ await describePg('PostgreSQL state store: what only this back end can show', () 
     const results = await Promise.allSettled([...Array.from({ length: 5 }, () => a.commitPage('acme', next)), ...Array.from({ length: 5 }, () => b.commitPage('acme', next))]);
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(StateError);
-    expect(await a.countPending()).toBe(1);
+    expect((await a.pendingStats()).count).toBe(1);
   });
 
   it('rolls back the queued alerts when storing the checkpoint fails', async () => {
@@ -172,7 +172,7 @@ await describePg('PostgreSQL state store: what only this back end can show', () 
     await client.query(`CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'disk full'; END $$`);
     await client.query(`CREATE TRIGGER refuse_incident BEFORE INSERT ON incidents FOR EACH ROW EXECUTE FUNCTION refuse()`);
     await expect(store.recordDelivery({ rows, messageTs: '1.1', channel: 'C1', parent: true }, new Date())).rejects.toThrow(/disk full/);
-    expect(await store.countPending()).toBe(2);
+    expect((await store.pendingStats()).count).toBe(2);
   });
 
   it('reports damaged rule state and undecodable alerts instead of throwing', async () => {

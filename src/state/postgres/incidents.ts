@@ -31,9 +31,16 @@ export async function recordIncident(
     `INSERT INTO incidents (incident, tenant, rule_id, channel, message_ts, count, updated_at)
      VALUES ($1, $2, $3, $4, $5, GREATEST($6::int, $7::int), $8)
      ON CONFLICT (incident) DO UPDATE SET
+       -- A new parent (the old one was deleted or its channel died) brings its channel along.
+       channel = CASE WHEN incidents.message_ts IS NULL AND excluded.message_ts IS NOT NULL THEN excluded.channel ELSE incidents.channel END,
        message_ts = COALESCE(incidents.message_ts, excluded.message_ts),
        count = GREATEST(incidents.count + $6::int, $7::int),
        updated_at = excluded.updated_at`,
     [record.incident, record.tenant, record.ruleId, record.channel, record.messageTs, record.added, record.atLeast ?? 0, now],
   );
+}
+
+/** Forgets the incident's thread (its parent was deleted, or its channel is dead). */
+export async function clearIncidentThread(db: Queryable, incident: string): Promise<void> {
+  await db.query(`UPDATE incidents SET message_ts = NULL WHERE incident = $1`, [incident]);
 }

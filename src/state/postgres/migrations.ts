@@ -48,6 +48,30 @@ export const PG_MIGRATIONS: readonly string[] = [
     updated_at   timestamptz NOT NULL
   );
   `,
+  // One writer per channel (StateStore.acquireChannelLease: expiry in epoch ms of
+  // the callers' clock, as the contract passes it), and the problems the bot
+  // reports about itself. outbox.status gains 'dead' (a text column: no change).
+  `
+  CREATE TABLE channel_leases (
+    channel      text PRIMARY KEY,
+    owner        text NOT NULL,
+    expires_at   bigint NOT NULL
+  );
+  CREATE TABLE problems (
+    key             text PRIMARY KEY,    -- e.g. polling_failing:acme, dead_channel:#x
+    kind            text NOT NULL,
+    tenant          text,
+    channel         text,
+    summary         text NOT NULL,
+    opened_at       timestamptz NOT NULL,
+    updated_at      timestamptz NOT NULL,
+    resolved_at     timestamptz,
+    notice_ts       text,
+    notice_channel  text,
+    notice_state    text NOT NULL DEFAULT 'due' -- due | posted | logged | resolve_due | done
+  );
+  CREATE INDEX problems_by_state ON problems (notice_state);
+  `,
   // One poller per tenant across replicas (src/cluster/): replicas announce
   // themselves; a tenant is polled only under its lease. Expiry is judged by
   // the server's now(), never a replica's clock.

@@ -1,6 +1,6 @@
 import type { Alert } from '../../engine/alert.js';
 import { decodeAlert } from '../decode.js';
-import type { ChannelCount, ChannelSummary, IncidentParent, OutboxStatus, PendingRows } from '../store.js';
+import type { ChannelCount, ChannelSummary, DeadLetterPolicy, IncidentParent, OutboxStatus, PendingRows, PendingStats, Requeued } from '../store.js';
 import { iso, type Queryable } from './query.js';
 
 /** Queues alerts in the caller's transaction: one statement for the whole page (arrays unnested). */
@@ -70,12 +70,13 @@ export async function pendingRows(db: Queryable, channel: string, limit: number)
 /** Sorted ids: two transactions touching overlapping rows lock them in one order (no deadlock). */
 const sortedIds = (ids: readonly number[]) => [...ids].sort((a, b) => a - b);
 
-export async function markSent(db: Queryable, ids: readonly number[], messageTs: string, now: Date): Promise<void> {
-  await db.query(`UPDATE outbox SET status = 'sent', sent_at = $1, message_ts = $2, attempts = attempts + 1, last_error = NULL WHERE id = ANY($3::bigint[])`, [
-    now,
-    messageTs,
-    sortedIds(ids),
-  ]);
+/** Delivered (only after Slack said ok); only pending rows, so a delivery is recorded once. Returns how many. */
+export async function markSent(db: Queryable, ids: readonly number[], messageTs: string | null, now: Date): Promise<number> {
+  const result = await db.query(
+    `UPDATE outbox SET status = 'sent', sent_at = $1, message_ts = $2, attempts = attempts + 1, last_error = NULL WHERE id = ANY($3::bigint[]) AND status = 'pending'`,
+    [now, messageTs, sortedIds(ids)],
+  );
+  return result.rowCount ?? 0;
 }
 
 export async function markFailed(db: Queryable, ids: readonly number[], error: string): Promise<void> {
@@ -97,8 +98,14 @@ export async function failChannel(db: Queryable, channel: string, error: string)
   );
 }
 
-export async function requeueFailed(db: Queryable): Promise<number> {
-  return (await db.query(`UPDATE outbox SET status = 'pending' WHERE status = 'failed'`)).rowCount ?? 0;
+/** Failed rows get another chance, except those past the dead-letter policy: they become dead. In the caller's transaction. */
+export async function requeueFailed(db: Queryable, policy: DeadLetterPolicy | undefined): Promise<Requeued> {
+  const dead = policy
+    ? ((await db.query(`UPDATE outbox SET status = 'dead' WHERE status = 'failed' AND (attempts >= $1 OR created_at < $2)`, [policy.deadAfterAttempts, policy.deadBefore]))
+        .rowCount ?? 0)
+    : 0;
+  const requeued = (await db.query(`UPDATE outbox SET status = 'pending' WHERE status = 'failed'`)).rowCount ?? 0;
+  return { requeued, dead };
 }
 
 export async function incidentAlertStatus(db: Queryable, incident: string): Promise<OutboxStatus | undefined> {
@@ -134,8 +141,9 @@ export async function outboxSummary(db: Queryable): Promise<ChannelSummary[]> {
             count(*) FILTER (WHERE status = 'pending')::int AS pending,
             count(*) FILTER (WHERE status = 'failed')::int AS failed,
             count(*) FILTER (WHERE status = 'sent')::int AS sent,
+            count(*) FILTER (WHERE status = 'dead')::int AS dead,
             min(created_at) FILTER (WHERE status = 'pending') AS "oldestPendingAt",
-            (SELECT last_error FROM outbox o2 WHERE o2.channel = o.channel AND o2.status = 'failed' ORDER BY id DESC LIMIT 1) AS "lastError",
+            (SELECT last_error FROM outbox o2 WHERE o2.channel = o.channel AND o2.status IN ('failed', 'dead') ORDER BY id DESC LIMIT 1) AS "lastError",
             (SELECT last_error FROM outbox o3 WHERE o3.channel = o.channel AND o3.status = 'pending' AND o3.last_error IS NOT NULL
               ORDER BY id DESC LIMIT 1) AS "pendingError"
      FROM outbox o GROUP BY channel ORDER BY channel COLLATE "C"`,
@@ -143,7 +151,7 @@ export async function outboxSummary(db: Queryable): Promise<ChannelSummary[]> {
   return rows.map((row) => ({ ...row, oldestPendingAt: iso(row.oldestPendingAt) }));
 }
 
-export async function countPending(db: Queryable): Promise<number> {
-  const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM outbox WHERE status = 'pending'`);
-  return rows[0]?.n ?? 0;
+export async function pendingStats(db: Queryable): Promise<PendingStats> {
+  const { rows } = await db.query<{ count: number; oldest: Date | null }>(`SELECT count(*)::int AS count, min(created_at) AS oldest FROM outbox WHERE status = 'pending'`);
+  return { count: rows[0]?.count ?? 0, oldestAt: iso(rows[0]?.oldest) };
 }

@@ -4,28 +4,35 @@ import type { Logger } from '../../log.js';
 import type {
   ChannelCount,
   ChannelSummary,
+  DeadLetterPolicy,
   DeliveryRecord,
   IncidentParent,
   IncidentRecord,
+  LeaseResult,
   NamedTenantState,
+  NoticePosted,
   OutboxStatus,
   PageCommit,
   PendingRows,
+  PendingStats,
   PollOutcome,
+  Problem,
+  ProblemInput,
   Pruned,
   ReplicaAnnouncement,
   ReplicaRecord,
+  Requeued,
   StateStore,
   TenantLease,
   TenantLeaseResult,
   TenantState,
 } from '../store.js';
+import { acquireChannelLease, releaseChannelLease, renewChannelLease } from './channel-leases.js';
 import { createPool, describePgUrl, type PgOptions } from './connect.js';
 import { explainPgError } from './errors.js';
-import { getIncident, recordIncident, threadedIncidents } from './incidents.js';
+import { clearIncidentThread, getIncident, recordIncident, threadedIncidents } from './incidents.js';
 import { migrate } from './migrations.js';
 import {
-  countPending,
   enqueueAlerts,
   failChannel,
   incidentAlert,
@@ -36,9 +43,11 @@ import {
   outboxSummary,
   pendingChannels,
   pendingRows,
+  pendingStats,
   recordAttempt,
   requeueFailed,
 } from './outbox.js';
+import { listProblems, openProblem, pendingNotices, recordNotice, resolveProblem } from './problems.js';
 import type { Queryable } from './query.js';
 import { pruneDelivered } from './retention.js';
 import {
@@ -156,12 +165,12 @@ export class PgStateStore implements StateStore {
     return this.#statement(`reading pending alerts of ${channel}`, (db) => pendingRows(db, channel, limit));
   }
 
-  countPending(): Promise<number> {
-    return this.#statement('counting pending alerts', (db) => countPending(db));
+  pendingStats(): Promise<PendingStats> {
+    return this.#statement('counting pending alerts', (db) => pendingStats(db));
   }
 
   recordDelivery(delivery: DeliveryRecord, now: Date): Promise<void> {
-    return this.#write(`recording the delivery of message ${delivery.messageTs} in ${delivery.channel}`, async (db) => {
+    return this.#write(`recording the delivery of message ${delivery.messageTs ?? '(no ts)'} in ${delivery.channel}`, async (db) => {
       await markSent(
         db,
         delivery.rows.map((row) => row.id),
@@ -203,8 +212,8 @@ export class PgStateStore implements StateStore {
     return this.#statement(`marking the alerts of ${channel} failed`, (db) => failChannel(db, channel, error));
   }
 
-  requeueFailed(): Promise<number> {
-    return this.#statement('retrying failed alerts', (db) => requeueFailed(db));
+  requeueFailed(policy?: DeadLetterPolicy): Promise<Requeued> {
+    return this.#write('retrying failed alerts', (db) => requeueFailed(db, policy));
   }
 
   outboxSummary(): Promise<ChannelSummary[]> {
@@ -217,6 +226,42 @@ export class PgStateStore implements StateStore {
 
   threadedIncidents(incidents: readonly string[]): Promise<Set<string>> {
     return this.#statement('reading incident threads', (db) => threadedIncidents(db, incidents));
+  }
+
+  clearIncidentThread(incident: string): Promise<void> {
+    return this.#statement(`forgetting the thread of incident ${incident}`, (db) => clearIncidentThread(db, incident));
+  }
+
+  acquireChannelLease(channel: string, owner: string, ttlMs: number, now: Date, options: { takeOverFrom?: string } = {}): Promise<LeaseResult> {
+    return this.#statement(`taking the delivery lease of ${channel}`, (db) => acquireChannelLease(db, channel, owner, ttlMs, now.getTime(), options.takeOverFrom));
+  }
+
+  renewChannelLease(channel: string, owner: string, ttlMs: number, now: Date): Promise<boolean> {
+    return this.#statement(`renewing the delivery lease of ${channel}`, (db) => renewChannelLease(db, channel, owner, ttlMs, now.getTime()));
+  }
+
+  releaseChannelLease(channel: string, owner: string): Promise<void> {
+    return this.#statement(`releasing the delivery lease of ${channel}`, (db) => releaseChannelLease(db, channel, owner));
+  }
+
+  openProblem(problem: ProblemInput, now: Date): Promise<boolean> {
+    return this.#write(`recording problem ${problem.key}`, (db) => openProblem(db, problem, now));
+  }
+
+  resolveProblem(key: string, now: Date): Promise<boolean> {
+    return this.#statement(`resolving problem ${key}`, (db) => resolveProblem(db, key, now));
+  }
+
+  listProblems(options: { includeResolved?: boolean } = {}): Promise<Problem[]> {
+    return this.#statement('listing problems', (db) => listProblems(db, options.includeResolved ?? false));
+  }
+
+  pendingNotices(): Promise<Problem[]> {
+    return this.#statement('listing notices to post', (db) => pendingNotices(db));
+  }
+
+  recordNotice(key: string, posted: NoticePosted, now: Date): Promise<boolean> {
+    return this.#statement(`recording the notice of problem ${key}`, (db) => recordNotice(db, key, posted, now));
   }
 
   incidentAlertStatus(incident: string): Promise<OutboxStatus | undefined> {

@@ -56,8 +56,9 @@ export function commitPage(db: StateDb, tenant: string, page: PageCommit): void 
     const moved = page.after === undefined ? stored !== null && stored > page.checkpoint : stored !== page.after;
     if (moved) {
       // Another poller committed meanwhile: committing would alert on its events a second time.
+      // Retryable: nothing of this page is stored, and the next cycle reads the new position and rule state.
       throw new CheckpointMovedError(
-        `checkpoint of tenant ${tenant} moved to ${stored ?? 'none'} while this process read from ${page.after ?? page.checkpoint}; is another auth0-log-alerts running with the same STATE_DB (e.g. overlapping \`run --once\` from cron)?`,
+        `checkpoint of tenant ${tenant} moved to ${stored ?? 'none'} while this process read from ${page.after ?? page.checkpoint}: another auth0-log-alerts running with the same STATE_DB (e.g. an overlapping \`run --once\` from cron) stored these events first; nothing was stored twice, the next cycle goes on from there`,
       );
     }
     enqueueAlerts(db, tenant, page.alerts, page.defaultChannel, page.now);
