@@ -19,10 +19,27 @@ export interface TenantStatus {
   lastPollOutcome: 'ok' | 'failed' | 'never';
   lastPollError: string | null;
   lastSuccessAt: string | null;
+  /** The replica polling it now (holding its lease), or null: none (the bot is not running, or a takeover is due). */
+  polledBy: string | null;
+  /** Until when that replica's lease runs, by the database's clock, unless renewed. */
+  leaseExpiresAt: string | null;
+}
+
+/** A running bot process (a replica, with PostgreSQL several), as its heartbeat says. */
+export interface ReplicaStatus {
+  id: string;
+  host: string;
+  pid: number;
+  startedAt: string;
+  heartbeatAt: string;
+  /** The tenants it polls now. */
+  tenants: string[];
 }
 
 export interface StatusReport {
   stateDb: string;
+  /** Replicas alive (heartbeat not expired), oldest first; empty when no bot runs. */
+  replicas: ReplicaStatus[];
   tenants: TenantStatus[];
   outbox: ChannelSummary[];
   /** What the bot reports about itself (the same problems its notices and /healthz tell), open ones. */
@@ -84,6 +101,18 @@ function loadDotEnv(): void {
 }
 
 export async function readStatus(store: StateStore, path: string, now: Date): Promise<StatusReport> {
+  const leases = (await store.listTenantLeases()).filter((lease) => !lease.expired);
+  const holder = (tenant: string) => leases.find((lease) => lease.tenant === tenant);
+  const replicas = (await store.listReplicas()).map(
+    ({ id, host, pid, startedAt, heartbeatAt }): ReplicaStatus => ({
+      id,
+      host,
+      pid,
+      startedAt,
+      heartbeatAt,
+      tenants: leases.filter((lease) => lease.owner === id).map((lease) => lease.tenant),
+    }),
+  );
   const tenants = (await store.listTenants()).map(
     (state): TenantStatus => ({
       tenant: state.tenant,
@@ -94,6 +123,8 @@ export async function readStatus(store: StateStore, path: string, now: Date): Pr
       lastPollOutcome: state.lastPollOk === null ? 'never' : state.lastPollOk ? 'ok' : 'failed',
       lastPollError: state.lastPollError,
       lastSuccessAt: state.lastSuccessAt,
+      polledBy: holder(state.tenant)?.owner ?? null,
+      leaseExpiresAt: holder(state.tenant)?.expiresAt ?? null,
     }),
   );
   const outbox = (await store.outboxSummary()).map((channel) => ({
@@ -108,11 +139,16 @@ export async function readStatus(store: StateStore, path: string, now: Date): Pr
   const shown = (await store.listProblems({ includeResolved: true })).filter((p) => p.resolvedAt === null || (p.kind === 'log_gap' && p.openedAt >= weekAgo));
   const problems = shown.map(({ key, kind, tenant, summary, openedAt, noticeState }) => ({ key, kind, tenant, summary, openedAt, noticeState }));
   const healthy = outbox.every((channel) => channel.failed === 0 && channel.dead === 0) && problems.every((problem) => problem.kind === 'log_gap');
-  return { stateDb: path, tenants, outbox, problems, healthy };
+  return { stateDb: path, replicas, tenants, outbox, problems, healthy };
 }
 
 export function renderStatus(report: StatusReport): string {
   const lines = [`State: ${report.stateDb}`, ''];
+  lines.push(report.replicas.length === 0 ? 'Replicas: none running' : `Replicas: ${report.replicas.length} running`);
+  for (const replica of report.replicas) {
+    lines.push(`  ${replica.id} — since ${replica.startedAt}, polling ${replica.tenants.length > 0 ? replica.tenants.join(', ') : 'no tenant (standby)'}`);
+  }
+  lines.push('');
   if (report.tenants.length === 0) lines.push('Tenants: none polled yet');
   for (const tenant of report.tenants) {
     lines.push(`Tenant ${tenant.tenant}`);
@@ -121,6 +157,7 @@ export function renderStatus(report: StatusReport): string {
     );
     const outcome = tenant.lastPollOutcome === 'never' ? 'never polled' : `${tenant.lastPollOutcome} at ${tenant.lastPollAt}`;
     lines.push(`  last poll    ${outcome}${tenant.lastPollError ? ` — ${tenant.lastPollError}` : ''}`);
+    lines.push(`  polled by    ${tenant.polledBy ? `${tenant.polledBy} (lease until ${tenant.leaseExpiresAt})` : 'no replica now'}`);
     if (tenant.lastPollOutcome === 'failed') lines.push(`  last success ${tenant.lastSuccessAt ?? 'never'}`);
   }
   lines.push('', 'Problems');

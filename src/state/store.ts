@@ -115,6 +115,8 @@ export interface StateStore {
    * ceil(tenants / replicas alive) tenants.
    */
   heartbeatReplica(replica: ReplicaAnnouncement, ttlMs: number): Promise<ReplicaRecord[]>;
+  /** The replicas alive now (by the database's clock), oldest first, without announcing anyone (status). */
+  listReplicas(): Promise<ReplicaRecord[]>;
   /** A replica stopping: its heartbeat and every tenant lease it holds go, so others take over at once. */
   retireReplica(replica: string): Promise<void>;
   /** Takes the tenant for `owner` for `ttlMs` when no one holds it, its lease ran out, or it is already `owner`'s. */

@@ -306,6 +306,7 @@ export function describeStateStore(name: string, factory: () => Promise<StoreFix
         const alive = await other.heartbeatReplica(replica('b'), 150);
         expect(alive.map((r) => r.id)).toEqual(['a', 'b']);
         expect(alive[1]).toMatchObject({ host: 'host-1', pid: 100 });
+        expect(await store.listReplicas()).toEqual(alive); // the same view, announcing no one
         expect(Date.parse(alive[1]!.expiresAt) - Date.parse(alive[1]!.heartbeatAt)).toBe(150);
         await sleep(250);
         expect((await store.heartbeatReplica(replica('a'), 60_000)).map((r) => r.id)).toEqual(['a']);

@@ -53,6 +53,7 @@ import { pruneDelivered } from './retention.js';
 import {
   acquireTenantLease,
   heartbeatReplica,
+  listReplicas,
   listTenantLeases,
   releaseTenantLease,
   renewTenantLeases,
@@ -274,6 +275,10 @@ export class PgStateStore implements StateStore {
 
   heartbeatReplica(replica: ReplicaAnnouncement, ttlMs: number): Promise<ReplicaRecord[]> {
     return this.#write('announcing this replica', (db) => heartbeatReplica(db, replica, ttlMs));
+  }
+
+  listReplicas(): Promise<ReplicaRecord[]> {
+    return this.#statement('listing replicas', (db) => listReplicas(db));
   }
 
   retireReplica(replica: string): Promise<void> {

@@ -23,6 +23,10 @@ export async function heartbeatReplica(db: Queryable, replica: ReplicaAnnounceme
   );
   // Replicas whose heartbeat ran out an hour ago are forgotten.
   await db.query(`DELETE FROM replicas WHERE expires_at < now() - interval '1 hour'`);
+  return listReplicas(db);
+}
+
+export async function listReplicas(db: Queryable): Promise<ReplicaRecord[]> {
   const { rows } = await db.query<ReplicaRow>(`SELECT * FROM replicas WHERE expires_at > now() ORDER BY started_at, id COLLATE "C"`);
   return rows.map((row) => ({
     id: row.id,

@@ -49,6 +49,7 @@ import { pruneDelivered } from './retention.js';
 import {
   acquireTenantLease,
   heartbeatReplica,
+  listReplicas,
   listTenantLeases,
   releaseTenantLease,
   renewTenantLeases,
@@ -228,6 +229,10 @@ export class SqliteStateStore implements StateStore {
   // The "database clock" of a file one process writes at a time is that process's clock.
   async heartbeatReplica(replica: ReplicaAnnouncement, ttlMs: number): Promise<ReplicaRecord[]> {
     return this.#write('announcing this replica', () => heartbeatReplica(this.db, replica, ttlMs, Date.now()));
+  }
+
+  async listReplicas(): Promise<ReplicaRecord[]> {
+    return listReplicas(this.db, Date.now());
   }
 
   async retireReplica(replica: string): Promise<void> {

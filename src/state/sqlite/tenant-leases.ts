@@ -23,6 +23,10 @@ export function heartbeatReplica(db: StateDb, replica: ReplicaAnnouncement, ttlM
      ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at, expires_at = excluded.expires_at`,
   ).run({ ...replica, now: nowMs, expires: nowMs + ttlMs });
   cachedStatement(db, `DELETE FROM replicas WHERE expires_at < ?`).run(nowMs - FORGET_REPLICAS_AFTER_MS);
+  return listReplicas(db, nowMs);
+}
+
+export function listReplicas(db: StateDb, nowMs: number): ReplicaRecord[] {
   const rows = cachedStatement(db, `SELECT * FROM replicas WHERE expires_at > ? ORDER BY started_at, id`).all(nowMs) as ReplicaRow[];
   return rows.map((row) => ({
     id: row.id,
