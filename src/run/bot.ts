@@ -121,11 +121,15 @@ export async function runBot(flags: RunFlags, deps: RunDeps): Promise<number> {
       signal: AbortSignal.any([shutdown.signal, signal]),
       wrapStore: flags.dryRun
         ? (stored) =>
-            new DryRunCheckpointStore(stored.load(), (alerts) => {
-              tally?.countAlerts(alerts);
-              const defaultChannel = tenantDefaultChannel(config, tenant);
-              for (const alert of alerts) deps.write(deps.describe(alert, { catalog, tenant, defaultChannel, json: flags.json }));
-            })
+            new DryRunCheckpointStore(
+              stored.load(),
+              (alerts) => {
+                tally?.countAlerts(alerts);
+                const defaultChannel = tenantDefaultChannel(config, tenant);
+                for (const alert of alerts) deps.write(deps.describe(alert, { catalog, tenant, defaultChannel, json: flags.json }));
+              },
+              (keys) => stored.loadProfiles(keys),
+            )
         : undefined,
     });
   const watched = new Map<string, WatchedCycle>();

@@ -9,6 +9,7 @@ import type { Logger } from '../log.js';
 import type { CheckpointStore } from './checkpoint-store.js';
 import type { PageEvaluator } from './evaluator.js';
 import type { Alert } from '../engine/alert.js';
+import type { Profile } from '../engine/profiles.js';
 
 export interface PollCycleOptions {
   tenant: string;
@@ -151,11 +152,12 @@ export async function runPollCycle(options: PollCycleOptions): Promise<CycleRepo
         report.caughtUp = true;
         break;
       }
-      const result = evaluator.evaluate(state, page.events);
+      const profiles = await batch.profilesFor(evaluator.profileKeys?.(page.events) ?? []);
+      const result = evaluator.evaluate(state, page.events, profiles);
       reportSkipped(result.skipped, report, tenant, logger);
       state = result.state;
       checkpoint = page.nextCheckpoint;
-      batch.add(result.alerts, checkpoint, page.checkpointDate, state);
+      batch.add(result.alerts, checkpoint, page.checkpointDate, state, result.profiles ?? new Map());
       if (batch.due()) await batch.commit();
     }
     await batch.commit();
@@ -298,13 +300,16 @@ function logCycle(logger: Logger, report: CycleReport): void {
 }
 
 /**
- * Evaluated pages not yet stored: their alerts, and the position and rule
- * state after the last of them. `commit` stores all of it in one transaction.
+ * Evaluated pages not yet stored: their alerts, the profiles they changed, and
+ * the position and rule state after the last of them. `commit` stores all of
+ * it in one transaction.
  */
 class PageBatch {
   /** The stored checkpoint the pending pages were read after. */
   after: string | null = null;
   #alerts: Alert[] = [];
+  /** Profiles changed by the pending pages: what the next page reads before the store. */
+  #profiles = new Map<string, Profile>();
   #pages = 0;
   #firstAt = 0;
   #last: { checkpoint: string; checkpointDate: string | null; state: unknown } | undefined;
@@ -317,10 +322,22 @@ class PageBatch {
     private readonly report: CycleReport,
   ) {}
 
-  add(alerts: readonly Alert[], checkpoint: string, checkpointDate: string | null, state: unknown): void {
+  /** The profiles a page needs: the pending pages' changes first, the rest from the store. */
+  async profilesFor(keys: readonly string[]): Promise<ReadonlyMap<string, Profile>> {
+    if (keys.length === 0) return new Map();
+    const profiles = await this.store.loadProfiles(keys.filter((key) => !this.#profiles.has(key)));
+    for (const key of keys) {
+      const pending = this.#profiles.get(key);
+      if (pending) profiles.set(key, pending);
+    }
+    return profiles;
+  }
+
+  add(alerts: readonly Alert[], checkpoint: string, checkpointDate: string | null, state: unknown, profiles: ReadonlyMap<string, Profile>): void {
     if (this.#pages === 0) this.#firstAt = this.now();
     this.#pages += 1;
     this.#alerts.push(...alerts);
+    for (const [key, profile] of profiles) this.#profiles.set(key, profile);
     // A page of only already-seen or malformed events keeps the previous event date.
     const date = checkpointDate ?? this.#last?.checkpointDate ?? null;
     this.#last = { checkpoint, checkpointDate: date, state };
@@ -334,9 +351,11 @@ class PageBatch {
     const last = this.#last;
     if (!last) return;
     const alerts = this.#alerts;
+    const profiles = this.#profiles;
     // Cleared first: a commit that throws is not attempted again by the error path.
     this.#last = undefined;
     this.#alerts = [];
+    this.#profiles = new Map();
     this.#pages = 0;
     await this.store.commit({
       after: this.after,
@@ -345,6 +364,7 @@ class PageBatch {
       ruleState: last.state,
       ruleStateJson: this.evaluator.serialize?.(last.state),
       alerts,
+      ...(profiles.size > 0 ? { profiles } : {}),
     });
     this.after = last.checkpoint;
     this.report.checkpoint = last.checkpoint;

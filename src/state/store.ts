@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AlertSchema, type Alert } from '../engine/alert.js';
+import type { Profile } from '../engine/profiles.js';
 
 /**
  * The one interface to the bot's durable state: tenants' positions, the outbox,
@@ -75,6 +76,16 @@ export interface StateStore {
   incidentAlertStatus(incident: string): Promise<OutboxStatus | undefined>;
   /** The delivered alert that opened the incident and its ts (to re-render the parent). */
   incidentAlert(incident: string): Promise<IncidentParent | undefined>;
+
+  // ── Profiles: per-key memory of the profile rule kinds ─────────────────
+  /**
+   * The stored profiles among these keys (impossible travel: a user's last
+   * logins; first-seen values: the values seen for a key). Absent keys are
+   * left out. Written by commitPage (`page.profiles`), with the page.
+   */
+  loadProfiles(tenant: string, keys: readonly string[]): Promise<Map<string, Profile>>;
+  /** Deletes profiles unseen (their newest event) for longer than `retentionMs`; returns how many. */
+  pruneProfiles(now: Date, retentionMs?: number): Promise<number>;
 
   // ── One writer per channel ─────────────────────────────────────────────
   /**
@@ -188,6 +199,8 @@ export interface PageCommit {
    */
   ruleStateJson?: string;
   alerts: readonly Alert[];
+  /** Profiles the page changed (profile key → profile), stored in the same transaction. */
+  profiles?: ReadonlyMap<string, Profile>;
   /** Channel of alerts whose rule names none. */
   defaultChannel: string;
   now?: Date;

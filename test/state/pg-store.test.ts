@@ -175,6 +175,17 @@ await describePg('PostgreSQL state store: what only this back end can show', () 
     expect((await store.pendingStats()).count).toBe(2);
   });
 
+  it('stores profile keys whatever the events held (NUL separators, a lone surrogate), reading each back by its own key', async () => {
+    const temp = await schema();
+    const store = await open(temp);
+    const keys = ['travel\u0000alice@example.com', 'first-seen\u0000\ud800broken\u0000🙂', 'plain'];
+    const profiles = new Map(keys.map((key, i) => [key, { seen: Date.parse('2024-06-01T12:00:00Z') + i } as never]));
+    await store.commitPage('acme', { ...page(1, { alerts: [] }), after: null, profiles });
+    const loaded = await store.loadProfiles('acme', [...keys, 'absent\u0000key']);
+    expect([...loaded.keys()].sort()).toEqual([...keys].sort());
+    expect(loaded.get(keys[1]!)).toEqual({ seen: Date.parse('2024-06-01T12:00:00Z') + 1 });
+  });
+
   it('reports damaged rule state and undecodable alerts instead of throwing', async () => {
     const temp = await schema();
     const store = await open(temp);

@@ -3,6 +3,7 @@ import type { Alert } from '../../src/engine/alert.js';
 import { StateBusyError, StateError } from '../../src/errors.js';
 import { RETENTION_MS, type StateStore } from '../../src/state/store.js';
 import { makeAlert } from '../helpers/slack-fixtures.js';
+import { describeProfileContract } from './profile-contract.js';
 
 /** A fresh, empty store of one back end; `reopen` is a second connection to the same state (another process). */
 export interface StoreFixture {
@@ -228,6 +229,8 @@ export function describeStateStore(name: string, factory: () => Promise<StoreFix
         expect((await store.outboxSummary()).find((c) => c.channel === '#gone')).toMatchObject({ failed: 2, lastError: 'channel_not_found' });
       });
     });
+
+    describeProfileContract(fresh);
 
     describe('channel leases (one writer per channel)', () => {
       const at = (ms: number) => new Date(Date.parse('2024-06-01T12:00:00Z') + ms);

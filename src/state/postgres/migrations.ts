@@ -92,6 +92,18 @@ export const PG_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX tenant_leases_by_owner ON tenant_leases (owner);
   `,
+  // Per-key memory of the profile rule kinds (impossible travel, first-seen values),
+  // as SQLite's: read for the keys a page needs, written with the page.
+  `
+  CREATE TABLE profiles (
+    tenant       text NOT NULL,
+    key          text NOT NULL,          -- rule id + key values (engine profileKey)
+    profile      text NOT NULL,          -- engine Profile, JSON
+    seen_at      bigint NOT NULL,        -- newest event time of the key (ms): retention counts from here
+    PRIMARY KEY (tenant, key)
+  );
+  CREATE INDEX profiles_by_seen ON profiles (seen_at);
+  `,
 ];
 
 export const PG_SCHEMA_VERSION = PG_MIGRATIONS.length;

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { Alert } from '../../engine/alert.js';
+import type { Profile } from '../../engine/profiles.js';
 import type { Logger } from '../../log.js';
 import type {
   ChannelCount,
@@ -47,6 +48,7 @@ import {
   recordAttempt,
   requeueFailed,
 } from './outbox.js';
+import { loadProfiles, pruneProfiles } from './profiles.js';
 import { listProblems, openProblem, pendingNotices, recordNotice, resolveProblem } from './problems.js';
 import type { Queryable } from './query.js';
 import { pruneDelivered } from './retention.js';
@@ -271,6 +273,14 @@ export class PgStateStore implements StateStore {
 
   incidentAlert(incident: string): Promise<IncidentParent | undefined> {
     return this.#statement(`reading incident ${incident}`, (db) => incidentAlert(db, incident));
+  }
+
+  loadProfiles(tenant: string, keys: readonly string[]): Promise<Map<string, Profile>> {
+    return this.#statement(`reading profiles of tenant ${tenant}`, (db) => loadProfiles(db, tenant, keys));
+  }
+
+  pruneProfiles(now: Date, retentionMs?: number): Promise<number> {
+    return this.#statement('forgetting profiles unseen for long', (db) => pruneProfiles(db, now, retentionMs));
   }
 
   heartbeatReplica(replica: ReplicaAnnouncement, ttlMs: number): Promise<ReplicaRecord[]> {

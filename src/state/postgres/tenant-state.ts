@@ -2,6 +2,7 @@ import { CheckpointMovedError } from '../../errors.js';
 import type { NamedTenantState, PageCommit, PollOutcome, TenantState } from '../store.js';
 import { decodeRuleState } from '../decode.js';
 import { enqueueAlerts } from './outbox.js';
+import { storeProfiles } from './profiles.js';
 import { iso, type Queryable } from './query.js';
 
 interface TenantRow {
@@ -56,6 +57,7 @@ export async function commitPage(db: Queryable, tenant: string, page: PageCommit
     );
   }
   await enqueueAlerts(db, tenant, page.alerts, page.defaultChannel, page.now);
+  await storeProfiles(db, tenant, page.profiles);
   await db.query(
     `UPDATE tenant_state SET checkpoint = $2, checkpoint_date = COALESCE($3, checkpoint_date), rule_state = $4 WHERE tenant = $1`,
     [tenant, page.checkpoint, page.checkpointDate, ruleStateJson],

@@ -77,6 +77,18 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX problems_by_state ON problems (notice_state);
   `,
+  // Per-key memory of the profile rule kinds (impossible travel, first-seen values): one row per
+  // key, read for the keys a page needs, written with the page; forgotten when unseen for long.
+  `
+  CREATE TABLE profiles (
+    tenant       TEXT NOT NULL,
+    key          TEXT NOT NULL,          -- rule id + key values (engine profileKey)
+    profile      TEXT NOT NULL,          -- engine Profile, JSON
+    seen_at      INTEGER NOT NULL,       -- newest event time of the key (ms): retention counts from here
+    PRIMARY KEY (tenant, key)
+  ) WITHOUT ROWID;
+  CREATE INDEX profiles_by_seen ON profiles (seen_at);
+  `,
   // One poller per tenant: replicas announce themselves, a tenant is polled only
   // under its lease (src/cluster/). Times are epoch ms of the process's clock —
   // with SQLite the one process writing the file is the database's clock.

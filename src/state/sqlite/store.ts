@@ -46,6 +46,9 @@ import {
 } from './outbox.js';
 import { listProblems, openProblem, pendingNotices, recordNotice, resolveProblem } from './problems.js';
 import { pruneDelivered } from './retention.js';
+import { loadProfiles, pruneProfiles } from './profiles.js';
+import type { Profile } from '../../engine/profiles.js';
+
 import {
   acquireTenantLease,
   heartbeatReplica,
@@ -224,6 +227,14 @@ export class SqliteStateStore implements StateStore {
 
   async incidentAlert(incident: string): Promise<IncidentParent | undefined> {
     return incidentAlert(this.db, incident);
+  }
+
+  async loadProfiles(tenant: string, keys: readonly string[]): Promise<Map<string, Profile>> {
+    return loadProfiles(this.db, tenant, keys);
+  }
+
+  async pruneProfiles(now: Date, retentionMs?: number): Promise<number> {
+    return this.#write('forgetting profiles unseen for long', () => pruneProfiles(this.db, now, retentionMs));
   }
 
   // The "database clock" of a file one process writes at a time is that process's clock.

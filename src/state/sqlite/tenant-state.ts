@@ -1,6 +1,7 @@
 import { CheckpointMovedError } from '../../errors.js';
 import type { StateDb } from './db.js';
 import { enqueueAlerts } from './outbox.js';
+import { storeProfiles } from './profiles.js';
 import { explainWriteError } from './errors.js';
 import { cachedStatement } from './statements.js';
 import type { NamedTenantState, PageCommit, PollOutcome, TenantState } from '../store.js';
@@ -62,6 +63,7 @@ export function commitPage(db: StateDb, tenant: string, page: PageCommit): void 
       );
     }
     enqueueAlerts(db, tenant, page.alerts, page.defaultChannel, page.now);
+    storeProfiles(db, tenant, page.profiles);
     cachedStatement(
       db,
       `INSERT INTO tenant_state (tenant, checkpoint, checkpoint_date, rule_state)
