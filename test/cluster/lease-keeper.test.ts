@@ -6,7 +6,7 @@ import { captureLogger } from '../helpers/auth0-fixtures.js';
 import { describePg, tempPgSchema } from '../helpers/pg.js';
 import { tempStateDb } from '../helpers/temp-db.js';
 
-const LEASE_MS = 600;
+const LEASE_MS = 1_500;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** One replica's keeper, recording when each tenant was taken and when its polling was told to stop. */
@@ -85,7 +85,7 @@ function describeKeepers(name: string, openStores: (n: number) => Promise<{ stor
       expect(a.keeper.snapshot().databaseError).toEqual(expect.any(String)); // the cut happened
       expect(stoppedAt).toBeLessThan(takenAt); // the cut-off holder stopped first
       expect(stoppedAt - cutAt).toBeLessThanOrEqual(LEASE_MS);
-      expect(takenAt - cutAt).toBeLessThanOrEqual(takeoverBoundMs(LEASE_MS) + 300); // + one pass's round trips
+      expect(takenAt - cutAt).toBeLessThanOrEqual(takeoverBoundMs(LEASE_MS) + 1_000); // + a pass's round trips on a busy machine
       expectOnePollerAtATime([a, b], 'acme');
     });
 
