@@ -29,13 +29,17 @@ export const runDeps: Omit<RunDeps, 'env'> = {
       backlogNoticeMs: config.selfWatch.backlogAfterMs,
       dashboardFor: (key) => config.tenants.find((tenant) => tenant.key === key)?.dashboard,
     }),
-  startCompanions: async ({ config, store, catalog, ruleSet, logger, signal }) => {
+  startCompanions: async ({ config, store, catalog, ruleSet, logger, signal, replicaId, leases }) => {
     const companion = await startSlackCompanion({
       config,
       store,
       catalog,
       logger,
       signal,
+      replica: () => {
+        const snapshot = leases?.();
+        return replicaId && snapshot ? { id: replicaId, polling: snapshot.held.length, replicas: snapshot.replicasAlive } : undefined;
+      },
       rules: () => ruleSet.rules.map((compiled) => describeRule(compiled.rule)),
     });
     return companion ? [companion] : [];
@@ -63,6 +67,9 @@ const RUN_ENVIRONMENT: ReadonlyArray<[string, string]> = [
   ['ALERT_CHANNEL', 'default channel for alerts (#security-alerts or an ID)'],
   ['POLL_SCHEDULE', 'node-cron expression (default "*/30 * * * * *")'],
   ['STATE_DB', 'SQLite state file (default ./data/state.db)'],
+  ['DATABASE_URL', 'postgres://…: state in PostgreSQL instead, shared by replicas'],
+  ['REPLICA_ID', 'this process among replicas (default host:pid:random)'],
+  ['TENANT_LEASE_MS', "a replica's hold on a tenant without renewal (default 15000)"],
   ['RULES_DIR', 'your rules folder(s), layered over the default rules (default ./rules)'],
   ['START_FROM', 'first run only: now, a duration (24h) or an ISO date (default now)'],
   ['PORT', 'HTTP mode port (default 3000)'],

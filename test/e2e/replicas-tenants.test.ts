@@ -7,6 +7,7 @@ import { expectOnePollerAtATime, readPgState } from '../helpers/e2e-replicas.js'
 import { expectCleanRun, expectReportedExactlyOnce } from '../helpers/e2e-scenario.js';
 import { TrafficGenerator } from '../helpers/e2e-traffic.js';
 import { describePg, tempPgDatabase, type TempPgDatabase } from '../helpers/pg.js';
+import { freePort } from '../helpers/pg-instance.js';
 
 // Issue 16: 20 tenants shared out across 3 replicas on one PostgreSQL.
 let world: World | undefined;
@@ -46,7 +47,11 @@ await describePg('e2e: 20 tenants across 3 replicas on PostgreSQL', () => {
       }
     };
     add(300, 3); // a backlog per tenant
-    for (let i = 0; i < REPLICAS; i++) world.start(['run'], env);
+    const healthPorts: number[] = [];
+    for (let i = 0; i < REPLICAS; i++) {
+      healthPorts.push(await freePort());
+      world.start(['run'], { ...env, HEALTH_PORT: String(healthPorts[i]) });
+    }
 
     // Live traffic while leases settle and the replicas hand tenants to each other.
     for (let round = 0; round < 8; round++) {
@@ -72,6 +77,12 @@ await describePg('e2e: 20 tenants across 3 replicas on PostgreSQL', () => {
     const perReplica = [...new Set(holders)].map((owner) => holders.filter((h) => h === owner).length);
     expect(perReplica).toHaveLength(REPLICAS);
     for (const held of perReplica) expect(held).toBeLessThanOrEqual(Math.ceil(TENANTS / REPLICAS));
+    // Each replica's /healthz says who it is and how many tenants it polls (never which).
+    const health = await Promise.all(healthPorts.map(async (port) => (await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()) as { replica: { id: string; polling: number; replicas: number } }));
+    expect(health.map((h) => h.replica.replicas)).toEqual([REPLICAS, REPLICAS, REPLICAS]);
+    expect(new Set(health.map((h) => h.replica.id)).size).toBe(REPLICAS);
+    expect(health.reduce((n, h) => n + h.replica.polling, 0)).toBe(TENANTS);
+    expect(JSON.stringify(health)).not.toMatch(/t\d\d/); // no tenant names on the public probe
     expect(world.bots.every((bot) => bot.isRunning())).toBe(true);
     expectCleanRun(world);
   }, 240_000);
