@@ -4,9 +4,11 @@ import { benchCatchUp, type CatchUpResult } from './catch-up.js';
 import { benchDrain, type DrainResult } from './drain.js';
 import { benchEvaluate, type EvaluateResult } from './evaluate.js';
 import { HOSTILE_TARGETS, benchHostile, type HostileResult } from './hostile.js';
+import { benchTenantScaling, type ScalingResult } from './tenant-scaling.js';
+import { pgUnavailable } from '../test/helpers/pg.js';
 
 /**
- * `npm run bench [-- --json] [-- --only evaluate,catch-up,drain,hostile] [-- --events N] [-- --profile DIR]`:
+ * `npm run bench [-- --json] [-- --only evaluate,catch-up,drain,hostile,scaling] [-- --events N] [-- --profile DIR]`:
  * rule evaluation throughput, catch-up cost against a bare paging loop, and the
  * outbox drain rate. Not part of `npm test`: timings belong here, not in tests.
  */
@@ -19,6 +21,10 @@ interface Report {
   catchUp?: CatchUpResult;
   drain?: DrainResult[];
   hostile?: HostileResult;
+  /** Tenant scaling on PostgreSQL: 1, 10, 50 tenants over 1 and 3 replicas. */
+  scaling?: ScalingResult[];
+  /** Why the PostgreSQL measures were skipped (no server reachable at PG_TEST_URL). */
+  postgresSkipped?: string;
   targets: typeof TARGETS & { hostile: typeof HOSTILE_TARGETS };
   pass: Record<string, boolean>;
 }
@@ -30,7 +36,7 @@ function option(name: string): string | undefined {
 
 async function main(): Promise<void> {
   const json = process.argv.includes('--json');
-  const only = new Set((option('only') ?? 'evaluate,catch-up,drain,hostile').split(','));
+  const only = new Set((option('only') ?? 'evaluate,catch-up,drain,hostile,scaling').split(','));
   const events = Number(option('events') ?? 200_000);
   const rulesDir = join(REPO_ROOT, 'rules');
   const progress = (text: string) => process.stderr.write(`bench: ${text}\n`);
@@ -42,15 +48,31 @@ async function main(): Promise<void> {
     report.evaluateLargeBatches = benchEvaluate(rulesDir, events, 10_000);
     report.pass.evaluate = report.evaluate.eventsPerSecond >= TARGETS.eventsPerSecond;
   }
+  // PostgreSQL measures (catch-up on PostgreSQL, tenant scaling) need a server: PG_TEST_URL or the machine's.
+  const postgresSkipped = only.has('catch-up') || only.has('scaling') ? await pgUnavailable() : undefined;
+  if (postgresSkipped) {
+    report.postgresSkipped = postgresSkipped;
+    progress(`PostgreSQL measures skipped: no server (${postgresSkipped})`);
+  }
   if (only.has('catch-up')) {
-    progress(`catch-up, ${events} backlog events: bare paging loop, then the bot's poll pipeline`);
-    report.catchUp = await benchCatchUp(rulesDir, events, option('profile'));
+    progress(`catch-up, ${events} backlog events: bare paging loop, then the bot's poll pipeline on SQLite${postgresSkipped ? '' : ', then on PostgreSQL'}`);
+    report.catchUp = await benchCatchUp(rulesDir, events, option('profile'), !postgresSkipped);
     report.pass.catchUpRatio = report.catchUp.ratio <= TARGETS.catchUpRatio;
     report.pass.peakRss = report.catchUp.botPeakRssMb < TARGETS.peakRssMb;
   }
   if (only.has('drain')) {
     progress('outbox drain, 1 channel × 10 alerts, then 20 channels × 10 alerts');
     report.drain = [await benchDrain(1, 10), await benchDrain(20, 10)];
+  }
+
+  if (only.has('scaling') && !postgresSkipped) {
+    report.scaling = [];
+    for (const tenants of [1, 10, 50]) {
+      for (const replicas of [1, 3]) {
+        progress(`tenant scaling on PostgreSQL: ${tenants} tenant(s) × 2,000 backlog events over ${replicas} replica(s)`);
+        report.scaling.push(await benchTenantScaling(rulesDir, tenants, replicas, 2_000));
+      }
+    }
   }
 
   if (only.has('hostile')) {
@@ -94,7 +116,24 @@ function table(report: Report): string {
     ]);
     rows.push(['catch-up: bot / bare loop', `${catchUp.ratio.toFixed(2)}×`, `≤ ${TARGETS.catchUpRatio}× ${mark(report.pass.catchUpRatio)}`]);
     rows.push(['catch-up: bot peak RSS', `${catchUp.botPeakRssMb.toFixed(0)} MB`, `< ${TARGETS.peakRssMb} MB ${mark(report.pass.peakRss)}`]);
+    const pg = catchUp.postgres;
+    if (pg) {
+      rows.push([
+        'catch-up: bot poll pipeline on PostgreSQL',
+        `${pg.botSeconds.toFixed(2)} s (${Math.round(catchUp.events / pg.botSeconds).toLocaleString('en')}/s), ${pg.alertsQueued} alerts queued, peak RSS ${pg.botPeakRssMb.toFixed(0)} MB`,
+        '',
+      ]);
+      rows.push(['catch-up: PostgreSQL / SQLite', `${pg.ratioToSqlite.toFixed(2)}×`, '']);
+    }
   }
+  for (const result of report.scaling ?? []) {
+    rows.push([
+      `tenant scaling (PostgreSQL): ${result.tenants} tenant(s), ${result.replicas} replica(s)`,
+      `${result.seconds.toFixed(1)} s for ${result.events.toLocaleString('en')} events (${Math.round(result.eventsPerSecond).toLocaleString('en')}/s), at most ${result.mostHeldByOne} tenant(s) on one replica`,
+      '',
+    ]);
+  }
+  if (report.postgresSkipped) rows.push(['PostgreSQL measures', `skipped: ${report.postgresSkipped}`, '']);
   for (const result of drain ?? []) {
     rows.push([
       `outbox drain, ${result.channels} channel(s), no Slack limit`,
