@@ -7,7 +7,7 @@ import { userRuleDirs } from '../engine/index.js';
 import { parseDuration } from '../engine/duration.js';
 import { ConfigError } from '../errors.js';
 import { registerSecrets } from '../secrets.js';
-import { parseAuth0Domain } from './domain.js';
+import { parseAuth0Domain, plainHttpProblem } from './domain.js';
 import { isPlaceholderDomain, placeholderProblem, slackTokenProblems } from './placeholders.js';
 import { parseStartFrom, type StartFrom } from './start-from.js';
 import { buildTenant, type TenantConfig } from './tenant.js';
@@ -138,10 +138,13 @@ const EnvSchema = z.object({
   SLACK_BOT_TOKEN: optionalString,
   SLACK_APP_TOKEN: optionalString,
   SLACK_SIGNING_SECRET: optionalString,
-  SLACK_API_URL: optionalString.refine(
-    (v) => v === undefined || /^https?:\/\//i.test(v) && URL.canParse(v),
-    'SLACK_API_URL is not an http(s) URL',
-  ),
+  SLACK_API_URL: optionalString
+    .refine((v) => v === undefined || (/^https?:\/\//i.test(v) && URL.canParse(v)), 'SLACK_API_URL is not an http(s) URL')
+    .superRefine((v, ctx) => {
+      // The bot token travels on it.
+      const problem = v !== undefined && URL.canParse(v) ? plainHttpProblem('SLACK_API_URL', new URL(v)) : undefined;
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
   ALERT_CHANNEL: optionalString,
   POLL_SCHEDULE: optionalString.refine(
     (v) => v === undefined || cron.validate(v),

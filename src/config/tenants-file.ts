@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { LineCounter, parseDocument } from 'yaml';
+import { LineCounter } from 'yaml';
 import { z } from 'zod';
 import { schemaProblems } from '../engine/schema-problems.js';
-import { SourceMap, type PathSegment } from '../engine/source-map.js';
+import { SourceMap, parseYaml, type PathSegment } from '../engine/source-map.js';
 import { parseAuth0Domain } from './domain.js';
 import { isPlaceholderDomain, placeholderProblem } from './placeholders.js';
 import { buildTenant, type TenantConfig } from './tenant.js';
@@ -46,7 +46,7 @@ export function loadTenantsFile(path: string, env: Record<string, string>, probl
     return [];
   }
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const doc = parseYaml(text, lines);
   if (doc.errors.length > 0) {
     // The parser's own message quotes the offending line, which may hold a client_secret: position and code only.
     for (const error of doc.errors) {
