@@ -1,4 +1,5 @@
 import { AlertSchema, type Alert } from '../engine/alert.js';
+import type { PendingRows } from './store.js';
 
 /**
  * Reading back what a back end stored as JSON text, the same way for each:
@@ -26,4 +27,39 @@ export function decodeRuleState(checkpoint: string | null, json: string): { rule
   } catch {
     return { ruleState: undefined, ruleStateDamaged: true };
   }
+}
+
+/** An outbox row as both back ends select it (`SELECT id, tenant, channel, kind, rule_id, incident, alert, attempts`). */
+export interface StoredOutboxRow {
+  id: number;
+  tenant: string;
+  channel: string;
+  kind: string;
+  rule_id: string;
+  incident: string;
+  alert: string;
+  attempts: number;
+}
+
+/** Decodes pending rows; those whose alert no longer decodes are listed apart (the sender fails them). */
+export function decodePendingRows(raw: readonly StoredOutboxRow[]): PendingRows {
+  const result: PendingRows = { rows: [], unreadable: [] };
+  for (const row of raw) {
+    const decoded = decodeAlert(row.alert);
+    if (!decoded.ok) {
+      result.unreadable.push({ id: row.id, problem: decoded.problem });
+      continue;
+    }
+    result.rows.push({
+      id: row.id,
+      tenant: row.tenant,
+      channel: row.channel,
+      kind: row.kind === 'repeat' ? 'repeat' : 'alert',
+      ruleId: row.rule_id,
+      incident: row.incident,
+      alert: decoded.alert,
+      attempts: row.attempts,
+    });
+  }
+  return result;
 }

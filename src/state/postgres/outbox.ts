@@ -1,5 +1,5 @@
 import type { Alert } from '../../engine/alert.js';
-import { decodeAlert } from '../decode.js';
+import { decodeAlert, decodePendingRows, type StoredOutboxRow } from '../decode.js';
 import type { ChannelCount, ChannelSummary, DeadLetterPolicy, IncidentParent, OutboxStatus, PendingRows, PendingStats, Requeued } from '../store.js';
 import { iso, type Queryable } from './query.js';
 
@@ -23,16 +23,6 @@ export async function enqueueAlerts(db: Queryable, tenant: string, alerts: reado
   );
 }
 
-interface RawRow {
-  id: number;
-  tenant: string;
-  channel: string;
-  kind: string;
-  rule_id: string;
-  incident: string;
-  alert: string;
-  attempts: number;
-}
 
 export async function pendingChannels(db: Queryable): Promise<ChannelCount[]> {
   const { rows } = await db.query<ChannelCount>(
@@ -42,29 +32,11 @@ export async function pendingChannels(db: Queryable): Promise<ChannelCount[]> {
 }
 
 export async function pendingRows(db: Queryable, channel: string, limit: number): Promise<PendingRows> {
-  const { rows: raw } = await db.query<RawRow>(
+  const { rows: raw } = await db.query<StoredOutboxRow>(
     `SELECT id, tenant, channel, kind, rule_id, incident, alert, attempts FROM outbox WHERE status = 'pending' AND channel = $1 ORDER BY id LIMIT $2`,
     [channel, limit],
   );
-  const result: PendingRows = { rows: [], unreadable: [] };
-  for (const row of raw) {
-    const decoded = decodeAlert(row.alert);
-    if (!decoded.ok) {
-      result.unreadable.push({ id: row.id, problem: decoded.problem });
-      continue;
-    }
-    result.rows.push({
-      id: row.id,
-      tenant: row.tenant,
-      channel: row.channel,
-      kind: row.kind === 'repeat' ? 'repeat' : 'alert',
-      ruleId: row.rule_id,
-      incident: row.incident,
-      alert: decoded.alert,
-      attempts: row.attempts,
-    });
-  }
-  return result;
+  return decodePendingRows(raw);
 }
 
 /** Sorted ids: two transactions touching overlapping rows lock them in one order (no deadlock). */

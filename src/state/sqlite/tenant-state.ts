@@ -1,4 +1,5 @@
 import { CheckpointMovedError } from '../../errors.js';
+import { decodeRuleState } from '../decode.js';
 import type { StateDb } from './db.js';
 import { enqueueAlerts } from './outbox.js';
 import { storeProfiles } from './profiles.js';
@@ -19,22 +20,10 @@ interface TenantRow {
 export function readTenantState(db: StateDb, tenant: string): TenantState | undefined {
   const row = cachedStatement(db, 'SELECT * FROM tenant_state WHERE tenant = ?').get(tenant) as TenantRow | undefined;
   if (!row) return undefined;
-  // Damaged rule state must not stop alerting nor /healthz and status, which
-  // read this row too: it is reported, and the poller replaces it.
-  let ruleState: unknown;
-  let ruleStateDamaged = false;
-  if (row.checkpoint !== null) {
-    try {
-      ruleState = JSON.parse(row.rule_state);
-    } catch {
-      ruleStateDamaged = true;
-    }
-  }
   return {
     checkpoint: row.checkpoint,
     checkpointDate: row.checkpoint_date,
-    ruleState,
-    ruleStateDamaged,
+    ...decodeRuleState(row.checkpoint, row.rule_state),
     lastPollAt: row.last_poll_at,
     lastPollOk: row.last_poll_ok === null ? null : row.last_poll_ok === 1,
     lastPollError: row.last_poll_error,
