@@ -36,7 +36,9 @@ export const runDeps: Omit<RunDeps, 'env'> = {
       catalog,
       logger,
       signal,
+      // Only with several replicas possible (PostgreSQL): a single SQLite bot's probe says no more than ok/degraded.
       replica: () => {
+        if (!config.databaseUrl) return undefined;
         const snapshot = leases?.();
         return replicaId && snapshot ? { id: replicaId, polling: snapshot.held.length, replicas: snapshot.replicasAlive } : undefined;
       },
