@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import type { Command } from 'commander';
 import { runBot, type RunDeps } from '../run/bot.js';
 import { describeRule } from '../engine/index.js';
@@ -6,6 +7,7 @@ import { formatPreview } from '../slack/format-repeat.js';
 import { createSender } from '../slack/sender.js';
 import { createSlackClient } from '../slack/poster.js';
 import { describeAlert } from './replay.js';
+import { createLogStreamHandler, logStreamEnabled } from '../intake/stream-handler.js';
 
 interface RunCommandFlags {
   once?: boolean;
@@ -29,22 +31,51 @@ export const runDeps: Omit<RunDeps, 'env'> = {
       backlogNoticeMs: config.selfWatch.backlogAfterMs,
       dashboardFor: (key) => config.tenants.find((tenant) => tenant.key === key)?.dashboard,
     }),
-  startCompanions: async ({ config, store, catalog, ruleSet, logger, signal, replicaId, leases }) => {
-    const companion = await startSlackCompanion({
-      config,
+  startCompanions: async ({ config, store, catalog, ruleSet, logger, signal, intakes, wakeSender, replicaId, leases }) => {
+    // prom-client is loaded only by the bot that serves /metrics; other commands never pay for it.
+    const { enableMetrics } = await import('../metrics/prometheus.js');
+    const metrics = enableMetrics({
       store,
-      catalog,
-      logger,
-      signal,
-      // Only with several replicas possible (PostgreSQL): a single SQLite bot's probe says no more than ok/degraded.
-      replica: () => {
-        if (!config.databaseUrl) return undefined;
+      tenants: config.tenants.map((tenant) => tenant.key),
+      rules: ruleSet.rules.map(({ rule }) => ({ id: rule.id, severity: rule.severity })),
+      token: config.metricsToken,
+      version: packageVersion(),
+      leases: () => {
         const snapshot = leases?.();
-        return replicaId && snapshot ? { id: replicaId, polling: snapshot.held.length, replicas: snapshot.replicasAlive } : undefined;
+        return replicaId && snapshot ? { replica: replicaId, held: snapshot.held, replicasAlive: snapshot.replicasAlive } : undefined;
       },
-      rules: () => ruleSet.rules.map((compiled) => describeRule(compiled.rule)),
     });
-    return companion ? [companion] : [];
+    const logStream = logStreamEnabled(config.tenants)
+      ? createLogStreamHandler({
+          tenants: config.tenants,
+          intakeFor: (tenant) => intakes?.get(tenant),
+          logger,
+          onCommitted: (_tenant, result) => {
+            if (result.alertsQueued > 0) wakeSender?.();
+          },
+        })
+      : undefined;
+    try {
+      const companion = await startSlackCompanion({
+        config,
+        store,
+        catalog,
+        logger,
+        signal,
+        rules: () => ruleSet.rules.map((compiled) => describeRule(compiled.rule)),
+        routes: { metrics, logStream },
+        // Only with several replicas possible (PostgreSQL): a single SQLite bot's probe says no more than ok/degraded.
+        replica: () => {
+          if (!config.databaseUrl) return undefined;
+          const snapshot = leases?.();
+          return replicaId && snapshot ? { id: replicaId, polling: snapshot.held.length, replicas: snapshot.replicasAlive } : undefined;
+        },
+      });
+      return [...(companion ? [companion] : []), { stop: async () => metrics.close() }];
+    } catch (error) {
+      metrics.close();
+      throw error;
+    }
   },
   write: (line) => process.stdout.write(`${line}\n`),
   describe: (alert, { catalog, tenant, defaultChannel, json }) =>
@@ -74,8 +105,10 @@ const RUN_ENVIRONMENT: ReadonlyArray<[string, string]> = [
   ['TENANT_LEASE_MS', "a replica's hold on a tenant without renewal (default 15000)"],
   ['RULES_DIR', 'your rules folder(s), layered over the default rules (default ./rules)'],
   ['START_FROM', 'first run only: now, a duration (24h) or an ISO date (default now)'],
-  ['PORT', 'HTTP mode port (default 3000)'],
-  ['HEALTH_PORT', 'GET /healthz in Socket Mode'],
+  ['PORT', 'the bot\'s HTTP server: Slack HTTP mode, log stream, /healthz, /metrics (default 3000)'],
+  ['HEALTH_PORT', 'GET /healthz and /metrics in Socket Mode'],
+  ['LOG_STREAM_TOKEN', 'turns on POST /auth0/log-stream: the Auth0 log stream\'s token (never logged)'],
+  ['METRICS_TOKEN', 'GET /metrics asks for this bearer token'],
   ['LOG_LEVEL', 'pino level (default info)'],
   ['NOTICE_POLL_FAILING_AFTER', 'notice in Slack when a tenant fails to poll this long (default 10m)'],
   ['NOTICE_BACKLOG_AFTER', 'notice when the oldest undelivered alert is this old (default 15m)'],
@@ -112,4 +145,12 @@ export function registerRun(program: Command): void {
         { ...runDeps, env: process.env },
       );
     });
+}
+
+function packageVersion(): string {
+  try {
+    return (createRequire(import.meta.url)('../../package.json') as { version?: string }).version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
 }

@@ -43,6 +43,8 @@ export interface AppConfig {
   logLevel: string;
   /** When the bot tells about itself (notices, status, /healthz) and retries a rejected tenant. */
   selfWatch: SelfWatchConfig;
+  /** METRICS_TOKEN: `GET /metrics` then asks for `Authorization: Bearer <it>`. */
+  metricsToken?: string;
 }
 
 export interface SelfWatchConfig {
@@ -174,6 +176,8 @@ const EnvSchema = z.object({
   START_FROM: optionalString,
   PORT: port('PORT'),
   HEALTH_PORT: port('HEALTH_PORT'),
+  LOG_STREAM_TOKEN: optionalString,
+  METRICS_TOKEN: optionalString,
   NOTICE_POLL_FAILING_AFTER: duration('NOTICE_POLL_FAILING_AFTER'),
   NOTICE_BACKLOG_AFTER: duration('NOTICE_BACKLOG_AFTER'),
   AUTH0_REJECTED_RETRY: duration('AUTH0_REJECTED_RETRY'),
@@ -209,7 +213,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
 
   const problemsBefore = problems.length;
   const tenants = source.TENANTS_FILE
-    ? loadTenantsFile(source.TENANTS_FILE, merged, problems)
+    ? loadTenantsFile(source.TENANTS_FILE, merged, problems, source.LOG_STREAM_TOKEN)
     : envTenant(source, requireAuth0, problems);
   // An unreadable file already said why; "lists no tenant" would only add noise.
   if (requireAuth0 && source.TENANTS_FILE && tenants.length === 0 && problems.length === problemsBefore) {
@@ -226,7 +230,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
   }
 
   // From here on no text (log line, stored error, status) may contain these.
-  registerSecrets(source.SLACK_BOT_TOKEN, source.SLACK_APP_TOKEN, source.SLACK_SIGNING_SECRET, ...tenants.map((t) => t.clientSecret));
+  registerSecrets(source.SLACK_BOT_TOKEN, source.SLACK_APP_TOKEN, source.SLACK_SIGNING_SECRET, source.METRICS_TOKEN, ...tenants.flatMap((t) => [t.clientSecret, t.logStreamToken]));
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     tenants,
@@ -247,6 +251,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     port: source.PORT ?? CONFIG_DEFAULTS.port,
     healthPort: source.HEALTH_PORT,
     logLevel: source.LOG_LEVEL ?? CONFIG_DEFAULTS.logLevel,
+    ...(source.METRICS_TOKEN ? { metricsToken: source.METRICS_TOKEN } : {}),
     selfWatch: {
       pollFailingAfterMs: source.NOTICE_POLL_FAILING_AFTER ?? parseDuration(CONFIG_DEFAULTS.noticePollFailingAfter)!,
       backlogAfterMs: source.NOTICE_BACKLOG_AFTER ?? parseDuration(CONFIG_DEFAULTS.noticeBacklogAfter)!,
@@ -280,6 +285,7 @@ function envTenant(env: Env, requireAuth0: boolean, problems: string[]): TenantC
       audience: env.AUTH0_AUDIENCE,
       dashboardRegion: env.AUTH0_DASHBOARD_REGION,
       dashboardTenant: env.AUTH0_DASHBOARD_TENANT,
+      logStreamToken: env.LOG_STREAM_TOKEN,
     }),
   ];
 }

@@ -15,7 +15,8 @@ import type { CycleReport } from './poller.js';
 import { startSchedule } from './scheduler.js';
 import { retentionTask } from './retention.js';
 import { waitForShutdownSignal } from './signals.js';
-import { createTenantCycle, tenantDefaultChannel } from './tenant-cycle.js';
+import { createTenantCycle, createTenantIntake, tenantDefaultChannel } from './tenant-cycle.js';
+import type { TenantIntake } from '../intake/tenant-intake.js';
 import { watchTenant, type WatchedCycle, type WatchedReport } from './tenant-watch.js';
 
 type Retention = ReturnType<typeof retentionTask>;
@@ -66,6 +67,10 @@ export interface BotContext {
   replicaId?: string;
   /** The tenants this replica holds now (status of its leases), for /healthz; undefined before polling starts. */
   leases?: () => LeaseSnapshot | undefined;
+  /** Each tenant's intake, shared by its poll cycle and its log stream (empty in --dry-run). */
+  intakes?: ReadonlyMap<string, TenantIntake>;
+  /** Wakes the sender at once (a log-stream batch queued alerts). */
+  wakeSender?: () => void;
 }
 
 export interface RunDeps {
@@ -104,8 +109,21 @@ export async function runBot(flags: RunFlags, deps: RunDeps): Promise<number> {
   );
   const tally = flags.dryRun ? new DryRunTally() : undefined;
   const shutdown = new AbortController();
+  const intakes = new Map(flags.dryRun ? [] : config.tenants.map((tenant) => [tenant.key, createTenantIntake({ config, tenant, store, ruleSet, logger })]));
+  let sender: AlertSender | undefined;
   let polling: TenantPolling<WatchedReport> | undefined;
-  const context: BotContext = { config, store, catalog, ruleSet, logger, signal: shutdown.signal, replicaId: replica.id, leases: () => polling?.snapshot() };
+  const context: BotContext = {
+    config,
+    store,
+    catalog,
+    ruleSet,
+    logger,
+    signal: shutdown.signal,
+    intakes,
+    wakeSender: () => sender?.notify?.(),
+    replicaId: replica.id,
+    leases: () => polling?.snapshot(),
+  };
 
   // A tenant's poll cycle lives while this replica holds the tenant (its lease):
   // `current` is the one of the present hold, its signal ends it (lease lost, shutdown).
@@ -119,6 +137,7 @@ export async function runBot(flags: RunFlags, deps: RunDeps): Promise<number> {
       ruleSet,
       logger,
       signal: AbortSignal.any([shutdown.signal, signal]),
+      intake: intakes.get(tenant.key),
       wrapStore: flags.dryRun
         ? (stored) =>
             new DryRunCheckpointStore(
@@ -129,6 +148,7 @@ export async function runBot(flags: RunFlags, deps: RunDeps): Promise<number> {
                 for (const alert of alerts) deps.write(deps.describe(alert, { catalog, tenant, defaultChannel, json: flags.json }));
               },
               (keys) => stored.loadProfiles(keys),
+              (logIds) => stored.seen(logIds),
             )
         : undefined,
     });
@@ -167,7 +187,7 @@ export async function runBot(flags: RunFlags, deps: RunDeps): Promise<number> {
       ...(flags.dryRun ? { withoutLeases: { signal: shutdown.signal } } : {}),
     }));
 
-  const sender = flags.dryRun ? undefined : deps.createSender?.(context);
+  sender = flags.dryRun ? undefined : deps.createSender?.(context);
   if (!flags.dryRun && !sender) logger.warn('no Slack sender wired: alerts stay queued in the outbox');
 
   // A dry run changes nothing stored, so it prunes nothing either.

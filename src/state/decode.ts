@@ -16,12 +16,12 @@ export function decodeAlert(json: string): { ok: true; alert: Alert } | { ok: fa
 }
 
 /**
- * A tenant's stored rule state: undefined before a checkpoint exists. Damaged
- * JSON must not stop alerting nor /healthz and status, which read the row too:
- * it is reported (`damaged`), and the poller replaces it.
+ * A tenant's stored rule state: undefined before its first commit (`stored`
+ * false: no checkpoint and version 0). Damaged JSON must not stop alerting nor
+ * /healthz and status, which read the row too: it is reported, and the poller replaces it.
  */
-export function decodeRuleState(checkpoint: string | null, json: string): { ruleState: unknown; ruleStateDamaged: boolean } {
-  if (checkpoint === null) return { ruleState: undefined, ruleStateDamaged: false };
+export function decodeRuleState(stored: boolean, json: string): { ruleState: unknown; ruleStateDamaged: boolean } {
+  if (!stored) return { ruleState: undefined, ruleStateDamaged: false };
   try {
     return { ruleState: JSON.parse(json), ruleStateDamaged: false };
   } catch {

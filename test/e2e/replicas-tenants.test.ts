@@ -7,7 +7,7 @@ import { expectOnePollerAtATime, readPgState } from '../helpers/e2e-replicas.js'
 import { expectCleanRun, expectReportedExactlyOnce } from '../helpers/e2e-scenario.js';
 import { TrafficGenerator } from '../helpers/e2e-traffic.js';
 import { describePg, tempPgDatabase, type TempPgDatabase } from '../helpers/pg.js';
-import { freePort } from '../helpers/pg-instance.js';
+import { freePort } from './standins/log-stream.js';
 
 // Issue 16: 20 tenants shared out across 3 replicas on one PostgreSQL.
 let world: World | undefined;

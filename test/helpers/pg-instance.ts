@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../e2e/standins/log-stream.js';
 
 /**
  * A PostgreSQL server of the test's own (initdb + pg_ctl in a temp folder, on a
@@ -28,17 +28,6 @@ export function pgBinDir(): { dir: string } | { missing: string } {
   if (versions.length === 0) return { missing: `no initdb under ${root}/*/bin (install PostgreSQL's server package)` };
   const newest = versions.sort((a, b) => Number(b) - Number(a))[0]!;
   return { dir: join(root, newest, 'bin') };
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export async function startPgInstance(): Promise<PgInstance> {

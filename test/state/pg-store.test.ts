@@ -186,6 +186,19 @@ await describePg('PostgreSQL state store: what only this back end can show', () 
     expect(loaded.get(keys[1]!)).toEqual({ seen: Date.parse('2024-06-01T12:00:00Z') + 1 });
   });
 
+  it('stores a log id as the event held it (NUL, a backslash, a lone surrogate) as checkpoint and seen id, never failing the commit', async () => {
+    const temp = await schema();
+    const store = await open(temp);
+    const odd = ['900\u0000evil', 'back\\slash', 'lone\udc00'];
+    await store.commitPage('acme', { ...page(1, { alerts: [] }), checkpoint: odd[0]!, after: null, logIds: odd });
+    expect((await store.readTenant('acme'))?.checkpoint).toBe(odd[0]);
+    expect(await store.seenLogIds('acme', [...odd, '900\\0evil', 'other'])).toEqual(new Set(odd));
+    // The compare-and-set compares what was stored with what the poller read.
+    await store.commitPage('acme', { ...page(2, { alerts: [] }), after: odd[0]! });
+    await store.recordPollOutcome('acme', { ok: false, error: 'Auth0 answered 500: bad\u0000body' });
+    expect((await store.readTenant('acme'))?.lastPollError).toBe('Auth0 answered 500: bad\ufffdbody');
+  });
+
   it('reports damaged rule state and undecodable alerts instead of throwing', async () => {
     const temp = await schema();
     const store = await open(temp);

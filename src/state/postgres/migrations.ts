@@ -104,6 +104,21 @@ export const PG_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX profiles_by_seen ON profiles (seen_at);
   `,
+  // Log streams, as SQLite's: every evaluated log id is remembered (poll and stream
+  // skip what the other evaluated), the rule state carries a version both writers
+  // compare-and-set, and the last stream delivery is kept for status and health.
+  `
+  ALTER TABLE tenant_state ADD COLUMN rule_state_version integer NOT NULL DEFAULT 0;
+  ALTER TABLE tenant_state ADD COLUMN last_stream_at timestamptz;
+  ALTER TABLE tenant_state ADD COLUMN last_poll_new_at timestamptz;
+  CREATE TABLE seen_log_ids (
+    tenant   text NOT NULL,
+    log_id   text NOT NULL,            -- escaped (text.ts): as Auth0 sent it, unless it held NUL or a lone surrogate
+    seen_at  bigint NOT NULL,          -- epoch ms of the commit (pruned after SEEN_LOG_IDS_RETENTION_MS)
+    PRIMARY KEY (tenant, log_id)
+  );
+  CREATE INDEX seen_log_ids_by_time ON seen_log_ids (seen_at);
+  `,
 ];
 
 export const PG_SCHEMA_VERSION = PG_MIGRATIONS.length;

@@ -2,6 +2,7 @@ import type { Alert } from '../../engine/alert.js';
 import { decodeAlert, decodePendingRows, type StoredOutboxRow } from '../decode.js';
 import type { ChannelCount, ChannelSummary, DeadLetterPolicy, IncidentParent, OutboxStatus, PendingRows, PendingStats, Requeued } from '../store.js';
 import { iso, type Queryable } from './query.js';
+import { cleanText } from './text.js';
 
 /** Queues alerts in the caller's transaction: one statement for the whole page (arrays unnested). */
 export async function enqueueAlerts(db: Queryable, tenant: string, alerts: readonly Alert[], defaultChannel: string, now: Date = new Date()): Promise<void> {
@@ -52,20 +53,20 @@ export async function markSent(db: Queryable, ids: readonly number[], messageTs:
 }
 
 export async function markFailed(db: Queryable, ids: readonly number[], error: string): Promise<void> {
-  await db.query(`UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = $1 WHERE id = ANY($2::bigint[])`, [error, sortedIds(ids)]);
+  await db.query(`UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = $1 WHERE id = ANY($2::bigint[])`, [cleanText(error), sortedIds(ids)]);
 }
 
 export async function recordAttempt(db: Queryable, ids: readonly number[], error: string): Promise<void> {
-  await db.query(`UPDATE outbox SET attempts = attempts + 1, last_error = $1 WHERE id = ANY($2::bigint[])`, [error, sortedIds(ids)]);
+  await db.query(`UPDATE outbox SET attempts = attempts + 1, last_error = $1 WHERE id = ANY($2::bigint[])`, [cleanText(error), sortedIds(ids)]);
 }
 
 export async function notePendingError(db: Queryable, error: string): Promise<number> {
-  return (await db.query(`UPDATE outbox SET last_error = $1 WHERE status = 'pending'`, [error])).rowCount ?? 0;
+  return (await db.query(`UPDATE outbox SET last_error = $1 WHERE status = 'pending'`, [cleanText(error)])).rowCount ?? 0;
 }
 
 export async function failChannel(db: Queryable, channel: string, error: string): Promise<number> {
   return (
-    (await db.query(`UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = $1 WHERE status = 'pending' AND channel = $2`, [error, channel]))
+    (await db.query(`UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = $1 WHERE status = 'pending' AND channel = $2`, [cleanText(error), channel]))
       .rowCount ?? 0
   );
 }

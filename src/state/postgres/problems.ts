@@ -1,5 +1,6 @@
 import type { NoticePosted, Problem, ProblemInput } from '../store.js';
 import { iso, type Queryable } from './query.js';
+import { cleanText } from './text.js';
 
 // The same life as src/state/sqlite/problems.ts: due → posted | logged →
 // resolve_due → done; one notice per open problem, recorded once.
@@ -42,7 +43,8 @@ function toProblem(row: ProblemRow): Problem {
  * row is locked first, so two replicas opening it at once open it once.
  */
 export async function openProblem(db: Queryable, problem: ProblemInput, now: Date): Promise<boolean> {
-  const refreshed = await db.query(`UPDATE problems SET summary = $2, updated_at = $3 WHERE key = $1 AND resolved_at IS NULL`, [problem.key, problem.summary, now]);
+  const summary = cleanText(problem.summary);
+  const refreshed = await db.query(`UPDATE problems SET summary = $2, updated_at = $3 WHERE key = $1 AND resolved_at IS NULL`, [problem.key, summary, now]);
   if ((refreshed.rowCount ?? 0) > 0) return false;
   const opened = await db.query(
     `INSERT INTO problems AS p (key, kind, tenant, channel, summary, opened_at, updated_at, notice_state)
@@ -50,7 +52,7 @@ export async function openProblem(db: Queryable, problem: ProblemInput, now: Dat
      ON CONFLICT (key) DO UPDATE SET kind = excluded.kind, tenant = excluded.tenant, channel = excluded.channel, summary = excluded.summary,
        opened_at = excluded.opened_at, updated_at = excluded.updated_at, resolved_at = NULL, notice_ts = NULL, notice_channel = NULL, notice_state = 'due'
      WHERE p.resolved_at IS NOT NULL`,
-    [problem.key, problem.kind, problem.tenant ?? null, problem.channel ?? null, problem.summary, now],
+    [problem.key, problem.kind, problem.tenant ?? null, problem.channel ?? null, summary, now],
   );
   return (opened.rowCount ?? 0) > 0;
 }

@@ -1,12 +1,8 @@
 import { PROFILE_RETENTION_MS, type Profile } from '../../engine/profiles.js';
 import type { Queryable } from './query.js';
+import { fromPgText, toPgText } from './text.js';
 
-/**
- * Profile keys are NUL-separated values straight from log events; PostgreSQL
- * text takes no NUL (nor a lone surrogate), so a key is stored as its JSON
- * string: reversible, and valid UTF-8 whatever the event held.
- */
-const storedKey = (key: string): string => JSON.stringify(key);
+// Profile keys are NUL-separated values straight from log events: stored escaped (text.ts).
 
 /** The stored profiles among `keys`, in one statement. */
 export async function loadProfiles(db: Queryable, tenant: string, keys: readonly string[]): Promise<Map<string, Profile>> {
@@ -14,11 +10,11 @@ export async function loadProfiles(db: Queryable, tenant: string, keys: readonly
   if (keys.length === 0) return found;
   const { rows } = await db.query<{ key: string; profile: string }>('SELECT key, profile FROM profiles WHERE tenant = $1 AND key = ANY($2::text[])', [
     tenant,
-    [...new Set(keys)].map(storedKey),
+    [...new Set(keys)].map(toPgText),
   ]);
   for (const row of rows) {
     try {
-      found.set(JSON.parse(row.key) as string, JSON.parse(row.profile) as Profile);
+      found.set(fromPgText(row.key), JSON.parse(row.profile) as Profile);
     } catch {
       // A damaged row reads as absent: the key starts afresh (its next value is a baseline, not an alert).
     }
@@ -34,7 +30,7 @@ export async function storeProfiles(db: Queryable, tenant: string, profiles: Rea
     `INSERT INTO profiles (tenant, key, profile, seen_at)
      SELECT $1, key, profile, seen_at FROM unnest($2::text[], $3::text[], $4::bigint[]) AS p(key, profile, seen_at)
      ON CONFLICT (tenant, key) DO UPDATE SET profile = excluded.profile, seen_at = excluded.seen_at`,
-    [tenant, entries.map(([key]) => storedKey(key)), entries.map(([, profile]) => JSON.stringify(profile)), entries.map(([, profile]) => Math.trunc(profile.seen))],
+    [tenant, entries.map(([key]) => toPgText(key)), entries.map(([, profile]) => JSON.stringify(profile)), entries.map(([, profile]) => Math.trunc(profile.seen))],
   );
 }
 

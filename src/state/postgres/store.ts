@@ -5,6 +5,7 @@ import type { Logger } from '../../log.js';
 import type {
   ChannelCount,
   ChannelSummary,
+  CommitResult,
   DeadLetterPolicy,
   DeliveryRecord,
   IncidentParent,
@@ -24,6 +25,7 @@ import type {
   ReplicaRecord,
   Requeued,
   StateStore,
+  StreamCommit,
   TenantLease,
   TenantLeaseResult,
   TenantState,
@@ -61,7 +63,8 @@ import {
   renewTenantLeases,
   retireReplica,
 } from './tenant-leases.js';
-import { commitPage, listTenantStates, readTenantState, recordPollOutcome } from './tenant-state.js';
+import { pruneSeenLogIds, seenLogIds } from './seen-log-ids.js';
+import { commitPage, commitStreamBatch, listTenantStates, readTenantState, recordPollOutcome } from './tenant-state.js';
 
 export interface PgStoreOptions extends PgOptions {
   /** Where a connection dropped while idle is reported (a server restart); the next query reconnects. */
@@ -148,7 +151,7 @@ export class PgStateStore implements StateStore {
     return this.#statement('listing tenants', (db) => listTenantStates(db));
   }
 
-  commitPage(tenant: string, page: PageCommit): Promise<void> {
+  commitPage(tenant: string, page: PageCommit): Promise<CommitResult> {
     return this.#write(`storing the page up to checkpoint ${page.checkpoint} of tenant ${tenant}`, (db) => commitPage(db, tenant, page));
   }
 
@@ -313,6 +316,18 @@ export class PgStateStore implements StateStore {
 
   pruneDelivered(now: Date, retentionMs?: number): Promise<Pruned> {
     return this.#write('pruning delivered alerts', (db) => pruneDelivered(db, now, retentionMs));
+  }
+
+  seenLogIds(tenant: string, logIds: readonly string[]): Promise<Set<string>> {
+    return this.#statement(`reading seen log ids of tenant ${tenant}`, (db) => seenLogIds(db, tenant, logIds));
+  }
+
+  commitStreamBatch(tenant: string, batch: StreamCommit): Promise<CommitResult> {
+    return this.#write(`storing a log-stream batch of ${batch.logIds.length} event(s) of tenant ${tenant}`, (db) => commitStreamBatch(db, tenant, batch));
+  }
+
+  pruneSeenLogIds(before: Date): Promise<number> {
+    return this.#statement('forgetting old seen log ids', (db) => pruneSeenLogIds(db, before));
   }
 
   async close(): Promise<void> {
