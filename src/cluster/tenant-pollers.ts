@@ -33,12 +33,21 @@ export class TenantPollers<R> {
 
   start(tenant: string, signal: AbortSignal): void {
     if (signal.aborted) return;
+    // A tenant lost and taken again at once: its old cycle (told to stop) finishes first.
+    const previous = this.#active.get(tenant)?.running;
     const active: Active<R> = { signal, cycle: this.#options.makeCycle(tenant, signal), running: undefined };
     this.#active.set(tenant, active);
     signal.addEventListener('abort', () => {
-      if (!active.running && this.#active.get(tenant) === active) this.#active.delete(tenant);
+      if (!active.running) this.#forget(tenant, active);
     });
-    void this.#run(tenant, active);
+    const begin = (): Promise<void> => {
+      active.running = undefined;
+      if (!active.signal.aborted) return this.#run(tenant, active);
+      this.#forget(tenant, active);
+      return Promise.resolve();
+    };
+    if (previous) active.running = previous.then(begin);
+    else void begin();
   }
 
   /** A schedule tick: every held tenant whose previous cycle has ended polls again. */
@@ -78,8 +87,12 @@ export class TenantPollers<R> {
       )
       .finally(() => {
         active.running = undefined;
-        if (active.signal.aborted && this.#active.get(tenant) === active) this.#active.delete(tenant);
+        if (active.signal.aborted) this.#forget(tenant, active);
       });
     return active.running;
+  }
+
+  #forget(tenant: string, active: Active<R>): void {
+    if (this.#active.get(tenant) === active) this.#active.delete(tenant);
   }
 }

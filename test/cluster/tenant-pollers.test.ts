@@ -10,10 +10,11 @@ function gatedCycles() {
   const runs: string[] = [];
   const make = (tenant: string) => async () => {
     runs.push(tenant);
-    running.add(`${tenant}#${runs.length}`);
+    const key = `${tenant}#${runs.length}`;
+    running.add(key);
     most = Math.max(most, running.size);
     await new Promise<void>((resolve) => gates.push(resolve));
-    running.delete(`${tenant}#${runs.length}`);
+    running.delete(key);
     return { tenant };
   };
   return { make, runs, release: () => gates.splice(0).forEach((open) => open()), most: () => most };
@@ -46,6 +47,25 @@ describe('TenantPollers', () => {
     expect(cycles.runs).toEqual(['acme', 'globex', 'globex']);
     cycles.release();
     await pollers.idle();
+  });
+
+  it('a tenant lost and taken again at once starts its new cycle only after the old one ended', async () => {
+    const cycles = gatedCycles();
+    const pollers = new TenantPollers<{ tenant: string }>({ makeCycle: (tenant) => cycles.make(tenant), onReport: () => {}, logger: captureLogger().logger });
+    const first = new AbortController();
+    pollers.start('acme', first.signal);
+    await Promise.resolve();
+    first.abort();
+    pollers.start('acme', new AbortController().signal);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(cycles.runs).toEqual(['acme']); // the old one still runs: no second cycle beside it
+    cycles.release();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(cycles.runs).toEqual(['acme', 'acme']);
+    expect(cycles.most()).toBe(1);
+    cycles.release();
+    await pollers.idle();
+    expect(pollers.polling()).toEqual(['acme']);
   });
 
   it('reports nothing for a cycle that did not poll (a tenant waiting out a backoff)', async () => {
