@@ -84,7 +84,7 @@ await describePg('PostgreSQL state store: what only this back end can show', () 
   it('a server that does not answer is a retryable StateBusyError; a wrong database or password is not', async () => {
     const refused = await PgStateStore.open('postgres://postgres:s3cret@127.0.0.1:1/test').catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(StateBusyError);
-    expect((refused as Error).message).toMatch(/PostgreSQL 127\.0\.0\.1:1\/test is unavailable or busy \(.*ECONNREFUSED.*\)/);
+    expect((refused as Error).message).toMatch(/cannot connect to PostgreSQL 127\.0\.0\.1:1\/test \(.*ECONNREFUSED.*\); is the server running, and is DATABASE_URL right\?/);
     expect((refused as Error).message).not.toContain('s3cret');
 
     const url = new URL(PG_TEST_URL);

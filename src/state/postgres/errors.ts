@@ -19,6 +19,14 @@ function errorCode(error: unknown): string {
   return typeof code === 'string' ? code : '';
 }
 
+/** At start: the server does not answer (exit 1: a supervisor retries), said as such — nothing retries it in-process. */
+export function explainPgOpenError(error: unknown, where: string): StateError {
+  if (!isTransientPgError(error)) return explainPgError(error, where, 'connecting and migrating the schema');
+  const code = errorCode(error);
+  const message = (error instanceof Error ? error.message : String(error)) || code || 'no answer';
+  return new StateBusyError(`cannot connect to PostgreSQL ${where} (${message}); is the server running, and is DATABASE_URL right?`, { cause: error });
+}
+
 /** True when the failure passes (retry later), false when only the operator can fix it. */
 export function isTransientPgError(error: unknown): boolean {
   const code = errorCode(error);

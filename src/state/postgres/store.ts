@@ -32,7 +32,7 @@ import type {
 } from '../store.js';
 import { acquireChannelLease, releaseChannelLease, renewChannelLease } from './channel-leases.js';
 import { createPool, describePgUrl, type PgOptions } from './connect.js';
-import { explainPgError } from './errors.js';
+import { explainPgError, explainPgOpenError } from './errors.js';
 import { clearIncidentThread, getIncident, recordIncident, threadedIncidents } from './incidents.js';
 import { migrate } from './migrations.js';
 import {
@@ -107,7 +107,7 @@ export class PgStateStore implements StateStore {
       }
     } catch (error) {
       await pool.end().catch(() => {});
-      throw explainPgError(error, where, 'connecting and migrating the schema');
+      throw explainPgOpenError(error, where);
     }
     return store;
   }
