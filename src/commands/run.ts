@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { runBot, type RunDeps } from '../run/bot.js';
 import { describeRule } from '../engine/index.js';
-import { startSlackCompanion } from '../slack/app.js';
 import { formatPreview } from '../slack/format-repeat.js';
 import { createSender } from '../slack/sender.js';
 import { createSlackClient } from '../slack/poster.js';
@@ -28,6 +27,8 @@ export const runDeps: Omit<RunDeps, 'env'> = {
       dashboardFor: (key) => config.tenants.find((tenant) => tenant.key === key)?.dashboard,
     }),
   startCompanions: async ({ config, store, catalog, ruleSet, logger, signal }) => {
+    // Loaded when the bot starts it: Bolt is most of the CLI's start-up time, which `replay` and `rules` do not need.
+    const { startSlackCompanion } = await import('../slack/app.js');
     const companion = await startSlackCompanion({
       config,
       store,
