@@ -1,7 +1,7 @@
 import type { Alert } from '../engine/alert.js';
 import type { PageCommit, PollOutcome, StateStore, TenantState } from '../state/store.js';
 
-export type StoredPosition = Pick<TenantState, 'checkpoint' | 'ruleState' | 'ruleStateDamaged'>;
+export type StoredPosition = Pick<TenantState, 'checkpoint' | 'ruleState' | 'ruleStateDamaged'> & { lastSuccessAt?: string | null };
 
 /** A page's outcome as the poller hands it over; the store adds where alerts go and when. */
 export type PageResult = Omit<PageCommit, 'defaultChannel' | 'now'>;
@@ -25,7 +25,12 @@ export class TenantCheckpointStore implements CheckpointStore {
 
   async load(): Promise<StoredPosition> {
     const state = await this.store.readTenant(this.tenant);
-    return { checkpoint: state?.checkpoint ?? null, ruleState: state?.ruleState, ruleStateDamaged: state?.ruleStateDamaged ?? false };
+    return {
+      checkpoint: state?.checkpoint ?? null,
+      ruleState: state?.ruleState,
+      ruleStateDamaged: state?.ruleStateDamaged ?? false,
+      lastSuccessAt: state?.lastSuccessAt ?? null,
+    };
   }
 
   commit(page: PageResult): Promise<void> {

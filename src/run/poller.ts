@@ -28,6 +28,33 @@ export interface PollCycleOptions {
   now?: () => number;
   /** Checked between pages: a shutdown lets the current page finish, then stops. */
   shouldStop?: () => boolean;
+  /**
+   * Ask Auth0 for the oldest log it keeps when the checkpoint is older than
+   * LOG_GAP_CHECK_AGE_MS, and report a log gap when that log is younger than
+   * the checkpoint (events in between were dropped by retention unread).
+   */
+  checkLogGap?: boolean;
+}
+
+/**
+ * Auth0 keeps logs 1 to 30 days depending on the plan (reference-facts §1.3): a
+ * checkpoint younger than the shortest retention cannot have lost anything, so
+ * only older ones cost the extra request.
+ */
+export const LOG_GAP_CHECK_AGE_MS = 20 * 60 * 60 * 1000;
+
+/**
+ * A gap is told when Auth0's oldest kept log is at least this much later than
+ * what the bot knows was read (the checkpoint, or its last successful poll —
+ * events up to then were seen). Shorter stretches are ordinary quiet time of a
+ * tenant; a dropped stretch is a day or more (retention is counted in days).
+ */
+export const LOG_GAP_MIN_MS = 6 * 60 * 60 * 1000;
+
+/** Events between `from` and `to` may be lost: Auth0 no longer keeps what came before `to`. */
+export interface LogGap {
+  from: string;
+  to: string;
 }
 
 export const POLL_DEFAULTS = {
@@ -59,6 +86,9 @@ export interface CycleReport {
   rateLimitWaitMs: number;
   retries: number;
   error?: CodedError;
+  /** Set when this cycle asked Auth0 for its oldest kept log. */
+  logGapChecked?: boolean;
+  logGap?: LogGap;
 }
 
 /**
@@ -91,7 +121,7 @@ export async function runPollCycle(options: PollCycleOptions): Promise<CycleRepo
   let interrupted = false;
   const batch = new PageBatch(store, evaluator, options.commitEvery ?? POLL_DEFAULTS.commitEvery, now, report);
   try {
-    let { checkpoint, ruleState, ruleStateDamaged } = await store.load();
+    let { checkpoint, ruleState, ruleStateDamaged, lastSuccessAt } = await store.load();
     let state = checkpoint === null || ruleStateDamaged ? evaluator.initialState() : evaluator.restore(ruleState);
     if (ruleStateDamaged) {
       logger.error(
@@ -108,6 +138,7 @@ export async function runPollCycle(options: PollCycleOptions): Promise<CycleRepo
     }
     report.checkpoint = checkpoint;
     batch.after = checkpoint;
+    if (options.checkLogGap) await checkLogGap(options, checkpoint, lastSuccessAt ?? null, now(), report);
 
     while (report.pages < maxPages && !options.shouldStop?.()) {
       const raw = await source.fetchPage(checkpoint);
@@ -121,6 +152,7 @@ export async function runPollCycle(options: PollCycleOptions): Promise<CycleRepo
         break;
       }
       const result = evaluator.evaluate(state, page.events);
+      reportSkipped(result.skipped, report, tenant, logger);
       state = result.state;
       checkpoint = page.nextCheckpoint;
       batch.add(result.alerts, checkpoint, page.checkpointDate, state);
@@ -153,6 +185,29 @@ export async function runPollCycle(options: PollCycleOptions): Promise<CycleRepo
   await recordOutcome(store, report, logger);
   logCycle(logger, report);
   return report;
+}
+
+async function checkLogGap(options: PollCycleOptions, checkpoint: string, lastSuccessAt: string | null, nowMs: number, report: CycleReport): Promise<void> {
+  const at = logIdTime(checkpoint);
+  if (!at || nowMs - at.getTime() < LOG_GAP_CHECK_AGE_MS || !options.source.oldestLogDate) return;
+  report.logGapChecked = true;
+  let oldest: Date | null;
+  try {
+    oldest = await options.source.oldestLogDate();
+  } catch (error) {
+    // The page fetch that follows says what is wrong with Auth0; the check is tried again later.
+    options.logger.warn({ tenant: options.tenant, error: asCodedError(error).message }, 'could not ask Auth0 for its oldest kept log (log gap check)');
+    return;
+  }
+  // Up to the last successful poll every event after the checkpoint was read (there were none).
+  const readUntil = Math.max(at.getTime(), lastSuccessAt ? Date.parse(lastSuccessAt) || 0 : 0);
+  if (oldest && oldest.getTime() - readUntil >= LOG_GAP_MIN_MS) {
+    report.logGap = { from: new Date(readUntil).toISOString(), to: oldest.toISOString() };
+    options.logger.error(
+      { tenant: options.tenant, from: report.logGap.from, to: report.logGap.to },
+      `log gap: the checkpoint is at ${report.logGap.from} but Auth0 keeps logs only since ${report.logGap.to}; events in between were dropped by Auth0's retention before the bot read them`,
+    );
+  }
 }
 
 async function startingCheckpoint(options: PollCycleOptions, nowMs: number): Promise<string> {
@@ -201,6 +256,14 @@ export function preparePage(raw: readonly unknown[], checkpoint: string, tenant:
     }
   });
   return { events, malformed, withoutLogId, nextCheckpoint, checkpointDate };
+}
+
+/** Events the engine could not evaluate: named in a warning and counted as malformed, never a failed cycle. */
+function reportSkipped(skipped: ReadonlyArray<{ logId: string; problem: string }> | undefined, report: CycleReport, tenant: string, logger: Logger): void {
+  for (const { logId, problem } of skipped ?? []) {
+    report.malformed += 1;
+    logger.warn({ tenant, logId: logId.slice(0, 80), problem: problem.slice(0, 300) }, `skipping log event ${logId.slice(0, 80)}: evaluating it failed`);
+  }
 }
 
 /**

@@ -58,6 +58,8 @@ export interface FormatContext {
   defaultChannel: string;
   /** Known when the tenant's region and name can be derived; enables "View in Auth0". */
   dashboard?: Dashboard;
+  /** The tenant the message is about (digests name it: a digest never mixes tenants). */
+  tenant?: string;
   /** Told about every value cut to Slack's limits (the formatter itself never logs). */
   onWarning?: LimitWarning;
 }

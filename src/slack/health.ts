@@ -15,6 +15,8 @@ export interface HealthInput {
   intervalMs: number;
   /** Short, secret-free reason of the last failed poll, if the last attempt failed. */
   lastError?: string | undefined;
+  /** The tenant is marked failing (its polling problem is open, e.g. credentials rejected): degraded whatever the age. */
+  failing?: string | undefined;
   now: Date;
 }
 
@@ -70,6 +72,7 @@ export function assessHealth(input: HealthInput, options: Partial<HealthOptions>
     maxAgeSeconds,
   };
 
+  if (input.failing) return { status: 'degraded', reason: input.failing, ...base };
   if (ageMs !== undefined && ageMs <= maxAgeMs) return { status: 'ok', ...base };
   // A fresh process gets the same grace for its first poll, even after a long outage.
   if (sinceStartMs <= maxAgeMs) return { status: 'ok', reason: `starting: no successful poll since start yet${failure}`, ...base };
@@ -92,6 +95,7 @@ export async function readHealth(
 ): Promise<HealthReport> {
   const now = timing.now ?? new Date();
   const states = await Promise.all(tenants.map((tenant) => store.readTenant(tenant)));
+  const failing = new Map((await store.listProblems()).filter((p) => p.kind === 'polling_failing' && p.tenant).map((p) => [p.tenant!, p.summary]));
   return assessTenantsHealth(
     tenants.map((tenant, index) => {
       const state = states[index];
@@ -100,6 +104,7 @@ export async function readHealth(
         tenant,
         lastSuccessAt: lastSuccessAt && !Number.isNaN(lastSuccessAt.getTime()) ? lastSuccessAt : null,
         lastError: state?.lastPollOk === false ? (state.lastPollError ?? 'unknown error') : undefined,
+        failing: failing.get(tenant),
         startedAt: timing.startedAt,
         intervalMs: timing.intervalMs,
         now,
@@ -156,17 +161,37 @@ function formatSeconds(ms: number): string {
 
 export const HEALTH_PATH = '/healthz';
 
+/**
+ * What the unauthenticated `GET /healthz` shows: ok or degraded and a generic
+ * reason — never tenant names, errors or timings (those stay in `status` and the logs).
+ */
+export interface PublicHealth {
+  status: HealthStatus;
+  reason?: (typeof PUBLIC_REASONS)[keyof typeof PUBLIC_REASONS];
+}
+
+export const PUBLIC_REASONS = {
+  starting: 'starting',
+  stale: 'no recent successful poll; see the status command and the logs',
+  unreadable: 'health check could not read the bot state',
+} as const;
+
+export function publicHealth(report: HealthReport): PublicHealth {
+  if (report.status === 'degraded') return { status: 'degraded', reason: PUBLIC_REASONS.stale };
+  return report.reason?.startsWith('starting') ? { status: 'ok', reason: PUBLIC_REASONS.starting } : { status: 'ok' };
+}
+
 /** Writes a report as the probe's answer: 200 when ok, 503 when degraded (or when the report itself fails). */
 export async function writeHealthResponse(res: ServerResponse, health: () => HealthReport | Promise<HealthReport>): Promise<void> {
   let statusCode: number;
-  let body: unknown;
+  let body: PublicHealth;
   try {
     const report = await health();
     statusCode = report.status === 'ok' ? 200 : 503;
-    body = report;
+    body = publicHealth(report);
   } catch {
     statusCode = 503;
-    body = { status: 'degraded', reason: 'health check failed to read the bot state' };
+    body = { status: 'degraded', reason: PUBLIC_REASONS.unreadable };
   }
   res.writeHead(statusCode, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
   res.end(JSON.stringify(body));

@@ -10,7 +10,7 @@ import { SAMPLE_RULES } from '../helpers/bolt-fixtures.js';
 import { tempStateDb } from '../helpers/temp-db.js';
 
 /**
- * @slack/socket-mode 2.x waits `clientPingTimeout` (5 s by default) × consecutive failures of
+ * @slack/socket-mode (2.x and 3.x) waits `clientPingTimeout` (5 s by default) × consecutive failures of
  * apps.connections.open before each reconnect (SocketModeClient.delayReconnectAttempt); here that
  * call answers, so each refused WebSocket is retried after 5 s. A minute of fake time is far past
  * it: a client left running is seen reconnecting (the control test below shows it).

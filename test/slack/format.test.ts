@@ -11,6 +11,25 @@ function allText(message: unknown): string {
   return JSON.stringify(message);
 }
 
+/**
+ * The contract's metadata of a `makeAlert()` alert, written out from ../shared/CONTRACT.md
+ * (never rebuilt with the formatter's own alertMetadata helper).
+ */
+function contractMetadata(incident: string, logId: string) {
+  return {
+    event_type: 'auth0_log_alert',
+    event_payload: {
+      kind: 'alert',
+      rule_id: 'breached-password',
+      severity: 'critical',
+      incident,
+      log_ids: [logId],
+      count: 1,
+      group: { user_name: 'alice@example.com', ip: '203.0.113.7' },
+    },
+  };
+}
+
 describe('formatAlert', () => {
   it('shows a runbook written as guidance as a "What to do" section, and a runbook URL as a button', () => {
     const guidance = formatAlert(makeAlert({ runbook: 'Reset the password of <!channel> *the user*; check the IP.' }), context);
@@ -47,19 +66,7 @@ describe('formatAlert', () => {
       'Runbook',
     ]);
     expect(actions.elements[0].url).toBe(`https://manage.auth0.com/dashboard/eu/acme/logs/${alert.event.log_id}`);
-    // The contract's metadata, written out (not rebuilt with the formatter's own helper).
-    expect(message.metadata).toEqual({
-      event_type: 'auth0_log_alert',
-      event_payload: {
-        kind: 'alert',
-        rule_id: 'breached-password',
-        severity: 'critical',
-        incident: 'breached-password:fixed',
-        log_ids: [alert.event.log_id],
-        count: 1,
-        group: { user_name: 'alice@example.com', ip: '203.0.113.7' },
-      },
-    });
+    expect(message.metadata).toEqual(contractMetadata('breached-password:fixed', alert.event.log_id));
   });
 
   it('matches the snapshot of a threshold alert', () => {
@@ -217,18 +224,7 @@ describe('formatAlert', () => {
     expect(update.ts).toBe('123.456');
     expect(allText(update)).toContain('Seen 42 times so far');
     // The parent keeps the metadata it was posted with: an edit reports nothing new.
-    expect(update.metadata).toEqual({
-      event_type: 'auth0_log_alert',
-      event_payload: {
-        kind: 'alert',
-        rule_id: 'breached-password',
-        severity: 'critical',
-        incident: 'breached-password:updated',
-        log_ids: [alert.event.log_id],
-        count: 1,
-        group: { user_name: 'alice@example.com', ip: '203.0.113.7' },
-      },
-    });
+    expect(update.metadata).toEqual(contractMetadata('breached-password:updated', alert.event.log_id));
   });
 });
 

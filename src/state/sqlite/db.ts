@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { StateError } from '../../errors.js';
@@ -53,6 +53,30 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX outbox_by_incident ON outbox (incident, kind, id);
   CREATE INDEX outbox_by_message_ts ON outbox (message_ts) WHERE message_ts IS NOT NULL;
   `,
+  // One writer per channel (leases, see StateStore.acquireChannelLease), and the
+  // problems the bot reports about itself, each with its notice's progress.
+  // outbox.status gains 'dead' (no schema change: a TEXT column).
+  `
+  CREATE TABLE channel_leases (
+    channel      TEXT PRIMARY KEY,
+    owner        TEXT NOT NULL,          -- host:pid:random of the process delivering to it
+    expires_at   INTEGER NOT NULL        -- epoch ms
+  );
+  CREATE TABLE problems (
+    key             TEXT PRIMARY KEY,    -- e.g. polling_failing:acme, dead_channel:#x
+    kind            TEXT NOT NULL,       -- polling_failing | log_gap | dead_channel | outbox_backlog
+    tenant          TEXT,
+    channel         TEXT,                -- where its notice goes (NULL: the default)
+    summary         TEXT NOT NULL,       -- one plain sentence (never a secret)
+    opened_at       TEXT NOT NULL,
+    updated_at      TEXT NOT NULL,
+    resolved_at     TEXT,
+    notice_ts       TEXT,                -- the notice message, once posted
+    notice_channel  TEXT,
+    notice_state    TEXT NOT NULL DEFAULT 'due' -- due | posted | logged | resolve_due | done
+  );
+  CREATE INDEX problems_by_state ON problems (notice_state);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -65,7 +89,7 @@ export const SCHEMA_VERSION = MIGRATIONS.length;
 export function openStateDb(path: string): StateDb {
   let db: StateDb;
   try {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    if (path !== ':memory:') restrictFiles(path);
     db = new Database(path, { timeout: 5000 });
     db.pragma('journal_mode = WAL');
     // FULL: a committed page survives a power loss too, so it is never evaluated
@@ -82,6 +106,24 @@ export function openStateDb(path: string): StateDb {
     throw explain(path, error);
   }
   return db;
+}
+
+/**
+ * The state holds user e-mails and IPs: its folder is created 0700 and the
+ * database 0600 before SQLite opens it (SQLite gives the -wal and -shm files
+ * the database file's mode). Files left looser by an older version are
+ * tightened; an existing folder is left alone (it may be the working directory).
+ */
+function restrictFiles(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600));
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    try {
+      chmodSync(file, 0o600);
+    } catch {
+      // absent (-wal/-shm before the first write) or not ours: nothing to tighten
+    }
+  }
 }
 
 function migrate(db: StateDb): void {
