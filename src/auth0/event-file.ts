@@ -73,7 +73,7 @@ async function* readLines(head: string, rest: AsyncIterable<string>): AsyncGener
         continue;
       }
       jsonLines += 1;
-      items.push(item(raw, `event on line ${lineNumber}`));
+      items.push(item(raw, 'line', lineNumber));
     }
     pending = pending.slice(Math.min(start, pending.length));
     return items;
@@ -94,7 +94,7 @@ async function* readArray(head: string, rest: AsyncIterable<string>): AsyncGener
   let count = 0;
   parser.onValue = ({ value, key }) => {
     count += 1;
-    ready.push(item(value, `event #${typeof key === 'number' ? key : count - 1}`));
+    ready.push(item(value, '#', typeof key === 'number' ? key : count - 1));
   };
   /** The items the text completes; on a syntax error, those before it, then the error. */
   const feed = function* (text: string): Generator<EventFileItem[]> {
@@ -122,7 +122,9 @@ function broken(count: number, error: unknown): UsageError {
   );
 }
 
-function item(raw: unknown, where: string): EventFileItem {
+/** `where` is built only for a skipped event: the hot path allocates no message. */
+function item(raw: unknown, kind: 'line' | '#', position: number): EventFileItem {
   const parsed = parseLogEvent(raw);
-  return parsed.ok ? { event: parsed.event } : { skipped: `${where}: ${parsed.problem}` };
+  if (parsed.ok) return { event: parsed.event };
+  return { skipped: `${kind === 'line' ? `event on line ${position}` : `event #${position}`}: ${parsed.problem}` };
 }
