@@ -3,6 +3,8 @@ import type { Alert } from '../../src/engine/alert.js';
 import { StateBusyError, StateError } from '../../src/errors.js';
 import { RETENTION_MS, type StateStore } from '../../src/state/store.js';
 import { makeAlert } from '../helpers/slack-fixtures.js';
+import { describeIntakeContract } from './store-contract-intake.js';
+import { describeProfileContract } from './profile-contract.js';
 
 /** A fresh, empty store of one back end; `reopen` is a second connection to the same state (another process). */
 export interface StoreFixture {
@@ -38,6 +40,7 @@ export function describeStateStore(name: string, factory: () => Promise<StoreFix
       defaultChannel: '#alerts',
     });
     const pendingIds = async (store: StateStore, channel = '#alerts') => (await store.pendingRows(channel, 100)).rows.map((row) => row.id);
+    describeIntakeContract(fresh);
 
     describe('tenants', () => {
       it('has no state for an unknown tenant', async () => {
@@ -228,6 +231,8 @@ export function describeStateStore(name: string, factory: () => Promise<StoreFix
         expect((await store.outboxSummary()).find((c) => c.channel === '#gone')).toMatchObject({ failed: 2, lastError: 'channel_not_found' });
       });
     });
+
+    describeProfileContract(fresh);
 
     describe('channel leases (one writer per channel)', () => {
       const at = (ms: number) => new Date(Date.parse('2024-06-01T12:00:00Z') + ms);

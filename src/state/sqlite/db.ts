@@ -77,6 +77,33 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX problems_by_state ON problems (notice_state);
   `,
+  // Per-key memory of the profile rule kinds (impossible travel, first-seen values): one row per
+  // key, read for the keys a page needs, written with the page; forgotten when unseen for long.
+  `
+  CREATE TABLE profiles (
+    tenant       TEXT NOT NULL,
+    key          TEXT NOT NULL,          -- rule id + key values (engine profileKey)
+    profile      TEXT NOT NULL,          -- engine Profile, JSON
+    seen_at      INTEGER NOT NULL,       -- newest event time of the key (ms): retention counts from here
+    PRIMARY KEY (tenant, key)
+  ) WITHOUT ROWID;
+  CREATE INDEX profiles_by_seen ON profiles (seen_at);
+  `,
+  // Log streams: every evaluated log id is remembered (poll and stream skip
+  // what the other evaluated), the rule state carries a version both writers
+  // compare-and-set, and the last stream delivery is kept for status/health.
+  `
+  ALTER TABLE tenant_state ADD COLUMN rule_state_version INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE tenant_state ADD COLUMN last_stream_at TEXT;
+  ALTER TABLE tenant_state ADD COLUMN last_poll_new_at TEXT; -- when the poller last evaluated events no stream had delivered
+  CREATE TABLE seen_log_ids (
+    tenant   TEXT NOT NULL,
+    log_id   TEXT NOT NULL,
+    seen_at  INTEGER NOT NULL,        -- epoch ms of the commit (pruned after SEEN_LOG_IDS_RETENTION_MS)
+    PRIMARY KEY (tenant, log_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX seen_log_ids_by_time ON seen_log_ids (seen_at);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
