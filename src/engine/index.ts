@@ -11,6 +11,7 @@ export { checkFieldPath, LOG_EVENT_FIELDS, type FieldPathProblem } from './log-f
 export { FIELD_PATH_KEYS } from './rule-fields.js';
 export { compileRules, rulesForCode, type RuleSet, type CompiledRule } from './compile.js';
 export { evaluate } from './evaluate.js';
+export { closeIncidents } from './close.js';
 export { MAX_GROUPS } from './evict.js';
 export { initialState, restoreState, stateGroups, MAX_WINDOW_ENTRIES, type EngineState, type GroupState, type WindowEntry } from './state.js';
 export { runRuleTests, expandTestEvents, testLogId, TEST_START, type RuleTestResult } from './rule-tests.js';

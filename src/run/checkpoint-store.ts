@@ -12,6 +12,8 @@ export interface CheckpointStore {
   /** Atomically: the alerts, the rule state and the checkpoint. */
   commit(page: PageResult): Promise<void>;
   recordOutcome(outcome: PollOutcome): Promise<void>;
+  /** Incidents resolved in Slack that the engine has not closed yet (commit them back in `resolutionsApplied`). */
+  pendingResolutions?(): Promise<string[]>;
 }
 
 /** One tenant's position in the state store. */
@@ -34,6 +36,10 @@ export class TenantCheckpointStore implements CheckpointStore {
 
   recordOutcome(outcome: PollOutcome): Promise<void> {
     return this.store.recordPollOutcome(this.tenant, { at: new Date(this.now()), ...outcome });
+  }
+
+  pendingResolutions(): Promise<string[]> {
+    return this.store.pendingResolutions(this.tenant);
   }
 }
 

@@ -1,4 +1,4 @@
-import { evaluate, initialState, restoreState, type EngineState, type RuleSet } from '../engine/index.js';
+import { closeIncidents, evaluate, initialState, restoreState, type EngineState, type RuleSet } from '../engine/index.js';
 import type { PageEvaluator } from './evaluator.js';
 
 /** The real rule engine behind the poller's narrow evaluator interface. */
@@ -9,6 +9,7 @@ export function engineEvaluator(ruleSet: RuleSet): PageEvaluator {
     restore: restoreState,
     evaluate: (state, events) => evaluate(ruleSet, state as EngineState, events),
     serialize: (state) => serializeEngineState(state as EngineState, bucketJson),
+    closeIncidents: (state, incidents) => closeIncidents(state as EngineState, incidents).state,
   };
 }
 

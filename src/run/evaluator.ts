@@ -12,4 +12,6 @@ export interface PageEvaluator {
   evaluate(state: unknown, events: readonly LogEvent[]): { alerts: Alert[]; state: unknown };
   /** The state as stored (JSON text), when cheaper than JSON.stringify; absent: the store stringifies. */
   serialize?(state: unknown): string;
+  /** Closes incidents people resolved in Slack: the next match opens a new one. */
+  closeIncidents?(state: unknown, incidents: readonly string[]): unknown;
 }

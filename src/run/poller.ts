@@ -108,6 +108,12 @@ export async function runPollCycle(options: PollCycleOptions): Promise<CycleRepo
     }
     report.checkpoint = checkpoint;
     batch.after = checkpoint;
+    // Resolved in Slack: closed before this cycle's events, marked applied with its first commit.
+    const resolved = evaluator.closeIncidents ? ((await store.pendingResolutions?.()) ?? []) : [];
+    if (resolved.length > 0) {
+      state = evaluator.closeIncidents!(state, resolved);
+      batch.resolved = resolved;
+    }
 
     while (report.pages < maxPages && !options.shouldStop?.()) {
       const raw = await source.fetchPage(checkpoint);
@@ -241,6 +247,8 @@ function logCycle(logger: Logger, report: CycleReport): void {
 class PageBatch {
   /** The stored checkpoint the pending pages were read after. */
   after: string | null = null;
+  /** Resolutions applied to the state being committed. */
+  resolved: string[] = [];
   #alerts: Alert[] = [];
   #pages = 0;
   #firstAt = 0;
@@ -282,7 +290,9 @@ class PageBatch {
       ruleState: last.state,
       ruleStateJson: this.evaluator.serialize?.(last.state),
       alerts,
+      ...(this.resolved.length > 0 ? { resolutionsApplied: this.resolved } : {}),
     });
+    this.resolved = [];
     this.after = last.checkpoint;
     this.report.checkpoint = last.checkpoint;
     this.report.alertsQueued += alerts.length;

@@ -3,6 +3,7 @@ import type { Alert } from '../../src/engine/alert.js';
 import { StateError } from '../../src/errors.js';
 import { RETENTION_MS, type StateStore } from '../../src/state/store.js';
 import { makeAlert } from '../helpers/slack-fixtures.js';
+import { describeControlsContract } from './controls-contract.js';
 
 /** A fresh, empty store of one back end; `reopen` is a second connection to the same state (another process). */
 export interface StoreFixture {
@@ -272,5 +273,6 @@ export function describeStateStore(name: string, factory: () => Promise<StoreFix
         expect(await store.pruneDelivered(NOW, 30_000)).toEqual({ outbox: 1, incidents: 1 });
       });
     });
+    describeControlsContract(fresh);
   });
 }

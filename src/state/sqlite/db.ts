@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { StateError } from '../../errors.js';
+import { CONTROLS_MIGRATION } from './controls.js';
 
 export type StateDb = Database.Database;
 
@@ -53,6 +54,8 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX outbox_by_incident ON outbox (incident, kind, id);
   CREATE INDEX outbox_by_message_ts ON outbox (message_ts) WHERE message_ts IS NOT NULL;
   `,
+  // Acknowledge / Resolve / Mute from Slack: who, when, until when; rows held by mutes; the thread replies owed.
+  CONTROLS_MIGRATION,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -13,16 +13,17 @@ export function enqueueAlerts(
   alerts: readonly Alert[],
   defaultChannel: string,
   now: Date = new Date(),
-): void {
-  if (alerts.length === 0) return;
+): number[] {
+  if (alerts.length === 0) return [];
   const insert = cachedStatement(
     db,
     `INSERT INTO outbox (tenant, channel, kind, rule_id, incident, alert, created_at)
      VALUES (?, ?, ?, ?, ?, ?, ?)`,
   );
   const createdAt = now.toISOString();
+  const ids: number[] = [];
   for (const alert of alerts) {
-    insert.run(
+    const { lastInsertRowid } = insert.run(
       tenant,
       alert.channel ?? defaultChannel,
       alert.kind,
@@ -31,7 +32,9 @@ export function enqueueAlerts(
       JSON.stringify(alert),
       createdAt,
     );
+    ids.push(Number(lastInsertRowid));
   }
+  return ids;
 }
 
 interface RawRow {
@@ -66,7 +69,7 @@ export function pendingRows(db: StateDb, channel: string, limit: number): Pendin
       id: row.id,
       tenant: row.tenant,
       channel: row.channel,
-      kind: row.kind === 'repeat' ? 'repeat' : 'alert',
+      kind: row.kind === 'repeat' || row.kind === 'muted' ? row.kind : 'alert',
       ruleId: row.rule_id,
       incident: row.incident,
       alert: decoded.alert,

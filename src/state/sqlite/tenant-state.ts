@@ -1,6 +1,7 @@
 import { StateError } from '../../errors.js';
 import type { StateDb } from './db.js';
 import { enqueueAlerts } from './outbox.js';
+import { holdMutedRows, markResolutionsApplied } from './controls.js';
 import { explainWriteError } from './errors.js';
 import { cachedStatement } from './statements.js';
 import type { NamedTenantState, PageCommit, PollOutcome, TenantState } from '../store.js';
@@ -60,7 +61,9 @@ export function commitPage(db: StateDb, tenant: string, page: PageCommit): void 
         `checkpoint of tenant ${tenant} moved to ${stored ?? 'none'} while this process read from ${page.after ?? page.checkpoint}; is another auth0-log-alerts running with the same STATE_DB (e.g. overlapping \`run --once\` from cron)?`,
       );
     }
-    enqueueAlerts(db, tenant, page.alerts, page.defaultChannel, page.now);
+    const ids = enqueueAlerts(db, tenant, page.alerts, page.defaultChannel, page.now);
+    holdMutedRows(db, tenant, ids.map((id, i) => ({ id, alert: page.alerts[i]! })), page.checkpointDate, page.now ?? new Date());
+    if (page.resolutionsApplied?.length) markResolutionsApplied(db, page.resolutionsApplied, page.now ?? new Date());
     cachedStatement(
       db,
       `INSERT INTO tenant_state (tenant, checkpoint, checkpoint_date, rule_state)
