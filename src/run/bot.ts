@@ -48,6 +48,8 @@ export interface BotContext {
   logger: Logger;
   /** Aborted on shutdown: a companion still starting (Socket Mode connecting) must stop too. */
   signal?: AbortSignal;
+  /** `run --once`: no Slack app answers clicks, so messages carry no action buttons. */
+  once?: boolean;
 }
 
 export interface RunDeps {
@@ -78,7 +80,7 @@ export async function runBot(flags: RunFlags, deps: RunDeps): Promise<number> {
   const logger = deps.logger ?? createLogger(config.logLevel);
   const store = await openStateStore({ stateDb: config.stateDb });
   const shutdown = new AbortController();
-  const context: BotContext = { config, store, catalog, ruleSet, logger, signal: shutdown.signal };
+  const context: BotContext = { config, store, catalog, ruleSet, logger, signal: shutdown.signal, once: flags.once };
 
   const cycles = config.tenants.map((tenant) =>
     createTenantCycle({

@@ -48,9 +48,24 @@ export function contextBlock(lines: readonly string[], warn?: LimitWarning): Blo
   };
 }
 
-/** Link buttons; the ones without a usable URL are left out; undefined when none is left. */
-export function linkButtons(buttons: readonly LinkButton[], warn?: LimitWarning): Block | undefined {
-  const elements = buttons.flatMap((button) => {
+/** Slack allows 25 elements in an actions block. */
+const MAX_ACTION_ELEMENTS = 25;
+
+/** An actions block of these elements (undefined when there are none); `blockId` names what they act on. */
+export function actionsBlock(elements: readonly Block[], blockId?: string, warn?: LimitWarning): Block | undefined {
+  if (elements.length === 0) return undefined;
+  const block: Block = { type: 'actions', elements: fitList(elements, MAX_ACTION_ELEMENTS, 'action elements', warn) };
+  if (blockId) block.block_id = blockId;
+  return block;
+}
+
+export function plainText(text: string, max: number, what: string, warn?: LimitWarning): TextObject {
+  return { type: 'plain_text', text: fitText(plainLine(text), max, what, warn), emoji: true };
+}
+
+/** Link buttons; the ones without a usable URL are left out. */
+export function linkButtonElements(buttons: readonly LinkButton[], warn?: LimitWarning): Block[] {
+  return buttons.flatMap((button) => {
     const url = fitUrl(button.url, `button "${button.text}"`, warn);
     if (!url) return [];
     return [
@@ -62,7 +77,6 @@ export function linkButtons(buttons: readonly LinkButton[], warn?: LimitWarning)
       },
     ];
   });
-  return elements.length > 0 ? { type: 'actions', elements } : undefined;
 }
 
 export function dividerBlock(): Block {

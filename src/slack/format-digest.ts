@@ -1,6 +1,8 @@
 import type { Alert } from '../engine/alert.js';
 import { aggregate } from './aggregate.js';
-import { contextBlock, fitBlocks, headerBlock, sectionBlock } from './blocks.js';
+import { digestBlockId } from './actions/ids.js';
+import { actionsBlock, contextBlock, fitBlocks, headerBlock, sectionBlock } from './blocks.js';
+import { digestActionElements } from './format-controls.js';
 import { SEVERITY_EMOJI, escapeMrkdwn, groupText, mentionToken, slackDate, topList } from './event-fields.js';
 import { codeText, messageMetadata, type FormatContext, type SlackMessage } from './format.js';
 import { SLACK_LIMITS, fitText } from './limits.js';
@@ -11,8 +13,9 @@ const DIGEST_TOP_GROUPS = 5;
 /**
  * One channel message standing for many pending alerts of one rule (a flood).
  * `digestId` names it in metadata; every event of every covered alert is in `count`.
+ * `firstRowId` (its first outbox row) lets its "Mute rule" menu say which rule and tenant.
  */
-export function formatDigest(alerts: readonly Alert[], digestId: string, context: FormatContext): SlackMessage {
+export function formatDigest(alerts: readonly Alert[], digestId: string, context: FormatContext, firstRowId?: number): SlackMessage {
   const warn = context.onWarning;
   const first = alerts[0]!;
   const summary = aggregate(alerts);
@@ -47,6 +50,7 @@ export function formatDigest(alerts: readonly Alert[], digestId: string, context
         ],
         warn,
       ),
+      context.actions && firstRowId !== undefined ? actionsBlock(digestActionElements(warn), digestBlockId(firstRowId), warn) : undefined,
       contextBlock([`Digest ${codeText(digestId)} · rule ${codeText(first.ruleId)} · severity ${summary.severity}`], warn),
     ],
     warn,

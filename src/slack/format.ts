@@ -1,6 +1,9 @@
 import { MAX_LOG_IDS, type Alert } from '../engine/alert.js';
 import type { Catalog } from '../catalog/types.js';
-import { contextBlock, fitBlocks, headerBlock, linkButtons, sectionBlock, type Block } from './blocks.js';
+import type { IncidentControls } from '../state/controls.js';
+import { incidentBlockId } from './actions/ids.js';
+import { actionsBlock, contextBlock, fitBlocks, headerBlock, linkButtonElements, sectionBlock, type Block } from './blocks.js';
+import { controlsLines, incidentActionElements, stateEmoji } from './format-controls.js';
 import {
   SEVERITY_EMOJI,
   applicationField,
@@ -22,7 +25,8 @@ import { SLACK_LIMITS, fitText, type LimitWarning } from './limits.js';
 export interface AlertMetadata {
   event_type: 'auth0_log_alert';
   event_payload: {
-    kind: 'alert' | 'repeat' | 'digest';
+    /** `muted`: the reply reporting what a mute held back, when it ended. */
+    kind: 'alert' | 'repeat' | 'digest' | 'muted';
     rule_id: string;
     severity: string;
     incident: string;
@@ -60,12 +64,20 @@ export interface FormatContext {
   dashboard?: Dashboard;
   /** Told about every value cut to Slack's limits (the formatter itself never logs). */
   onWarning?: LimitWarning;
+  /**
+   * The bot receives Slack actions (Socket Mode or HTTP mode, not `run --once`):
+   * messages carry Acknowledge / Resolve / Mute. Never a button nobody answers.
+   */
+  actions?: boolean;
+  /** The incident's state (acknowledged, resolved, muted) when re-rendering its message. */
+  controls?: IncidentControls;
 }
 
 /** How far an open incident has grown; shown on the parent message by chat.update. */
 export interface RunningCount {
   count: number;
-  lastDate: string;
+  /** The latest event reported; unknown when the message is re-rendered for an action. */
+  lastDate?: string;
 }
 
 /** The one place the contract's metadata shape is written (alert, repeat reply, digest). */
@@ -108,7 +120,7 @@ export function formatAlert(alert: Alert, context: FormatContext): SlackMessage 
 }
 
 /** The parent message re-rendered with the incident's running count (body of chat.update). */
-export function formatParentUpdate(alert: Alert, running: RunningCount, ts: string, context: FormatContext): SlackUpdate {
+export function formatParentUpdate(alert: Alert, running: RunningCount | undefined, ts: string, context: FormatContext): SlackUpdate {
   const { channel, text, blocks, metadata } = buildAlert(alert, context, running);
   return { channel, ts, text, blocks, metadata };
 }
@@ -120,6 +132,7 @@ function buildAlert(alert: Alert, context: FormatContext, running: RunningCount 
   const eventName = entry ? escapeMrkdwn(entry.name) : 'Unknown event type';
   const mention = mentionToken(alert.mention);
   const emoji = SEVERITY_EMOJI[alert.severity];
+  const controls = context.controls;
 
   const intro = [
     mention,
@@ -128,7 +141,7 @@ function buildAlert(alert: Alert, context: FormatContext, running: RunningCount 
     alert.ruleDescription ? `_${escapeMrkdwn(alert.ruleDescription)}_` : undefined,
   ].filter((line): line is string => !!line);
 
-  const blocks: (Block | undefined)[] = [headerBlock(`${emoji} ${alert.title}`, warn)];
+  const blocks: (Block | undefined)[] = [headerBlock(`${stateEmoji(controls) ?? emoji} ${alert.title}`, warn)];
   if (alert.threshold) {
     // The burst first (count, top users / IPs); the event the alert was built from is only
     // the latest of many — labelled so, lest its user read as "the victim" of an attack by IP.
@@ -145,23 +158,25 @@ function buildAlert(alert: Alert, context: FormatContext, running: RunningCount 
   }
   if (running) {
     blocks.push(
-      sectionBlock(`🔁 *Seen ${running.count} times so far* · last ${slackDate(running.lastDate)} · details in the thread`, [], warn),
+      sectionBlock(`🔁 *Seen ${running.count} times so far*${running.lastDate ? ` · last ${slackDate(running.lastDate)}` : ''} · details in the thread`, [], warn),
     );
   }
   // A runbook is a link (a button) or guidance written in the rule (shown as text: what to do now).
   const runbookIsLink = alert.runbook !== undefined && isHttpUrl(alert.runbook);
   if (alert.runbook && !runbookIsLink) blocks.push(sectionBlock(`*What to do*\n${escapeMrkdwn(alert.runbook)}`, [], warn));
-  blocks.push(
-    linkButtons(
-      [
-        { text: 'View in Auth0', url: auth0LogUrl(context.dashboard, event.log_id), actionId: 'open_auth0_log' },
-        { text: `What is ${event.type}?`, url: entry?.docsUrl, actionId: 'open_log_code_docs' },
-        { text: 'Runbook', url: runbookIsLink ? alert.runbook : undefined, actionId: 'open_runbook' },
-      ],
-      warn,
-    ),
-    contextBlock([incidentContext(alert)], warn),
+  const state = controlsLines(controls);
+  if (state.length > 0) blocks.push(contextBlock(state, warn));
+  const links = linkButtonElements(
+    [
+      { text: 'View in Auth0', url: auth0LogUrl(context.dashboard, event.log_id), actionId: 'open_auth0_log' },
+      { text: `What is ${event.type}?`, url: entry?.docsUrl, actionId: 'open_log_code_docs' },
+      { text: 'Runbook', url: runbookIsLink ? alert.runbook : undefined, actionId: 'open_runbook' },
+    ],
+    warn,
   );
+  const blockId = context.actions ? incidentBlockId(alert.incident) : undefined;
+  const actions = blockId ? incidentActionElements(alert, controls, warn) : [];
+  blocks.push(actionsBlock([...actions, ...links], blockId, warn), contextBlock([incidentContext(alert)], warn));
 
   const fallback = [
     mention,

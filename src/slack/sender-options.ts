@@ -18,6 +18,8 @@ export interface SenderOptions {
   logger: Logger;
   /** Channel for alerts whose rule names none (rows already carry their channel; the formatter wants one). @default '' */
   defaultChannel: string;
+  /** The Slack app takes Acknowledge / Resolve / Mute: messages carry those buttons. @default false */
+  interactive: boolean;
   /** "View in Auth0" location per tenant key; undefined → no such button. */
   dashboardFor: (tenant: string) => Dashboard | undefined;
   clock: Clock;
@@ -50,6 +52,7 @@ export type SenderInput = Pick<SenderOptions, 'store' | 'catalog' | 'logger'> &
 
 export const SENDER_DEFAULTS = {
   defaultChannel: '',
+  interactive: false,
   minIntervalMs: 1000,
   digestAbove: 20,
   maxBatchRows: 10_000,

@@ -224,7 +224,7 @@ describe('formatRepeatReply', () => {
     const reply = formatRepeatReply(repeats, { threadTs: '111.222', total: 7 }, context);
     expect(reply.thread_ts).toBe('111.222');
     expect(reply.text).toContain('+6 more');
-    expect(reply.text).toContain('(total 7)');
+    expect(reply.text).toContain('+6 more, 7 in all');
     expect(allText(reply)).toContain('alice ×6');
     expect(reply.metadata.event_payload).toMatchObject({ kind: 'repeat', incident: 'inc-1', count: 6, log_ids: ['9001', '9002', '9003'] });
     expect(blockKitViolations(reply)).toEqual([]);
