@@ -3,9 +3,10 @@ import { REPO_ROOT } from '../test/helpers/e2e-harness.js';
 import { benchCatchUp, type CatchUpResult } from './catch-up.js';
 import { benchDrain, type DrainResult } from './drain.js';
 import { benchEvaluate, type EvaluateResult } from './evaluate.js';
+import { HOSTILE_TARGETS, benchHostile, type HostileResult } from './hostile.js';
 
 /**
- * `npm run bench [-- --json] [-- --only evaluate,catch-up,drain] [-- --events N] [-- --profile DIR]`:
+ * `npm run bench [-- --json] [-- --only evaluate,catch-up,drain,hostile] [-- --events N] [-- --profile DIR]`:
  * rule evaluation throughput, catch-up cost against a bare paging loop, and the
  * outbox drain rate. Not part of `npm test`: timings belong here, not in tests.
  */
@@ -17,7 +18,8 @@ interface Report {
   evaluateLargeBatches?: EvaluateResult;
   catchUp?: CatchUpResult;
   drain?: DrainResult[];
-  targets: typeof TARGETS;
+  hostile?: HostileResult;
+  targets: typeof TARGETS & { hostile: typeof HOSTILE_TARGETS };
   pass: Record<string, boolean>;
 }
 
@@ -28,11 +30,11 @@ function option(name: string): string | undefined {
 
 async function main(): Promise<void> {
   const json = process.argv.includes('--json');
-  const only = new Set((option('only') ?? 'evaluate,catch-up,drain').split(','));
+  const only = new Set((option('only') ?? 'evaluate,catch-up,drain,hostile').split(','));
   const events = Number(option('events') ?? 200_000);
   const rulesDir = join(REPO_ROOT, 'rules');
   const progress = (text: string) => process.stderr.write(`bench: ${text}\n`);
-  const report: Report = { targets: TARGETS, pass: {} };
+  const report: Report = { targets: { ...TARGETS, hostile: HOSTILE_TARGETS }, pass: {} };
 
   if (only.has('evaluate')) {
     progress(`rule evaluation, ${events} events through ${rulesDir}`);
@@ -49,6 +51,15 @@ async function main(): Promise<void> {
   if (only.has('drain')) {
     progress('outbox drain, 1 channel × 10 alerts, then 20 channels × 10 alerts');
     report.drain = [await benchDrain(1, 10), await benchDrain(20, 10)];
+  }
+
+  if (only.has('hostile')) {
+    progress('hostile input: worst-case values per event, and ten 50 MB unsigned bodies against the bot in HTTP mode');
+    const hostile = await benchHostile();
+    report.hostile = hostile;
+    report.pass.hostilePerEvent = Math.max(hostile.normalizeMs, hostile.backtrackingRegexUs / 1000) <= HOSTILE_TARGETS.perEventMs;
+    report.pass.hostileFormat = Math.max(hostile.formatMs, hostile.escapeMs) <= HOSTILE_TARGETS.formatMs;
+    report.pass.hostileHttp = hostile.http.growthMb <= HOSTILE_TARGETS.httpGrowthMb && hostile.http.statuses.every((s) => s === 413);
   }
 
   if (json) process.stdout.write(`${JSON.stringify(report)}\n`);
@@ -89,6 +100,20 @@ function table(report: Report): string {
       `outbox drain, ${result.channels} channel(s), no Slack limit`,
       `${result.messagesPerSecond.toFixed(1)} messages/s (${result.messages} in ${result.seconds.toFixed(1)} s)`,
       '',
+    ]);
+  }
+  const hostile = report.hostile;
+  if (hostile) {
+    const perEvent = `≤ ${HOSTILE_TARGETS.perEventMs} ms/event ${mark(report.pass.hostilePerEvent)}`;
+    rows.push(['hostile: normalise a 10,000-deep, 5 MB event', `${hostile.normalizeMs.toFixed(1)} ms`, perEvent]);
+    rows.push(['hostile: regex ^(a+)+$ on 5,000-char user names', `${hostile.backtrackingRegexUs.toFixed(0)} µs/event`, perEvent]);
+    const format = `≤ ${HOSTILE_TARGETS.formatMs} ms ${mark(report.pass.hostileFormat)}`;
+    rows.push(['hostile: format an alert of 5 MB values', `${hostile.formatMs.toFixed(1)} ms`, format]);
+    rows.push(['hostile: escape 5 MB of letters', `${hostile.escapeMs.toFixed(1)} ms`, format]);
+    rows.push([
+      'hostile: bot RSS, 20 × 50 MB unsigned POSTs at once',
+      `${hostile.http.rssBeforeMb.toFixed(0)} → peak ${hostile.http.peakRssMb.toFixed(0)} MB (+${hostile.http.growthMb.toFixed(1)} MB), answers ${hostile.http.statuses.join(',')}`,
+      `≤ +${HOSTILE_TARGETS.httpGrowthMb} MB, all 413 ${mark(report.pass.hostileHttp)}`,
     ]);
   }
   const widths = [0, 1, 2].map((i) => Math.max(...rows.map((row) => row[i]!.length), ['measure', 'result', 'target'][i]!.length));

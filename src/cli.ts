@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { realpathSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { applyEnvFile } from './config/index.js';
@@ -11,12 +11,20 @@ import { registerRun } from './commands/run.js';
 import { registerDemo } from './commands/demo.js';
 import { registerStatus } from './commands/status.js';
 
+/** The installed package's version (package.json beside dist/ and src/). */
+export function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+  return typeof pkg.version === 'string' ? pkg.version : 'unknown';
+}
+
 /** Builds the command tree; exported so tests can drive it without a process. */
 export function buildProgram(): Command {
   const program = new Command('auth0-log-alerts')
     .description('Watch an Auth0 tenant’s logs and alert a Slack channel on dangerous events.')
+    .version(packageVersion(), '-V, --version', 'print the version')
     .showHelpAfterError()
-    .exitOverride();
+    .exitOverride()
+    .addHelpText('after', '\nExit codes: 0 ok, 1 a negative result (no match, invalid rules, failed tests, alerts not delivered), 2 usage or configuration error.\nEach command\'s --help lists its own.');
   for (const register of [registerLookup, registerRules, registerReplay, registerRun, registerDemo, registerStatus]) {
     register(program);
   }

@@ -1,7 +1,13 @@
+import { MAX_FREE_TEXT, scrubText } from './secrets.js';
+
 /**
  * Typed errors with stable codes. Callers branch on `code`; users read `message`.
- * Every message must be safe to print: no secrets, tokens, headers or bodies.
+ * Every message must be safe to print: no secrets, tokens, headers or bodies —
+ * and as a last line of defence every message is scrubbed of registered secrets
+ * and credential shapes (src/secrets.ts) when the error is made.
  */
+/** Longest message kept (a ConfigError lists every problem; free text from elsewhere is cut far shorter). */
+const MAX_MESSAGE = 8_000;
 export const ErrorCode = {
   Config: 'config_error',
   Usage: 'usage_error',
@@ -20,7 +26,7 @@ export abstract class CodedError extends Error {
   readonly exitCode: number = 1;
 
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super(scrubText(message, MAX_MESSAGE), options);
     this.name = new.target.name;
   }
 }
@@ -123,6 +129,6 @@ export class UnknownError extends CodedError {
 /** The single funnel: every thrown value becomes a CodedError. */
 export function asCodedError(error: unknown): CodedError {
   if (error instanceof CodedError) return error;
-  const message = error instanceof Error ? error.message : String(error);
-  return new UnknownError(message, { cause: error });
+  // Free text from anywhere (a library, a driver): cut and scrubbed; the cause is not kept (it may carry a request).
+  return new UnknownError(scrubText(error instanceof Error ? error.message : error, MAX_FREE_TEXT));
 }

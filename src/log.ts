@@ -1,18 +1,28 @@
 import { pino, type Logger } from 'pino';
+import { scrubText } from './secrets.js';
 
 export type { Logger };
 
 /**
  * Structured logs to stderr (stdout is reserved for command output and --json).
  * Synchronous so that a line written just before exit is not lost.
- * The redact list is a last line of defence: code must never pass secrets to
- * the logger in the first place.
+ * The redact list and the scrubbing of every string (message and fields, against
+ * the registered secrets and credential shapes) are a last line of defence:
+ * code must never pass secrets to the logger in the first place.
  */
-export function createLogger(level: string = process.env.LOG_LEVEL ?? 'info'): Logger {
+export function createLogger(
+  level: string = process.env.LOG_LEVEL ?? 'info',
+  destination: pino.DestinationStream = pino.destination({ fd: 2, sync: true }),
+): Logger {
   return pino(
     {
       level,
       base: undefined,
+      hooks: {
+        logMethod(args, method) {
+          method.apply(this, args.map((arg) => scrubbed(arg, 0)) as Parameters<typeof method>);
+        },
+      },
       redact: {
         paths: [
           'clientSecret',
@@ -33,8 +43,23 @@ export function createLogger(level: string = process.env.LOG_LEVEL ?? 'info'): L
         censor: '[redacted]',
       },
     },
-    pino.destination({ fd: 2, sync: true }),
+    destination,
   );
+}
+
+/** Longest string field or message in a log line. */
+const MAX_LOG_TEXT = 4_000;
+
+/** Strings scrubbed and cut; plain objects and arrays walked a few levels deep (log fields are shallow). */
+function scrubbed(value: unknown, depth: number): unknown {
+  if (typeof value === 'string') return scrubText(value, MAX_LOG_TEXT);
+  if (value instanceof Error) return { type: value.name, message: scrubText(value.message, MAX_LOG_TEXT) };
+  if (value === null || typeof value !== 'object' || depth >= 3) return value;
+  if (Array.isArray(value)) return value.slice(0, 100).map((item) => scrubbed(item, depth + 1));
+  if (Object.getPrototypeOf(value) !== Object.prototype) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) out[key] = scrubbed(item, depth + 1);
+  return out;
 }
 
 /** A logger that discards everything (tests, library use). */

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { applyEnvFile, loadConfig } from '../src/config/index.js';
+import { applyEnvFile, loadConfig, runFlagProblems } from '../src/config/index.js';
 import { dashboardFor, parseAuth0Domain } from '../src/config/domain.js';
 import { parseStartFrom } from '../src/config/start-from.js';
 import { ConfigError } from '../src/errors.js';
@@ -154,7 +154,7 @@ describe('loadConfig', () => {
       ['dev', 'dev-s', undefined, { region: 'eu', tenant: 'acme-dev' }],
     ]);
     const problems = problemsOf(() => loadConfig({ TENANTS_FILE: file }, noEnvFile));
-    expect(problems).toEqual([expect.stringContaining('PROD_SECRET (client_secret_env) is not set')]);
+    expect(problems).toEqual([`TENANTS_FILE ${file}:2:76 tenants[0].client_secret_env: environment variable PROD_SECRET is not set`]);
   });
 
   it('points at a broken TENANTS_FILE by line and column without quoting it (the line may hold a secret)', () => {
@@ -163,8 +163,66 @@ describe('loadConfig', () => {
     const file = join(dir, 'tenants.yml');
     writeFileSync(file, 'tenants:\n  - name: prod\n    client_secret: s3cr3t-VALUE: x\n');
     const problems = problemsOf(() => loadConfig({ TENANTS_FILE: file }, noEnvFile));
-    expect(problems).toEqual([`TENANTS_FILE ${file} is not valid YAML at line 3, column 20 (BLOCK_AS_IMPLICIT_KEY)`]);
+    expect(problems).toEqual([`TENANTS_FILE ${file}:3:20 is not valid YAML (BLOCK_AS_IMPLICIT_KEY)`]);
     expect(problems.join('\n')).not.toContain('s3cr3t');
+  });
+});
+
+describe('the configuration mistakes people make, each reported once, all in one round', () => {
+  it('lists every TENANTS_FILE problem at file:line:col, never quoting a value', () => {
+    const { dir, cleanup } = tempDir();
+    cleanups.push(cleanup);
+    const file = join(dir, 'tenants.yml');
+    writeFileSync(
+      file,
+      [
+        'tenants:',
+        '  - name: prod',
+        '    domain: acme.eu.auth0.com',
+        '    client_id: p',
+        '    client_secret: 12345678',
+        '    chanel: "#prod"',
+        '  - name: prod',
+        '    domain: your-tenant.eu.auth0.com',
+        '    client_id: d',
+        '    client_secret_env: DEV_SECRET',
+      ].join('\n'),
+    );
+    const problems = problemsOf(() => loadConfig({ TENANTS_FILE: file, AUTH0_DOMAIN: 'your-tenant.eu.auth0.com' }, noEnvFile));
+    expect(problems).toEqual([
+      `TENANTS_FILE ${file}:5:20 tenants[0].client_secret: expected text, found a number`,
+      `TENANTS_FILE ${file}:6:5 tenants[0].chanel: unknown key 'chanel' — did you mean 'channel'?`,
+      `TENANTS_FILE ${file}:7:11 tenants[1].name: duplicate tenant name "prod"`,
+      `TENANTS_FILE ${file}:8:13 tenants[1].domain: domain is still the placeholder from .env.example (your-tenant.eu.auth0.com): put your tenant's domain (Auth0 Dashboard → Applications → your M2M app → Settings → Domain)`,
+      `TENANTS_FILE ${file}:10:24 tenants[1].client_secret_env: environment variable DEV_SECRET is not set`,
+    ]);
+    expect(problems.join('\n')).not.toContain('12345678');
+  });
+
+  it('refuses the placeholder domain of .env.example', () => {
+    const problems = problemsOf(() => loadConfig({ ...VALID, AUTH0_DOMAIN: 'your-tenant.eu.auth0.com' }, noEnvFile));
+    expect(problems).toEqual([expect.stringMatching(/^AUTH0_DOMAIN is still the placeholder from \.env\.example \(your-tenant\.eu\.auth0\.com\)/)]);
+  });
+
+  it.each([
+    // both swapped: one sentence, not two
+    ['both tokens swapped', { SLACK_BOT_TOKEN: 'xapp-1-A', SLACK_APP_TOKEN: 'xoxb-2' }, ['SLACK_BOT_TOKEN and SLACK_APP_TOKEN are swapped: the bot token starts with xoxb-, the app-level token with xapp-']],
+    ['an app token as bot token', { SLACK_BOT_TOKEN: 'xapp-1-A' }, [expect.stringMatching(/^SLACK_BOT_TOKEN holds an app-level token \(xapp-…\)/)]],
+    ['a user token as bot token', { SLACK_BOT_TOKEN: 'xoxp-1' }, [expect.stringMatching(/^SLACK_BOT_TOKEN holds a user token \(xoxp-…\)/)]],
+    ['a bot token as app token', { SLACK_APP_TOKEN: 'xoxb-9' }, [expect.stringMatching(/^SLACK_APP_TOKEN holds a bot token \(xoxb-…\)/)]],
+  ])('names %s', (_name, tokens, expected) => {
+    const problems = problemsOf(() => loadConfig({ ...VALID, ...tokens }, { ...noEnvFile, requireSlack: true }));
+    expect(problems).toEqual(expected);
+    // a token is never printed back
+    expect(problems.join('\n')).not.toMatch(/xapp-1-A|xoxb-2|xoxb-9/);
+  });
+
+  it('reports command-line problems with the configuration in one round', () => {
+    const problems = problemsOf(() =>
+      loadConfig({ ...VALID, AUTH0_CLIENT_ID: '' }, { ...noEnvFile, commandProblems: runFlagProblems({ json: true, dryRun: false }) }),
+    );
+    expect(problems).toEqual(['--json needs --dry-run: only a dry run prints the messages instead of posting them', 'AUTH0_CLIENT_ID is missing']);
+    expect(runFlagProblems({ json: true, dryRun: true })).toEqual([]);
   });
 });
 

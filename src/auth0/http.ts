@@ -1,5 +1,6 @@
 import axios, { type AxiosInstance } from 'axios';
 import { Auth0ApiError } from '../errors.js';
+import { safeErrorCode } from '../secrets.js';
 import { retryAfterMs, type HeaderBag } from './rate-limit.js';
 import { ShutdownError } from './retry.js';
 
@@ -79,14 +80,15 @@ function networkError(request: Auth0Request, error: unknown): Auth0ApiError {
   });
 }
 
-/** Auth0's own error code from a body, sanitised; never its free-text message. */
+/**
+ * Auth0's own error code from a body, only when it looks like a code
+ * (`^[a-z0-9_]{1,64}$`); never its free-text message, never a code-shaped cut of
+ * free text (the old sanitiser turned an echoed "Bearer eyJ…" into "BearereyJ…").
+ */
 export function apiErrorCode(data: unknown): string | undefined {
   if (typeof data !== 'object' || data === null) return undefined;
   const body = data as Record<string, unknown>;
-  const candidate = body.errorCode ?? body.error;
-  if (typeof candidate !== 'string') return undefined;
-  const safe = candidate.replace(/[^A-Za-z0-9_.:-]/g, '').slice(0, 64);
-  return safe || undefined;
+  return safeErrorCode(body.errorCode) ?? safeErrorCode(body.error);
 }
 
 /** Turns a non-2xx response into a classified error; retry code decides what to do with it. */

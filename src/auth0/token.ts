@@ -2,6 +2,7 @@ import type { AxiosInstance } from 'axios';
 import { z } from 'zod';
 import { Auth0ApiError, Auth0AuthError } from '../errors.js';
 import { classifyResponse, isSuccess, send, type Auth0Request } from './http.js';
+import { registerSecrets } from '../secrets.js';
 
 const TokenResponseSchema = z.looseObject({
   access_token: z.string().min(1),
@@ -80,6 +81,8 @@ export class TokenProvider {
     }
     const lifetimeMs = parsed.data.expires_in * 1000;
     const margin = Math.min(refreshMarginMs, lifetimeMs / 2);
+    // An error body or a library message could echo it later: from now on it is scrubbed from all text.
+    registerSecrets(parsed.data.access_token);
     this.#cached = { token: parsed.data.access_token, renewAtMs: now() + lifetimeMs - margin };
     return parsed.data.access_token;
   }

@@ -47,6 +47,43 @@ export const runDeps: Omit<RunDeps, 'env'> = {
       : describeAlert(alert, defaultChannel),
 };
 
+/** The environment `run` reads, one line each (README, Configuration, has the details). */
+const RUN_ENVIRONMENT: ReadonlyArray<[string, string]> = [
+  ['AUTH0_DOMAIN', 'tenant domain (acme.eu.auth0.com), or a http(s):// URL'],
+  ['AUTH0_CLIENT_ID', 'machine-to-machine application with read:logs'],
+  ['AUTH0_CLIENT_SECRET', 'its secret (never logged)'],
+  ['AUTH0_AUDIENCE', 'Management API audience (default https://{domain}/api/v2/)'],
+  ['AUTH0_DASHBOARD_REGION', 'with AUTH0_DASHBOARD_TENANT: dashboard location for custom domains'],
+  ['AUTH0_DASHBOARD_TENANT', 'see AUTH0_DASHBOARD_REGION (set both)'],
+  ['TENANTS_FILE', 'YAML list of several tenants (instead of AUTH0_*)'],
+  ['SLACK_BOT_TOKEN', 'bot token xoxb-… (not needed with --dry-run)'],
+  ['SLACK_APP_TOKEN', 'app-level token xapp-…: /logcode over Socket Mode'],
+  ['SLACK_SIGNING_SECRET', '/logcode over HTTP on PORT instead'],
+  ['SLACK_API_URL', 'Slack Web API base URL (default https://slack.com/api/)'],
+  ['ALERT_CHANNEL', 'default channel for alerts (#security-alerts or an ID)'],
+  ['POLL_SCHEDULE', 'node-cron expression (default "*/30 * * * * *")'],
+  ['STATE_DB', 'SQLite state file (default ./data/state.db)'],
+  ['RULES_DIR', 'your rules folder(s), layered over the default rules (default ./rules)'],
+  ['START_FROM', 'first run only: now, a duration (24h) or an ISO date (default now)'],
+  ['PORT', 'HTTP mode port (default 3000)'],
+  ['HEALTH_PORT', 'GET /healthz in Socket Mode'],
+  ['LOG_LEVEL', 'pino level (default info)'],
+];
+
+const RUN_HELP = [
+  '',
+  'Environment (also read from .env in the working folder; the real environment wins):',
+  ...RUN_ENVIRONMENT.map(([name, meaning]) => `  ${name.padEnd(24)}${meaning}`.trimEnd()),
+  '',
+  'Examples:',
+  '  auth0-log-alerts run',
+  '  auth0-log-alerts run --once',
+  '  auth0-log-alerts run --once --dry-run --json',
+  '',
+  'Exit codes: 0 ok, 1 a poll cycle failed or Slack rejected the bot token (--once),',
+  '2 configuration error (every problem listed), no enabled rule, or credentials rejected.',
+].join('\n');
+
 export function registerRun(program: Command): void {
   program
     .command('run')
@@ -54,10 +91,7 @@ export function registerRun(program: Command): void {
     .option('--once', 'one poll cycle, then drain the outbox and exit (for system cron)')
     .option('--dry-run', 'print the alerts instead of queuing them; neither the checkpoint nor the outbox changes')
     .option('--json', 'with --dry-run: one chat.postMessage body per alert per line (stdout is JSON only)')
-    .addHelpText(
-      'after',
-      '\nExamples:\n  auth0-log-alerts run\n  auth0-log-alerts run --once\n  auth0-log-alerts run --once --dry-run --json\n\nExit codes: 0 ok, 1 a poll cycle failed (--once), 2 configuration error or credentials rejected.',
-    )
+    .addHelpText('after', RUN_HELP)
     .action(async (flags: RunCommandFlags) => {
       process.exitCode = await runBot(
         { once: flags.once === true, dryRun: flags.dryRun === true, json: flags.json === true },

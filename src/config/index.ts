@@ -5,7 +5,9 @@ import cron from 'node-cron';
 import { z } from 'zod';
 import { userRuleDirs } from '../engine/index.js';
 import { ConfigError } from '../errors.js';
+import { registerSecrets } from '../secrets.js';
 import { parseAuth0Domain } from './domain.js';
+import { isPlaceholderDomain, placeholderProblem, slackTokenProblems } from './placeholders.js';
 import { parseStartFrom, type StartFrom } from './start-from.js';
 import { buildTenant, type TenantConfig } from './tenant.js';
 import { loadTenantsFile } from './tenants-file.js';
@@ -43,6 +45,13 @@ export interface LoadConfigOptions {
   requireSlack?: boolean;
   /** `.env` file read when present; variables already set win. @default '<cwd>/.env' */
   envFile?: string | false;
+  /** Problems of the command line (`--json` without `--dry-run`), reported with the configuration's. @default [] */
+  commandProblems?: readonly string[];
+}
+
+/** `run`'s flags that only make sense together. */
+export function runFlagProblems(flags: { json?: boolean; dryRun?: boolean }): string[] {
+  return flags.json && !flags.dryRun ? ['--json needs --dry-run: only a dry run prints the messages instead of posting them'] : [];
 }
 
 export const CONFIG_DEFAULTS = {
@@ -113,6 +122,9 @@ const EnvSchema = z.object({
 });
 type Env = z.infer<typeof EnvSchema>;
 
+/** Every environment variable the configuration reads. */
+export const ENV_NAMES = Object.keys(EnvSchema.shape) as ReadonlyArray<keyof Env>;
+
 /**
  * Reads and validates the whole configuration. Every problem is collected and
  * reported in one ConfigError (exit 2) before anything touches the network.
@@ -120,7 +132,7 @@ type Env = z.infer<typeof EnvSchema>;
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadConfigOptions = {}): AppConfig {
   const { requireAuth0 = true, requireSlack = false } = options;
   const envFile = options.envFile === undefined ? resolve('.env') : options.envFile;
-  const problems: string[] = [];
+  const problems: string[] = [...(options.commandProblems ?? [])];
   const merged = { ...readEnvFile(envFile, problems), ...definedOnly(env) };
 
   const parsed = EnvSchema.safeParse(merged);
@@ -142,6 +154,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     problems.push(`TENANTS_FILE ${source.TENANTS_FILE} lists no tenant`);
   }
 
+  problems.push(...slackTokenProblems(source.SLACK_BOT_TOKEN, source.SLACK_APP_TOKEN));
   if (requireSlack) {
     if (!source.SLACK_BOT_TOKEN) problems.push('SLACK_BOT_TOKEN is missing (the bot token, xoxb-…)');
     const everyTenantHasChannel = tenants.length > 0 && tenants.every((t) => t.defaultChannel);
@@ -150,6 +163,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     }
   }
 
+  // From here on no text (log line, stored error, status) may contain these.
+  registerSecrets(source.SLACK_BOT_TOKEN, source.SLACK_APP_TOKEN, source.SLACK_SIGNING_SECRET, ...tenants.map((t) => t.clientSecret));
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     tenants,
@@ -180,6 +195,10 @@ function envTenant(env: Env, requireAuth0: boolean, problems: string[]): TenantC
   const domain = parseAuth0Domain(env.AUTH0_DOMAIN);
   if ('problem' in domain) {
     problems.push(domain.problem);
+    return [];
+  }
+  if (isPlaceholderDomain(domain.host)) {
+    problems.push(placeholderProblem('AUTH0_DOMAIN', domain.host));
     return [];
   }
   if (missing.length > 0) return [];

@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml, YAMLError } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
+import { schemaProblems } from '../engine/schema-problems.js';
+import { SourceMap, type PathSegment } from '../engine/source-map.js';
 import { parseAuth0Domain } from './domain.js';
+import { isPlaceholderDomain, placeholderProblem } from './placeholders.js';
 import { buildTenant, type TenantConfig } from './tenant.js';
 
 /**
@@ -27,42 +30,66 @@ const TenantEntrySchema = z.strictObject({
   dashboard: z.strictObject({ region: z.string().min(1), tenant: z.string().min(1) }).optional(),
 });
 const TenantsFileSchema = z.strictObject({ tenants: z.array(z.unknown()) });
+const TenantsSchema = z.strictObject({ tenants: z.array(TenantEntrySchema) });
 
+/**
+ * Reads the tenants; every problem goes to `problems` as
+ * `TENANTS_FILE file:line:col key: what is wrong` — all of them in one round,
+ * none quoting a value (the file may hold secrets).
+ */
 export function loadTenantsFile(path: string, env: Record<string, string>, problems: string[]): TenantConfig[] {
-  let document: unknown;
+  let text: string;
   try {
-    document = parseYaml(readFileSync(path, 'utf8'));
+    text = readFileSync(path, 'utf8');
   } catch (error) {
     problems.push(unreadable(path, error));
     return [];
   }
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    // The parser's own message quotes the offending line, which may hold a client_secret: position and code only.
+    for (const error of doc.errors) {
+      const { line, col } = lines.linePos(error.pos[0]);
+      problems.push(`TENANTS_FILE ${path}:${line}:${col} is not valid YAML (${error.code})`);
+    }
+    return [];
+  }
+  const source = new SourceMap(path, doc, lines);
+  const say = (where: readonly PathSegment[], detail: string) => problems.push(`TENANTS_FILE ${source.error(where, detail).message}`);
+  const document: unknown = doc.toJS();
   const file = TenantsFileSchema.safeParse(document);
   if (!file.success) {
-    problems.push(`TENANTS_FILE ${path}: expected a "tenants:" list`);
+    say([], 'expected a "tenants:" list (see README, Several tenants)');
     return [];
+  }
+  const entries = TenantsSchema.safeParse(document);
+  if (!entries.success) {
+    for (const problem of schemaProblems(source, TenantsSchema, entries.error, document, { showValues: false })) {
+      problems.push(`TENANTS_FILE ${problem.message}`);
+    }
   }
   const tenants: TenantConfig[] = [];
   const seen = new Set<string>();
   file.data.tenants.forEach((raw, index) => {
-    const where = `TENANTS_FILE ${path} tenants[${index}]`;
-    const entry = TenantEntrySchema.safeParse(raw);
-    if (!entry.success) {
-      for (const issue of entry.error.issues) problems.push(`${where}.${issue.path.join('.')}: ${issue.message}`);
-      return;
+    const at = (...rest: PathSegment[]): PathSegment[] => ['tenants', index, ...rest];
+    // Names are compared even in invalid entries, so that every problem shows in one round.
+    const rawName = (raw as { name?: unknown } | null)?.name;
+    if (typeof rawName === 'string') {
+      if (seen.has(rawName)) say(at('name'), `duplicate tenant name "${rawName}"`);
+      seen.add(rawName);
     }
+    const entry = TenantEntrySchema.safeParse(raw);
+    if (!entry.success) return; // reported above
     const { name, domain: rawDomain, client_id, client_secret, client_secret_env, audience, channel, dashboard } =
       entry.data;
     const domain = parseAuth0Domain(rawDomain);
-    if ('problem' in domain) problems.push(`${where}: ${domain.problem.replace('AUTH0_DOMAIN', 'domain')}`);
-    if (seen.has(name)) problems.push(`${where}: duplicate tenant name "${name}"`);
-    seen.add(name);
+    if ('problem' in domain) say(at('domain'), domain.problem.replace('AUTH0_DOMAIN', 'domain'));
+    else if (isPlaceholderDomain(domain.host)) say(at('domain'), placeholderProblem('domain', domain.host));
     const secret = client_secret_env ? env[client_secret_env] : client_secret;
     if (!secret) {
-      problems.push(
-        client_secret_env
-          ? `${where}: environment variable ${client_secret_env} (client_secret_env) is not set`
-          : `${where}: client_secret or client_secret_env is required`,
-      );
+      if (client_secret_env) say(at('client_secret_env'), `environment variable ${client_secret_env} is not set`);
+      else say(at(), 'client_secret or client_secret_env is required');
     }
     if ('problem' in domain || !secret) return;
     tenants.push(
@@ -81,16 +108,7 @@ export function loadTenantsFile(path: string, env: Record<string, string>, probl
   return tenants;
 }
 
-/**
- * The yaml library's messages quote the offending source line, which may hold a
- * client_secret: report only where the problem is and its code.
- */
 function unreadable(path: string, error: unknown): string {
-  if (error instanceof YAMLError) {
-    const at = error.linePos?.[0];
-    const where = at ? ` at line ${at.line}, column ${at.col}` : '';
-    return `TENANTS_FILE ${path} is not valid YAML${where} (${error.code})`;
-  }
   const code = (error as { code?: unknown }).code;
   if (code === 'ENOENT') return `TENANTS_FILE ${path} does not exist`;
   return `TENANTS_FILE ${path} cannot be read${typeof code === 'string' ? ` (${code})` : ''}; check the path and its permissions`;

@@ -1,4 +1,4 @@
-import type { LogEvent } from '../auth0/log-event.js';
+import { eventSummary, type LogEvent } from '../auth0/log-event.js';
 import { MAX_LOG_IDS, type Alert, type TopValue } from './alert.js';
 import type { CompiledRule } from './compile.js';
 import { eventUser, valueText } from './fields.js';
@@ -33,7 +33,9 @@ function topOfCounts(counts: ReadonlyMap<string, number>, limit = TOP_LIMIT): To
 }
 
 /** The fields that differ between alerts; the rule supplies the rest. */
-export type AlertParts = Omit<Alert, 'ruleId' | 'title' | 'ruleDescription' | 'severity' | 'channel' | 'mention' | 'runbook'>;
+export type AlertParts = Omit<Alert, 'ruleId' | 'title' | 'ruleDescription' | 'severity' | 'channel' | 'mention' | 'runbook' | 'event'> & {
+  event: LogEvent;
+};
 
 /**
  * Builds an alert as one literal plus optional fields assigned afterwards:
@@ -53,7 +55,8 @@ export function makeAlert(rule: CompiledRule, aggregates: TemplateAggregates, pa
     count: parts.count,
     firstDate: parts.firstDate,
     lastDate: parts.lastDate,
-    event: parts.event,
+    // Only what the message shows: the outbox stores the alert, never the raw event.
+    event: eventSummary(parts.event),
     suppressed: parts.suppressed,
     incidentCount: parts.incidentCount,
   };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LogEventSchema } from '../auth0/log-event.js';
+import { EventSummarySchema } from '../auth0/log-event.js';
 import { SeveritySchema } from '../catalog/types.js';
 
 export { SeveritySchema, type Severity } from '../catalog/types.js';
@@ -46,8 +46,8 @@ export const AlertSchema = z.object({
   /** Event-time span covered, ISO-8601. */
   firstDate: z.string(),
   lastDate: z.string(),
-  /** The most recent event reported; what the message describes. */
-  event: LogEventSchema,
+  /** The most recent event reported, as much of it as the message shows (`eventSummary`). */
+  event: EventSummarySchema,
   /** Present on threshold alerts. */
   threshold: z
     .object({

@@ -1,7 +1,7 @@
 import type { Catalog } from '../catalog/types.js';
 import { durationMs } from './duration.js';
 import { fieldGetter, type FieldGetter } from './fields.js';
-import { buildWherePredicate, globToRegExp, isGlob, type EventPredicate } from './matchers.js';
+import { buildWherePredicate, globToRegExp, isGlob, type EventPredicate, type TextPattern } from './matchers.js';
 import type { Rule } from './rule-schema.js';
 import { compileTitle, type TitleRenderer } from './template.js';
 
@@ -32,7 +32,7 @@ export interface RuleSet {
   /** Which rules an event code concerns; what this map lacks is looked up in `rulesForCode`. */
   readonly byCode: ReadonlyMap<string, readonly CompiledRule[]>;
   /** Globs, kept for codes the catalog does not know yet (Auth0 adds codes over time). */
-  readonly globs: ReadonlyArray<{ readonly pattern: RegExp; readonly rule: CompiledRule }>;
+  readonly globs: ReadonlyArray<{ readonly pattern: TextPattern; readonly rule: CompiledRule }>;
   /** Memo of glob results for codes outside the catalog (bounded). */
   readonly unknownCodes: Map<string, readonly CompiledRule[]>;
 }
@@ -79,7 +79,7 @@ function compileRule(rule: Rule): CompiledRule {
 export function compileRules(rules: readonly Rule[], catalog: Catalog): RuleSet {
   const compiled = rules.filter((rule) => rule.enabled !== false).map(compileRule);
   const byCode = new Map<string, CompiledRule[]>();
-  const globs: Array<{ pattern: RegExp; rule: CompiledRule }> = [];
+  const globs: Array<{ pattern: TextPattern; rule: CompiledRule }> = [];
   const add = (code: string, rule: CompiledRule): void => {
     const list = byCode.get(code) ?? [];
     if (!list.includes(rule)) list.push(rule);

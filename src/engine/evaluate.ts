@@ -45,9 +45,10 @@ export function evaluate(
   ruleSet: RuleSet,
   state: EngineState,
   events: readonly LogEvent[],
-): { alerts: Alert[]; state: EngineState } {
+): { alerts: Alert[]; state: EngineState; skipped: SkippedEvent[] } {
   const sorted = inLogIdOrder(events);
   const alerts: Alert[] = [];
+  const skipped: SkippedEvent[] = [];
   const repeats = new RepeatBatches(alerts);
   const work = new WorkingState(state);
 
@@ -117,11 +118,22 @@ export function evaluate(
         work.nextPruneAt = pruneAt + PRUNE_INTERVAL_MS;
       }
     }
-    for (const rule of rules) if (rule.matches(event)) handle(rule, event, t);
+    try {
+      for (const rule of rules) if (rule.matches(event)) handle(rule, event, t);
+    } catch (error) {
+      // One event must never fail the page (and so the poll cycle, again at every restart).
+      skipped.push({ logId: event.log_id, problem: error instanceof Error ? error.message : String(error) });
+    }
     if (work.size > MAX_GROUPS) evictOverflow(ruleSet, work);
   }
   repeats.finish();
-  return { alerts, state: work.finish() };
+  return { alerts, state: work.finish(), skipped };
+}
+
+/** An event whose evaluation threw (a bug, never expected): reported by the caller, not evaluated further. */
+export interface SkippedEvent {
+  logId: string;
+  problem: string;
 }
 
 function closeIfOver(live: LiveGroup, rule: CompiledRule, t: number): void {

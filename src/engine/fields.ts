@@ -1,4 +1,10 @@
-/** Reads event fields by dotted path; values are untrusted and of any shape. */
+import { EVENT_LIMITS, compactText, cutText } from '../auth0/event-values.js';
+
+/**
+ * Reads event fields by dotted path; values are untrusted and of any shape.
+ * Only own properties count: `constructor` or `__proto__.x` never reach
+ * Object.prototype, whatever an event or a rule names.
+ */
 
 export type FieldGetter = (event: object) => unknown;
 
@@ -7,12 +13,12 @@ export function fieldGetter(path: string): FieldGetter {
   const parts = path.split('.');
   if (parts.length === 1) {
     const [key] = parts as [string];
-    return (event) => (event as Record<string, unknown>)[key];
+    return (event) => (Object.hasOwn(event, key) ? (event as Record<string, unknown>)[key] : undefined);
   }
   return (event) => {
     let value: unknown = event;
     for (const part of parts) {
-      if (value === null || typeof value !== 'object') return undefined;
+      if (value === null || typeof value !== 'object' || !Object.hasOwn(value, part)) return undefined;
       value = (value as Record<string, unknown>)[part];
     }
     return value;
@@ -24,11 +30,16 @@ export function isPresent(value: unknown): boolean {
   return value !== undefined && value !== null && value !== '';
 }
 
-/** A compact string form of a field value for grouping, distinct counting and titles; null when absent. */
+/**
+ * A compact string form of a field value for grouping, distinct counting and
+ * titles; null when absent. Arrays and objects render as bounded compact JSON
+ * (never JSON.stringify of the whole value: it may be huge or deeply nested).
+ */
 export function valueText(value: unknown, maxLength = 200): string | null {
   if (!isPresent(value)) return null;
-  const text = typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
-  return text.length > maxLength ? `${text.slice(0, maxLength - 1)}…` : text;
+  if (typeof value === 'object') return compactText(value, Math.min(maxLength, EVENT_LIMITS.renderLength));
+  const text = typeof value === 'string' ? value : String(value);
+  return text.length > maxLength ? cutText(text, maxLength) : text;
 }
 
 /** The user an event is about, for "top users": the name people recognise, else the id. */

@@ -10,7 +10,7 @@ export { BUNDLED_RULES_DIR, userRuleDirs } from './rule-dirs.js';
 export { checkFieldPath, LOG_EVENT_FIELDS, type FieldPathProblem } from './log-fields.js';
 export { FIELD_PATH_KEYS } from './rule-fields.js';
 export { compileRules, rulesForCode, type RuleSet, type CompiledRule } from './compile.js';
-export { evaluate } from './evaluate.js';
+export { evaluate, type SkippedEvent } from './evaluate.js';
 export { closeIncidents } from './close.js';
 export { MAX_GROUPS } from './evict.js';
 export { initialState, restoreState, stateGroups, MAX_WINDOW_ENTRIES, type EngineState, type GroupState, type WindowEntry } from './state.js';

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { SeveritySchema } from './alert.js';
 import { parseDuration } from './duration.js';
 import { parseCidr } from './cidr.js';
+import { compileRuleRegex } from './matchers.js';
 import { MAX_WINDOW_ENTRIES } from './state.js';
 
 /**
@@ -25,9 +26,10 @@ export const OPERATORS = ['equals', 'not_equals', 'in', 'not_in', 'contains', 'r
 
 const ScalarSchema = z.union([z.string(), z.number(), z.boolean()]);
 
+/** RE2 syntax (see compileRuleRegex): a pattern RE2 cannot run is an error naming why. */
 const RegexSchema = z.string().superRefine((source, ctx) => {
   try {
-    new RegExp(source, 'u');
+    compileRuleRegex(source);
   } catch (error) {
     ctx.addIssue({ code: 'custom', message: `invalid regex: ${(error as Error).message}` });
   }
@@ -49,7 +51,7 @@ export const ConditionSchema = z
     not_in: z.array(ScalarSchema).min(1).optional(),
     /** Substring, case-insensitive. */
     contains: z.string().min(1).optional(),
-    /** Regular expression, case-insensitive, unanchored. */
+    /** RE2 regular expression (linear time), case-insensitive, unanchored. */
     regex: RegexSchema.optional(),
     /** The field is present and the expression matches none of its values. */
     not_regex: RegexSchema.optional(),

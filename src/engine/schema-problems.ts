@@ -9,7 +9,15 @@ import { didYouMean } from './suggest.js';
  * located in the file: "unknown key 'wehre' — did you mean 'where'?", never the
  * validator's own wording ("Unrecognized key", "Invalid input: expected …").
  */
-export function schemaProblems(source: SourceMap, schema: z.ZodType, error: z.ZodError, raw: unknown): RuleError[] {
+export function schemaProblems(
+  source: SourceMap,
+  schema: z.ZodType,
+  error: z.ZodError,
+  raw: unknown,
+  options: { showValues?: boolean } = {},
+): RuleError[] {
+  // A configuration file may hold secrets: its values are then never quoted back.
+  const describe = options.showValues === false ? describeKind : describeValue;
   const issues = flattenUnions(error.issues as unknown as Issue[], raw);
   // An object with a misspelt key says that once, not also "expected at least one operator".
   const unknownKeyAt = new Set(issues.filter((issue) => issue.code === 'unrecognized_keys').map((issue) => pathKey(issue.path)));
@@ -27,7 +35,7 @@ export function schemaProblems(source: SourceMap, schema: z.ZodType, error: z.Zo
       continue;
     }
     if (issue.code === 'custom' && unknownKeyAt.has(pathKey(path))) continue;
-    problems.push(source.error(path, plainWords(issue, valueAt(raw, path))));
+    problems.push(source.error(path, plainWords(issue, valueAt(raw, path), describe)));
   }
   return problems;
 }
@@ -85,6 +93,15 @@ const NOUNS: Record<string, string> = {
   record: 'a mapping (key: value)',
 };
 
+/** What a value is, without saying what it holds. */
+function describeKind(value: unknown): string {
+  if (value === null) return 'an empty value';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  if (typeof value === 'string') return 'text';
+  return typeof value === 'number' ? 'a number' : 'true or false';
+}
+
 function describeValue(value: unknown): string {
   if (value === null) return 'an empty value';
   if (Array.isArray(value)) return 'a list';
@@ -97,17 +114,18 @@ function describeValue(value: unknown): string {
 /** The validator's defaults start so; a message written in the schema is kept as it is. */
 const DEFAULT_WORDING = /^(Invalid|Too (small|big)|Unrecognized|Expected)/;
 
-function plainWords(issue: Issue, value: unknown): string {
+function plainWords(issue: Issue, value: unknown, describe: (value: unknown) => string): string {
   if (value === undefined && issue.code !== 'custom') return 'required';
   if (issue.message && !DEFAULT_WORDING.test(issue.message)) return issue.message;
   switch (issue.code) {
     case 'invalid_type': {
       const expected = (issue.expected ?? '').split('|').map((name) => NOUNS[name] ?? name);
-      return `expected ${expected.join(' or ')}, found ${describeValue(value)}`;
+      return `expected ${expected.join(' or ')}, found ${describe(value)}`;
     }
     case 'invalid_value': {
       const values = (issue.values ?? []).map(String);
-      const shown = typeof value === 'string' ? `'${value}'` : describeValue(value);
+      if (describe === describeKind) return `expected one of ${values.join(', ')}`;
+      const shown = typeof value === 'string' ? `'${value}'` : describe(value);
       return `${shown} is not one of ${values.join(', ')}${typeof value === 'string' ? didYouMean(value, values, 1) : ''}`;
     }
     case 'too_small':

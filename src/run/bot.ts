@@ -1,12 +1,13 @@
+import { existsSync } from 'node:fs';
 import { loadCatalog } from '../catalog/index.js';
 import type { Catalog } from '../catalog/types.js';
-import { loadConfig, type AppConfig, type TenantConfig } from '../config/index.js';
+import { loadConfig, runFlagProblems, type AppConfig, type TenantConfig } from '../config/index.js';
 import { loadEnabledRuleSet, type Alert, type RuleSet } from '../engine/index.js';
 import { Auth0AuthError, ConfigError, SlackApiError, StateBusyError, StateError, asCodedError, type CodedError } from '../errors.js';
 import { createLogger, type Logger } from '../log.js';
 import { openStateStore } from '../state/open.js';
 import type { StateStore } from '../state/store.js';
-import { DryRunCheckpointStore } from './checkpoint-store.js';
+import { DryRunCheckpointStore, DryRunTally } from './checkpoint-store.js';
 import type { CycleReport } from './poller.js';
 import { startSchedule } from './scheduler.js';
 import { retentionTask } from './retention.js';
@@ -74,15 +75,17 @@ export const RUN_DEFAULTS = {
 
 /** `run`: validates everything first (exit 2, nothing fetched), then polls. Returns the exit code. */
 export async function runBot(flags: RunFlags, deps: RunDeps): Promise<number> {
-  const config = loadConfig(deps.env, { requireAuth0: true, requireSlack: !flags.dryRun });
+  const config = loadConfig(deps.env, { requireAuth0: true, requireSlack: !flags.dryRun, commandProblems: runFlagProblems(flags) });
   const catalog = loadCatalog();
   const ruleSet = loadEnabledRuleSet({ dirs: config.rulesDirs }, catalog);
   const logger = deps.logger ?? createLogger(config.logLevel);
-  const store = await openStateStore({ stateDb: config.stateDb });
+  // A dry run touches nothing on disk: with no state file yet, it starts from an empty one in memory.
+  const store = await openStateStore({ stateDb: flags.dryRun && !existsSync(config.stateDb) ? ':memory:' : config.stateDb });
+  const tally = flags.dryRun ? new DryRunTally() : undefined;
   const shutdown = new AbortController();
   const context: BotContext = { config, store, catalog, ruleSet, logger, signal: shutdown.signal, once: flags.once };
 
-  const cycles = config.tenants.map((tenant) =>
+  const tenantCycles = config.tenants.map((tenant) =>
     createTenantCycle({
       config,
       tenant,
@@ -93,12 +96,14 @@ export async function runBot(flags: RunFlags, deps: RunDeps): Promise<number> {
       wrapStore: flags.dryRun
         ? (stored) =>
             new DryRunCheckpointStore(stored.load(), (alerts) => {
+              tally?.countAlerts(alerts);
               const defaultChannel = tenantDefaultChannel(config, tenant);
               for (const alert of alerts) deps.write(deps.describe(alert, { catalog, tenant, defaultChannel, json: flags.json }));
             })
         : undefined,
     }),
   );
+  const cycles = tally ? tenantCycles.map((cycle) => tally.wrap(cycle)) : tenantCycles;
 
   const sender = flags.dryRun ? undefined : deps.createSender?.(context);
   if (!flags.dryRun && !sender) logger.warn('no Slack sender wired: alerts stay queued in the outbox');
@@ -106,7 +111,13 @@ export async function runBot(flags: RunFlags, deps: RunDeps): Promise<number> {
   // A dry run changes nothing stored, so it prunes nothing either.
   const retention = flags.dryRun ? undefined : retentionTask({ store, logger });
   try {
-    if (flags.once) return await runOnce(cycles, sender, logger, retention);
+    if (flags.once) {
+      const code = await runOnce(cycles, sender, logger, retention);
+      // stdout stays JSON-only with --json: the summary goes to the log (stderr) then.
+      if (tally && flags.json) logger.info({ events: tally.events, alerts: tally.alerts, repeats: tally.repeats }, tally.summary());
+      else if (tally) deps.write(tally.summary());
+      return code;
+    }
     // A dry run records no polls, so /healthz would only ever say "degraded", and
     // the slash command would describe a bot that queues nothing: no companions.
     const companionDeps = flags.dryRun ? { ...deps, startCompanions: undefined } : deps;

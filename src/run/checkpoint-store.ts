@@ -68,3 +68,38 @@ export class DryRunCheckpointStore implements CheckpointStore {
 
   async recordOutcome(): Promise<void> {}
 }
+
+/** What a dry run saw, for its one-line summary (printed even when nothing matched). */
+export class DryRunTally {
+  events = 0;
+  alerts = 0;
+  repeats = 0;
+  tenants = 0;
+
+  countAlerts(alerts: readonly Alert[]): void {
+    for (const alert of alerts) {
+      if (alert.kind === 'repeat') this.repeats += 1;
+      else this.alerts += 1;
+    }
+  }
+
+  /** The cycle, counting the events it read. */
+  wrap<R extends { eventsFetched: number }>(cycle: () => Promise<R>): () => Promise<R> {
+    this.tenants += 1;
+    return async () => {
+      const report = await cycle();
+      this.events += report.eventsFetched;
+      return report;
+    };
+  }
+
+  summary(): string {
+    const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+    const nothing = this.alerts + this.repeats === 0 ? ' (no rule matched)' : '';
+    return (
+      `dry run: ${count(this.events, 'event', 'events')} read from ${count(this.tenants, 'tenant', 'tenants')}; ` +
+      `${count(this.alerts, 'alert', 'alerts')} and ${count(this.repeats, 'thread reply', 'thread replies')} would be posted${nothing}` +
+      ' — nothing posted, nothing stored'
+    );
+  }
+}

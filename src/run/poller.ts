@@ -127,6 +127,7 @@ export async function runPollCycle(options: PollCycleOptions): Promise<CycleRepo
         break;
       }
       const result = evaluator.evaluate(state, page.events);
+      reportSkipped(result.skipped, report, tenant, logger);
       state = result.state;
       checkpoint = page.nextCheckpoint;
       batch.add(result.alerts, checkpoint, page.checkpointDate, state);
@@ -207,6 +208,14 @@ export function preparePage(raw: readonly unknown[], checkpoint: string, tenant:
     }
   });
   return { events, malformed, withoutLogId, nextCheckpoint, checkpointDate };
+}
+
+/** Events the engine could not evaluate: named in a warning and counted as malformed, never a failed cycle. */
+function reportSkipped(skipped: ReadonlyArray<{ logId: string; problem: string }> | undefined, report: CycleReport, tenant: string, logger: Logger): void {
+  for (const { logId, problem } of skipped ?? []) {
+    report.malformed += 1;
+    logger.warn({ tenant, logId: logId.slice(0, 80), problem: problem.slice(0, 300) }, `skipping log event ${logId.slice(0, 80)}: evaluating it failed`);
+  }
 }
 
 /**

@@ -1,3 +1,6 @@
+import { cutText } from '../auth0/event-values.js';
+import { SLACK_LIMITS } from './limits.js';
+
 /**
  * Making untrusted text (every value from a log event) safe inside Slack mrkdwn.
  *
@@ -9,46 +12,58 @@
  *   character has neither a word boundary outside nor a non-space inside,
  *   whichever way Slack classifies ZWSP. Between two letters/digits they cannot
  *   format anything and stay untouched, so `pwd_leak` and `john_doe` copy cleanly;
- * - break `@channel`/`@here`/`@everyone` and `scheme://` so neither legacy
+ * - break `@channel`/`@here`/`@everyone` and `://` so neither legacy
  *   mention parsing nor auto-linking can act (mrkdwn objects also set
  *   `verbatim: true`).
+ * Every function here cuts its input to MAX_ESCAPE_INPUT characters first
+ * (nothing longer fits in a Slack text object) and runs in time linear in it:
+ * no pattern below can backtrack.
  */
 const ZWSP = '\u200B';
+/** The longest untrusted text escaped: Slack's section text limit (3,000); longer input is cut first. */
+export const MAX_ESCAPE_INPUT = SLACK_LIMITS.sectionText;
 /**
- * Bidirectional embedding/override/isolate controls: invisible, and they reorder what
- * follows ("Trojan Source"), so `admin\u202Eexample.com` could read as another user or
- * host. Shown as U+FFFD so the reader sees something was there.
+ * Bidirectional controls and invisible format characters: they reorder what
+ * follows ("Trojan Source") or hide inside a value, so `admin\u202Eexample.com`
+ * could read as another user or host. Shown as U+FFFD so the reader sees
+ * something was there. The set: the embeddings, overrides and isolates
+ * (U+202A–U+202E, U+2066–U+2069), the marks LRM, RLM and ALM (U+200E, U+200F,
+ * U+061C), the invisible operators and deprecated format controls
+ * (U+2060–U+2064, U+206A–U+206F), U+FEFF, U+180E, and the C0/C1 control
+ * characters except tab and newline. ZWJ/ZWNJ (emoji, scripts) are kept.
  */
-const BIDI_CONTROLS = /[\u202A-\u202E\u2066-\u2069]/g;
+const BIDI_CONTROLS = /[\u0000-\u0008\u000B-\u000C\u000E-\u001F\u007F-\u009F\u061C\u180E\u200E\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\uFEFF]/g;
 const FORMATTING = new Set(['*', '_', '~', '`']);
 const WORD = /[\p{L}\p{N}]/u;
 
 export function escapeEntities(value: string): string {
-  return value.replace(BIDI_CONTROLS, '\uFFFD').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return cutText(value, MAX_ESCAPE_INPUT).replace(BIDI_CONTROLS, '\uFFFD').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 /** Untrusted text → mrkdwn that renders literally. */
 export function escapeMrkdwn(value: string): string {
   const chars = Array.from(escapeEntities(value));
-  let out = '';
+  const parts: string[] = [];
   for (let index = 0; index < chars.length; index++) {
     const char = chars[index]!;
     if (!FORMATTING.has(char)) {
-      out += char;
+      parts.push(char);
       continue;
     }
     const before = chars[index - 1] ?? '';
     const after = chars[index + 1] ?? '';
     const inert = char !== '`' && WORD.test(before) && WORD.test(after);
-    out += inert ? char : `${ZWSP}${char}${ZWSP}`;
+    parts.push(inert ? char : `${ZWSP}${char}${ZWSP}`);
   }
-  return out
+  // Each pattern is a literal or a fixed-length alternation: linear, whatever the text.
+  return parts
+    .join('')
     .replace(/@(channel|here|everyone)\b/gi, `@${ZWSP}$1`)
-    .replace(/([a-z][a-z0-9+.-]*):\/\//gi, `$1:${ZWSP}//`)
+    .replace(/:\/\//g, `:${ZWSP}//`)
     .replace(/^&gt;/gm, `${ZWSP}&gt;`);
 }
 
 /** Untrusted text for `plain_text` objects: Slack shows it literally; only newlines matter in a header. */
 export function plainLine(value: string): string {
-  return value.replace(BIDI_CONTROLS, '\uFFFD').replace(/\s+/g, ' ').trim();
+  return cutText(value, MAX_ESCAPE_INPUT).replace(BIDI_CONTROLS, '\uFFFD').replace(/\s+/g, ' ').trim();
 }

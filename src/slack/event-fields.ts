@@ -1,4 +1,4 @@
-import type { LogEvent } from '../auth0/log-event.js';
+import type { EventSummary } from '../auth0/log-event.js';
 import type { Severity, TopValue } from '../engine/alert.js';
 import { escapeEntities, escapeMrkdwn } from './escape.js';
 
@@ -23,25 +23,25 @@ function field(label: string, value: string): string {
 }
 
 /** `label`: "Latest user" on threshold alerts, where this event is one of many. */
-export function userField(event: LogEvent, label = 'User'): string {
+export function userField(event: EventSummary, label = 'User'): string {
   const name = event.user_name || undefined;
   const id = event.user_id || undefined;
   if (name && id && name !== id) return field(label, `${escapeMrkdwn(name)}\n${escapeMrkdwn(id)}`);
   return field(label, text(name ?? id));
 }
 
-export function ipField(event: LogEvent, label = 'IP address'): string {
+export function ipField(event: EventSummary, label = 'IP address'): string {
   const location = event.location_info;
   const place = [location?.city_name, location?.country_name ?? location?.country_code].filter(Boolean).join(', ');
   const ip = text(event.ip);
   return field(label, place ? `${ip} (${escapeMrkdwn(place)})` : ip);
 }
 
-export function applicationField(event: LogEvent): string {
+export function applicationField(event: EventSummary): string {
   return field('Application', text(event.client_name ?? event.client_id));
 }
 
-export function connectionField(event: LogEvent): string {
+export function connectionField(event: EventSummary): string {
   return field('Connection', text(event.connection));
 }
 
@@ -53,7 +53,7 @@ export function slackDate(isoDate: string): string {
   return `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} {time_secs}|${iso}>`;
 }
 
-export function timeField(event: LogEvent): string {
+export function timeField(event: EventSummary): string {
   return field('Time', slackDate(event.date));
 }
 

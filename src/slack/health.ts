@@ -156,17 +156,37 @@ function formatSeconds(ms: number): string {
 
 export const HEALTH_PATH = '/healthz';
 
+/**
+ * What the unauthenticated `GET /healthz` shows: ok or degraded and a generic
+ * reason — never tenant names, errors or timings (those stay in `status` and the logs).
+ */
+export interface PublicHealth {
+  status: HealthStatus;
+  reason?: (typeof PUBLIC_REASONS)[keyof typeof PUBLIC_REASONS];
+}
+
+export const PUBLIC_REASONS = {
+  starting: 'starting',
+  stale: 'no recent successful poll; see the status command and the logs',
+  unreadable: 'health check could not read the bot state',
+} as const;
+
+export function publicHealth(report: HealthReport): PublicHealth {
+  if (report.status === 'degraded') return { status: 'degraded', reason: PUBLIC_REASONS.stale };
+  return report.reason?.startsWith('starting') ? { status: 'ok', reason: PUBLIC_REASONS.starting } : { status: 'ok' };
+}
+
 /** Writes a report as the probe's answer: 200 when ok, 503 when degraded (or when the report itself fails). */
 export async function writeHealthResponse(res: ServerResponse, health: () => HealthReport | Promise<HealthReport>): Promise<void> {
   let statusCode: number;
-  let body: unknown;
+  let body: PublicHealth;
   try {
     const report = await health();
     statusCode = report.status === 'ok' ? 200 : 503;
-    body = report;
+    body = publicHealth(report);
   } catch {
     statusCode = 503;
-    body = { status: 'degraded', reason: 'health check failed to read the bot state' };
+    body = { status: 'degraded', reason: PUBLIC_REASONS.unreadable };
   }
   res.writeHead(statusCode, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
   res.end(JSON.stringify(body));

@@ -1,4 +1,5 @@
 import { SlackApiError, type FailureReason } from '../errors.js';
+import { safeErrorCode, scrubText } from '../secrets.js';
 
 /**
  * Turning whatever @slack/web-api throws into our SlackApiError: method,
@@ -59,7 +60,8 @@ export function toSlackApiError(method: string, error: unknown, channel?: string
       return build(method, { status: 429, reason: 'rate_limited', retryable: true, retryAfterMs: seconds * 1000 }, channel, error);
     }
     case 'slack_webapi_platform_error': {
-      const apiError = e.data?.error ?? 'unknown_error';
+      // Only a code-shaped error is taken; free text in its place (an echo of the request) is not.
+      const apiError = safeErrorCode(e.data?.error) ?? 'unknown_error';
       return build(method, { apiError, ...classifyApiError(apiError) }, channel, error);
     }
     case 'slack_webapi_http_error': {
@@ -94,7 +96,7 @@ function build(method: string, details: SlackApiError['details'] extends infer D
 /** Keeps the cause's class name and message only: library errors carry headers and bodies. */
 function stripped(cause: unknown): Error | undefined {
   if (!(cause instanceof Error)) return undefined;
-  const safe = new Error(cause.message.replace(/xox[a-z]-[\w-]+/gi, '[token]'));
+  const safe = new Error(scrubText(cause.message));
   safe.name = cause.name;
   return safe;
 }

@@ -136,11 +136,20 @@ describe('Auth0Client token', () => {
 
   it('abandons a request in flight on shutdown with ShutdownError, not a retryable failure', async () => {
     // The token endpoint would answer only after a minute: the abort must not wait for it.
-    nock(AUTH0_BASE).post('/oauth/token').delay(60_000).reply(200, { access_token: ACCESS_TOKEN, expires_in: 86_400 });
+    const scope = nock(AUTH0_BASE).post('/oauth/token').delay(60_000).reply(200, { access_token: ACCESS_TOKEN, expires_in: 86_400 });
+    const received = new Promise<void>((resolve) => scope.on('request', () => resolve()));
     const shutdown = new AbortController();
     const pending = new Auth0Client({ baseUrl: AUTH0_BASE, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, audience: 'x', signal: shutdown.signal }).getLogs('a', 100);
+    const outcome = pending.then(
+      () => 'answered',
+      (error: unknown) => error,
+    );
+    // Abort only once the request is on the wire (the interceptor has it), not before axios sent it.
+    await received;
     shutdown.abort();
-    await expect(pending).rejects.toBeInstanceOf(ShutdownError);
+    // Without the signal reaching the request in flight, this waits for the minute-long answer (test timeout).
+    expect(await outcome).toBeInstanceOf(ShutdownError);
+    expect(scope.isDone(), 'the token request reached the server before the abort').toBe(true);
   });
 
   it('classifies a connection reset as a retryable network failure', async () => {

@@ -16,10 +16,20 @@ afterEach(() => {
 const lines = (text: string) => text.split('\n').filter((line) => line !== '');
 
 describe('replay', () => {
-  it('replays the public Auth0 sample with --json: JSON only on output.stdout, exit 0', async () => {
-    expect(await main(['replay', 'test/fixtures/events/auth0-logs-public.json', '--rules', 'rules', '--json'])).toBe(0);
-    for (const line of lines(output.stdout)) expect(() => JSON.parse(line)).not.toThrow();
-    expect(output.stderr).toContain('replay: 20 event(s)');
+  it('replays the public Auth0 sample with --json: exit 0, one JSON message per alert on stdout and nothing else', async () => {
+    // The default rules find nothing in the public sample; a rule for its failed logins makes alerts to print.
+    const rules = mkdtempSync(join(tmpdir(), 'replay-rules-'));
+    writeFileSync(join(rules, 'failures.yml'), 'id: sample-failures\nseverity: high\nmatch:\n  codes: [f, fp, fu]\n');
+    expect(await main(['replay', 'test/fixtures/events/auth0-logs-public.json', '--rules', rules, '--json'])).toBe(0);
+    const summary = /replay: 20 event\(s\), (\d+) alert\(s\), (\d+) repeat\(s\)/.exec(output.stderr);
+    expect(summary, output.stderr).not.toBeNull();
+    const reported = Number(summary![1]) + Number(summary![2]);
+    expect(reported).toBeGreaterThan(0);
+    const printed = lines(output.stdout).map((line) => JSON.parse(line) as { metadata: { event_type: string; event_payload: { rule_id: string } } });
+    expect(printed).toHaveLength(reported);
+    for (const message of printed) {
+      expect(message.metadata).toMatchObject({ event_type: 'auth0_log_alert', event_payload: { rule_id: 'sample-failures' } });
+    }
   });
 
   it('prints one chat.postMessage body per alert, skipping malformed events with their line', async () => {

@@ -32,7 +32,7 @@ describe('e2e: bad data', () => {
     world.start(['run']);
     await waitUntilSettled(world, () => allReported(world!, expected));
 
-    expect(expected).toHaveLength(6);
+    expect(expected).toHaveLength(7);
     expect(world.bots[0]!.isRunning()).toBe(true);
     expectReportedExactlyOnce(world.slack.messages, expected);
     expectInert(world);

@@ -41,6 +41,12 @@ describe('e2e: faults on both sides', () => {
     add(first);
     world.start(['run']);
     await waitUntilSettled(world, () => allReported(world!, expected) && auth0.faults.pending === 0 && slack.faults.pending === 0);
+    // Phase 1 played exactly the queued faults (11 on Auth0, 6 on Slack) and issued one token.
+    const slackFaults = (requests: typeof slack.requests) => requests.filter((r) => r.fault && r.fault !== 'pass').length;
+    expect(auth0.requests.filter((r) => r.fault).length).toBe(11);
+    expect(slackFaults(slack.requests)).toBe(6);
+    expect(auth0.tokensIssued()).toBe(1);
+    const phase1 = { auth0: auth0.requests.length, slack: slack.requests.length };
 
     // Live traffic under seeded chaos on both sides, and an expired token.
     auth0.revokeTokens();
@@ -53,8 +59,13 @@ describe('e2e: faults on both sides', () => {
     add(second);
     await waitUntilSettled(world, () => allReported(world!, expected), 90_000);
 
-    expect(auth0.requests.filter((r) => r.fault).length).toBeGreaterThanOrEqual(11);
-    expect(slack.requests.filter((r) => r.fault && r.fault !== 'pass').length).toBeGreaterThanOrEqual(6);
+    // Phase 2 demonstrably ran its faults: chaos fired on both sides (seeds 2 and 3 fail the 3rd
+    // logs request and the 2nd post), the revoked token was refused, and the bot got a second one.
+    const auth0Phase2 = auth0.requests.slice(phase1.auth0);
+    expect(auth0Phase2.filter((r) => r.fault).length, 'Auth0 chaos faults in phase 2').toBeGreaterThan(0);
+    expect(slackFaults(slack.requests.slice(phase1.slack)), 'Slack chaos faults in phase 2').toBeGreaterThan(0);
+    expect(auth0Phase2.some((r) => r.path === LOGS_PATH && r.status === 401), 'the revoked token was refused').toBe(true);
+    expect(auth0.tokensIssued(), 'tokens issued: one at start, one after the revocation').toBe(2);
     expectReportedExactlyOnce(slack.messages, expected);
     expectCleanRun(world);
   }, 120_000);

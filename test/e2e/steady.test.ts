@@ -33,7 +33,8 @@ describe('e2e: steady traffic', () => {
 
     expect(expected).toHaveLength(10);
     expectReportedExactlyOnce(world.slack.messages, expected);
-    expect(world.slack.updates.every((u) => world!.slack.messages.some((m) => m.ts === u.ts))).toBe(true);
+    // Each breached password has its own user and IP: ten incidents, none repeated, so no message is edited.
+    expect(world.slack.updates).toEqual([]);
     expectCleanRun(world);
     expect(exit).toEqual({ code: 0, signal: null });
   }, 90_000);

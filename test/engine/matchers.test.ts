@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildWherePredicate, globToRegExp } from '../../src/engine/matchers.js';
+import { EVENT_LIMITS } from '../../src/auth0/log-event.js';
+import { RuleRegexError, buildWherePredicate, compileRuleRegex, globToRegExp } from '../../src/engine/matchers.js';
 import { ConditionSchema, WhereSchema } from '../../src/engine/rule-schema.js';
 
 const event = {
@@ -109,5 +110,93 @@ describe('code globs', () => {
     ['s.p', 'sap', false], // dots are literal
   ])('%s against %s', (glob, code, expected) => {
     expect(globToRegExp(glob).test(code)).toBe(expected);
+  });
+});
+
+describe('odd-typed values (issue 11: how operators see them)', () => {
+  // After normalisation numbers and booleans are strings; tests also feed raw values, as a log stream might.
+  const odd = {
+    user_name: '{"nested":"object"}',
+    num: 42,
+    flag: false,
+    scope_string: 'read:users delete:users',
+    scope_array: ['read:users', 'delete:users'],
+    ips: ['10.0.0.1', '203.0.113.9'],
+    object: { a: 'b' },
+    empty: [],
+  };
+  const check = (field: string, condition: unknown): boolean => buildWherePredicate({ [field]: ConditionSchema.parse(condition) })(odd);
+
+  it.each([
+    // a rendered object is text like any other
+    ['a rendered object is searchable text', 'user_name', { contains: 'nested' }, true],
+    ['a number equals its text', 'num', { equals: '42' }, true],
+    ['a number is in a list of numbers', 'num', { in: [41, 42] }, true],
+    ['a boolean matches a regex on its text', 'flag', { regex: '^false$' }, true],
+    // scope: the same rule works on the string (Management API) and the array (log streams)
+    ['contains on a scope string', 'scope_string', { contains: 'delete:users' }, true],
+    ['contains on a scope array', 'scope_array', { contains: 'delete:users' }, true],
+    ['regex on a scope array', 'scope_array', { regex: '^delete:' }, true],
+    ['equals on an array: any element', 'scope_array', { equals: 'delete:users' }, true],
+    ['in on an array: any element', 'scope_array', { in: ['delete:users'] }, true],
+    ['not_equals on an array: no element equals', 'scope_array', { not_equals: 'delete:users' }, false],
+    ['not_in on an array: no element listed', 'scope_array', { not_in: ['write:users'] }, true],
+    ['cidr on an array of IPs: any inside', 'ips', { cidr: '203.0.113.0/24' }, true],
+    ['not_cidr on an array of IPs: none inside', 'ips', { not_cidr: '10.0.0.0/8' }, false],
+    // objects (never rendered outside display fields) pass no operator but exists
+    ['equals on an object', 'object', { equals: 'b' }, false],
+    ['contains on an object', 'object', { contains: 'b' }, false],
+    ['not_equals on an object holds', 'object', { not_equals: 'b' }, true],
+    ['exists on an object', 'object', { exists: true }, true],
+    ['exists on an empty array', 'empty', { exists: true }, true],
+    ['a path through a scalar is missing', 'num.x', { exists: false }, true],
+    // inherited properties are never fields
+    ['constructor is not a field', 'constructor', { exists: false }, true],
+    ['__proto__ paths are not fields', 'object.__proto__.toString', { exists: false }, true],
+  ])('%s', (_name, field, condition, expected) => {
+    expect(check(field, condition)).toBe(expected);
+  });
+});
+
+describe('rule regex: RE2, linear time (issue 11, point 2)', () => {
+  it('a backtracking pattern against a 5,000-character user name answers (the old engine never did)', () => {
+    const predicate = buildWherePredicate({ user_name: ConditionSchema.parse({ regex: '^(a+)+$' }) });
+    expect(predicate({ user_name: `${'a'.repeat(5_000)}!` })).toBe(false);
+    expect(predicate({ user_name: 'aaaa' })).toBe(true);
+    const nested = buildWherePredicate({ user_name: ConditionSchema.parse({ regex: '(x+x+)+y' }) });
+    expect(nested({ user_name: 'x'.repeat(5_000) })).toBe(false);
+  });
+
+  it('keeps the documented semantics: case-insensitive, unanchored, Unicode-aware', () => {
+    const re = compileRuleRegex('brute[- ]?force');
+    expect(re.test('Update BRUTE FORCE protection')).toBe(true);
+    expect(compileRuleRegex('^é$').test('É')).toBe(true);
+    expect(compileRuleRegex('\\bmfa\\b').test('enable MFA now')).toBe(true);
+    expect(compileRuleRegex('^.$').test('😀')).toBe(true);
+  });
+
+  it.each([
+    ['(?=admin)', 'invalid or unsupported Perl syntax'],
+    ['(a)\\1', 'invalid escape sequence'],
+    ['[a-', 'missing closing ]'],
+    ['a{1001}', 'invalid repeat count'],
+  ])('rejects %j, naming why', (source, reason) => {
+    expect(() => compileRuleRegex(source)).toThrow(RuleRegexError);
+    expect(() => compileRuleRegex(source)).toThrow(reason);
+    const parsed = ConditionSchema.safeParse({ regex: source });
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues[0]?.message).toMatch(new RegExp(`^invalid regex: not a valid RE2 regular expression: .*${reason.replace(/[\]]/g, '\\$&')}`));
+  });
+
+  it('matches only the first EVENT_LIMITS.valueLength characters of a longer text', () => {
+    const re = compileRuleRegex('needle');
+    expect(re.test(`${'x'.repeat(EVENT_LIMITS.valueLength - 10)}needle`)).toBe(true);
+    expect(re.test(`${'x'.repeat(EVENT_LIMITS.valueLength)}needle`)).toBe(false);
+  });
+
+  it('code globs match the whole code, in linear time', () => {
+    expect(globToRegExp('*a*a*a*a*a*b').test('a'.repeat(5_000))).toBe(false);
+    expect(globToRegExp('gd_*').test('gd_(x)')).toBe(true);
+    expect(globToRegExp('a.b').test('a.b')).toBe(true);
   });
 });

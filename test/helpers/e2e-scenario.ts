@@ -22,7 +22,10 @@ export async function waitUntilSettled(world: World, done: () => boolean, timeou
   );
 }
 
-/** Every id in `expected` was reported at least once, and nothing else was reported. */
+/**
+ * Every id in `expected` was reported at least once (a wait condition: other log ids may have
+ * been reported too — `expectReportedExactlyOnce` is the check that nothing else was).
+ */
 export function allReported(world: World, expected: readonly string[]): boolean {
   const seen = reportedLogIds(world.slack.messages);
   return expected.every((id) => seen.has(id));

@@ -131,8 +131,10 @@ export class TrafficGenerator {
   }
 
   /**
-   * Events the bot must skip with a warning: not an object, no type, unparsable
-   * date, no log_id (the stand-in serves it without one), wrong types.
+   * Events the bot must skip with a warning: no type, unparsable date, a type
+   * that is not a string, no log_id (the stand-in serves it without one), an
+   * empty type. Only log_id, type and date decide usability (odd types of other
+   * fields never do: see `hostile`).
    */
   malformed(): Array<Record<string, unknown>> {
     const date = () => this.nextDate();
@@ -140,17 +142,19 @@ export class TrafficGenerator {
       { date: date(), description: 'no type at all' },
       { date: 'yesterday-ish', type: 'pwd_leak', user_name: 'bad-date@example.com' },
       { date: date(), type: 42, user_name: 'numeric-type@example.com' },
-      { date: date(), type: 'pwd_leak', user_name: { nested: 'object' }, ip: ['array'] },
       { date: date(), type: 'pwd_leak', user_name: 'no-log-id@example.com', [STRIP_LOG_ID]: true },
       { date: date(), type: '', user_name: 'empty-type@example.com' },
     ];
   }
 
-  /** Breached-password events whose every string field is hostile mrkdwn or oversized. */
+  /** Breached-password events whose every string field is hostile mrkdwn, oversized or of an odd type. */
   hostile(): GeneratedEvent[] {
     const first = this.breachedPassword();
     const second = this.breachedPassword();
+    const third = this.breachedPassword();
     return [
+      // Odd display-field types: alerted like any other (the user name shows as its compact rendering).
+      { ...third, user_name: { nested: 'object' }, ip: ['array'] },
       {
         ...first,
         user_name: HOSTILE_USER_NAME,

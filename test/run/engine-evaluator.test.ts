@@ -1,10 +1,10 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../src/catalog/index.js';
-import { compileRules, loadRules, restoreState } from '../../src/engine/index.js';
+import { compileRules, loadRules, restoreState, type EngineState } from '../../src/engine/index.js';
 import { engineEvaluator } from '../../src/run/engine-evaluator.js';
 import { credentialStuffingBurst } from '../helpers/engine-traffic.js';
 
-afterEach(() => vi.restoreAllMocks());
+const PROBE = '__serialised_again__';
 
 function defaultRulesEvaluator() {
   const catalog = loadCatalog();
@@ -26,16 +26,28 @@ describe('engineEvaluator.serialize', () => {
     }
   });
 
-  it('does not stringify again the buckets a page left untouched', () => {
+  it('reuses the text serialised before for the buckets a page left untouched, and writes the touched ones anew', () => {
     const evaluator = defaultRulesEvaluator();
-    const { events } = credentialStuffingBurst({ start: Date.parse('2024-05-01T11:00:00Z'), minutes: 2, attackers: 2 });
-    const state = evaluator.evaluate(evaluator.initialState(), events).state as { buckets: object[] };
-    evaluator.serialize!(state);
-    const stringify = vi.spyOn(JSON, 'stringify');
-    const next = evaluator.evaluate(state, []).state as { buckets: object[] };
-    evaluator.serialize!(next);
-    // Only the header (version, clock, size…): no bucket was written by an empty page.
-    const bucketCalls = stringify.mock.calls.filter(([value]) => state.buckets.includes(value as object) || next.buckets.includes(value as object));
-    expect(bucketCalls).toEqual([]);
+    const { events } = credentialStuffingBurst({ start: Date.parse('2024-05-01T11:00:00Z'), minutes: 4, attackers: 2 });
+    const half = Math.floor(events.length / 2);
+    const before = evaluator.evaluate(evaluator.initialState(), events.slice(0, half)).state as EngineState;
+    const textBefore = evaluator.serialize!(before);
+    const after = evaluator.evaluate(before, events.slice(half)).state as EngineState;
+    const untouched = after.buckets.filter((bucket, i) => bucket === before.buckets[i] && Object.keys(bucket).length > 0);
+    const touched = after.buckets.filter((bucket, i) => bucket !== before.buckets[i]);
+    // The setup this test needs: the second page left some buckets with groups as they were and changed others.
+    expect(untouched.length).toBeGreaterThan(0);
+    expect(touched.length).toBeGreaterThan(0);
+    const expected = JSON.stringify(after);
+
+    // A probe written into the untouched buckets after they were serialised (the engine never
+    // mutates a bucket it returned): stringifying them again would show it, reusing their text not.
+    for (const bucket of untouched) (bucket as Record<string, unknown>)[PROBE] = { rule: PROBE };
+    expect(JSON.stringify(after), 'the probe is visible to a fresh JSON.stringify').toContain(PROBE);
+    const text = evaluator.serialize!(after);
+
+    expect(text.includes(PROBE), 'an untouched bucket was serialised again instead of reusing its text').toBe(false);
+    expect(text).toBe(expected);
+    expect(text).not.toBe(textBefore);
   });
 });

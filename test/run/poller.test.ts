@@ -70,7 +70,7 @@ function storeCheckpoint(db: StateDb, checkpoint: string, ruleState: unknown = {
 }
 
 describe('runPollCycle', () => {
-  it('pages forward until an empty page, committing every page', async () => {
+  it('pages forward until an empty page, storing the alerts of every page, the rule state and the last checkpoint', async () => {
     storeCheckpoint(temp.db, HISTORY);
     mockToken();
     mockLogsPage(HISTORY, events.slice(0, 3), { take: TAKE });

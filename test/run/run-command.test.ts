@@ -1,4 +1,4 @@
-import { writeFileSync, mkdirSync, existsSync } from 'node:fs';
+import { writeFileSync, mkdirSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import nock from 'nock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -97,6 +97,15 @@ describe('run command', () => {
     expect(token.isDone()).toBe(false);
   });
 
+  it('exits 2 for --json without --dry-run, listed with the other configuration problems', async () => {
+    validEnv({ SLACK_BOT_TOKEN: 'xapp-1-A', SLACK_APP_TOKEN: 'xoxb-1' });
+    const token = mockToken();
+    expect(await main(['run', '--once', '--json'])).toBe(2);
+    expect(stderr.join('')).toContain('--json needs --dry-run');
+    expect(stderr.join('')).toContain('SLACK_BOT_TOKEN and SLACK_APP_TOKEN are swapped');
+    expect(token.isDone()).toBe(false);
+  });
+
   it('exits 2 when no rule is enabled (a bot watching nothing), before any network call', async () => {
     validEnv();
     writeFileSync(join(dir, 'rules', 'blocked.yml'), `${RULE}enabled: false\n`);
@@ -127,10 +136,51 @@ describe('run command', () => {
     expect(stdout).toHaveLength(1);
     const message = JSON.parse(stdout[0]!);
     expect(message).toMatchObject({ channel: '#alerts', metadata: { event_type: 'auth0_log_alert', event_payload: { kind: 'alert', rule_id: 'blocked', log_ids: [blocked.log_id] } } });
+    // no state database was created, no starting position stored; the summary went to the log (stdout is JSON only)
+    expect(existsSync(join(dir, 'state'))).toBe(false);
+    expect(capture.lines.join('\n')).toContain('dry run: 1 event read from 1 tenant; 1 alert and 0 thread replies would be posted');
+  });
+
+  it('--once --dry-run in an empty folder leaves it empty and says what it read, even when nothing matched', async () => {
+    const empty = join(dir, 'empty');
+    mkdirSync(empty);
+    validEnv({ START_FROM: '1h', STATE_DB: join(empty, 'data', 'state.db') });
+    runDeps.logger = captureLogger().logger;
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const now = Date.parse('2024-05-01T13:00:00Z');
+    vi.setSystemTime(now);
+    const login = logEvent(1, { type: 's' }, new Date(now - 60_000));
+    mockToken();
+    mockLogsPage(syntheticCheckpoint(new Date(now - 3_600_000)), [login]);
+    mockLogsPage(login.log_id, []);
+
+    const code = await main(['run', '--once', '--dry-run']);
+    vi.useRealTimers();
+    expect(code).toBe(0);
+    expect(nock.pendingMocks()).toEqual([]);
+    expect(readdirSync(empty)).toEqual([]);
+    expect(stdout).toEqual(['dry run: 1 event read from 1 tenant; 0 alerts and 0 thread replies would be posted (no rule matched) — nothing posted, nothing stored']);
+  });
+
+  it('--once --dry-run reads an existing state but changes nothing in it', async () => {
+    validEnv();
+    runDeps.logger = captureLogger().logger;
+    const checkpoint = syntheticCheckpoint(new Date('2024-05-01T11:00:00Z'));
     const db = openStateDb(join(dir, 'state', 'state.db'));
-    expect(readTenantState(db, 'acme.eu.auth0.com')).toBeUndefined();
-    expect(db.prepare('SELECT COUNT(*) AS n FROM outbox').get()).toEqual({ n: 0 });
+    commitPage(db, 'acme.eu.auth0.com', { checkpoint, checkpointDate: null, ruleState: {}, alerts: [], defaultChannel: '#alerts' });
+    const before = readTenantState(db, 'acme.eu.auth0.com');
     db.close();
+    const blocked = logEvent(1, { type: 'limit_wc' });
+    mockToken();
+    mockLogsPage(checkpoint, [blocked]);
+    mockLogsPage(blocked.log_id, []);
+
+    expect(await main(['run', '--once', '--dry-run'])).toBe(0);
+    expect(stdout.at(-1)).toContain('1 alert and 0 thread replies would be posted');
+    const after = openStateDb(join(dir, 'state', 'state.db'));
+    expect(readTenantState(after, 'acme.eu.auth0.com')).toEqual(before);
+    expect(after.prepare('SELECT COUNT(*) AS n FROM outbox').get()).toEqual({ n: 0 });
+    after.close();
   });
 
   it('--once queues the alerts and advances the checkpoint', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { escapeEntities, escapeMrkdwn, plainLine } from '../../src/slack/escape.js';
+import { MAX_ESCAPE_INPUT, escapeEntities, escapeMrkdwn, plainLine } from '../../src/slack/escape.js';
 
 const ZWSP = '\u200B';
 
@@ -24,11 +24,16 @@ describe('escapeMrkdwn', () => {
     expect(escapeMrkdwn(input)).toBe(expected);
   });
 
-  it.each(['202E', '202D', '2066', '2069'])('shows the bidi control U+%s as U+FFFD so it cannot reorder a value', (hex) => {
+  it.each(['202E', '202D', '2066', '2069', '200E', '200F', '061C', '2060', '206A', 'FEFF', '180E', '0000', '001B', '0085'])(
+    'shows the bidi / invisible control U+%s as U+FFFD so it cannot reorder or hide in a value', (hex) => {
     const spoof = `admin${String.fromCodePoint(parseInt(hex, 16))}moc.elpmaxe`;
     expect(escapeMrkdwn(spoof)).toBe('admin\uFFFDmoc.elpmaxe');
     expect(escapeEntities(spoof)).toBe('admin\uFFFDmoc.elpmaxe');
     expect(plainLine(spoof)).toBe('admin\uFFFDmoc.elpmaxe');
+  });
+
+  it('keeps tabs, newlines, ZWJ emoji sequences and ordinary non-Latin text', () => {
+    expect(escapeEntities('a\tb\nc 👩\u200D💻 مرحبا')).toBe('a\tb\nc 👩\u200D💻 مرحبا');
   });
 
   it('escapes entities only once per character', () => {
@@ -42,5 +47,26 @@ describe('escapeMrkdwn', () => {
     expect(out).not.toContain('://');
     // every * is fenced by zero-width spaces on both sides
     expect(out.replace(new RegExp(`${ZWSP}\\*${ZWSP}`, 'g'), '')).not.toContain('*');
+  });
+});
+
+describe('escaping hostile sizes (issue 11, point 4)', () => {
+  // The old scheme-breaking pattern backtracked: 100 kB of letters took ~15 s, 5 MB would not finish.
+  it.each([
+    ['letters (scheme-pattern bait)', 'a'.repeat(5_000_000)],
+    ['formatting characters', '*_~`'.repeat(1_250_000)],
+    ['entities', '<&>'.repeat(1_700_000)],
+    ['@ mentions', '@here '.repeat(850_000)],
+  ])('cuts a 5 MB value of %s to %i characters before escaping it', (_what, value) => {
+    const out = escapeMrkdwn(value);
+    expect(out).toBe(escapeMrkdwn(`${value.slice(0, MAX_ESCAPE_INPUT - 1)}…`));
+    // At most ZWSP + char + ZWSP, or a 5-character entity, per input character.
+    expect(out.length).toBeLessThanOrEqual(5 * MAX_ESCAPE_INPUT);
+    expect(escapeEntities(value).length).toBeLessThanOrEqual(5 * MAX_ESCAPE_INPUT);
+    expect(plainLine(value).length).toBeLessThanOrEqual(MAX_ESCAPE_INPUT);
+  });
+
+  it('breaks every scheme:// whatever precedes it', () => {
+    expect(escapeMrkdwn('xhttps://a 1javascript://b ://c')).not.toContain('://');
   });
 });

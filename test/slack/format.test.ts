@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { alertMetadata, formatAlert, formatParentUpdate } from '../../src/slack/format.js';
+import { formatAlert, formatParentUpdate } from '../../src/slack/format.js';
 import { formatRepeatReply } from '../../src/slack/format-repeat.js';
 import { formatDigest } from '../../src/slack/format-digest.js';
 import { blockKitViolations, fakeCatalog, makeAlert } from '../helpers/slack-fixtures.js';
@@ -9,6 +9,25 @@ const ZWSP = '\u200B';
 
 function allText(message: unknown): string {
   return JSON.stringify(message);
+}
+
+/**
+ * The contract's metadata of a `makeAlert()` alert, written out from ../shared/CONTRACT.md
+ * (never rebuilt with the formatter's own alertMetadata helper).
+ */
+function contractMetadata(incident: string, logId: string) {
+  return {
+    event_type: 'auth0_log_alert',
+    event_payload: {
+      kind: 'alert',
+      rule_id: 'breached-password',
+      severity: 'critical',
+      incident,
+      log_ids: [logId],
+      count: 1,
+      group: { user_name: 'alice@example.com', ip: '203.0.113.7' },
+    },
+  };
 }
 
 describe('formatAlert', () => {
@@ -47,8 +66,7 @@ describe('formatAlert', () => {
       'Runbook',
     ]);
     expect(actions.elements[0].url).toBe(`https://manage.auth0.com/dashboard/eu/acme/logs/${alert.event.log_id}`);
-    expect(message.metadata).toEqual(alertMetadata(alert));
-    expect(message.metadata.event_payload).toMatchObject({ kind: 'alert', rule_id: 'breached-password', count: 1 });
+    expect(message.metadata).toEqual(contractMetadata('breached-password:fixed', alert.event.log_id));
   });
 
   it('matches the snapshot of a threshold alert', () => {
@@ -201,11 +219,12 @@ describe('formatAlert', () => {
   });
 
   it('shows the running count on the parent update', () => {
-    const alert = makeAlert();
+    const alert = makeAlert({ incident: 'breached-password:updated' });
     const update = formatParentUpdate(alert, { count: 42, lastDate: '2024-01-01T01:00:00.000Z' }, '123.456', context);
     expect(update.ts).toBe('123.456');
     expect(allText(update)).toContain('Seen 42 times so far');
-    expect(update.metadata).toEqual(alertMetadata(alert));
+    // The parent keeps the metadata it was posted with: an edit reports nothing new.
+    expect(update.metadata).toEqual(contractMetadata('breached-password:updated', alert.event.log_id));
   });
 });
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { assessHealth, assessTenantsHealth, readHealth, scheduleIntervalMs, startHealthServer, type HealthReport } from '../../src/slack/health.js';
+import { assessHealth, assessTenantsHealth, readHealth, scheduleIntervalMs, startHealthServer, PUBLIC_REASONS, type HealthReport } from '../../src/slack/health.js';
 import { tempStateDb } from '../helpers/temp-db.js';
 
 const NOW = new Date('2025-01-01T12:00:00.000Z');
@@ -63,12 +63,21 @@ describe('health server (Socket Mode, HEALTH_PORT)', () => {
 
     const ok = await fetch(`${base}/healthz`);
     expect(ok.status).toBe(200);
-    expect(await ok.json()).toMatchObject({ status: 'ok' });
+    expect(await ok.json()).toEqual({ status: 'ok' });
 
-    report = { ...report, status: 'degraded', reason: 'last successful poll was 12m ago' };
+    report = {
+      ...report,
+      status: 'degraded',
+      reason: 'acme-prod: last successful poll was 12m ago (last error: Auth0 GET /api/v2/logs returned 401 Bearer xyz)',
+      tenants: { 'acme-prod': { status: 'degraded', lastSuccessAt: null, ageSeconds: 720, maxAgeSeconds: 240 } },
+    };
     const degraded = await fetch(`${base}/healthz?probe=1`);
     expect(degraded.status).toBe(503);
-    expect(await degraded.json()).toMatchObject({ status: 'degraded', reason: 'last successful poll was 12m ago' });
+    // Public and unauthenticated: ok / degraded and a generic reason, never tenants, errors or timings (issue 11).
+    expect(await degraded.json()).toEqual({ status: 'degraded', reason: PUBLIC_REASONS.stale });
+
+    report = { status: 'ok', reason: 'starting: no successful poll since start yet (last error: x)', lastSuccessAt: null, ageSeconds: null, maxAgeSeconds: 240 };
+    expect(await (await fetch(`${base}/healthz`)).json()).toEqual({ status: 'ok', reason: 'starting' });
 
     expect((await fetch(`${base}/`)).status).toBe(404);
     expect((await fetch(`${base}/healthz`, { method: 'POST' })).status).toBe(405);

@@ -70,7 +70,6 @@ describe('pruneDelivered', () => {
     expect(remainingIds()).toEqual([activeAlert, activeRepeat, waitingAlert, waitingRepeat, failed, pending, digestedRow, freshRow]);
     expect(remainingIncidents()).toEqual(['active', 'fresh', 'waiting']);
     expect(pruned).toEqual({ outbox: 2, incidents: 2 });
-    expect(closedAlert).toBeLessThan(closedRepeat);
   });
 
   it('keeps everything younger than the retention period, and a second run deletes nothing more', () => {

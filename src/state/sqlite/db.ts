@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { StateError } from '../../errors.js';
@@ -68,7 +68,7 @@ export const SCHEMA_VERSION = MIGRATIONS.length;
 export function openStateDb(path: string): StateDb {
   let db: StateDb;
   try {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    if (path !== ':memory:') restrictFiles(path);
     db = new Database(path, { timeout: 5000 });
     db.pragma('journal_mode = WAL');
     // FULL: a committed page survives a power loss too, so it is never evaluated
@@ -85,6 +85,24 @@ export function openStateDb(path: string): StateDb {
     throw explain(path, error);
   }
   return db;
+}
+
+/**
+ * The state holds user e-mails and IPs: its folder is created 0700 and the
+ * database 0600 before SQLite opens it (SQLite gives the -wal and -shm files
+ * the database file's mode). Files left looser by an older version are
+ * tightened; an existing folder is left alone (it may be the working directory).
+ */
+function restrictFiles(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600));
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    try {
+      chmodSync(file, 0o600);
+    } catch {
+      // absent (-wal/-shm before the first write) or not ours: nothing to tighten
+    }
+  }
 }
 
 function migrate(db: StateDb): void {

@@ -163,10 +163,19 @@ describe('Auth0 stand-in: injected faults', () => {
     expect((failure as { code?: string }).code).toBe('ECONNRESET');
   });
 
-  it('delays a slow response', async () => {
-    auth0.faults.push(TOKEN_PATH, { kind: 'slow', ms: 30 });
-    await bearer();
-    expect(auth0.requests.find((r) => r.path === TOKEN_PATH)?.fault).toBe('slow');
+  it('delays a slow response: a request sent after it is answered first', async () => {
+    auth0.faults.push(TOKEN_PATH, { kind: 'slow', ms: 500 });
+    const answered: string[] = [];
+    const slow = bearer().then(() => answered.push('slow'));
+    // Sent once the slow request reached the stand-in (its fault is taken), so only the delay can reorder them.
+    while (!auth0.requests.some((r) => r.fault === 'slow')) await new Promise((resolve) => setImmediate(resolve));
+    const fast = http.get(LOGS_PATH).then(() => answered.push('fast'));
+    await Promise.all([slow, fast]);
+    expect(answered).toEqual(['fast', 'slow']);
+    expect(auth0.requests.map((r) => [r.path, r.fault])).toEqual([
+      [TOKEN_PATH, 'slow'],
+      [LOGS_PATH, undefined],
+    ]);
   });
 
   it('injects seeded chaos reproducibly', async () => {

@@ -1,18 +1,33 @@
 /**
- * Block Kit limits Slack enforces on chat.postMessage / chat.update
- * (https://api.slack.com/reference/block-kit/blocks). A violation makes Slack
- * answer `invalid_blocks`; the stand-in does the same and says which limit.
+ * Block Kit limits Slack enforces on chat.postMessage / chat.update, written here from
+ * Slack's reference pages — never imported from `src/slack/limits.ts`, so a formatter that
+ * drifts past Slack's numbers is caught. A violation makes Slack answer `invalid_blocks`;
+ * the stand-in does the same and says which limit.
  */
+/** "You can include up to 50 blocks in each message" — https://api.slack.com/reference/block-kit/blocks */
 export const MAX_BLOCKS = 50;
+/** Header text: "Maximum length … is 150 characters" — https://docs.slack.dev/reference/block-kit/blocks/header-block */
 export const MAX_HEADER_TEXT = 150;
+/** Section text: "maximum length is 3000 characters" — https://docs.slack.dev/reference/block-kit/blocks/section-block */
 export const MAX_SECTION_TEXT = 3000;
+/** Section fields: "Maximum number of items is 10" — https://docs.slack.dev/reference/block-kit/blocks/section-block */
 export const MAX_SECTION_FIELDS = 10;
+/** Section fields: "Maximum length for the text in each item is 2000 characters" — same page. */
 export const MAX_FIELD_TEXT = 2000;
+/** Context elements: "Maximum number of items is 10" — https://docs.slack.dev/reference/block-kit/blocks/context-block */
 export const MAX_CONTEXT_ELEMENTS = 10;
+/** A text object: "maximum length is 3000 characters" — https://docs.slack.dev/reference/block-kit/composition-objects/text-object */
+export const MAX_TEXT_OBJECT = 3000;
+/** Actions: "a maximum of 25 elements in each action block" — https://api.slack.com/reference/block-kit/blocks#actions */
 export const MAX_ACTIONS_ELEMENTS = 25;
+/** Button text: "Maximum length … is 75 characters" — https://docs.slack.dev/reference/block-kit/block-elements/button-element */
 export const MAX_BUTTON_TEXT = 75;
+/** Button url: "Maximum length is 3000 characters" — same page. */
 export const MAX_URL = 3000;
-/** `text` longer than this is refused with msg_too_long. */
+/**
+ * `text` longer than this is truncated by Slack ("messages containing more than 40,000 characters")
+ * — https://docs.slack.dev/reference/methods/chat.postMessage; the stand-in refuses it with msg_too_long.
+ */
 export const MAX_TEXT_LENGTH = 40_000;
 
 type Json = Record<string, unknown>;
@@ -55,7 +70,7 @@ export function checkBlocks(blocks: unknown[]): string[] {
         if (elements.length === 0 || elements.length > MAX_CONTEXT_ELEMENTS) {
           problems.push(`${at}.elements: 1 to ${MAX_CONTEXT_ELEMENTS} elements`);
         }
-        elements.forEach((element, i) => tooLong(`elements[${i}]`, textOf(element), MAX_SECTION_TEXT));
+        elements.forEach((element, i) => tooLong(`elements[${i}]`, textOf(element), MAX_TEXT_OBJECT));
         break;
       }
       case 'actions': {

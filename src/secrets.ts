@@ -1,0 +1,76 @@
+/**
+ * Keeping secrets out of text. Auth0 and Slack error bodies may echo what a
+ * request carried (an `Authorization` header, a token); any such free text is
+ * cut and scrubbed here before it is logged, stored (`last_error`) or shown.
+ * Error codes are taken only when they look like codes.
+ */
+
+/** What an API error code looks like (`invalid_grant`, `channel_not_found`); anything else is free text. */
+const ERROR_CODE = /^[a-z0-9_]{1,64}$/;
+
+/** An error code from an API body, or undefined when the value does not look like one. */
+export function safeErrorCode(value: unknown): string | undefined {
+  return typeof value === 'string' && ERROR_CODE.test(value) ? value : undefined;
+}
+
+export const REDACTED = '[redacted]';
+/** Longest free text kept by default (an error message, a reason). */
+export const MAX_FREE_TEXT = 500;
+/** Shorter values are not registered: scrubbing "abc" everywhere would garble text and protect nothing. */
+const MIN_SECRET_LENGTH = 8;
+
+const secrets = new Set<string>();
+let longestSecret = 0;
+
+/**
+ * Registers values that must never appear in text: the configured client
+ * secrets and tokens (config), access tokens as they are issued (Auth0 client).
+ */
+export function registerSecrets(...values: ReadonlyArray<string | undefined | null>): void {
+  for (const value of values) {
+    if (typeof value !== 'string' || value.length < MIN_SECRET_LENGTH || secrets.has(value)) continue;
+    secrets.add(value);
+    longestSecret = Math.max(longestSecret, value.length);
+  }
+}
+
+/** For tests: forget every registered secret. */
+export function forgetSecrets(): void {
+  secrets.clear();
+  longestSecret = 0;
+}
+
+/**
+ * Shapes of credentials whatever their value: `Bearer …`, Slack tokens
+ * (`xoxb-…`, `xoxp-…`, `xapp-…`), JWTs (Auth0 access tokens), Socket Mode tickets,
+ * and `client_secret=…` / `"client_secret":"…"` pairs (form and JSON bodies; not
+ * our own `client_secret: expected text` problem lines). Each is a literal prefix and one
+ * character class: linear, on text already cut to a bounded length.
+ */
+const SHAPES: ReadonlyArray<[RegExp, string]> = [
+  [/\b(bearer)\s+[\w\-.~+/]+=*/gi, `$1 ${REDACTED}`],
+  [/\bxox[a-z]-[\w-]+/gi, REDACTED],
+  [/\bxapp-[\w-]+/gi, REDACTED],
+  [/\beyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*/g, REDACTED],
+  [/ticket=[^&"'\s]+/g, `ticket=${REDACTED}`],
+  [/(client_secret|access_token|refresh_token|id_token|signing_secret)(=|["']\s*:\s*["'])[^\s"'&,;}]+/gi, `$1$2${REDACTED}`],
+];
+
+/**
+ * Free text made safe to log, store or show: cut to `max` characters and scrubbed of every registered secret and credential shape. A
+ * secret straddling the cut is scrubbed too: the text is scrubbed before the
+ * final cut, on a window long enough to hold it.
+ */
+export function scrubText(text: unknown, max: number = MAX_FREE_TEXT): string {
+  const raw = typeof text === 'string' ? text : text instanceof Error ? text.message : String(text);
+  let out = raw.slice(0, max + longestSecret + 1);
+  for (const secret of secrets) if (out.includes(secret)) out = out.split(secret).join(REDACTED);
+  for (const [pattern, replacement] of SHAPES) out = out.replace(pattern, replacement);
+  if (out.length <= max && raw.length <= max + longestSecret + 1) return out;
+  return `${out.slice(0, Math.max(0, max - 1))}…`;
+}
+
+/** Does `text` hold a registered secret or a credential shape? (For assertions and last-line checks.) */
+export function holdsSecret(text: string): boolean {
+  return scrubText(text, text.length + 1) !== text;
+}

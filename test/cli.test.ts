@@ -1,0 +1,41 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { Command } from 'commander';
+import { buildProgram, main } from '../src/cli.js';
+import { ENV_NAMES } from '../src/config/index.js';
+import { useCliOutput } from './helpers/engine-cli-output.js';
+
+const output = useCliOutput();
+
+/** Every runnable command: `rules check`, `lookup`, … (not the `rules` group itself). */
+function leafCommands(command: Command, prefix: string[] = []): string[][] {
+  return command.commands.flatMap((child) => {
+    const path = [...prefix, child.name()];
+    return child.commands.length > 0 ? leafCommands(child, path) : [path];
+  });
+}
+
+describe('the CLI tells cron and people the truth', () => {
+  it('--version prints the package version', async () => {
+    const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+    expect(await main(['--version'])).toBe(0);
+    expect(output.stdout.trim()).toBe(version);
+  });
+
+  const commands = leafCommands(buildProgram());
+  it('has the commands of the contract', () => {
+    expect(commands.map((path) => path.join(' ')).sort()).toEqual(['demo', 'lookup', 'replay', 'rules check', 'rules list', 'run', 'status']);
+  });
+
+  it.each(commands.map((path) => [path.join(' '), path]))('`%s --help` states its exit codes', async (_name, path) => {
+    expect(await main([...(path as string[]), '--help'])).toBe(0);
+    expect(output.stdout).toMatch(/Exit codes: 0 /);
+  });
+
+  it('`run --help` lists every environment variable the configuration reads, and .env', async () => {
+    expect(await main(['run', '--help'])).toBe(0);
+    expect(output.stdout).toContain('.env');
+    expect(ENV_NAMES.length).toBeGreaterThan(15);
+    for (const name of ENV_NAMES) expect(output.stdout).toMatch(new RegExp(`^  ${name} `, 'm'));
+  });
+});

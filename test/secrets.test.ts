@@ -1,0 +1,96 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { apiErrorCode, classifyResponse } from '../src/auth0/http.js';
+import { asCodedError, UnknownError } from '../src/errors.js';
+import { createLogger } from '../src/log.js';
+import { REDACTED, forgetSecrets, holdsSecret, registerSecrets, safeErrorCode, scrubText } from '../src/secrets.js';
+import { toSlackApiError } from '../src/slack/slack-errors.js';
+import { platformError } from './helpers/slack-poster.js';
+
+const TOKEN = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJib3QifQ.c2lnbmF0dXJl';
+const SECRET = 'S3CRET-client-secret-do-not-leak-7f3a';
+const BOT = 'xoxb-1234-5678-abcdefABCDEF';
+
+afterEach(forgetSecrets);
+
+describe('safeErrorCode: codes only when they look like codes (issue 11, point 6)', () => {
+  it.each([
+    ['invalid_grant', 'invalid_grant'],
+    ['channel_not_found', 'channel_not_found'],
+    [`Bearer ${TOKEN}`, undefined],
+    ['Authorization: Bearer abc', undefined],
+    ['Invalid-Token', undefined],
+    ['x'.repeat(65), undefined],
+    [42, undefined],
+    [null, undefined],
+  ])('%j → %j', (value, code) => {
+    expect(safeErrorCode(value)).toBe(code);
+  });
+});
+
+describe('scrubText', () => {
+  it('removes every registered secret and every credential shape', () => {
+    registerSecrets(SECRET, undefined, 'abc');
+    const text = `body: {"error":"Bearer ${TOKEN}","secret":"${SECRET}","slack":"${BOT}","app":"xapp-1-A0-123-abc","form":"client_secret=${SECRET}x"}`;
+    const out = scrubText(text, 10_000);
+    for (const leaked of [TOKEN, SECRET, BOT, 'xapp-1-A0', 'eyJ']) expect(out).not.toContain(leaked);
+    expect(out).toContain(`Bearer ${REDACTED}`);
+    // too short to register: would garble ordinary text
+    expect(scrubText('abc')).toBe('abc');
+  });
+
+  it('cuts free text, and a secret straddling the cut leaves no prefix behind', () => {
+    registerSecrets(SECRET);
+    const out = scrubText(`${'x'.repeat(490)}${SECRET}${'y'.repeat(1_000)}`);
+    expect(out.length).toBeLessThanOrEqual(500);
+    expect(out).not.toContain(SECRET.slice(0, 8));
+    expect(scrubText('z'.repeat(5_000_000)).length).toBe(500);
+  });
+
+  it('holdsSecret tells text that would be scrubbed', () => {
+    registerSecrets(SECRET);
+    expect(holdsSecret(`a ${SECRET}`)).toBe(true);
+    expect(holdsSecret('nothing here')).toBe(false);
+  });
+});
+
+describe('echoed credentials never reach an error message', () => {
+  it('Auth0: an error body echoing the Authorization header gives no code and no text of it', () => {
+    registerSecrets(TOKEN);
+    const echo = { error: `Bearer ${TOKEN}`, errorCode: `Authorization: Bearer ${TOKEN}`, message: `bad token ${TOKEN}` };
+    expect(apiErrorCode(echo)).toBeUndefined();
+    // The old sanitiser kept "BearereyJhbGci…" as the code.
+    const error = classifyResponse({ method: 'GET', path: '/api/v2/logs' }, { status: 400, data: echo, headers: {} }, 0);
+    expect(JSON.stringify({ message: error.message, details: error.details })).not.toContain(TOKEN.slice(0, 12));
+    expect(apiErrorCode({ error: 'access_denied', errorCode: 'insufficient_scope' })).toBe('insufficient_scope');
+  });
+
+  it('Slack: a platform error whose `error` echoes the token is not taken as a code', () => {
+    registerSecrets(BOT);
+    const converted = toSlackApiError('chat.postMessage', platformError(`not_authed: Bearer ${BOT}`), '#a');
+    expect(converted.details.apiError).toBe('unknown_error');
+    expect(JSON.stringify({ message: converted.message, details: converted.details, cause: String(converted.cause) })).not.toContain(BOT);
+  });
+
+  it('errors of any kind are scrubbed when made; unknown ones cut to 500 characters', () => {
+    registerSecrets(SECRET);
+    expect(new UnknownError(`failed with ${SECRET}`).message).toBe(`failed with ${REDACTED}`);
+    const foreign = asCodedError(new Error(`socket hang up Authorization: Bearer ${TOKEN} ${'x'.repeat(10_000)}`));
+    expect(foreign.message).not.toContain(TOKEN);
+    expect(foreign.message.length).toBeLessThanOrEqual(500);
+    expect(foreign.cause).toBeUndefined();
+  });
+});
+
+describe('the logger scrubs every line (last line of defence)', () => {
+  it('message, string fields, nested fields and errors', () => {
+    registerSecrets(SECRET);
+    const lines: string[] = [];
+    const logger = createLogger('info', { write: (line: string) => void lines.push(line) });
+    logger.warn({ problem: `echo ${SECRET}`, nested: { body: `Bearer ${TOKEN}` }, list: [BOT] }, `failed: ${SECRET}`);
+    logger.error(new Error(`boom ${SECRET}`));
+    logger.info(`plain ${BOT}`);
+    expect(lines).toHaveLength(3);
+    for (const line of lines) for (const leaked of [SECRET, TOKEN, BOT]) expect(line).not.toContain(leaked);
+    expect(lines[0]).toContain(REDACTED);
+  });
+});
