@@ -54,6 +54,15 @@ export class Auth0Client {
     return { events: asEventArray(response), rateLimit: readRateLimit(response.headers) };
   }
 
+  /** The date of the oldest log Auth0 still keeps (retention), or null when it keeps none. */
+  async getOldestLogDate(): Promise<{ date: Date | null; rateLimit: RateLimitInfo }> {
+    const response = await this.#get({ method: 'GET', path: LOGS_PATH, params: { sort: 'date:1', per_page: 1, page: 0 } });
+    const [oldest] = asEventArray(response);
+    const raw = (oldest as { date?: unknown } | undefined)?.date;
+    const date = typeof raw === 'string' ? new Date(raw) : null;
+    return { date: date && !Number.isNaN(date.getTime()) ? date : null, rateLimit: readRateLimit(response.headers) };
+  }
+
   /** The newest log id of the tenant, or null when it has no logs. */
   async getNewestLogId(): Promise<{ logId: string | null; rateLimit: RateLimitInfo }> {
     const response = await this.#get({

@@ -9,6 +9,8 @@ export interface LogSource {
   fetchPage(from: string): Promise<unknown[]>;
   /** The tenant's newest log id, null when it has none. */
   newestLogId(): Promise<string | null>;
+  /** The date of the oldest log the tenant still keeps (log gap detection); absent in sources that cannot tell. */
+  oldestLogDate?(): Promise<Date | null>;
   /** Waits since the last call (for the per-cycle log line), then resets them. */
   takeWaitStats(): WaitStats;
 }
@@ -64,6 +66,11 @@ export class Auth0LogSource implements LogSource {
 
   async newestLogId(): Promise<string | null> {
     return (await this.#call(() => this.#client.getNewestLogId())).logId;
+  }
+
+  /** One attempt, no retries: a best-effort check, tried again later when it fails. */
+  async oldestLogDate(): Promise<Date | null> {
+    return (await this.#client.getOldestLogDate()).date;
   }
 
   takeWaitStats(): WaitStats {

@@ -27,6 +27,7 @@ export const runDeps: Omit<RunDeps, 'env'> = {
       logger,
       client: createSlackClient({ token: config.slack.botToken ?? '', apiUrl: config.slack.apiUrl }),
       defaultChannel: config.alertChannel ?? '',
+      backlogNoticeMs: config.selfWatch.backlogAfterMs,
       dashboardFor: (key) => config.tenants.find((tenant) => tenant.key === key)?.dashboard,
     }),
   startCompanions: async ({ config, store, catalog, ruleSet, logger, signal }) => {
@@ -68,20 +69,25 @@ const RUN_ENVIRONMENT: ReadonlyArray<[string, string]> = [
   ['PORT', 'HTTP mode port (default 3000)'],
   ['HEALTH_PORT', 'GET /healthz in Socket Mode'],
   ['LOG_LEVEL', 'pino level (default info)'],
+  ['NOTICE_POLL_FAILING_AFTER', 'notice in Slack when a tenant fails to poll this long (default 10m)'],
+  ['NOTICE_BACKLOG_AFTER', 'notice when the oldest undelivered alert is this old (default 15m)'],
+  ['AUTH0_REJECTED_RETRY', 'retry a tenant whose credentials are rejected this often (default 5m)'],
 ];
 
 const RUN_HELP = [
   '',
   'Environment (also read from .env in the working folder; the real environment wins):',
-  ...RUN_ENVIRONMENT.map(([name, meaning]) => `  ${name.padEnd(24)}${meaning}`.trimEnd()),
+  ...RUN_ENVIRONMENT.map(([name, meaning]) => `  ${name.padEnd(27)}${meaning}`.trimEnd()),
   '',
   'Examples:',
   '  auth0-log-alerts run',
   '  auth0-log-alerts run --once',
   '  auth0-log-alerts run --once --dry-run --json',
   '',
-  'Exit codes: 0 ok, 1 a poll cycle failed or Slack rejected the bot token (--once),',
-  '2 configuration error (every problem listed), no enabled rule, or credentials rejected.',
+  'Exit codes: 0 ok; 1 (--once) a poll cycle failed, or alerts stayed undelivered or failed in this run',
+  '(the log says how many, where and why; a rejected Slack token keeps them queued);',
+  '2 configuration error (every problem listed), no enabled rule, or the credentials of the only tenant',
+  'rejected at the first contact (otherwise a rejected tenant is reported and retried while others go on).',
 ].join('\n');
 
 export function registerRun(program: Command): void {

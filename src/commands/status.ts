@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { openStateStore } from '../state/open.js';
-import type { ChannelSummary, StateStore } from '../state/store.js';
+import type { ChannelSummary, Problem, StateStore } from '../state/store.js';
 import { StateError } from '../errors.js';
 
 interface StatusFlags {
@@ -25,6 +25,10 @@ export interface StatusReport {
   stateDb: string;
   tenants: TenantStatus[];
   outbox: ChannelSummary[];
+  /** What the bot reports about itself (the same problems its notices and /healthz tell), open ones. */
+  problems: Array<Pick<Problem, 'key' | 'kind' | 'tenant' | 'summary' | 'openedAt' | 'noticeState'>>;
+  /** Failed or dead alerts, or an open problem (polling failing, a dead channel, an outbox backing up): exit 1. */
+  healthy: boolean;
 }
 
 /**
@@ -37,7 +41,10 @@ export function registerStatus(program: Command): void {
     .command('status')
     .description('Show each tenant’s checkpoint and its age, the last poll, and the outbox per channel')
     .option('--json', 'one JSON object on stdout')
-    .addHelpText('after', '\nReads STATE_DB (default ./data/state.db).\nExit codes: 0 shown, 1 no state database yet, 2 unreadable database.')
+    .addHelpText(
+      'after',
+      '\nReads STATE_DB (default ./data/state.db).\nExit codes: 0 all well, 1 something needs attention (failed or dead alerts, polling failing, a dead channel, an outbox backing up) or no state database yet, 2 unreadable database.',
+    )
     .action(async (flags: StatusFlags) => {
       loadDotEnv();
       const path = resolve(process.env.STATE_DB?.trim() || './data/state.db');
@@ -59,6 +66,7 @@ export function registerStatus(program: Command): void {
       try {
         const report = await readStatus(store, path, new Date());
         process.stdout.write(flags.json ? `${JSON.stringify(report)}\n` : renderStatus(report));
+        if (!report.healthy) process.exitCode = 1;
       } finally {
         await store.close();
       }
@@ -87,8 +95,19 @@ export async function readStatus(store: StateStore, path: string, now: Date): Pr
       lastSuccessAt: state.lastSuccessAt,
     }),
   );
-  const outbox = (await store.outboxSummary()).map((channel) => ({ ...channel, pending: Number(channel.pending), failed: Number(channel.failed), sent: Number(channel.sent) }));
-  return { stateDb: path, tenants, outbox };
+  const outbox = (await store.outboxSummary()).map((channel) => ({
+    ...channel,
+    pending: Number(channel.pending),
+    failed: Number(channel.failed),
+    sent: Number(channel.sent),
+    dead: Number(channel.dead),
+  }));
+  // Open problems, and the log gaps of the last week (told once, but worth seeing).
+  const weekAgo = new Date(now.getTime() - 7 * 86_400_000).toISOString();
+  const shown = (await store.listProblems({ includeResolved: true })).filter((p) => p.resolvedAt === null || (p.kind === 'log_gap' && p.openedAt >= weekAgo));
+  const problems = shown.map(({ key, kind, tenant, summary, openedAt, noticeState }) => ({ key, kind, tenant, summary, openedAt, noticeState }));
+  const healthy = outbox.every((channel) => channel.failed === 0 && channel.dead === 0) && problems.every((problem) => problem.kind === 'log_gap');
+  return { stateDb: path, tenants, outbox, problems, healthy };
 }
 
 export function renderStatus(report: StatusReport): string {
@@ -103,15 +122,18 @@ export function renderStatus(report: StatusReport): string {
     lines.push(`  last poll    ${outcome}${tenant.lastPollError ? ` — ${tenant.lastPollError}` : ''}`);
     if (tenant.lastPollOutcome === 'failed') lines.push(`  last success ${tenant.lastSuccessAt ?? 'never'}`);
   }
+  lines.push('', 'Problems');
+  if (report.problems.length === 0) lines.push('  none');
+  for (const problem of report.problems) lines.push(`  ${problem.kind} since ${problem.openedAt}: ${problem.summary}`);
   lines.push('', 'Outbox');
   if (report.outbox.length === 0) lines.push('  empty');
   for (const channel of report.outbox) {
     lines.push(
-      `  ${channel.channel}: ${channel.pending} pending, ${channel.failed} failed, ${channel.sent} sent${
+      `  ${channel.channel}: ${channel.pending} pending, ${channel.failed} failed, ${channel.sent} sent${channel.dead > 0 ? `, ${channel.dead} dead` : ''}${
         channel.oldestPendingAt ? ` (oldest pending since ${channel.oldestPendingAt})` : ''
       }`,
     );
-    if (channel.failed > 0 && channel.lastError) lines.push(`    last error: ${channel.lastError}`);
+    if ((channel.failed > 0 || channel.dead > 0) && channel.lastError) lines.push(`    last error: ${channel.lastError}`);
     if (channel.pending > 0 && channel.pendingError) lines.push(`    pending, last error: ${channel.pendingError}`);
   }
   return `${lines.join('\n')}\n`;

@@ -4,6 +4,7 @@ import { parseEnv } from 'node:util';
 import cron from 'node-cron';
 import { z } from 'zod';
 import { userRuleDirs } from '../engine/index.js';
+import { parseDuration } from '../engine/duration.js';
 import { ConfigError } from '../errors.js';
 import { registerSecrets } from '../secrets.js';
 import { parseAuth0Domain } from './domain.js';
@@ -36,6 +37,17 @@ export interface AppConfig {
   port: number;
   healthPort?: number;
   logLevel: string;
+  /** When the bot tells about itself (notices, status, /healthz) and retries a rejected tenant. */
+  selfWatch: SelfWatchConfig;
+}
+
+export interface SelfWatchConfig {
+  /** NOTICE_POLL_FAILING_AFTER: a tenant failing to poll this long gets a notice. */
+  pollFailingAfterMs: number;
+  /** NOTICE_BACKLOG_AFTER: the oldest pending alert older than this gets a notice. */
+  backlogAfterMs: number;
+  /** AUTH0_REJECTED_RETRY: a tenant whose credentials are rejected is retried this often (the others go on). */
+  rejectedRetryMs: number;
 }
 
 export interface LoadConfigOptions {
@@ -61,7 +73,29 @@ export const CONFIG_DEFAULTS = {
   startFrom: 'now',
   port: 3000,
   logLevel: 'info',
+  noticePollFailingAfter: '10m',
+  noticeBacklogAfter: '15m',
+  auth0RejectedRetry: '5m',
 } as const;
+
+function duration(name: string) {
+  return z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .trim()
+      .optional()
+      .transform((value, ctx) => {
+        if (value === undefined) return undefined;
+        const ms = parseDuration(value);
+        if (ms === undefined) {
+          ctx.addIssue({ code: 'custom', message: `${name} "${value}" is not a duration like 30s, 10m, 1h or 1d` });
+          return z.NEVER;
+        }
+        return ms;
+      }),
+  );
+}
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -115,6 +149,9 @@ const EnvSchema = z.object({
   START_FROM: optionalString,
   PORT: port('PORT'),
   HEALTH_PORT: port('HEALTH_PORT'),
+  NOTICE_POLL_FAILING_AFTER: duration('NOTICE_POLL_FAILING_AFTER'),
+  NOTICE_BACKLOG_AFTER: duration('NOTICE_BACKLOG_AFTER'),
+  AUTH0_REJECTED_RETRY: duration('AUTH0_REJECTED_RETRY'),
   LOG_LEVEL: z.preprocess(
     (v) => (typeof blankToUndefined(v) === 'string' ? String(v).trim().toLowerCase() : undefined),
     z.enum(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` }).optional(),
@@ -183,6 +220,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     port: source.PORT ?? CONFIG_DEFAULTS.port,
     healthPort: source.HEALTH_PORT,
     logLevel: source.LOG_LEVEL ?? CONFIG_DEFAULTS.logLevel,
+    selfWatch: {
+      pollFailingAfterMs: source.NOTICE_POLL_FAILING_AFTER ?? parseDuration(CONFIG_DEFAULTS.noticePollFailingAfter)!,
+      backlogAfterMs: source.NOTICE_BACKLOG_AFTER ?? parseDuration(CONFIG_DEFAULTS.noticeBacklogAfter)!,
+      rejectedRetryMs: source.AUTH0_REJECTED_RETRY ?? parseDuration(CONFIG_DEFAULTS.auth0RejectedRetry)!,
+    },
   };
 }
 

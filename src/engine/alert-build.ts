@@ -3,6 +3,7 @@ import { MAX_LOG_IDS, type Alert, type TopValue } from './alert.js';
 import type { CompiledRule } from './compile.js';
 import { eventUser, valueText } from './fields.js';
 import type { IncidentState, WindowEntry } from './state.js';
+import { entryEvents } from './window.js';
 import type { TemplateAggregates } from './template.js';
 
 const TOP_LIMIT = 5;
@@ -18,14 +19,17 @@ export function groupHash(values: ReadonlyArray<string | null>): string {
   return (hash >>> 0).toString(16).padStart(8, '0');
 }
 
-/** Most frequent values first, ties by value; absent values are not listed. */
-export function topValues(values: Iterable<string | null>, limit = TOP_LIMIT): TopValue[] {
+/** Most frequent values first, ties by value; absent values are not listed. `weight`: events per item (default 1). */
+export function topValues<T>(items: readonly T[], value: (item: T) => string | null, weight: (item: T) => number = () => 1, limit = TOP_LIMIT): TopValue[] {
   const counts = new Map<string, number>();
-  for (const value of values) if (value !== null) counts.set(value, (counts.get(value) ?? 0) + 1);
+  for (const item of items) {
+    const text = value(item);
+    if (text !== null) counts.set(text, (counts.get(text) ?? 0) + weight(item));
+  }
   return topOfCounts(counts, limit);
 }
 
-function topOfCounts(counts: ReadonlyMap<string, number>, limit = TOP_LIMIT): TopValue[] {
+export function topOfCounts(counts: ReadonlyMap<string, number>, limit = TOP_LIMIT): TopValue[] {
   return [...counts]
     .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
     .slice(0, limit)
@@ -61,6 +65,9 @@ export function makeAlert(rule: CompiledRule, aggregates: TemplateAggregates, pa
     incidentCount: parts.incidentCount,
   };
   if (parts.threshold) alert.threshold = parts.threshold;
+  if (parts.sequence) alert.sequence = parts.sequence;
+  if (parts.travel) alert.travel = parts.travel;
+  if (parts.newValue) alert.newValue = parts.newValue;
   if (parts.top) alert.top = parts.top;
   const { ruleDescription, channel, mention, runbook } = rule.meta;
   if (ruleDescription) alert.ruleDescription = ruleDescription;
@@ -101,45 +108,58 @@ export function matchedAlert(
   });
 }
 
-/** The alert of a threshold rule whose group reached the count: every event of the window. */
+/** Events the entries stand for (folded entries count several). */
+export function eventsIn(entries: readonly WindowEntry[]): number {
+  let events = 0;
+  for (const entry of entries) events += entryEvents(entry);
+  return events;
+}
+
+/**
+ * The alert of a threshold rule whose group reached the count: every event
+ * from the start of the window that reached it on, in date order. A distinct
+ * alert carries both numbers: distinct values and events.
+ */
 export function thresholdAlert(
   rule: CompiledRule,
   reached: {
     incident: string;
     group: Record<string, string | null>;
-    /** The live window, oldest first; the last one is `event`. */
+    /** The reported entries, in date order. */
     entries: readonly WindowEntry[];
-    distinctCount: number | undefined;
     event: LogEvent;
-    t: number;
     suppressed: number;
   },
 ): Alert {
-  const { entries, distinctCount } = reached;
+  const { entries } = reached;
   const threshold = rule.rule.threshold!;
-  const aggregates = { count: entries.length, ...(distinctCount !== undefined ? { distinct_count: distinctCount } : {}) };
+  const count = eventsIn(entries);
+  const distinctCount = threshold.distinct ? new Set(entries.map((entry) => entry[2])).size : undefined;
+  const aggregates = { count, ...(distinctCount !== undefined ? { distinct_count: distinctCount } : {}) };
+  const top: NonNullable<Alert['top']> = {
+    users: topValues(entries, (entry) => entry[3], entryEvents),
+    ips: topValues(entries, (entry) => entry[4], entryEvents),
+  };
+  if (threshold.distinct) top.values = topValues(entries, (entry) => entry[2], entryEvents);
   return makeAlert(rule, aggregates, {
     kind: 'alert',
     reason: 'threshold_reached',
     incident: reached.incident,
     group: reached.group,
     logIds: entries.slice(0, MAX_LOG_IDS).map((entry) => entry[1]),
-    count: entries.length,
+    count,
     firstDate: new Date(entries[0]![0]).toISOString(),
-    lastDate: new Date(reached.t).toISOString(),
+    lastDate: new Date(entries[entries.length - 1]![0]).toISOString(),
     threshold: {
       count: threshold.count,
       window: threshold.window,
       groupBy: [...rule.groupBy],
       ...(threshold.distinct ? { distinct: threshold.distinct, distinctCount } : {}),
     },
-    top: {
-      users: topValues(entries.map((entry) => entry[3])),
-      ips: topValues(entries.map((entry) => entry[4])),
-    },
+    top,
     event: reached.event,
     suppressed: reached.suppressed,
-    incidentCount: entries.length,
+    incidentCount: count,
   });
 }
 

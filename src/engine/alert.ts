@@ -9,13 +9,49 @@ export { SeveritySchema, type Severity } from '../catalog/types.js';
  * logs and the message).
  * - `matched`: a rule without threshold matched an event and opened an incident;
  * - `threshold_reached`: a group reached the threshold count within the window;
+ * - `sequence_completed`: a key's events went through every step of a sequence in time;
+ * - `impossible_travel`: two logins of a key too far apart for the time between them;
+ * - `new_value`: a value never seen before for the key, after its learning period;
  * - `repeat`: further matches while the group's incident was still open.
  */
-export const AlertReasonSchema = z.enum(['matched', 'threshold_reached', 'repeat']);
+export const AlertReasonSchema = z.enum(['matched', 'threshold_reached', 'sequence_completed', 'impossible_travel', 'new_value', 'repeat']);
 export type AlertReason = z.infer<typeof AlertReasonSchema>;
 
 export const TopValueSchema = z.object({ value: z.string(), count: z.number().int() });
 export type TopValue = z.infer<typeof TopValueSchema>;
+
+/** One step of a completed sequence, as the message shows it. */
+export const SequenceStepReportSchema = z.object({
+  name: z.string(),
+  /** Events of this step in the reported span. */
+  count: z.number().int().nonnegative(),
+  firstDate: z.string().optional(),
+  lastDate: z.string().optional(),
+  users: z.array(TopValueSchema),
+  ips: z.array(TopValueSchema),
+  /** The step's last event (for the final step: the login that completed the sequence). */
+  last: z
+    .object({
+      date: z.string(),
+      user: z.string().nullable(),
+      ip: z.string().nullable(),
+      place: z.string().nullable(),
+      application: z.string().nullable(),
+    })
+    .optional(),
+});
+export type SequenceStepReport = z.infer<typeof SequenceStepReportSchema>;
+
+/** One end of an impossible journey. */
+export const TravelPointSchema = z.object({
+  date: z.string(),
+  ip: z.string().nullable(),
+  place: z.string().nullable(),
+  latitude: z.number(),
+  longitude: z.number(),
+  logId: z.string(),
+});
+export type TravelPoint = z.infer<typeof TravelPointSchema>;
 
 /** At most this many log ids are listed on one alert (Slack metadata contract). */
 export const MAX_LOG_IDS = 100;
@@ -39,7 +75,7 @@ export const AlertSchema = z.object({
   incident: z.string(),
   /** The group_by values (or throttle key values); `{}` for a rule-wide incident. */
   group: z.record(z.string(), z.string().nullable()),
-  /** Log ids this alert reports for the first time, in log_id order, at most MAX_LOG_IDS. */
+  /** Log ids this alert reports for the first time, in event-time order, at most MAX_LOG_IDS. */
   logIds: z.array(z.string()).max(MAX_LOG_IDS),
   /** How many events this alert stands for (may exceed logIds.length). */
   count: z.number().int().positive(),
@@ -59,11 +95,40 @@ export const AlertSchema = z.object({
       distinctCount: z.number().int().optional(),
     })
     .optional(),
+  /** Present on sequence alerts: every step, in order. */
+  sequence: z.object({ within: z.string(), steps: z.array(SequenceStepReportSchema) }).optional(),
+  /** Present on impossible-travel alerts: the earlier and the later login. */
+  travel: z
+    .object({
+      from: TravelPointSchema,
+      to: TravelPointSchema,
+      distanceKm: z.number().nonnegative(),
+      /** null when both logins have the same time. */
+      speedKmh: z.number().nonnegative().nullable(),
+      minDistanceKm: z.number(),
+      minSpeedKmh: z.number(),
+    })
+    .optional(),
+  /** Present on first-seen-value alerts. */
+  newValue: z
+    .object({
+      field: z.string(),
+      value: z.string(),
+      /** The key's values seen before, most recent first (at most 10). */
+      known: z.array(z.string()),
+      /** How many values the key had (known may list fewer). */
+      knownCount: z.number().int().nonnegative(),
+      /** When the key was first seen (its learning started), ISO-8601. */
+      since: z.string(),
+    })
+    .optional(),
   /** Most frequent users / IPs among the events reported (threshold alerts and repeats). */
   top: z
     .object({
       users: z.array(TopValueSchema),
       ips: z.array(TopValueSchema),
+      /** Distinct threshold alerts: the most frequent values of the distinct field. */
+      values: z.array(TopValueSchema).optional(),
     })
     .optional(),
   /** Matches counted but not posted in this group's previous incident, if any. */

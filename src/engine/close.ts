@@ -1,4 +1,4 @@
-import type { EngineState, GroupState } from './state.js';
+import { asBucket, StateBucket, type EngineState } from './state.js';
 
 /**
  * Closes the open incidents with these ids, as a person resolving them in
@@ -14,13 +14,13 @@ export function closeIncidents(state: EngineState, ids: Iterable<string>): { sta
   if (wanted.size === 0) return { state, closed: [] };
   const buckets = state.buckets.slice();
   const closed: string[] = [];
-  buckets.forEach((bucket, index) => {
-    let copy: Record<string, GroupState> | undefined;
-    for (const [key, group] of Object.entries(bucket)) {
+  buckets.forEach((stored, index) => {
+    let copy: StateBucket | undefined;
+    for (const [key, group] of asBucket(stored)) {
       if (!group.incident || !wanted.has(group.incident.id)) continue;
-      copy ??= { ...bucket };
+      copy ??= new StateBucket(asBucket(stored));
       const { incident, carry: _carry, ...rest } = group;
-      copy[key] = rest;
+      copy.set(key, rest);
       closed.push(incident.id);
     }
     if (copy) buckets[index] = copy;
@@ -28,5 +28,3 @@ export function closeIncidents(state: EngineState, ids: Iterable<string>): { sta
   if (closed.length === 0) return { state, closed };
   return { state: { ...state, buckets }, closed };
 }
-
-

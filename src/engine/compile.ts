@@ -2,13 +2,31 @@ import type { Catalog } from '../catalog/types.js';
 import { durationMs } from './duration.js';
 import { fieldGetter, type FieldGetter } from './fields.js';
 import { buildWherePredicate, globToRegExp, isGlob, type EventPredicate, type TextPattern } from './matchers.js';
-import type { Rule } from './rule-schema.js';
+import { ruleCodes, type Rule } from './rule-schema.js';
 import { compileTitle, type TitleRenderer } from './template.js';
+
+/** What a rule does with the events it matches. */
+export type RuleKind = 'match' | 'threshold' | 'sequence' | 'impossible_travel' | 'new_value';
+
+/** A sequence step prepared for evaluation. */
+export interface CompiledStep {
+  readonly name: string;
+  readonly count: number;
+  /** Whether an event's code is one of the step's codes (exact set, then globs). */
+  readonly hasCode: (code: string) => boolean;
+  readonly matches: EventPredicate;
+  /** Getters of the step's key fields, in the order of sequence.by. */
+  readonly keyGetters: readonly FieldGetter[];
+}
 
 /** A rule prepared for evaluation: every parse, split and regex done once. */
 export interface CompiledRule {
   readonly rule: Rule;
   readonly id: string;
+  readonly kind: RuleKind;
+  /** Every code or glob the rule watches (match.codes, or its sequence steps' codes). */
+  readonly codes: readonly string[];
+  /** match.where (always true for sequences: their steps carry their own). */
   readonly matches: EventPredicate;
   /** Names and getters of the fields whose values make the incident group. */
   readonly groupBy: readonly string[];
@@ -18,6 +36,19 @@ export interface CompiledRule {
     readonly count: number;
     readonly windowMs: number;
     readonly distinct?: FieldGetter;
+  };
+  readonly sequence?: {
+    readonly withinMs: number;
+    readonly steps: readonly CompiledStep[];
+  };
+  readonly travel?: {
+    readonly minDistanceKm: number;
+    readonly minSpeedKmh: number;
+  };
+  readonly newValue?: {
+    readonly field: string;
+    readonly value: FieldGetter;
+    readonly learnMs: number;
   };
   /** How long an incident stays open after its last match; undefined = every event is its own alert. */
   readonly throttleMs?: number;
@@ -40,17 +71,75 @@ export interface RuleSet {
 const NO_RULES: readonly CompiledRule[] = [];
 const UNKNOWN_CODE_MEMO_LIMIT = 1_000;
 
+function kindOf(rule: Rule): RuleKind {
+  if (rule.threshold) return 'threshold';
+  if (rule.sequence) return 'sequence';
+  if (rule.impossible_travel) return 'impossible_travel';
+  if (rule.new_value) return 'new_value';
+  return 'match';
+}
+
+/** A code test for a list of exact codes and globs. */
+function codeTest(codes: readonly string[]): (code: string) => boolean {
+  const exact = new Set(codes.filter((code) => !isGlob(code)));
+  const globs = codes.filter(isGlob).map(globToRegExp);
+  if (globs.length === 0) return (code) => exact.has(code);
+  return (code) => exact.has(code) || globs.some((glob) => glob.test(code));
+}
+
+function compileSequence(rule: Rule): CompiledRule['sequence'] {
+  const sequence = rule.sequence;
+  if (!sequence) return undefined;
+  return {
+    withinMs: durationMs(sequence.within),
+    steps: sequence.steps.map((step) => ({
+      name: step.name ?? step.codes.join(', '),
+      count: step.count ?? 1,
+      hasCode: codeTest(step.codes),
+      matches: buildWherePredicate(step.where),
+      keyGetters: (step.by ?? sequence.by).map(fieldGetter),
+    })),
+  };
+}
+
+/** The fields that key a rule's incidents (and, for keyed kinds, its memory). */
+function groupFields(rule: Rule): string[] {
+  const throttle = rule.throttle;
+  if (rule.threshold) return rule.threshold.group_by ?? [];
+  const keyed = rule.sequence ?? rule.impossible_travel ?? rule.new_value;
+  if (keyed) return [...keyed.by];
+  return typeof throttle === 'object' ? (throttle.by ?? []) : [];
+}
+
 function compileRule(rule: Rule): CompiledRule {
   const throttle = rule.throttle;
   const throttlePeriod = typeof throttle === 'string' ? throttle : throttle?.period;
-  const groupBy = rule.threshold ? (rule.threshold.group_by ?? []) : typeof throttle === 'object' ? (throttle.by ?? []) : [];
+  const groupBy = groupFields(rule);
   const windowMs = rule.threshold ? durationMs(rule.threshold.window) : undefined;
+  const sequence = compileSequence(rule);
+  // A threshold rule without throttle stays quiet for one window after firing, a sequence for its `within`.
+  const defaultThrottleMs = windowMs ?? sequence?.withinMs;
   return {
     rule,
     id: rule.id,
-    matches: buildWherePredicate(rule.match.where),
+    kind: kindOf(rule),
+    codes: ruleCodes(rule),
+    matches: buildWherePredicate(rule.match?.where),
     groupBy,
     groupGetters: groupBy.map(fieldGetter),
+    ...(sequence ? { sequence } : {}),
+    ...(rule.impossible_travel
+      ? { travel: { minDistanceKm: rule.impossible_travel.min_distance_km, minSpeedKmh: rule.impossible_travel.min_speed_kmh } }
+      : {}),
+    ...(rule.new_value
+      ? {
+          newValue: {
+            field: rule.new_value.field,
+            value: fieldGetter(rule.new_value.field),
+            learnMs: rule.new_value.learn ? durationMs(rule.new_value.learn) : 0,
+          },
+        }
+      : {}),
     threshold:
       rule.threshold && windowMs !== undefined
         ? {
@@ -59,8 +148,7 @@ function compileRule(rule: Rule): CompiledRule {
             ...(rule.threshold.distinct ? { distinct: fieldGetter(rule.threshold.distinct) } : {}),
           }
         : undefined,
-    // A threshold rule without throttle stays quiet for one window after firing.
-    throttleMs: throttlePeriod ? durationMs(throttlePeriod) : windowMs,
+    throttleMs: throttlePeriod ? durationMs(throttlePeriod) : defaultThrottleMs,
     renderTitle: compileTitle(rule.title ?? rule.description?.split('\n')[0] ?? rule.id),
     meta: {
       ...(rule.description?.trim() ? { ruleDescription: rule.description.trim() } : {}),
@@ -87,7 +175,7 @@ export function compileRules(rules: readonly Rule[], catalog: Catalog): RuleSet 
   };
   const catalogCodes = catalog.all().map((entry) => entry.code);
   for (const rule of compiled) {
-    for (const code of rule.rule.match.codes) {
+    for (const code of rule.codes) {
       if (!isGlob(code)) {
         add(code, rule);
         continue;

@@ -1,5 +1,5 @@
 import type { Severity } from './alert.js';
-import type { Rule } from './rule-schema.js';
+import { ruleCodes, type Rule } from './rule-schema.js';
 
 /** A rule in a few words, for `/logcode rules` and listings. */
 export interface RuleSummary {
@@ -9,7 +9,11 @@ export interface RuleSummary {
   severity: Severity;
   enabled: boolean;
   codes: string[];
-  /** "every matching event", "≥ 20 events within 5m per ip", "≥ 10 distinct user_name within 10m per ip". */
+  /**
+   * "every matching event", "≥ 20 events within 5m per ip", "≥ 10 distinct user_name within 10m per ip",
+   * "sequence within 10m per user_id: ≥ 5 × f, fp → s", "impossible travel (> 500 km at > 1000 km/h) per user_id",
+   * "new location_info.country_code per user_id (after learning 14d)".
+   */
   trigger: string;
   /** "quiet 1h per user_id, ip after an alert", or undefined when every event alerts. */
   throttle?: string;
@@ -17,21 +21,35 @@ export interface RuleSummary {
   runbook?: string;
 }
 
+const per = (fields: readonly string[] | undefined): string => (fields && fields.length > 0 ? ` per ${fields.join(', ')}` : '');
+
+function triggerOf(rule: Rule): string {
+  const { threshold, sequence, impossible_travel: travel, new_value: newValue } = rule;
+  if (threshold) {
+    return `≥ ${threshold.count} ${threshold.distinct ? `distinct ${threshold.distinct}` : 'events'} within ${threshold.window}${per(threshold.group_by)}`;
+  }
+  if (sequence) {
+    const steps = sequence.steps.map((step) => `${(step.count ?? 1) > 1 ? `≥ ${step.count} × ` : ''}${step.name ?? step.codes.join(', ')}`);
+    return `sequence within ${sequence.within}${per(sequence.by)}: ${steps.join(' → ')}`;
+  }
+  if (travel) return `impossible travel (> ${travel.min_distance_km} km at > ${travel.min_speed_kmh} km/h)${per(travel.by)}`;
+  if (newValue) return `new ${newValue.field}${per(newValue.by)}${newValue.learn ? ` (after learning ${newValue.learn})` : ''}`;
+  return 'every matching event';
+}
+
 export function describeRule(rule: Rule): RuleSummary {
   const { threshold, throttle } = rule;
-  const per = (fields: readonly string[] | undefined): string => (fields && fields.length > 0 ? ` per ${fields.join(', ')}` : '');
-  const trigger = threshold
-    ? `≥ ${threshold.count} ${threshold.distinct ? `distinct ${threshold.distinct}` : 'events'} within ${threshold.window}${per(threshold.group_by)}`
-    : 'every matching event';
-  const period = typeof throttle === 'string' ? throttle : (throttle?.period ?? threshold?.window);
-  const by = threshold ? threshold.group_by : typeof throttle === 'object' ? throttle.by : undefined;
+  const trigger = triggerOf(rule);
+  const keyed = rule.sequence ?? rule.impossible_travel ?? rule.new_value;
+  const period = typeof throttle === 'string' ? throttle : (throttle?.period ?? threshold?.window ?? rule.sequence?.within);
+  const by = threshold ? threshold.group_by : keyed ? keyed.by : typeof throttle === 'object' ? throttle.by : undefined;
   return {
     id: rule.id,
     title: rule.title ?? rule.id,
     ...(rule.description ? { description: rule.description.trim() } : {}),
     severity: rule.severity,
     enabled: rule.enabled !== false,
-    codes: [...rule.match.codes],
+    codes: ruleCodes(rule),
     trigger,
     ...(period ? { throttle: `quiet ${period}${per(by)} after an alert (matches become thread replies)` } : {}),
     ...(rule.channel ? { channel: rule.channel } : {}),

@@ -1,4 +1,6 @@
+import { INDEX_SLACK, activityOf, buildIndex } from './activity-index.js';
 import type { RuleSet } from './compile.js';
+import type { GroupState } from './state.js';
 import type { WorkingState } from './working-state.js';
 
 /**
@@ -9,17 +11,25 @@ import type { WorkingState } from './working-state.js';
  * flood (an IP stays as long as fewer than 5,000 groups were active after it).
  */
 export const MAX_GROUPS = 5_000;
-/** Eviction frees a tenth of the cap at once, so its scan and sort are paid once per 500 new groups. */
+/** Eviction frees a tenth of the cap at once, so it runs once per 500 new groups. */
 const EVICT_DOWN_TO = MAX_GROUPS - MAX_GROUPS / 10;
 
 const BELOW_THRESHOLD = 0;
 const CLOSED_INCIDENT = 1;
 const OPEN_INCIDENT = 2;
 
+function rankOf(ruleSet: RuleSet, group: GroupState, clock: number): number {
+  const throttleMs = ruleSet.byId.get(group.rule)?.throttleMs;
+  const incident = group.incident;
+  const open = !!incident && throttleMs !== undefined && clock < incident.lastMatch + throttleMs;
+  return open ? OPEN_INCIDENT : incident || group.carry ? CLOSED_INCIDENT : BELOW_THRESHOLD;
+}
+
 /**
  * Evicts groups once there are more than MAX_GROUPS: below-threshold windows
- * first, then closed incidents' carries, open incidents last; oldest activity
- * first within each; ties by key, so the choice depends on the state alone.
+ * (and unfinished sequences) first, then closed incidents' carries, open
+ * incidents last; oldest activity first within each; ties by key, so the
+ * choice depends on the state alone.
  *
  * What eviction can cost: a window evicted before its threshold only delays
  * that threshold (its events start counting again from the next one). An
@@ -27,21 +37,38 @@ const OPEN_INCIDENT = 2;
  * (its events were reported as repeats). An open incident is evicted only
  * when every group is an open incident; its events were already counted in
  * its alert and repeats, and the next match opens a new incident.
+ *
+ * Groups come out of an activity index oldest first (see activity-index.ts):
+ * below-threshold ones are evicted as they come, the others set aside and
+ * only evicted, by rank, if the below-threshold ones run out.
  */
 export function evictOverflow(ruleSet: RuleSet, work: WorkingState): void {
   if (work.size <= MAX_GROUPS) return;
-  const candidates: Array<{ key: string; rank: number; activity: number }> = [];
-  work.forEachGroup((key, stored, live) => {
-    const group = live?.state ?? stored;
-    const throttleMs = ruleSet.byId.get(group.rule)?.throttleMs;
-    const incident = group.incident;
-    const open = !!incident && throttleMs !== undefined && work.clock < incident.lastMatch + throttleMs;
-    const rank = open ? OPEN_INCIDENT : incident || group.carry ? CLOSED_INCIDENT : BELOW_THRESHOLD;
-    const window = group.window;
-    const lastEntry = window && window.length > 0 ? window[window.length - 1]![0] : 0;
-    candidates.push({ key, rank, activity: Math.max(lastEntry, incident?.lastMatch ?? 0) });
-  });
-  candidates.sort((a, b) => a.rank - b.rank || a.activity - b.activity || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  const excess = work.size - EVICT_DOWN_TO;
-  for (let i = 0; i < excess; i++) work.delete(candidates[i]!.key);
+  if (!work.activity || work.activity.length > INDEX_SLACK * work.size + 1_024) work.activity = buildIndex(work.groupBuckets());
+  const index = work.activity;
+  let excess = work.size - EVICT_DOWN_TO;
+  const aside = new Map<string, { rank: number; activity: number }>();
+  while (excess > 0) {
+    const next = index.pop();
+    if (!next) break;
+    const [activity, key] = next;
+    const group = work.peek(key);
+    if (!group || aside.has(key) || activityOf(group) !== activity) continue; // stale entry
+    const rank = rankOf(ruleSet, group, work.clock);
+    if (rank !== BELOW_THRESHOLD) {
+      aside.set(key, { rank, activity });
+      continue;
+    }
+    work.delete(key);
+    excess -= 1;
+  }
+  const kept = [...aside].sort(([keyA, a], [keyB, b]) => a.rank - b.rank || a.activity - b.activity || (keyA < keyB ? -1 : keyA > keyB ? 1 : 0));
+  for (const [key, { activity }] of kept) {
+    if (excess > 0) {
+      work.delete(key);
+      excess -= 1;
+    } else {
+      index.push(activity, key);
+    }
+  }
 }

@@ -7,7 +7,7 @@ import { globToRegExp, isGlob } from './matchers.js';
 import { ruleFieldProblems } from './rule-fields.js';
 import { RuleSchema, type Rule } from './rule-schema.js';
 import { schemaProblems } from './schema-problems.js';
-import { SourceMap } from './source-map.js';
+import { SourceMap, formatKeyPath, type PathSegment } from './source-map.js';
 import { looksLike } from './suggest.js';
 
 export { formatKeyPath } from './source-map.js';
@@ -22,17 +22,22 @@ export interface LoadedRules {
 
 /** Unknown exact codes are errors with a suggestion; globs that match nothing known only warn. */
 function codeProblems(source: SourceMap, raw: unknown, catalog: Catalog, warnings: string[]): RuleError[] {
-  const codes = (raw as { match?: { codes?: unknown } } | null)?.match?.codes;
-  if (!Array.isArray(codes)) return [];
+  const lists: Array<{ codes: unknown; at: PathSegment[] }> = [{ codes: (raw as { match?: { codes?: unknown } } | null)?.match?.codes, at: ['match', 'codes'] }];
+  const steps = (raw as { sequence?: { steps?: unknown } } | null)?.sequence?.steps;
+  if (Array.isArray(steps)) steps.forEach((step, index) => lists.push({ codes: (step as { codes?: unknown } | null)?.codes, at: ['sequence', 'steps', index, 'codes'] }));
+  return lists.flatMap(({ codes, at }) => (Array.isArray(codes) ? codeListProblems(source, codes, at, catalog, warnings) : []));
+}
+
+function codeListProblems(source: SourceMap, codes: unknown[], at: PathSegment[], catalog: Catalog, warnings: string[]): RuleError[] {
   const problems: RuleError[] = [];
   codes.forEach((code, index) => {
     if (typeof code !== 'string' || code === '') return;
-    const path = ['match', 'codes', index];
+    const path = [...at, index];
     if (isGlob(code)) {
       const pattern = globToRegExp(code);
       if (!catalog.all().some((entry) => pattern.test(entry.code))) {
         const { line, col } = source.locate(path);
-        warnings.push(`${source.file}:${line}:${col} match.codes[${index}]: '${code}' matches no known code yet`);
+        warnings.push(`${source.file}:${line}:${col} ${formatKeyPath(path)}: '${code}' matches no known code yet`);
       }
       return;
     }

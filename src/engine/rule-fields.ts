@@ -13,6 +13,11 @@ export const FIELD_PATH_KEYS: ReadonlyArray<readonly string[]> = [
   ['threshold', 'group_by', '*'],
   ['threshold', 'distinct'],
   ['throttle', 'by', '*'],
+  ['sequence', 'by', '*'],
+  ['sequence', 'steps', '*', 'by', '*'],
+  ['impossible_travel', 'by', '*'],
+  ['new_value', 'field'],
+  ['new_value', 'by', '*'],
 ];
 
 export interface FieldProblems {
@@ -38,6 +43,8 @@ export function ruleFieldProblems(source: SourceMap, raw: unknown, extraKeys: Re
 
   const where = valueAt(raw, ['match', 'where']);
   checkWhere(where, ['match', 'where'], report);
+  const steps = valueAt(raw, ['sequence', 'steps']);
+  if (Array.isArray(steps)) steps.forEach((step, index) => checkWhere(valueAt(step, ['where']), ['sequence', 'steps', index, 'where'], report));
 
   for (const keyPath of [...FIELD_PATH_KEYS, ...extraKeys]) {
     for (const { path, value } of valuesAt(raw, keyPath, [])) {

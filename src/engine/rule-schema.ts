@@ -3,7 +3,7 @@ import { SeveritySchema } from './alert.js';
 import { parseDuration } from './duration.js';
 import { parseCidr } from './cidr.js';
 import { compileRuleRegex } from './matchers.js';
-import { MAX_WINDOW_ENTRIES } from './state.js';
+import { MAX_SEQUENCE_ENTRIES, MAX_WINDOW_ENTRIES } from './state.js';
 
 /**
  * The rule file format. Every object is strict: a misspelled key is an error,
@@ -114,6 +114,59 @@ export const ThresholdSchema = z.strictObject({
 });
 export type Threshold = z.infer<typeof ThresholdSchema>;
 
+/** One step of a sequence: which events it takes, how many, and (when it differs) which fields key them. */
+export const SequenceStepSchema = z.strictObject({
+  /** How the message names the step ("failed logins"); default: its codes. */
+  name: z.string().min(1).max(80).optional(),
+  /** Exact codes or globs, like match.codes. */
+  codes: z.array(z.string().min(1, 'empty code')).min(1, 'codes must list at least one code'),
+  where: MatchSchema.shape.where,
+  /** At least this many events (default 1) before the next step counts. */
+  count: z.number().int().min(1).max(MAX_SEQUENCE_ENTRIES / 2, `count can be at most ${MAX_SEQUENCE_ENTRIES / 2}`).optional(),
+  /** The fields keying this step's events, joined position by position to sequence.by (default: sequence.by). */
+  by: z.array(FieldPathSchema).min(1).optional(),
+});
+export type SequenceStep = z.infer<typeof SequenceStepSchema>;
+
+/** Ordered steps for one key within a time bound: "≥ 5 failed logins, then a success, for one user within 10m". */
+export const SequenceSchema = z
+  .strictObject({
+    by: z.array(FieldPathSchema).min(1, 'by must name at least one field'),
+    within: DurationSchema,
+    steps: z.array(SequenceStepSchema).min(2, 'a sequence needs at least two steps').max(8, 'a sequence has at most 8 steps'),
+  })
+  .superRefine((sequence, ctx) => {
+    sequence.steps.forEach((step, index) => {
+      if (step.by && step.by.length !== sequence.by.length) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['steps', index, 'by'],
+          message: `expected ${sequence.by.length} field(s), joined in order to sequence.by (${sequence.by.join(', ')})`,
+        });
+      }
+    });
+  });
+export type Sequence = z.infer<typeof SequenceSchema>;
+
+/** Consecutive logins of one key (user) too far apart for the time between them (defaults as Datadog's rule). */
+export const ImpossibleTravelSchema = z.strictObject({
+  by: z.array(FieldPathSchema).min(1).default(['user_id']),
+  /** Only jumps longer than this (great-circle distance) count. */
+  min_distance_km: z.number().positive().default(500),
+  /** … and only when faster than this. */
+  min_speed_kmh: z.number().positive().default(1_000),
+});
+export type ImpossibleTravel = z.infer<typeof ImpossibleTravelSchema>;
+
+/** A value of `field` never seen before for the key (e.g. a new country for a user). */
+export const NewValueSchema = z.strictObject({
+  field: FieldPathSchema,
+  by: z.array(FieldPathSchema).min(1, 'by must name at least one field'),
+  /** Nothing fires for a key until it has been known this long (its first values are its baseline). */
+  learn: DurationSchema.optional(),
+});
+export type NewValue = z.infer<typeof NewValueSchema>;
+
 /** `1h` (one rule-wide incident) or `{ period: 1h, by: [user_id, ip] }` (one incident per value combination). */
 export const ThrottleSchema = z.union([
   DurationSchema,
@@ -149,6 +202,9 @@ export const RuleTestSchema = z.strictObject({
 });
 export type RuleTest = z.infer<typeof RuleTestSchema>;
 
+/** The keys that make a rule more than "every matching event". */
+export const RULE_KINDS = ['threshold', 'sequence', 'impossible_travel', 'new_value'] as const;
+
 export const RuleSchema = z
   .strictObject({
     id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'id must use only a-z, 0-9 and -'),
@@ -156,8 +212,12 @@ export const RuleSchema = z
     description: z.string().optional(),
     severity: SeveritySchema,
     enabled: z.boolean().default(true),
-    match: MatchSchema,
+    /** Required, except for sequences (their steps name the codes). */
+    match: MatchSchema.optional(),
     threshold: ThresholdSchema.optional(),
+    sequence: SequenceSchema.optional(),
+    impossible_travel: ImpossibleTravelSchema.optional(),
+    new_value: NewValueSchema.optional(),
     throttle: ThrottleSchema.optional(),
     channel: z.string().regex(/^[#@]?[\w.-]+$/, 'expected a channel like #security-alerts or a channel ID').optional(),
     mention: z
@@ -168,6 +228,18 @@ export const RuleSchema = z
     tests: z.array(RuleTestSchema).optional(),
   })
   .superRefine((rule, ctx) => {
+    const kinds = RULE_KINDS.filter((kind) => rule[kind] !== undefined);
+    if (kinds.length > 1) {
+      ctx.addIssue({ code: 'custom', path: [kinds[1]!], message: `a rule has one kind: ${kinds.join(' and ')} cannot be combined` });
+    }
+    if (!rule.match && !rule.sequence) ctx.addIssue({ code: 'custom', path: ['match'], message: 'required' });
+    if (rule.match && rule.sequence) {
+      ctx.addIssue({ code: 'custom', path: ['match'], message: 'a sequence names its codes in its steps; remove match' });
+    }
+    const keyed = kinds.find((kind) => kind !== 'threshold');
+    if (keyed && typeof rule.throttle === 'object' && rule.throttle.by) {
+      ctx.addIssue({ code: 'custom', path: ['throttle', 'by'], message: `a ${keyed} rule groups by ${keyed}.by; remove throttle.by` });
+    }
     if (rule.threshold && typeof rule.throttle === 'object' && rule.throttle.by) {
       ctx.addIssue({
         code: 'custom',
@@ -177,3 +249,10 @@ export const RuleSchema = z
     }
   });
 export type Rule = z.infer<typeof RuleSchema>;
+
+
+/** Every code (or glob) a rule watches: its match codes, or the codes of its sequence steps. */
+export function ruleCodes(rule: Pick<Rule, 'match' | 'sequence'>): string[] {
+  if (rule.match) return [...rule.match.codes];
+  return [...new Set(rule.sequence?.steps.flatMap((step) => step.codes) ?? [])];
+}

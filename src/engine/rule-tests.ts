@@ -5,7 +5,7 @@ import { compileRules } from './compile.js';
 import { durationMs } from './duration.js';
 import { evaluate } from './evaluate.js';
 import { isGlob } from './matchers.js';
-import type { Rule, RuleTest, TestEvent } from './rule-schema.js';
+import { ruleCodes, type Rule, type RuleTest, type TestEvent } from './rule-schema.js';
 import { initialState } from './state.js';
 
 export interface RuleTestResult {
@@ -41,10 +41,10 @@ function fillIndex(value: unknown, index: number): unknown {
  * `after` gaps, and log_id/date/type filled in when absent.
  */
 export function expandTestEvents(
-  rule: Pick<Rule, 'match'>,
+  rule: Pick<Rule, 'match' | 'sequence'>,
   entries: readonly TestEvent[],
 ): { events: LogEvent[]; problems: string[] } {
-  const defaultType = rule.match.codes.find((code) => !isGlob(code));
+  const defaultType = ruleCodes(rule).find((code) => !isGlob(code));
   const events: LogEvent[] = [];
   const problems: string[] = [];
   let clock = TEST_START - DEFAULT_GAP_MS;

@@ -12,14 +12,34 @@
 export const MAX_WINDOW_ENTRIES = 1_000;
 
 /**
+ * A sequence key keeps at most this many events (oldest dropped first); a
+ * step's `count` is capped at half of it so a sequence can always complete.
+ */
+export const MAX_SEQUENCE_ENTRIES = 200;
+
+/**
  * Groups are spread over this many buckets, each copied on write: a call then
  * copies only the buckets it touches instead of the whole group table (copying
  * a 500-group object cost ~0.6 ms, more than evaluating a page of 100 events).
+ * Buckets are Maps: copying a plain-object bucket minted a hidden class per
+ * key combination, and a flood of new IPs spent most of its time on that.
  */
 export const STATE_BUCKETS = 256;
 
-/** One event inside a threshold window, compact: [time ms, log id, distinct value, user, ip]. */
-export type WindowEntry = [number, string, string | null, string | null, string | null];
+/**
+ * One event inside a threshold window, compact: [time ms, log id, distinct
+ * value, user, ip, events]. `events` (absent = 1) grows when a full distinct
+ * window folds an older event of a repeated value into this later one, so
+ * that every event stays counted (see `foldRepeat`).
+ */
+export type WindowEntry = [number, string, string | null, string | null, string | null, number?];
+
+/**
+ * One event of a sequence, compact: [time ms, log id, steps it matches (bit
+ * mask), user, ip, application, place]. Application and place are kept for
+ * events of the last step only (the alert names them), null otherwise.
+ */
+export type StepEntry = [number, string, number, string | null, string | null, string | null, string | null];
 
 export interface IncidentState {
   id: string;
@@ -34,11 +54,32 @@ export interface IncidentState {
 export interface GroupState {
   rule: string;
   group: Record<string, string | null>;
-  /** Threshold rules: events counted towards the threshold, oldest first. */
+  /** Threshold rules: events counted towards the threshold, in event-time order. */
   window?: WindowEntry[];
+  /** Sequence rules: the key's events of any step, in event-time order. */
+  steps?: StepEntry[];
   incident?: IncidentState;
   /** Repeats of the group's last closed incident, reported by its next alert while time < until. */
   carry?: { suppressed: number; until: number };
+}
+
+/**
+ * One bucket of groups: a Map (fresh group keys — rule id + IP … — made
+ * object-keyed lookups ~5× slower, and object copies minted a hidden class per
+ * key combination), stored as a plain JSON object.
+ */
+export class StateBucket extends Map<string, GroupState> {
+  toJSON(): Record<string, GroupState> {
+    return Object.fromEntries(this);
+  }
+}
+
+/** A bucket as stored (JSON object) or in memory. */
+export type StoredBucket = StateBucket | Record<string, GroupState>;
+
+/** A bucket as a StateBucket (stored JSON buckets are converted; the input is not changed). */
+export function asBucket(bucket: StoredBucket): StateBucket {
+  return bucket instanceof StateBucket ? bucket : new StateBucket(Object.entries(bucket));
 }
 
 export interface EngineState {
@@ -49,8 +90,12 @@ export interface EngineState {
   nextPruneAt: number;
   /** How many groups the buckets hold. */
   size: number;
-  /** STATE_BUCKETS objects keyed by rule id + group key; a key's bucket is `bucketOf(key)`. */
-  buckets: Array<Record<string, GroupState>>;
+  /**
+   * STATE_BUCKETS maps keyed by rule id + group key; a key's bucket is
+   * `bucketOf(key)`. A state parsed from JSON holds plain objects instead:
+   * evaluate() accepts both, restoreState() converts.
+   */
+  buckets: StoredBucket[];
 }
 
 /** FNV-1a 32-bit of the key, folded onto the bucket count. */
@@ -64,22 +109,23 @@ export function bucketOf(key: string): number {
 }
 
 export function initialState(): EngineState {
-  return { version: 2, clock: 0, nextPruneAt: 0, size: 0, buckets: Array.from({ length: STATE_BUCKETS }, () => ({})) };
+  return { version: 2, clock: 0, nextPruneAt: 0, size: 0, buckets: Array.from({ length: STATE_BUCKETS }, () => new StateBucket()) };
 }
 
 /** Every group of a state with its key (for tests, diagnostics and migration). */
 export function stateGroups(state: EngineState): Record<string, GroupState> {
   const all: Record<string, GroupState> = {};
-  for (const bucket of state.buckets) Object.assign(all, bucket);
+  for (const bucket of state.buckets) Object.assign(all, bucket instanceof StateBucket ? bucket.toJSON() : bucket);
   return all;
 }
 
-/** Builds a state from a flat key → group table (version 1 stored this). */
-function fromGroups(clock: number, groups: Record<string, GroupState>): EngineState {
+/** Builds a state from a flat key → group table (version 1 stored this; older version 2 states had fewer buckets). */
+function fromGroups(clock: number, groups: Record<string, GroupState>, nextPruneAt = 0): EngineState {
   const state = initialState();
   state.clock = clock;
+  state.nextPruneAt = nextPruneAt;
   for (const [key, group] of Object.entries(groups)) {
-    state.buckets[bucketOf(key)]![key] = group;
+    (state.buckets[bucketOf(key)] as StateBucket).set(key, group);
     state.size += 1;
   }
   return state;
@@ -109,10 +155,15 @@ export function restoreState(value: unknown): EngineState {
     typeof candidate.nextPruneAt === 'number' &&
     typeof candidate.size === 'number' &&
     Array.isArray(candidate.buckets) &&
-    candidate.buckets.length === STATE_BUCKETS &&
+    candidate.buckets.length > 0 &&
     candidate.buckets.every((bucket) => bucket !== null && typeof bucket === 'object' && !Array.isArray(bucket))
   ) {
-    return candidate as unknown as EngineState;
+    if (candidate.buckets.length === STATE_BUCKETS) {
+      return { ...(candidate as unknown as EngineState), buckets: (candidate.buckets as StoredBucket[]).map(asBucket) };
+    }
+    // Stored with another bucket count (an older release): spread its groups again.
+    const groups = Object.assign({}, ...(candidate.buckets as Array<Record<string, GroupState>>)) as Record<string, GroupState>;
+    return fromGroups(candidate.clock, groups, candidate.nextPruneAt);
   }
   return initialState();
 }

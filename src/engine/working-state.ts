@@ -1,74 +1,22 @@
 import type { CompiledRule } from './compile.js';
-import { bucketOf, type EngineState, type GroupState, type WindowEntry } from './state.js';
+import { ActivityIndex, activityOf, takeIndex, keepIndex } from './activity-index.js';
+import { StateBucket, asBucket, bucketOf, type EngineState, type GroupState, type StoredBucket } from './state.js';
+import { indexWindow } from './window.js';
 
 /** A group being worked on in this call: a private copy of its stored state plus indexes. */
 export interface LiveGroup {
   /** The private copy; it is also what the copied bucket holds. */
   state: GroupState;
-  /** Window entries before this index are expired (dropped when written back). */
+  /** Entries of `window` (or `steps`) before this index are expired (dropped when written back). */
   head: number;
-  /** Distinct windows: the values among live window entries (each value appears once). */
-  distinct?: Map<string, number>;
-}
-
-function bump(map: Map<string, number>, key: string, delta: number): void {
-  const next = (map.get(key) ?? 0) + delta;
-  if (next <= 0) map.delete(key);
-  else map.set(key, next);
-}
-
-export function liveWindow(live: LiveGroup): WindowEntry[] {
-  return (live.state.window ?? []).slice(live.head);
-}
-
-export function windowSize(live: LiveGroup): number {
-  return (live.state.window?.length ?? 0) - live.head;
-}
-
-/** Drops entries at or before `cutoff` from the window's old end. */
-export function expireBefore(live: LiveGroup, cutoff: number): void {
-  const window = live.state.window;
-  if (!window) return;
-  while (live.head < window.length && window[live.head]![0] <= cutoff) dropOldest(live);
-}
-
-export function dropOldest(live: LiveGroup): void {
-  const entry = live.state.window?.[live.head];
-  if (!entry) return;
-  if (live.distinct && entry[2] !== null) bump(live.distinct, entry[2], -1);
-  live.head += 1;
-}
-
-/**
- * A distinct window keeps only the latest entry per value: one IP hammering a
- * few users must not fill the window's capacity with repeats and push out the
- * other users (which would hide credential stuffing). A value counts while its
- * latest occurrence is inside the window. An event without the value cannot
- * count towards a distinct threshold, so it takes no place either.
- */
-export function addEntry(live: LiveGroup, entry: WindowEntry): void {
-  const window = (live.state.window ??= []);
-  const value = entry[2];
-  if (live.distinct) {
-    if (value === null) return;
-    if (live.distinct.has(value)) {
-      for (let i = window.length - 1; i >= live.head; i--) {
-        if (window[i]![2] === value) {
-          window.splice(i, 1);
-          break;
-        }
-      }
-    } else {
-      live.distinct.set(value, 1);
-    }
-  }
-  window.push(entry);
-}
-
-export function clearWindow(live: LiveGroup): void {
-  live.state.window = [];
-  live.head = 0;
-  live.distinct?.clear();
+  /** Threshold windows: index of the first entry of the current window (see window.ts). */
+  from: number;
+  /** Distinct windows: entries per value over the current window … */
+  current?: Map<string, number>;
+  /** … and over every held entry (made when a full window has to fold, see window.ts). */
+  values?: Map<string, number>;
+  /** The activity last pushed to the activity index for this group. */
+  indexed?: number;
 }
 
 /**
@@ -80,23 +28,40 @@ export class WorkingState {
   clock: number;
   nextPruneAt: number;
   size: number;
-  private readonly buckets: Array<Record<string, GroupState>>;
+  private readonly buckets: StoredBucket[];
   private readonly copied = new Set<number>();
   private readonly live = new Map<string, LiveGroup>();
+  /** Groups by last activity, kept once eviction has been needed (see evict.ts). */
+  activity: ActivityIndex | undefined;
 
   constructor(base: EngineState) {
     this.clock = base.clock;
     this.nextPruneAt = base.nextPruneAt;
     this.size = base.size;
     this.buckets = base.buckets.slice();
+    this.activity = takeIndex(base);
   }
 
-  private writable(index: number): Record<string, GroupState> {
+  private writable(index: number): StateBucket {
     if (!this.copied.has(index)) {
-      this.buckets[index] = { ...this.buckets[index] };
+      this.buckets[index] = new StateBucket(asBucket(this.buckets[index]!));
       this.copied.add(index);
     }
-    return this.buckets[index]!;
+    return this.buckets[index] as StateBucket;
+  }
+
+  /** A bucket for reading (a stored JSON bucket is converted once per call). */
+  private readable(index: number): StateBucket {
+    const bucket = this.buckets[index]!;
+    if (bucket instanceof StateBucket) return bucket;
+    const converted = asBucket(bucket);
+    this.buckets[index] = converted;
+    return converted;
+  }
+
+  /** The group's current state (live copy or stored), without copying or creating it. */
+  peek(key: string): GroupState | undefined {
+    return this.live.get(key)?.state ?? this.readable(bucketOf(key)).get(key);
   }
 
   /** The group's live copy, opened (or created with `makeGroup`) on first touch. */
@@ -104,24 +69,36 @@ export class WorkingState {
     const existing = this.live.get(key);
     if (existing) return existing;
     const index = bucketOf(key);
-    const stored = this.buckets[index]![key];
+    const stored = this.readable(index).get(key);
     // Explicit copies: object spread measured slow on this hot path.
     const copy: GroupState = stored ? { rule: stored.rule, group: stored.group } : { rule: rule.id, group: makeGroup() };
     if (stored?.window) copy.window = stored.window.slice();
+    if (stored?.steps) copy.steps = stored.steps.slice();
     if (stored?.incident) {
       const { id, lastMatch, count, repeats } = stored.incident;
       copy.incident = { id, lastMatch, count, repeats };
     }
     if (stored?.carry) copy.carry = stored.carry; // replaced, never mutated
-    const live: LiveGroup = { state: copy, head: 0 };
-    if (rule.threshold?.distinct) {
-      live.distinct = new Map();
-      for (const entry of copy.window ?? []) if (entry[2] !== null) bump(live.distinct, entry[2], 1);
-    }
+    const live: LiveGroup = { state: copy, head: 0, from: 0 };
+    if (rule.threshold) indexWindow(live, rule.threshold.windowMs, !!rule.threshold.distinct);
     if (!stored) this.size += 1;
-    this.writable(index)[key] = copy;
+    this.writable(index).set(key, copy);
     this.live.set(key, live);
     return live;
+  }
+
+  /** Records a group's activity after an event touched it (for the eviction order), once per change. */
+  touch(key: string, live: LiveGroup): void {
+    if (!this.activity) return;
+    const activity = activityOf(live.state);
+    if (activity === live.indexed) return;
+    live.indexed = activity;
+    this.activity.push(activity, key);
+  }
+
+  /** The buckets as they stand in this call (to build the activity index). */
+  groupBuckets(): ReadonlyArray<StateBucket> {
+    return this.buckets.map((_, index) => this.readable(index));
   }
 
   /** The live copy if the group was touched in this call. */
@@ -131,25 +108,36 @@ export class WorkingState {
 
   delete(key: string): void {
     const index = bucketOf(key);
-    if (!(key in this.buckets[index]!)) return;
-    delete this.writable(index)[key];
+    if (!this.readable(index).has(key)) return;
+    this.writable(index).delete(key);
     this.live.delete(key);
     this.size -= 1;
   }
 
   /** Every group, live copy or stored; safe to delete or open groups from `visit`. */
   forEachGroup(visit: (key: string, stored: GroupState, live: LiveGroup | undefined) => void): void {
-    for (const bucket of this.buckets) {
-      for (const key of Object.keys(bucket)) visit(key, bucket[key]!, this.live.get(key));
+    for (let index = 0; index < this.buckets.length; index++) {
+      const bucket = this.readable(index);
+      // Safe while `visit` deletes or opens groups: a bucket not yet copied in this call is
+      // copied before any write, and in a copied one only the visited key is deleted or replaced.
+      for (const [key, group] of bucket) visit(key, group, this.live.get(key));
     }
   }
 
   finish(): EngineState {
     for (const live of this.live.values()) {
-      const window = live.state.window ? liveWindow(live) : undefined;
-      if (window && window.length > 0) live.state.window = window;
-      else delete live.state.window;
+      const state = live.state;
+      if (state.window) {
+        if (state.window.length > live.head) state.window = live.head > 0 ? state.window.slice(live.head) : state.window;
+        else delete state.window;
+      }
+      if (state.steps) {
+        if (state.steps.length > live.head) state.steps = live.head > 0 ? state.steps.slice(live.head) : state.steps;
+        else delete state.steps;
+      }
     }
-    return { version: 2, clock: this.clock, nextPruneAt: this.nextPruneAt, size: this.size, buckets: this.buckets };
+    const state: EngineState = { version: 2, clock: this.clock, nextPruneAt: this.nextPruneAt, size: this.size, buckets: this.buckets };
+    keepIndex(state, this.activity);
+    return state;
   }
 }

@@ -13,6 +13,7 @@ import { startSchedule } from './scheduler.js';
 import { retentionTask } from './retention.js';
 import { waitForShutdownSignal } from './signals.js';
 import { createTenantCycle, tenantDefaultChannel } from './tenant-cycle.js';
+import { watchTenant, type WatchedCycle, type WatchedReport } from './tenant-watch.js';
 
 type Retention = ReturnType<typeof retentionTask>;
 
@@ -26,9 +27,18 @@ export interface RunFlags {
  * Delivers the outbox to Slack. The poller never depends on it: it only fills
  * the outbox. Shaped after src/slack/sender.ts's `Sender`.
  */
+/** What `run --once` reads from a drain (src/slack/sender.ts's DrainReport). */
+export interface DrainSummary {
+  paused?: boolean;
+  failed?: number;
+  dead?: number;
+  unrecorded?: number;
+  busy?: string[];
+}
+
 export interface AlertSender {
   /** Delivers what is pending, within a time budget; never throws for Slack errors. */
-  drainOnce(options?: { deadlineMs?: number }): Promise<{ paused?: boolean } | void>;
+  drainOnce(options?: { deadlineMs?: number }): Promise<DrainSummary | void>;
   start(): void;
   stop(): Promise<void>;
   /** Wakes the sender after the poller queued alerts. */
@@ -85,8 +95,8 @@ export async function runBot(flags: RunFlags, deps: RunDeps): Promise<number> {
   const shutdown = new AbortController();
   const context: BotContext = { config, store, catalog, ruleSet, logger, signal: shutdown.signal, once: flags.once };
 
-  const tenantCycles = config.tenants.map((tenant) =>
-    createTenantCycle({
+  const cycles: WatchedCycle[] = config.tenants.map((tenant) => {
+    const cycle = createTenantCycle({
       config,
       tenant,
       store,
@@ -95,15 +105,31 @@ export async function runBot(flags: RunFlags, deps: RunDeps): Promise<number> {
       signal: shutdown.signal,
       wrapStore: flags.dryRun
         ? (stored) =>
-            new DryRunCheckpointStore(stored.load(), (alerts) => {
-              tally?.countAlerts(alerts);
-              const defaultChannel = tenantDefaultChannel(config, tenant);
-              for (const alert of alerts) deps.write(deps.describe(alert, { catalog, tenant, defaultChannel, json: flags.json }));
-            })
+            new DryRunCheckpointStore(
+              stored.load(),
+              (alerts) => {
+                tally?.countAlerts(alerts);
+                const defaultChannel = tenantDefaultChannel(config, tenant);
+                for (const alert of alerts) deps.write(deps.describe(alert, { catalog, tenant, defaultChannel, json: flags.json }));
+              },
+              (keys) => stored.loadProfiles(keys),
+            )
         : undefined,
-    }),
-  );
-  const cycles = tally ? tenantCycles.map((cycle) => tally.wrap(cycle)) : tenantCycles;
+    });
+    // A dry run records nothing, so it tracks no problems either: any fatal error stops it.
+    if (tally) {
+      const counted = tally.wrap(cycle);
+      return async () => withStop(await counted());
+    }
+    return watchTenant(cycle, {
+      tenant,
+      store,
+      logger,
+      selfWatch: config.selfWatch,
+      noticeChannel: tenantDefaultChannel(config, tenant) || undefined,
+      onlyTenant: config.tenants.length === 1,
+    });
+  });
 
   const sender = flags.dryRun ? undefined : deps.createSender?.(context);
   if (!flags.dryRun && !sender) logger.warn('no Slack sender wired: alerts stay queued in the outbox');
@@ -112,7 +138,7 @@ export async function runBot(flags: RunFlags, deps: RunDeps): Promise<number> {
   const retention = flags.dryRun ? undefined : retentionTask({ store, logger });
   try {
     if (flags.once) {
-      const code = await runOnce(cycles, sender, logger, retention);
+      const code = await runOnce(cycles, sender, store, logger, retention);
       // stdout stays JSON-only with --json: the summary goes to the log (stderr) then.
       if (tally && flags.json) logger.info({ events: tally.events, alerts: tally.alerts, repeats: tally.repeats }, tally.summary());
       else if (tally) deps.write(tally.summary());
@@ -129,25 +155,56 @@ export async function runBot(flags: RunFlags, deps: RunDeps): Promise<number> {
 }
 
 async function runOnce(
-  cycles: Array<() => Promise<CycleReport>>,
+  cycles: WatchedCycle[],
   sender: AlertSender | undefined,
+  store: StateStore,
   logger: Logger,
   retention: Retention | undefined,
 ): Promise<number> {
   const reports: CycleReport[] = [];
-  for (const cycle of cycles) reports.push(await cycle());
-  const fatal = reports.map((r) => r.error).find(isFatal);
-  if (fatal) throw fatal;
-  // From cron, the exit code is the only signal: alerts Slack would not take are a failed run.
+  for (const cycle of cycles) {
+    const report = await cycle();
+    if (!report) continue;
+    if (report.stop) throw report.error!;
+    reports.push(report);
+  }
+  // From cron, the exit code is the only signal: alerts that stayed undelivered or failed are a failed run.
   const drained = sender ? await sender.drainOnce({ deadlineMs: RUN_DEFAULTS.onceDrainMs }) : undefined;
-  const undelivered = drained?.paused === true;
-  if (undelivered) logger.error('alerts stay queued: Slack rejected SLACK_BOT_TOKEN (see the error above); exit 1');
+  const undelivered = drained ? await reportUndelivered(drained, store, logger) : false;
   await retention?.maybeRun();
   return reports.every((r) => r.ok) && !undelivered ? 0 : 1;
 }
 
+/**
+ * After `run --once`'s drain: says how many alerts stayed undelivered or failed,
+ * where and why; true when any did. Channels another process is delivering are
+ * its business (said, not counted).
+ */
+async function reportUndelivered(drained: DrainSummary, store: StateStore, logger: Logger): Promise<boolean> {
+  if (drained.paused === true) {
+    logger.error('alerts stay queued: Slack rejected SLACK_BOT_TOKEN (see the error above); exit 1');
+    return true;
+  }
+  const busy = new Set(drained.busy ?? []);
+  if (busy.size > 0) logger.warn({ channels: [...busy] }, `left to the other auth0-log-alerts process delivering to ${[...busy].join(', ')}`);
+  const stuck = (await store.outboxSummary()).filter((c) => !busy.has(c.channel) && (c.pending > 0 || c.failed > 0));
+  const failedNow = (drained.failed ?? 0) + (drained.dead ?? 0) + (drained.unrecorded ?? 0);
+  if (stuck.length === 0 && failedNow === 0) return false;
+  for (const channel of stuck) {
+    const why = channel.failed > 0 ? channel.lastError : channel.pendingError;
+    logger.error(
+      { channel: channel.channel, pending: channel.pending, failed: channel.failed },
+      `${channel.channel}: ${channel.pending} alert(s) still pending, ${channel.failed} failed${why ? ` — ${why}` : ''}`,
+    );
+  }
+  const pending = stuck.reduce((n, c) => n + c.pending, 0);
+  const failed = stuck.reduce((n, c) => n + c.failed, 0);
+  logger.error({ pending, failed, dead: drained.dead ?? 0 }, `run --once: ${pending} alert(s) undelivered and ${failed} failed (see \`auth0-log-alerts status\`); exit 1`);
+  return true;
+}
+
 async function runContinuously(
-  cycles: Array<() => Promise<CycleReport>>,
+  cycles: WatchedCycle[],
   sender: AlertSender | undefined,
   context: BotContext,
   deps: RunDeps,
@@ -186,8 +243,9 @@ async function runContinuously(
       for (const cycle of cycles) {
         if (shutdown.signal.aborted) return;
         const report = await cycle();
+        if (!report) continue;
         if (report.alertsQueued > 0) sender?.notify?.();
-        if (isFatal(report.error) && !shutdown.signal.aborted) {
+        if (report.stop && report.error && !shutdown.signal.aborted) {
           fatal = report.error;
           stopRequested();
           return;
@@ -221,4 +279,8 @@ function isFatalStartup(error: CodedError): boolean {
 export function isFatal(error: CodedError | undefined): error is CodedError {
   if (error instanceof StateBusyError) return false;
   return error instanceof Auth0AuthError || error instanceof StateError;
+}
+
+function withStop(report: CycleReport): WatchedReport {
+  return { ...report, stop: isFatal(report.error) };
 }

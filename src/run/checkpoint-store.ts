@@ -1,7 +1,8 @@
 import type { Alert } from '../engine/alert.js';
+import type { Profile } from '../engine/profiles.js';
 import type { PageCommit, PollOutcome, StateStore, TenantState } from '../state/store.js';
 
-export type StoredPosition = Pick<TenantState, 'checkpoint' | 'ruleState' | 'ruleStateDamaged'>;
+export type StoredPosition = Pick<TenantState, 'checkpoint' | 'ruleState' | 'ruleStateDamaged'> & { lastSuccessAt?: string | null };
 
 /** A page's outcome as the poller hands it over; the store adds where alerts go and when. */
 export type PageResult = Omit<PageCommit, 'defaultChannel' | 'now'>;
@@ -9,7 +10,9 @@ export type PageResult = Omit<PageCommit, 'defaultChannel' | 'now'>;
 /** Where the poller keeps its position; the state store, or memory for --dry-run. */
 export interface CheckpointStore {
   load(): Promise<StoredPosition>;
-  /** Atomically: the alerts, the rule state and the checkpoint. */
+  /** The stored profiles among these keys (committed ones: the poller adds its own pending ones). */
+  loadProfiles(keys: readonly string[]): Promise<Map<string, Profile>>;
+  /** Atomically: the alerts, the rule state, the changed profiles and the checkpoint. */
   commit(page: PageResult): Promise<void>;
   recordOutcome(outcome: PollOutcome): Promise<void>;
   /** Incidents resolved in Slack that the engine has not closed yet (commit them back in `resolutionsApplied`). */
@@ -27,7 +30,16 @@ export class TenantCheckpointStore implements CheckpointStore {
 
   async load(): Promise<StoredPosition> {
     const state = await this.store.readTenant(this.tenant);
-    return { checkpoint: state?.checkpoint ?? null, ruleState: state?.ruleState, ruleStateDamaged: state?.ruleStateDamaged ?? false };
+    return {
+      checkpoint: state?.checkpoint ?? null,
+      ruleState: state?.ruleState,
+      ruleStateDamaged: state?.ruleStateDamaged ?? false,
+      lastSuccessAt: state?.lastSuccessAt ?? null,
+    };
+  }
+
+  loadProfiles(keys: readonly string[]): Promise<Map<string, Profile>> {
+    return keys.length === 0 ? Promise.resolve(new Map()) : this.store.loadProfiles(this.tenant, keys);
   }
 
   commit(page: PageResult): Promise<void> {
@@ -49,10 +61,13 @@ export class TenantCheckpointStore implements CheckpointStore {
  */
 export class DryRunCheckpointStore implements CheckpointStore {
   #position: Promise<StoredPosition>;
+  /** Profiles changed during the dry run, over the stored ones. */
+  readonly #profiles = new Map<string, Profile>();
 
   constructor(
     initial: Promise<StoredPosition> | StoredPosition,
     private readonly onAlerts: (alerts: readonly Alert[]) => void,
+    private readonly storedProfiles: (keys: readonly string[]) => Promise<Map<string, Profile>> = async () => new Map(),
   ) {
     this.#position = Promise.resolve(initial);
   }
@@ -61,8 +76,19 @@ export class DryRunCheckpointStore implements CheckpointStore {
     return this.#position;
   }
 
+  async loadProfiles(keys: readonly string[]): Promise<Map<string, Profile>> {
+    const missing = keys.filter((key) => !this.#profiles.has(key));
+    const found = missing.length > 0 ? await this.storedProfiles(missing) : new Map<string, Profile>();
+    for (const key of keys) {
+      const mine = this.#profiles.get(key);
+      if (mine) found.set(key, mine);
+    }
+    return found;
+  }
+
   async commit(page: PageResult): Promise<void> {
     this.#position = Promise.resolve({ checkpoint: page.checkpoint, ruleState: page.ruleState, ruleStateDamaged: false });
+    for (const [key, profile] of page.profiles ?? []) this.#profiles.set(key, profile);
     if (page.alerts.length > 0) this.onAlerts(page.alerts);
   }
 

@@ -1,16 +1,30 @@
 import type { LogEvent } from '../auth0/log-event.js';
 import type { Alert } from '../engine/alert.js';
+import type { Profile } from '../engine/profiles.js';
+
+export interface PageEvaluation {
+  alerts: Alert[];
+  state: unknown;
+  /** Profiles the page changed, to store with it (absent: none). */
+  profiles?: ReadonlyMap<string, Profile>;
+  /** Events whose evaluation threw; the poller reports them and goes on (the checkpoint moves past them). */
+  skipped?: ReadonlyArray<{ logId: string; problem: string }>;
+}
 
 /**
- * The poller's view of the rule engine: a pure step from (state, events) to
- * (alerts, state). The state is opaque here and stored as JSON.
+ * The poller's view of the rule engine: a pure step from (state, events,
+ * profiles) to (alerts, state, changed profiles). The state is opaque here and
+ * stored as JSON; profiles are the per-key memory some rules keep, stored as
+ * keyed rows: the poller loads the keys a page needs and stores the changed
+ * ones with the page.
  */
 export interface PageEvaluator {
   initialState(): unknown;
   /** Accepts stored state (possibly from an older version) and returns usable state. */
   restore(stored: unknown): unknown;
-  /** `skipped`: events whose evaluation threw; the poller reports them and goes on (the checkpoint moves past them). */
-  evaluate(state: unknown, events: readonly LogEvent[]): { alerts: Alert[]; state: unknown; skipped?: ReadonlyArray<{ logId: string; problem: string }> };
+  /** The profile keys evaluating these events reads (absent or empty: no rule keeps profiles). */
+  profileKeys?(events: readonly LogEvent[]): string[];
+  evaluate(state: unknown, events: readonly LogEvent[], profiles?: ReadonlyMap<string, Profile>): PageEvaluation;
   /** The state as stored (JSON text), when cheaper than JSON.stringify; absent: the store stringifies. */
   serialize?(state: unknown): string;
   /** Closes incidents people resolved in Slack: the next match opens a new one. */

@@ -9,6 +9,7 @@ import type { Logger } from '../log.js';
 import type { CheckpointStore } from './checkpoint-store.js';
 import type { PageEvaluator } from './evaluator.js';
 import type { Alert } from '../engine/alert.js';
+import type { Profile } from '../engine/profiles.js';
 
 export interface PollCycleOptions {
   tenant: string;
@@ -28,6 +29,33 @@ export interface PollCycleOptions {
   now?: () => number;
   /** Checked between pages: a shutdown lets the current page finish, then stops. */
   shouldStop?: () => boolean;
+  /**
+   * Ask Auth0 for the oldest log it keeps when the checkpoint is older than
+   * LOG_GAP_CHECK_AGE_MS, and report a log gap when that log is younger than
+   * the checkpoint (events in between were dropped by retention unread).
+   */
+  checkLogGap?: boolean;
+}
+
+/**
+ * Auth0 keeps logs 1 to 30 days depending on the plan (reference-facts §1.3): a
+ * checkpoint younger than the shortest retention cannot have lost anything, so
+ * only older ones cost the extra request.
+ */
+export const LOG_GAP_CHECK_AGE_MS = 20 * 60 * 60 * 1000;
+
+/**
+ * A gap is told when Auth0's oldest kept log is at least this much later than
+ * what the bot knows was read (the checkpoint, or its last successful poll —
+ * events up to then were seen). Shorter stretches are ordinary quiet time of a
+ * tenant; a dropped stretch is a day or more (retention is counted in days).
+ */
+export const LOG_GAP_MIN_MS = 6 * 60 * 60 * 1000;
+
+/** Events between `from` and `to` may be lost: Auth0 no longer keeps what came before `to`. */
+export interface LogGap {
+  from: string;
+  to: string;
 }
 
 export const POLL_DEFAULTS = {
@@ -59,6 +87,9 @@ export interface CycleReport {
   rateLimitWaitMs: number;
   retries: number;
   error?: CodedError;
+  /** Set when this cycle asked Auth0 for its oldest kept log. */
+  logGapChecked?: boolean;
+  logGap?: LogGap;
 }
 
 /**
@@ -91,7 +122,7 @@ export async function runPollCycle(options: PollCycleOptions): Promise<CycleRepo
   let interrupted = false;
   const batch = new PageBatch(store, evaluator, options.commitEvery ?? POLL_DEFAULTS.commitEvery, now, report);
   try {
-    let { checkpoint, ruleState, ruleStateDamaged } = await store.load();
+    let { checkpoint, ruleState, ruleStateDamaged, lastSuccessAt } = await store.load();
     let state = checkpoint === null || ruleStateDamaged ? evaluator.initialState() : evaluator.restore(ruleState);
     if (ruleStateDamaged) {
       logger.error(
@@ -114,6 +145,7 @@ export async function runPollCycle(options: PollCycleOptions): Promise<CycleRepo
       state = evaluator.closeIncidents!(state, resolved);
       batch.resolved = resolved;
     }
+    if (options.checkLogGap) await checkLogGap(options, checkpoint, lastSuccessAt ?? null, now(), report);
 
     while (report.pages < maxPages && !options.shouldStop?.()) {
       const raw = await source.fetchPage(checkpoint);
@@ -126,11 +158,12 @@ export async function runPollCycle(options: PollCycleOptions): Promise<CycleRepo
         report.caughtUp = true;
         break;
       }
-      const result = evaluator.evaluate(state, page.events);
+      const profiles = await batch.profilesFor(evaluator.profileKeys?.(page.events) ?? []);
+      const result = evaluator.evaluate(state, page.events, profiles);
       reportSkipped(result.skipped, report, tenant, logger);
       state = result.state;
       checkpoint = page.nextCheckpoint;
-      batch.add(result.alerts, checkpoint, page.checkpointDate, state);
+      batch.add(result.alerts, checkpoint, page.checkpointDate, state, result.profiles ?? new Map());
       if (batch.due()) await batch.commit();
     }
     await batch.commit();
@@ -160,6 +193,29 @@ export async function runPollCycle(options: PollCycleOptions): Promise<CycleRepo
   await recordOutcome(store, report, logger);
   logCycle(logger, report);
   return report;
+}
+
+async function checkLogGap(options: PollCycleOptions, checkpoint: string, lastSuccessAt: string | null, nowMs: number, report: CycleReport): Promise<void> {
+  const at = logIdTime(checkpoint);
+  if (!at || nowMs - at.getTime() < LOG_GAP_CHECK_AGE_MS || !options.source.oldestLogDate) return;
+  report.logGapChecked = true;
+  let oldest: Date | null;
+  try {
+    oldest = await options.source.oldestLogDate();
+  } catch (error) {
+    // The page fetch that follows says what is wrong with Auth0; the check is tried again later.
+    options.logger.warn({ tenant: options.tenant, error: asCodedError(error).message }, 'could not ask Auth0 for its oldest kept log (log gap check)');
+    return;
+  }
+  // Up to the last successful poll every event after the checkpoint was read (there were none).
+  const readUntil = Math.max(at.getTime(), lastSuccessAt ? Date.parse(lastSuccessAt) || 0 : 0);
+  if (oldest && oldest.getTime() - readUntil >= LOG_GAP_MIN_MS) {
+    report.logGap = { from: new Date(readUntil).toISOString(), to: oldest.toISOString() };
+    options.logger.error(
+      { tenant: options.tenant, from: report.logGap.from, to: report.logGap.to },
+      `log gap: the checkpoint is at ${report.logGap.from} but Auth0 keeps logs only since ${report.logGap.to}; events in between were dropped by Auth0's retention before the bot read them`,
+    );
+  }
 }
 
 async function startingCheckpoint(options: PollCycleOptions, nowMs: number): Promise<string> {
@@ -250,8 +306,9 @@ function logCycle(logger: Logger, report: CycleReport): void {
 }
 
 /**
- * Evaluated pages not yet stored: their alerts, and the position and rule
- * state after the last of them. `commit` stores all of it in one transaction.
+ * Evaluated pages not yet stored: their alerts, the profiles they changed, and
+ * the position and rule state after the last of them. `commit` stores all of
+ * it in one transaction.
  */
 class PageBatch {
   /** The stored checkpoint the pending pages were read after. */
@@ -259,6 +316,8 @@ class PageBatch {
   /** Resolutions applied to the state being committed. */
   resolved: string[] = [];
   #alerts: Alert[] = [];
+  /** Profiles changed by the pending pages: what the next page reads before the store. */
+  #profiles = new Map<string, Profile>();
   #pages = 0;
   #firstAt = 0;
   #last: { checkpoint: string; checkpointDate: string | null; state: unknown } | undefined;
@@ -271,10 +330,22 @@ class PageBatch {
     private readonly report: CycleReport,
   ) {}
 
-  add(alerts: readonly Alert[], checkpoint: string, checkpointDate: string | null, state: unknown): void {
+  /** The profiles a page needs: the pending pages' changes first, the rest from the store. */
+  async profilesFor(keys: readonly string[]): Promise<ReadonlyMap<string, Profile>> {
+    if (keys.length === 0) return new Map();
+    const profiles = await this.store.loadProfiles(keys.filter((key) => !this.#profiles.has(key)));
+    for (const key of keys) {
+      const pending = this.#profiles.get(key);
+      if (pending) profiles.set(key, pending);
+    }
+    return profiles;
+  }
+
+  add(alerts: readonly Alert[], checkpoint: string, checkpointDate: string | null, state: unknown, profiles: ReadonlyMap<string, Profile>): void {
     if (this.#pages === 0) this.#firstAt = this.now();
     this.#pages += 1;
     this.#alerts.push(...alerts);
+    for (const [key, profile] of profiles) this.#profiles.set(key, profile);
     // A page of only already-seen or malformed events keeps the previous event date.
     const date = checkpointDate ?? this.#last?.checkpointDate ?? null;
     this.#last = { checkpoint, checkpointDate: date, state };
@@ -288,9 +359,11 @@ class PageBatch {
     const last = this.#last;
     if (!last) return;
     const alerts = this.#alerts;
+    const profiles = this.#profiles;
     // Cleared first: a commit that throws is not attempted again by the error path.
     this.#last = undefined;
     this.#alerts = [];
+    this.#profiles = new Map();
     this.#pages = 0;
     await this.store.commit({
       after: this.after,
@@ -300,6 +373,7 @@ class PageBatch {
       ruleStateJson: this.evaluator.serialize?.(last.state),
       alerts,
       ...(this.resolved.length > 0 ? { resolutionsApplied: this.resolved } : {}),
+      ...(profiles.size > 0 ? { profiles } : {}),
     });
     this.resolved = [];
     this.after = last.checkpoint;

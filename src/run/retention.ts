@@ -36,6 +36,9 @@ export function retentionTask(options: RetentionOptions): { maybeRun(): Promise<
         if (pruned.outbox > 0 || pruned.incidents > 0) {
           options.logger.info({ ...pruned, retentionDays: retentionMs / 86_400_000 }, 'pruned delivered alerts and quiet incidents');
         }
+        // Profiles have their own, longer period (PROFILE_RETENTION_MS: values unseen for 90 days are forgotten).
+        const profiles = await options.store.pruneProfiles(new Date(at));
+        if (profiles > 0) options.logger.info({ profiles }, 'forgot profiles unseen for 90 days');
       } catch (error) {
         const coded = asCodedError(error);
         options.logger.warn({ errorCode: coded.code, error: coded.message }, 'could not prune delivered alerts; will try again later');

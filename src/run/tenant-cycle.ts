@@ -49,8 +49,10 @@ export function createTenantCycle(input: TenantCycleInput): () => Promise<CycleR
   const store = input.wrapStore ? input.wrapStore(stored) : stored;
   // One evaluator per tenant: its serialisation cache follows that tenant's state.
   const evaluator = engineEvaluator(ruleSet);
-  return () =>
-    runPollCycle({
+  // An old checkpoint (a catch-up, a long stop) is checked for a log gap at most once an hour.
+  let lastGapCheckAt = Number.NEGATIVE_INFINITY;
+  return async () => {
+    const report = await runPollCycle({
       tenant: tenant.key,
       source,
       store,
@@ -58,6 +60,12 @@ export function createTenantCycle(input: TenantCycleInput): () => Promise<CycleR
       startFrom: config.startFrom,
       logger,
       shouldStop: () => signal?.aborted === true,
+      checkLogGap: Date.now() - lastGapCheckAt >= LOG_GAP_RECHECK_MS,
       ...(input.maxPages !== undefined ? { maxPages: input.maxPages } : {}),
     });
+    if (report.logGapChecked) lastGapCheckAt = Date.now();
+    return report;
+  };
 }
+
+const LOG_GAP_RECHECK_MS = 60 * 60 * 1000;

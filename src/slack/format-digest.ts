@@ -1,17 +1,23 @@
 import type { Alert } from '../engine/alert.js';
 import { aggregate } from './aggregate.js';
 import { digestBlockId } from './actions/ids.js';
-import { actionsBlock, contextBlock, fitBlocks, headerBlock, sectionBlock } from './blocks.js';
+import { actionsBlock, contextBlock, fitBlocks, headerBlock, linkButtonElements, sectionBlock, type LinkButton } from './blocks.js';
 import { digestActionElements } from './format-controls.js';
-import { SEVERITY_EMOJI, escapeMrkdwn, groupText, mentionToken, slackDate, topList } from './event-fields.js';
+import { SEVERITY_EMOJI, auth0LogUrl, escapeMrkdwn, groupText, mentionToken, slackDate, topList } from './event-fields.js';
 import { codeText, messageMetadata, type FormatContext, type SlackMessage } from './format.js';
 import { SLACK_LIMITS, fitText } from './limits.js';
 
 /** How many groups a digest lists by name. */
 const DIGEST_TOP_GROUPS = 5;
 
+/** "View in Auth0" on the digest's latest event: the tenant's own dashboard (digests are per tenant). */
+function logsButton(dashboard: FormatContext['dashboard'], logId: string): LinkButton[] {
+  const url = auth0LogUrl(dashboard, logId);
+  return [{ text: 'View in Auth0', url, actionId: 'open_auth0_log' }];
+}
+
 /**
- * One channel message standing for many pending alerts of one rule (a flood).
+ * One channel message standing for many pending alerts of one rule of one tenant (a flood).
  * `digestId` names it in metadata; every event of every covered alert is in `count`.
  * `firstRowId` (its first outbox row) lets its "Mute rule" menu say which rule and tenant.
  */
@@ -50,8 +56,20 @@ export function formatDigest(alerts: readonly Alert[], digestId: string, context
         ],
         warn,
       ),
-      context.actions && firstRowId !== undefined ? actionsBlock(digestActionElements(warn), digestBlockId(firstRowId), warn) : undefined,
-      contextBlock([`Digest ${codeText(digestId)} · rule ${codeText(first.ruleId)} · severity ${summary.severity}`], warn),
+      contextBlock(
+        [
+          `Digest ${codeText(digestId)} · rule ${codeText(first.ruleId)} · severity ${summary.severity}${context.tenant ? ` · tenant ${codeText(context.tenant)}` : ''}`,
+        ],
+        warn,
+      ),
+      actionsBlock(
+        [
+          ...(context.actions && firstRowId !== undefined ? digestActionElements(warn) : []),
+          ...linkButtonElements(logsButton(context.dashboard, first.event.log_id), warn),
+        ],
+        context.actions && firstRowId !== undefined ? digestBlockId(firstRowId) : undefined,
+        warn,
+      ),
     ],
     warn,
   );

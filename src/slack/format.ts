@@ -20,6 +20,7 @@ import {
   type Dashboard,
 } from './event-fields.js';
 import { SLACK_LIMITS, fitText, type LimitWarning } from './limits.js';
+import { newValueSection, sequenceSections, travelSection } from './format-kinds.js';
 
 /** The `metadata` every posted message carries (see CONTRACT.md). */
 export interface AlertMetadata {
@@ -62,6 +63,8 @@ export interface FormatContext {
   defaultChannel: string;
   /** Known when the tenant's region and name can be derived; enables "View in Auth0". */
   dashboard?: Dashboard;
+  /** The tenant the message is about (digests name it: a digest never mixes tenants). */
+  tenant?: string;
   /** Told about every value cut to Slack's limits (the formatter itself never logs). */
   onWarning?: LimitWarning;
   /**
@@ -153,6 +156,12 @@ function buildAlert(alert: Alert, context: FormatContext, running: RunningCount 
         warn,
       ),
     );
+  } else if (alert.sequence) {
+    blocks.push(...sequenceSections(alert, intro, warn));
+  } else if (alert.travel) {
+    blocks.push(travelSection(alert, intro, warn));
+  } else if (alert.newValue) {
+    blocks.push(newValueSection(alert, intro, warn));
   } else {
     blocks.push(sectionBlock(intro.join('\n'), [userField(event), ipField(event), applicationField(event), connectionField(event), timeField(event)], warn));
   }
@@ -198,7 +207,7 @@ function buildAlert(alert: Alert, context: FormatContext, running: RunningCount 
 function thresholdSection(alert: Alert, intro: readonly string[], running: RunningCount | undefined, warn: LimitWarning | undefined): Block {
   const threshold = alert.threshold!;
   const counted = threshold.distinct
-    ? `*${threshold.distinctCount ?? threshold.count} distinct ${escapeMrkdwn(threshold.distinct)}* values`
+    ? `*${threshold.distinctCount ?? threshold.count} distinct ${escapeMrkdwn(threshold.distinct)}* values in *${countText(alert.count)} events*`
     : `*${alert.count} events*`;
   const lines = [...intro, `${counted} within ${escapeMrkdwn(threshold.window)} (threshold ${threshold.count}) for ${groupText(alert.group)}`];
   if (alert.suppressed > 0) lines.push(`${alert.suppressed} more were suppressed in this group's previous incident`);
@@ -209,6 +218,10 @@ function thresholdSection(alert: Alert, intro: readonly string[], running: Runni
     `*Top users*\n${topList(alert.top?.users)}`,
     `*Top IPs*\n${topList(alert.top?.ips)}`,
   ];
+  // The values counted, when they are neither the users nor the IPs already listed (e.g. user agents of a token family).
+  if (threshold.distinct && alert.top?.values && !/^(user_name|user_id|ip)$/.test(threshold.distinct)) {
+    fields.push(`*Top ${escapeMrkdwn(threshold.distinct)}*\n${topList(alert.top.values)}`);
+  }
   if (threshold.groupBy.length > 0) fields.push(`*Group*\n${groupText(alert.group)}`);
   if (alert.suppressed > 0) fields.push(`*Suppressed*\n${alert.suppressed}`);
   return sectionBlock(lines.join('\n'), fields, warn);

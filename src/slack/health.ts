@@ -15,6 +15,8 @@ export interface HealthInput {
   intervalMs: number;
   /** Short, secret-free reason of the last failed poll, if the last attempt failed. */
   lastError?: string | undefined;
+  /** The tenant is marked failing (its polling problem is open, e.g. credentials rejected): degraded whatever the age. */
+  failing?: string | undefined;
   now: Date;
 }
 
@@ -70,6 +72,7 @@ export function assessHealth(input: HealthInput, options: Partial<HealthOptions>
     maxAgeSeconds,
   };
 
+  if (input.failing) return { status: 'degraded', reason: input.failing, ...base };
   if (ageMs !== undefined && ageMs <= maxAgeMs) return { status: 'ok', ...base };
   // A fresh process gets the same grace for its first poll, even after a long outage.
   if (sinceStartMs <= maxAgeMs) return { status: 'ok', reason: `starting: no successful poll since start yet${failure}`, ...base };
@@ -92,6 +95,7 @@ export async function readHealth(
 ): Promise<HealthReport> {
   const now = timing.now ?? new Date();
   const states = await Promise.all(tenants.map((tenant) => store.readTenant(tenant)));
+  const failing = new Map((await store.listProblems()).filter((p) => p.kind === 'polling_failing' && p.tenant).map((p) => [p.tenant!, p.summary]));
   return assessTenantsHealth(
     tenants.map((tenant, index) => {
       const state = states[index];
@@ -100,6 +104,7 @@ export async function readHealth(
         tenant,
         lastSuccessAt: lastSuccessAt && !Number.isNaN(lastSuccessAt.getTime()) ? lastSuccessAt : null,
         lastError: state?.lastPollOk === false ? (state.lastPollError ?? 'unknown error') : undefined,
+        failing: failing.get(tenant),
         startedAt: timing.startedAt,
         intervalMs: timing.intervalMs,
         now,

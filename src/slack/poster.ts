@@ -1,10 +1,14 @@
 import { WebClient, type ChatPostMessageArguments, type ChatUpdateArguments, type Logger as SlackLogger, LogLevel } from '@slack/web-api';
 import type { SlackMessage, SlackUpdate } from './format.js';
+import type { NoticeMessage } from './format-notice.js';
 import { toSlackApiError } from './slack-errors.js';
 
-/** The two calls the sender makes; fakes implement this in tests. Failures are SlackApiError. */
+/**
+ * The two calls the sender makes; fakes implement this in tests. Failures are SlackApiError.
+ * `ts` is null when Slack said ok without one: posted, but nothing can thread under it.
+ */
 export interface SlackPoster {
-  postMessage(message: SlackMessage): Promise<{ ts: string; channel: string }>;
+  postMessage(message: SlackMessage | NoticeMessage): Promise<{ ts: string | null; channel: string }>;
   update(update: SlackUpdate): Promise<void>;
 }
 
@@ -38,8 +42,8 @@ export function webClientPoster(client: WebClient): SlackPoster {
     async postMessage(message) {
       try {
         const result = await client.chat.postMessage(message as unknown as ChatPostMessageArguments);
-        if (!result.ts) throw Object.assign(new Error('no ts'), { code: 'slack_webapi_platform_error', data: { error: 'no_ts_in_response' } });
-        return { ts: result.ts, channel: result.channel ?? message.channel };
+        // ok without a ts is still posted: failing it would post it again.
+        return { ts: result.ts ?? null, channel: result.channel ?? message.channel };
       } catch (error) {
         throw toSlackApiError('chat.postMessage', error, message.channel);
       }

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { WebClient } from '@slack/web-api';
 import type { Catalog } from '../catalog/types.js';
 import type { Logger } from '../log.js';
@@ -20,6 +22,22 @@ export interface SenderOptions {
   defaultChannel: string;
   /** The Slack app takes Acknowledge / Resolve / Mute: messages carry those buttons. @default false */
   interactive: boolean;
+  /** Where the bot's notices about itself go when a problem names no channel. @default defaultChannel */
+  noticeChannel: string;
+  /** Names this process in channel leases (one writer per channel). @default host:pid:random */
+  owner: string;
+  /**
+   * How long a channel lease lasts; renewed before every Slack call. Longer than
+   * the longest Slack call (the client's 30 s timeout) plus recording it, so a
+   * lease never runs out while this process is posting. @default 60000
+   */
+  leaseMs: number;
+  /** A failed row tried this many times becomes dead instead of being retried. @default 10 */
+  deadAfterAttempts: number;
+  /** A failed row queued longer ago than this becomes dead. @default 86400000 (24 h) */
+  deadAfterMs: number;
+  /** The oldest pending alert older than this opens an "outbox backing up" notice. @default 900000 (15 min) */
+  backlogNoticeMs: number;
   /** "View in Auth0" location per tenant key; undefined → no such button. */
   dashboardFor: (tenant: string) => Dashboard | undefined;
   clock: Clock;
@@ -53,6 +71,10 @@ export type SenderInput = Pick<SenderOptions, 'store' | 'catalog' | 'logger'> &
 export const SENDER_DEFAULTS = {
   defaultChannel: '',
   interactive: false,
+  leaseMs: 60_000,
+  deadAfterAttempts: 10,
+  deadAfterMs: 24 * 60 * 60_000,
+  backlogNoticeMs: 15 * 60_000,
   minIntervalMs: 1000,
   digestAbove: 20,
   maxBatchRows: 10_000,
@@ -76,6 +98,8 @@ export function normalizeSenderOptions(input: SenderInput): SenderOptions & { po
     catalog: input.catalog,
     logger: input.logger,
     poster,
+    noticeChannel: input.noticeChannel || input.defaultChannel || '',
+    owner: input.owner ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`,
     dashboardFor: input.dashboardFor ?? (() => undefined),
     clock: input.clock ?? systemClock,
     backoff: { ...SENDER_DEFAULTS.backoff, random: Math.random, ...stripUndefined(input.backoff ?? {}) },

@@ -1,57 +1,35 @@
-import type { SlackApiError } from '../errors.js';
+import { asCodedError, type SlackApiError } from '../errors.js';
 import { formatParentUpdate, type FormatContext } from './format.js';
-import { normalizeSenderOptions, type SenderInput, type SenderOptions } from './sender-options.js';
-import type { SlackPoster } from './poster.js';
+import { LeaseLostError, channelLeases } from './sender-lease.js';
+import { postNotices, watchBacklog } from './sender-notices.js';
+import { DeliveryRecorder } from './sender-record.js';
+import { normalizeSenderOptions, type SenderInput } from './sender-options.js';
+import type { DrainReport, DrainRun, Sender } from './sender-types.js';
 import { retryDelayMs } from './retry-timing.js';
 import { failureScope } from './slack-errors.js';
 import { collapse } from './stages/collapse.js';
 import { prepare, type Delivery } from './stages/prepare.js';
-import { recordDelivery } from './stages/record.js';
 import { sendWithRetry, type SendOutcome } from './stages/send.js';
 
 export type { SenderInput } from './sender-options.js';
+export type { DrainReport, DrainRun, Sender } from './sender-types.js';
 
-/** What one drain did; also logged. */
-export interface DrainReport {
-  /** Channel messages (alerts, standalone repeats). */
-  posted: number;
-  /** Thread replies carrying repeats. */
-  replies: number;
-  digests: number;
-  /** chat.update calls on parents. */
-  updates: number;
-  /** Rows marked failed in this drain. */
-  failed: number;
-  /** Rows still pending afterwards. */
-  pending: number;
-  /** Sending is paused: Slack rejected the bot token (rows stay pending). */
-  paused: boolean;
-}
-
-export interface Sender {
-  /** Drains the outbox once, within `deadlineMs` (a time budget; default 30 s). Never throws for Slack errors. */
-  drainOnce(options?: { deadlineMs?: number }): Promise<DrainReport>;
-  /** Starts the long-running loop (idempotent). */
-  start(): void;
-  /** Stops the loop, interrupting waits; resolves when the current step has finished. */
-  stop(): Promise<void>;
-  /** Wakes the loop now (e.g. after the poller queued alerts). */
-  notify(): void;
-}
-
-interface DrainRun {
-  options: SenderOptions & { poster: SlackPoster };
-  report: DrainReport;
-  deadlineAt: number;
-  signal: AbortSignal | undefined;
-  /** Set when the token is rejected: every channel stops at once. */
-  halted: boolean;
-}
+/** Slack errors saying the thread parent is gone (deleted in Slack). */
+const THREAD_GONE = new Set(['thread_not_found', 'message_not_found']);
 
 /**
  * The durable sender: select → collapse → prepare (format) → send-with-retry →
  * record, per channel; channels run side by side so one slow or broken
  * channel never holds up another.
+ *
+ * One writer per channel: a channel's rows are read and posted only under
+ * its lease in the state store (renewed before every Slack call), so a second
+ * process on the same state — `run --once` from cron beside the daemon, or
+ * another replica — skips the channel instead of posting the same rows.
+ *
+ * After Slack said ok, a message is never posted again: when recording it
+ * fails, the posted ts is kept in memory, the channel stops, and only the
+ * recording is retried (also at stop()).
  */
 export function createSender(input: SenderInput): Sender {
   const options = normalizeSenderOptions(input);
@@ -59,6 +37,9 @@ export function createSender(input: SenderInput): Sender {
   const nextCallAt = new Map<string, number>();
   const blockedUntil = new Map<string, number>();
   const toldOnce = new Set<string>();
+  /** Posted but not recorded yet, per channel: retried before anything else is posted there. */
+  const recorder = new DeliveryRecorder(store, logger);
+  const leases = channelLeases(options, logger);
   let lastRequeueAt = Number.NEGATIVE_INFINITY;
   /** Slack rejected the token: no call before this time (epoch ms). */
   let pausedUntil = Number.NEGATIVE_INFINITY;
@@ -105,41 +86,61 @@ export function createSender(input: SenderInput): Sender {
       catalog: options.catalog,
       defaultChannel: options.defaultChannel || channel,
       dashboard: options.dashboardFor(tenant),
+      tenant,
       onWarning: (warning) => logger.warn({ channel }, `Slack message shortened: ${warning}`),
     };
   }
 
+  /**
+   * One Slack call to `channel`, paced (about one per second per channel) and
+   * retried; before every attempt the channel's lease is renewed — a lease
+   * taken over by another process ends the call (undefined: stop the channel).
+   */
   async function paced<T>(run: DrainRun, channel: string, method: string, call: () => Promise<T>, attempts = options.maxAttempts): Promise<SendOutcome<T> | undefined> {
     const wait = (nextCallAt.get(channel) ?? 0) - clock.now();
     if (clock.now() + Math.max(0, wait) > run.deadlineAt) return undefined;
     if (wait > 0) await clock.sleep(wait, run.signal);
     if (run.signal?.aborted || run.halted) return undefined;
-    const outcome = await sendWithRetry(
-      method,
-      async () => {
-        try {
-          return await call();
-        } finally {
-          nextCallAt.set(channel, clock.now() + options.minIntervalMs);
-        }
-      },
-      {
-        clock,
-        backoff: options.backoff,
-        maxAttempts: attempts,
-        maxRateLimitWaits: options.maxRateLimitWaits,
-        deadlineAt: run.deadlineAt,
-        signal: run.signal,
-        channel,
-        onRetry: (error, waitMs) => logger.warn({ channel, method, waitMs, reason: error.details.reason }, error.message),
-      },
-    );
-    return outcome;
+    try {
+      return await sendWithRetry(
+        method,
+        async () => {
+          try {
+            return await call();
+          } finally {
+            nextCallAt.set(channel, clock.now() + options.minIntervalMs);
+          }
+        },
+        {
+          clock,
+          backoff: options.backoff,
+          maxAttempts: attempts,
+          maxRateLimitWaits: options.maxRateLimitWaits,
+          deadlineAt: run.deadlineAt,
+          signal: run.signal,
+          channel,
+          beforeAttempt: () => leases.renew(channel),
+          onRetry: (error, waitMs) => {
+            // A timeout or a 5xx may come after Slack posted: the retry is the one window for a duplicate.
+            const ambiguous = method === 'chat.postMessage' && (error.details.reason === 'timeout' || error.details.reason === 'server');
+            logger.warn(
+              { channel, method, waitMs, reason: error.details.reason, mayHaveBeenPosted: ambiguous || undefined },
+              ambiguous ? `${error.message} — the message may have been posted already; retrying it may show it twice in ${channel}` : error.message,
+            );
+          },
+        },
+      );
+    } catch (error) {
+      if (!(error instanceof LeaseLostError)) throw error;
+      logger.warn({ channel }, error.message);
+      return undefined;
+    }
   }
 
   async function updateParent(run: DrainRun, delivery: Delivery, channel: string): Promise<void> {
     const thread = delivery.thread!;
-    const parent = await store.incidentAlert(delivery.item.rows[0]!.incident);
+    const incident = delivery.item.rows[0]!.incident;
+    const parent = await store.incidentAlert(incident);
     if (!parent || parent.sharedTs || parent.messageTs !== thread.parentTs) return;
     const lastDate = delivery.item.rows.map((row) => row.alert.lastDate).sort().at(-1)!;
     const context = { ...formatContext(delivery.item.rows[0]!.tenant, channel), controls: parent.controls };
@@ -149,7 +150,30 @@ export function createSender(input: SenderInput): Sender {
     const outcome = await paced(run, channel, 'chat.update', () => options.poster.update(body), 2);
     if (outcome?.ok) run.report.updates += 1;
     else if (outcome && failureScope(outcome.error) === 'all') await pauseForToken(run, outcome.error);
-    else if (outcome) logger.warn({ channel, slackError: outcome.error.details.apiError }, `could not update the incident's message: ${outcome.error.message}`);
+    else if (outcome && THREAD_GONE.has(outcome.error.details.apiError ?? '')) {
+      await store.clearIncidentThread(incident);
+      logger.warn({ channel, incident }, `the incident's message was deleted in Slack; its next repeat starts a new thread`);
+    } else if (outcome) logger.warn({ channel, slackError: outcome.error.details.apiError }, `could not update the incident's message: ${outcome.error.message}`);
+  }
+
+  /**
+   * A thread reply that cannot go where its parent is — the parent was deleted,
+   * or the parent's channel is archived / left / gone (the rule's channel
+   * changed while the incident was open) — is scoped to that thread: the
+   * incident forgets it, and its repeats go out standalone in their own channel
+   * (where they start a new thread). The healthy channel never stalls behind it.
+   */
+  async function threadUnusable(delivery: Delivery, error: SlackApiError): Promise<boolean> {
+    if (!delivery.thread) return false;
+    const code = error.details.apiError ?? '';
+    if (!THREAD_GONE.has(code) && failureScope(error) !== 'channel') return false;
+    const incident = delivery.item.rows[0]!.incident;
+    await store.clearIncidentThread(incident);
+    logger.warn(
+      { incident, parentChannel: delivery.thread.parentChannel, slackError: code },
+      `cannot reply in the thread of incident ${incident} (${code}); posting its repeats as a new message in ${delivery.item.rows[0]!.channel} instead`,
+    );
+    return true;
   }
 
   /** Handles a failed delivery; returns whether the channel may continue. */
@@ -169,18 +193,61 @@ export function createSender(input: SenderInput): Sender {
       await pauseForToken(run, error);
       return false;
     }
+    if (await threadUnusable(delivery, error)) return true;
     await store.markFailed(ids, error.message);
     run.report.failed += ids.length;
     if (scope === 'channel') {
-      run.report.failed += await store.failChannel(channel, error.message);
+      const held = await store.failChannel(channel, error.message);
+      run.report.failed += held;
       tellOnce(`${channel}:${error.details.apiError}`, error, { channel });
+      await store.openProblem(
+        {
+          key: `dead_channel:${channel}`,
+          kind: 'dead_channel',
+          summary: `alerts for ${channel} are held (${ids.length + held} so far, see \`auth0-log-alerts status\`): ${error.message}`,
+        },
+        new Date(clock.now()),
+      );
       return false;
     }
     tellOnce(`${channel}:${error.details.apiError}:${delivery.item.rows[0]!.ruleId}`, error, { channel, rule: delivery.item.rows[0]!.ruleId });
     return true;
   }
 
+  /** Records what Slack accepted (on failure the channel stops: see DeliveryRecorder); a dead channel that took it is resolved. */
+  async function record(run: DrainRun, channel: string, delivery: Delivery, posted: { ts: string | null; channel: string }, at: Date): Promise<boolean> {
+    if (!(await recorder.record(channel, delivery, posted, at))) {
+      run.report.unrecorded += 1;
+      return false;
+    }
+    const deadKey = `dead_channel:${channel}`;
+    if (run.problems.has(deadKey)) {
+      run.problems.delete(deadKey);
+      await store.resolveProblem(deadKey, at);
+      logger.info({ channel }, `${channel} takes messages again`);
+    }
+    return true;
+  }
+
   async function drainChannel(run: DrainRun, channel: string): Promise<void> {
+    if ((blockedUntil.get(channel) ?? 0) > clock.now() && !recorder.waits(channel)) return;
+    try {
+      if (!(await leases.acquire(channel, run))) return;
+      try {
+        if (await recorder.flush(channel)) await deliverChannel(run, channel);
+        else run.report.unrecorded += 1;
+      } finally {
+        // A delivery Slack accepted but not recorded keeps the channel ours: nobody else may post its rows.
+        if (!recorder.waits(channel)) await leases.release(channel);
+      }
+    } catch (error) {
+      // A state failure (locked, full disk) stops this channel for this drain only; the others go on.
+      const coded = asCodedError(error);
+      logger.error({ channel, errorCode: coded.code, error: coded.message }, `delivery to ${channel} stopped for this round: ${coded.message}`);
+    }
+  }
+
+  async function deliverChannel(run: DrainRun, channel: string): Promise<void> {
     for (;;) {
       if ((blockedUntil.get(channel) ?? 0) > clock.now()) return;
       const { rows, unreadable } = await store.pendingRows(channel, options.maxBatchRows);
@@ -205,7 +272,7 @@ export function createSender(input: SenderInput): Sender {
           progressed = true;
           continue;
         }
-        await recordDelivery(store, delivery, outcome.value, new Date(clock.now()));
+        if (!(await record(run, channel, delivery, outcome.value, new Date(clock.now())))) return;
         tokenAccepted();
         progressed = true;
         if (item.kind === 'digest') run.report.digests += 1;
@@ -218,31 +285,48 @@ export function createSender(input: SenderInput): Sender {
   }
 
   async function drain(deadlineMs: number, signal: AbortSignal | undefined): Promise<DrainReport> {
+    const report: DrainReport = { posted: 0, replies: 0, digests: 0, updates: 0, failed: 0, dead: 0, pending: 0, paused: false, busy: [], unrecorded: 0, notices: 0 };
     if (clock.now() < pausedUntil) {
-      return { posted: 0, replies: 0, digests: 0, updates: 0, failed: 0, pending: await store.countPending(), paused: true };
+      return { ...report, pending: (await store.pendingStats()).count, paused: true };
     }
     if (clock.now() - lastRequeueAt >= options.failedCooldownMs) {
       lastRequeueAt = clock.now();
-      const requeued = await store.requeueFailed();
+      const { requeued, dead } = await store.requeueFailed({
+        deadAfterAttempts: options.deadAfterAttempts,
+        deadBefore: new Date(clock.now() - options.deadAfterMs),
+      });
+      report.dead = dead;
+      if (dead > 0) {
+        logger.error(
+          { dead, afterAttempts: options.deadAfterAttempts, afterHours: options.deadAfterMs / 3_600_000 },
+          `gave up on ${dead} alert(s) that kept failing: kept as dead (see \`auth0-log-alerts status\`), no longer retried`,
+        );
+      }
       if (requeued > 0) logger.info({ requeued }, 'retrying outbox rows that failed earlier (the configuration may have been fixed)');
     }
-    const run: DrainRun = {
-      options,
-      report: { posted: 0, replies: 0, digests: 0, updates: 0, failed: 0, pending: 0, paused: false },
-      deadlineAt: clock.now() + deadlineMs,
-      signal,
-      halted: false,
-    };
-    await Promise.all((await store.pendingChannels()).map(({ channel }) => drainChannel(run, channel)));
-    run.report.pending = await store.countPending();
-    run.report.paused = clock.now() < pausedUntil;
-    const { report } = run;
-    if (report.posted + report.replies + report.digests + report.failed > 0) logger.info({ ...report }, 'outbox drained');
+    const problems = new Map((await store.listProblems()).map((problem) => [problem.key, problem]));
+    const run: DrainRun = { options, report, deadlineAt: clock.now() + deadlineMs, signal, halted: false, problems };
+    const channels = new Set([...(await store.pendingChannels()).map(({ channel }) => channel), ...recorder.channels()]);
+    // Every channel's work settles before the drain ends (none runs on into the next drain).
+    await Promise.allSettled([...channels].map((channel) => drainChannel(run, channel)));
+    const stats = await store.pendingStats();
+    report.pending = stats.count;
+    try {
+      await watchBacklog(run, stats, clock.now());
+      await postNotices(run, { paced, pauseForToken, leases });
+    } catch (error) {
+      const coded = asCodedError(error);
+      logger.error({ errorCode: coded.code, error: coded.message }, 'could not post the notices about the bot itself this round');
+    }
+    report.paused = clock.now() < pausedUntil;
+    if (report.posted + report.replies + report.digests + report.failed + report.notices + report.unrecorded > 0 || report.busy.length > 0) {
+      logger.info({ ...report }, 'outbox drained');
+    }
     return report;
   }
 
   function drainOnce(request: { deadlineMs?: number } = {}): Promise<DrainReport> {
-    // One drain at a time: two would post the same rows.
+    // One drain at a time in this process: two would post the same rows.
     const next = chain.then(() => drain(request.deadlineMs ?? 30_000, stopper?.signal));
     chain = next.catch(() => undefined);
     return next;
@@ -265,7 +349,7 @@ export function createSender(input: SenderInput): Sender {
           if (signal.aborted) break;
           waker = new AbortController();
           const paused = pausedUntil - clock.now();
-          const idle = paused > 0 ? paused : report && report.pending > 0 ? options.minIntervalMs : options.idleMs;
+          const idle = paused > 0 ? paused : report && (report.pending > 0 || report.unrecorded > 0) ? options.minIntervalMs : options.idleMs;
           await clock.sleep(idle, AbortSignal.any([signal, waker.signal]));
         }
       })();
@@ -276,6 +360,10 @@ export function createSender(input: SenderInput): Sender {
       await chain;
       loop = undefined;
       stopper = undefined;
+      // Last chance for deliveries Slack accepted: recorded now, they are not posted again after a restart.
+      for (const channel of recorder.channels()) {
+        if (await recorder.flush(channel, true)) await leases.release(channel).catch(() => undefined);
+      }
     },
     notify() {
       waker?.abort();

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AlertSchema, type Alert } from '../engine/alert.js';
 import type { IncidentActionRequest, IncidentActionResult, IncidentControls, Mute, ThreadNote, ThreadNoteOutcome } from './controls.js';
+import type { Profile } from '../engine/profiles.js';
 
 /**
  * The one interface to the bot's durable state: tenants' positions, the outbox,
@@ -27,8 +28,8 @@ export interface StateStore {
   listTenants(): Promise<NamedTenantState[]>;
   /**
    * The durability point of the bot: the page's alerts, the rule state and the
-   * checkpoint, in one transaction, refused (StateError, nothing stored) when
-   * the stored checkpoint is not `page.after` — compare-and-set, so two
+   * checkpoint, in one transaction, refused (StateBusyError, nothing stored)
+   * when the stored checkpoint is not `page.after` — compare-and-set, so two
    * pollers on one state never queue the same events twice.
    */
   commitPage(tenant: string, page: PageCommit): Promise<void>;
@@ -42,7 +43,8 @@ export interface StateStore {
   pendingChannels(): Promise<ChannelCount[]>;
   /** The oldest pending rows of one channel, in queue order; rows that no longer decode are listed apart. */
   pendingRows(channel: string, limit: number): Promise<PendingRows>;
-  countPending(): Promise<number>;
+  /** How many rows are pending and when the oldest was queued (backlog notices). */
+  pendingStats(): Promise<PendingStats>;
   /**
    * Slack said ok: the rows become sent with the message's ts and each row's
    * incident is noted (its thread parent when `parent`), in one transaction.
@@ -56,8 +58,12 @@ export interface StateStore {
   notePendingError(error: string): Promise<number>;
   /** The channel itself is unusable: every pending row of it fails. Returns how many. */
   failChannel(channel: string, error: string): Promise<number>;
-  /** Failed rows get another chance (the configuration may be fixed). Returns how many. */
-  requeueFailed(): Promise<number>;
+  /**
+   * Failed rows get another chance (the configuration may be fixed) — except
+   * those failed `deadAfterAttempts` times or queued before `deadBefore`: they
+   * become dead (kept, counted, pruned by retention), never tried again.
+   */
+  requeueFailed(policy?: DeadLetterPolicy): Promise<Requeued>;
   /** Per channel counts and latest errors, for `status` and `/logcode status`. */
   outboxSummary(): Promise<ChannelSummary[]>;
 
@@ -65,11 +71,51 @@ export interface StateStore {
   getIncident(incident: string): Promise<IncidentRecord | undefined>;
   /** Incidents that already have a channel message (a thread to reply under), among these. */
   threadedIncidents(incidents: readonly string[]): Promise<Set<string>>;
+  /** Forgets the incident's thread (its parent was deleted, or its channel is dead): the next channel message becomes the parent. */
+  clearIncidentThread(incident: string): Promise<void>;
   /** Status of the newest row that opens the incident (its channel message), if any. */
   incidentAlertStatus(incident: string): Promise<OutboxStatus | undefined>;
   /** The delivered alert that opened the incident and its ts (to re-render the parent). */
   incidentAlert(incident: string): Promise<IncidentParent | undefined>;
 
+  // ── Profiles: per-key memory of the profile rule kinds ─────────────────
+  /**
+   * The stored profiles among these keys (impossible travel: a user's last
+   * logins; first-seen values: the values seen for a key). Absent keys are
+   * left out. Written by commitPage (`page.profiles`), with the page.
+   */
+  loadProfiles(tenant: string, keys: readonly string[]): Promise<Map<string, Profile>>;
+  /** Deletes profiles unseen (their newest event) for longer than `retentionMs`; returns how many. */
+  pruneProfiles(now: Date, retentionMs?: number): Promise<number>;
+
+  // ── One writer per channel ─────────────────────────────────────────────
+  /**
+   * Takes the right to post to `channel` until `now + ttlMs`, unless another
+   * owner holds an unexpired lease. Every process (and, with PostgreSQL, every
+   * replica) delivering the outbox takes a channel's lease before reading its
+   * rows and renews it before each Slack call, so two never post the same row.
+   * `takeOverFrom`: that owner is known to be dead (a killed process on this
+   * host): its lease is taken at once instead of waiting for it to expire.
+   */
+  acquireChannelLease(channel: string, owner: string, ttlMs: number, now: Date, options?: { takeOverFrom?: string }): Promise<LeaseResult>;
+  /** Extends the lease while it is still ours (false: another owner took it — stop at once). */
+  renewChannelLease(channel: string, owner: string, ttlMs: number, now: Date): Promise<boolean>;
+  releaseChannelLease(channel: string, owner: string): Promise<void>;
+
+  // ── Problems the bot reports about itself ──────────────────────────────
+  /** Opens a problem (its notice becomes due) or refreshes an open one; true when newly opened. */
+  openProblem(problem: ProblemInput, now: Date): Promise<boolean>;
+  /** Resolves an open problem (a posted notice then owes a "resolved" reply); true when it was open. */
+  resolveProblem(key: string, now: Date): Promise<boolean>;
+  /** Open problems (and resolved ones too when asked), oldest first. */
+  listProblems(options?: { includeResolved?: boolean }): Promise<Problem[]>;
+  /** Problems whose notice or "resolved" reply is still to be posted. */
+  pendingNotices(): Promise<Problem[]>;
+  /**
+   * The notice (or its reply) was posted — or, `ts: null`, could only be logged; false when another
+   * process recorded it first. A log gap (a past event) is settled by its notice: resolved, no reply.
+   */
+  recordNotice(key: string, posted: NoticePosted, now: Date): Promise<boolean>;
   // ── Acknowledge / Resolve / Mute (src/state/controls.ts) ──────────────
   /** One click: the state change and the audit thread reply it owes, in one transaction. */
   recordIncidentAction(request: IncidentActionRequest): Promise<IncidentActionResult>;
@@ -105,7 +151,8 @@ export interface StateStore {
  * incident under its message, re-rendering that message's running count — for
  * every default rule (throttles of hours, at most a day); without a bound, the
  * state file grows by every alert ever sent. Pending and failed rows are never
- * pruned: they are not delivered yet. An incident is kept while it was updated
+ * pruned: they are not delivered yet; dead rows (failed for good) go once they
+ * were queued longer ago than the period, resolved problems once settled. An incident is kept while it was updated
  * within the period or has a row not yet delivered, and so are the rows of such
  * incidents and rows sharing a message ts with them (a digest parent).
  */
@@ -151,6 +198,8 @@ export interface PageCommit {
   alerts: readonly Alert[];
   /** Resolved incidents the evaluator closed before this page (see pendingResolutions): marked applied with it. */
   resolutionsApplied?: readonly string[];
+  /** Profiles the page changed (profile key → profile), stored in the same transaction. */
+  profiles?: ReadonlyMap<string, Profile>;
   /** Channel of alerts whose rule names none. */
   defaultChannel: string;
   now?: Date;
@@ -163,7 +212,8 @@ export interface PollOutcome {
   at?: Date;
 }
 
-export const OutboxStatusSchema = z.enum(['pending', 'sent', 'failed']);
+/** pending → sent; pending → failed → pending (requeued) …; failed → dead after bounded attempts or age. */
+export const OutboxStatusSchema = z.enum(['pending', 'sent', 'failed', 'dead']);
 export type OutboxStatus = z.infer<typeof OutboxStatusSchema>;
 
 /** One queued alert, decoded. */
@@ -180,6 +230,12 @@ export const OutboxRowSchema = z.object({
 });
 export type OutboxRow = z.infer<typeof OutboxRowSchema>;
 
+export interface PendingStats {
+  count: number;
+  /** ISO-8601; null when nothing is pending. */
+  oldestAt: string | null;
+}
+
 export interface PendingRows {
   rows: OutboxRow[];
   /** Rows whose stored alert no longer decodes (the sender fails them, never drops them silently). */
@@ -194,6 +250,8 @@ export const ChannelSummarySchema = z.object({
   pending: z.number().int(),
   failed: z.number().int(),
   sent: z.number().int(),
+  /** Failed for good (too many attempts, or too old): kept for status until pruned. */
+  dead: z.number().int(),
   oldestPendingAt: z.string().nullable(),
   /** The latest error of a failed row. */
   lastError: z.string().nullable(),
@@ -227,8 +285,8 @@ export interface IncidentParent {
 /** What one Slack message delivered. */
 export interface DeliveryRecord {
   rows: ReadonlyArray<Pick<OutboxRow, 'id' | 'tenant' | 'ruleId' | 'incident'> & { alert: Pick<Alert, 'count' | 'incidentCount'> }>;
-  /** The ts and channel id Slack answered with. */
-  messageTs: string;
+  /** The ts and channel id Slack answered with (null ts: Slack said ok without one; nothing threads under it). */
+  messageTs: string | null;
   channel: string;
   /**
    * The message is a channel message (alert, digest, standalone repeat): it
@@ -240,4 +298,50 @@ export interface DeliveryRecord {
 export interface Pruned {
   outbox: number;
   incidents: number;
+  /** Resolved problems whose notices are settled. */
+  problems: number;
 }
+
+export interface DeadLetterPolicy {
+  deadAfterAttempts: number;
+  /** Rows queued before this instant die instead of being retried. */
+  deadBefore: Date;
+}
+
+export interface Requeued {
+  requeued: number;
+  dead: number;
+}
+
+export type LeaseResult = { held: true } | { held: false; owner: string; expiresAt: Date };
+
+export const ProblemKindSchema = z.enum(['polling_failing', 'log_gap', 'dead_channel', 'outbox_backlog']);
+export type ProblemKind = z.infer<typeof ProblemKindSchema>;
+
+/** What the bot found wrong with itself. `key` names one problem (one notice per key while open). */
+export const ProblemInputSchema = z.object({
+  key: z.string(),
+  kind: ProblemKindSchema,
+  tenant: z.string().nullable().optional(),
+  /** Where its notice goes; null: the default channel. */
+  channel: z.string().nullable().optional(),
+  /** One plain sentence for Slack, status and the log; never a secret. */
+  summary: z.string(),
+});
+export type ProblemInput = z.infer<typeof ProblemInputSchema>;
+
+export const ProblemSchema = ProblemInputSchema.extend({
+  tenant: z.string().nullable(),
+  channel: z.string().nullable(),
+  openedAt: z.string(),
+  updatedAt: z.string(),
+  resolvedAt: z.string().nullable(),
+  noticeTs: z.string().nullable(),
+  noticeChannel: z.string().nullable(),
+  /** due: notice to post; posted; logged (no channel worked); resolve_due: "resolved" reply to post; done. */
+  noticeState: z.enum(['due', 'posted', 'logged', 'resolve_due', 'done']),
+});
+export type Problem = z.infer<typeof ProblemSchema>;
+
+/** The outcome of posting a notice: `ts` null when it could only be logged. */
+export type NoticePosted = { which: 'open' | 'resolved'; ts: string | null; channel: string | null };

@@ -35,12 +35,14 @@ async function seed(): Promise<void> {
 describe('status', () => {
   it('reports checkpoint age, last poll outcome and outbox counts per channel as JSON', async () => {
     await seed();
-    expect(await main(['status', '--json'])).toBe(0);
+    // A failed alert needs attention: exit 1 (cron and monitoring read the code).
+    expect(await main(['status', '--json'])).toBe(1);
     const report = JSON.parse(output.stdout);
     expect(report.tenants).toEqual([
       expect.objectContaining({ tenant: 'acme', checkpoint: '900abc', lastPollOutcome: 'failed', lastPollError: expect.stringContaining('503') }),
     ]);
     expect(report.tenants[0].checkpointAgeSeconds).toBeGreaterThanOrEqual(299);
+    expect(report.healthy).toBe(false);
     expect(report.outbox).toEqual([
       expect.objectContaining({ channel: '#alerts', pending: 3, failed: 0, sent: 0 }),
       expect.objectContaining({ channel: '#gone', pending: 0, failed: 1, lastError: expect.stringContaining('ALERT_CHANNEL') }),
@@ -50,7 +52,7 @@ describe('status', () => {
 
   it('prints a readable summary', async () => {
     await seed();
-    expect(await main(['status'])).toBe(0);
+    expect(await main(['status'])).toBe(1);
     expect(output.stdout).toContain('Tenant acme');
     expect(output.stdout).toMatch(/checkpoint\s+900abc — event of .*, 5m ago/);
     expect(output.stdout).toMatch(/last poll\s+failed at/);
@@ -62,9 +64,29 @@ describe('status', () => {
   it('shows why pending alerts are stuck (a rejected token keeps them pending, not failed)', async () => {
     await seed();
     await state.store.notePendingError('the bot token was rejected (invalid_auth) — check SLACK_BOT_TOKEN');
-    expect(await main(['status'])).toBe(0);
+    expect(await main(['status'])).toBe(1);
     expect(output.stdout).toContain('#alerts: 3 pending, 0 failed');
     expect(output.stdout).toContain('pending, last error: the bot token was rejected (invalid_auth)');
+  });
+
+  it('exits 0 when all is well, 1 for dead alerts and for each open problem it shows (the ones the notices tell)', async () => {
+    await state.store.recordPollOutcome('acme', { ok: true });
+    await state.store.enqueueAlerts('acme', [makeAlert()], '#alerts');
+    expect(await main(['status'])).toBe(0);
+    expect(output.stdout).toMatch(/Problems\n  none/);
+
+    await state.store.openProblem({ key: 'polling_failing:acme', kind: 'polling_failing', tenant: 'acme', summary: 'polling tenant acme has failed for 12 min (Auth0 rejected the credentials): …' }, new Date());
+    const before = output.stdout.length;
+    expect(await main(['status'])).toBe(1);
+    expect(output.stdout.slice(before)).toMatch(/polling_failing since .*: polling tenant acme has failed for 12 min \(Auth0 rejected the credentials\)/);
+    await state.store.resolveProblem('polling_failing:acme', new Date());
+
+    const [row] = (await state.store.pendingRows('#alerts', 1)).rows;
+    await state.store.markFailed([row!.id], 'invalid_blocks');
+    await state.store.requeueFailed({ deadAfterAttempts: 1, deadBefore: new Date(0) });
+    const jsonFrom = output.stdout.length;
+    expect(await main(['status', '--json'])).toBe(1);
+    expect(JSON.parse(output.stdout.slice(jsonFrom)).outbox[0]).toMatchObject({ channel: '#alerts', dead: 1, failed: 0, lastError: 'invalid_blocks' });
   });
 
   it('exits 2 with a sentence naming STATE_DB when the file is not a state database', async () => {

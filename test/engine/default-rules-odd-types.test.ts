@@ -22,7 +22,8 @@ const DEEP = deep(10_000);
 
 /** Fields a rule's `where` looks at keep their type (a number cannot match a regex written for words). */
 function whereFields(rule: Rule): Set<string> {
-  return new Set(Object.keys(rule.match.where ?? {}).map((path) => path.split('.')[0]!));
+  const wheres = [rule.match?.where, ...(rule.sequence?.steps.map((step) => step.where) ?? [])];
+  return new Set(wheres.flatMap((where) => Object.keys(where ?? {})).map((path) => path.split('.')[0]!));
 }
 
 type Variant = (value: string, field: string) => unknown;

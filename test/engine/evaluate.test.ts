@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AlertSchema, evaluate, initialState, MAX_GROUPS, stateGroups, type Alert } from '../../src/engine/index.js';
+import { AlertSchema, evaluate, initialState, MAX_GROUPS, MAX_WINDOW_ENTRIES, restoreState, stateGroups, type Alert } from '../../src/engine/index.js';
 import { eventFactory, fakeCatalog, MINUTE, ruleSet, SECOND } from '../helpers/engine-fixtures.js';
 
 const kinds = (alerts: Alert[]) => alerts.map((alert) => alert.kind);
@@ -113,9 +113,14 @@ describe('threshold rules', () => {
     const fired = evaluate(set, quiet.state, [ev(11 * SECOND, { user_name: 'c' })]);
     expect(fired.alerts).toHaveLength(1);
     expect(fired.alerts[0]!.threshold).toMatchObject({ distinct: 'user_name', distinctCount: 3 });
-    // The window keeps the latest event per user: the alert reports those three.
-    expect(fired.alerts[0]!.count).toBe(3);
-    expect(fired.alerts[0]!.logIds).toEqual([same[8]!.log_id, same[9]!.log_id, fired.alerts[0]!.event.log_id]);
+    // Both numbers: 3 distinct users, and every one of the 11 events in the window is reported (count adds up).
+    expect(fired.alerts[0]!.count).toBe(11);
+    expect(fired.alerts[0]!.logIds).toEqual([...same.map((event) => event.log_id), fired.alerts[0]!.event.log_id]);
+    expect(fired.alerts[0]!.top?.values).toEqual([
+      { value: 'a', count: 5 },
+      { value: 'b', count: 5 },
+      { value: 'c', count: 1 },
+    ]);
   });
 
   it('is not hidden by hammering a few values: repeats take no window capacity', () => {
@@ -126,11 +131,16 @@ describe('threshold rules', () => {
     const hammer = Array.from({ length: 1_500 }, (_, i) => ev(10 * SECOND + i * 100, { user_name: `again${i % 3}` }));
     const quiet = evaluate(set, initialState(), [...early, ...hammer]);
     expect(quiet.alerts).toHaveLength(0);
-    expect(Object.values(stateGroups(quiet.state))[0]!.window).toHaveLength(9);
+    // At capacity, repeats of the hammered users are folded into their later entries: the early users stay.
+    const window = Object.values(stateGroups(quiet.state))[0]!.window!;
+    expect(window.length).toBeLessThanOrEqual(MAX_WINDOW_ENTRIES);
+    expect(window.slice(0, 6).map((entry) => entry[2])).toEqual(early.map((event) => event.user_name));
     // The tenth distinct user, 3 minutes after the first: still inside the 10-minute window.
     const fired = evaluate(set, quiet.state, [ev(180 * SECOND, { user_name: 'tenth' })]);
     expect(fired.alerts).toHaveLength(1);
     expect(fired.alerts[0]!.threshold).toMatchObject({ distinctCount: 10 });
+    // … and it counts every event, folded ones included.
+    expect(fired.alerts[0]!.count).toBe(early.length + hammer.length + 1);
   });
 
   it('counts a value while its latest occurrence is inside the window', () => {
@@ -206,7 +216,8 @@ describe('purity and order', () => {
     const b = evaluate(set, start, events);
     expect(JSON.stringify(start)).toBe(snapshot);
     expect(b).toEqual(a);
-    expect(JSON.parse(JSON.stringify(a.state))).toEqual(a.state);
+    // The state survives the trip through JSON the poller gives it.
+    expect(restoreState(JSON.stringify(a.state))).toEqual(a.state);
   });
 
   it('evaluates in log_id order whatever the input order', () => {
@@ -242,8 +253,14 @@ describe('bounded state', () => {
     const { state } = evaluate(set, initialState(), flood);
     const groups = Object.values(stateGroups(state));
     expect(groups).toHaveLength(1);
-    // A distinct count needs only the latest event of each value: exactly the last three, one per user.
-    expect(groups[0]!.window!.map(([, logId, user]) => [logId, user])).toEqual(flood.slice(-3).map((event) => [event.log_id, event.user_name]));
+    // At most MAX_WINDOW_ENTRIES entries: repeats of the three users are folded into later entries,
+    // which still count every event of the window (all 10,000 fall within its 10 minutes).
+    const window = groups[0]!.window!;
+    expect(window.length).toBeLessThanOrEqual(MAX_WINDOW_ENTRIES);
+    expect(new Set(window.map((entry) => entry[2]))).toEqual(new Set(['u0', 'u1', 'u2']));
+    expect(window.reduce((sum, entry) => sum + (entry[5] ?? 1), 0)).toBe(flood.length);
+    // The newest events keep their own entries (and log ids).
+    expect(window.slice(-3).map(([, logId]) => logId)).toEqual(flood.slice(-3).map((event) => event.log_id));
   });
 
   it('forgets expired windows and closed incidents once event time moves on', () => {

@@ -14,7 +14,7 @@ describe('rule problems in plain words, each once, with suggestions', () => {
     ['a misspelt match key', `${base}match:\n  codes: [fp]\n  wehre: {}\n`, ["x.yml:5:3 match.wehre: unknown key 'wehre' — did you mean 'where'?"]],
     ['a misspelt test key', `${base}match: { codes: [fp] }\ntests:\n  - name: t\n    events: [{ event: {}, repet: 2 }]\n    expect: { alerts: 0 }\n`, ["x.yml:6:27 tests[0].events[0].repet: unknown key 'repet' — did you mean 'repeat'?"]],
     // an unknown key far from any known one lists what is allowed
-    ['an unknown key', `${base}match: { codes: [fp] }\ncolour: red\n`, ['x.yml:4:1 colour: unknown key \'colour\' (expected one of: id, title, description, severity, enabled, match, threshold, throttle, channel, mention, runbook, tests)']],
+    ['an unknown key', `${base}match: { codes: [fp] }\ncolour: red\n`, ['x.yml:4:1 colour: unknown key \'colour\' (expected one of: id, title, description, severity, enabled, match, threshold, sequence, impossible_travel, new_value, throttle, channel, mention, runbook, tests)']],
     // `not` is not an operator: the negative operators are offered, and "no operator" is not said as well
     ['a wrong operator', `${base}match:\n  codes: [fp]\n  where:\n    ip: { not: 10.0.0.1 }\n`, ["x.yml:6:11 match.where.ip.not: unknown operator 'not' — did you mean 'not_equals' or 'not_in'?"]],
     ['a misspelt operator', `${base}match:\n  codes: [fp]\n  where:\n    ip: { eqals: 10.0.0.1 }\n`, ["x.yml:6:11 match.where.ip.eqals: unknown operator 'eqals' — did you mean 'equals'?"]],

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LogEvent } from '../../src/auth0/log-event.js';
 import { loadCatalog } from '../../src/catalog/index.js';
-import { compileRules, evaluate, initialState, loadRules, MAX_GROUPS, stateGroups, testLogId, type Alert, type EngineState } from '../../src/engine/index.js';
+import { compileRules, evaluate, initialState, loadRules, MAX_GROUPS, restoreState, stateGroups, testLogId, type Alert, type EngineState } from '../../src/engine/index.js';
 
 // A wide flood (every event from a new IP) through the default rules must not
 // grow the state the poller rewrites on every page beyond MAX_GROUPS groups.
@@ -47,5 +47,17 @@ describe('state bound under a wide flood', () => {
       ['brute-force-by-ip', 'repeat'],
       ['credential-stuffing', 'repeat'],
     ]);
+  });
+});
+
+describe('eviction order', () => {
+  it('evicts the same groups whether its activity index is carried from page to page or rebuilt from stored state', () => {
+    const flood = Array.from({ length: 20_000 }, (_, i) => failure(i * 20, `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, `user${i % 37}@example.com`));
+    const carried = pollInPages(flood, initialState());
+    // The poller after a restart: every page starts from the stored JSON, so the index is rebuilt each time.
+    let state = initialState();
+    for (let i = 0; i < flood.length; i += 100) state = evaluate(ruleSet, restoreState(JSON.stringify(state)), flood.slice(i, i + 100)).state;
+    expect(carried.state.size).toBeGreaterThan(MAX_GROUPS * 0.8);
+    expect(stateGroups(state)).toEqual(stateGroups(carried.state));
   });
 });

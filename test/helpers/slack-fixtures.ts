@@ -89,3 +89,32 @@ export function blockKitViolations(message: { text: string; blocks: unknown[] })
   }
   return problems;
 }
+
+/** Every text object of a message (or any value), with its type; metadata left out. */
+export function messageTexts(value: unknown, out: { type: string; text: string }[] = []): { type: string; text: string }[] {
+  if (Array.isArray(value)) value.forEach((item) => messageTexts(item, out));
+  else if (value && typeof value === 'object') {
+    const record = value as Record<string, unknown>;
+    if (typeof record.text === 'string') out.push({ type: String(record.type ?? 'mrkdwn'), text: record.text });
+    for (const [key, child] of Object.entries(record)) if (key !== 'metadata') messageTexts(child, out);
+  }
+  return out;
+}
+
+/**
+ * mrkdwn texts of a message that would come alive in Slack: a mention other than our own
+ * `<!date^…>` token, a link, a user or channel reference, or formatting around the test
+ * strings `x`, `i`, `s`, `c` (escaped ones carry a zero-width space). Empty = inert.
+ */
+export function liveMrkdwn(message: unknown): string[] {
+  return messageTexts(message)
+    .filter(({ type }) => type !== 'plain_text') // shown literally by Slack
+    .map(({ text }) => text)
+    .filter(
+      (text) =>
+        /<!(?!date\^)/.test(text) ||
+        /<@|<#|<http|https?:\/\//.test(text) ||
+        /(^|[^\u200B])[*_~`](x|i|s|c)[*_~`]/.test(text) ||
+        /@(channel|here)/.test(text),
+    );
+}

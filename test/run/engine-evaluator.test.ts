@@ -33,7 +33,7 @@ describe('engineEvaluator.serialize', () => {
     const before = evaluator.evaluate(evaluator.initialState(), events.slice(0, half)).state as EngineState;
     const textBefore = evaluator.serialize!(before);
     const after = evaluator.evaluate(before, events.slice(half)).state as EngineState;
-    const untouched = after.buckets.filter((bucket, i) => bucket === before.buckets[i] && Object.keys(bucket).length > 0);
+    const untouched = after.buckets.filter((bucket, i) => bucket === before.buckets[i] && (bucket as Map<string, unknown>).size > 0);
     const touched = after.buckets.filter((bucket, i) => bucket !== before.buckets[i]);
     // The setup this test needs: the second page left some buckets with groups as they were and changed others.
     expect(untouched.length).toBeGreaterThan(0);
@@ -42,7 +42,7 @@ describe('engineEvaluator.serialize', () => {
 
     // A probe written into the untouched buckets after they were serialised (the engine never
     // mutates a bucket it returned): stringifying them again would show it, reusing their text not.
-    for (const bucket of untouched) (bucket as Record<string, unknown>)[PROBE] = { rule: PROBE };
+    for (const bucket of untouched) (bucket as Map<string, unknown>).set(PROBE, { rule: PROBE });
     expect(JSON.stringify(after), 'the probe is visible to a fresh JSON.stringify').toContain(PROBE);
     const text = evaluator.serialize!(after);
 

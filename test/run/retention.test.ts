@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { recordIncident } from '../../src/state/sqlite/incidents.js';
 import { enqueueAlerts, markSent } from '../../src/state/sqlite/outbox.js';
 import { RETENTION_MS } from '../../src/state/store.js';
+import { PROFILE_RETENTION_MS } from '../../src/engine/index.js';
 import { retentionTask } from '../../src/run/retention.js';
 import { captureLogger } from '../helpers/auth0-fixtures.js';
 import { makeAlert } from '../helpers/slack-fixtures.js';
@@ -43,6 +44,25 @@ describe('retentionTask', () => {
     now = T0 + HOUR;
     await task.maybeRun();
     expect(rows()).toBe(0);
+  });
+
+  it('forgets profiles unseen for the profile retention period in the same run', async () => {
+    const { logger, records } = captureLogger();
+    const profile = (seen: number) => ({ kind: 'values' as const, seen, since: seen, values: { NL: seen } });
+    await state.store.commitPage('acme', {
+      checkpoint: '900',
+      checkpointDate: null,
+      ruleState: {},
+      alerts: [],
+      defaultChannel: '#sec',
+      profiles: new Map([
+        ['old', profile(T0 - PROFILE_RETENTION_MS - HOUR)],
+        ['kept', profile(T0 - HOUR)],
+      ]),
+    });
+    await retentionTask({ store: state.store, logger, now: () => T0 }).maybeRun();
+    expect([...(await state.store.loadProfiles('acme', ['old', 'kept'])).keys()]).toEqual(['kept']);
+    expect(records().find((r) => r.msg === 'forgot profiles unseen for 90 days')).toMatchObject({ profiles: 1 });
   });
 
   it('logs a failed prune and tries again after the interval, never throwing', async () => {

@@ -69,6 +69,15 @@ function validEnv(extra: Record<string, string> = {}) {
   for (const [name, value] of Object.entries(values)) vi.stubEnv(name, value);
 }
 
+/** A state file whose tenant already has a checkpoint (the bot ran before). */
+function seedCheckpoint(): string {
+  const checkpoint = syntheticCheckpoint(new Date('2024-05-01T11:00:00Z'));
+  const db = openStateDb(join(dir, 'state', 'state.db'));
+  commitPage(db, 'acme.eu.auth0.com', { checkpoint, checkpointDate: null, ruleState: {}, alerts: [], defaultChannel: '#alerts' });
+  db.close();
+  return checkpoint;
+}
+
 describe('run command', () => {
   it('exits 2 listing every configuration problem, before any network call', async () => {
     vi.stubEnv('AUTH0_DOMAIN', 'https://acme.eu.auth0.com/some/path');
@@ -186,21 +195,42 @@ describe('run command', () => {
   it('--once queues the alerts and advances the checkpoint', async () => {
     validEnv();
     runDeps.logger = captureLogger().logger;
-    const checkpoint = syntheticCheckpoint(new Date('2024-05-01T11:00:00Z'));
-    const db = openStateDb(join(dir, 'state', 'state.db'));
-    commitPage(db, 'acme.eu.auth0.com', { checkpoint, checkpointDate: null, ruleState: {}, alerts: [], defaultChannel: '#alerts' });
-    db.close();
+    const checkpoint = seedCheckpoint();
     const blocked = logEvent(1, { type: 'limit_wc' });
     mockToken();
     mockLogsPage(checkpoint, [blocked, logEvent(2, { type: 's' })]);
     mockLogsPage(logEvent(2).log_id, []);
+    const slack = nock('https://slack.com').post('/api/chat.postMessage').reply(200, { ok: true, ts: '1700000000.000001', channel: 'C0ALERTS' });
 
     expect(await main(['run', '--once'])).toBe(0);
+    expect(slack.isDone()).toBe(true);
 
     const after = openStateDb(join(dir, 'state', 'state.db'));
     expect(readTenantState(after, 'acme.eu.auth0.com')).toMatchObject({ checkpoint: logEvent(2).log_id, lastPollOk: true });
-    expect(after.prepare('SELECT channel, rule_id, status FROM outbox').all()).toEqual([{ channel: '#alerts', rule_id: 'blocked', status: 'pending' }]);
+    expect(after.prepare('SELECT channel, rule_id, status FROM outbox').all()).toEqual([{ channel: '#alerts', rule_id: 'blocked', status: 'sent' }]);
     after.close();
+  });
+
+  it('--once exits 1 when alerts stayed undelivered or failed, saying how many, where and why', async () => {
+    validEnv();
+    const capture = captureLogger();
+    runDeps.logger = capture.logger;
+    const checkpoint = seedCheckpoint();
+    const blocked = logEvent(1, { type: 'limit_wc' });
+    mockToken();
+    mockLogsPage(checkpoint, [blocked]);
+    mockLogsPage(blocked.log_id, []);
+    // The alert's channel is gone (and with it the only channel for the notice about it: that goes to the log).
+    const slack = nock('https://slack.com').post('/api/chat.postMessage').reply(200, { ok: false, error: 'channel_not_found' });
+
+    expect(await main(['run', '--once'])).toBe(1);
+    expect(slack.isDone()).toBe(true);
+    const lines = capture.records().map((r) => String(r.msg));
+    expect(lines).toContain(
+      "#alerts: 0 alert(s) still pending, 1 failed — Slack chat.postMessage: channel #alerts not found — check ALERT_CHANNEL (or the rule's channel); use the channel ID (C…) or its exact #name",
+    );
+    expect(lines.some((line) => /^run --once: 0 alert\(s\) undelivered and 1 failed/.test(line))).toBe(true);
+    expect(lines.some((line) => line.startsWith('no working Slack channel for the notice: alerts for #alerts are held'))).toBe(true);
   });
 
   it('stops with exit 2 and a clear message when Auth0 rejects the credentials, leaking nothing', async () => {

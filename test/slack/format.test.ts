@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { formatAlert, formatParentUpdate } from '../../src/slack/format.js';
 import { formatRepeatReply } from '../../src/slack/format-repeat.js';
 import { formatDigest } from '../../src/slack/format-digest.js';
-import { blockKitViolations, fakeCatalog, makeAlert } from '../helpers/slack-fixtures.js';
+import { blockKitViolations, fakeCatalog, makeAlert, messageTexts as collectTexts } from '../helpers/slack-fixtures.js';
 
 const context = { catalog: fakeCatalog(), defaultChannel: '#alerts', dashboard: { region: 'eu', tenant: 'acme' } };
 const ZWSP = '\u200B';
@@ -270,12 +270,3 @@ describe('formatDigest', () => {
   });
 });
 
-function collectTexts(value: unknown, out: { type: string; text: string }[] = []): { type: string; text: string }[] {
-  if (Array.isArray(value)) value.forEach((item) => collectTexts(item, out));
-  else if (value && typeof value === 'object') {
-    const record = value as Record<string, unknown>;
-    if (typeof record.text === 'string') out.push({ type: String(record.type ?? 'mrkdwn'), text: record.text });
-    for (const [key, child] of Object.entries(record)) if (key !== 'metadata') collectTexts(child, out);
-  }
-  return out;
-}

@@ -6,7 +6,7 @@ import { createLogcodeHandler, type LogcodeDeps, type LogcodeReply, type Logcode
 import { FIXED_NOW, SAMPLE_RULES, SAMPLE_STATUS, replyText } from '../helpers/bolt-fixtures.js';
 import { seededRandom } from '../helpers/bolt-signed.js';
 import { silentLogger } from '../../src/log.js';
-import { describeRule, loadRules } from '../../src/engine/index.js';
+import { describeRule, loadRules, ruleCodes } from '../../src/engine/index.js';
 
 const catalog = loadCatalog();
 
@@ -84,7 +84,7 @@ describe('/logcode with the default rules', () => {
 
   it.each(['pwd_leak', 'fp'])('names every enabled bundled rule watching %s', async (code) => {
     const text = replyText(await real(code));
-    const expected = loaded.rules.filter((rule) => rule.enabled !== false && rule.match.codes.includes(code));
+    const expected = loaded.rules.filter((rule) => rule.enabled !== false && ruleCodes(rule).includes(code));
     expect(expected.length).toBeGreaterThan(0);
     for (const rule of expected) expect(text).toContain(`\`${rule.id}\` — *${rule.severity}*`);
   });

@@ -94,7 +94,7 @@ export function describeControlsContract(fresh: () => Promise<{ store: StateStor
       await store.recordIncidentAction({ ...click, action: 'mute', incident: alert.incident, scope: 'rule', durationMs: MUTE_DURATIONS['1h'] });
       const opened = makeAlert({ incident: 'opened-during-mute', group: { ip: '198.51.100.9' }, channel: undefined, firstDate: iso(30 * 60_000), lastDate: iso(30 * 60_000) });
       await commit(store, [opened, repeat(opened, 31 * 60_000, 3)], 31 * 60_000);
-      expect(await store.countPending()).toBe(0);
+      expect((await store.pendingStats()).count).toBe(0);
       await commit(store, [], 2 * HOUR);
       const rows = (await store.pendingRows('#alerts', 10)).rows;
       expect(rows.map((r) => [r.incident, r.kind])).toEqual([
@@ -110,7 +110,7 @@ export function describeControlsContract(fresh: () => Promise<{ store: StateStor
       const alert = await posted(store);
       const { mute } = (await store.recordIncidentAction({ ...click, action: 'mute', incident: alert.incident, scope: 'group', durationMs: MUTE_DURATIONS['4h'] })) as { mute: { id: number } };
       await commit(store, [repeat(alert, 60_000, 2)], 60_000);
-      expect(await store.countPending()).toBe(0);
+      expect((await store.pendingStats()).count).toBe(0);
       expect(await store.endMute(mute.id, 'U9', new Date(T0 + 2 * 60_000))).toMatchObject({ id: mute.id, endReason: 'unmuted', endedBy: 'U9' });
       expect(await (await reopen()).endMute(mute.id, 'U9', new Date(T0 + 3 * 60_000))).toBeUndefined();
       expect((await store.pendingRows('#alerts', 10)).rows.map((r) => r.kind)).toEqual(['muted']);

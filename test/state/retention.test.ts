@@ -69,15 +69,15 @@ describe('pruneDelivered', () => {
 
     expect(remainingIds()).toEqual([activeAlert, activeRepeat, waitingAlert, waitingRepeat, failed, pending, digestedRow, freshRow]);
     expect(remainingIncidents()).toEqual(['active', 'fresh', 'waiting']);
-    expect(pruned).toEqual({ outbox: 2, incidents: 2 });
+    expect(pruned).toEqual({ outbox: 2, incidents: 2, problems: 0 });
   });
 
   it('keeps everything younger than the retention period, and a second run deletes nothing more', () => {
     const alert = makeAlert({ incident: 'young' });
     const row = queue(alert, RECENT);
     deliver([row], alert, '1.1', RECENT);
-    expect(pruneDelivered(state.db, NOW)).toEqual({ outbox: 0, incidents: 0 });
-    expect(pruneDelivered(state.db, new Date(RECENT.getTime() + RETENTION_MS + 1))).toEqual({ outbox: 1, incidents: 1 });
-    expect(pruneDelivered(state.db, new Date(RECENT.getTime() + 2 * RETENTION_MS))).toEqual({ outbox: 0, incidents: 0 });
+    expect(pruneDelivered(state.db, NOW)).toEqual({ outbox: 0, incidents: 0, problems: 0 });
+    expect(pruneDelivered(state.db, new Date(RECENT.getTime() + RETENTION_MS + 1))).toEqual({ outbox: 1, incidents: 1, problems: 0 });
+    expect(pruneDelivered(state.db, new Date(RECENT.getTime() + 2 * RETENTION_MS))).toEqual({ outbox: 0, incidents: 0, problems: 0 });
   });
 });

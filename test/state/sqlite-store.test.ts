@@ -87,7 +87,7 @@ describe('SQLite state store: what only this back end can show', () => {
     const { rows } = await temp.store.pendingRows('#a', 10);
     temp.db.exec(`CREATE TRIGGER fail_incident BEFORE INSERT ON incidents BEGIN SELECT RAISE(ABORT, 'disk full'); END;`);
     await expect(temp.store.recordDelivery({ rows, messageTs: '1.1', channel: 'C1', parent: true }, new Date())).rejects.toThrow(/disk full/);
-    expect(await temp.store.countPending()).toBe(2);
+    expect((await temp.store.pendingStats()).count).toBe(2);
   });
 
   it('reports damaged rule state instead of throwing, so status and /healthz still read the row', async () => {
@@ -110,7 +110,7 @@ describe('SQLite state store: what only this back end can show', () => {
   it('opens :memory: for the demo', async () => {
     const store = SqliteStateStore.open(':memory:');
     await store.enqueueAlerts('demo', [makeAlert()], '#a');
-    expect(await store.countPending()).toBe(1);
+    expect((await store.pendingStats()).count).toBe(1);
     await store.close();
     await store.close(); // closing twice is harmless
   });

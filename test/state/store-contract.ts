@@ -1,9 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Alert } from '../../src/engine/alert.js';
-import { StateError } from '../../src/errors.js';
+import { StateBusyError, StateError } from '../../src/errors.js';
 import { RETENTION_MS, type StateStore } from '../../src/state/store.js';
 import { makeAlert } from '../helpers/slack-fixtures.js';
 import { describeControlsContract } from './controls-contract.js';
+import { describeProfileContract } from './profile-contract.js';
 
 /** A fresh, empty store of one back end; `reopen` is a second connection to the same state (another process). */
 export interface StoreFixture {
@@ -71,7 +72,7 @@ export function describeStateStore(name: string, factory: () => Promise<StoreFix
           { channel: '#rule', pending: 1 },
           { channel: '#alerts', pending: 1 },
         ]);
-        expect(await store.countPending()).toBe(2);
+        expect((await store.pendingStats()).count).toBe(2);
       });
 
       it('stores the rule state text the evaluator serialised, when given', async () => {
@@ -88,8 +89,9 @@ export function describeStateStore(name: string, factory: () => Promise<StoreFix
         await store.commitPage('acme', next);
         const other = await reopen();
         await expect(other.commitPage('acme', next)).rejects.toThrow(/another auth0-log-alerts running with the same STATE_DB/);
-        await expect(other.commitPage('acme', next)).rejects.toBeInstanceOf(StateError);
-        expect(await store.countPending()).toBe(1);
+        // Retryable: the next cycle reads the new position (a daemon beside a cron run goes on).
+        await expect(other.commitPage('acme', next)).rejects.toBeInstanceOf(StateBusyError);
+        expect((await store.pendingStats()).count).toBe(1);
         // The same holds for the very first position: only one process may store it.
         await expect(store.commitPage('acme', { ...next, after: null, alerts: [] })).rejects.toBeInstanceOf(StateError);
         expect((await store.readTenant('acme'))?.checkpoint).toBe(logId(3));
@@ -99,7 +101,7 @@ export function describeStateStore(name: string, factory: () => Promise<StoreFix
         const { store } = await fresh();
         await store.commitPage('acme', page(5));
         await expect(store.commitPage('acme', { ...page(2, [makeAlert()]), ruleState: { seen: 9 } })).rejects.toBeInstanceOf(StateError);
-        expect(await store.countPending()).toBe(0);
+        expect((await store.pendingStats()).count).toBe(0);
         expect(await store.readTenant('acme')).toMatchObject({ checkpoint: logId(5), ruleState: { seen: 5 } });
       });
 
@@ -158,7 +160,7 @@ export function describeStateStore(name: string, factory: () => Promise<StoreFix
         expect(await store.threadedIncidents([alert.incident])).toEqual(new Set());
 
         await store.recordDelivery({ rows: [row!], messageTs: '1700000000.000100', channel: 'C1', parent: true }, new Date('2024-05-01T12:00:00Z'));
-        expect(await store.countPending()).toBe(0);
+        expect((await store.pendingStats()).count).toBe(0);
         expect(await store.getIncident(alert.incident)).toEqual({
           incident: alert.incident,
           tenant: 'acme',
@@ -211,7 +213,7 @@ export function describeStateStore(name: string, factory: () => Promise<StoreFix
         expect(summary[0]!.oldestPendingAt).toEqual(expect.any(String));
         // A note is not an attempt: the rows were never tried.
         expect((await store.pendingRows('#b', 10)).rows[0]!.attempts).toBe(0);
-        expect(await store.requeueFailed()).toBe(1);
+        expect(await store.requeueFailed()).toEqual({ requeued: 1, dead: 0 });
         expect(await pendingIds(store, '#a')).toHaveLength(2);
         expect((await store.pendingRows('#a', 10)).rows.find((row) => row.id === first)!.attempts).toBe(1);
       });
@@ -226,6 +228,72 @@ export function describeStateStore(name: string, factory: () => Promise<StoreFix
         expect(await store.failChannel('#gone', 'channel_not_found')).toBe(2);
         expect(await store.pendingChannels()).toEqual([{ channel: '#alerts', pending: 1 }]);
         expect((await store.outboxSummary()).find((c) => c.channel === '#gone')).toMatchObject({ failed: 2, lastError: 'channel_not_found' });
+      });
+    });
+
+    describeProfileContract(fresh);
+
+    describe('channel leases (one writer per channel)', () => {
+      const at = (ms: number) => new Date(Date.parse('2024-06-01T12:00:00Z') + ms);
+
+      it('gives a channel to one owner at a time until it expires, renews only for its owner, and frees it on release', async () => {
+        const { store, reopen } = await fresh();
+        const other = await reopen();
+        expect(await store.acquireChannelLease('#a', 'p1', 60_000, at(0))).toEqual({ held: true });
+        expect(await other.acquireChannelLease('#a', 'p2', 60_000, at(1000))).toEqual({ held: false, owner: 'p1', expiresAt: at(60_000) });
+        expect(await other.acquireChannelLease('#b', 'p2', 60_000, at(1000))).toEqual({ held: true });
+        expect(await store.renewChannelLease('#a', 'p1', 60_000, at(30_000))).toBe(true);
+        expect(await other.renewChannelLease('#a', 'p2', 60_000, at(30_000))).toBe(false);
+        expect((await other.acquireChannelLease('#a', 'p2', 60_000, at(61_000))).held).toBe(false); // renewed until 90 s
+        expect((await other.acquireChannelLease('#a', 'p2', 60_000, at(91_000))).held).toBe(true); // expired: taken over
+        expect(await store.renewChannelLease('#a', 'p1', 60_000, at(92_000))).toBe(false); // p1 must stop
+        await other.releaseChannelLease('#a', 'p2');
+        expect((await store.acquireChannelLease('#a', 'p1', 60_000, at(93_000))).held).toBe(true);
+      });
+
+      it('renews an expired lease nobody took (nobody else can have posted), and takes one over from a dead owner at once', async () => {
+        const { store } = await fresh();
+        await store.acquireChannelLease('#a', 'p1', 1000, at(0));
+        expect(await store.renewChannelLease('#a', 'p1', 1000, at(5000))).toBe(true);
+        expect((await store.acquireChannelLease('#a', 'p2', 1000, at(5500), { takeOverFrom: 'someone-else' })).held).toBe(false);
+        expect((await store.acquireChannelLease('#a', 'p2', 1000, at(5500), { takeOverFrom: 'p1' })).held).toBe(true);
+      });
+    });
+
+    describe('problems and their notices', () => {
+      const t = (minute: number) => new Date(Date.parse('2024-06-01T12:00:00Z') + minute * 60_000);
+      const problem = { key: 'polling_failing:acme', kind: 'polling_failing' as const, tenant: 'acme', channel: '#acme', summary: 'polling acme fails' };
+
+      it('opens a problem once (one notice), refreshes it while open, and owes a "resolved" reply once its notice was posted', async () => {
+        const { store } = await fresh();
+        expect(await store.openProblem(problem, t(0))).toBe(true);
+        expect(await store.openProblem({ ...problem, summary: 'polling acme still fails' }, t(5))).toBe(false);
+        expect(await store.pendingNotices()).toEqual([expect.objectContaining({ key: problem.key, noticeState: 'due', summary: 'polling acme still fails', openedAt: t(0).toISOString() })]);
+        expect(await store.recordNotice(problem.key, { which: 'open', ts: '1.1', channel: 'CACME' }, t(6))).toBe(true);
+        expect(await store.recordNotice(problem.key, { which: 'open', ts: '1.2', channel: 'CACME' }, t(6))).toBe(false); // recorded once
+        expect(await store.pendingNotices()).toEqual([]);
+        expect(await store.resolveProblem(problem.key, t(9))).toBe(true);
+        expect(await store.resolveProblem(problem.key, t(9))).toBe(false);
+        expect(await store.listProblems()).toEqual([]);
+        expect(await store.pendingNotices()).toEqual([expect.objectContaining({ noticeState: 'resolve_due', noticeTs: '1.1', noticeChannel: 'CACME', resolvedAt: t(9).toISOString() })]);
+        expect(await store.recordNotice(problem.key, { which: 'resolved', ts: '1.3', channel: 'CACME' }, t(10))).toBe(true);
+        expect(await store.listProblems({ includeResolved: true })).toEqual([expect.objectContaining({ noticeState: 'done' })]);
+        // It comes back: a new occurrence with a notice of its own.
+        expect(await store.openProblem(problem, t(20))).toBe(true);
+        expect(await store.pendingNotices()).toEqual([expect.objectContaining({ noticeState: 'due', noticeTs: null, openedAt: t(20).toISOString() })]);
+      });
+
+      it('owes nothing for a problem resolved before its notice went out, and settles a log gap with its notice', async () => {
+        const { store } = await fresh();
+        await store.openProblem(problem, t(0));
+        await store.resolveProblem(problem.key, t(1));
+        expect(await store.pendingNotices()).toEqual([]);
+        await store.openProblem({ key: 'log_gap:acme:x', kind: 'log_gap', tenant: 'acme', summary: 'events from x to y may be lost' }, t(2));
+        await store.recordNotice('log_gap:acme:x', { which: 'open', ts: null, channel: null }, t(3));
+        expect(await store.listProblems()).toEqual([]);
+        expect(await store.pendingNotices()).toEqual([]);
+        // Settled problems go with retention.
+        expect((await store.pruneDelivered(new Date(t(3).getTime() + RETENTION_MS + 1))).problems).toBe(2);
       });
     });
 
@@ -254,23 +322,23 @@ export function describeStateStore(name: string, factory: () => Promise<StoreFix
         await store.enqueueAlerts('acme', [makeAlert({ incident: 'failed' })], '#dead', OLD);
         await store.markFailed(await pendingIds(store, '#dead'), 'channel_not_found');
 
-        expect(await store.pruneDelivered(NOW)).toEqual({ outbox: 2, incidents: 1 });
+        expect(await store.pruneDelivered(NOW)).toEqual({ outbox: 2, incidents: 1, problems: 0 });
         expect(await store.getIncident('closed')).toBeUndefined();
         expect(await store.incidentAlert('closed')).toBeUndefined();
         // Still in use: its parent is re-rendered, its pending repeat threads under it.
         expect(await store.incidentAlert('active')).toMatchObject({ messageTs: '200.1' });
         expect(await store.getIncident('waiting')).toMatchObject({ messageTs: '300.1' });
         expect(await store.incidentAlert('waiting')).toMatchObject({ messageTs: '300.1' });
-        expect(await store.countPending()).toBe(1);
+        expect((await store.pendingStats()).count).toBe(1);
         expect((await store.outboxSummary()).find((c) => c.channel === '#dead')).toMatchObject({ failed: 1 });
-        expect(await store.pruneDelivered(NOW)).toEqual({ outbox: 0, incidents: 0 });
+        expect(await store.pruneDelivered(NOW)).toEqual({ outbox: 0, incidents: 0, problems: 0 });
       });
 
       it('keeps everything younger than the period (or a given one)', async () => {
         const { store } = await fresh();
         await deliverNew(store, makeAlert({ incident: 'young' }), '1.1', RECENT);
-        expect(await store.pruneDelivered(NOW)).toEqual({ outbox: 0, incidents: 0 });
-        expect(await store.pruneDelivered(NOW, 30_000)).toEqual({ outbox: 1, incidents: 1 });
+        expect(await store.pruneDelivered(NOW)).toEqual({ outbox: 0, incidents: 0, problems: 0 });
+        expect(await store.pruneDelivered(NOW, 30_000)).toEqual({ outbox: 1, incidents: 1, problems: 0 });
       });
     });
     describeControlsContract(fresh);

@@ -9,7 +9,7 @@ import type { OutboxRow } from '../../state/store.js';
 export type WorkItem =
   | { kind: 'alert'; rows: [OutboxRow] }
   | { kind: 'repeats'; incident: string; rows: OutboxRow[] }
-  | { kind: 'digest'; ruleId: string; rows: OutboxRow[] };
+  | { kind: 'digest'; ruleId: string; tenant: string; rows: OutboxRow[] };
 
 export interface CollapseOptions {
   /** More would-be channel messages than this in one channel → digests. */
@@ -22,7 +22,8 @@ export interface CollapseOptions {
  * Stage: rows of one channel (queue order) → work items (queue order of their first row).
  * Repeats of one incident always batch into one reply. In a flood — more
  * would-be channel messages than `digestAbove` — the channel-message items of a
- * rule that has more than one become one digest; replies in existing threads
+ * rule (of one tenant: a digest never mixes tenants) that has more than one
+ * become one digest; replies in existing threads
  * stay replies (they never notify the channel).
  */
 export function collapse(rows: readonly OutboxRow[], options: CollapseOptions): WorkItem[] {
@@ -31,10 +32,11 @@ export function collapse(rows: readonly OutboxRow[], options: CollapseOptions): 
   const channelItems = items.filter(isChannelMessage);
   if (channelItems.length <= options.digestAbove) return items;
 
+  const digestKey = (item: WorkItem) => JSON.stringify([item.rows[0]!.tenant, item.rows[0]!.ruleId]);
   const byRule = new Map<string, WorkItem[]>();
   for (const item of channelItems) {
-    const ruleId = item.rows[0]!.ruleId;
-    byRule.set(ruleId, [...(byRule.get(ruleId) ?? []), item]);
+    const key = digestKey(item);
+    byRule.set(key, [...(byRule.get(key) ?? []), item]);
   }
   const out: WorkItem[] = [];
   const emitted = new Set<string>();
@@ -43,15 +45,15 @@ export function collapse(rows: readonly OutboxRow[], options: CollapseOptions): 
       out.push(item);
       continue;
     }
-    const ruleId = item.rows[0]!.ruleId;
-    const ofRule = byRule.get(ruleId)!;
+    const key = digestKey(item);
+    const ofRule = byRule.get(key)!;
     if (ofRule.length === 1) {
       out.push(item);
       continue;
     }
-    if (emitted.has(ruleId)) continue;
-    emitted.add(ruleId);
-    out.push({ kind: 'digest', ruleId, rows: ofRule.flatMap((each) => each.rows).sort((a, b) => a.id - b.id) });
+    if (emitted.has(key)) continue;
+    emitted.add(key);
+    out.push({ kind: 'digest', ruleId: item.rows[0]!.ruleId, tenant: item.rows[0]!.tenant, rows: ofRule.flatMap((each) => each.rows).sort((a, b) => a.id - b.id) });
   }
   return out;
 }

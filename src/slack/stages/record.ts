@@ -6,6 +6,6 @@ import type { Delivery } from './prepare.js';
  * one unit of work of the state store. The only window for a duplicate is
  * between Slack's ok and this commit.
  */
-export function recordDelivery(store: StateStore, delivery: Delivery, posted: { ts: string; channel: string }, now: Date): Promise<void> {
+export function recordDelivery(store: StateStore, delivery: Delivery, posted: { ts: string | null; channel: string }, now: Date): Promise<void> {
   return store.recordDelivery({ rows: delivery.item.rows, messageTs: posted.ts, channel: posted.channel, parent: !delivery.thread }, now);
 }

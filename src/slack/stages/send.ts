@@ -15,6 +15,8 @@ export interface SendPolicy {
   channel?: string;
   /** Told before every wait (for the log). */
   onRetry?: (error: SlackApiError, waitMs: number) => void;
+  /** Run before every attempt; what it throws ends the call as is (a lost channel lease, a state error). */
+  beforeAttempt?: () => Promise<void>;
 }
 
 export type SendOutcome<T> =
@@ -33,6 +35,7 @@ export async function sendWithRetry<T>(method: string, call: () => Promise<T>, p
   let rateLimitWaits = 0;
   for (;;) {
     let error: SlackApiError;
+    await policy.beforeAttempt?.();
     try {
       return { ok: true, value: await call() };
     } catch (thrown) {

@@ -54,6 +54,42 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX outbox_by_incident ON outbox (incident, kind, id);
   CREATE INDEX outbox_by_message_ts ON outbox (message_ts) WHERE message_ts IS NOT NULL;
   `,
+  // One writer per channel (leases, see StateStore.acquireChannelLease), and the
+  // problems the bot reports about itself, each with its notice's progress.
+  // outbox.status gains 'dead' (no schema change: a TEXT column).
+  `
+  CREATE TABLE channel_leases (
+    channel      TEXT PRIMARY KEY,
+    owner        TEXT NOT NULL,          -- host:pid:random of the process delivering to it
+    expires_at   INTEGER NOT NULL        -- epoch ms
+  );
+  CREATE TABLE problems (
+    key             TEXT PRIMARY KEY,    -- e.g. polling_failing:acme, dead_channel:#x
+    kind            TEXT NOT NULL,       -- polling_failing | log_gap | dead_channel | outbox_backlog
+    tenant          TEXT,
+    channel         TEXT,                -- where its notice goes (NULL: the default)
+    summary         TEXT NOT NULL,       -- one plain sentence (never a secret)
+    opened_at       TEXT NOT NULL,
+    updated_at      TEXT NOT NULL,
+    resolved_at     TEXT,
+    notice_ts       TEXT,                -- the notice message, once posted
+    notice_channel  TEXT,
+    notice_state    TEXT NOT NULL DEFAULT 'due' -- due | posted | logged | resolve_due | done
+  );
+  CREATE INDEX problems_by_state ON problems (notice_state);
+  `,
+  // Per-key memory of the profile rule kinds (impossible travel, first-seen values): one row per
+  // key, read for the keys a page needs, written with the page; forgotten when unseen for long.
+  `
+  CREATE TABLE profiles (
+    tenant       TEXT NOT NULL,
+    key          TEXT NOT NULL,          -- rule id + key values (engine profileKey)
+    profile      TEXT NOT NULL,          -- engine Profile, JSON
+    seen_at      INTEGER NOT NULL,       -- newest event time of the key (ms): retention counts from here
+    PRIMARY KEY (tenant, key)
+  ) WITHOUT ROWID;
+  CREATE INDEX profiles_by_seen ON profiles (seen_at);
+  `,
   // Acknowledge / Resolve / Mute from Slack: who, when, until when; rows held by mutes; the thread replies owed.
   CONTROLS_MIGRATION,
 ];

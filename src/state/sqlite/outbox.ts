@@ -1,7 +1,7 @@
 import { AlertSchema, type Alert } from '../../engine/alert.js';
 import type { StateDb } from './db.js';
 import { cachedStatement } from './statements.js';
-import type { ChannelCount, ChannelSummary, IncidentParent, OutboxRow, OutboxStatus, PendingRows } from '../store.js';
+import type { ChannelCount, ChannelSummary, DeadLetterPolicy, IncidentParent, OutboxRow, OutboxStatus, PendingRows, PendingStats, Requeued } from '../store.js';
 
 /**
  * Queues alerts for delivery. Call inside the transaction that also stores the
@@ -89,12 +89,18 @@ function decodeAlert(json: string): { ok: true; alert: Alert } | { ok: false; pr
   }
 }
 
-/** Delivered: only ever called after Slack answered ok. */
-export function markSent(db: StateDb, ids: readonly number[], messageTs: string, now: Date): void {
-  const update = cachedStatement(db, 
-    `UPDATE outbox SET status = 'sent', sent_at = ?, message_ts = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?`,
+/**
+ * Delivered: only ever called after Slack answered ok. Guarded (only pending
+ * rows), so a delivery is recorded once; returns how many rows it recorded.
+ */
+export function markSent(db: StateDb, ids: readonly number[], messageTs: string | null, now: Date): number {
+  const update = cachedStatement(
+    db,
+    `UPDATE outbox SET status = 'sent', sent_at = ?, message_ts = ?, attempts = attempts + 1, last_error = NULL WHERE id = ? AND status = 'pending'`,
   );
-  for (const id of ids) update.run(now.toISOString(), messageTs, id);
+  let recorded = 0;
+  for (const id of ids) recorded += update.run(now.toISOString(), messageTs, id).changes;
+  return recorded;
 }
 
 /** A permanent failure: kept, shown by `status`, retried by `requeueFailed`. */
@@ -129,8 +135,15 @@ export function failChannel(db: StateDb, channel: string, error: string): number
 }
 
 /** Gives failed rows another chance (after a restart or a cool-down: the configuration may be fixed). */
-export function requeueFailed(db: StateDb): number {
-  return cachedStatement(db, `UPDATE outbox SET status = 'pending' WHERE status = 'failed'`).run().changes;
+export function requeueFailed(db: StateDb, policy: DeadLetterPolicy | undefined): Requeued {
+  const dead = policy
+    ? cachedStatement(db, `UPDATE outbox SET status = 'dead' WHERE status = 'failed' AND (attempts >= ? OR created_at < ?)`).run(
+        policy.deadAfterAttempts,
+        policy.deadBefore.toISOString(),
+      ).changes
+    : 0;
+  const requeued = cachedStatement(db, `UPDATE outbox SET status = 'pending' WHERE status = 'failed'`).run().changes;
+  return { requeued, dead };
 }
 
 /** Status of the row that opens an incident (its channel message), if any. */
@@ -161,8 +174,9 @@ export function outboxSummary(db: StateDb): ChannelSummary[] {
               SUM(status = 'pending') AS pending,
               SUM(status = 'failed') AS failed,
               SUM(status = 'sent') AS sent,
+              SUM(status = 'dead') AS dead,
               MIN(CASE WHEN status = 'pending' THEN created_at END) AS oldestPendingAt,
-              (SELECT last_error FROM outbox o2 WHERE o2.channel = outbox.channel AND o2.status = 'failed' ORDER BY id DESC LIMIT 1) AS lastError,
+              (SELECT last_error FROM outbox o2 WHERE o2.channel = outbox.channel AND o2.status IN ('failed', 'dead') ORDER BY id DESC LIMIT 1) AS lastError,
               (SELECT last_error FROM outbox o3 WHERE o3.channel = outbox.channel AND o3.status = 'pending' AND o3.last_error IS NOT NULL
                 ORDER BY id DESC LIMIT 1) AS pendingError
        FROM outbox GROUP BY channel ORDER BY channel`,
@@ -170,6 +184,6 @@ export function outboxSummary(db: StateDb): ChannelSummary[] {
     .all() as ChannelSummary[];
 }
 
-export function countPending(db: StateDb): number {
-  return (cachedStatement(db, `SELECT COUNT(*) AS n FROM outbox WHERE status = 'pending'`).get() as { n: number }).n;
+export function pendingStats(db: StateDb): PendingStats {
+  return cachedStatement(db, `SELECT COUNT(*) AS count, MIN(created_at) AS oldestAt FROM outbox WHERE status = 'pending'`).get() as PendingStats;
 }

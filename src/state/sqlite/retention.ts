@@ -1,5 +1,6 @@
 import type { StateDb } from './db.js';
 import { RETENTION_MS, type Pruned } from '../store.js';
+import { pruneProblems } from './problems.js';
 import { cachedStatement } from './statements.js';
 
 // An incident is still in use while it was updated within the retention
@@ -11,18 +12,18 @@ import { cachedStatement } from './statements.js';
 const PRUNE_OUTBOX = `
   WITH live AS (
     SELECT incident FROM incidents WHERE updated_at >= @cutoff
-    UNION SELECT incident FROM outbox WHERE status <> 'sent'
+    UNION SELECT incident FROM outbox WHERE status IN ('pending', 'failed')
   ),
   kept_ts AS (SELECT DISTINCT message_ts FROM outbox WHERE message_ts IS NOT NULL AND incident IN live)
   DELETE FROM outbox
-  WHERE status = 'sent' AND sent_at < @cutoff
+  WHERE ((status = 'sent' AND sent_at < @cutoff) OR (status = 'dead' AND created_at < @cutoff))
     AND incident NOT IN live
     AND (message_ts IS NULL OR message_ts NOT IN kept_ts)`;
 
 const PRUNE_INCIDENTS = `
   DELETE FROM incidents
   WHERE updated_at < @cutoff
-    AND incident NOT IN (SELECT incident FROM outbox WHERE status <> 'sent')`;
+    AND incident NOT IN (SELECT incident FROM outbox WHERE status IN ('pending', 'failed'))`;
 
 /** Deletes delivered rows and incidents not touched for longer than `retentionMs`, in one transaction. */
 export function pruneDelivered(db: StateDb, now: Date, retentionMs: number = RETENTION_MS): Pruned {
@@ -30,5 +31,6 @@ export function pruneDelivered(db: StateDb, now: Date, retentionMs: number = RET
   return db.transaction(() => ({
     outbox: cachedStatement(db, PRUNE_OUTBOX).run({ cutoff }).changes,
     incidents: cachedStatement(db, PRUNE_INCIDENTS).run({ cutoff }).changes,
+    problems: pruneProblems(db, cutoff),
   }))();
 }

@@ -2,15 +2,22 @@ import type { Alert } from '../../engine/alert.js';
 import type {
   ChannelCount,
   ChannelSummary,
+  DeadLetterPolicy,
   DeliveryRecord,
   IncidentParent,
   IncidentRecord,
+  LeaseResult,
   NamedTenantState,
+  NoticePosted,
   OutboxStatus,
   PageCommit,
   PendingRows,
+  PendingStats,
   PollOutcome,
+  Problem,
+  ProblemInput,
   Pruned,
+  Requeued,
   StateStore,
   TenantState,
 } from '../store.js';
@@ -28,9 +35,9 @@ import {
 } from './controls.js';
 import { openStateDb, type StateDb } from './db.js';
 import { explainWriteError } from './errors.js';
-import { getIncident, recordIncident } from './incidents.js';
+import { clearIncidentThread, getIncident, recordIncident } from './incidents.js';
+import { acquireLease, releaseLease, renewLease } from './leases.js';
 import {
-  countPending,
   enqueueAlerts,
   failChannel,
   incidentAlert,
@@ -41,10 +48,14 @@ import {
   outboxSummary,
   pendingChannels,
   pendingRows,
+  pendingStats,
   recordAttempt,
   requeueFailed,
 } from './outbox.js';
+import { listProblems, openProblem, pendingNotices, recordNotice, resolveProblem } from './problems.js';
 import { pruneDelivered } from './retention.js';
+import { loadProfiles, pruneProfiles } from './profiles.js';
+import type { Profile } from '../../engine/profiles.js';
 import { commitPage, listTenantStates, readTenantState, recordPollOutcome } from './tenant-state.js';
 
 /**
@@ -106,12 +117,12 @@ export class SqliteStateStore implements StateStore {
     return pendingRows(this.db, channel, limit);
   }
 
-  async countPending(): Promise<number> {
-    return countPending(this.db);
+  async pendingStats(): Promise<PendingStats> {
+    return pendingStats(this.db);
   }
 
   async recordDelivery(delivery: DeliveryRecord, now: Date): Promise<void> {
-    this.#write(`recording the delivery of message ${delivery.messageTs} in ${delivery.channel}`, () => {
+    this.#write(`recording the delivery of message ${delivery.messageTs ?? '(no ts)'} in ${delivery.channel}`, () => {
       markSent(
         this.db,
         delivery.rows.map((row) => row.id),
@@ -154,8 +165,8 @@ export class SqliteStateStore implements StateStore {
     return this.#write(`marking the alerts of ${channel} failed`, () => failChannel(this.db, channel, error));
   }
 
-  async requeueFailed(): Promise<number> {
-    return this.#write('retrying failed alerts', () => requeueFailed(this.db));
+  async requeueFailed(policy?: DeadLetterPolicy): Promise<Requeued> {
+    return this.#write('retrying failed alerts', () => requeueFailed(this.db, policy));
   }
 
   async outboxSummary(): Promise<ChannelSummary[]> {
@@ -170,6 +181,42 @@ export class SqliteStateStore implements StateStore {
     const threaded = new Set<string>();
     for (const incident of new Set(incidents)) if (getIncident(this.db, incident)?.messageTs) threaded.add(incident);
     return threaded;
+  }
+
+  async clearIncidentThread(incident: string): Promise<void> {
+    this.#write(`forgetting the thread of incident ${incident}`, () => clearIncidentThread(this.db, incident));
+  }
+
+  async acquireChannelLease(channel: string, owner: string, ttlMs: number, now: Date, options: { takeOverFrom?: string } = {}): Promise<LeaseResult> {
+    return this.#write(`taking the delivery lease of ${channel}`, () => acquireLease(this.db, channel, owner, ttlMs, now.getTime(), options.takeOverFrom));
+  }
+
+  async renewChannelLease(channel: string, owner: string, ttlMs: number, now: Date): Promise<boolean> {
+    return this.#write(`renewing the delivery lease of ${channel}`, () => renewLease(this.db, channel, owner, ttlMs, now.getTime()));
+  }
+
+  async releaseChannelLease(channel: string, owner: string): Promise<void> {
+    this.#write(`releasing the delivery lease of ${channel}`, () => releaseLease(this.db, channel, owner));
+  }
+
+  async openProblem(problem: ProblemInput, now: Date): Promise<boolean> {
+    return this.#write(`recording problem ${problem.key}`, () => openProblem(this.db, problem, now.toISOString()));
+  }
+
+  async resolveProblem(key: string, now: Date): Promise<boolean> {
+    return this.#write(`resolving problem ${key}`, () => resolveProblem(this.db, key, now.toISOString()));
+  }
+
+  async listProblems(options: { includeResolved?: boolean } = {}): Promise<Problem[]> {
+    return listProblems(this.db, options.includeResolved ?? false);
+  }
+
+  async pendingNotices(): Promise<Problem[]> {
+    return pendingNotices(this.db);
+  }
+
+  async recordNotice(key: string, posted: NoticePosted, now: Date): Promise<boolean> {
+    return this.#write(`recording the notice of problem ${key}`, () => recordNotice(this.db, key, posted, now.toISOString()));
   }
 
   async incidentAlertStatus(incident: string): Promise<OutboxStatus | undefined> {
@@ -218,6 +265,14 @@ export class SqliteStateStore implements StateStore {
 
   async recordThreadNote(id: number, outcome: ThreadNoteOutcome): Promise<void> {
     this.#write('recording a thread reply', () => recordThreadNote(this.db, id, outcome));
+  }
+
+  async loadProfiles(tenant: string, keys: readonly string[]): Promise<Map<string, Profile>> {
+    return loadProfiles(this.db, tenant, keys);
+  }
+
+  async pruneProfiles(now: Date, retentionMs?: number): Promise<number> {
+    return this.#write('forgetting profiles unseen for long', () => pruneProfiles(this.db, now, retentionMs));
   }
 
   async pruneDelivered(now: Date, retentionMs?: number): Promise<Pruned> {

@@ -1,7 +1,8 @@
-import { StateError } from '../../errors.js';
+import { StateBusyError } from '../../errors.js';
 import type { StateDb } from './db.js';
 import { enqueueAlerts } from './outbox.js';
 import { holdMutedRows, markResolutionsApplied } from './controls.js';
+import { storeProfiles } from './profiles.js';
 import { explainWriteError } from './errors.js';
 import { cachedStatement } from './statements.js';
 import type { NamedTenantState, PageCommit, PollOutcome, TenantState } from '../store.js';
@@ -57,13 +58,15 @@ export function commitPage(db: StateDb, tenant: string, page: PageCommit): void 
     const moved = page.after === undefined ? stored !== null && stored > page.checkpoint : stored !== page.after;
     if (moved) {
       // Another poller committed meanwhile: committing would alert on its events a second time.
-      throw new StateError(
-        `checkpoint of tenant ${tenant} moved to ${stored ?? 'none'} while this process read from ${page.after ?? page.checkpoint}; is another auth0-log-alerts running with the same STATE_DB (e.g. overlapping \`run --once\` from cron)?`,
+      // Retryable: nothing of this page is stored, and the next cycle reads the new position and rule state.
+      throw new StateBusyError(
+        `checkpoint of tenant ${tenant} moved to ${stored ?? 'none'} while this process read from ${page.after ?? page.checkpoint}: another auth0-log-alerts running with the same STATE_DB (e.g. an overlapping \`run --once\` from cron) stored these events first; nothing was stored twice, the next cycle goes on from there`,
       );
     }
     const ids = enqueueAlerts(db, tenant, page.alerts, page.defaultChannel, page.now);
     holdMutedRows(db, tenant, ids.map((id, i) => ({ id, alert: page.alerts[i]! })), page.checkpointDate, page.now ?? new Date());
     if (page.resolutionsApplied?.length) markResolutionsApplied(db, page.resolutionsApplied, page.now ?? new Date());
+    storeProfiles(db, tenant, page.profiles);
     cachedStatement(
       db,
       `INSERT INTO tenant_state (tenant, checkpoint, checkpoint_date, rule_state)

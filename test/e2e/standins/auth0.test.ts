@@ -191,3 +191,29 @@ describe('Auth0 stand-in: injected faults', () => {
     expect(await run(7)).toEqual(first);
   });
 });
+
+describe('Auth0 stand-in: retention and rotated secrets', () => {
+  it('keeps logs only for the retention period: a from older than it pages from the oldest kept log, sort=date:1 starts there', async () => {
+    const now = Date.now();
+    auth0.addEvents(events(3, now - 3 * 86_400_000));
+    const kept = auth0.addEvents(events(2, now - 3_600_000));
+    auth0.setRetention(86_400_000);
+    const headers = await bearer();
+    const paged = await http.get(LOGS_PATH, { headers, params: { from: makeLogId(now - 4 * 86_400_000, 0), take: 10 } });
+    expect((paged.data as Array<{ log_id: string }>).map((e) => e.log_id)).toEqual(kept);
+    const oldest = await http.get(LOGS_PATH, { headers, params: { sort: 'date:1', per_page: 1, page: 0 } });
+    expect((oldest.data as Array<{ log_id: string }>)[0]!.log_id).toBe(kept[0]);
+    auth0.setRetention(undefined);
+    const all = await http.get(LOGS_PATH, { headers, params: { from: makeLogId(now - 4 * 86_400_000, 0), take: 10 } });
+    expect(all.data).toHaveLength(5);
+  });
+
+  it('accepts only the secret set last (a rotation at Auth0)', async () => {
+    const old = auth0.clientSecret;
+    auth0.setClientSecret('rotated');
+    const refused = await http.post(TOKEN_PATH, { grant_type: 'client_credentials', client_id: auth0.clientId, client_secret: old });
+    expect(refused.status).toBe(401);
+    const accepted = await http.post(TOKEN_PATH, { grant_type: 'client_credentials', client_id: auth0.clientId, client_secret: 'rotated' });
+    expect(accepted.status).toBe(200);
+  });
+});

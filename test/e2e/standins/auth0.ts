@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { FaultQueue, applyFault, listen, parseBody, readBody, send, type HttpAnswer, type RecordedRequest } from './http.js';
+import { FaultQueue, answerAfterFault, applyFault, listen, parseBody, readBody, send, type HttpAnswer, type RecordedRequest } from './http.js';
 
 /**
  * A local stand-in for the two Auth0 endpoints the bot uses: the client-credentials
@@ -16,6 +16,12 @@ export interface Auth0StandInOptions {
   tokenTtlSeconds?: number;
   /** Requests per second to /api/v2/logs before answering 429; default 1000 (Auth0's own is far lower, but tests want speed). */
   logsPerSecond?: number;
+  /**
+   * Log retention: events whose log id time is older than this are no longer
+   * returned (Auth0 keeps 1 to 30 days by plan; a `from` older than that pages
+   * from the oldest kept event, silently). Default: keep everything.
+   */
+  retentionMs?: number;
 }
 
 const DEFAULTS = {
@@ -23,7 +29,7 @@ const DEFAULTS = {
   clientSecret: 'e2e-secret-do-not-log',
   tokenTtlSeconds: 86_400,
   logsPerSecond: 1000,
-} satisfies Required<Auth0StandInOptions>;
+} satisfies Omit<Required<Auth0StandInOptions>, 'retentionMs'>;
 
 export const TOKEN_PATH = '/oauth/token';
 export const LOGS_PATH = '/api/v2/logs';
@@ -59,6 +65,9 @@ export interface Auth0StandIn {
   lastLogId(): string | undefined;
   /** Invalidates every issued token: the next API call answers 401. */
   revokeTokens(): void;
+  /** The secret the token endpoint accepts from now on (a rotated or fixed credential). */
+  setClientSecret(secret: string): void;
+  setRetention(ms: number | undefined): void;
   tokensIssued(): number;
   /** Every access token issued so far (to prove none leaks into the bot's output). */
   issuedTokens(): string[];
@@ -66,7 +75,7 @@ export interface Auth0StandIn {
 }
 
 export async function startAuth0StandIn(options: Auth0StandInOptions = {}): Promise<Auth0StandIn> {
-  const config = { ...DEFAULTS, ...options };
+  const config: typeof DEFAULTS & { retentionMs?: number } = { ...DEFAULTS, ...options };
   const logs: StoredLog[] = [];
   const tokens = new Map<string, number>(); // token -> expiry epoch ms
   let issued = 0;
@@ -188,13 +197,16 @@ export async function startAuth0StandIn(options: Auth0StandInOptions = {}): Prom
       };
     }
     let page: StoredLog[];
+    // Events past retention are gone: index of the oldest kept one.
+    const oldest = config.retentionMs === undefined ? 0 : firstAfter(makeLogId(Date.now() - config.retentionMs, 0));
     if (from !== null) {
-      const start = firstAfter(from);
+      const start = Math.max(oldest, firstAfter(from));
       page = logs.slice(start, start + limit);
     } else {
       const pageNumber = Number(query.get('page') ?? 0);
       const ascending = query.get('sort') === 'date:1';
-      const ordered = ascending ? logs : [...logs].reverse();
+      const kept = oldest === 0 ? logs : logs.slice(oldest);
+      const ordered = ascending ? kept : [...kept].reverse();
       page = ordered.slice(pageNumber * limit, pageNumber * limit + limit);
     }
     if (query.get('include_totals') !== 'true' || from !== null) {
@@ -232,7 +244,7 @@ export async function startAuth0StandIn(options: Auth0StandInOptions = {}): Prom
     else if (url.pathname === LOGS_PATH && request.method === 'GET') answer = listLogs(request, url);
     else answer = { status: 404, body: { statusCode: 404, error: 'Not Found', message: 'Not Found' } };
     record.status = answer.status;
-    send(response, answer);
+    await answerAfterFault(fault, response, answer, record);
   }
 
   /** Auth0's error shapes: 429 with rate-limit headers, other statuses as a plain error body. */
@@ -262,6 +274,12 @@ export async function startAuth0StandIn(options: Auth0StandInOptions = {}): Prom
     lastLogId: () => logs[logs.length - 1]?.key,
     revokeTokens: () => {
       for (const key of tokens.keys()) tokens.set(key, 0);
+    },
+    setClientSecret: (secret) => {
+      config.clientSecret = secret;
+    },
+    setRetention: (ms) => {
+      config.retentionMs = ms;
     },
     tokensIssued: () => issued,
     issuedTokens: () => [...tokens.keys()],

@@ -5,6 +5,8 @@ import type { AddressInfo } from 'node:net';
  * A fault the stand-ins can inject in place of (or before) a normal answer.
  * - `status`: answer with this HTTP status (429 carries rate-limit headers) and do nothing else;
  * - `slow`: wait `ms`, then answer normally;
+ * - `late`: do the work at once (a post is recorded), but answer only after `ms`
+ *   (the window where a client killed or timed out does not know it succeeded);
  * - `reset`: destroy the socket without answering (the client sees ECONNRESET);
  * - `hang`: never answer (the client must time out);
  * - `pass`: answer normally (spaces queued faults out over several calls).
@@ -12,6 +14,7 @@ import type { AddressInfo } from 'node:net';
 export type Fault =
   | { kind: 'status'; status: number; retryAfterSeconds?: number }
   | { kind: 'slow'; ms: number }
+  | { kind: 'late'; ms: number }
   | { kind: 'reset' }
   | { kind: 'hang' }
   | { kind: 'pass' };
@@ -70,6 +73,8 @@ export interface RecordedRequest {
   status: number;
   fault?: Fault['kind'];
   at: number;
+  /** When the answer was sent (a `late` fault sends it well after the work was done). */
+  answeredAt?: number;
 }
 
 export type Handler = (request: IncomingMessage, body: string, url: URL) => Promise<HttpAnswer> | HttpAnswer;
@@ -141,6 +146,13 @@ export function send(response: ServerResponse, answer: HttpAnswer): void {
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Sends the normal answer, after the delay of a `late` fault (the work is already done). */
+export async function answerAfterFault(fault: Fault | undefined, response: ServerResponse, answer: HttpAnswer, record: RecordedRequest): Promise<void> {
+  if (fault?.kind === 'late') await sleep(fault.ms);
+  send(response, answer);
+  record.answeredAt = Date.now();
+}
+
 /**
  * Plays a fault against a request: true when the fault answered (or dropped) it,
  * false when the request should go on to the normal handler. Each stand-in says
@@ -158,6 +170,7 @@ export async function applyFault(
       await sleep(fault.ms);
       return false;
     case 'pass':
+    case 'late': // the stand-in answers late after doing the work: see answerAfterFault
       return false;
     case 'reset':
       request.socket.destroy();

@@ -31,6 +31,19 @@ describe('Slack stand-in', () => {
     await expect(wrong.auth.test()).rejects.toMatchObject({ data: { error: 'invalid_auth' } });
   });
 
+  it("a 'late' fault records the post at once and answers only after the delay", async () => {
+    slack.faults.push('/api/chat.postMessage', { kind: 'late', ms: 300 });
+    const started = Date.now();
+    const answer = raw('chat.postMessage', { channel: '#alerts', text: 'x', metadata });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(slack.messages).toHaveLength(1); // recorded before the answer
+    expect(slack.requests[0]).toMatchObject({ fault: 'late', status: 200 });
+    expect(slack.requests[0]!.answeredAt).toBeUndefined();
+    expect((await answer).json).toMatchObject({ ok: true });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+    expect(slack.requests[0]!.answeredAt).toBeGreaterThanOrEqual(started + 290);
+  });
+
   it('records a form-encoded postMessage with blocks and metadata, and a reply and an update', async () => {
     const posted = await client.chat.postMessage({
       channel: '#security-alerts',

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { FaultQueue, applyFault, listen, parseBody, readBody, send, type HttpAnswer, type RecordedRequest } from './http.js';
+import { FaultQueue, answerAfterFault, applyFault, listen, parseBody, readBody, send, type HttpAnswer, type RecordedRequest } from './http.js';
 import { checkBlocks, checkMetadata, MAX_TEXT_LENGTH } from './slack-limits.js';
 
 /**
@@ -220,7 +220,7 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
     const match = /^\/api\/([A-Za-z.]+)$/.exec(url.pathname);
     const answer = match ? dispatch(request, body, match[1]!) : { status: 404, body: 'Not Found' };
     record.status = answer.status;
-    send(response, answer);
+    await answerAfterFault(fault, response, answer, record);
   }
 
   /** Slack's error shapes: `ratelimited` with Retry-After, an HTML page for server errors. */

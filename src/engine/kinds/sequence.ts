@@ -1,0 +1,164 @@
+import type { LogEvent } from '../../auth0/log-event.js';
+import { incidentId } from '../alert-build.js';
+import { sequenceAlert } from '../alert-build-kinds.js';
+import type { CompiledRule } from '../compile.js';
+import { eventUser, valueText } from '../fields.js';
+import { groupKeyOf, groupRecord } from '../group-key.js';
+import { closeIfOver, takeCarry } from '../incident.js';
+import { MAX_SEQUENCE_ENTRIES, type StepEntry } from '../state.js';
+import type { LiveGroup } from '../working-state.js';
+import { REORDER_TOLERANCE_MS, type EvalContext } from './context.js';
+
+/**
+ * Sequences: ordered steps for one key within `within`, by event time. A key's
+ * events of any step are kept in date order; the sequence completes when, in
+ * the span of `within` ending at an event of the last step, the events go
+ * through every step in order (each step's `count` events, then the next
+ * step's). Because events are placed by date, a success that arrives before a
+ * late failure dated earlier still completes it, and a success dated before
+ * the failures does not.
+ *
+ * A key is only remembered once its first step has been seen (a success alone
+ * stores nothing: logins would otherwise fill the state); a last-step event
+ * that arrives more than REORDER_TOLERANCE_MS before the first step's events
+ * is therefore not matched.
+ */
+export function evaluateSequence(ctx: EvalContext, rule: CompiledRule, event: LogEvent, t: number): void {
+  const steps = rule.sequence!.steps;
+  // Usually every step keys the event the same way: one key, the steps it matches as a bit mask.
+  let keys: Map<string, { values: Array<string | null>; mask: number }> | undefined;
+  for (let s = 0; s < steps.length; s++) {
+    const step = steps[s]!;
+    if (!step.hasCode(event.type) || !step.matches(event)) continue;
+    const values = step.keyGetters.map((get) => valueText(get(event)));
+    if (values.some((value) => value === null)) continue; // an event without the key joins nothing
+    const key = groupKeyOf(rule.id, values);
+    keys ??= new Map();
+    const seen = keys.get(key);
+    if (seen) seen.mask |= 1 << s;
+    else keys.set(key, { values, mask: 1 << s });
+  }
+  if (!keys) return;
+  for (const [key, { values, mask }] of keys) evaluateKey(ctx, rule, key, values, mask, event, t);
+}
+
+function evaluateKey(
+  ctx: EvalContext,
+  rule: CompiledRule,
+  key: string,
+  values: Array<string | null>,
+  mask: number,
+  event: LogEvent,
+  t: number,
+): void {
+  const { work, repeats } = ctx;
+  const existing = work.peek(key);
+  if (!existing && (mask & 1) === 0) return; // not started: nothing to remember
+
+  const live = work.open(key, rule, () => groupRecord(rule.groupBy, values));
+  closeIfOver(live, rule, t);
+  const incident = live.state.incident;
+  if (incident) {
+    incident.lastMatch = Math.max(incident.lastMatch, t);
+    incident.count += 1;
+    incident.repeats += 1;
+    repeats.add(rule, incident, live.state.group, event, t);
+    work.touch(key, live);
+    return;
+  }
+
+  const withinMs = rule.sequence!.withinMs;
+  const entries = (live.state.steps ??= []);
+  const newest = Math.max(entries.length > live.head ? entries[entries.length - 1]![0] : t, t);
+  while (live.head < entries.length && entries[live.head]![0] <= newest - withinMs - REORDER_TOLERANCE_MS) live.head += 1;
+  if (live.head === entries.length && (mask & 1) === 0) return; // everything expired: not started any more
+
+  const finalBit = 1 << (rule.sequence!.steps.length - 1);
+  const last = (mask & finalBit) !== 0;
+  const location = event.location_info;
+  const place = last ? [location?.city_name, location?.country_name ?? location?.country_code].filter((part) => !!part).join(', ') || null : null;
+  const entry: StepEntry = [
+    t,
+    event.log_id,
+    mask,
+    eventUser(event),
+    valueText(event.ip, 120),
+    last ? valueText(event.client_name, 120) ?? valueText(event.client_id, 120) : null,
+    place ? (valueText(place, 120) ?? null) : null,
+  ];
+  let index = entries.length;
+  while (index > live.head && (entries[index - 1]![0] > t || (entries[index - 1]![0] === t && entries[index - 1]![1] > event.log_id))) index -= 1;
+  entries.splice(index, 0, entry);
+  while (entries.length - live.head > MAX_SEQUENCE_ENTRIES) live.head += 1;
+  index = Math.max(index, live.head);
+
+  // Every last-step event whose span contains the new one may now be complete (in date order, the first wins).
+  for (let end = index; end < entries.length && entries[end]![0] < t + withinMs; end++) {
+    if ((entries[end]![2] & finalBit) === 0) continue;
+    const match = completion(live, rule, end);
+    if (match) {
+      fire(ctx, rule, key, live, match, event, t);
+      return;
+    }
+  }
+  work.touch(key, live);
+}
+
+/** Where a completed sequence starts and ends, and which step each event of the span counted for (-1: none). */
+export interface Completion {
+  start: number;
+  end: number;
+  stepOf: number[];
+}
+
+/**
+ * Greedy match over the key's events in the `within` span ending at entry
+ * `end`: the earliest events complete each step, which finds a completion
+ * whenever one exists. Events of an already completed step count as extras of
+ * that step (the message shows every failure, not just the first five).
+ */
+function completion(live: LiveGroup, rule: CompiledRule, end: number): Completion | undefined {
+  const { withinMs, steps } = rule.sequence!;
+  const entries = live.state.steps!;
+  const spanStart = entries[end]![0] - withinMs;
+  let lo = end;
+  while (lo > live.head && entries[lo - 1]![0] > spanStart) lo -= 1;
+  let step = 0;
+  let counted = 0;
+  let start = -1;
+  const stepOf: number[] = [];
+  for (let i = lo; i <= end; i++) {
+    const mask = entries[i]![2];
+    if (mask & (1 << step)) {
+      if (start < 0) start = i;
+      stepOf.push(step);
+      counted += 1;
+      if (counted === steps[step]!.count) {
+        step += 1;
+        counted = 0;
+        if (step === steps.length) return { start, end: i, stepOf: stepOf.slice(0) };
+      }
+      continue;
+    }
+    if (start < 0) continue;
+    let extra = -1;
+    for (let s = step - 1; s >= 0 && extra < 0; s--) if (mask & (1 << s)) extra = s;
+    stepOf.push(extra);
+  }
+  return undefined;
+}
+
+function fire(ctx: EvalContext, rule: CompiledRule, key: string, live: LiveGroup, match: Completion, event: LogEvent, t: number): void {
+  const entries = live.state.steps!;
+  // The reported span: from the first counted event to the newest held (later ones would be repeats anyway).
+  const reported = entries.slice(match.start);
+  const stepOf = [...match.stepOf];
+  for (let i = match.end + 1; i < entries.length; i++) stepOf.push(-1);
+  live.state.steps = [];
+  live.head = 0;
+  const id = incidentId(rule, live.state.group, reported[0]![1]);
+  const alert = sequenceAlert(rule, { incident: id, group: live.state.group, entries: reported, stepOf, event, suppressed: takeCarry(live, t) });
+  live.state.incident = { id, lastMatch: reported[reported.length - 1]![0], count: alert.count, repeats: 0 };
+  ctx.alerts.push(alert);
+  ctx.work.touch(key, live);
+}

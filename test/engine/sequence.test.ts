@@ -1,0 +1,168 @@
+import { describe, expect, it } from 'vitest';
+import type { LogEvent } from '../../src/auth0/log-event.js';
+import { evaluate, initialState, testLogId, type Alert } from '../../src/engine/index.js';
+import { MINUTE, SECOND, T0, ruleSet } from '../helpers/engine-fixtures.js';
+
+let sequence = 0;
+/** An Auth0-shaped event dated `at` ms after T0, arriving as the next log id. */
+function arriving(at: number, fields: Record<string, unknown>): LogEvent {
+  sequence += 1;
+  return {
+    ip: '203.0.113.7',
+    user_id: 'auth0|alice',
+    user_name: 'alice@example.com',
+    ...fields,
+    date: new Date(T0 + at).toISOString(),
+    log_id: testLogId(T0, sequence),
+  } as LogEvent;
+}
+const failure = (at: number, fields: Record<string, unknown> = {}) => arriving(at, { type: 'fp', description: 'Wrong email or password.', ...fields });
+const success = (at: number, fields: Record<string, unknown> = {}) =>
+  arriving(at, {
+    type: 's',
+    ip: '198.51.100.23',
+    client_name: 'Storefront',
+    location_info: { city_name: 'Lagos', country_name: 'Nigeria', country_code: 'NG' },
+    ...fields,
+  });
+
+const guessed = ruleSet([
+  {
+    id: 'guessed',
+    match: undefined,
+    sequence: {
+      by: ['user_id'],
+      within: '10m',
+      steps: [
+        { name: 'failed logins', codes: ['f', 'fp'], count: 5 },
+        { name: 'successful login', codes: ['s'] },
+      ],
+    },
+  },
+]);
+const fired = (alerts: Alert[]) => alerts.filter((alert) => alert.kind === 'alert');
+const fiveFailures = (from = 0) => Array.from({ length: 5 }, (_, i) => failure(from + i * 30 * SECOND, { ip: `203.0.113.${i % 2 ? 7 : 8}` }));
+
+describe('sequence rules', () => {
+  it('fire when a key goes through every step in order within the bound, and show every step', () => {
+    const failures = fiveFailures();
+    const login = success(4 * MINUTE);
+    const { alerts } = evaluate(guessed, initialState(), [...failures, login]);
+    expect(fired(alerts)).toHaveLength(1);
+    const alert = alerts[0]!;
+    expect(alert).toMatchObject({ reason: 'sequence_completed', group: { user_id: 'auth0|alice' }, count: 6 });
+    expect(alert.logIds).toEqual([...failures, login].map((event) => event.log_id));
+    expect(alert.sequence).toEqual({
+      within: '10m',
+      steps: [
+        {
+          name: 'failed logins',
+          count: 5,
+          firstDate: failures[0]!.date,
+          lastDate: failures[4]!.date,
+          users: [{ value: 'alice@example.com', count: 5 }],
+          ips: [
+            { value: '203.0.113.8', count: 3 },
+            { value: '203.0.113.7', count: 2 },
+          ],
+        },
+        {
+          name: 'successful login',
+          count: 1,
+          firstDate: login.date,
+          lastDate: login.date,
+          users: [{ value: 'alice@example.com', count: 1 }],
+          ips: [{ value: '198.51.100.23', count: 1 }],
+          last: { date: login.date, user: 'alice@example.com', ip: '198.51.100.23', place: 'Lagos, Nigeria', application: 'Storefront' },
+        },
+      ],
+    });
+  });
+
+  it.each([
+    ['four failures are not five', () => [...fiveFailures().slice(1), success(4 * MINUTE)]],
+    ['the success comes more than 10 minutes after the first failure', () => [...fiveFailures(), success(11 * MINUTE)]],
+    ['the success comes before the failures', () => [success(0), ...fiveFailures(MINUTE)]],
+    ['another user logs in', () => [...fiveFailures(), success(4 * MINUTE, { user_id: 'auth0|bob', user_name: 'bob@example.com' })]],
+    ['failures without a user id join nothing', () => [...fiveFailures().map((event) => ({ ...event, user_id: '' })), success(4 * MINUTE)]],
+  ])('stay quiet when %s', (_name, events) => {
+    expect(evaluate(guessed, initialState(), events()).alerts).toEqual([]);
+  });
+
+  it('count every failure of the span in the first step, not just the first five', () => {
+    const failures = Array.from({ length: 8 }, (_, i) => failure(i * 20 * SECOND));
+    const { alerts } = evaluate(guessed, initialState(), [...failures, success(5 * MINUTE)]);
+    expect(alerts[0]!.sequence!.steps.map((step) => step.count)).toEqual([8, 1]);
+    expect(alerts[0]!.count).toBe(9);
+  });
+
+  it('treat later matches of the key as repeats while the incident is open, so counts add up', () => {
+    const events = [...fiveFailures(), success(4 * MINUTE), failure(5 * MINUTE), success(6 * MINUTE)];
+    const { alerts } = evaluate(guessed, initialState(), events);
+    expect(alerts.map((alert) => [alert.kind, alert.count])).toEqual([
+      ['alert', 6],
+      ['repeat', 2],
+    ]);
+  });
+
+  describe('out of date order', () => {
+    it('complete when the success arrives before a failure dated earlier (late by less than the tolerance)', () => {
+      const failures = fiveFailures();
+      const login = success(4 * MINUTE);
+      const events = [...failures.slice(0, 4), login, failures[4]!];
+      expect(Date.parse(events[5]!.date)).toBeLessThan(Date.parse(events[4]!.date));
+      const { alerts } = evaluate(guessed, initialState(), events);
+      expect(fired(alerts)).toHaveLength(1);
+      expect(alerts[0]!.sequence!.steps[1]!.last).toMatchObject({ date: login.date, ip: '198.51.100.23' });
+      expect(alerts[0]!.count).toBe(6);
+    });
+
+    it('do not complete when a success dated before the failures arrives after them', () => {
+      const failures = fiveFailures(MINUTE);
+      const early = success(30 * SECOND);
+      expect(evaluate(guessed, initialState(), [...failures, early]).alerts).toEqual([]);
+    });
+
+    it('give the same alert whatever the page boundaries', () => {
+      const events = [...fiveFailures(), success(4 * MINUTE), failure(20 * MINUTE), ...fiveFailures(30 * MINUTE), success(34 * MINUTE)];
+      const whole = evaluate(guessed, initialState(), events).alerts;
+      for (const size of [1, 2, 3, 5]) {
+        let state = initialState();
+        const paged: Alert[] = [];
+        for (let i = 0; i < events.length; i += size) {
+          const result = evaluate(guessed, state, events.slice(i, i + size));
+          state = result.state;
+          paged.push(...result.alerts);
+        }
+        expect(fired(paged)).toEqual(fired(whole));
+        expect(fired(paged)).toHaveLength(2);
+      }
+    });
+  });
+
+  it('join steps keyed on different fields when the rule says how', () => {
+    // An IP blocked by attack protection (keyed by the blocked address in details) and a success from it.
+    const flagged = ruleSet(
+      [
+        {
+          id: 'flagged',
+          match: undefined,
+          sequence: {
+            by: ['ip'],
+            within: '1h',
+            steps: [
+              { codes: ['limit_mu'], by: ['details.blocked_ip'] },
+              { codes: ['s'], by: ['ip'] },
+            ],
+          },
+        },
+      ],
+      undefined,
+    );
+    const block = arriving(0, { type: 'limit_mu', ip: '192.0.2.200', details: { blocked_ip: '198.51.100.23' } });
+    const fromBlocked = success(10 * MINUTE);
+    const fromElsewhere = success(12 * MINUTE, { ip: '192.0.2.200' });
+    const { alerts } = evaluate(flagged, initialState(), [block, fromElsewhere, fromBlocked]);
+    expect(fired(alerts).map((alert) => [alert.group, alert.logIds])).toEqual([[{ ip: '198.51.100.23' }, [block.log_id, fromBlocked.log_id]]]);
+  });
+});
