@@ -30,11 +30,18 @@ export function headerBlock(text: string, warn?: LimitWarning): Block {
   };
 }
 
-/** A section with text and/or up to 10 fields (fields carry `*Label*\nvalue`). */
-export function sectionBlock(text: string | undefined, fields: readonly string[], warn?: LimitWarning): Block {
+/** What a field shows when its value is missing: such a field is left out instead (nothing to read there). */
+export const NO_VALUE = '–';
+
+/**
+ * A section with text and/or up to 10 fields (fields carry `*Label*\nvalue`).
+ * Fields that are undefined or have no value (`*Label*\n–`) are left out.
+ */
+export function sectionBlock(text: string | undefined, fields: ReadonlyArray<string | undefined>, warn?: LimitWarning): Block {
   const block: Block = { type: 'section' };
   if (text) block.text = mrkdwn(text, SLACK_LIMITS.sectionText, 'section text', warn);
-  const kept = fitList(fields, SLACK_LIMITS.fields, 'section fields', warn);
+  const present = fields.filter((field): field is string => field !== undefined && !field.endsWith(`\n${NO_VALUE}`));
+  const kept = fitList(present, SLACK_LIMITS.fields, 'section fields', warn);
   if (kept.length > 0) block.fields = kept.map((field) => mrkdwn(field, SLACK_LIMITS.fieldText, 'field', warn));
   return block;
 }

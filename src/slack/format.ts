@@ -8,6 +8,7 @@ import {
   SEVERITY_EMOJI,
   applicationField,
   auth0LogUrl,
+  auth0UserUrl,
   connectionField,
   escapeMrkdwn,
   groupText,
@@ -15,12 +16,14 @@ import {
   mentionToken,
   slackDate,
   timeField,
+  userAgentField,
   topList,
   userField,
   type Dashboard,
 } from './event-fields.js';
 import { SLACK_LIMITS, fitText, type LimitWarning } from './limits.js';
 import { newValueSection, sequenceSections, travelSection } from './format-kinds.js';
+import { changeSection } from './format-change.js';
 
 /** The `metadata` every posted message carries (see CONTRACT.md). */
 export interface AlertMetadata {
@@ -133,14 +136,16 @@ function buildAlert(alert: Alert, context: FormatContext, running: RunningCount 
   const event = alert.event;
   const entry = context.catalog.get(event.type);
   const eventName = entry ? escapeMrkdwn(entry.name) : 'Unknown event type';
-  const mention = mentionToken(alert.mention);
+  const mention = mentionToken(effectiveMention(alert));
   const emoji = SEVERITY_EMOJI[alert.severity];
   const controls = context.controls;
+  const tenant = context.tenant ? ` · tenant *${escapeMrkdwn(context.tenant)}*` : '';
 
   const intro = [
     mention,
-    `*${eventName}* (${codeText(event.type)}) · severity *${alert.severity}*`,
-    event.description ? escapeMrkdwn(event.description) : undefined,
+    `*${eventName}* (${codeText(event.type)}) · severity *${alert.severity}*${tenant}`,
+    // A threshold alert's event is only the latest of many: its description would read as the whole story.
+    event.description && !alert.threshold ? escapeMrkdwn(event.description) : undefined,
     alert.ruleDescription ? `_${escapeMrkdwn(alert.ruleDescription)}_` : undefined,
   ].filter((line): line is string => !!line);
 
@@ -149,10 +154,22 @@ function buildAlert(alert: Alert, context: FormatContext, running: RunningCount 
     // The burst first (count, top users / IPs); the event the alert was built from is only
     // the latest of many — labelled so, lest its user read as "the victim" of an attack by IP.
     blocks.push(thresholdSection(alert, intro, running, warn));
+    // What the group or the top lists already say (this IP, the one user) is not repeated for the latest event.
+    const grouped = new Set(alert.threshold.groupBy);
+    const only = (top: readonly { value: string }[] | undefined) => (top?.length === 1 ? top[0]!.value : undefined);
+    const sameUser = grouped.has('user_name') || grouped.has('user_id') || only(alert.top?.users) === (event.user_name ?? event.user_id);
+    const sameIp = grouped.has('ip') || only(alert.top?.ips) === event.ip;
     blocks.push(
       sectionBlock(
-        `*Latest event* (the last of the ${alert.count} counted)`,
-        [userField(event, 'Latest user'), ipField(event, 'Latest IP address'), applicationField(event), connectionField(event), timeField(event)],
+        '*Latest event*',
+        [
+          sameUser ? undefined : userField(event, 'Latest user'),
+          sameIp ? undefined : ipField(event, 'Latest IP address'),
+          userAgentField(event),
+          applicationField(event),
+          connectionField(event),
+          timeField(event),
+        ],
         warn,
       ),
     );
@@ -163,9 +180,13 @@ function buildAlert(alert: Alert, context: FormatContext, running: RunningCount 
   } else if (alert.newValue) {
     blocks.push(newValueSection(alert, intro, warn));
   } else {
-    blocks.push(sectionBlock(intro.join('\n'), [userField(event), ipField(event), applicationField(event), connectionField(event), timeField(event)], warn));
+    blocks.push(
+      sectionBlock(intro.join('\n'), [userField(event), ipField(event), userAgentField(event), applicationField(event), connectionField(event), timeField(event)], warn),
+      changeSection(alert, warn),
+    );
   }
-  if (running) {
+  // A threshold alert shows its running count in its "So far" field.
+  if (running && !alert.threshold) {
     blocks.push(
       sectionBlock(`🔁 *Seen ${running.count} times so far*${running.lastDate ? ` · last ${slackDate(running.lastDate)}` : ''} · details in the thread`, [], warn),
     );
@@ -178,6 +199,7 @@ function buildAlert(alert: Alert, context: FormatContext, running: RunningCount 
   const links = linkButtonElements(
     [
       { text: 'View in Auth0', url: auth0LogUrl(context.dashboard, event.log_id), actionId: 'open_auth0_log' },
+      { text: 'View user', url: auth0UserUrl(context.dashboard, event.user_id ?? undefined), actionId: 'open_auth0_user' },
       { text: `What is ${event.type}?`, url: entry?.docsUrl, actionId: 'open_log_code_docs' },
       { text: 'Runbook', url: runbookIsLink ? alert.runbook : undefined, actionId: 'open_runbook' },
     ],
@@ -204,26 +226,31 @@ function buildAlert(alert: Alert, context: FormatContext, running: RunningCount 
   };
 }
 
+/**
+ * The burst, each fact once: how many (and of which codes) within the window,
+ * for which group, against which threshold; then who and from where, unless
+ * the group already says it.
+ */
 function thresholdSection(alert: Alert, intro: readonly string[], running: RunningCount | undefined, warn: LimitWarning | undefined): Block {
   const threshold = alert.threshold!;
   const counted = threshold.distinct
     ? `*${threshold.distinctCount ?? threshold.count} distinct ${escapeMrkdwn(threshold.distinct)}* values in *${countText(alert.count)} events*`
-    : `*${alert.count} events*`;
-  const lines = [...intro, `${counted} within ${escapeMrkdwn(threshold.window)} (threshold ${threshold.count}) for ${groupText(alert.group)}`];
+    : `*${countText(alert.count)} events*`;
+  const codes = alert.top?.codes?.length ? ` (${alert.top.codes.map((code) => `${codeText(code.value)} ×${countText(code.count)}`).join(', ')})` : '';
+  const group = threshold.groupBy.length > 0 ? ` for ${groupText(alert.group)}` : '';
+  const lines = [...intro, `${counted}${codes} within ${escapeMrkdwn(threshold.window)}${group} — threshold ${threshold.count}`];
   if (alert.suppressed > 0) lines.push(`${alert.suppressed} more were suppressed in this group's previous incident`);
+  const grouped = new Set(threshold.groupBy);
   const fields = [
     // On the updated parent the running total: the channel reader sees the current size without opening the thread.
-    `*Count*\n${running ? `${countText(alert.count)} → now ${countText(running.count)} (thread)` : countText(alert.count)}`,
-    `*Window*\n${escapeMrkdwn(threshold.window)}`,
-    `*Top users*\n${topList(alert.top?.users)}`,
-    `*Top IPs*\n${topList(alert.top?.ips)}`,
+    running ? `*So far*\n${countText(alert.count)} → now ${countText(running.count)} (thread)` : undefined,
+    grouped.has('user_name') || grouped.has('user_id') ? undefined : `*Top users*\n${topList(alert.top?.users)}`,
+    grouped.has('ip') ? undefined : `*Top IPs*\n${topList(alert.top?.ips)}`,
   ];
   // The values counted, when they are neither the users nor the IPs already listed (e.g. user agents of a token family).
   if (threshold.distinct && alert.top?.values && !/^(user_name|user_id|ip)$/.test(threshold.distinct)) {
     fields.push(`*Top ${escapeMrkdwn(threshold.distinct)}*\n${topList(alert.top.values)}`);
   }
-  if (threshold.groupBy.length > 0) fields.push(`*Group*\n${groupText(alert.group)}`);
-  if (alert.suppressed > 0) fields.push(`*Suppressed*\n${alert.suppressed}`);
   return sectionBlock(lines.join('\n'), fields, warn);
 }
 
@@ -234,5 +261,15 @@ function countText(count: number): string {
 export function incidentContext(alert: Pick<Alert, 'ruleId' | 'incident' | 'firstDate' | 'lastDate'>): string {
   const span =
     alert.firstDate === alert.lastDate ? slackDate(alert.firstDate) : `${slackDate(alert.firstDate)} – ${slackDate(alert.lastDate)}`;
-  return `Rule ${codeText(alert.ruleId)} · incident ${codeText(alert.incident)} · ${span}`;
+  // The incident id stays in the metadata: a long opaque id helps no reader.
+  return `Rule ${codeText(alert.ruleId)} · ${span}`;
+}
+
+/**
+ * A critical rule calls the channel (`@here`) unless it names its own mention,
+ * or opts out with `mention: none`.
+ */
+export function effectiveMention(alert: Pick<Alert, 'mention' | 'severity'>): string | undefined {
+  if (alert.mention !== undefined) return alert.mention;
+  return alert.severity === 'critical' ? 'here' : undefined;
 }

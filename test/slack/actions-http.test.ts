@@ -126,7 +126,7 @@ describe('Acknowledge / Resolve / Mute over HTTP (signed requests only)', () => 
     expect(update).toMatchObject({ channel: 'C0001', ts: MESSAGE_TS });
     expect(textOf(update!)).toContain(`Acknowledged* by <@${RESPONDER}>`);
     // Acknowledged: that button is gone; Resolve and Mute stay, the link buttons too.
-    expect(actionIds(update!)).toEqual([ACTION_IDS.resolve, ACTION_IDS.mute, 'open_auth0_log', 'open_log_code_docs']);
+    expect(actionIds(update!)).toEqual([ACTION_IDS.resolve, ACTION_IDS.mute, 'open_auth0_log', 'open_auth0_user', 'open_log_code_docs']);
     await vi.waitFor(() => expect(posted).toHaveLength(1));
     expect(posted[0]).toMatchObject({ channel: 'C0001', thread_ts: MESSAGE_TS, metadata: { event_type: 'auth0_log_alerts_notice', event_payload: { kind: 'acknowledge', incident, user: RESPONDER } } });
     expect(JSON.stringify(posted[0]!.metadata)).not.toContain('log_ids');
@@ -168,7 +168,7 @@ describe('Acknowledge / Resolve / Mute over HTTP (signed requests only)', () => 
     await vi.waitFor(() => expect(updates).toHaveLength(1));
     expect(await temp.store.pendingResolutions('acme')).toContain(incident);
     // Resolved: no action buttons any more (the next match opens a new incident with its own).
-    expect(actionIds(updates[0]!)).toEqual(['open_auth0_log', 'open_log_code_docs']);
+    expect(actionIds(updates[0]!)).toEqual(['open_auth0_log', 'open_auth0_user', 'open_log_code_docs']);
     expect(textOf(updates[0]!)).toContain(`Resolved* by <@${GROUP_MEMBER}>`);
     await vi.waitFor(() => expect(posted.map((p) => p.metadata.event_payload.kind)).toEqual(['resolve']));
   });
