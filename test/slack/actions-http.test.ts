@@ -1,14 +1,14 @@
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { silentLogger } from '../../src/log.js';
 import { ACTION_IDS, incidentBlockId } from '../../src/slack/actions/ids.js';
-import { createThreadNotes, type ThreadNotes } from '../../src/slack/actions/notes.js';
+import type { ThreadNotes } from '../../src/slack/actions/notes.js';
 import { createSlackApp, type SlackAppHandle } from '../../src/slack/app.js';
 import type { ThreadNoteMessage } from '../../src/slack/format-thread-note.js';
-import { FIXED_NOW, SAMPLE_RULES } from '../helpers/bolt-fixtures.js';
+import { FIXED_NOW } from '../helpers/bolt-fixtures.js';
 import { blockActionsBody, postSigned, slackSignature, type ClickedElement } from '../helpers/bolt-signed.js';
 import { fakeCatalog, makeAlert } from '../helpers/slack-fixtures.js';
 import { tempStateDb, type TempState } from '../helpers/temp-db.js';
+import { actionAppOptions, recordingThreadNotes } from '../helpers/thread-notes.js';
 
 const SIGNING_SECRET = 'test-signing-secret';
 const API_HOST = 'https://slack.stand-in.test';
@@ -74,30 +74,14 @@ describe('Acknowledge / Resolve / Mute over HTTP (signed requests only)', () => 
         ephemerals.push(body as { text: string; response_type: string });
         return 'ok';
       });
-    notes = createThreadNotes({
-      store: temp.store,
-      logger: silentLogger(),
-      owner: 'test',
-      post: async (message) => {
-        posted.push(message);
-        return { ts: `1704067300.${String(posted.length).padStart(6, '0')}` };
-      },
-    });
+    notes = recordingThreadNotes(temp.store, posted);
     app = createSlackApp({
       botToken: 'xoxb-test',
       signingSecret: SIGNING_SECRET,
       apiUrl: `${API_HOST}/api/`,
       port: 0,
       host: '127.0.0.1',
-      logcode: { catalog: fakeCatalog(), rules: () => SAMPLE_RULES, now: () => FIXED_NOW },
-      health: () => ({ status: 'ok', lastSuccessAt: null, ageSeconds: null, maxAgeSeconds: 240 }),
-      logger: silentLogger(),
-      actions: {
-        store: temp.store,
-        responders: [RESPONDER, GROUP],
-        formatContext: () => ({ catalog: fakeCatalog(), defaultChannel: '#alerts', dashboard: { region: 'eu', tenant: 'acme' } }),
-        onRecorded: () => void notes.flush(),
-      },
+      ...actionAppOptions(temp.store, notes, [RESPONDER, GROUP], () => ({ catalog: fakeCatalog(), defaultChannel: '#alerts', dashboard: { region: 'eu', tenant: 'acme' } })),
     })!;
     port = (await app.start()).port!;
   });

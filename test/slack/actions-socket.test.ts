@@ -2,16 +2,16 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Alert } from '../../src/engine/alert.js';
 import { silentLogger } from '../../src/log.js';
 import { ACTION_IDS, incidentBlockId } from '../../src/slack/actions/ids.js';
-import { createThreadNotes, type ThreadNotes } from '../../src/slack/actions/notes.js';
+import type { ThreadNotes } from '../../src/slack/actions/notes.js';
 import { createSlackApp, type SlackAppHandle } from '../../src/slack/app.js';
 import type { ThreadNoteMessage } from '../../src/slack/format-thread-note.js';
 import { createSender } from '../../src/slack/sender.js';
-import { FIXED_NOW, SAMPLE_RULES } from '../helpers/bolt-fixtures.js';
 import { blockActionsPayload } from '../helpers/bolt-signed.js';
 import { FakePoster } from '../helpers/slack-poster.js';
 import { fakeCatalog, makeAlert } from '../helpers/slack-fixtures.js';
 import { startSocketStandIn } from '../helpers/socket-standin.js';
 import { tempStateDb, type TempState } from '../helpers/temp-db.js';
+import { actionAppOptions, recordingThreadNotes } from '../helpers/thread-notes.js';
 
 const HOUR = 3_600_000;
 const T0 = Date.parse('2024-01-01T00:00:00.000Z');
@@ -58,29 +58,13 @@ describe('actions over Socket Mode, and what a mute does to posting', () => {
   beforeAll(async () => {
     temp = tempStateDb();
     slack = await startSocketStandIn();
-    notes = createThreadNotes({
-      store: temp.store,
-      logger: silentLogger(),
-      owner: 'test',
-      post: async (message) => {
-        notesPosted.push(message);
-        return { ts: `1704067300.${String(notesPosted.length).padStart(6, '0')}` };
-      },
-    });
+    notes = recordingThreadNotes(temp.store, notesPosted);
     app = createSlackApp({
       botToken: 'xoxb-test',
       appToken: 'xapp-1-A0001-1-test',
       apiUrl: slack.apiUrl,
       host: '127.0.0.1',
-      logcode: { catalog: fakeCatalog(), rules: () => SAMPLE_RULES, now: () => FIXED_NOW },
-      health: () => ({ status: 'ok', lastSuccessAt: null, ageSeconds: null, maxAgeSeconds: 240 }),
-      logger: silentLogger(),
-      actions: {
-        store: temp.store,
-        responders: ['U0001'],
-        formatContext: () => ({ catalog: fakeCatalog(), defaultChannel: '#alerts' }),
-        onRecorded: () => void notes.flush(),
-      },
+      ...actionAppOptions(temp.store, notes, ['U0001']),
     })!;
     await app.start();
     await slack.connected;
