@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { runBot, type RunDeps } from '../run/bot.js';
 import { describeRule } from '../engine/index.js';
-import { slackAppMode, startSlackCompanion } from '../slack/app.js';
+import { receivesActions, startSlackCompanion } from '../slack/app.js';
 import { formatPreview } from '../slack/format-repeat.js';
 import { createSender } from '../slack/sender.js';
 import { createSlackClient } from '../slack/poster.js';
@@ -21,7 +21,7 @@ export const runDeps: Omit<RunDeps, 'env'> = {
   createSender: ({ config, store, catalog, logger, once }) =>
     createSender({
       // Buttons only where a Slack app receives the clicks (Socket Mode or HTTP mode, not --once).
-      interactive: !once && slackAppMode(config.slack) !== undefined,
+      interactive: receivesActions(config.slack, once === true),
       store,
       catalog,
       logger,

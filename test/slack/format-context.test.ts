@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { receivesActions } from '../../src/slack/app.js';
 import { formatAlert } from '../../src/slack/format.js';
 import { blockKitViolations, fakeCatalog, makeAlert } from '../helpers/slack-fixtures.js';
 
@@ -47,4 +48,23 @@ describe('what an alert tells on-call', () => {
     expect(text).toContain('*Changed by*\nadmin@example.com (auth0|admin)');
   });
 
+});
+
+describe('action buttons only where a Slack app receives them', () => {
+  it.each([
+    { slack: { appToken: 'xapp-1' }, once: false, expected: true },
+    { slack: { signingSecret: 'secret' }, once: false, expected: true },
+    { slack: {}, once: false, expected: false },
+    { slack: { appToken: 'xapp-1', signingSecret: 'secret' }, once: true, expected: false },
+  ])('$slack, once=$once → $expected', ({ slack, once, expected }) => {
+    expect(receivesActions(slack, once)).toBe(expected);
+  });
+
+  it('an alert carries Acknowledge / Resolve / Mute with actions on, only its link buttons without', () => {
+    const ids = (message: { blocks: unknown[] }) =>
+      (message.blocks as Array<{ type: string; elements?: Array<{ action_id: string }> }>).filter((b) => b.type === 'actions').flatMap((b) => b.elements!.map((e) => e.action_id));
+    const alert = makeAlert();
+    expect(ids(formatAlert(alert, { ...context, actions: true }))).toEqual(['incident_acknowledge', 'incident_resolve', 'incident_mute', 'open_auth0_log', 'open_auth0_user', 'open_log_code_docs']);
+    expect(ids(formatAlert(alert, context))).toEqual(['open_auth0_log', 'open_auth0_user', 'open_log_code_docs']);
+  });
 });
