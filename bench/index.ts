@@ -3,14 +3,16 @@ import { REPO_ROOT } from '../test/helpers/e2e-harness.js';
 import { benchCatchUp, type CatchUpResult } from './catch-up.js';
 import { benchDrain, type DrainResult } from './drain.js';
 import { benchEvaluate, type EvaluateResult } from './evaluate.js';
+import { benchLatency, benchStreamIntake, type LatencyResult, type StreamIntakeResult } from './stream.js';
 import { HOSTILE_TARGETS, benchHostile, type HostileResult } from './hostile.js';
 
 /**
- * `npm run bench [-- --json] [-- --only evaluate,catch-up,drain,hostile] [-- --events N] [-- --profile DIR]`:
- * rule evaluation throughput, catch-up cost against a bare paging loop, and the
- * outbox drain rate. Not part of `npm test`: timings belong here, not in tests.
+ * `npm run bench [-- --json] [-- --only evaluate,catch-up,drain,hostile,stream] [-- --events N] [-- --profile DIR]`:
+ * rule evaluation throughput, catch-up cost against a bare paging loop, the
+ * outbox drain rate, hostile input, and the log stream (intake throughput;
+ * POST → Slack latency beside the poll path's). Not part of `npm test`: timings belong here, not in tests.
  */
-const TARGETS = { eventsPerSecond: 200_000, catchUpRatio: 1.5, peakRssMb: 200 };
+const TARGETS = { eventsPerSecond: 200_000, catchUpRatio: 1.5, peakRssMb: 200, streamP99Ms: 1_000 };
 
 interface Report {
   evaluate?: EvaluateResult;
@@ -18,6 +20,8 @@ interface Report {
   evaluateLargeBatches?: EvaluateResult;
   catchUp?: CatchUpResult;
   drain?: DrainResult[];
+  streamIntake?: StreamIntakeResult;
+  latency?: LatencyResult[];
   hostile?: HostileResult;
   targets: typeof TARGETS & { hostile: typeof HOSTILE_TARGETS };
   pass: Record<string, boolean>;
@@ -30,7 +34,7 @@ function option(name: string): string | undefined {
 
 async function main(): Promise<void> {
   const json = process.argv.includes('--json');
-  const only = new Set((option('only') ?? 'evaluate,catch-up,drain,hostile').split(','));
+  const only = new Set((option('only') ?? 'evaluate,catch-up,drain,hostile,stream').split(','));
   const events = Number(option('events') ?? 200_000);
   const rulesDir = join(REPO_ROOT, 'rules');
   const progress = (text: string) => process.stderr.write(`bench: ${text}\n`);
@@ -60,6 +64,13 @@ async function main(): Promise<void> {
     report.pass.hostilePerEvent = Math.max(hostile.normalizeMs, hostile.backtrackingRegexUs / 1000) <= HOSTILE_TARGETS.perEventMs;
     report.pass.hostileFormat = Math.max(hostile.formatMs, hostile.escapeMs) <= HOSTILE_TARGETS.formatMs;
     report.pass.hostileHttp = hostile.http.growthMb <= HOSTILE_TARGETS.httpGrowthMb && hostile.http.statuses.every((s) => s === 413);
+  }
+  if (only.has('stream')) {
+    progress('log stream: intake of 20,000 events in batches of 100, then POST → Slack latency (20 samples), then the poll path at the default schedule (12 samples, ~1 min)');
+    report.streamIntake = await benchStreamIntake(rulesDir, 20_000, 100);
+    const stream = await benchLatency(rulesDir, 'stream', 20);
+    report.latency = [stream, await benchLatency(rulesDir, 'poll', 12)];
+    report.pass.streamLatency = stream.p99Ms <= TARGETS.streamP99Ms;
   }
 
   if (json) process.stdout.write(`${JSON.stringify(report)}\n`);
@@ -115,6 +126,19 @@ function table(report: Report): string {
       `${hostile.http.rssBeforeMb.toFixed(0)} → peak ${hostile.http.peakRssMb.toFixed(0)} MB (+${hostile.http.growthMb.toFixed(1)} MB), answers ${hostile.http.statuses.join(',')}`,
       `≤ +${HOSTILE_TARGETS.httpGrowthMb} MB, all 413 ${mark(report.pass.hostileHttp)}`,
     ]);
+  }
+  if (report.streamIntake) {
+    const intake = report.streamIntake;
+    rows.push([
+      `log-stream intake (HTTP, batches of ${intake.batchSize}, committed)`,
+      `${Math.round(intake.eventsPerSecond).toLocaleString('en')} events/s (${intake.events} events in ${intake.seconds.toFixed(2)} s)`,
+      '',
+    ]);
+  }
+  for (const result of report.latency ?? []) {
+    const label = result.path === 'stream' ? 'latency POST → Slack (stream, idle channel)' : `latency event → Slack (poll, ${result.schedule})`;
+    const target = result.path === 'stream' ? `p99 ≤ ${TARGETS.streamP99Ms} ms ${mark(report.pass.streamLatency)}` : '';
+    rows.push([label, `p50 ${Math.round(result.p50Ms)} ms, p99 ${Math.round(result.p99Ms)} ms (${result.samples} samples)`, target]);
   }
   const widths = [0, 1, 2].map((i) => Math.max(...rows.map((row) => row[i]!.length), ['measure', 'result', 'target'][i]!.length));
   const line = (row: readonly string[]) => `${row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ')}\n`;
