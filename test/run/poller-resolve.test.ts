@@ -8,6 +8,7 @@ import { loadCatalog } from '../../src/catalog/index.js';
 import { TenantCheckpointStore } from '../../src/run/checkpoint-store.js';
 import { engineEvaluator } from '../../src/run/engine-evaluator.js';
 import { runPollCycle } from '../../src/run/poller.js';
+import { TenantIntake } from '../../src/intake/tenant-intake.js';
 import { AUTH0_BASE, CLIENT_ID, CLIENT_SECRET, captureLogger, logEvent, mockLogsPage, mockToken } from '../helpers/auth0-fixtures.js';
 import { tempStateDb } from '../helpers/temp-db.js';
 
@@ -99,6 +100,18 @@ describe('Resolve reaches the engine through the poller', () => {
     mockLogsPage(leak(5).log_id, []);
     expect((await cycle()).error).toBeUndefined();
     expect(kinds().map((r) => r.kind)).toEqual(['alert', 'alert']);
+    expect(await temp.store.pendingResolutions('acme')).toEqual([]);
+  });
+
+  it('a log-stream batch after a resolve opens a new incident too, and marks the resolution applied', async () => {
+    const leak = (seq: number) => logEvent(seq, { type: 'pwd_leak' }) as never;
+    const { logger } = captureLogger();
+    const intake = new TenantIntake({ tenant: 'acme', store: new TenantCheckpointStore(temp.store, 'acme', '#alerts'), evaluator: engineEvaluator(ruleSet), logger });
+    await intake.commitStream([leak(1), leak(2)], new Date());
+    expect(kinds().map((r) => r.kind)).toEqual(['alert', 'repeat']);
+    await temp.store.recordIncidentAction({ action: 'resolve', incident: kinds()[0]!.incident, user: 'U1', at: new Date(), channel: 'C1', messageTs: '1.1' });
+    await intake.commitStream([leak(3)], new Date());
+    expect(kinds().map((r) => r.kind)).toEqual(['alert', 'repeat', 'alert']);
     expect(await temp.store.pendingResolutions('acme')).toEqual([]);
   });
 });

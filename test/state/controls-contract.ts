@@ -88,6 +88,16 @@ export function describeControlsContract(fresh: () => Promise<{ store: StateStor
       expect((await store.dueThreadNotes(new Date(T0), 10)).map((n) => n.kind)).toEqual(['mute']);
     });
 
+    it('rows of a log-stream batch are held by a mute too (its end waits for the poll event clock)', async () => {
+      const { store } = await setup();
+      const alert = await posted(store);
+      await store.recordIncidentAction({ ...click, action: 'mute', incident: alert.incident, scope: 'group', durationMs: MUTE_DURATIONS['1h'] });
+      const tenant = await store.readTenant('acme');
+      await store.commitStreamBatch('acme', { ruleStateVersion: tenant!.ruleStateVersion, ruleState: {}, alerts: [repeat(alert, 5 * 60_000, 4)], logIds: [logId(7001)], defaultChannel: '#alerts' });
+      expect((await store.pendingStats()).count).toBe(0);
+      expect((await store.listMutes())[0]).toMatchObject({ held: 4, endedAt: null });
+    });
+
     it('a threshold crossed during a whole-rule mute comes out as a new alert; the thread that held nothing gets a mute-ended note', async () => {
       const { store } = await setup();
       const alert = await posted(store);
