@@ -136,6 +136,25 @@ export function describeControlsContract(fresh: () => Promise<{ store: StateStor
       expect(await store.endOverdueMutes(new Date(wallEnd + MUTE_WALL_GRACE_MS))).toEqual([expect.objectContaining({ incident: 'quiet', endReason: 'expired' })]);
     });
 
+    it('retention keeps the thread of rows a mute holds, and forgets ended mutes and posted notes after the period', async () => {
+      const { store } = await setup();
+      const alert = await posted(store);
+      const { mute } = (await store.recordIncidentAction({ ...click, action: 'mute', incident: alert.incident, scope: 'group', durationMs: MUTE_DURATIONS['7d'] })) as { mute: { id: number } };
+      await commit(store, [repeat(alert, 60_000, 3)], 60_000);
+      const [note] = await store.dueThreadNotes(new Date(T0), 10);
+      await store.claimThreadNote(note!.id, 'a', new Date(T0), new Date(T0 + 1000));
+      await store.recordThreadNote(note!.id, { ts: '100.5' });
+      // Eight days on, the mute still holds its rows: their incident (the thread) stays.
+      const later = new Date(T0 + 8 * 24 * HOUR);
+      await store.pruneDelivered(later);
+      expect(await store.getIncident(alert.incident)).toMatchObject({ messageTs: expect.any(String) });
+      expect((await store.listMutes()).map((m) => m.id)).toEqual([mute.id]);
+      await store.endMute(mute.id, 'U1', later);
+      expect((await store.listMutes({ active: false })).map((m) => m.id)).toEqual([mute.id]);
+      await store.pruneDelivered(new Date(later.getTime() + 8 * 24 * HOUR));
+      expect(await store.listMutes({ active: false })).toEqual([]);
+    });
+
     it('a thread note is claimed by one process at a time, posted once, retried after a transient failure', async () => {
       const { store, reopen } = await setup();
       const alert = await posted(store);

@@ -424,3 +424,20 @@ export function recordThreadNote(db: StateDb, id: number, outcome: ThreadNoteOut
     id,
   );
 }
+
+/**
+ * Retention of what people did: ended mutes and posted (or given-up) thread
+ * notes older than the cutoff, and the state of incidents whose records are
+ * gone (their messages are no longer re-rendered). Runs inside pruneDelivered;
+ * reports nothing of its own (an empty object, spread into Pruned).
+ */
+export function pruneControls(db: StateDb, cutoff: string): Record<string, never> {
+  cachedStatement(db, `DELETE FROM mutes WHERE ended_at IS NOT NULL AND ended_at < ?`).run(cutoff);
+  cachedStatement(db, `DELETE FROM thread_notes WHERE status <> 'due' AND at < ?`).run(cutoff);
+  cachedStatement(
+    db,
+    `DELETE FROM incident_controls WHERE updated_at < ? AND (resolved_at IS NULL OR resolution_applied_at IS NOT NULL)
+       AND incident NOT IN (SELECT incident FROM incidents) AND incident NOT IN (SELECT incident FROM mutes)`,
+  ).run(cutoff);
+  return {};
+}
