@@ -9,6 +9,9 @@ import { TenantCheckpointStore } from '../../src/run/checkpoint-store.js';
 import { engineEvaluator } from '../../src/run/engine-evaluator.js';
 import { runPollCycle } from '../../src/run/poller.js';
 import { TenantIntake } from '../../src/intake/tenant-intake.js';
+import { silentLogger } from '../../src/log.js';
+import { createSender } from '../../src/slack/sender.js';
+import { FakePoster } from '../helpers/slack-poster.js';
 import { AUTH0_BASE, CLIENT_ID, CLIENT_SECRET, captureLogger, logEvent, mockLogsPage, mockToken } from '../helpers/auth0-fixtures.js';
 import { tempStateDb } from '../helpers/temp-db.js';
 
@@ -75,6 +78,11 @@ describe('Resolve reaches the engine through the poller', () => {
     expect(after.map((r) => r.kind)).toEqual(['alert', 'repeat', 'alert']);
     expect(after[2]!.incident).not.toBe(incident);
     expect(await temp.store.pendingResolutions('acme')).toEqual([]);
+    // …which the sender posts as a new channel message, not as a reply in the resolved incident's thread.
+    const poster = new FakePoster();
+    await createSender({ store: temp.store, poster, catalog: loadCatalog(), logger: silentLogger(), defaultChannel: '#alerts', minIntervalMs: 0 }).drainOnce();
+    expect(poster.channelMessages().map((m) => m.metadata.event_payload.incident)).toEqual([after[2]!.incident]);
+    expect(poster.posts.filter((m) => m.thread_ts === '1.1').map((m) => m.metadata.event_payload.kind)).toEqual(['repeat']);
 
     // Applied once: the new incident is not closed again by the old resolution.
     mockLogsPage(leak(10).log_id, [leak(11)]);
