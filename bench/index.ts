@@ -5,14 +5,17 @@ import { benchDrain, type DrainResult } from './drain.js';
 import { benchEvaluate, type EvaluateResult } from './evaluate.js';
 import { benchLatency, benchStreamIntake, type LatencyResult, type StreamIntakeResult } from './stream.js';
 import { HOSTILE_TARGETS, benchHostile, type HostileResult } from './hostile.js';
+import { benchReplay, type ReplayResult } from './replay.js';
 
 /**
- * `npm run bench [-- --json] [-- --only evaluate,catch-up,drain,hostile,stream] [-- --events N] [-- --profile DIR]`:
+ * `npm run bench [-- --json] [-- --only evaluate,catch-up,drain,hostile,stream,replay] [-- --events N] [-- --replay-large N] [-- --profile DIR]`:
  * rule evaluation throughput, catch-up cost against a bare paging loop, the
- * outbox drain rate, hostile input, and the log stream (intake throughput;
- * POST → Slack latency beside the poll path's). Not part of `npm test`: timings belong here, not in tests.
+ * outbox drain rate, hostile input, the log stream (intake throughput;
+ * POST → Slack latency beside the poll path's), and replay against a bare
+ * read-and-parse loop (plus its peak RSS on a large file). Not part of `npm test`:
+ * timings belong here, not in tests.
  */
-const TARGETS = { eventsPerSecond: 200_000, catchUpRatio: 1.5, peakRssMb: 200, streamP99Ms: 1_000 };
+const TARGETS = { eventsPerSecond: 200_000, catchUpRatio: 1.5, peakRssMb: 200, streamP99Ms: 1_000, replayRatio: 1.3 };
 
 interface Report {
   evaluate?: EvaluateResult;
@@ -23,6 +26,7 @@ interface Report {
   streamIntake?: StreamIntakeResult;
   latency?: LatencyResult[];
   hostile?: HostileResult;
+  replay?: ReplayResult;
   targets: typeof TARGETS & { hostile: typeof HOSTILE_TARGETS };
   pass: Record<string, boolean>;
 }
@@ -34,7 +38,7 @@ function option(name: string): string | undefined {
 
 async function main(): Promise<void> {
   const json = process.argv.includes('--json');
-  const only = new Set((option('only') ?? 'evaluate,catch-up,drain,hostile,stream').split(','));
+  const only = new Set((option('only') ?? 'evaluate,catch-up,drain,hostile,stream,replay').split(','));
   const events = Number(option('events') ?? 200_000);
   const rulesDir = join(REPO_ROOT, 'rules');
   const progress = (text: string) => process.stderr.write(`bench: ${text}\n`);
@@ -73,6 +77,14 @@ async function main(): Promise<void> {
     report.pass.streamLatency = stream.p99Ms <= TARGETS.streamP99Ms;
   }
 
+  if (only.has('replay')) {
+    const large = Number(option('replay-large') ?? 1_000_000);
+    progress(`replay, ${events} events of NDJSON: a bare read-and-JSON.parse loop, then the built CLI; then ${large} events (NDJSON, then one JSON array) for peak RSS`);
+    report.replay = await benchReplay(events, large);
+    report.pass.replayRatio = report.replay.ratio <= TARGETS.replayRatio;
+    if (report.replay.large) report.pass.replayPeakRss = Math.max(report.replay.large.peakRssMb, report.replay.large.arrayPeakRssMb) < TARGETS.peakRssMb;
+  }
+
   if (json) process.stdout.write(`${JSON.stringify(report)}\n`);
   else process.stdout.write(table(report));
   if (Object.values(report.pass).includes(false)) process.exitCode = 1;
@@ -105,6 +117,20 @@ function table(report: Report): string {
     ]);
     rows.push(['catch-up: bot / bare loop', `${catchUp.ratio.toFixed(2)}×`, `≤ ${TARGETS.catchUpRatio}× ${mark(report.pass.catchUpRatio)}`]);
     rows.push(['catch-up: bot peak RSS', `${catchUp.botPeakRssMb.toFixed(0)} MB`, `< ${TARGETS.peakRssMb} MB ${mark(report.pass.peakRss)}`]);
+  }
+  const { replay } = report;
+  if (replay) {
+    rows.push(['replay: bare read-and-JSON.parse loop', `${replay.bareSeconds.toFixed(2)} s for ${replay.events} events (${replay.megabytes.toFixed(0)} MB NDJSON), peak RSS ${replay.barePeakRssMb.toFixed(0)} MB`, '']);
+    rows.push(['replay: CLI (default rules, --json)', `${replay.replaySeconds.toFixed(2)} s, peak RSS ${replay.replayPeakRssMb.toFixed(0)} MB`, '']);
+    rows.push(['replay: CLI / bare loop', `${replay.ratio.toFixed(2)}×`, `≤ ${TARGETS.replayRatio}× ${mark(report.pass.replayRatio)}`]);
+    if (replay.large) {
+      rows.push([
+        `replay: ${replay.large.events.toLocaleString('en')} events, NDJSON (${replay.large.megabytes.toFixed(0)} MB)`,
+        `${replay.large.seconds.toFixed(1)} s, peak RSS ${replay.large.peakRssMb.toFixed(0)} MB`,
+        `< ${TARGETS.peakRssMb} MB ${mark(report.pass.replayPeakRss)}`,
+      ]);
+      rows.push([`replay: ${replay.large.events.toLocaleString('en')} events, one JSON array`, `${replay.large.arraySeconds.toFixed(1)} s, peak RSS ${replay.large.arrayPeakRssMb.toFixed(0)} MB`, '']);
+    }
   }
   for (const result of drain ?? []) {
     rows.push([

@@ -1,8 +1,8 @@
-import { createRequire } from 'node:module';
 import type { Command } from 'commander';
 import { runBot, type RunDeps } from '../run/bot.js';
+import { packageVersion } from '../version.js';
 import { describeRule } from '../engine/index.js';
-import { receivesActions, startSlackCompanion } from '../slack/app.js';
+import { receivesActions } from '../slack/actions/receives.js';
 import { formatPreview } from '../slack/format-repeat.js';
 import { createSender } from '../slack/sender.js';
 import { createSlackClient } from '../slack/poster.js';
@@ -33,7 +33,9 @@ export const runDeps: Omit<RunDeps, 'env'> = {
       dashboardFor: (key) => config.tenants.find((tenant) => tenant.key === key)?.dashboard,
     }),
   startCompanions: async ({ config, store, catalog, ruleSet, logger, signal, intakes, wakeSender }) => {
-    // prom-client is loaded only by the bot that serves /metrics; other commands never pay for it.
+    // Loaded only by the bot that starts them: Bolt is most of the CLI's start-up time, and
+    // prom-client is for /metrics; replay, rules and the other commands never pay for them.
+    const { startSlackCompanion } = await import('../slack/app.js');
     const { enableMetrics } = await import('../metrics/prometheus.js');
     const metrics = enableMetrics({
       store,
@@ -133,12 +135,4 @@ export function registerRun(program: Command): void {
         { ...runDeps, env: process.env },
       );
     });
-}
-
-function packageVersion(): string {
-  try {
-    return (createRequire(import.meta.url)('../../package.json') as { version?: string }).version ?? 'unknown';
-  } catch {
-    return 'unknown';
-  }
 }

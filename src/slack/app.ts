@@ -67,15 +67,6 @@ export function slackAppMode(options: Pick<SlackAppOptions, 'appToken' | 'signin
   return undefined;
 }
 
-/**
- * Whether a Slack app will receive clicks: Socket Mode or HTTP mode, and a
- * long-running `run` (not `--once`). Only then do messages carry
- * Acknowledge / Resolve / Mute — never a button nobody answers.
- */
-export function receivesActions(options: Pick<SlackAppOptions, 'appToken' | 'signingSecret'>, once: boolean): boolean {
-  return !once && slackAppMode(options) !== undefined;
-}
-
 export function normalizeSlackAppOptions(options: SlackAppOptions): NormalizedOptions | undefined {
   const mode = slackAppMode(options);
   if (!mode) return undefined;

@@ -181,7 +181,7 @@ export interface PublicHealth {
 
 export const PUBLIC_REASONS = {
   starting: 'starting',
-  stale: 'no recent successful poll; see the status command and the logs',
+  stale: 'polling is failing or has not succeeded recently; see the status command and the logs',
   unreadable: 'health check could not read the bot state',
 } as const;
 

@@ -212,17 +212,19 @@ describe('e2e: Auth0 log stream next to the poller', () => {
         for (; next < plan.length; next++) await stream.deliver(plan[next]!.events, plan[next]!.format);
         break;
       }
-      // Post batches back to back and SIGKILL the bot at a seeded moment: the batch in flight was
-      // received, maybe committed, never answered. Auth0 retries it against the restarted bot.
-      const killAt = Date.now() + 150 + Math.floor(random() * 600);
+      // Post batches back to back and SIGKILL the bot a seeded few milliseconds after sending the
+      // seeded n-th one (counted, not timed: a fast machine must not finish before the kill): the
+      // batch in flight was received, maybe committed, never answered. Auth0 retries it against the
+      // restarted bot.
+      const killAt = next + 3 + Math.floor(random() * 20);
       for (; next < plan.length; ) {
         const batch = plan[next]!;
         const answered = stream.post(batch.events, batch.format).then(
           (answer) => answer.status,
           () => 0,
         );
-        if (Date.now() >= killAt) {
-          await new Promise((r) => setTimeout(r, Math.floor(random() * 8)));
+        if (next >= killAt) {
+          await new Promise((r) => setTimeout(r, Math.floor(random() * 4)));
           bot.child.kill('SIGKILL');
           await bot.exited;
           if ((await answered) === 0) killedMidRequest += 1;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { receivesActions } from '../../src/slack/app.js';
+import { receivesActions } from '../../src/slack/actions/receives.js';
 import { formatAlert } from '../../src/slack/format.js';
 import { blockKitViolations, fakeCatalog, makeAlert } from '../helpers/slack-fixtures.js';
 
