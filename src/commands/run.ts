@@ -89,6 +89,7 @@ const RUN_ENVIRONMENT: ReadonlyArray<[string, string]> = [
   ['SLACK_BOT_TOKEN', 'bot token xoxb-… (not needed with --dry-run)'],
   ['SLACK_APP_TOKEN', 'app-level token xapp-…: /logcode over Socket Mode'],
   ['SLACK_SIGNING_SECRET', '/logcode over HTTP on PORT instead'],
+  ['SLACK_RESPONDERS', 'user / user-group ids allowed to acknowledge, resolve, mute (default everyone)'],
   ['SLACK_API_URL', 'Slack Web API base URL (default https://slack.com/api/)'],
   ['ALERT_CHANNEL', 'default channel for alerts (#security-alerts or an ID)'],
   ['POLL_SCHEDULE', 'node-cron expression (default "*/30 * * * * *")'],

@@ -103,8 +103,12 @@ export interface Dashboard {
 /** The user's page in the Auth0 dashboard (its path carries the user id URI-encoded, then base64). */
 export function auth0UserUrl(dashboard: Dashboard | undefined, userId: string | undefined): string | undefined {
   if (!dashboard || !userId) return undefined;
-  const id = Buffer.from(encodeURIComponent(userId)).toString('base64');
-  return `https://manage.auth0.com/dashboard/${encodeURIComponent(dashboard.region)}/${encodeURIComponent(dashboard.tenant)}/users/${id}`;
+  try {
+    const id = Buffer.from(encodeURIComponent(userId)).toString('base64');
+    return `https://manage.auth0.com/dashboard/${encodeURIComponent(dashboard.region)}/${encodeURIComponent(dashboard.tenant)}/users/${id}`;
+  } catch {
+    return undefined; // a user id no URL can carry (a lone surrogate): no button rather than no alert
+  }
 }
 
 export function auth0LogUrl(dashboard: Dashboard | undefined, logId: string | undefined): string | undefined {

@@ -67,6 +67,8 @@ describe('e2e: acknowledge and mute from Slack while a flood goes on', () => {
     const expected = world.auth0.addEvents(Array.from({ length: 20 }, (_, i) => failure(i * 3_000, i)));
     world.start(['run'], { SLACK_SIGNING_SECRET: SIGNING_SECRET, PORT: String(port) });
     await waitUntilSettled(world, () => alertMessages(world!).length === 1);
+    // The Slack app starts beside polling: clicks can come once its port answers.
+    await waitFor('the bot to listen on PORT', () => fetch(`http://127.0.0.1:${port}/healthz`).then(() => true, () => false), { diagnostics: () => world!.diagnostics() });
     const [alert] = alertMessages(world);
     expect(kindOf(alert!)).toBe('alert');
     // The bot receives actions (HTTP mode): the message carries them.
