@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LineCounter } from 'yaml';
 import { z } from 'zod';
 import type { Catalog } from '../catalog/types.js';
 import { ConfigError, RuleError } from '../errors.js';
@@ -9,7 +7,7 @@ import { DEFAULTS_FILE, loadRuleFolder, type LoadedRules, type RuleEntry } from 
 import { BUNDLED_RULES_DIR, sameFolder } from './rule-dirs.js';
 import { RuleSchema, type Rule } from './rule-schema.js';
 import { schemaProblems } from './schema-problems.js';
-import { SourceMap, parseYaml } from './source-map.js';
+import { parseYamlSource, readSourceText, type SourceMap } from './source-map.js';
 import { didYouMean } from './suggest.js';
 
 /**
@@ -98,24 +96,14 @@ function readDefaultsFiles(dirs: readonly string[], names: ReadonlyMap<string, r
   for (const dir of dirs) {
     if (!names.get(dir)?.includes(DEFAULTS_FILE)) continue;
     const file = join(dir, DEFAULTS_FILE);
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (error) {
-      settings.problems.push(new RuleError(file, 1, 1, '', `cannot read (${(error as NodeJS.ErrnoException).code ?? 'error'})`));
+    const read = readSourceText(file);
+    const parsedYaml = 'problem' in read ? { problems: [read.problem] } : parseYamlSource(file, read.text);
+    if ('problems' in parsedYaml) {
+      settings.problems.push(...parsedYaml.problems);
       continue;
     }
-    const lines = new LineCounter();
-    const doc = parseYaml(text, lines);
-    if (doc.errors.length > 0) {
-      for (const error of doc.errors) {
-        const { line, col } = lines.linePos(error.pos[0]);
-        settings.problems.push(new RuleError(file, line, col, '', `not valid YAML: ${error.message.split('\n')[0]}`));
-      }
-      continue;
-    }
-    const source = new SourceMap(file, doc, lines);
-    const raw: unknown = doc.toJS() ?? {};
+    const { source } = parsedYaml;
+    const raw: unknown = parsedYaml.raw ?? {};
     const parsed = DefaultsFileSchema.safeParse(raw);
     if (!parsed.success) {
       settings.problems.push(...schemaProblems(source, DefaultsFileSchema, parsed.error, raw));
