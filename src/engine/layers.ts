@@ -90,6 +90,23 @@ interface Located {
   path: Array<string | number>;
 }
 
+type DefaultsFile = z.infer<typeof DefaultsFileSchema>;
+
+/** The keys of an invalid defaults file that are valid on their own (each override entry apart). */
+function validParts(raw: unknown): DefaultsFile {
+  const record = raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? (raw as Record<string, unknown>) : {};
+  const { use_defaults: useDefaults, disable } = DefaultsFileSchema.shape;
+  const overrides = Object.entries(typeof record.override === 'object' && record.override !== null ? record.override : {}).flatMap(([id, value]) => {
+    const entry = OverrideSchema.safeParse(value);
+    return RuleIdSchema.safeParse(id).success && entry.success ? [[id, entry.data] as const] : [];
+  });
+  return {
+    use_defaults: useDefaults.safeParse(record.use_defaults).data,
+    disable: disable.safeParse(record.disable).data,
+    override: Object.fromEntries(overrides),
+  };
+}
+
 /** Reads and merges the defaults files of the user's folders; every problem is located. */
 function readDefaultsFiles(dirs: readonly string[], names: ReadonlyMap<string, readonly string[]>): DefaultsSettings {
   const settings: DefaultsSettings = { useDefaults: true, disable: new Map(), override: new Map(), problems: [] };
@@ -105,15 +122,14 @@ function readDefaultsFiles(dirs: readonly string[], names: ReadonlyMap<string, r
     const { source } = parsedYaml;
     const raw: unknown = parsedYaml.raw ?? {};
     const parsed = DefaultsFileSchema.safeParse(raw);
-    if (!parsed.success) {
-      settings.problems.push(...schemaProblems(source, DefaultsFileSchema, parsed.error, raw));
-      continue;
-    }
-    if (parsed.data.use_defaults === false) settings.useDefaults = false;
-    parsed.data.disable?.forEach((id, index) => {
+    if (!parsed.success) settings.problems.push(...schemaProblems(source, DefaultsFileSchema, parsed.error, raw));
+    // The parts that are valid still count, so that their own problems (an unknown id) show in the same round.
+    const data = parsed.success ? parsed.data : validParts(raw);
+    if (data.use_defaults === false) settings.useDefaults = false;
+    data.disable?.forEach((id, index) => {
       if (!settings.disable.has(id)) settings.disable.set(id, { file, source, path: ['disable', index] });
     });
-    for (const [id, override] of Object.entries(parsed.data.override ?? {})) {
+    for (const [id, override] of Object.entries(data.override ?? {})) {
       const earlier = settings.override.get(id);
       if (earlier) {
         settings.problems.push(source.error(['override', id], `'${id}' is overridden in ${earlier.file} too; keep one`));
