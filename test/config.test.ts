@@ -63,6 +63,25 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('takes DATABASE_URL only as a postgres:// URL, never repeating it (it may hold a password)', () => {
+    const url = 'postgres://bot:s3cret@db.internal:5432/alerts';
+    expect(loadConfig({ ...VALID, DATABASE_URL: url }, noEnvFile).databaseUrl).toBe(url);
+    expect(loadConfig({ ...VALID, DATABASE_URL: 'postgresql://db/alerts' }, noEnvFile).databaseUrl).toBe('postgresql://db/alerts');
+    expect(loadConfig(VALID, noEnvFile).databaseUrl).toBeUndefined();
+    const problems = problemsOf(() => loadConfig({ ...VALID, DATABASE_URL: 'mysql://bot:s3cret@db/alerts' }, noEnvFile));
+    expect(problems).toEqual(['DATABASE_URL is not a PostgreSQL URL (postgres://user:password@host:5432/database)']);
+  });
+
+  it('takes REPLICA_ID and TENANT_LEASE_MS, with a 15 s lease by default', () => {
+    expect(loadConfig(VALID, noEnvFile)).toMatchObject({ tenantLeaseMs: 15_000 });
+    expect(loadConfig(VALID, noEnvFile).replicaId).toBeUndefined();
+    expect(loadConfig({ ...VALID, REPLICA_ID: 'alerts-7d9f/pod-2', TENANT_LEASE_MS: '6000' }, noEnvFile)).toMatchObject({ replicaId: 'alerts-7d9f/pod-2', tenantLeaseMs: 6000 });
+    expect(problemsOf(() => loadConfig({ ...VALID, REPLICA_ID: 'two words', TENANT_LEASE_MS: '500' }, noEnvFile))).toEqual([
+      'REPLICA_ID must be 1 to 100 letters, digits or . _ : @ / - (it names this replica in logs and status)',
+      'TENANT_LEASE_MS must be milliseconds between 1000 and 600000 (default 15000)',
+    ]);
+  });
+
   it('lists every problem at once', () => {
     const problems = problemsOf(() =>
       loadConfig(

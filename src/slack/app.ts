@@ -8,7 +8,7 @@ import type { AppConfig } from '../config/index.js';
 import type { Catalog } from '../catalog/types.js';
 import type { StateStore } from '../state/store.js';
 import { createRouter, listen, SLACK_EVENTS_PATH, type BotRoutes, type ListeningServer } from '../http/server.js';
-import { HEALTH_PATH, readHealth, scheduleIntervalMs, type HealthReport } from './health.js';
+import { HEALTH_PATH, readHealth, scheduleIntervalMs, type HealthReport, type ReplicaHealth } from './health.js';
 import { createLogcodeHandler, readLogcodeStatus, type LogcodeDeps, type LogcodeRule } from './logcode.js';
 import { toSlackApiError } from './slack-errors.js';
 
@@ -227,6 +227,8 @@ export interface SlackCompanionInput {
   logger: Logger;
   /** When polling started (first-poll grace of /healthz). @default now */
   startedAt?: Date;
+  /** This replica's name and share, shown on /healthz (which tenants: `status`). */
+  replica?: () => ReplicaHealth | undefined;
   /** The bot's other HTTP routes (metrics, log stream); see SlackAppOptions.routes. */
   routes?: SlackAppOptions['routes'];
   /**
@@ -247,7 +249,11 @@ export async function startSlackCompanion(
   const { config, store, logger } = input;
   const tenants = config.tenants.map((tenant) => tenant.key);
   const timing = { startedAt: input.startedAt ?? new Date(), intervalMs: scheduleIntervalMs(config.pollSchedule) };
-  const health = () => readHealth(store, tenants, timing);
+  const health = async () => {
+    const report = await readHealth(store, tenants, timing);
+    const replica = input.replica?.();
+    return replica ? { ...report, replica } : report;
+  };
   const app = createSlackApp({
     botToken: config.slack.botToken ?? '',
     appToken: config.slack.appToken,

@@ -18,8 +18,12 @@ import type {
   Problem,
   ProblemInput,
   Pruned,
+  ReplicaAnnouncement,
+  ReplicaRecord,
   Requeued,
   StateStore,
+  TenantLease,
+  TenantLeaseResult,
   StreamCommit,
   TenantState,
 } from '../store.js';
@@ -48,6 +52,15 @@ import { pruneSeenLogIds, seenLogIds } from './seen-log-ids.js';
 import { commitPage, commitStreamBatch, listTenantStates, readTenantState, recordPollOutcome } from './tenant-state.js';
 import { loadProfiles, pruneProfiles } from './profiles.js';
 import type { Profile } from '../../engine/profiles.js';
+import {
+  acquireTenantLease,
+  heartbeatReplica,
+  listReplicas,
+  listTenantLeases,
+  releaseTenantLease,
+  renewTenantLeases,
+  retireReplica,
+} from './tenant-leases.js';
 
 /**
  * The SQLite back end (better-sqlite3, one file, WAL, synchronous=FULL).
@@ -224,6 +237,35 @@ export class SqliteStateStore implements StateStore {
 
   async pruneProfiles(now: Date, retentionMs?: number): Promise<number> {
     return this.#write('forgetting profiles unseen for long', () => pruneProfiles(this.db, now, retentionMs));
+  }
+
+  // The "database clock" of a file one process writes at a time is that process's clock.
+  async heartbeatReplica(replica: ReplicaAnnouncement, ttlMs: number): Promise<ReplicaRecord[]> {
+    return this.#write('announcing this replica', () => heartbeatReplica(this.db, replica, ttlMs, Date.now()));
+  }
+
+  async listReplicas(): Promise<ReplicaRecord[]> {
+    return listReplicas(this.db, Date.now());
+  }
+
+  async retireReplica(replica: string): Promise<void> {
+    this.#write('retiring this replica', () => retireReplica(this.db, replica));
+  }
+
+  async acquireTenantLease(tenant: string, owner: string, ttlMs: number): Promise<TenantLeaseResult> {
+    return this.#write(`taking the lease of tenant ${tenant}`, () => acquireTenantLease(this.db, tenant, owner, ttlMs, Date.now()));
+  }
+
+  async renewTenantLeases(owner: string, ttlMs: number): Promise<string[]> {
+    return this.#write('renewing tenant leases', () => renewTenantLeases(this.db, owner, ttlMs, Date.now()));
+  }
+
+  async releaseTenantLease(tenant: string, owner: string): Promise<void> {
+    this.#write(`releasing the lease of tenant ${tenant}`, () => releaseTenantLease(this.db, tenant, owner));
+  }
+
+  async listTenantLeases(): Promise<TenantLease[]> {
+    return listTenantLeases(this.db, Date.now());
   }
 
   async pruneDelivered(now: Date, retentionMs?: number): Promise<Pruned> {

@@ -1,4 +1,5 @@
-import { RuleStateConflictError, StateBusyError } from '../../errors.js';
+import { CheckpointMovedError, RuleStateConflictError } from '../../errors.js';
+import { decodeRuleState } from '../decode.js';
 import type { StateDb } from './db.js';
 import { enqueueAlerts } from './outbox.js';
 import { storeProfiles } from './profiles.js';
@@ -23,22 +24,10 @@ interface TenantRow {
 export function readTenantState(db: StateDb, tenant: string): TenantState | undefined {
   const row = cachedStatement(db, 'SELECT * FROM tenant_state WHERE tenant = ?').get(tenant) as TenantRow | undefined;
   if (!row) return undefined;
-  // Damaged rule state must not stop alerting nor /healthz and status, which
-  // read this row too: it is reported, and the poller replaces it.
-  let ruleState: unknown;
-  let ruleStateDamaged = false;
-  if (row.checkpoint !== null || row.rule_state_version > 0) {
-    try {
-      ruleState = JSON.parse(row.rule_state);
-    } catch {
-      ruleStateDamaged = true;
-    }
-  }
   return {
     checkpoint: row.checkpoint,
     checkpointDate: row.checkpoint_date,
-    ruleState,
-    ruleStateDamaged,
+    ...decodeRuleState(row.checkpoint !== null || row.rule_state_version > 0, row.rule_state),
     lastPollAt: row.last_poll_at,
     lastPollOk: row.last_poll_ok === null ? null : row.last_poll_ok === 1,
     lastPollError: row.last_poll_error,
@@ -64,7 +53,7 @@ export function commitPage(db: StateDb, tenant: string, page: PageCommit): Commi
     if (moved) {
       // Another poller committed meanwhile: committing would alert on its events a second time.
       // Retryable: nothing of this page is stored, and the next cycle reads the new position and rule state.
-      throw new StateBusyError(
+      throw new CheckpointMovedError(
         `checkpoint of tenant ${tenant} moved to ${stored ?? 'none'} while this process read from ${page.after ?? page.checkpoint}: another auth0-log-alerts running with the same STATE_DB (e.g. an overlapping \`run --once\` from cron) stored these events first; nothing was stored twice, the next cycle goes on from there`,
       );
     }
