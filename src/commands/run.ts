@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { runBot, type RunDeps } from '../run/bot.js';
 import { packageVersion } from '../version.js';
 import { describeRule } from '../engine/index.js';
+import { receivesActions } from '../slack/actions/receives.js';
 import { formatPreview } from '../slack/format-repeat.js';
 import { createSender } from '../slack/sender.js';
 import { createSlackClient } from '../slack/poster.js';
@@ -19,8 +20,10 @@ interface RunCommandFlags {
  * the poller itself knows nothing of Slack.
  */
 export const runDeps: Omit<RunDeps, 'env'> = {
-  createSender: ({ config, store, catalog, logger, replicaId }) =>
+  createSender: ({ config, store, catalog, logger, replicaId, once }) =>
     createSender({
+      // Buttons only where a Slack app receives the clicks (Socket Mode or HTTP mode, not --once).
+      interactive: receivesActions(config.slack, once === true),
       store,
       owner: replicaId,
       catalog,
@@ -97,6 +100,7 @@ const RUN_ENVIRONMENT: ReadonlyArray<[string, string]> = [
   ['SLACK_BOT_TOKEN', 'bot token xoxb-… (not needed with --dry-run)'],
   ['SLACK_APP_TOKEN', 'app-level token xapp-…: /logcode over Socket Mode'],
   ['SLACK_SIGNING_SECRET', '/logcode over HTTP on PORT instead'],
+  ['SLACK_RESPONDERS', 'user / user-group ids allowed to acknowledge, resolve, mute (default everyone)'],
   ['SLACK_API_URL', 'Slack Web API base URL (default https://slack.com/api/)'],
   ['ALERT_CHANNEL', 'default channel for alerts (#security-alerts or an ID)'],
   ['POLL_SCHEDULE', 'node-cron expression (default "*/30 * * * * *")'],

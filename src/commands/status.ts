@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { streamSilence } from '../intake/stream-health.js';
 import { openStateStore } from '../state/open.js';
+import type { Mute } from '../state/controls.js';
 import type { ChannelSummary, Problem, StateStore } from '../state/store.js';
 import { StateError } from '../errors.js';
 
@@ -50,6 +51,8 @@ export interface StatusReport {
   outbox: ChannelSummary[];
   /** What the bot reports about itself (the same problems its notices and /healthz tell), open ones. */
   problems: Array<Pick<Problem, 'key' | 'kind' | 'tenant' | 'summary' | 'openedAt' | 'noticeState'>>;
+  /** Active mutes set from Slack: what they silence, until when, how many events they hold so far. */
+  mutes: Array<Pick<Mute, 'id' | 'tenant' | 'ruleId' | 'group' | 'createdBy' | 'createdAt' | 'until' | 'wallUntil' | 'held'>>;
   /** Failed or dead alerts, or an open problem (polling failing, a dead channel, an outbox backing up): exit 1. */
   healthy: boolean;
 }
@@ -152,7 +155,8 @@ export async function readStatus(store: StateStore, path: string, now: Date, str
   const shown = (await store.listProblems({ includeResolved: true })).filter((p) => p.resolvedAt === null || (p.kind === 'log_gap' && p.openedAt >= weekAgo));
   const problems = shown.map(({ key, kind, tenant, summary, openedAt, noticeState }) => ({ key, kind, tenant, summary, openedAt, noticeState }));
   const healthy = outbox.every((channel) => channel.failed === 0 && channel.dead === 0) && problems.every((problem) => problem.kind === 'log_gap');
-  return { stateDb: path, replicas, tenants, outbox, problems, healthy };
+  const mutes = (await store.listMutes()).map(({ id, tenant, ruleId, group, createdBy, createdAt, until, wallUntil, held }) => ({ id, tenant, ruleId, group, createdBy, createdAt, until, wallUntil, held }));
+  return { stateDb: path, replicas, tenants, outbox, problems, mutes, healthy };
 }
 
 export function renderStatus(report: StatusReport): string {
@@ -178,6 +182,12 @@ export function renderStatus(report: StatusReport): string {
   lines.push('', 'Problems');
   if (report.problems.length === 0) lines.push('  none');
   for (const problem of report.problems) lines.push(`  ${problem.kind} since ${problem.openedAt}: ${problem.summary}`);
+  lines.push('', 'Mutes');
+  if (report.mutes.length === 0) lines.push('  none');
+  for (const mute of report.mutes) {
+    const scope = mute.group ? Object.entries(mute.group).map(([key, value]) => `${key}=${value ?? '–'}`).join(', ') : 'whole rule';
+    lines.push(`  ${mute.id}: ${mute.ruleId} (${scope}), tenant ${mute.tenant}, by ${mute.createdBy} until ${mute.wallUntil} (event time ${mute.until}), ${mute.held} held`);
+  }
   lines.push('', 'Outbox');
   if (report.outbox.length === 0) lines.push('  empty');
   for (const channel of report.outbox) {

@@ -25,6 +25,8 @@ export interface AppConfig {
     appToken?: string;
     signingSecret?: string;
     apiUrl: string;
+    /** SLACK_RESPONDERS: user (U…/W…) and user-group (S…) ids allowed to acknowledge, resolve, mute; empty: everyone. */
+    responders?: string[];
   };
   alertChannel?: string;
   pollSchedule: string;
@@ -140,6 +142,10 @@ const EnvSchema = z.object({
   SLACK_BOT_TOKEN: optionalString,
   SLACK_APP_TOKEN: optionalString,
   SLACK_SIGNING_SECRET: optionalString,
+  SLACK_RESPONDERS: optionalString.refine(
+    (v) => v === undefined || v.split(/[\s,]+/).filter(Boolean).every((id) => /^[UWS][A-Z0-9]{2,}$/.test(id)),
+    'SLACK_RESPONDERS must list Slack user ids (U…/W…) and user-group ids (S…), separated by commas — not names or @handles',
+  ),
   SLACK_API_URL: optionalString
     .refine((v) => v === undefined || (/^https?:\/\//i.test(v) && URL.canParse(v)), 'SLACK_API_URL is not an http(s) URL')
     .superRefine((v, ctx) => {
@@ -239,6 +245,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
       appToken: source.SLACK_APP_TOKEN,
       signingSecret: source.SLACK_SIGNING_SECRET,
       apiUrl: source.SLACK_API_URL ?? CONFIG_DEFAULTS.slackApiUrl,
+      responders: (source.SLACK_RESPONDERS ?? '').split(/[\s,]+/).filter(Boolean),
     },
     alertChannel: source.ALERT_CHANNEL,
     pollSchedule: source.POLL_SCHEDULE ?? CONFIG_DEFAULTS.pollSchedule,

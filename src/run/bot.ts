@@ -64,6 +64,8 @@ export interface BotContext {
   logger: Logger;
   /** Aborted on shutdown: a companion still starting (Socket Mode connecting) must stop too. */
   signal?: AbortSignal;
+  /** `run --once`: no Slack app answers clicks, so messages carry no action buttons. */
+  once?: boolean;
   /** This process among the replicas sharing the state: it owns channel and tenant leases under this name. */
   replicaId?: string;
   /** The tenants this replica holds now (status of its leases), for /healthz; undefined before polling starts. */
@@ -124,6 +126,7 @@ export async function runBot(flags: RunFlags, deps: RunDeps): Promise<number> {
     wakeSender: () => sender?.notify?.(),
     replicaId: replica.id,
     leases: () => polling?.snapshot(),
+    once: flags.once,
   };
 
   // A tenant's poll cycle lives while this replica holds the tenant (its lease):

@@ -54,7 +54,7 @@ export function decodePendingRows(raw: readonly StoredOutboxRow[]): PendingRows 
       id: row.id,
       tenant: row.tenant,
       channel: row.channel,
-      kind: row.kind === 'repeat' ? 'repeat' : 'alert',
+      kind: row.kind === 'repeat' || row.kind === 'muted' ? row.kind : 'alert',
       ruleId: row.rule_id,
       incident: row.incident,
       alert: decoded.alert,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AlertSchema, type Alert } from '../engine/alert.js';
+import type { IncidentActionRequest, IncidentActionResult, IncidentControls, Mute, ThreadNote, ThreadNoteOutcome } from './controls.js';
 import type { Profile } from '../engine/profiles.js';
 
 /**
@@ -115,6 +116,28 @@ export interface StateStore {
    * process recorded it first. A log gap (a past event) is settled by its notice: resolved, no reply.
    */
   recordNotice(key: string, posted: NoticePosted, now: Date): Promise<boolean>;
+  // ── Acknowledge / Resolve / Mute (src/state/controls.ts) ──────────────
+  /** One click: the state change and the audit thread reply it owes, in one transaction. */
+  recordIncidentAction(request: IncidentActionRequest): Promise<IncidentActionResult>;
+  /** Who acknowledged / resolved the incident, and the mutes covering it; undefined for an unknown incident. */
+  incidentControls(incident: string): Promise<IncidentControls | undefined>;
+  /** Resolved incidents of the tenant the engine has not closed yet; a page commit marks them (PageCommit.resolutionsApplied). */
+  pendingResolutions(tenant: string): Promise<string[]>;
+  /** Active mutes (all, ended too, with `{ active: false }`), oldest first. */
+  listMutes(options?: { active?: boolean }): Promise<Mute[]>;
+  /**
+   * Ends a mute now (`/logcode unmute`) and releases what it held; undefined
+   * when it had already ended. Mutes also end by event time inside commitPage,
+   * and by wall time in endOverdueMutes.
+   */
+  endMute(id: number, by: string, now: Date): Promise<Mute | undefined>;
+  /** Ends the mutes whose wall-clock end is MUTE_WALL_GRACE_MS past. */
+  endOverdueMutes(now: Date): Promise<Mute[]>;
+  /** Thread replies still owed (audit lines, mute ends) that nobody holds a claim on. */
+  dueThreadNotes(now: Date, limit: number): Promise<ThreadNote[]>;
+  /** Takes a note for `owner` until `until` (false: another process has it, or it was posted). */
+  claimThreadNote(id: number, owner: string, now: Date, until: Date): Promise<boolean>;
+  recordThreadNote(id: number, outcome: ThreadNoteOutcome): Promise<void>;
 
   // ── Replicas and tenant leases: one poller per tenant ──────────────────
   // Judged by the database's clock (PostgreSQL: now(); SQLite, one process per
@@ -188,6 +211,8 @@ export interface StreamCommit {
   logIds: readonly string[];
   /** Profiles the batch changed (profile key → profile), stored in the same transaction. */
   profiles?: ReadonlyMap<string, Profile>;
+  /** Resolved incidents the evaluator closed before this batch (see pendingResolutions): marked applied with it. */
+  resolutionsApplied?: readonly string[];
   defaultChannel: string;
   /** When the batch was received (the tenant's last stream delivery). */
   now?: Date;
@@ -255,6 +280,8 @@ export interface PageCommit {
    */
   ruleStateJson?: string;
   alerts: readonly Alert[];
+  /** Resolved incidents the evaluator closed before this page (see pendingResolutions): marked applied with it. */
+  resolutionsApplied?: readonly string[];
   /** Profiles the page changed (profile key → profile), stored in the same transaction. */
   profiles?: ReadonlyMap<string, Profile>;
   /** Channel of alerts whose rule names none. */
@@ -286,7 +313,8 @@ export const OutboxRowSchema = z.object({
   id: z.number().int(),
   tenant: z.string(),
   channel: z.string(),
-  kind: z.enum(['alert', 'repeat']),
+  /** `muted`: a repeat held by a mute that has ended; posted as the mute's summary reply. */
+  kind: z.enum(['alert', 'repeat', 'muted']),
   ruleId: z.string(),
   incident: z.string(),
   alert: AlertSchema,
@@ -342,6 +370,8 @@ export interface IncidentParent {
   messageTs: string | null;
   /** The ts is shared with other incidents: the parent is a digest, never re-rendered as one alert. */
   sharedTs: boolean;
+  /** Acknowledged / resolved / muted, as the re-rendered message shows it. */
+  controls?: IncidentControls;
 }
 
 /** What one Slack message delivered. */

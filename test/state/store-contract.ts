@@ -3,6 +3,7 @@ import type { Alert } from '../../src/engine/alert.js';
 import { StateBusyError, StateError } from '../../src/errors.js';
 import { RETENTION_MS, type StateStore } from '../../src/state/store.js';
 import { makeAlert } from '../helpers/slack-fixtures.js';
+import { describeControlsContract } from './controls-contract.js';
 import { describeIntakeContract } from './store-contract-intake.js';
 import { describeProfileContract } from './profile-contract.js';
 
@@ -426,5 +427,6 @@ export function describeStateStore(name: string, factory: () => Promise<StoreFix
         expect(await store.pruneDelivered(NOW, 30_000)).toEqual({ outbox: 1, incidents: 1, problems: 0 });
       });
     });
+    describeControlsContract(fresh);
   });
 }

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { StateError } from '../../errors.js';
+import { PG_CONTROLS_MIGRATION } from './controls.js';
 
 /**
  * Ordered migrations of the PostgreSQL back end; `schema_version` holds how
@@ -119,6 +120,8 @@ export const PG_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX seen_log_ids_by_time ON seen_log_ids (seen_at);
   `,
+  // Acknowledge / Resolve / Mute from Slack: who, when, until when; rows held by mutes; the thread replies owed.
+  PG_CONTROLS_MIGRATION,
 ];
 
 export const PG_SCHEMA_VERSION = PG_MIGRATIONS.length;

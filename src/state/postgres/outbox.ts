@@ -5,13 +5,15 @@ import { iso, type Queryable } from './query.js';
 import { cleanText } from './text.js';
 
 /** Queues alerts in the caller's transaction: one statement for the whole page (arrays unnested). */
-export async function enqueueAlerts(db: Queryable, tenant: string, alerts: readonly Alert[], defaultChannel: string, now: Date = new Date()): Promise<void> {
-  if (alerts.length === 0) return;
-  await db.query(
+/** Queues the alerts; returns the new rows' ids. */
+export async function enqueueAlerts(db: Queryable, tenant: string, alerts: readonly Alert[], defaultChannel: string, now: Date = new Date()): Promise<number[]> {
+  if (alerts.length === 0) return [];
+  const { rows } = await db.query<{ id: string }>(
     `INSERT INTO outbox (tenant, channel, kind, rule_id, incident, alert, created_at)
      SELECT $1, channel, kind, rule_id, incident, alert, $2
      FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[]) WITH ORDINALITY AS a(channel, kind, rule_id, incident, alert, n)
-     ORDER BY n`,
+     ORDER BY n
+     RETURNING id`,
     [
       tenant,
       now,
@@ -22,6 +24,7 @@ export async function enqueueAlerts(db: Queryable, tenant: string, alerts: reado
       alerts.map((alert) => JSON.stringify(alert)),
     ],
   );
+  return rows.map((row) => Number(row.id));
 }
 
 

@@ -1,3 +1,4 @@
+import { pruneControls } from './controls.js';
 import { RETENTION_MS, type Pruned } from '../store.js';
 import { pruneProblems } from './problems.js';
 import type { Queryable } from './query.js';
@@ -9,7 +10,7 @@ import type { Queryable } from './query.js';
 const PRUNE_OUTBOX = `
   WITH live AS (
     SELECT incident FROM incidents WHERE updated_at >= $1
-    UNION SELECT incident FROM outbox WHERE status IN ('pending', 'failed')
+    UNION SELECT incident FROM outbox WHERE status IN ('pending', 'failed', 'held')
   ),
   kept_ts AS (SELECT DISTINCT message_ts FROM outbox WHERE message_ts IS NOT NULL AND incident IN (SELECT incident FROM live))
   DELETE FROM outbox
@@ -20,12 +21,14 @@ const PRUNE_OUTBOX = `
 const PRUNE_INCIDENTS = `
   DELETE FROM incidents
   WHERE updated_at < $1
-    AND incident NOT IN (SELECT incident FROM outbox WHERE status IN ('pending', 'failed'))`;
+    AND incident NOT IN (SELECT incident FROM outbox WHERE status IN ('pending', 'failed', 'held'))`;
 
 /** Deletes delivered rows and incidents not touched for longer than `retentionMs`, in the caller's transaction. */
 export async function pruneDelivered(db: Queryable, now: Date, retentionMs: number = RETENTION_MS): Promise<Pruned> {
   const cutoff = new Date(now.getTime() - retentionMs);
   const outbox = (await db.query(PRUNE_OUTBOX, [cutoff])).rowCount ?? 0;
   const incidents = (await db.query(PRUNE_INCIDENTS, [cutoff])).rowCount ?? 0;
-  return { outbox, incidents, problems: await pruneProblems(db, cutoff) };
+  const problems = await pruneProblems(db, cutoff);
+  await pruneControls(db, cutoff);
+  return { outbox, incidents, problems };
 }

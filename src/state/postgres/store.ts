@@ -30,7 +30,9 @@ import type {
   TenantLeaseResult,
   TenantState,
 } from '../store.js';
+import type { IncidentActionRequest, IncidentActionResult, IncidentControls, Mute, ThreadNote, ThreadNoteOutcome } from '../controls.js';
 import { acquireChannelLease, releaseChannelLease, renewChannelLease } from './channel-leases.js';
+import * as controls from './controls.js';
 import { createPool, describePgUrl, type PgOptions } from './connect.js';
 import { explainPgError, explainPgOpenError } from './errors.js';
 import { clearIncidentThread, getIncident, recordIncident, threadedIncidents } from './incidents.js';
@@ -160,7 +162,9 @@ export class PgStateStore implements StateStore {
   }
 
   enqueueAlerts(tenant: string, alerts: readonly Alert[], defaultChannel: string, now?: Date): Promise<void> {
-    return this.#statement(`queuing alerts of tenant ${tenant}`, (db) => enqueueAlerts(db, tenant, alerts, defaultChannel, now));
+    return this.#statement(`queuing alerts of tenant ${tenant}`, async (db) => {
+      await enqueueAlerts(db, tenant, alerts, defaultChannel, now);
+    });
   }
 
   pendingChannels(): Promise<ChannelCount[]> {
@@ -275,7 +279,49 @@ export class PgStateStore implements StateStore {
   }
 
   incidentAlert(incident: string): Promise<IncidentParent | undefined> {
-    return this.#statement(`reading incident ${incident}`, (db) => incidentAlert(db, incident));
+    return this.#statement(`reading incident ${incident}`, async (db) => {
+      const parent = await incidentAlert(db, incident);
+      const state = parent ? await controls.incidentControls(db, incident) : undefined;
+      // Only an incident someone acted on carries controls: the others render as before.
+      const acted = state && (state.ackedBy || state.resolvedBy || state.mutes.length > 0);
+      return parent && acted ? { ...parent, controls: state } : parent;
+    });
+  }
+
+  recordIncidentAction(request: IncidentActionRequest): Promise<IncidentActionResult> {
+    return this.#write(`recording ${request.action} from Slack`, (db) => controls.recordIncidentAction(db, request));
+  }
+
+  incidentControls(incident: string): Promise<IncidentControls | undefined> {
+    return this.#statement(`reading incident ${incident}`, (db) => controls.incidentControls(db, incident));
+  }
+
+  pendingResolutions(tenant: string): Promise<string[]> {
+    return this.#statement(`reading resolutions of tenant ${tenant}`, (db) => controls.pendingResolutions(db, tenant));
+  }
+
+  listMutes(options?: { active?: boolean }): Promise<Mute[]> {
+    return this.#statement('listing mutes', (db) => controls.listMutes(db, options));
+  }
+
+  endMute(id: number, by: string, now: Date): Promise<Mute | undefined> {
+    return this.#write(`ending mute ${id}`, (db) => controls.endMute(db, id, { reason: 'unmuted', by }, now));
+  }
+
+  endOverdueMutes(now: Date): Promise<Mute[]> {
+    return this.#write('ending overdue mutes', (db) => controls.endOverdueMutes(db, now));
+  }
+
+  dueThreadNotes(now: Date, limit: number): Promise<ThreadNote[]> {
+    return this.#statement('reading thread replies owed', (db) => controls.dueThreadNotes(db, now.getTime(), limit));
+  }
+
+  claimThreadNote(id: number, owner: string, now: Date, until: Date): Promise<boolean> {
+    return this.#statement('claiming a thread reply', (db) => controls.claimThreadNote(db, id, owner, now.getTime(), until.getTime()));
+  }
+
+  recordThreadNote(id: number, outcome: ThreadNoteOutcome): Promise<void> {
+    return this.#statement('recording a thread reply', (db) => controls.recordThreadNote(db, id, outcome));
   }
 
   loadProfiles(tenant: string, keys: readonly string[]): Promise<Map<string, Profile>> {

@@ -1,3 +1,4 @@
+import { holdMutedRows, markResolutionsApplied } from './controls.js';
 import { CheckpointMovedError, RuleStateConflictError } from '../../errors.js';
 import type { CommitResult, NamedTenantState, PageCommit, PollOutcome, StreamCommit, TenantState } from '../store.js';
 import { decodeRuleState } from '../decode.js';
@@ -88,7 +89,9 @@ export async function commitPage(db: Queryable, tenant: string, page: PageCommit
     );
   }
   checkVersion(tenant, current.version, page.ruleStateVersion);
-  await enqueueAlerts(db, tenant, page.alerts, page.defaultChannel, now);
+  const ids = await enqueueAlerts(db, tenant, page.alerts, page.defaultChannel, now);
+  await holdMutedRows(db, tenant, ids, page.checkpointDate, now);
+  if (page.resolutionsApplied?.length) await markResolutionsApplied(db, page.resolutionsApplied, now);
   await recordSeenLogIds(db, tenant, page.logIds ?? [], now.getTime());
   await storeProfiles(db, tenant, page.profiles);
   await db.query(
@@ -106,7 +109,10 @@ export async function commitStreamBatch(db: Queryable, tenant: string, batch: St
   const now = batch.now ?? new Date();
   const current = await lockPosition(db, tenant);
   checkVersion(tenant, current.version, batch.ruleStateVersion);
-  await enqueueAlerts(db, tenant, batch.alerts, batch.defaultChannel, now);
+  const ids = await enqueueAlerts(db, tenant, batch.alerts, batch.defaultChannel, now);
+  // Streamed alerts are held like polled ones; a mute's end waits for the poller's event clock (or the wall clock).
+  await holdMutedRows(db, tenant, ids, null, now);
+  if (batch.resolutionsApplied?.length) await markResolutionsApplied(db, batch.resolutionsApplied, now);
   await recordSeenLogIds(db, tenant, batch.logIds, now.getTime());
   await storeProfiles(db, tenant, batch.profiles);
   await db.query(`UPDATE tenant_state SET rule_state = $2, rule_state_version = rule_state_version + 1, last_stream_at = $3 WHERE tenant = $1`, [

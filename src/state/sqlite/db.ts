@@ -2,6 +2,7 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { StateError } from '../../errors.js';
+import { CONTROLS_MIGRATION } from './controls.js';
 
 export type StateDb = Database.Database;
 
@@ -123,6 +124,8 @@ const MIGRATIONS: readonly string[] = [
     expires_at    INTEGER NOT NULL       -- any replica may take it after this
   );
   `,
+  // Acknowledge / Resolve / Mute from Slack: who, when, until when; rows held by mutes; the thread replies owed.
+  CONTROLS_MIGRATION,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -14,16 +14,17 @@ export function enqueueAlerts(
   alerts: readonly Alert[],
   defaultChannel: string,
   now: Date = new Date(),
-): void {
-  if (alerts.length === 0) return;
+): number[] {
+  if (alerts.length === 0) return [];
   const insert = cachedStatement(
     db,
     `INSERT INTO outbox (tenant, channel, kind, rule_id, incident, alert, created_at)
      VALUES (?, ?, ?, ?, ?, ?, ?)`,
   );
   const createdAt = now.toISOString();
+  const ids: number[] = [];
   for (const alert of alerts) {
-    insert.run(
+    const { lastInsertRowid } = insert.run(
       tenant,
       alert.channel ?? defaultChannel,
       alert.kind,
@@ -32,7 +33,9 @@ export function enqueueAlerts(
       JSON.stringify(alert),
       createdAt,
     );
+    ids.push(Number(lastInsertRowid));
   }
+  return ids;
 }
 
 

@@ -27,6 +27,18 @@ import type {
   StreamCommit,
   TenantState,
 } from '../store.js';
+import type { IncidentActionRequest, IncidentActionResult, IncidentControls, Mute, ThreadNote, ThreadNoteOutcome } from '../controls.js';
+import {
+  claimThreadNote,
+  dueThreadNotes,
+  endMute,
+  endOverdueMutes,
+  incidentControls,
+  listMutes,
+  pendingResolutions,
+  recordIncidentAction,
+  recordThreadNote,
+} from './controls.js';
 import { openStateDb, type StateDb } from './db.js';
 import { explainWriteError } from './errors.js';
 import { clearIncidentThread, getIncident, recordIncident } from './incidents.js';
@@ -228,7 +240,47 @@ export class SqliteStateStore implements StateStore {
   }
 
   async incidentAlert(incident: string): Promise<IncidentParent | undefined> {
-    return incidentAlert(this.db, incident);
+    const parent = incidentAlert(this.db, incident);
+    const controls = parent ? incidentControls(this.db, incident) : undefined;
+    // Only an incident someone acted on carries controls: the others render as before.
+    const acted = controls && (controls.ackedBy || controls.resolvedBy || controls.mutes.length > 0);
+    return parent && acted ? { ...parent, controls } : parent;
+  }
+
+  async recordIncidentAction(request: IncidentActionRequest): Promise<IncidentActionResult> {
+    return this.#write(`recording ${request.action} from Slack`, () => recordIncidentAction(this.db, request));
+  }
+
+  async incidentControls(incident: string): Promise<IncidentControls | undefined> {
+    return incidentControls(this.db, incident);
+  }
+
+  async pendingResolutions(tenant: string): Promise<string[]> {
+    return pendingResolutions(this.db, tenant);
+  }
+
+  async listMutes(options?: { active?: boolean }): Promise<Mute[]> {
+    return listMutes(this.db, options);
+  }
+
+  async endMute(id: number, by: string, now: Date): Promise<Mute | undefined> {
+    return this.#write(`ending mute ${id}`, () => endMute(this.db, id, { reason: 'unmuted', by }, now));
+  }
+
+  async endOverdueMutes(now: Date): Promise<Mute[]> {
+    return this.#write('ending overdue mutes', () => endOverdueMutes(this.db, now));
+  }
+
+  async dueThreadNotes(now: Date, limit: number): Promise<ThreadNote[]> {
+    return dueThreadNotes(this.db, now.getTime(), limit);
+  }
+
+  async claimThreadNote(id: number, owner: string, now: Date, until: Date): Promise<boolean> {
+    return this.#write('claiming a thread reply', () => claimThreadNote(this.db, id, owner, now.getTime(), until.getTime()));
+  }
+
+  async recordThreadNote(id: number, outcome: ThreadNoteOutcome): Promise<void> {
+    this.#write('recording a thread reply', () => recordThreadNote(this.db, id, outcome));
   }
 
   async loadProfiles(tenant: string, keys: readonly string[]): Promise<Map<string, Profile>> {

@@ -2,6 +2,7 @@ import { CheckpointMovedError, RuleStateConflictError } from '../../errors.js';
 import { decodeRuleState } from '../decode.js';
 import type { StateDb } from './db.js';
 import { enqueueAlerts } from './outbox.js';
+import { holdMutedRows, markResolutionsApplied } from './controls.js';
 import { storeProfiles } from './profiles.js';
 import { explainWriteError } from './errors.js';
 import { cachedStatement } from './statements.js';
@@ -58,7 +59,9 @@ export function commitPage(db: StateDb, tenant: string, page: PageCommit): Commi
       );
     }
     const version = checkVersion(tenant, current, page.ruleStateVersion);
-    enqueueAlerts(db, tenant, page.alerts, page.defaultChannel, now);
+    const ids = enqueueAlerts(db, tenant, page.alerts, page.defaultChannel, now);
+    holdMutedRows(db, tenant, ids.map((id, i) => ({ id, alert: page.alerts[i]! })), page.checkpointDate, now);
+    if (page.resolutionsApplied?.length) markResolutionsApplied(db, page.resolutionsApplied, now);
     recordSeenLogIds(db, tenant, page.logIds ?? [], now.getTime());
     storeProfiles(db, tenant, page.profiles);
     cachedStatement(
@@ -98,7 +101,10 @@ export function commitStreamBatch(db: StateDb, tenant: string, batch: StreamComm
   const now = batch.now ?? new Date();
   const store = db.transaction((): CommitResult => {
     const version = checkVersion(tenant, readPosition(db, tenant), batch.ruleStateVersion);
-    enqueueAlerts(db, tenant, batch.alerts, batch.defaultChannel, now);
+    const ids = enqueueAlerts(db, tenant, batch.alerts, batch.defaultChannel, now);
+    // Streamed alerts are held like polled ones; a mute's end waits for the poller's event clock (or the wall clock).
+    holdMutedRows(db, tenant, ids.map((id, i) => ({ id, alert: batch.alerts[i]! })), null, now);
+    if (batch.resolutionsApplied?.length) markResolutionsApplied(db, batch.resolutionsApplied, now);
     recordSeenLogIds(db, tenant, batch.logIds, now.getTime());
     storeProfiles(db, tenant, batch.profiles);
     cachedStatement(
