@@ -65,7 +65,7 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE TABLE problems (
     key             TEXT PRIMARY KEY,    -- e.g. polling_failing:acme, dead_channel:#x
-    kind            TEXT NOT NULL,       -- polling_failing | log_gap | dead_channel | outbox_backlog | stream_silent (a TEXT: new kinds need no migration)
+    kind            TEXT NOT NULL,       -- polling_failing | log_gap | dead_channel | outbox_backlog
     tenant          TEXT,
     channel         TEXT,                -- where its notice goes (NULL: the default)
     summary         TEXT NOT NULL,       -- one plain sentence (never a secret)
