@@ -34,6 +34,8 @@ export function sequenceAlert(
       users: topValues(own, (entry) => entry[3]),
       ips: topValues(own, (entry) => entry[4]),
     };
+    const field = rule.rule.sequence!.steps[index]!.distinct;
+    if (field) report.distinct = { field, count: new Set(own.map((entry) => entry[7]).filter((value) => value !== undefined && value !== null)).size };
     const first = own[0];
     const last = own[own.length - 1];
     if (first && last) {

@@ -1,5 +1,6 @@
 import type { CompiledRule } from './compile.js';
-import { ActivityIndex, activityOf, takeIndex, keepIndex } from './activity-index.js';
+import { ActivityIndex, activityOf, keepIndexes, takeIndexes } from './activity-index.js';
+import { FirstValueIndex } from './first-value-index.js';
 import { StateBucket, asBucket, bucketOf, type EngineState, type GroupState, type StoredBucket } from './state.js';
 import { indexWindow } from './window.js';
 
@@ -33,13 +34,27 @@ export class WorkingState {
   private readonly live = new Map<string, LiveGroup>();
   /** Groups by last activity, kept once eviction has been needed (see evict.ts). */
   activity: ActivityIndex | undefined;
+  /** Sequence groups by their first key value, built when first asked (see first-value-index.ts). */
+  private firstValues: FirstValueIndex | undefined;
 
-  constructor(base: EngineState) {
+  /** `sequenceFields`: sequence rule id → its first key field (one Map per rule set: it identifies the index). */
+  constructor(
+    base: EngineState,
+    private readonly sequenceFields: ReadonlyMap<string, string> = new Map(),
+  ) {
     this.clock = base.clock;
     this.nextPruneAt = base.nextPruneAt;
     this.size = base.size;
     this.buckets = base.buckets.slice();
-    this.activity = takeIndex(base);
+    const carried = takeIndexes(base);
+    this.activity = carried.activity;
+    if (carried.firstValues?.fields === sequenceFields) this.firstValues = carried.firstValues;
+  }
+
+  /** Whether a group of sequence rule `ruleId` has `value` first in its key (exact: false means none). */
+  hasFirstValue(ruleId: string, value: string): boolean {
+    this.firstValues ??= FirstValueIndex.build(this.sequenceFields, this.groupBuckets());
+    return this.firstValues.has(ruleId, value);
   }
 
   private writable(index: number): StateBucket {
@@ -64,14 +79,18 @@ export class WorkingState {
     return this.live.get(key)?.state ?? this.readable(bucketOf(key)).get(key);
   }
 
-  /** The group's live copy, opened (or created with `makeGroup`) on first touch. */
-  open(key: string, rule: CompiledRule, makeGroup: () => Record<string, string | null>): LiveGroup {
+  /**
+   * The group's live copy, opened on first touch — or created, its record made
+   * by `makeGroup(names, source)` (a plain function and its arguments rather
+   * than a closure: this runs for most matching events).
+   */
+  open<N, S>(key: string, rule: CompiledRule, makeGroup: (names: N, source: S) => Record<string, string | null>, names: N, source: S): LiveGroup {
     const existing = this.live.get(key);
     if (existing) return existing;
     const index = bucketOf(key);
     const stored = this.readable(index).get(key);
     // Explicit copies: object spread measured slow on this hot path.
-    const copy: GroupState = stored ? { rule: stored.rule, group: stored.group } : { rule: rule.id, group: makeGroup() };
+    const copy: GroupState = stored ? { rule: stored.rule, group: stored.group } : { rule: rule.id, group: makeGroup(names, source) };
     if (stored?.window) copy.window = stored.window.slice();
     if (stored?.steps) copy.steps = stored.steps.slice();
     if (stored?.incident) {
@@ -81,7 +100,10 @@ export class WorkingState {
     if (stored?.carry) copy.carry = stored.carry; // replaced, never mutated
     const live: LiveGroup = { state: copy, head: 0, from: 0 };
     if (rule.threshold) indexWindow(live, rule.threshold.windowMs, !!rule.threshold.distinct);
-    if (!stored) this.size += 1;
+    if (!stored) {
+      this.size += 1;
+      this.firstValues?.add(copy);
+    }
     this.writable(index).set(key, copy);
     this.live.set(key, live);
     return live;
@@ -108,7 +130,9 @@ export class WorkingState {
 
   delete(key: string): void {
     const index = bucketOf(key);
-    if (!this.readable(index).has(key)) return;
+    const group = this.live.get(key)?.state ?? this.readable(index).get(key);
+    if (!group) return;
+    this.firstValues?.remove(group);
     this.writable(index).delete(key);
     this.live.delete(key);
     this.size -= 1;
@@ -137,7 +161,7 @@ export class WorkingState {
       }
     }
     const state: EngineState = { version: 2, clock: this.clock, nextPruneAt: this.nextPruneAt, size: this.size, buckets: this.buckets };
-    keepIndex(state, this.activity);
+    keepIndexes(state, { activity: this.activity, firstValues: this.firstValues });
     return state;
   }
 }

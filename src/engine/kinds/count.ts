@@ -9,12 +9,10 @@ import { clearWindow, denseWindowStart, expireBefore, insertEntry, keepWithin, n
 import { REORDER_TOLERANCE_MS, type EvalContext } from './context.js';
 
 /** The group record of an event, made only when a group is created. */
-function makeGroupOf(rule: CompiledRule, event: LogEvent): () => Record<string, string | null> {
-  return () => {
-    const group: Record<string, string | null> = {};
-    for (let i = 0; i < rule.groupGetters.length; i++) group[rule.groupBy[i]!] = valueText(rule.groupGetters[i]!(event));
-    return group;
-  };
+function groupOf(rule: CompiledRule, event: LogEvent): Record<string, string | null> {
+  const group: Record<string, string | null> = {};
+  for (let i = 0; i < rule.groupGetters.length; i++) group[rule.groupBy[i]!] = valueText(rule.groupGetters[i]!(event));
+  return group;
 }
 
 /**
@@ -26,7 +24,7 @@ export function evaluateCount(ctx: EvalContext, rule: CompiledRule, event: LogEv
   const { work, alerts, repeats } = ctx;
   if (rule.throttleMs === undefined) {
     // No threshold, no throttle: every event is its own incident; nothing to remember.
-    const group = makeGroupOf(rule, event)();
+    const group = groupOf(rule, event);
     alerts.push(matchedAlert(rule, event, t, incidentId(rule, group, event.log_id), group, 0, 1));
     return;
   }
@@ -37,7 +35,7 @@ export function evaluateCount(ctx: EvalContext, rule: CompiledRule, event: LogEv
   // An event without the distinct value can never count towards a distinct threshold: it opens no group.
   if (threshold?.distinct && distinctValue === null && !work.peek(key)?.incident) return;
 
-  const live = work.open(key, rule, makeGroupOf(rule, event));
+  const live = work.open(key, rule, groupOf, rule, event);
   closeIfOver(live, rule, t);
 
   const incident = live.state.incident;

@@ -7,6 +7,8 @@ import { groupKeyOf, groupRecord } from '../group-key.js';
 import { closeIfOver, takeCarry } from '../incident.js';
 import type { EvalContext } from './context.js';
 
+const givenGroup = (group: Record<string, string | null>): Record<string, string | null> => group;
+
 /**
  * Reports a detection of a profile kind (an impossible journey, a new value)
  * for a key: a new incident's alert, or — while the key's incident is open
@@ -27,7 +29,7 @@ export function reportDetection(
     return;
   }
   const key = groupKeyOf(rule.id, values);
-  const live = ctx.work.open(key, rule, () => group);
+  const live = ctx.work.open(key, rule, givenGroup, group, null);
   closeIfOver(live, rule, t);
   const incident = live.state.incident;
   if (incident) {
