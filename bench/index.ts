@@ -2,20 +2,25 @@ import { join } from 'node:path';
 import { REPO_ROOT } from '../test/helpers/e2e-harness.js';
 import { benchCatchUp, type CatchUpResult } from './catch-up.js';
 import { benchDrain, type DrainResult } from './drain.js';
-import { benchEvaluate, type EvaluateResult } from './evaluate.js';
+import { benchEvaluate, benchFlood, type EvaluateResult, type FloodResult } from './evaluate.js';
+import { benchProfiles, type ProfilesResult } from './profiles.js';
 import { HOSTILE_TARGETS, benchHostile, type HostileResult } from './hostile.js';
 
 /**
- * `npm run bench [-- --json] [-- --only evaluate,catch-up,drain,hostile] [-- --events N] [-- --profile DIR]`:
- * rule evaluation throughput, catch-up cost against a bare paging loop, and the
- * outbox drain rate. Not part of `npm test`: timings belong here, not in tests.
+ * `npm run bench [-- --json] [-- --only evaluate,flood,profiles,catch-up,drain,hostile] [-- --events N] [-- --users N] [-- --profile DIR]`:
+ * rule evaluation throughput (steady traffic, and a 100,000-IP flood), the
+ * memory of 1,000,000 users' profiles, catch-up cost against a bare paging
+ * loop, and the outbox drain rate. Not part of `npm test`: timings belong
+ * here, not in tests.
  */
-const TARGETS = { eventsPerSecond: 200_000, catchUpRatio: 1.5, peakRssMb: 200 };
+const TARGETS = { eventsPerSecond: 500_000, floodEventsPerSecond: 100_000, catchUpRatio: 1.5, peakRssMb: 200 };
 
 interface Report {
   evaluate?: EvaluateResult;
   /** The same traffic in batches of 10,000: shows how much is per-call overhead. */
   evaluateLargeBatches?: EvaluateResult;
+  flood?: FloodResult;
+  profiles?: ProfilesResult;
   catchUp?: CatchUpResult;
   drain?: DrainResult[];
   hostile?: HostileResult;
@@ -30,7 +35,7 @@ function option(name: string): string | undefined {
 
 async function main(): Promise<void> {
   const json = process.argv.includes('--json');
-  const only = new Set((option('only') ?? 'evaluate,catch-up,drain,hostile').split(','));
+  const only = new Set((option('only') ?? 'evaluate,flood,profiles,catch-up,drain,hostile').split(','));
   const events = Number(option('events') ?? 200_000);
   const rulesDir = join(REPO_ROOT, 'rules');
   const progress = (text: string) => process.stderr.write(`bench: ${text}\n`);
@@ -41,6 +46,17 @@ async function main(): Promise<void> {
     report.evaluate = benchEvaluate(rulesDir, events, 100);
     report.evaluateLargeBatches = benchEvaluate(rulesDir, events, 10_000);
     report.pass.evaluate = report.evaluate.eventsPerSecond >= TARGETS.eventsPerSecond;
+  }
+  if (only.has('flood')) {
+    progress('a wide flood: 100,000 failed logins, each from a new IP, through the default rules');
+    report.flood = benchFlood(rulesDir);
+    report.pass.flood = report.flood.eventsPerSecond >= TARGETS.floodEventsPerSecond;
+  }
+  if (only.has('profiles')) {
+    const users = Number(option('users') ?? 1_000_000);
+    progress(`profiles: ${users} users' logins through the built poll cycle into SQLite`);
+    report.profiles = await benchProfiles(users);
+    report.pass.profilesRss = report.profiles.peakRssMb < TARGETS.peakRssMb;
   }
   if (only.has('catch-up')) {
     progress(`catch-up, ${events} backlog events: bare paging loop, then the bot's poll pipeline`);
@@ -70,7 +86,7 @@ async function main(): Promise<void> {
 function table(report: Report): string {
   const rows: Array<[string, string, string]> = [];
   const mark = (ok: boolean | undefined) => (ok === undefined ? '' : ok ? 'ok' : 'MISSED');
-  const { evaluate, evaluateLargeBatches, catchUp, drain } = report;
+  const { evaluate, evaluateLargeBatches, flood, profiles, catchUp, drain } = report;
   if (evaluate) {
     rows.push([
       'rule evaluation (default rules, 1 core, pages of 100)',
@@ -84,6 +100,21 @@ function table(report: Report): string {
       `${Math.round(evaluateLargeBatches.eventsPerSecond).toLocaleString('en')} events/s (${evaluateLargeBatches.seconds.toFixed(2)} s)`,
       '',
     ]);
+  }
+  if (flood) {
+    rows.push([
+      'flood: 100,000 IPs (default rules, pages of 100)',
+      `${Math.round(flood.eventsPerSecond).toLocaleString('en')} events/s (${flood.seconds.toFixed(2)} s, ${flood.groups} groups kept)`,
+      `≥ ${TARGETS.floodEventsPerSecond.toLocaleString('en')}/s ${mark(report.pass.flood)}`,
+    ]);
+  }
+  if (profiles) {
+    rows.push([
+      `profiles: ${profiles.users.toLocaleString('en')} users (poll cycle → SQLite)`,
+      `${profiles.profiles.toLocaleString('en')} profiles, ${profiles.dbMb.toFixed(0)} MB on disk (${profiles.bytesPerProfile.toFixed(0)} B each), ${profiles.seconds.toFixed(0)} s`,
+      '',
+    ]);
+    rows.push(['profiles: bot peak RSS', `${profiles.peakRssMb.toFixed(0)} MB`, `< ${TARGETS.peakRssMb} MB ${mark(report.pass.profilesRss)}`]);
   }
   if (catchUp) {
     rows.push(['catch-up: bare paging loop', `${catchUp.bareSeconds.toFixed(2)} s, peak RSS ${catchUp.barePeakRssMb.toFixed(0)} MB`, '']);

@@ -1,3 +1,4 @@
+import type { ExpiryIndex } from './expiry.js';
 import type { FirstValueIndex } from './first-value-index.js';
 import type { EngineState, GroupState, StateBucket } from './state.js';
 
@@ -38,6 +39,11 @@ export class ActivityIndex {
     }
     times[i] = time;
     keys[i] = key;
+  }
+
+  /** The oldest (activity, key), left in place; undefined when empty. */
+  peek(): [number, string] | undefined {
+    return this.times.length === 0 ? undefined : [this.times[0]!, this.keys[0]!];
   }
 
   /** The oldest (activity, key), removed; undefined when empty. */
@@ -93,6 +99,7 @@ export function buildIndex(buckets: ReadonlyArray<StateBucket>): ActivityIndex {
 export interface DerivedIndexes {
   activity?: ActivityIndex;
   firstValues?: FirstValueIndex;
+  expiry?: ExpiryIndex;
 }
 
 const carried = new WeakMap<EngineState, DerivedIndexes>();
@@ -110,5 +117,10 @@ export const INDEX_SLACK = 4;
 /** Hands the indexes over with the returned state (the activity index unless stale entries have piled up, after a flood). */
 export function keepIndexes(state: EngineState, indexes: DerivedIndexes): void {
   const activity = indexes.activity && indexes.activity.length <= INDEX_SLACK * state.size + 1_024 ? indexes.activity : undefined;
-  carried.set(state, { ...(activity ? { activity } : {}), ...(indexes.firstValues ? { firstValues: indexes.firstValues } : {}) });
+  const expiry = indexes.expiry && indexes.expiry.length <= INDEX_SLACK * state.size + 1_024 ? indexes.expiry : undefined;
+  carried.set(state, {
+    ...(activity ? { activity } : {}),
+    ...(indexes.firstValues ? { firstValues: indexes.firstValues } : {}),
+    ...(expiry ? { expiry } : {}),
+  });
 }

@@ -51,7 +51,6 @@ export const TravelPointSchema = z.object({
   place: z.string().nullable(),
   latitude: z.number(),
   longitude: z.number(),
-  logId: z.string(),
 });
 export type TravelPoint = z.infer<typeof TravelPointSchema>;
 

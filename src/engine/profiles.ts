@@ -22,8 +22,8 @@ export const PROFILE_RETENTION_MS = 90 * 24 * 3_600_000;
 export const MAX_PROFILE_VALUES = 50;
 export const MAX_TRAVEL_POINTS = 4;
 
-/** A login with a location: [time ms, latitude, longitude, ip, place, log id]. */
-export type TravelPointEntry = [number, number, number, string | null, string | null, string];
+/** A login with a location: [time ms, latitude, longitude, ip, place] (no log id: a row per user must stay small). */
+export type TravelPointEntry = [number, number, number, string | null, string | null];
 
 export interface TravelProfile {
   kind: 'travel';

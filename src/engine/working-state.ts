@@ -1,4 +1,5 @@
-import type { CompiledRule } from './compile.js';
+import type { CompiledRule, RuleSet } from './compile.js';
+import { ExpiryIndex, expiryOf } from './expiry.js';
 import { ActivityIndex, activityOf, keepIndexes, takeIndexes } from './activity-index.js';
 import { FirstValueIndex } from './first-value-index.js';
 import { StateBucket, asBucket, bucketOf, type EngineState, type GroupState, type StoredBucket } from './state.js';
@@ -18,6 +19,10 @@ export interface LiveGroup {
   values?: Map<string, number>;
   /** The activity last pushed to the activity index for this group. */
   indexed?: number;
+  readonly key: string;
+  readonly rule: CompiledRule;
+  /** The event (WorkingState.beginEvent) that last opened it: settle() looks at each once per event. */
+  stamp: number;
 }
 
 /**
@@ -36,12 +41,17 @@ export class WorkingState {
   activity: ActivityIndex | undefined;
   /** Sequence groups by their first key value, built when first asked (see first-value-index.ts). */
   private firstValues: FirstValueIndex | undefined;
+  /** Groups by expiry, built at the first prune (see expiry.ts). */
+  private expiry: ExpiryIndex | undefined;
+  /** Groups opened while evaluating the current event. */
+  private readonly opened: LiveGroup[] = [];
+  private stamp = 0;
 
-  /** `sequenceFields`: sequence rule id → its first key field (one Map per rule set: it identifies the index). */
   constructor(
     base: EngineState,
-    private readonly sequenceFields: ReadonlyMap<string, string> = new Map(),
+    private readonly ruleSet: RuleSet,
   ) {
+    const sequenceFields = ruleSet.sequenceFirstFields;
     this.clock = base.clock;
     this.nextPruneAt = base.nextPruneAt;
     this.size = base.size;
@@ -49,11 +59,44 @@ export class WorkingState {
     const carried = takeIndexes(base);
     this.activity = carried.activity;
     if (carried.firstValues?.fields === sequenceFields) this.firstValues = carried.firstValues;
+    if (carried.expiry?.ruleSet === ruleSet) this.expiry = carried.expiry;
+  }
+
+  /** Starts an event: groups opened from here on are settled after it (settle). */
+  beginEvent(): void {
+    this.stamp += 1;
+  }
+
+  /** After an event: the indexes learn how the groups it changed stand (expiry, activity). */
+  settle(): void {
+    for (const live of this.opened) {
+      if (!this.live.has(live.key)) continue; // deleted meanwhile
+      this.expiry?.set(live.key, expiryOf(live.rule, live.state));
+      if (this.activity) {
+        const activity = activityOf(live.state);
+        if (activity !== live.indexed) {
+          live.indexed = activity;
+          this.activity.push(activity, live.key);
+        }
+      }
+    }
+    this.opened.length = 0;
+  }
+
+  /** Removes and returns the next group key whose recorded expiry is at or before `now` (pruning). */
+  nextDue(now: number): string | undefined {
+    this.expiry ??= ExpiryIndex.build(this.ruleSet, this.groupBuckets());
+    return this.expiry.nextDue(now);
+  }
+
+  /** Records the expiry found for a group pruning checked and kept. */
+  keepUntil(key: string, expiry: number): void {
+    this.expiry?.reset(key, expiry);
   }
 
   /** Whether a group of sequence rule `ruleId` has `value` first in its key (exact: false means none). */
   hasFirstValue(ruleId: string, value: string): boolean {
-    this.firstValues ??= FirstValueIndex.build(this.sequenceFields, this.groupBuckets());
+    this.firstValues ??= FirstValueIndex.build(this.ruleSet.sequenceFirstFields, this.groupBuckets());
     return this.firstValues.has(ruleId, value);
   }
 
@@ -86,7 +129,13 @@ export class WorkingState {
    */
   open<N, S>(key: string, rule: CompiledRule, makeGroup: (names: N, source: S) => Record<string, string | null>, names: N, source: S): LiveGroup {
     const existing = this.live.get(key);
-    if (existing) return existing;
+    if (existing) {
+      if (existing.stamp !== this.stamp) {
+        existing.stamp = this.stamp;
+        this.opened.push(existing);
+      }
+      return existing;
+    }
     const index = bucketOf(key);
     const stored = this.readable(index).get(key);
     // Explicit copies: object spread measured slow on this hot path.
@@ -98,7 +147,8 @@ export class WorkingState {
       copy.incident = { id, lastMatch, count, repeats };
     }
     if (stored?.carry) copy.carry = stored.carry; // replaced, never mutated
-    const live: LiveGroup = { state: copy, head: 0, from: 0 };
+    const live: LiveGroup = { state: copy, head: 0, from: 0, key, rule, stamp: this.stamp };
+    this.opened.push(live);
     if (rule.threshold) indexWindow(live, rule.threshold.windowMs, !!rule.threshold.distinct);
     if (!stored) {
       this.size += 1;
@@ -107,15 +157,6 @@ export class WorkingState {
     this.writable(index).set(key, copy);
     this.live.set(key, live);
     return live;
-  }
-
-  /** Records a group's activity after an event touched it (for the eviction order), once per change. */
-  touch(key: string, live: LiveGroup): void {
-    if (!this.activity) return;
-    const activity = activityOf(live.state);
-    if (activity === live.indexed) return;
-    live.indexed = activity;
-    this.activity.push(activity, key);
   }
 
   /** The buckets as they stand in this call (to build the activity index). */
@@ -133,6 +174,7 @@ export class WorkingState {
     const group = this.live.get(key)?.state ?? this.readable(index).get(key);
     if (!group) return;
     this.firstValues?.remove(group);
+    this.expiry?.drop(key);
     this.writable(index).delete(key);
     this.live.delete(key);
     this.size -= 1;
@@ -161,7 +203,7 @@ export class WorkingState {
       }
     }
     const state: EngineState = { version: 2, clock: this.clock, nextPruneAt: this.nextPruneAt, size: this.size, buckets: this.buckets };
-    keepIndexes(state, { activity: this.activity, firstValues: this.firstValues });
+    keepIndexes(state, { activity: this.activity, firstValues: this.firstValues, expiry: this.expiry });
     return state;
   }
 }

@@ -77,7 +77,12 @@ describe('a credential-stuffing burst through the default rules', () => {
       (group) => again.attackerIps.includes(group.group.ip ?? '') || String(group.group.user_name ?? '').startsWith('victim'),
     );
     expect(ofAttack.length).toBeGreaterThan(0);
-    expect(ofAttack.filter((group) => group.window || group.steps || !group.carry)).toEqual([]);
+    // No window or sequence progress and no open incident: only what the next alert reports as suppressed
+    // (a carry, or a closed incident's repeats not yet turned into one).
+    const openOrCounting = ofAttack.filter(
+      (group) => group.window || group.steps || !(group.carry || (group.incident && group.incident.repeats > 0 && quiet.state.clock >= group.incident.lastMatch + throttleOf.get(group.rule)!)),
+    );
+    expect(openOrCounting).toEqual([]);
     expect(JSON.stringify(quiet.state).length).toBeLessThan(200_000);
   });
 });

@@ -44,7 +44,6 @@ export function evaluateCount(ctx: EvalContext, rule: CompiledRule, event: LogEv
     incident.count += 1;
     incident.repeats += 1;
     repeats.add(rule, incident, live.state.group, event, t);
-    work.touch(key, live);
     return;
   }
 
@@ -52,7 +51,6 @@ export function evaluateCount(ctx: EvalContext, rule: CompiledRule, event: LogEv
     const id = incidentId(rule, live.state.group, event.log_id);
     live.state.incident = { id, lastMatch: t, count: 1, repeats: 0 };
     alerts.push(matchedAlert(rule, event, t, id, live.state.group, takeCarry(live, t), 1));
-    work.touch(key, live);
     return;
   }
   if (threshold.distinct && distinctValue === null) return;
@@ -63,7 +61,6 @@ export function evaluateCount(ctx: EvalContext, rule: CompiledRule, event: LogEv
   const start = denseWindowStart(live, index, windowMs, count, !!threshold.distinct);
   if (start < 0) {
     keepWithin(live, MAX_WINDOW_ENTRIES);
-    work.touch(key, live);
     return;
   }
 
@@ -73,5 +70,4 @@ export function evaluateCount(ctx: EvalContext, rule: CompiledRule, event: LogEv
   const alert = thresholdAlert(rule, { incident: id, group: live.state.group, entries, event, suppressed: takeCarry(live, t) });
   live.state.incident = { id, lastMatch: entries[entries.length - 1]![0], count: alert.count, repeats: 0 };
   alerts.push(alert);
-  work.touch(key, live);
 }

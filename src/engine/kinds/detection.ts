@@ -42,5 +42,4 @@ export function reportDetection(
     live.state.incident = { id, lastMatch: t, count: 1, repeats: 0 };
     ctx.alerts.push(detectionAlert(rule, detectionParts(event, t, id, live.state.group, takeCarry(live, t), extra)));
   }
-  ctx.work.touch(key, live);
 }

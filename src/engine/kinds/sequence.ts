@@ -89,7 +89,6 @@ function evaluateKey(
     incident.count += 1;
     incident.repeats += 1;
     repeats.add(rule, incident, live.state.group, event, t);
-    work.touch(key, live);
     return;
   }
 
@@ -136,7 +135,6 @@ function evaluateKey(
       return;
     }
   }
-  work.touch(key, live);
 }
 
 /** Where a completed sequence starts and ends, and which step each event of the span counted for (-1: none). */
@@ -200,5 +198,4 @@ function fire(ctx: EvalContext, rule: CompiledRule, key: string, live: LiveGroup
   const alert = sequenceAlert(rule, { incident: id, group: live.state.group, entries: reported, stepOf, event, suppressed: takeCarry(live, t) });
   live.state.incident = { id, lastMatch: reported[reported.length - 1]![0], count: alert.count, repeats: 0 };
   ctx.alerts.push(alert);
-  ctx.work.touch(key, live);
 }
