@@ -6,16 +6,15 @@
 // process starts). Configuration comes from the same environment variables as the bot.
 import { loadCatalog } from '../dist/catalog/index.js';
 import { loadConfig } from '../dist/config/index.js';
-import { compileRules, loadRules } from '../dist/engine/index.js';
+import { loadEnabledRuleSet } from '../dist/engine/index.js';
 import { createLogger } from '../dist/log.js';
 import { createTenantCycle } from '../dist/run/tenant-cycle.js';
 import { openStateStore } from '../dist/state/open.js';
 
 const config = loadConfig(process.env, { requireAuth0: true, requireSlack: false, envFile: false });
 const catalog = loadCatalog();
-const loaded = loadRules(config.rulesDir, catalog);
-if (loaded.problems.length > 0) throw new Error(`rules: ${loaded.problems.map((p) => p.message).join('; ')}`);
-const ruleSet = compileRules(loaded.rules, catalog);
+// As `run` loads them: the default rules with the configured folders layered on top (throws on invalid rules).
+const ruleSet = loadEnabledRuleSet({ dirs: config.rulesDirs }, catalog);
 const logger = createLogger(config.logLevel);
 const store = await openStateStore({ stateDb: config.stateDb });
 const cycle = createTenantCycle({ config, tenant: config.tenants[0], store, ruleSet, logger, maxPages: Number.POSITIVE_INFINITY });

@@ -4,16 +4,27 @@ import { benchCatchUp, type CatchUpResult } from './catch-up.js';
 import { benchDrain, type DrainResult } from './drain.js';
 import { benchEvaluate, benchFlood, type EvaluateResult, type FloodResult } from './evaluate.js';
 import { benchProfiles, type ProfilesResult } from './profiles.js';
+import { benchLatency, benchStreamIntake, type LatencyResult, type StreamIntakeResult } from './stream.js';
 import { HOSTILE_TARGETS, benchHostile, type HostileResult } from './hostile.js';
+import { benchReplay, type ReplayResult } from './replay.js';
 
 /**
- * `npm run bench [-- --json] [-- --only evaluate,flood,profiles,catch-up,drain,hostile] [-- --events N] [-- --users N] [-- --profile DIR]`:
+ * `npm run bench [-- --json] [-- --only evaluate,flood,profiles,catch-up,drain,hostile,stream,replay] [-- --events N] [-- --users N] [-- --replay-large N] [-- --profile DIR]`:
  * rule evaluation throughput (steady traffic, and a 100,000-IP flood), the
  * memory of 1,000,000 users' profiles, catch-up cost against a bare paging
- * loop, and the outbox drain rate. Not part of `npm test`: timings belong
- * here, not in tests.
+ * loop, the outbox drain rate, hostile input, the log stream (intake
+ * throughput; POST → Slack latency beside the poll path's), and replay
+ * against a bare read-and-parse loop (plus its peak RSS on a large file).
+ * Not part of `npm test`: timings belong here, not in tests.
  */
-const TARGETS = { eventsPerSecond: 500_000, floodEventsPerSecond: 100_000, catchUpRatio: 1.5, peakRssMb: 200 };
+const TARGETS = {
+  eventsPerSecond: 500_000,
+  floodEventsPerSecond: 100_000,
+  catchUpRatio: 1.5,
+  peakRssMb: 200,
+  streamP99Ms: 1_000,
+  replayRatio: 1.3,
+};
 
 interface Report {
   evaluate?: EvaluateResult;
@@ -23,7 +34,10 @@ interface Report {
   profiles?: ProfilesResult;
   catchUp?: CatchUpResult;
   drain?: DrainResult[];
+  streamIntake?: StreamIntakeResult;
+  latency?: LatencyResult[];
   hostile?: HostileResult;
+  replay?: ReplayResult;
   targets: typeof TARGETS & { hostile: typeof HOSTILE_TARGETS };
   pass: Record<string, boolean>;
 }
@@ -35,7 +49,7 @@ function option(name: string): string | undefined {
 
 async function main(): Promise<void> {
   const json = process.argv.includes('--json');
-  const only = new Set((option('only') ?? 'evaluate,flood,profiles,catch-up,drain,hostile').split(','));
+  const only = new Set((option('only') ?? 'evaluate,flood,profiles,catch-up,drain,hostile,stream,replay').split(','));
   const events = Number(option('events') ?? 200_000);
   const rulesDir = join(REPO_ROOT, 'rules');
   const progress = (text: string) => process.stderr.write(`bench: ${text}\n`);
@@ -76,6 +90,21 @@ async function main(): Promise<void> {
     report.pass.hostilePerEvent = Math.max(hostile.normalizeMs, hostile.backtrackingRegexUs / 1000) <= HOSTILE_TARGETS.perEventMs;
     report.pass.hostileFormat = Math.max(hostile.formatMs, hostile.escapeMs) <= HOSTILE_TARGETS.formatMs;
     report.pass.hostileHttp = hostile.http.growthMb <= HOSTILE_TARGETS.httpGrowthMb && hostile.http.statuses.every((s) => s === 413);
+  }
+  if (only.has('stream')) {
+    progress('log stream: intake of 20,000 events in batches of 100, then POST → Slack latency (20 samples), then the poll path at the default schedule (12 samples, ~1 min)');
+    report.streamIntake = await benchStreamIntake(rulesDir, 20_000, 100);
+    const stream = await benchLatency(rulesDir, 'stream', 20);
+    report.latency = [stream, await benchLatency(rulesDir, 'poll', 12)];
+    report.pass.streamLatency = stream.p99Ms <= TARGETS.streamP99Ms;
+  }
+
+  if (only.has('replay')) {
+    const large = Number(option('replay-large') ?? 1_000_000);
+    progress(`replay, ${events} events of NDJSON: a bare read-and-JSON.parse loop, then the built CLI; then ${large} events (NDJSON, then one JSON array) for peak RSS`);
+    report.replay = await benchReplay(events, large);
+    report.pass.replayRatio = report.replay.ratio <= TARGETS.replayRatio;
+    if (report.replay.large) report.pass.replayPeakRss = Math.max(report.replay.large.peakRssMb, report.replay.large.arrayPeakRssMb) < TARGETS.peakRssMb;
   }
 
   if (json) process.stdout.write(`${JSON.stringify(report)}\n`);
@@ -126,6 +155,20 @@ function table(report: Report): string {
     rows.push(['catch-up: bot / bare loop', `${catchUp.ratio.toFixed(2)}×`, `≤ ${TARGETS.catchUpRatio}× ${mark(report.pass.catchUpRatio)}`]);
     rows.push(['catch-up: bot peak RSS', `${catchUp.botPeakRssMb.toFixed(0)} MB`, `< ${TARGETS.peakRssMb} MB ${mark(report.pass.peakRss)}`]);
   }
+  const { replay } = report;
+  if (replay) {
+    rows.push(['replay: bare read-and-JSON.parse loop', `${replay.bareSeconds.toFixed(2)} s for ${replay.events} events (${replay.megabytes.toFixed(0)} MB NDJSON), peak RSS ${replay.barePeakRssMb.toFixed(0)} MB`, '']);
+    rows.push(['replay: CLI (default rules, --json)', `${replay.replaySeconds.toFixed(2)} s, peak RSS ${replay.replayPeakRssMb.toFixed(0)} MB`, '']);
+    rows.push(['replay: CLI / bare loop', `${replay.ratio.toFixed(2)}×`, `≤ ${TARGETS.replayRatio}× ${mark(report.pass.replayRatio)}`]);
+    if (replay.large) {
+      rows.push([
+        `replay: ${replay.large.events.toLocaleString('en')} events, NDJSON (${replay.large.megabytes.toFixed(0)} MB)`,
+        `${replay.large.seconds.toFixed(1)} s, peak RSS ${replay.large.peakRssMb.toFixed(0)} MB`,
+        `< ${TARGETS.peakRssMb} MB ${mark(report.pass.replayPeakRss)}`,
+      ]);
+      rows.push([`replay: ${replay.large.events.toLocaleString('en')} events, one JSON array`, `${replay.large.arraySeconds.toFixed(1)} s, peak RSS ${replay.large.arrayPeakRssMb.toFixed(0)} MB`, '']);
+    }
+  }
   for (const result of drain ?? []) {
     rows.push([
       `outbox drain, ${result.channels} channel(s), no Slack limit`,
@@ -146,6 +189,19 @@ function table(report: Report): string {
       `${hostile.http.rssBeforeMb.toFixed(0)} → peak ${hostile.http.peakRssMb.toFixed(0)} MB (+${hostile.http.growthMb.toFixed(1)} MB), answers ${hostile.http.statuses.join(',')}`,
       `≤ +${HOSTILE_TARGETS.httpGrowthMb} MB, all 413 ${mark(report.pass.hostileHttp)}`,
     ]);
+  }
+  if (report.streamIntake) {
+    const intake = report.streamIntake;
+    rows.push([
+      `log-stream intake (HTTP, batches of ${intake.batchSize}, committed)`,
+      `${Math.round(intake.eventsPerSecond).toLocaleString('en')} events/s (${intake.events} events in ${intake.seconds.toFixed(2)} s)`,
+      '',
+    ]);
+  }
+  for (const result of report.latency ?? []) {
+    const label = result.path === 'stream' ? 'latency POST → Slack (stream, idle channel)' : `latency event → Slack (poll, ${result.schedule})`;
+    const target = result.path === 'stream' ? `p99 ≤ ${TARGETS.streamP99Ms} ms ${mark(report.pass.streamLatency)}` : '';
+    rows.push([label, `p50 ${Math.round(result.p50Ms)} ms, p99 ${Math.round(result.p99Ms)} ms (${result.samples} samples)`, target]);
   }
   const widths = [0, 1, 2].map((i) => Math.max(...rows.map((row) => row[i]!.length), ['measure', 'result', 'target'][i]!.length));
   const line = (row: readonly string[]) => `${row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ')}\n`;

@@ -121,6 +121,13 @@ export class StateBusyError extends StateError {
   readonly retryable = true;
 }
 
+/**
+ * A commit of a tenant's rule state was refused because another writer (the
+ * poller or a log-stream request, maybe in another process) committed since
+ * it was read: nothing was stored; re-read, re-evaluate and commit again.
+ */
+export class RuleStateConflictError extends StateBusyError {}
+
 /** Anything that reached the top without a code. */
 export class UnknownError extends CodedError {
   readonly code = ErrorCode.Unknown;

@@ -157,6 +157,30 @@ describe('loadConfig', () => {
     expect(problems).toEqual([`TENANTS_FILE ${file}:2:76 tenants[0].client_secret_env: environment variable PROD_SECRET is not set`]);
   });
 
+  it('gives each tenant its log-stream token: its own from TENANTS_FILE, else LOG_STREAM_TOKEN, else none', () => {
+    const { dir, cleanup } = tempDir();
+    cleanups.push(cleanup);
+    const file = join(dir, 'tenants.yml');
+    writeFileSync(
+      file,
+      [
+        'tenants:',
+        '  - { name: a, domain: a.auth0.com, client_id: a, client_secret: s, log_stream_token_env: A_STREAM }',
+        '  - { name: b, domain: b.auth0.com, client_id: b, client_secret: s, log_stream_token: b-token-inline }',
+        '  - { name: c, domain: c.auth0.com, client_id: c, client_secret: s }',
+      ].join('\n'),
+    );
+    const withDefault = loadConfig({ TENANTS_FILE: file, A_STREAM: 'a-token-env', LOG_STREAM_TOKEN: 'shared-token' }, noEnvFile);
+    expect(withDefault.tenants.map((t) => t.logStreamToken)).toEqual(['a-token-env', 'b-token-inline', 'shared-token']);
+    const without = loadConfig({ TENANTS_FILE: file, A_STREAM: 'a-token-env' }, noEnvFile);
+    expect(without.tenants.map((t) => t.logStreamToken)).toEqual(['a-token-env', 'b-token-inline', undefined]);
+    expect(problemsOf(() => loadConfig({ TENANTS_FILE: file }, noEnvFile))).toEqual([expect.stringMatching(/log_stream_token_env: environment variable A_STREAM is not set/)]);
+    // One tenant from AUTH0_*: LOG_STREAM_TOKEN is its token; METRICS_TOKEN is read too.
+    const single = loadConfig({ AUTH0_DOMAIN: 'x.auth0.com', AUTH0_CLIENT_ID: 'i', AUTH0_CLIENT_SECRET: 's', LOG_STREAM_TOKEN: 'tok-1', METRICS_TOKEN: 'm-1' }, noEnvFile);
+    expect(single.tenants[0]!.logStreamToken).toBe('tok-1');
+    expect(single.metricsToken).toBe('m-1');
+  });
+
   it('points at a broken TENANTS_FILE by line and column without quoting it (the line may hold a secret)', () => {
     const { dir, cleanup } = tempDir();
     cleanups.push(cleanup);

@@ -1,129 +1,206 @@
-import { readFileSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import type { Command } from 'commander';
-import { parseLogEvent, type LogEvent } from '../auth0/log-event.js';
+import { readEventFile } from '../auth0/event-file.js';
+import type { LogEvent } from '../auth0/log-event.js';
 import { loadCatalog, type Catalog } from '../catalog/index.js';
-import { compileRules, evaluate, initialState, loadRuleLayers, type Alert, type RuleSources } from '../engine/index.js';
-import { addRulesOption, ruleSources, type RulesFlag } from './rule-sources.js';
+import { renderPosted } from '../demo/render.js';
+import {
+  compileRules,
+  evaluate,
+  initialState,
+  keepProfiles,
+  loadRuleLayers,
+  rulesForCode,
+  type Alert,
+  type Profile,
+  type RuleSet,
+  type RuleSources,
+} from '../engine/index.js';
 import { UsageError } from '../errors.js';
 import { formatPreview } from '../slack/format-repeat.js';
+import { addRulesOption, ruleSources, type RulesFlag } from './rule-sources.js';
 
 interface ReplayFlags extends RulesFlag {
   json?: boolean;
+  brief?: boolean;
 }
+
+export const REPLAY_DEFAULTS = {
+  /**
+   * Events per evaluate() call (ten Auth0 pages). Memory holds one batch at a
+   * time, whatever the file's size, and a small batch dies young (garbage
+   * collection stays cheap); the matches of one incident within a batch come
+   * out as one thread reply, as the sender batches them in Slack.
+   */
+  batch: 1_000,
+  /** Skipped events named one by one; past that only counted (a file of garbage is not a wall of warnings). */
+  namedSkips: 20,
+  /** Distinct codes counted for the summary (a hostile file may invent millions). */
+  maxCodes: 1_000,
+} as const;
 
 export function registerReplay(program: Command): void {
   addRulesOption(
     program
       .command('replay')
-      .description('Run a file of Auth0 log events (JSON array or NDJSON) through the rules and print the alerts')
+      .description('Run a file of Auth0 log events (JSON array or NDJSON) through the rules and show the alerts as they would look in Slack')
       .argument('<file>', 'a JSON array or NDJSON file of log events, or - for stdin'),
   )
     .option('--json', 'one chat.postMessage body per alert per line (stdout is JSON only)')
+    .option('--brief', 'one or two lines per alert instead of the rendered Slack message')
     .addHelpText(
       'after',
-      '\nExamples:\n  auth0-log-alerts replay logs.json\n  cat logs.ndjson | auth0-log-alerts replay - --json\n\nExit codes: 0 done (with or without alerts), 1 invalid rules, 2 unreadable input.',
+      '\nThe file is read as a stream (flat memory, any size); events are evaluated in log_id order\nwithin batches of 1,000. Malformed events are skipped with a warning naming them.\n\nExamples:\n  auth0-log-alerts replay logs.json\n  auth0-log-alerts replay week.ndjson --rules my-rules --brief\n  cat logs.ndjson | auth0-log-alerts replay - --json\n\nExit codes: 0 done (with or without alerts), 1 invalid rules, 2 unreadable input (not JSON, a JSON array cut short).',
     )
     .action(async (file: string, flags: ReplayFlags) => {
-      const text = await readInput(file);
-      process.exitCode = runReplay(loadCatalog(), text, {
+      if (flags.json && flags.brief) throw new UsageError('--json and --brief exclude each other');
+      process.exitCode = await runReplay(loadCatalog(), inputOf(file), {
         sources: ruleSources(flags),
-        json: flags.json === true,
+        output: flags.json ? 'json' : flags.brief ? 'brief' : 'slack',
         defaultChannel: process.env.ALERT_CHANNEL ?? '#security-alerts',
+        color: process.stdout.isTTY === true,
       });
     });
 }
 
-async function readInput(file: string): Promise<string> {
+/** The file (or stdin), its read errors as UsageErrors (exit 2). */
+async function* inputOf(file: string): AsyncGenerator<Buffer | string> {
   if (file === '-') {
-    const chunks: Buffer[] = [];
-    for await (const chunk of process.stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
-    return Buffer.concat(chunks).toString('utf8');
+    yield* process.stdin;
+    return;
   }
   try {
-    return readFileSync(file, 'utf8');
+    yield* createReadStream(file);
   } catch (error) {
-    throw new UsageError(`cannot read '${file}' (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    const code = (error as NodeJS.ErrnoException).code;
+    if (!code) throw error;
+    throw new UsageError(`cannot read '${file}' (${code})`);
   }
-}
-
-/**
- * A JSON array, a single JSON object, or NDJSON. Malformed events are reported
- * (by index for arrays, by line for NDJSON) and skipped; they never stop the run.
- * Input in which not one line is JSON (a truncated array, a CSV) is a UsageError:
- * "0 events, 0 alerts" would read as "all quiet".
- */
-export function parseEventStream(text: string): { events: LogEvent[]; warnings: string[] } {
-  const events: LogEvent[] = [];
-  const warnings: string[] = [];
-  const take = (raw: unknown, where: string): void => {
-    const parsed = parseLogEvent(raw);
-    if (parsed.ok) events.push(parsed.event);
-    else warnings.push(`skipped ${where}: ${parsed.problem}`);
-  };
-  const trimmed = text.trim();
-  if (trimmed === '') return { events, warnings };
-  let arrayProblem: string | undefined;
-  if (trimmed.startsWith('[')) {
-    try {
-      const whole: unknown = JSON.parse(trimmed);
-      if (Array.isArray(whole)) {
-        whole.forEach((raw, index) => take(raw, `event #${index}`));
-        return { events, warnings };
-      }
-    } catch (error) {
-      arrayProblem = `not a valid JSON array (${(error as Error).message})`;
-      warnings.push(`input is ${arrayProblem}; reading it as NDJSON`);
-    }
-  }
-  let jsonLines = 0;
-  text.split(/\r?\n/).forEach((line, index) => {
-    if (line.trim() === '') return;
-    let raw: unknown;
-    try {
-      raw = JSON.parse(line);
-    } catch {
-      warnings.push(`skipped line ${index + 1}: not valid JSON`);
-      return;
-    }
-    jsonLines += 1;
-    take(raw, `event on line ${index + 1}`);
-  });
-  if (jsonLines === 0) {
-    throw new UsageError(`the input is neither a JSON array nor NDJSON: ${arrayProblem ?? 'no line is valid JSON'}`);
-  }
-  return { events, warnings };
 }
 
 export interface ReplayOptions {
   sources: RuleSources;
-  json: boolean;
+  /** `slack`: each message rendered as in Slack; `brief`: a line or two per alert; `json`: the chat.postMessage bodies. */
+  output: 'slack' | 'brief' | 'json';
   defaultChannel: string;
+  color?: boolean;
 }
 
-/** Evaluates the events from a fresh state and prints the alerts; returns the exit code. */
-export function runReplay(catalog: Catalog, text: string, options: ReplayOptions): number {
-  const err = (line: string): void => {
-    process.stderr.write(`${line}\n`);
-  };
+/** Streams the events through the rules from a fresh state and prints the alerts as they come; returns the exit code. */
+export async function runReplay(catalog: Catalog, input: AsyncIterable<Buffer | string>, options: ReplayOptions): Promise<number> {
   const loaded = loadRuleLayers(options.sources, catalog);
   if (loaded.problems.length > 0) {
-    for (const problem of loaded.problems) err(`error ${problem.message}`);
-    err('replay: the rules are invalid (see rules check)');
+    for (const problem of loaded.problems) note(`error ${problem.message}`);
+    note('replay: the rules are invalid (see rules check)');
     return 1;
   }
-  const { events, warnings } = parseEventStream(text);
-  for (const warning of warnings) err(`replay: ${warning}`);
-  const { alerts } = evaluate(compileRules(loaded.rules, catalog), initialState(), events);
-  for (const alert of alerts) {
-    if (options.json) {
-      process.stdout.write(`${JSON.stringify(formatPreview(alert, { catalog, defaultChannel: options.defaultChannel }))}\n`);
-    } else {
-      process.stdout.write(`${describeAlert(alert, options.defaultChannel)}\n`);
+  const ruleSet = compileRules(loaded.rules, catalog);
+  const printer = new AlertPrinter(catalog, options);
+  const seen = new CodeTally();
+  let state = initialState();
+  // Profiles (impossible travel, first-seen values) carried from batch to batch, in memory (bounded).
+  const profiles = new Map<string, Profile>();
+  let batch: LogEvent[] = [];
+  let events = 0;
+  let skipped = 0;
+  const flush = async () => {
+    if (batch.length === 0) return;
+    const result = evaluate(ruleSet, state, batch, profiles);
+    state = result.state;
+    keepProfiles(profiles, result.profiles);
+    batch = [];
+    await printer.print(result.alerts);
+  };
+  try {
+    for await (const items of readEventFile(input)) {
+      for (const item of items) {
+        if ('skipped' in item) {
+          skipped += 1;
+          if (skipped <= REPLAY_DEFAULTS.namedSkips) note(`replay: skipped ${item.skipped}`);
+          continue;
+        }
+        events += 1;
+        seen.add(item.event.type);
+        batch.push(item.event);
+        if (batch.length >= REPLAY_DEFAULTS.batch) await flush();
+      }
     }
+  } finally {
+    // A file cut short still shows what its readable part raised (and then exits 2).
+    await flush();
   }
-  const repeats = alerts.filter((alert) => alert.kind === 'repeat').length;
-  err(`replay: ${events.length} event(s), ${alerts.length - repeats} alert(s), ${repeats} repeat(s)`);
+  if (skipped > REPLAY_DEFAULTS.namedSkips) note(`replay: ${skipped - REPLAY_DEFAULTS.namedSkips} more malformed event(s) skipped`);
+  note(`replay: ${events} event(s), ${printer.alerts} alert(s), ${printer.repeats} repeat(s)${skipped > 0 ? `, ${skipped} skipped` : ''}`);
+  if (printer.alerts + printer.repeats === 0 && events > 0) note(`replay: ${seen.describe(ruleSet)}`);
   return 0;
+}
+
+function note(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+/** Which codes the file held, to say why nothing fired: nothing watched, or nothing met the conditions. */
+class CodeTally {
+  readonly counts = new Map<string, number>();
+  others = 0;
+
+  add(code: string): void {
+    const count = this.counts.get(code);
+    if (count !== undefined) this.counts.set(code, count + 1);
+    else if (this.counts.size < REPLAY_DEFAULTS.maxCodes) this.counts.set(code, 1);
+    else this.others += 1;
+  }
+
+  describe(ruleSet: RuleSet): string {
+    const sorted = [...this.counts].sort((a, b) => b[1] - a[1]);
+    const shown = sorted.slice(0, 10).map(([code, count]) => `${code} ×${count}`);
+    const more = sorted.length > 10 ? ` and ${sorted.length - 10} more` : '';
+    const watched = sorted.filter(([code]) => rulesForCode(ruleSet, code).length > 0).map(([code]) => code);
+    const verdict =
+      watched.length === 0
+        ? 'none of them is watched by the enabled rules (see rules list)'
+        : `watched: ${watched.slice(0, 10).join(', ')} — no rule's conditions or threshold were met`;
+    return `codes seen: ${shown.join(', ')}${more}; ${verdict}`;
+  }
+}
+
+/** Writes alerts as they come, waiting for a slow reader (stdout piped) so output never piles up in memory. */
+class AlertPrinter {
+  alerts = 0;
+  repeats = 0;
+  /** incident → number of its channel message, for "thread reply under message N" (bounded). */
+  readonly #messages = new Map<string, number>();
+  #channelMessages = 0;
+
+  constructor(
+    private readonly catalog: Catalog,
+    private readonly options: ReplayOptions,
+  ) {}
+
+  async print(alerts: readonly Alert[]): Promise<void> {
+    let text = '';
+    for (const alert of alerts) {
+      if (alert.kind === 'repeat') this.repeats += 1;
+      else this.alerts += 1;
+      text += this.format(alert);
+    }
+    if (text !== '' && !process.stdout.write(text)) await new Promise((resolve) => process.stdout.once('drain', resolve));
+  }
+
+  private format(alert: Alert): string {
+    const { defaultChannel } = this.options;
+    if (this.options.output === 'brief') return `${describeAlert(alert, defaultChannel)}\n`;
+    const body = formatPreview(alert, { catalog: this.catalog, defaultChannel });
+    if (this.options.output === 'json') return `${JSON.stringify(body)}\n`;
+    const parent = this.#messages.get(alert.incident);
+    if (alert.kind === 'repeat' && parent !== undefined) {
+      return `${renderPosted(body, `thread reply under message ${parent}`, { color: this.options.color === true }, true)}\n`;
+    }
+    const number = ++this.#channelMessages;
+    if (this.#messages.size >= 10_000) this.#messages.delete(this.#messages.keys().next().value!);
+    this.#messages.set(alert.incident, number);
+    return `${renderPosted(body, `message ${number}`, { color: this.options.color === true }, false)}\n`;
+  }
 }
 
 /** One or two readable lines per alert (terminal output; values are printed as they are). */

@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
 import { runBot, type RunDeps } from '../run/bot.js';
+import { packageVersion } from '../version.js';
 import { describeRule } from '../engine/index.js';
-import { startSlackCompanion } from '../slack/app.js';
 import { formatPreview } from '../slack/format-repeat.js';
 import { createSender } from '../slack/sender.js';
 import { createSlackClient } from '../slack/poster.js';
 import { describeAlert } from './replay.js';
+import { createLogStreamHandler, logStreamEnabled } from '../intake/stream-handler.js';
 
 interface RunCommandFlags {
   once?: boolean;
@@ -28,16 +29,43 @@ export const runDeps: Omit<RunDeps, 'env'> = {
       backlogNoticeMs: config.selfWatch.backlogAfterMs,
       dashboardFor: (key) => config.tenants.find((tenant) => tenant.key === key)?.dashboard,
     }),
-  startCompanions: async ({ config, store, catalog, ruleSet, logger, signal }) => {
-    const companion = await startSlackCompanion({
-      config,
+  startCompanions: async ({ config, store, catalog, ruleSet, logger, signal, intakes, wakeSender }) => {
+    // Loaded only by the bot that starts them: Bolt is most of the CLI's start-up time, and
+    // prom-client is for /metrics; replay, rules and the other commands never pay for them.
+    const { startSlackCompanion } = await import('../slack/app.js');
+    const { enableMetrics } = await import('../metrics/prometheus.js');
+    const metrics = enableMetrics({
       store,
-      catalog,
-      logger,
-      signal,
-      rules: () => ruleSet.rules.map((compiled) => describeRule(compiled.rule)),
+      tenants: config.tenants.map((tenant) => tenant.key),
+      rules: ruleSet.rules.map(({ rule }) => ({ id: rule.id, severity: rule.severity })),
+      token: config.metricsToken,
+      version: packageVersion(),
     });
-    return companion ? [companion] : [];
+    const logStream = logStreamEnabled(config.tenants)
+      ? createLogStreamHandler({
+          tenants: config.tenants,
+          intakeFor: (tenant) => intakes?.get(tenant),
+          logger,
+          onCommitted: (_tenant, result) => {
+            if (result.alertsQueued > 0) wakeSender?.();
+          },
+        })
+      : undefined;
+    try {
+      const companion = await startSlackCompanion({
+        config,
+        store,
+        catalog,
+        logger,
+        signal,
+        rules: () => ruleSet.rules.map((compiled) => describeRule(compiled.rule)),
+        routes: { metrics, logStream },
+      });
+      return [...(companion ? [companion] : []), { stop: async () => metrics.close() }];
+    } catch (error) {
+      metrics.close();
+      throw error;
+    }
   },
   write: (line) => process.stdout.write(`${line}\n`),
   describe: (alert, { catalog, tenant, defaultChannel, json }) =>
@@ -64,8 +92,10 @@ const RUN_ENVIRONMENT: ReadonlyArray<[string, string]> = [
   ['STATE_DB', 'SQLite state file (default ./data/state.db)'],
   ['RULES_DIR', 'your rules folder(s), layered over the default rules (default ./rules)'],
   ['START_FROM', 'first run only: now, a duration (24h) or an ISO date (default now)'],
-  ['PORT', 'HTTP mode port (default 3000)'],
-  ['HEALTH_PORT', 'GET /healthz in Socket Mode'],
+  ['PORT', 'the bot\'s HTTP server: Slack HTTP mode, log stream, /healthz, /metrics (default 3000)'],
+  ['HEALTH_PORT', 'GET /healthz and /metrics in Socket Mode'],
+  ['LOG_STREAM_TOKEN', 'turns on POST /auth0/log-stream: the Auth0 log stream\'s token (never logged)'],
+  ['METRICS_TOKEN', 'GET /metrics asks for this bearer token'],
   ['LOG_LEVEL', 'pino level (default info)'],
   ['NOTICE_POLL_FAILING_AFTER', 'notice in Slack when a tenant fails to poll this long (default 10m)'],
   ['NOTICE_BACKLOG_AFTER', 'notice when the oldest undelivered alert is this old (default 15m)'],

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { streamSilence } from '../intake/stream-health.js';
 import { openStateStore } from '../state/open.js';
 import type { ChannelSummary, Problem, StateStore } from '../state/store.js';
 import { StateError } from '../errors.js';
@@ -19,6 +20,11 @@ export interface TenantStatus {
   lastPollOutcome: 'ok' | 'failed' | 'never';
   lastPollError: string | null;
   lastSuccessAt: string | null;
+  /** When a log-stream batch was last stored; null when the tenant's stream never delivered. */
+  lastStreamAt: string | null;
+  lastStreamAgeSeconds: number | null;
+  /** Why the tenant's log stream looks silent while polling finds events (see streamSilence); null when it does not. */
+  streamSilent: string | null;
 }
 
 export interface StatusReport {
@@ -64,7 +70,7 @@ export function registerStatus(program: Command): void {
         return;
       }
       try {
-        const report = await readStatus(store, path, new Date());
+        const report = await readStatus(store, path, new Date(), Boolean(process.env.LOG_STREAM_TOKEN?.trim()));
         process.stdout.write(flags.json ? `${JSON.stringify(report)}\n` : renderStatus(report));
         if (!report.healthy) process.exitCode = 1;
       } finally {
@@ -82,7 +88,11 @@ function loadDotEnv(): void {
   }
 }
 
-export async function readStatus(store: StateStore, path: string, now: Date): Promise<StatusReport> {
+/**
+ * `streamConfigured`: whether a log stream is set up (LOG_STREAM_TOKEN); a
+ * tenant whose stream ever delivered is judged as having one anyway.
+ */
+export async function readStatus(store: StateStore, path: string, now: Date, streamConfigured = false): Promise<StatusReport> {
   const tenants = (await store.listTenants()).map(
     (state): TenantStatus => ({
       tenant: state.tenant,
@@ -93,6 +103,9 @@ export async function readStatus(store: StateStore, path: string, now: Date): Pr
       lastPollOutcome: state.lastPollOk === null ? 'never' : state.lastPollOk ? 'ok' : 'failed',
       lastPollError: state.lastPollError,
       lastSuccessAt: state.lastSuccessAt,
+      lastStreamAt: state.lastStreamAt,
+      lastStreamAgeSeconds: state.lastStreamAt ? Math.max(0, Math.round((now.getTime() - Date.parse(state.lastStreamAt)) / 1000)) : null,
+      streamSilent: silenceOf(state, now, streamConfigured || state.lastStreamAt !== null),
     }),
   );
   const outbox = (await store.outboxSummary()).map((channel) => ({
@@ -121,6 +134,8 @@ export function renderStatus(report: StatusReport): string {
     const outcome = tenant.lastPollOutcome === 'never' ? 'never polled' : `${tenant.lastPollOutcome} at ${tenant.lastPollAt}`;
     lines.push(`  last poll    ${outcome}${tenant.lastPollError ? ` — ${tenant.lastPollError}` : ''}`);
     if (tenant.lastPollOutcome === 'failed') lines.push(`  last success ${tenant.lastSuccessAt ?? 'never'}`);
+    if (tenant.lastStreamAt) lines.push(`  log stream   last delivery ${tenant.lastStreamAt}, ${age(tenant.lastStreamAgeSeconds)} ago`);
+    if (tenant.streamSilent) lines.push(`  log stream   SILENT: ${tenant.streamSilent}`);
   }
   lines.push('', 'Problems');
   if (report.problems.length === 0) lines.push('  none');
@@ -137,6 +152,12 @@ export function renderStatus(report: StatusReport): string {
     if (channel.pending > 0 && channel.pendingError) lines.push(`    pending, last error: ${channel.pendingError}`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+function silenceOf(state: { lastStreamAt: string | null; lastPollNewAt: string | null }, now: Date, configured: boolean): string | null {
+  if (!configured) return null;
+  const silence = streamSilence({ lastStreamAt: state.lastStreamAt, lastPollNewAt: state.lastPollNewAt, now });
+  return silence.silent ? silence.reason : null;
 }
 
 function age(seconds: number | null): string {

@@ -29,12 +29,29 @@ export function parseAuth0Domain(raw: string): Auth0Domain | { problem: string }
     if (url.pathname !== '/' || url.search || url.hash || url.username || url.password) {
       return { problem: `AUTH0_DOMAIN "${url.origin}…" must be a host or an origin only (no path, query or credentials)` };
     }
+    const insecure = plainHttpProblem('AUTH0_DOMAIN', url);
+    if (insecure) return { problem: insecure };
     return { baseUrl: url.origin, host: url.host };
   }
   if (!HOST_PATTERN.test(value)) {
     return { problem: `AUTH0_DOMAIN "${value}" is not a host name (expected e.g. acme.eu.auth0.com or https://login.example.com)` };
   }
   return { baseUrl: `https://${value.toLowerCase()}`, host: value.toLowerCase() };
+}
+
+/** 127.0.0.0/8, ::1 and localhost: traffic that never leaves the machine (tests, local stand-ins). */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.toLowerCase().replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+/**
+ * Credentials (the client secret, bearer and bot tokens) travel on these URLs:
+ * plain http is allowed only to a loopback host. A problem sentence, or undefined.
+ */
+export function plainHttpProblem(variable: string, url: URL): string | undefined {
+  if (url.protocol !== 'http:' || isLoopbackHost(url.hostname)) return undefined;
+  return `${variable} "${url.origin}" uses plain http, which would send credentials in clear text: use https:// (http:// is only for loopback hosts such as 127.0.0.1 or localhost)`;
 }
 
 const AUTH0_HOSTED = /^([a-z0-9][a-z0-9-]*)(?:\.([a-z0-9-]+))?\.auth0\.com$/i;

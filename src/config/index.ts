@@ -7,7 +7,7 @@ import { userRuleDirs } from '../engine/index.js';
 import { parseDuration } from '../engine/duration.js';
 import { ConfigError } from '../errors.js';
 import { registerSecrets } from '../secrets.js';
-import { parseAuth0Domain } from './domain.js';
+import { parseAuth0Domain, plainHttpProblem } from './domain.js';
 import { isPlaceholderDomain, placeholderProblem, slackTokenProblems } from './placeholders.js';
 import { parseStartFrom, type StartFrom } from './start-from.js';
 import { buildTenant, type TenantConfig } from './tenant.js';
@@ -37,6 +37,8 @@ export interface AppConfig {
   logLevel: string;
   /** When the bot tells about itself (notices, status, /healthz) and retries a rejected tenant. */
   selfWatch: SelfWatchConfig;
+  /** METRICS_TOKEN: `GET /metrics` then asks for `Authorization: Bearer <it>`. */
+  metricsToken?: string;
 }
 
 export interface SelfWatchConfig {
@@ -129,10 +131,13 @@ const EnvSchema = z.object({
   SLACK_BOT_TOKEN: optionalString,
   SLACK_APP_TOKEN: optionalString,
   SLACK_SIGNING_SECRET: optionalString,
-  SLACK_API_URL: optionalString.refine(
-    (v) => v === undefined || /^https?:\/\//i.test(v) && URL.canParse(v),
-    'SLACK_API_URL is not an http(s) URL',
-  ),
+  SLACK_API_URL: optionalString
+    .refine((v) => v === undefined || (/^https?:\/\//i.test(v) && URL.canParse(v)), 'SLACK_API_URL is not an http(s) URL')
+    .superRefine((v, ctx) => {
+      // The bot token travels on it.
+      const problem = v !== undefined && URL.canParse(v) ? plainHttpProblem('SLACK_API_URL', new URL(v)) : undefined;
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
   ALERT_CHANNEL: optionalString,
   POLL_SCHEDULE: optionalString.refine(
     (v) => v === undefined || cron.validate(v),
@@ -143,6 +148,8 @@ const EnvSchema = z.object({
   START_FROM: optionalString,
   PORT: port('PORT'),
   HEALTH_PORT: port('HEALTH_PORT'),
+  LOG_STREAM_TOKEN: optionalString,
+  METRICS_TOKEN: optionalString,
   NOTICE_POLL_FAILING_AFTER: duration('NOTICE_POLL_FAILING_AFTER'),
   NOTICE_BACKLOG_AFTER: duration('NOTICE_BACKLOG_AFTER'),
   AUTH0_REJECTED_RETRY: duration('AUTH0_REJECTED_RETRY'),
@@ -178,7 +185,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
 
   const problemsBefore = problems.length;
   const tenants = source.TENANTS_FILE
-    ? loadTenantsFile(source.TENANTS_FILE, merged, problems)
+    ? loadTenantsFile(source.TENANTS_FILE, merged, problems, source.LOG_STREAM_TOKEN)
     : envTenant(source, requireAuth0, problems);
   // An unreadable file already said why; "lists no tenant" would only add noise.
   if (requireAuth0 && source.TENANTS_FILE && tenants.length === 0 && problems.length === problemsBefore) {
@@ -195,7 +202,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
   }
 
   // From here on no text (log line, stored error, status) may contain these.
-  registerSecrets(source.SLACK_BOT_TOKEN, source.SLACK_APP_TOKEN, source.SLACK_SIGNING_SECRET, ...tenants.map((t) => t.clientSecret));
+  registerSecrets(source.SLACK_BOT_TOKEN, source.SLACK_APP_TOKEN, source.SLACK_SIGNING_SECRET, source.METRICS_TOKEN, ...tenants.flatMap((t) => [t.clientSecret, t.logStreamToken]));
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     tenants,
@@ -213,6 +220,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     port: source.PORT ?? CONFIG_DEFAULTS.port,
     healthPort: source.HEALTH_PORT,
     logLevel: source.LOG_LEVEL ?? CONFIG_DEFAULTS.logLevel,
+    ...(source.METRICS_TOKEN ? { metricsToken: source.METRICS_TOKEN } : {}),
     selfWatch: {
       pollFailingAfterMs: source.NOTICE_POLL_FAILING_AFTER ?? parseDuration(CONFIG_DEFAULTS.noticePollFailingAfter)!,
       backlogAfterMs: source.NOTICE_BACKLOG_AFTER ?? parseDuration(CONFIG_DEFAULTS.noticeBacklogAfter)!,
@@ -246,6 +254,7 @@ function envTenant(env: Env, requireAuth0: boolean, problems: string[]): TenantC
       audience: env.AUTH0_AUDIENCE,
       dashboardRegion: env.AUTH0_DASHBOARD_REGION,
       dashboardTenant: env.AUTH0_DASHBOARD_TENANT,
+      logStreamToken: env.LOG_STREAM_TOKEN,
     }),
   ];
 }

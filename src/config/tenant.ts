@@ -12,6 +12,12 @@ export interface TenantConfig {
   defaultChannel?: string;
   /** Enables the "View in Auth0" link; unknown for custom domains unless configured. */
   dashboard?: DashboardLocation;
+  /**
+   * The Authorization Token of the tenant's Auth0 log stream (its own
+   * `log_stream_token` in TENANTS_FILE, else LOG_STREAM_TOKEN); unset: the
+   * tenant's log-stream endpoint answers 404.
+   */
+  logStreamToken?: string;
 }
 
 export interface TenantInput {
@@ -23,6 +29,7 @@ export interface TenantInput {
   defaultChannel?: string;
   dashboardRegion?: string;
   dashboardTenant?: string;
+  logStreamToken?: string;
 }
 
 /** Fills a tenant's derived values: audience and dashboard location. */
@@ -39,6 +46,7 @@ export function buildTenant(input: TenantInput): TenantConfig {
     audience: input.audience ?? `${input.domain.baseUrl}/api/v2/`,
     defaultChannel: input.defaultChannel,
     dashboard: configured ?? dashboardFor(input.domain),
+    ...(input.logStreamToken ? { logStreamToken: input.logStreamToken } : {}),
   };
 }
 

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { LineCounter, parseDocument } from 'yaml';
+import { LineCounter } from 'yaml';
 import { z } from 'zod';
 import { schemaProblems } from '../engine/schema-problems.js';
-import { SourceMap, type PathSegment } from '../engine/source-map.js';
+import { SourceMap, parseYaml, type PathSegment } from '../engine/source-map.js';
 import { parseAuth0Domain } from './domain.js';
 import { isPlaceholderDomain, placeholderProblem } from './placeholders.js';
 import { buildTenant, type TenantConfig } from './tenant.js';
@@ -16,6 +16,7 @@ import { buildTenant, type TenantConfig } from './tenant.js';
  *       client_id: abc123
  *       client_secret_env: ACME_PROD_SECRET   # or client_secret: … (keep the file private)
  *       channel: "#acme-alerts"
+ *       log_stream_token_env: ACME_PROD_STREAM_TOKEN  # its log stream's Authorization Token (else LOG_STREAM_TOKEN)
  *
  * Secrets are best referenced by environment variable name so the file can be committed.
  */
@@ -28,6 +29,8 @@ const TenantEntrySchema = z.strictObject({
   audience: z.url().optional(),
   channel: z.string().min(1).optional(),
   dashboard: z.strictObject({ region: z.string().min(1), tenant: z.string().min(1) }).optional(),
+  log_stream_token: z.string().min(1).optional(),
+  log_stream_token_env: z.string().min(1).optional(),
 });
 const TenantsFileSchema = z.strictObject({ tenants: z.array(z.unknown()) });
 const TenantsSchema = z.strictObject({ tenants: z.array(TenantEntrySchema) });
@@ -35,9 +38,10 @@ const TenantsSchema = z.strictObject({ tenants: z.array(TenantEntrySchema) });
 /**
  * Reads the tenants; every problem goes to `problems` as
  * `TENANTS_FILE file:line:col key: what is wrong` — all of them in one round,
- * none quoting a value (the file may hold secrets).
+ * none quoting a value (the file may hold secrets). `defaultStreamToken`
+ * (LOG_STREAM_TOKEN) is the log-stream token of tenants naming none of their own.
  */
-export function loadTenantsFile(path: string, env: Record<string, string>, problems: string[]): TenantConfig[] {
+export function loadTenantsFile(path: string, env: Record<string, string>, problems: string[], defaultStreamToken?: string): TenantConfig[] {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -46,7 +50,7 @@ export function loadTenantsFile(path: string, env: Record<string, string>, probl
     return [];
   }
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const doc = parseYaml(text, lines);
   if (doc.errors.length > 0) {
     // The parser's own message quotes the offending line, which may hold a client_secret: position and code only.
     for (const error of doc.errors) {
@@ -81,7 +85,7 @@ export function loadTenantsFile(path: string, env: Record<string, string>, probl
     }
     const entry = TenantEntrySchema.safeParse(raw);
     if (!entry.success) return; // reported above
-    const { name, domain: rawDomain, client_id, client_secret, client_secret_env, audience, channel, dashboard } =
+    const { name, domain: rawDomain, client_id, client_secret, client_secret_env, audience, channel, dashboard, log_stream_token, log_stream_token_env } =
       entry.data;
     const domain = parseAuth0Domain(rawDomain);
     if ('problem' in domain) say(at('domain'), domain.problem.replace('AUTH0_DOMAIN', 'domain'));
@@ -91,6 +95,8 @@ export function loadTenantsFile(path: string, env: Record<string, string>, probl
       if (client_secret_env) say(at('client_secret_env'), `environment variable ${client_secret_env} is not set`);
       else say(at(), 'client_secret or client_secret_env is required');
     }
+    const streamToken = log_stream_token_env ? env[log_stream_token_env] : log_stream_token;
+    if (log_stream_token_env && !streamToken) say(at('log_stream_token_env'), `environment variable ${log_stream_token_env} is not set`);
     if ('problem' in domain || !secret) return;
     tenants.push(
       buildTenant({
@@ -102,6 +108,7 @@ export function loadTenantsFile(path: string, env: Record<string, string>, probl
         defaultChannel: channel,
         dashboardRegion: dashboard?.region,
         dashboardTenant: dashboard?.tenant,
+        logStreamToken: streamToken ?? defaultStreamToken,
       }),
     );
   });

@@ -34,6 +34,11 @@ export function renderCalls(calls: readonly DemoCall[], options: RenderOptions):
   return parts.join('\n');
 }
 
+/** One message as posted to a channel or a thread (replay's Slack view), `where` naming its place. */
+export function renderPosted(body: { channel: string; blocks: readonly unknown[]; metadata: Parameters<typeof renderMessage>[2] }, where: string, options: RenderOptions, reply: boolean): string {
+  return renderMessage(`${body.channel} · ${where}`, body.blocks, body.metadata, options, reply);
+}
+
 interface TextObject {
   text?: string;
 }

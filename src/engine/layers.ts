@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
+import { LineCounter } from 'yaml';
 import { z } from 'zod';
 import type { Catalog } from '../catalog/types.js';
 import { ConfigError, RuleError } from '../errors.js';
@@ -9,7 +9,7 @@ import { DEFAULTS_FILE, loadRuleFolder, type LoadedRules, type RuleEntry } from 
 import { BUNDLED_RULES_DIR, sameFolder } from './rule-dirs.js';
 import { RuleSchema, type Rule } from './rule-schema.js';
 import { schemaProblems } from './schema-problems.js';
-import { SourceMap } from './source-map.js';
+import { SourceMap, parseYaml } from './source-map.js';
 import { didYouMean } from './suggest.js';
 
 /**
@@ -106,7 +106,7 @@ function readDefaultsFiles(dirs: readonly string[], names: ReadonlyMap<string, r
       continue;
     }
     const lines = new LineCounter();
-    const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+    const doc = parseYaml(text, lines);
     if (doc.errors.length > 0) {
       for (const error of doc.errors) {
         const { line, col } = lines.linePos(error.pos[0]);

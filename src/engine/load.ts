@@ -7,7 +7,7 @@ import { globToRegExp, isGlob } from './matchers.js';
 import { ruleFieldProblems } from './rule-fields.js';
 import { RuleSchema, type Rule } from './rule-schema.js';
 import { schemaProblems } from './schema-problems.js';
-import { SourceMap, formatKeyPath, type PathSegment } from './source-map.js';
+import { SourceMap, formatKeyPath, parseYaml, type PathSegment } from './source-map.js';
 import { looksLike } from './suggest.js';
 
 export { formatKeyPath } from './source-map.js';
@@ -64,7 +64,7 @@ export function loadRuleFile(
   catalog: Catalog,
 ): { rule?: Rule; problems: RuleError[]; warnings: string[] } {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const doc = parseYaml(text, lines);
   if (doc.errors.length > 0) {
     const problems = doc.errors.map((error) => {
       const { line, col } = lines.linePos(error.pos[0]);
@@ -156,7 +156,7 @@ export function loadRuleFolder(dir: string, catalog: Catalog, seen = new Map<str
     const previous = id === undefined ? undefined : seen.get(id);
     if (id !== undefined && previous) {
       const lines = new LineCounter();
-      const doc = parseDocument(text, { lineCounter: lines });
+      const doc = parseYaml(text, lines);
       result.problems.push(new SourceMap(file, doc, lines).error(['id'], `duplicate id '${id}' (also in ${previous})`));
       continue;
     }

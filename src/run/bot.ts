@@ -12,7 +12,8 @@ import type { CycleReport } from './poller.js';
 import { startSchedule } from './scheduler.js';
 import { retentionTask } from './retention.js';
 import { waitForShutdownSignal } from './signals.js';
-import { createTenantCycle, tenantDefaultChannel } from './tenant-cycle.js';
+import { createTenantCycle, createTenantIntake, tenantDefaultChannel } from './tenant-cycle.js';
+import type { TenantIntake } from '../intake/tenant-intake.js';
 import { watchTenant, type WatchedCycle, type WatchedReport } from './tenant-watch.js';
 
 type Retention = ReturnType<typeof retentionTask>;
@@ -59,6 +60,10 @@ export interface BotContext {
   logger: Logger;
   /** Aborted on shutdown: a companion still starting (Socket Mode connecting) must stop too. */
   signal?: AbortSignal;
+  /** Each tenant's intake, shared by its poll cycle and its log stream (empty in --dry-run). */
+  intakes?: ReadonlyMap<string, TenantIntake>;
+  /** Wakes the sender at once (a log-stream batch queued alerts). */
+  wakeSender?: () => void;
 }
 
 export interface RunDeps {
@@ -91,7 +96,9 @@ export async function runBot(flags: RunFlags, deps: RunDeps): Promise<number> {
   const store = await openStateStore({ stateDb: flags.dryRun && !existsSync(config.stateDb) ? ':memory:' : config.stateDb });
   const tally = flags.dryRun ? new DryRunTally() : undefined;
   const shutdown = new AbortController();
-  const context: BotContext = { config, store, catalog, ruleSet, logger, signal: shutdown.signal };
+  const intakes = new Map(flags.dryRun ? [] : config.tenants.map((tenant) => [tenant.key, createTenantIntake({ config, tenant, store, ruleSet, logger })]));
+  let sender: AlertSender | undefined;
+  const context: BotContext = { config, store, catalog, ruleSet, logger, signal: shutdown.signal, intakes, wakeSender: () => sender?.notify?.() };
 
   const cycles: WatchedCycle[] = config.tenants.map((tenant) => {
     const cycle = createTenantCycle({
@@ -101,6 +108,7 @@ export async function runBot(flags: RunFlags, deps: RunDeps): Promise<number> {
       ruleSet,
       logger,
       signal: shutdown.signal,
+      intake: intakes.get(tenant.key),
       wrapStore: flags.dryRun
         ? (stored) =>
             new DryRunCheckpointStore(
@@ -111,6 +119,7 @@ export async function runBot(flags: RunFlags, deps: RunDeps): Promise<number> {
                 for (const alert of alerts) deps.write(deps.describe(alert, { catalog, tenant, defaultChannel, json: flags.json }));
               },
               (keys) => stored.loadProfiles(keys),
+              (logIds) => stored.seen(logIds),
             )
         : undefined,
     });
@@ -129,7 +138,7 @@ export async function runBot(flags: RunFlags, deps: RunDeps): Promise<number> {
     });
   });
 
-  const sender = flags.dryRun ? undefined : deps.createSender?.(context);
+  sender = flags.dryRun ? undefined : deps.createSender?.(context);
   if (!flags.dryRun && !sender) logger.warn('no Slack sender wired: alerts stay queued in the outbox');
 
   // A dry run changes nothing stored, so it prunes nothing either.

@@ -1,20 +1,27 @@
 import type { Alert } from '../engine/alert.js';
 import type { Profile } from '../engine/profiles.js';
-import type { PageCommit, PollOutcome, StateStore, TenantState } from '../state/store.js';
+import type { CommitResult, PageCommit, PollOutcome, StateStore, StreamCommit, TenantState } from '../state/store.js';
 
-export type StoredPosition = Pick<TenantState, 'checkpoint' | 'ruleState' | 'ruleStateDamaged'> & { lastSuccessAt?: string | null };
+export type StoredPosition = Pick<TenantState, 'checkpoint' | 'ruleState' | 'ruleStateDamaged' | 'ruleStateVersion'> & { lastSuccessAt?: string | null };
 
 /** A page's outcome as the poller hands it over; the store adds where alerts go and when. */
 export type PageResult = Omit<PageCommit, 'defaultChannel' | 'now'>;
 
-/** Where the poller keeps its position; the state store, or memory for --dry-run. */
+/** A log-stream batch's outcome as the intake hands it over; the store adds where alerts go. */
+export type StreamResult = Omit<StreamCommit, 'defaultChannel'>;
+
+/** Where a tenant's position, rule state and seen log ids live; the state store, or memory for --dry-run. */
 export interface CheckpointStore {
   load(): Promise<StoredPosition>;
   /** The stored profiles among these keys (committed ones: the poller adds its own pending ones). */
   loadProfiles(keys: readonly string[]): Promise<Map<string, Profile>>;
-  /** Atomically: the alerts, the rule state, the changed profiles and the checkpoint. */
-  commit(page: PageResult): Promise<void>;
+  /** Atomically: the alerts, the rule state, the changed profiles, the seen log ids and the checkpoint. */
+  commit(page: PageResult): Promise<CommitResult>;
   recordOutcome(outcome: PollOutcome): Promise<void>;
+  /** Which of these log ids were already evaluated (see StateStore.seenLogIds). */
+  seen(logIds: readonly string[]): Promise<Set<string>>;
+  /** Atomically: a log-stream batch's alerts, rule state and seen log ids (see StateStore.commitStreamBatch). */
+  commitStream(batch: StreamResult): Promise<CommitResult>;
 }
 
 /** One tenant's position in the state store. */
@@ -32,6 +39,7 @@ export class TenantCheckpointStore implements CheckpointStore {
       checkpoint: state?.checkpoint ?? null,
       ruleState: state?.ruleState,
       ruleStateDamaged: state?.ruleStateDamaged ?? false,
+      ruleStateVersion: state?.ruleStateVersion ?? 0,
       lastSuccessAt: state?.lastSuccessAt ?? null,
     };
   }
@@ -40,8 +48,16 @@ export class TenantCheckpointStore implements CheckpointStore {
     return keys.length === 0 ? Promise.resolve(new Map()) : this.store.loadProfiles(this.tenant, keys);
   }
 
-  commit(page: PageResult): Promise<void> {
+  commit(page: PageResult): Promise<CommitResult> {
     return this.store.commitPage(this.tenant, { ...page, defaultChannel: this.defaultChannel, now: new Date(this.now()) });
+  }
+
+  seen(logIds: readonly string[]): Promise<Set<string>> {
+    return this.store.seenLogIds(this.tenant, logIds);
+  }
+
+  commitStream(batch: StreamResult): Promise<CommitResult> {
+    return this.store.commitStreamBatch(this.tenant, { ...batch, defaultChannel: this.defaultChannel });
   }
 
   recordOutcome(outcome: PollOutcome): Promise<void> {
@@ -55,6 +71,8 @@ export class TenantCheckpointStore implements CheckpointStore {
  */
 export class DryRunCheckpointStore implements CheckpointStore {
   #position: Promise<StoredPosition>;
+  /** Log ids evaluated in this dry run (those stored before it are asked of `seenBefore`). */
+  readonly #seen = new Set<string>();
   /** Profiles changed during the dry run, over the stored ones. */
   readonly #profiles = new Map<string, Profile>();
 
@@ -62,6 +80,7 @@ export class DryRunCheckpointStore implements CheckpointStore {
     initial: Promise<StoredPosition> | StoredPosition,
     private readonly onAlerts: (alerts: readonly Alert[]) => void,
     private readonly storedProfiles: (keys: readonly string[]) => Promise<Map<string, Profile>> = async () => new Map(),
+    private readonly seenBefore: (logIds: readonly string[]) => Promise<Set<string>> = async () => new Set(),
   ) {
     this.#position = Promise.resolve(initial);
   }
@@ -80,13 +99,33 @@ export class DryRunCheckpointStore implements CheckpointStore {
     return found;
   }
 
-  async commit(page: PageResult): Promise<void> {
-    this.#position = Promise.resolve({ checkpoint: page.checkpoint, ruleState: page.ruleState, ruleStateDamaged: false });
+  async commit(page: PageResult): Promise<CommitResult> {
+    const ruleStateVersion = (await this.#position).ruleStateVersion + 1;
+    this.#position = Promise.resolve({ checkpoint: page.checkpoint, ruleState: page.ruleState, ruleStateDamaged: false, ruleStateVersion });
+    for (const logId of page.logIds ?? []) this.#seen.add(logId);
     for (const [key, profile] of page.profiles ?? []) this.#profiles.set(key, profile);
     if (page.alerts.length > 0) this.onAlerts(page.alerts);
+    return { ruleStateVersion };
   }
 
   async recordOutcome(): Promise<void> {}
+
+  async seen(logIds: readonly string[]): Promise<Set<string>> {
+    const seen = await this.seenBefore(logIds);
+    for (const logId of logIds) if (this.#seen.has(logId)) seen.add(logId);
+    return seen;
+  }
+
+  /** A dry run serves no log stream; a batch handed here is only printed, like a page. */
+  async commitStream(batch: StreamResult): Promise<CommitResult> {
+    const position = await this.#position;
+    const ruleStateVersion = position.ruleStateVersion + 1;
+    this.#position = Promise.resolve({ ...position, ruleState: batch.ruleState, ruleStateDamaged: false, ruleStateVersion });
+    for (const logId of batch.logIds) this.#seen.add(logId);
+    for (const [key, profile] of batch.profiles ?? []) this.#profiles.set(key, profile);
+    if (batch.alerts.length > 0) this.onAlerts(batch.alerts);
+    return { ruleStateVersion };
+  }
 }
 
 /** What a dry run saw, for its one-line summary (printed even when nothing matched). */

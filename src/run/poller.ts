@@ -8,14 +8,19 @@ import { Auth0ApiError, asCodedError, type CodedError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { CheckpointStore } from './checkpoint-store.js';
 import type { PageEvaluator } from './evaluator.js';
-import type { Alert } from '../engine/alert.js';
-import type { Profile } from '../engine/profiles.js';
+import { TenantIntake } from '../intake/tenant-intake.js';
+import { metrics } from '../metrics/index.js';
 
 export interface PollCycleOptions {
   tenant: string;
   source: LogSource;
   store: CheckpointStore;
   evaluator: PageEvaluator;
+  /**
+   * The tenant's intake, shared with its log-stream requests (one lock, one
+   * cached rule state). Absent: one of its own over `store` and `evaluator`.
+   */
+  intake?: TenantIntake;
   startFrom: StartFrom;
   logger: Logger;
   /** Pages per cycle before yielding to the next tick (bounds a cycle's duration). @default 50 */
@@ -78,6 +83,8 @@ export interface CycleReport {
   pages: number;
   eventsFetched: number;
   malformed: number;
+  /** Events skipped because they were already evaluated (delivered by the log stream first). */
+  alreadySeen: number;
   alertsQueued: number;
   /** Checkpoint after the cycle (the last committed page). */
   checkpoint: string | null;
@@ -110,6 +117,7 @@ export async function runPollCycle(options: PollCycleOptions): Promise<CycleRepo
     pages: 0,
     eventsFetched: 0,
     malformed: 0,
+    alreadySeen: 0,
     alertsQueued: 0,
     checkpoint: null,
     caughtUp: false,
@@ -120,21 +128,16 @@ export async function runPollCycle(options: PollCycleOptions): Promise<CycleRepo
   };
 
   let interrupted = false;
-  const batch = new PageBatch(store, evaluator, options.commitEvery ?? POLL_DEFAULTS.commitEvery, now, report);
+  const intake = options.intake ?? new TenantIntake({ tenant, store, evaluator, logger });
+  const batch = new PageBatch(intake, options.commitEvery ?? POLL_DEFAULTS.commitEvery, now, report);
   try {
-    let { checkpoint, ruleState, ruleStateDamaged, lastSuccessAt } = await store.load();
-    let state = checkpoint === null || ruleStateDamaged ? evaluator.initialState() : evaluator.restore(ruleState);
-    if (ruleStateDamaged) {
-      logger.error(
-        { tenant, checkpoint },
-        'stored rule state is not valid JSON; continuing from the checkpoint with empty windows and throttles (open incidents may alert again)',
-      );
-    }
+    let { checkpoint, lastSuccessAt } = await store.load();
     if (checkpoint === null) {
       checkpoint = await startingCheckpoint(options, now());
       // Log ids carry their time: `status` can show the starting position's age before any event.
       const checkpointDate = logIdTime(checkpoint)?.toISOString() ?? null;
-      await store.commit({ after: null, checkpoint, checkpointDate, ruleState: state, alerts: [] });
+      // Through the intake: a log stream may already have stored rule state, which this keeps.
+      await intake.commitPages({ after: null, checkpoint, checkpointDate, events: [] });
       logger.info({ tenant, checkpoint, startFrom: options.startFrom.kind }, 'no checkpoint yet; starting position stored');
     }
     report.checkpoint = checkpoint;
@@ -147,17 +150,14 @@ export async function runPollCycle(options: PollCycleOptions): Promise<CycleRepo
       report.eventsFetched += raw.length;
       const page = preparePage(raw, checkpoint, tenant, logger);
       report.malformed += page.malformed;
+      if (page.malformed > 0) metrics.eventsIngested('poll', tenant, { evaluated: 0, duplicates: 0, malformed: page.malformed, newestEventDate: null });
       if (page.nextCheckpoint === null) {
         if (page.withoutLogId > 0) throw stuckAt(checkpoint, page.withoutLogId);
         report.caughtUp = true;
         break;
       }
-      const profiles = await batch.profilesFor(evaluator.profileKeys?.(page.events) ?? []);
-      const result = evaluator.evaluate(state, page.events, profiles);
-      reportSkipped(result.skipped, report, tenant, logger);
-      state = result.state;
       checkpoint = page.nextCheckpoint;
-      batch.add(result.alerts, checkpoint, page.checkpointDate, state, result.profiles ?? new Map());
+      batch.add(page.events, checkpoint, page.checkpointDate);
       if (batch.due()) await batch.commit();
     }
     await batch.commit();
@@ -178,6 +178,7 @@ export async function runPollCycle(options: PollCycleOptions): Promise<CycleRepo
   }
 
   Object.assign(report, source.takeWaitStats());
+  metrics.rateLimitWaits('auth0', report.rateLimitWaits, report.rateLimitWaitMs);
   report.durationMs = now() - startedAt;
   if (interrupted) {
     // A wait cut short by SIGTERM is not a failed poll: /healthz after a restart must not read it as one.
@@ -186,6 +187,7 @@ export async function runPollCycle(options: PollCycleOptions): Promise<CycleRepo
   }
   await recordOutcome(store, report, logger);
   logCycle(logger, report);
+  metrics.pollCompleted(tenant, { ok: report.ok, durationMs: report.durationMs, at: new Date(now()) });
   return report;
 }
 
@@ -261,13 +263,6 @@ export function preparePage(raw: readonly unknown[], checkpoint: string, tenant:
 }
 
 /** Events the engine could not evaluate: named in a warning and counted as malformed, never a failed cycle. */
-function reportSkipped(skipped: ReadonlyArray<{ logId: string; problem: string }> | undefined, report: CycleReport, tenant: string, logger: Logger): void {
-  for (const { logId, problem } of skipped ?? []) {
-    report.malformed += 1;
-    logger.warn({ tenant, logId: logId.slice(0, 80), problem: problem.slice(0, 300) }, `skipping log event ${logId.slice(0, 80)}: evaluating it failed`);
-  }
-}
-
 /**
  * A page of nothing but id-less items would otherwise look like "caught up"
  * and stall the tenant silently; failing the cycle shows it in status and /healthz.
@@ -300,47 +295,32 @@ function logCycle(logger: Logger, report: CycleReport): void {
 }
 
 /**
- * Evaluated pages not yet stored: their alerts, the profiles they changed, and
- * the position and rule state after the last of them. `commit` stores all of
- * it in one transaction.
+ * Pages fetched but not yet stored: their events, and the position after the
+ * last of them. `commit` evaluates and stores all of it in one intake step
+ * (one transaction): held for at most `every` pages, so at most ~1,000 events.
  */
 class PageBatch {
   /** The stored checkpoint the pending pages were read after. */
   after: string | null = null;
-  #alerts: Alert[] = [];
-  /** Profiles changed by the pending pages: what the next page reads before the store. */
-  #profiles = new Map<string, Profile>();
+  #events: LogEvent[] = [];
   #pages = 0;
   #firstAt = 0;
-  #last: { checkpoint: string; checkpointDate: string | null; state: unknown } | undefined;
+  #last: { checkpoint: string; checkpointDate: string | null } | undefined;
 
   constructor(
-    private readonly store: CheckpointStore,
-    private readonly evaluator: PageEvaluator,
+    private readonly intake: TenantIntake,
     private readonly every: { pages: number; ms: number },
     private readonly now: () => number,
     private readonly report: CycleReport,
   ) {}
 
-  /** The profiles a page needs: the pending pages' changes first, the rest from the store. */
-  async profilesFor(keys: readonly string[]): Promise<ReadonlyMap<string, Profile>> {
-    if (keys.length === 0) return new Map();
-    const profiles = await this.store.loadProfiles(keys.filter((key) => !this.#profiles.has(key)));
-    for (const key of keys) {
-      const pending = this.#profiles.get(key);
-      if (pending) profiles.set(key, pending);
-    }
-    return profiles;
-  }
-
-  add(alerts: readonly Alert[], checkpoint: string, checkpointDate: string | null, state: unknown, profiles: ReadonlyMap<string, Profile>): void {
+  add(events: readonly LogEvent[], checkpoint: string, checkpointDate: string | null): void {
     if (this.#pages === 0) this.#firstAt = this.now();
     this.#pages += 1;
-    this.#alerts.push(...alerts);
-    for (const [key, profile] of profiles) this.#profiles.set(key, profile);
+    for (const event of events) this.#events.push(event);
     // A page of only already-seen or malformed events keeps the previous event date.
     const date = checkpointDate ?? this.#last?.checkpointDate ?? null;
-    this.#last = { checkpoint, checkpointDate: date, state };
+    this.#last = { checkpoint, checkpointDate: date };
   }
 
   due(): boolean {
@@ -350,25 +330,19 @@ class PageBatch {
   async commit(): Promise<void> {
     const last = this.#last;
     if (!last) return;
-    const alerts = this.#alerts;
-    const profiles = this.#profiles;
+    const events = this.#events;
     // Cleared first: a commit that throws is not attempted again by the error path.
     this.#last = undefined;
-    this.#alerts = [];
-    this.#profiles = new Map();
+    this.#events = [];
     this.#pages = 0;
-    await this.store.commit({
-      after: this.after,
-      checkpoint: last.checkpoint,
-      checkpointDate: last.checkpointDate,
-      ruleState: last.state,
-      ruleStateJson: this.evaluator.serialize?.(last.state),
-      alerts,
-      ...(profiles.size > 0 ? { profiles } : {}),
-    });
+    const result = await this.intake.commitPages({ after: this.after, checkpoint: last.checkpoint, checkpointDate: last.checkpointDate, events });
     this.after = last.checkpoint;
     this.report.checkpoint = last.checkpoint;
-    this.report.alertsQueued += alerts.length;
+    this.report.alertsQueued += result.alertsQueued;
+    this.report.alreadySeen += result.duplicates;
+    // Events the engine could not evaluate were skipped (and named in a warning by the intake).
+    this.report.malformed += result.skipped;
+    metrics.eventsIngested('poll', this.intake.tenant, { ...result, malformed: 0 });
   }
 }
 

@@ -5,6 +5,7 @@ import type { AppConfig, TenantConfig } from '../config/index.js';
 import type { RuleSet } from '../engine/index.js';
 import type { Logger } from '../log.js';
 import type { StateStore } from '../state/store.js';
+import { TenantIntake } from '../intake/tenant-intake.js';
 import { TenantCheckpointStore, type CheckpointStore } from './checkpoint-store.js';
 import { engineEvaluator } from './engine-evaluator.js';
 import { runPollCycle, type CycleReport } from './poller.js';
@@ -21,6 +22,8 @@ export interface TenantCycleInput {
   wrapStore?: (store: TenantCheckpointStore) => CheckpointStore;
   /** Pages per cycle; the bench lifts the bound to work through a backlog in one cycle. */
   maxPages?: number;
+  /** The tenant's intake, shared with its log stream (see createTenantIntake); absent: one of the cycle's own. */
+  intake?: TenantIntake;
 }
 
 /** Where a tenant's alerts go when a rule names no channel. */
@@ -47,8 +50,9 @@ export function createTenantCycle(input: TenantCycleInput): () => Promise<CycleR
   const source = new Auth0LogSource(client, { logger: logger.child({ tenant: tenant.key }), ...(sleep ? { sleep } : {}) });
   const stored = new TenantCheckpointStore(input.store, tenant.key, tenantDefaultChannel(config, tenant));
   const store = input.wrapStore ? input.wrapStore(stored) : stored;
-  // One evaluator per tenant: its serialisation cache follows that tenant's state.
-  const evaluator = engineEvaluator(ruleSet);
+  const intake = input.intake ?? createTenantIntake({ ...input, checkpointStore: store });
+  // The intake's evaluator (its serialisation cache follows that tenant's state).
+  const evaluator = intake.evaluator;
   // An old checkpoint (a catch-up, a long stop) is checked for a log gap at most once an hour.
   let lastGapCheckAt = Number.NEGATIVE_INFINITY;
   return async () => {
@@ -57,6 +61,7 @@ export function createTenantCycle(input: TenantCycleInput): () => Promise<CycleR
       source,
       store,
       evaluator,
+      intake,
       startFrom: config.startFrom,
       logger,
       shouldStop: () => signal?.aborted === true,
@@ -69,3 +74,13 @@ export function createTenantCycle(input: TenantCycleInput): () => Promise<CycleR
 }
 
 const LOG_GAP_RECHECK_MS = 60 * 60 * 1000;
+
+/**
+ * The tenant's intake: where both its poll cycle and its log-stream requests
+ * evaluate and commit events (one lock, one cached rule state, one evaluator).
+ */
+export function createTenantIntake(input: Pick<TenantCycleInput, 'config' | 'tenant' | 'store' | 'ruleSet' | 'logger'> & { checkpointStore?: CheckpointStore }): TenantIntake {
+  const { config, tenant, ruleSet, logger } = input;
+  const store = input.checkpointStore ?? new TenantCheckpointStore(input.store, tenant.key, tenantDefaultChannel(config, tenant));
+  return new TenantIntake({ tenant: tenant.key, store, evaluator: engineEvaluator(ruleSet), logger });
+}

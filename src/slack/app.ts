@@ -1,5 +1,4 @@
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage } from 'node:http';
 // Named imports: Node's ESM loader and vitest agree on these for CommonJS Bolt (not on its default export).
 import { App, HTTPReceiver, type Logger as BoltLogger, type LogLevel as BoltLogLevel } from '@slack/bolt';
 import { ConfigError } from '../errors.js';
@@ -8,7 +7,8 @@ import type { Logger } from '../log.js';
 import type { AppConfig } from '../config/index.js';
 import type { Catalog } from '../catalog/types.js';
 import type { StateStore } from '../state/store.js';
-import { HEALTH_PATH, readHealth, scheduleIntervalMs, startHealthServer, writeHealthResponse, type HealthReport } from './health.js';
+import { createRouter, listen, SLACK_EVENTS_PATH, type BotRoutes, type ListeningServer } from '../http/server.js';
+import { HEALTH_PATH, readHealth, scheduleIntervalMs, type HealthReport } from './health.js';
 import { createLogcodeHandler, readLogcodeStatus, type LogcodeDeps, type LogcodeRule } from './logcode.js';
 import { toSlackApiError } from './slack-errors.js';
 
@@ -41,6 +41,12 @@ export interface SlackAppOptions {
   logcode: Omit<LogcodeDeps, 'command' | 'logger'>;
   /** Current health; see `assessHealth`. */
   health: () => HealthReport | Promise<HealthReport>;
+  /**
+   * The bot's other HTTP routes (`/metrics`, `/auth0/log-stream`), served by
+   * the same server: on PORT in HTTP mode; in Socket Mode on PORT when a log
+   * stream is on, and `/metrics` on HEALTH_PORT too.
+   */
+  routes?: Pick<BotRoutes, 'metrics' | 'logStream'>;
   logger: Logger;
 }
 
@@ -92,22 +98,15 @@ export function createSlackApp(options: SlackAppOptions): SlackAppHandle | undef
   const logger = config.logger.child({ component: 'slack-app' });
   const boltLogger = toBoltLogger(logger);
   const clientOptions = { slackApiUrl: config.apiUrl, retryConfig: { retries: 2 } };
-  const healthRoute = { path: HEALTH_PATH, method: ['GET', 'HEAD'], handler: (_req: unknown, res: ServerResponse) => void writeHealthResponse(res, config.health) };
-
+  // HTTP mode: Bolt's receiver does not listen itself; the bot's one server (src/http/server.ts)
+  // hands it POST /slack/events, where it verifies the signature and 5-minute window (401 otherwise).
+  // In front of it, hostile-input limits (limitedReceiver): 64 KiB bodies, a sane signature timestamp.
+  const receiver =
+    config.mode === 'http' ? limitedReceiver(new HTTPReceiver({ signingSecret: config.signingSecret!, endpoints: [SLACK_EVENTS_PATH], logger: boltLogger }), logger) : undefined;
   const app =
     config.mode === 'socket'
       ? new App({ token: config.botToken, appToken: config.appToken, socketMode: true, logger: boltLogger, clientOptions, deferInitialization: true })
-      : new App({
-          token: config.botToken,
-          logger: boltLogger,
-          clientOptions,
-          // Verification of signature and 5-minute timestamp window happens in the receiver (401 otherwise).
-          receiver: limitedReceiver(
-            new HTTPReceiver({ signingSecret: config.signingSecret!, port: config.port, customRoutes: [healthRoute], logger: boltLogger }),
-            logger,
-          ),
-          deferInitialization: true,
-        });
+      : new App({ token: config.botToken, logger: boltLogger, clientOptions, receiver, deferInitialization: true });
 
   const logcode = createLogcodeHandler({ ...config.logcode, command: SLASH_COMMANDS[0], logger });
   app.command(SLASH_COMMANDS[0], async ({ command, ack }) => {
@@ -124,7 +123,7 @@ export function createSlackApp(options: SlackAppOptions): SlackAppHandle | undef
     logger.warn({ code: (error as { code?: string }).code, message: error.message }, 'slack app could not handle a request');
   });
 
-  let healthServer: Awaited<ReturnType<typeof startHealthServer>> | undefined;
+  const servers: ListeningServer[] = [];
   let started = false;
   /** Socket Mode's start resolves only once connected; until then it retries forever. */
   let connecting = false;
@@ -141,22 +140,22 @@ export function createSlackApp(options: SlackAppOptions): SlackAppHandle | undef
       }
       if (stopRequested) return {};
       if (config.mode === 'http') {
-        const server = (await app.start({ port: config.port, host: config.host }).catch((error: unknown) => {
-          throw listenError('PORT', config.port, error);
-        })) as Server;
-        started = true;
+        const server = await listenOn('PORT', config.port, { health: config.health, slackEvents: receiver!.requestListener, ...config.routes }, config.host);
+        servers.push(server);
         if (stopRequested) {
           await handle.stop();
           return {};
         }
-        const port = (server.address() as AddressInfo).port;
-        logger.info({ port, mode: 'http' }, `serving /logcode at POST /slack/events and ${HEALTH_PATH} on port ${port}`);
-        return { port };
+        logger.info({ port: server.port, mode: 'http' }, `serving /logcode at POST ${SLACK_EVENTS_PATH}, ${servedPaths(config.routes)} on port ${server.port}`);
+        return { port: server.port };
       }
+      // The log stream, health and metrics do not wait for Slack: Socket Mode may take a while to connect.
+      const ports = await startSideServers({ ...config, servers, logger });
       connecting = true;
       try {
         await app.start();
       } catch (error) {
+        for (const server of servers.splice(0)) await server.close();
         // stop() during the connection attempt disconnects the client, which rejects start.
         if (stopRequested) return {};
         throw toSlackApiError('apps.connections.open', error);
@@ -169,17 +168,13 @@ export function createSlackApp(options: SlackAppOptions): SlackAppHandle | undef
         return {};
       }
       logger.info({ mode: 'socket' }, 'serving /logcode over Socket Mode');
-      if (config.healthPort === undefined) return {};
-      healthServer = await startHealthServer(config.health, config.healthPort, config.host).catch((error: unknown) => {
-        throw listenError('HEALTH_PORT', config.healthPort!, error);
-      });
-      logger.info({ healthPort: healthServer.port }, `serving ${HEALTH_PATH} on HEALTH_PORT ${healthServer.port}`);
-      return { healthPort: healthServer.port };
+      return ports;
     },
     async stop() {
       stopRequested = true;
-      await healthServer?.close();
-      healthServer = undefined;
+      for (const server of servers.splice(0)) await server.close();
+      // HTTP mode: Bolt's receiver never listened (the bot's server did), there is nothing of Bolt to stop.
+      if (config.mode === 'http') return;
       if (!started && !connecting) return;
       started = false;
       await app.stop().catch((error: unknown) => logger.warn({ message: (error as Error)?.message }, 'slack app did not stop cleanly'));
@@ -232,6 +227,8 @@ export interface SlackCompanionInput {
   logger: Logger;
   /** When polling started (first-poll grace of /healthz). @default now */
   startedAt?: Date;
+  /** The bot's other HTTP routes (metrics, log stream); see SlackAppOptions.routes. */
+  routes?: SlackAppOptions['routes'];
   /**
    * Shutdown: stops a start still in progress (Socket Mode keeps reconnecting until Slack
    * answers, which would keep the process alive after SIGTERM); the start then resolves undefined.
@@ -260,6 +257,7 @@ export async function startSlackCompanion(
     healthPort: config.healthPort,
     logcode: { catalog: input.catalog, rules: input.rules, status: () => readLogcodeStatus(store, tenants), defaultChannel: config.alertChannel },
     health,
+    routes: input.routes,
     logger,
   });
   if (app) {
@@ -274,12 +272,58 @@ export async function startSlackCompanion(
     }
   }
   logger.info(SLASH_COMMAND_DISABLED);
-  if (config.healthPort === undefined) return undefined;
-  const server = await startHealthServer(health, config.healthPort).catch((error: unknown) => {
-    throw listenError('HEALTH_PORT', config.healthPort!, error);
+  const servers: ListeningServer[] = [];
+  const stop = async () => {
+    for (const server of servers.splice(0)) await server.close();
+  };
+  try {
+    const ports = await startSideServers({ port: config.port, healthPort: config.healthPort, health, routes: input.routes, servers, logger });
+    return servers.length === 0 ? undefined : { ...ports, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/**
+ * Without HTTP-mode Slack: the bot's server on PORT when a log stream is on
+ * (health, metrics and the stream), and the HEALTH_PORT server when set
+ * (health and metrics), as documented for Socket Mode.
+ */
+async function startSideServers(input: {
+  port: number;
+  healthPort?: number | undefined;
+  host?: string | undefined;
+  health: SlackAppOptions['health'];
+  routes?: SlackAppOptions['routes'];
+  servers: ListeningServer[];
+  logger: Logger;
+}): Promise<{ port?: number; healthPort?: number }> {
+  const { routes, logger } = input;
+  const ports: { port?: number; healthPort?: number } = {};
+  if (routes?.logStream) {
+    const server = await listenOn('PORT', input.port, { health: input.health, ...routes }, input.host);
+    input.servers.push(server);
+    ports.port = server.port;
+    logger.info({ port: server.port }, `serving ${servedPaths(routes)} on PORT ${server.port}`);
+  }
+  if (input.healthPort !== undefined && !(ports.port !== undefined && input.healthPort === input.port)) {
+    const server = await listenOn('HEALTH_PORT', input.healthPort, { health: input.health, metrics: routes?.metrics }, input.host);
+    input.servers.push(server);
+    ports.healthPort = server.port;
+    logger.info({ healthPort: server.port }, `serving ${servedPaths({ metrics: routes?.metrics })} on HEALTH_PORT ${server.port}`);
+  }
+  return ports;
+}
+
+function listenOn(variable: string, port: number, routes: BotRoutes, host?: string): Promise<ListeningServer> {
+  return listen(createRouter(routes), port, host).catch((error: unknown) => {
+    throw listenError(variable, port, error);
   });
-  logger.info({ healthPort: server.port }, `serving ${HEALTH_PATH} on HEALTH_PORT ${server.port}`);
-  return { healthPort: server.port, stop: server.close };
+}
+
+function servedPaths(routes: SlackAppOptions['routes']): string {
+  return [HEALTH_PATH, routes?.metrics ? '/metrics' : undefined, routes?.logStream ? '/auth0/log-stream' : undefined].filter(Boolean).join(', ');
 }
 
 /** A port we cannot listen on is a configuration problem (exit 2), said in those words. */

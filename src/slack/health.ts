@@ -1,5 +1,4 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
 import cron from 'node-cron';
 import type { StateStore } from '../state/store.js';
 
@@ -15,6 +14,8 @@ export interface HealthInput {
   intervalMs: number;
   /** Short, secret-free reason of the last failed poll, if the last attempt failed. */
   lastError?: string | undefined;
+  /** When the tenant's log stream last delivered a batch (shown; polling alone decides ok/degraded). */
+  lastStreamAt?: Date | null | undefined;
   /** The tenant is marked failing (its polling problem is open, e.g. credentials rejected): degraded whatever the age. */
   failing?: string | undefined;
   now: Date;
@@ -51,6 +52,9 @@ export interface HealthReport {
   maxAgeSeconds: number;
   /** Per tenant, when the bot watches several (the top level is then the worst of them). */
   tenants?: Record<string, HealthReport>;
+  /** The last log-stream delivery and its age in seconds, when the tenant's stream ever delivered. */
+  lastStreamAt?: string;
+  streamAgeSeconds?: number;
 }
 
 /**
@@ -70,6 +74,9 @@ export function assessHealth(input: HealthInput, options: Partial<HealthOptions>
     lastSuccessAt: input.lastSuccessAt ? input.lastSuccessAt.toISOString() : null,
     ageSeconds: ageMs === undefined ? null : Math.round(ageMs / 1000),
     maxAgeSeconds,
+    ...(input.lastStreamAt
+      ? { lastStreamAt: input.lastStreamAt.toISOString(), streamAgeSeconds: Math.max(0, Math.round((nowMs - input.lastStreamAt.getTime()) / 1000)) }
+      : {}),
   };
 
   if (input.failing) return { status: 'degraded', reason: input.failing, ...base };
@@ -100,9 +107,11 @@ export async function readHealth(
     tenants.map((tenant, index) => {
       const state = states[index];
       const lastSuccessAt = state?.lastSuccessAt ? new Date(state.lastSuccessAt) : null;
+      const lastStreamAt = state?.lastStreamAt ? new Date(state.lastStreamAt) : null;
       return {
         tenant,
         lastSuccessAt: lastSuccessAt && !Number.isNaN(lastSuccessAt.getTime()) ? lastSuccessAt : null,
+        lastStreamAt: lastStreamAt && !Number.isNaN(lastStreamAt.getTime()) ? lastStreamAt : null,
         lastError: state?.lastPollOk === false ? (state.lastPollError ?? 'unknown error') : undefined,
         failing: failing.get(tenant),
         startedAt: timing.startedAt,
@@ -172,7 +181,7 @@ export interface PublicHealth {
 
 export const PUBLIC_REASONS = {
   starting: 'starting',
-  stale: 'no recent successful poll; see the status command and the logs',
+  stale: 'polling is failing or has not succeeded recently; see the status command and the logs',
   unreadable: 'health check could not read the bot state',
 } as const;
 
@@ -195,44 +204,4 @@ export async function writeHealthResponse(res: ServerResponse, health: () => Hea
   }
   res.writeHead(statusCode, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
   res.end(JSON.stringify(body));
-}
-
-/**
- * A tiny server answering only `GET /healthz`, for Socket Mode where no HTTP receiver runs.
- * Resolves once listening; `port: 0` picks a free port (see the returned address).
- */
-export async function startHealthServer(
-  health: () => HealthReport | Promise<HealthReport>,
-  port: number,
-  host?: string,
-): Promise<{ server: Server; port: number; close: () => Promise<void> }> {
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const path = (req.url ?? '/').split('?')[0];
-    if (path !== HEALTH_PATH) {
-      res.writeHead(404).end();
-      return;
-    }
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { allow: 'GET, HEAD' }).end();
-      return;
-    }
-    void writeHealthResponse(res, health);
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ port, host }, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  return {
-    server,
-    port: address.port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
 }

@@ -2,6 +2,7 @@ import { WebClient, type ChatPostMessageArguments, type ChatUpdateArguments, typ
 import type { SlackMessage, SlackUpdate } from './format.js';
 import type { NoticeMessage } from './format-notice.js';
 import { toSlackApiError } from './slack-errors.js';
+import { metrics } from '../metrics/index.js';
 
 /**
  * The two calls the sender makes; fakes implement this in tests. Failures are SlackApiError.
@@ -40,22 +41,32 @@ export function createSlackClient(options: SlackClientOptions): WebClient {
 export function webClientPoster(client: WebClient): SlackPoster {
   return {
     async postMessage(message) {
+      const startedAt = performance.now();
       try {
         const result = await client.chat.postMessage(message as unknown as ChatPostMessageArguments);
         // ok without a ts is still posted: failing it would post it again.
+        metrics.notification(performance.now() - startedAt);
         return { ts: result.ts ?? null, channel: result.channel ?? message.channel };
       } catch (error) {
-        throw toSlackApiError('chat.postMessage', error, message.channel);
+        throw notedFailure(toSlackApiError('chat.postMessage', error, message.channel), startedAt);
       }
     },
     async update(update) {
+      const startedAt = performance.now();
       try {
         await client.chat.update(update as unknown as ChatUpdateArguments);
+        metrics.notification(performance.now() - startedAt);
       } catch (error) {
-        throw toSlackApiError('chat.update', error, update.channel);
+        throw notedFailure(toSlackApiError('chat.update', error, update.channel), startedAt);
       }
     },
   };
+}
+
+/** Counts a failed call in the metrics (duration, and reason), then hands the error on. */
+function notedFailure(error: ReturnType<typeof toSlackApiError>, startedAt: number): ReturnType<typeof toSlackApiError> {
+  metrics.notification(performance.now() - startedAt, error.details.reason);
+  return error;
 }
 
 function quietLogger(): SlackLogger {

@@ -1,7 +1,7 @@
 import type { SlackApiError } from '../errors.js';
 import type { PendingStats, Problem } from '../state/store.js';
 import { formatNotice } from './format-notice.js';
-import type { DrainRun } from './sender.js';
+import type { DrainRun } from './sender-types.js';
 import type { ChannelLeases } from './sender-lease.js';
 import { failureScope } from './slack-errors.js';
 import type { SendOutcome } from './stages/send.js';

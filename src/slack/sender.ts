@@ -1,65 +1,18 @@
 import { asCodedError, type SlackApiError } from '../errors.js';
-import type { Problem } from '../state/store.js';
 import { formatParentUpdate, type FormatContext } from './format.js';
 import { LeaseLostError, channelLeases } from './sender-lease.js';
 import { postNotices, watchBacklog } from './sender-notices.js';
-import { normalizeSenderOptions, type SenderInput, type SenderOptions } from './sender-options.js';
-import type { SlackPoster } from './poster.js';
+import { DeliveryRecorder } from './sender-record.js';
+import { normalizeSenderOptions, type SenderInput } from './sender-options.js';
+import type { DrainReport, DrainRun, Sender } from './sender-types.js';
 import { retryDelayMs } from './retry-timing.js';
 import { failureScope } from './slack-errors.js';
 import { collapse } from './stages/collapse.js';
 import { prepare, type Delivery } from './stages/prepare.js';
-import { recordDelivery } from './stages/record.js';
 import { sendWithRetry, type SendOutcome } from './stages/send.js';
 
 export type { SenderInput } from './sender-options.js';
-
-/** What one drain did; also logged. */
-export interface DrainReport {
-  /** Channel messages (alerts, standalone repeats). */
-  posted: number;
-  /** Thread replies carrying repeats. */
-  replies: number;
-  digests: number;
-  /** chat.update calls on parents. */
-  updates: number;
-  /** Rows marked failed in this drain. */
-  failed: number;
-  /** Failed rows that became dead in this drain (too many attempts, or too old). */
-  dead: number;
-  /** Rows still pending afterwards. */
-  pending: number;
-  /** Sending is paused: Slack rejected the bot token (rows stay pending). */
-  paused: boolean;
-  /** Channels another process was delivering: skipped, never posted twice. */
-  busy: string[];
-  /** Messages Slack accepted whose recording failed: their channel waits until it is recorded (never re-posted). */
-  unrecorded: number;
-  /** Notices about the bot itself (and their "resolved" replies) posted. */
-  notices: number;
-}
-
-export interface Sender {
-  /** Drains the outbox once, within `deadlineMs` (a time budget; default 30 s). Never throws for Slack errors. */
-  drainOnce(options?: { deadlineMs?: number }): Promise<DrainReport>;
-  /** Starts the long-running loop (idempotent). */
-  start(): void;
-  /** Stops the loop, interrupting waits; resolves when the current step has finished. */
-  stop(): Promise<void>;
-  /** Wakes the loop now (e.g. after the poller queued alerts). */
-  notify(): void;
-}
-
-export interface DrainRun {
-  options: SenderOptions & { poster: SlackPoster };
-  report: DrainReport;
-  deadlineAt: number;
-  signal: AbortSignal | undefined;
-  /** Set when the token is rejected: every channel stops at once. */
-  halted: boolean;
-  /** Problems open at the start of the drain (dead channels, backlog). */
-  problems: Map<string, Problem>;
-}
+export type { DrainReport, DrainRun, Sender } from './sender-types.js';
 
 /** Slack errors saying the thread parent is gone (deleted in Slack). */
 const THREAD_GONE = new Set(['thread_not_found', 'message_not_found']);
@@ -85,7 +38,7 @@ export function createSender(input: SenderInput): Sender {
   const blockedUntil = new Map<string, number>();
   const toldOnce = new Set<string>();
   /** Posted but not recorded yet, per channel: retried before anything else is posted there. */
-  const unrecorded = new Map<string, { delivery: Delivery; posted: { ts: string | null; channel: string }; at: Date }>();
+  const recorder = new DeliveryRecorder(store, logger);
   const leases = channelLeases(options, logger);
   let lastRequeueAt = Number.NEGATIVE_INFINITY;
   /** Slack rejected the token: no call before this time (epoch ms). */
@@ -259,20 +212,12 @@ export function createSender(input: SenderInput): Sender {
     return true;
   }
 
-  /** Records what Slack accepted; on failure keeps it in memory and stops the channel (never re-posted). */
+  /** Records what Slack accepted (on failure the channel stops: see DeliveryRecorder); a dead channel that took it is resolved. */
   async function record(run: DrainRun, channel: string, delivery: Delivery, posted: { ts: string | null; channel: string }, at: Date): Promise<boolean> {
-    try {
-      await recordDelivery(store, delivery, posted, at);
-    } catch (error) {
-      unrecorded.set(channel, { delivery, posted, at });
+    if (!(await recorder.record(channel, delivery, posted, at))) {
       run.report.unrecorded += 1;
-      logger.error(
-        { channel, ts: posted.ts, error: asCodedError(error).message },
-        `Slack accepted the message (ts ${posted.ts ?? 'none'}) but recording it failed; ${channel} waits until the recording succeeds — the message is not posted again`,
-      );
       return false;
     }
-    if (posted.ts === null) logger.warn({ channel }, 'Slack answered ok without a message ts: recorded as delivered (nothing can thread under it)');
     const deadKey = `dead_channel:${channel}`;
     if (run.problems.has(deadKey)) {
       run.problems.delete(deadKey);
@@ -282,31 +227,16 @@ export function createSender(input: SenderInput): Sender {
     return true;
   }
 
-  /** Retries the recording of a message Slack already accepted; false while it still fails. */
-  async function flushUnrecorded(run: DrainRun, channel: string): Promise<boolean> {
-    const waiting = unrecorded.get(channel);
-    if (!waiting) return true;
-    try {
-      await recordDelivery(store, waiting.delivery, waiting.posted, waiting.at);
-    } catch (error) {
-      run.report.unrecorded += 1;
-      logger.warn({ channel, ts: waiting.posted.ts, error: asCodedError(error).message }, `still cannot record the delivered message in ${channel}; the channel keeps waiting`);
-      return false;
-    }
-    unrecorded.delete(channel);
-    logger.info({ channel, ts: waiting.posted.ts }, `recorded the message Slack had accepted in ${channel}; the channel goes on`);
-    return true;
-  }
-
   async function drainChannel(run: DrainRun, channel: string): Promise<void> {
-    if ((blockedUntil.get(channel) ?? 0) > clock.now() && !unrecorded.has(channel)) return;
+    if ((blockedUntil.get(channel) ?? 0) > clock.now() && !recorder.waits(channel)) return;
     try {
       if (!(await leases.acquire(channel, run))) return;
       try {
-        if (await flushUnrecorded(run, channel)) await deliverChannel(run, channel);
+        if (await recorder.flush(channel)) await deliverChannel(run, channel);
+        else run.report.unrecorded += 1;
       } finally {
         // A delivery Slack accepted but not recorded keeps the channel ours: nobody else may post its rows.
-        if (!unrecorded.has(channel)) await leases.release(channel);
+        if (!recorder.waits(channel)) await leases.release(channel);
       }
     } catch (error) {
       // A state failure (locked, full disk) stops this channel for this drain only; the others go on.
@@ -374,7 +304,7 @@ export function createSender(input: SenderInput): Sender {
     }
     const problems = new Map((await store.listProblems()).map((problem) => [problem.key, problem]));
     const run: DrainRun = { options, report, deadlineAt: clock.now() + deadlineMs, signal, halted: false, problems };
-    const channels = new Set([...(await store.pendingChannels()).map(({ channel }) => channel), ...unrecorded.keys()]);
+    const channels = new Set([...(await store.pendingChannels()).map(({ channel }) => channel), ...recorder.channels()]);
     // Every channel's work settles before the drain ends (none runs on into the next drain).
     await Promise.allSettled([...channels].map((channel) => drainChannel(run, channel)));
     const stats = await store.pendingStats();
@@ -429,17 +359,8 @@ export function createSender(input: SenderInput): Sender {
       loop = undefined;
       stopper = undefined;
       // Last chance for deliveries Slack accepted: recorded now, they are not posted again after a restart.
-      for (const [channel, waiting] of unrecorded) {
-        try {
-          await recordDelivery(store, waiting.delivery, waiting.posted, waiting.at);
-          unrecorded.delete(channel);
-          await leases.release(channel);
-        } catch (error) {
-          logger.error(
-            { channel, ts: waiting.posted.ts, error: asCodedError(error).message },
-            `stopping with a message Slack accepted but not recorded in ${channel}: it may be posted again after the restart`,
-          );
-        }
+      for (const channel of recorder.channels()) {
+        if (await recorder.flush(channel, true)) await leases.release(channel).catch(() => undefined);
       }
     },
     notify() {

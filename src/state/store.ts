@@ -31,7 +31,7 @@ export interface StateStore {
    * when the stored checkpoint is not `page.after` — compare-and-set, so two
    * pollers on one state never queue the same events twice.
    */
-  commitPage(tenant: string, page: PageCommit): Promise<void>;
+  commitPage(tenant: string, page: PageCommit): Promise<CommitResult>;
   /** How the last poll cycle went (status, /healthz). */
   recordPollOutcome(tenant: string, outcome: PollOutcome): Promise<void>;
 
@@ -81,7 +81,7 @@ export interface StateStore {
   /**
    * The stored profiles among these keys (impossible travel: a user's last
    * logins; first-seen values: the values seen for a key). Absent keys are
-   * left out. Written by commitPage (`page.profiles`), with the page.
+   * left out. Written by commitPage (`page.profiles`) and commitStreamBatch, with the page or batch.
    */
   loadProfiles(tenant: string, keys: readonly string[]): Promise<Map<string, Profile>>;
   /** Deletes profiles unseen (their newest event) for longer than `retentionMs`; returns how many. */
@@ -120,6 +120,51 @@ export interface StateStore {
   /** Deletes delivered rows and quiet incidents older than `retentionMs` (rules in RETENTION_MS). */
   pruneDelivered(now: Date, retentionMs?: number): Promise<Pruned>;
   close(): Promise<void>;
+
+  // ── Intake: evaluated log ids and the rule state both paths share ──────
+  /**
+   * Which of these log ids the tenant already evaluated, by poll or by log
+   * stream (the answer for ids pruned by pruneSeenLogIds is "not seen").
+   */
+  seenLogIds(tenant: string, logIds: readonly string[]): Promise<Set<string>>;
+  /**
+   * A log-stream batch: its alerts, the rule state, its log ids (seen from now
+   * on) and the delivery time, in one transaction, refused (RuleStateConflictError,
+   * nothing stored) when the stored rule-state version is not `ruleStateVersion`.
+   * The checkpoint does not move: the poller still pages over these events and skips them.
+   */
+  commitStreamBatch(tenant: string, batch: StreamCommit): Promise<CommitResult>;
+  /** Forgets log ids seen before `before` (older than any tenant's log retention). Returns how many. */
+  pruneSeenLogIds(before: Date): Promise<number>;
+}
+
+/**
+ * How long evaluated log ids are remembered: Auth0's longest log retention
+ * (Enterprise, 30 days). Neither the poller nor a log stream can deliver an
+ * event older than the tenant's retention, so an older id can never come back.
+ */
+export const SEEN_LOG_IDS_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
+
+/** What a commit of rule state leaves behind. */
+export interface CommitResult {
+  /** The rule-state version now stored (the next commit's compare-and-set). */
+  ruleStateVersion: number;
+}
+
+/** A log-stream batch, evaluated (see StateStore.commitStreamBatch). */
+export interface StreamCommit {
+  /** The rule-state version the batch was evaluated on (compare-and-set). */
+  ruleStateVersion: number;
+  ruleState: unknown;
+  ruleStateJson?: string;
+  alerts: readonly Alert[];
+  /** The batch's evaluated log ids (not those already seen). */
+  logIds: readonly string[];
+  /** Profiles the batch changed (profile key → profile), stored in the same transaction. */
+  profiles?: ReadonlyMap<string, Profile>;
+  defaultChannel: string;
+  /** When the batch was received (the tenant's last stream delivery). */
+  now?: Date;
 }
 
 /**
@@ -141,7 +186,7 @@ export const TenantStateSchema = z.object({
   checkpoint: z.string().nullable(),
   /** Event date of that log, ISO-8601. */
   checkpointDate: z.string().nullable(),
-  /** Engine state as stored (parsed JSON); undefined until a checkpoint exists, or when damaged. */
+  /** Engine state as stored (parsed JSON); undefined until the first commit of rule state, or when damaged. */
   ruleState: z.unknown(),
   /** The stored rule state is not valid JSON (the poller starts fresh windows and says so). */
   ruleStateDamaged: z.boolean(),
@@ -150,6 +195,17 @@ export const TenantStateSchema = z.object({
   /** Safe message of the last failure. */
   lastPollError: z.string().nullable(),
   lastSuccessAt: z.string().nullable(),
+  /**
+   * Bumped by every commit of rule state (poll page or stream batch): the
+   * compare-and-set that keeps two writers of one tenant's rule state (the
+   * poller and a log-stream request, possibly in other processes) from
+   * overwriting each other. 0 before the first commit.
+   */
+  ruleStateVersion: z.number().int(),
+  /** When a log-stream batch was last committed (ISO-8601), null when never. */
+  lastStreamAt: z.string().nullable(),
+  /** When a poll page last evaluated events (ones no log stream had delivered), null when never. */
+  lastPollNewAt: z.string().nullable(),
 });
 export type TenantState = z.infer<typeof TenantStateSchema>;
 export type NamedTenantState = TenantState & { tenant: string };
@@ -178,6 +234,14 @@ export interface PageCommit {
   /** Channel of alerts whose rule names none. */
   defaultChannel: string;
   now?: Date;
+  /**
+   * The rule-state version the pages were evaluated on: the commit is refused
+   * (RuleStateConflictError) when another writer (a log-stream batch) committed
+   * meanwhile. Undefined: not checked (seeding, tools).
+   */
+  ruleStateVersion?: number;
+  /** The log ids evaluated (seen from now on, so a log stream delivering them again is skipped). */
+  logIds?: readonly string[];
 }
 
 export interface PollOutcome {

@@ -108,3 +108,35 @@ describe('status', () => {
     expect(existsSync(`${state.path}.missing`)).toBe(false);
   });
 });
+
+describe('status: log stream', () => {
+  it('shows when the tenant\'s log stream last delivered, as text and JSON', async () => {
+    const at = new Date(Date.now() - 180_000);
+    await state.store.commitStreamBatch('acme', { ruleStateVersion: 0, ruleState: {}, alerts: [], logIds: ['900x'], defaultChannel: '#alerts', now: at });
+    expect(await main(['status'])).toBe(0);
+    expect(output.stdout).toMatch(new RegExp(`log stream\\s+last delivery ${at.toISOString()}, 3m ago`));
+    expect(await main(['status', '--json'])).toBe(0);
+    const report = JSON.parse(output.stdout.split('\n').filter(Boolean).at(-1)!);
+    expect(report.tenants[0]).toMatchObject({ tenant: 'acme', lastStreamAt: at.toISOString(), lastStreamAgeSeconds: expect.any(Number) });
+    expect(report.tenants[0].lastStreamAgeSeconds).toBeGreaterThanOrEqual(179);
+  });
+});
+
+describe('status: a silent log stream', () => {
+  it('says so when the poller keeps finding events the stream did not deliver', async () => {
+    const longAgo = new Date(Date.now() - 40 * 60_000);
+    await state.store.commitStreamBatch('acme', { ruleStateVersion: 0, ruleState: {}, alerts: [], logIds: ['900a'], defaultChannel: '#alerts', now: longAgo });
+    await state.store.commitPage('acme', { after: null, checkpoint: '900c', checkpointDate: null, ruleState: {}, alerts: [], defaultChannel: '#alerts', ruleStateVersion: 1, logIds: ['900b'] });
+    expect(await main(['status'])).toBe(0);
+    expect(output.stdout).toMatch(/log stream\s+SILENT: the log stream has delivered nothing for 40 min while polling still finds new events/);
+  });
+
+  it('stays quiet about streams for a tenant that never had one, unless LOG_STREAM_TOKEN says there should be one', async () => {
+    await state.store.commitPage('acme', { after: null, checkpoint: '900c', checkpointDate: null, ruleState: {}, alerts: [], defaultChannel: '#alerts', logIds: ['900b'] });
+    expect(await main(['status', '--json'])).toBe(0);
+    expect(JSON.parse(output.stdout.trim().split('\n').at(-1)!).tenants[0].streamSilent).toBeNull();
+    vi.stubEnv('LOG_STREAM_TOKEN', 'configured-token');
+    expect(await main(['status', '--json'])).toBe(0);
+    expect(JSON.parse(output.stdout.trim().split('\n').at(-1)!).tenants[0].streamSilent).toMatch(/never delivered/);
+  });
+});

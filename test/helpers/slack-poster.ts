@@ -30,14 +30,15 @@ type Script = (message: SlackMessage, attempt: number) => Error | undefined;
 export class FakePoster implements SlackPoster {
   readonly posts: (SlackMessage & { ts: string; at: number })[] = [];
   readonly updates: (SlackUpdate & { at: number })[] = [];
-  readonly attempts: { channel: string; at: number; thread: boolean }[] = [];
+  /** Every call, failed or not, with the exact body it carried. */
+  readonly attempts: { channel: string; at: number; thread: boolean; body: SlackMessage }[] = [];
   script: Script = () => undefined;
   private sequence = 0;
 
   constructor(private readonly clock: Clock = { now: () => 0, sleep: async () => {} }) {}
 
   async postMessage(message: SlackMessage): Promise<{ ts: string; channel: string }> {
-    this.attempts.push({ channel: message.channel, at: this.clock.now(), thread: !!message.thread_ts });
+    this.attempts.push({ channel: message.channel, at: this.clock.now(), thread: !!message.thread_ts, body: structuredClone(message) });
     const failure = this.script(message, this.attempts.length);
     if (failure) throw failure;
     this.sequence += 1;

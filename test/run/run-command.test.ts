@@ -69,6 +69,15 @@ function validEnv(extra: Record<string, string> = {}) {
   for (const [name, value] of Object.entries(values)) vi.stubEnv(name, value);
 }
 
+/** A state file whose tenant already has a checkpoint (the bot ran before). */
+function seedCheckpoint(): string {
+  const checkpoint = syntheticCheckpoint(new Date('2024-05-01T11:00:00Z'));
+  const db = openStateDb(join(dir, 'state', 'state.db'));
+  commitPage(db, 'acme.eu.auth0.com', { checkpoint, checkpointDate: null, ruleState: {}, alerts: [], defaultChannel: '#alerts' });
+  db.close();
+  return checkpoint;
+}
+
 describe('run command', () => {
   it('exits 2 listing every configuration problem, before any network call', async () => {
     vi.stubEnv('AUTH0_DOMAIN', 'https://acme.eu.auth0.com/some/path');
@@ -186,10 +195,7 @@ describe('run command', () => {
   it('--once queues the alerts and advances the checkpoint', async () => {
     validEnv();
     runDeps.logger = captureLogger().logger;
-    const checkpoint = syntheticCheckpoint(new Date('2024-05-01T11:00:00Z'));
-    const db = openStateDb(join(dir, 'state', 'state.db'));
-    commitPage(db, 'acme.eu.auth0.com', { checkpoint, checkpointDate: null, ruleState: {}, alerts: [], defaultChannel: '#alerts' });
-    db.close();
+    const checkpoint = seedCheckpoint();
     const blocked = logEvent(1, { type: 'limit_wc' });
     mockToken();
     mockLogsPage(checkpoint, [blocked, logEvent(2, { type: 's' })]);
@@ -209,10 +215,7 @@ describe('run command', () => {
     validEnv();
     const capture = captureLogger();
     runDeps.logger = capture.logger;
-    const checkpoint = syntheticCheckpoint(new Date('2024-05-01T11:00:00Z'));
-    const db = openStateDb(join(dir, 'state', 'state.db'));
-    commitPage(db, 'acme.eu.auth0.com', { checkpoint, checkpointDate: null, ruleState: {}, alerts: [], defaultChannel: '#alerts' });
-    db.close();
+    const checkpoint = seedCheckpoint();
     const blocked = logEvent(1, { type: 'limit_wc' });
     mockToken();
     mockLogsPage(checkpoint, [blocked]);

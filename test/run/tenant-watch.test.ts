@@ -16,7 +16,7 @@ const tenant = buildTenant({ key: 'acme', domain: parseAuth0Domain('acme.eu.auth
 const selfWatch = { pollFailingAfterMs: 10 * MINUTE, backlogAfterMs: 15 * MINUTE, rejectedRetryMs: 5 * MINUTE };
 const rejected = () => new Auth0AuthError('Auth0 rejected the client credentials (401 access_denied): check AUTH0_CLIENT_ID/AUTH0_CLIENT_SECRET', { method: 'POST', path: '/oauth/token', status: 401, reason: 'auth', retryable: false });
 const report = (error?: Error): CycleReport => ({
-  tenant: 'acme', ok: !error, pages: 1, eventsFetched: 0, malformed: 0, alertsQueued: 0, checkpoint: null, caughtUp: !error, durationMs: 1,
+  tenant: 'acme', ok: !error, pages: 1, eventsFetched: 0, malformed: 0, alreadySeen: 0, alertsQueued: 0, checkpoint: null, caughtUp: !error, durationMs: 1,
   rateLimitWaits: 0, rateLimitWaitMs: 0, retries: 0, ...(error ? { error: error as never } : {}),
 });
 

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { assessHealth, assessTenantsHealth, readHealth, scheduleIntervalMs, startHealthServer, PUBLIC_REASONS, type HealthReport } from '../../src/slack/health.js';
+import { assessHealth, assessTenantsHealth, readHealth, scheduleIntervalMs, PUBLIC_REASONS, type HealthReport } from '../../src/slack/health.js';
+import { createRouter, listen } from '../../src/http/server.js';
 import { tempStateDb } from '../helpers/temp-db.js';
 
 const NOW = new Date('2025-01-01T12:00:00.000Z');
@@ -57,7 +58,7 @@ describe('health server (Socket Mode, HEALTH_PORT)', () => {
 
   it('answers GET /healthz with 200 or 503, and nothing else', async () => {
     let report: HealthReport = { status: 'ok', lastSuccessAt: NOW.toISOString(), ageSeconds: 1, maxAgeSeconds: 240 };
-    const server = await startHealthServer(() => report, 0, '127.0.0.1');
+    const server = await listen(createRouter({ health: () => report }), 0, '127.0.0.1');
     close = server.close;
     const base = `http://127.0.0.1:${server.port}`;
 
@@ -127,6 +128,17 @@ describe('readHealth (real SQLite)', () => {
     cleanup = undefined;
   });
 
+  it('is degraded for a tenant whose polling problem is open, however recent its last success', async () => {
+    const temp = tempStateDb();
+    cleanup = temp.cleanup;
+    const timing = { startedAt: ago(60 * MINUTE), intervalMs: MINUTE, now: NOW };
+    await temp.store.recordPollOutcome('a.eu.auth0.com', { ok: true, at: ago(5000) });
+    await temp.store.openProblem({ key: 'polling_failing:a.eu.auth0.com', kind: 'polling_failing', tenant: 'a.eu.auth0.com', summary: 'polling tenant a.eu.auth0.com has failed for 12 min (Auth0 rejected the credentials)' }, new Date());
+    expect(await readHealth(temp.store, ['a.eu.auth0.com'], timing)).toMatchObject({ status: 'degraded', reason: expect.stringContaining('Auth0 rejected the credentials') });
+    await temp.store.resolveProblem('polling_failing:a.eu.auth0.com', new Date());
+    expect(await readHealth(temp.store, ['a.eu.auth0.com'], timing)).toMatchObject({ status: 'ok' });
+  });
+
   it('reads each tenant\'s last success and last error from the state database', async () => {
     const temp = tempStateDb();
     cleanup = temp.cleanup;
@@ -145,5 +157,16 @@ describe('readHealth (real SQLite)', () => {
     expect(await readHealth(temp.store, ['a.eu.auth0.com'], timing)).toMatchObject({ status: 'ok', ageSeconds: 5 });
     // a tenant with no row yet, long after start
     expect((await readHealth(temp.store, ['never.auth0.com'], timing)).status).toBe('degraded');
+  });
+
+  it('shows each tenant\'s last log-stream delivery next to its polling', async () => {
+    const temp = tempStateDb();
+    cleanup = temp.cleanup;
+    await temp.store.recordPollOutcome('a', { ok: true, at: ago(5000) });
+    await temp.store.recordPollOutcome('b', { ok: true, at: ago(5000) });
+    await temp.store.commitStreamBatch('a', { ruleStateVersion: 0, ruleState: {}, alerts: [], logIds: [], defaultChannel: '#x', now: ago(2 * MINUTE) });
+    const report = await readHealth(temp.store, ['a', 'b'], { startedAt: ago(60 * MINUTE), intervalMs: MINUTE, now: NOW });
+    expect(report.tenants?.a).toMatchObject({ status: 'ok', lastStreamAt: ago(2 * MINUTE).toISOString(), streamAgeSeconds: 120 });
+    expect(report.tenants?.b).not.toHaveProperty('lastStreamAt');
   });
 });

@@ -223,6 +223,28 @@ describe('dead channels, dead threads, dead rows (§3)', () => {
     expect(statusCounts()).toEqual({ sent: 3 });
   });
 
+  it('a parent deleted in Slack (chat.update: message_not_found): the next repeat starts a new thread', async () => {
+    const alert = makeAlert();
+    await state.store.enqueueAlerts('acme', [alert], '#alerts');
+    const s = sender();
+    await s.drainOnce();
+    const failingUpdate = new (class extends FakePoster {
+      override async update(): Promise<void> {
+        throw platformError('message_not_found');
+      }
+    })(clock);
+    poster = failingUpdate;
+    const deleted = sender({ poster: failingUpdate });
+    await state.store.enqueueAlerts('acme', [repeatOf(alert, 1)], '#alerts');
+    await deleted.drainOnce();
+    expect(await state.store.getIncident(alert.incident)).toMatchObject({ messageTs: null });
+    await state.store.enqueueAlerts('acme', [repeatOf(alert, 1)], '#alerts');
+    await deleted.drainOnce();
+    // The reply could not know; the next repeat is a standalone message, the incident's new parent.
+    expect(failingUpdate.posts.map((p) => p.thread_ts ?? 'standalone')).toEqual([expect.any(String), 'standalone']);
+    expect(await state.store.getIncident(alert.incident)).toMatchObject({ messageTs: failingUpdate.posts[1]!.ts });
+  });
+
   it('failed rows become dead after bounded attempts instead of failing again every cooldown', async () => {
     await state.store.enqueueAlerts('acme', [makeAlert()], '#alerts');
     poster.script = () => platformError('invalid_blocks');

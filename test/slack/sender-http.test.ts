@@ -133,6 +133,16 @@ describe('sender over HTTP (WebClient + nock)', () => {
     expect(state.db.prepare(`SELECT status, message_ts FROM outbox`).all()).toEqual([{ status: 'sent', message_ts: '1700000000.000001' }]);
   });
 
+  it('an HTTP 200 ok without a ts is delivered, recorded without a ts, and never posted again', async () => {
+    slackApi((body, method) => (method === 'chat.postMessage' ? [200, { ok: true, channel: 'C0ALERTS' }] : okReply(body, method)));
+    await state.store.enqueueAlerts('acme', [makeAlert()], '#alerts');
+    const s = sender();
+    expect(await s.drainOnce({ deadlineMs: 60_000 })).toMatchObject({ posted: 1, failed: 0, pending: 0 });
+    expect(await s.drainOnce({ deadlineMs: 60_000 })).toMatchObject({ posted: 0 });
+    expect(posts()).toHaveLength(1);
+    expect(state.db.prepare(`SELECT status, message_ts FROM outbox`).all()).toEqual([{ status: 'sent', message_ts: null }]);
+  });
+
   it('marks channel_not_found rows failed while another channel keeps flowing; nothing leaks the token', async () => {
     slackApi((body, method) => (body.channel === '#gone' ? [200, { ok: false, error: 'channel_not_found' }] : okReply(body, method)));
     await state.store.enqueueAlerts('acme', [makeAlert(), makeAlert()], '#gone');

@@ -126,6 +126,9 @@ describe('sender', () => {
     expect(poster.attempts).toHaveLength(2);
     expect(poster.attempts[1]!.at - poster.attempts[0]!.at).toBeGreaterThanOrEqual(7000);
     expect(poster.posts).toHaveLength(1);
+    // The retry carries the very message that was refused, body for body (not a re-rendered or another one).
+    expect(poster.attempts[1]!.body).toEqual(poster.attempts[0]!.body);
+    expect(poster.posts[0]).toMatchObject(poster.attempts[0]!.body);
   });
 
   it('backs off on transient errors and leaves the rows pending when attempts run out', async () => {

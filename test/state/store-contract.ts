@@ -3,6 +3,7 @@ import type { Alert } from '../../src/engine/alert.js';
 import { StateBusyError, StateError } from '../../src/errors.js';
 import { RETENTION_MS, type StateStore } from '../../src/state/store.js';
 import { makeAlert } from '../helpers/slack-fixtures.js';
+import { describeIntakeContract } from './store-contract-intake.js';
 import { describeProfileContract } from './profile-contract.js';
 
 /** A fresh, empty store of one back end; `reopen` is a second connection to the same state (another process). */
@@ -39,6 +40,7 @@ export function describeStateStore(name: string, factory: () => Promise<StoreFix
       defaultChannel: '#alerts',
     });
     const pendingIds = async (store: StateStore, channel = '#alerts') => (await store.pendingRows(channel, 100)).rows.map((row) => row.id);
+    describeIntakeContract(fresh);
 
     describe('tenants', () => {
       it('has no state for an unknown tenant', async () => {

@@ -2,6 +2,7 @@ import type { SlackApiError } from '../../errors.js';
 import type { Clock } from '../clock.js';
 import { retryDelayMs, type BackoffOptions } from '../retry-timing.js';
 import { toSlackApiError } from '../slack-errors.js';
+import { metrics } from '../../metrics/index.js';
 
 export interface SendPolicy {
   clock: Clock;
@@ -54,6 +55,7 @@ export async function sendWithRetry<T>(method: string, call: () => Promise<T>, p
     const waitMs = retryDelayMs(error, rateLimited ? rateLimitWaits : transientFailures, policy.backoff) ?? 0;
     if (policy.clock.now() + waitMs > policy.deadlineAt) return { ok: false, error, why: 'deadline' };
     policy.onRetry?.(error, waitMs);
+    if (rateLimited) metrics.rateLimitWaits('slack', 1, waitMs);
     await policy.clock.sleep(waitMs, policy.signal);
     if (policy.signal?.aborted) return { ok: false, error, why: 'stopped' };
   }

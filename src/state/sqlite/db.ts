@@ -89,6 +89,21 @@ const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX profiles_by_seen ON profiles (seen_at);
   `,
+  // Log streams: every evaluated log id is remembered (poll and stream skip
+  // what the other evaluated), the rule state carries a version both writers
+  // compare-and-set, and the last stream delivery is kept for status/health.
+  `
+  ALTER TABLE tenant_state ADD COLUMN rule_state_version INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE tenant_state ADD COLUMN last_stream_at TEXT;
+  ALTER TABLE tenant_state ADD COLUMN last_poll_new_at TEXT; -- when the poller last evaluated events no stream had delivered
+  CREATE TABLE seen_log_ids (
+    tenant   TEXT NOT NULL,
+    log_id   TEXT NOT NULL,
+    seen_at  INTEGER NOT NULL,        -- epoch ms of the commit (pruned after SEEN_LOG_IDS_RETENTION_MS)
+    PRIMARY KEY (tenant, log_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX seen_log_ids_by_time ON seen_log_ids (seen_at);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -2,6 +2,7 @@ import type { Alert } from '../../engine/alert.js';
 import type {
   ChannelCount,
   ChannelSummary,
+  CommitResult,
   DeadLetterPolicy,
   DeliveryRecord,
   IncidentParent,
@@ -19,6 +20,7 @@ import type {
   Pruned,
   Requeued,
   StateStore,
+  StreamCommit,
   TenantState,
 } from '../store.js';
 import { openStateDb, type StateDb } from './db.js';
@@ -42,9 +44,10 @@ import {
 } from './outbox.js';
 import { listProblems, openProblem, pendingNotices, recordNotice, resolveProblem } from './problems.js';
 import { pruneDelivered } from './retention.js';
+import { pruneSeenLogIds, seenLogIds } from './seen-log-ids.js';
+import { commitPage, commitStreamBatch, listTenantStates, readTenantState, recordPollOutcome } from './tenant-state.js';
 import { loadProfiles, pruneProfiles } from './profiles.js';
 import type { Profile } from '../../engine/profiles.js';
-import { commitPage, listTenantStates, readTenantState, recordPollOutcome } from './tenant-state.js';
 
 /**
  * The SQLite back end (better-sqlite3, one file, WAL, synchronous=FULL).
@@ -85,8 +88,8 @@ export class SqliteStateStore implements StateStore {
     return listTenantStates(this.db);
   }
 
-  async commitPage(tenant: string, page: PageCommit): Promise<void> {
-    commitPage(this.db, tenant, page);
+  async commitPage(tenant: string, page: PageCommit): Promise<CommitResult> {
+    return commitPage(this.db, tenant, page);
   }
 
   async recordPollOutcome(tenant: string, outcome: PollOutcome): Promise<void> {
@@ -229,5 +232,17 @@ export class SqliteStateStore implements StateStore {
 
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
+  }
+
+  async seenLogIds(tenant: string, logIds: readonly string[]): Promise<Set<string>> {
+    return seenLogIds(this.db, tenant, logIds);
+  }
+
+  async commitStreamBatch(tenant: string, batch: StreamCommit): Promise<CommitResult> {
+    return commitStreamBatch(this.db, tenant, batch);
+  }
+
+  async pruneSeenLogIds(before: Date): Promise<number> {
+    return this.#write('forgetting old log ids', () => pruneSeenLogIds(this.db, before));
   }
 }

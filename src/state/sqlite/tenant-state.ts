@@ -1,10 +1,11 @@
-import { StateBusyError } from '../../errors.js';
+import { RuleStateConflictError, StateBusyError } from '../../errors.js';
 import type { StateDb } from './db.js';
 import { enqueueAlerts } from './outbox.js';
 import { storeProfiles } from './profiles.js';
 import { explainWriteError } from './errors.js';
 import { cachedStatement } from './statements.js';
-import type { NamedTenantState, PageCommit, PollOutcome, TenantState } from '../store.js';
+import { recordSeenLogIds } from './seen-log-ids.js';
+import type { CommitResult, NamedTenantState, PageCommit, PollOutcome, StreamCommit, TenantState } from '../store.js';
 
 interface TenantRow {
   checkpoint: string | null;
@@ -14,6 +15,9 @@ interface TenantRow {
   last_poll_ok: number | null;
   last_poll_error: string | null;
   last_success_at: string | null;
+  rule_state_version: number;
+  last_stream_at: string | null;
+  last_poll_new_at: string | null;
 }
 
 export function readTenantState(db: StateDb, tenant: string): TenantState | undefined {
@@ -23,7 +27,7 @@ export function readTenantState(db: StateDb, tenant: string): TenantState | unde
   // read this row too: it is reported, and the poller replaces it.
   let ruleState: unknown;
   let ruleStateDamaged = false;
-  if (row.checkpoint !== null) {
+  if (row.checkpoint !== null || row.rule_state_version > 0) {
     try {
       ruleState = JSON.parse(row.rule_state);
     } catch {
@@ -39,6 +43,9 @@ export function readTenantState(db: StateDb, tenant: string): TenantState | unde
     lastPollOk: row.last_poll_ok === null ? null : row.last_poll_ok === 1,
     lastPollError: row.last_poll_error,
     lastSuccessAt: row.last_success_at,
+    ruleStateVersion: row.rule_state_version,
+    lastStreamAt: row.last_stream_at,
+    lastPollNewAt: row.last_poll_new_at,
   };
 }
 
@@ -47,12 +54,11 @@ export function readTenantState(db: StateDb, tenant: string): TenantState | unde
  * checkpoint are stored in ONE transaction. A crash before it re-reads the page;
  * a crash after it never sees the page again.
  */
-export function commitPage(db: StateDb, tenant: string, page: PageCommit): void {
+export function commitPage(db: StateDb, tenant: string, page: PageCommit): CommitResult {
   const ruleStateJson = page.ruleStateJson ?? JSON.stringify(page.ruleState ?? {});
-  const store = db.transaction(() => {
-    const current = cachedStatement(db, 'SELECT checkpoint FROM tenant_state WHERE tenant = ?').get(tenant) as
-      | { checkpoint: string | null }
-      | undefined;
+  const now = page.now ?? new Date();
+  const store = db.transaction((): CommitResult => {
+    const current = readPosition(db, tenant);
     const stored = current?.checkpoint ?? null;
     const moved = page.after === undefined ? stored !== null && stored > page.checkpoint : stored !== page.after;
     if (moved) {
@@ -62,25 +68,83 @@ export function commitPage(db: StateDb, tenant: string, page: PageCommit): void 
         `checkpoint of tenant ${tenant} moved to ${stored ?? 'none'} while this process read from ${page.after ?? page.checkpoint}: another auth0-log-alerts running with the same STATE_DB (e.g. an overlapping \`run --once\` from cron) stored these events first; nothing was stored twice, the next cycle goes on from there`,
       );
     }
-    enqueueAlerts(db, tenant, page.alerts, page.defaultChannel, page.now);
+    const version = checkVersion(tenant, current, page.ruleStateVersion);
+    enqueueAlerts(db, tenant, page.alerts, page.defaultChannel, now);
+    recordSeenLogIds(db, tenant, page.logIds ?? [], now.getTime());
     storeProfiles(db, tenant, page.profiles);
     cachedStatement(
       db,
-      `INSERT INTO tenant_state (tenant, checkpoint, checkpoint_date, rule_state)
-       VALUES (@tenant, @checkpoint, @checkpointDate, @ruleState)
+      `INSERT INTO tenant_state (tenant, checkpoint, checkpoint_date, rule_state, rule_state_version, last_poll_new_at)
+       VALUES (@tenant, @checkpoint, @checkpointDate, @ruleState, 1, @newAt)
        ON CONFLICT (tenant) DO UPDATE SET
          checkpoint = excluded.checkpoint,
          checkpoint_date = COALESCE(excluded.checkpoint_date, tenant_state.checkpoint_date),
-         rule_state = excluded.rule_state`,
-    ).run({ tenant, checkpoint: page.checkpoint, checkpointDate: page.checkpointDate, ruleState: ruleStateJson });
+         rule_state = excluded.rule_state,
+         rule_state_version = tenant_state.rule_state_version + 1,
+         last_poll_new_at = COALESCE(excluded.last_poll_new_at, tenant_state.last_poll_new_at)`,
+    ).run({
+      tenant,
+      checkpoint: page.checkpoint,
+      checkpointDate: page.checkpointDate,
+      ruleState: ruleStateJson,
+      newAt: (page.logIds?.length ?? 0) > 0 ? now.toISOString() : null,
+    });
+    return { ruleStateVersion: version + 1 };
   });
   try {
     // IMMEDIATE takes the write lock first, so a busy database is waited for
     // (busy_timeout) instead of failing when the read of the checkpoint turns into a write.
-    store.immediate();
+    return store.immediate();
   } catch (error) {
     throw explainWriteError(error, `storing the page up to checkpoint ${page.checkpoint} of tenant ${tenant}`);
   }
+}
+
+/**
+ * A log-stream batch: alerts, rule state, seen ids and the delivery time in one
+ * transaction, compare-and-set on the rule-state version; the checkpoint stays.
+ */
+export function commitStreamBatch(db: StateDb, tenant: string, batch: StreamCommit): CommitResult {
+  const ruleStateJson = batch.ruleStateJson ?? JSON.stringify(batch.ruleState ?? {});
+  const now = batch.now ?? new Date();
+  const store = db.transaction((): CommitResult => {
+    const version = checkVersion(tenant, readPosition(db, tenant), batch.ruleStateVersion);
+    enqueueAlerts(db, tenant, batch.alerts, batch.defaultChannel, now);
+    recordSeenLogIds(db, tenant, batch.logIds, now.getTime());
+    storeProfiles(db, tenant, batch.profiles);
+    cachedStatement(
+      db,
+      `INSERT INTO tenant_state (tenant, rule_state, rule_state_version, last_stream_at)
+       VALUES (@tenant, @ruleState, 1, @at)
+       ON CONFLICT (tenant) DO UPDATE SET
+         rule_state = excluded.rule_state,
+         rule_state_version = tenant_state.rule_state_version + 1,
+         last_stream_at = excluded.last_stream_at`,
+    ).run({ tenant, ruleState: ruleStateJson, at: now.toISOString() });
+    return { ruleStateVersion: version + 1 };
+  });
+  try {
+    return store.immediate();
+  } catch (error) {
+    throw explainWriteError(error, `storing a log-stream batch of ${batch.logIds.length} event(s) of tenant ${tenant}`);
+  }
+}
+
+function readPosition(db: StateDb, tenant: string): { checkpoint: string | null; rule_state_version: number } | undefined {
+  return cachedStatement(db, 'SELECT checkpoint, rule_state_version FROM tenant_state WHERE tenant = ?').get(tenant) as
+    | { checkpoint: string | null; rule_state_version: number }
+    | undefined;
+}
+
+/** The stored version, when it is the expected one (or none is expected). */
+function checkVersion(tenant: string, current: { rule_state_version: number } | undefined, expected: number | undefined): number {
+  const stored = current?.rule_state_version ?? 0;
+  if (expected !== undefined && stored !== expected) {
+    throw new RuleStateConflictError(
+      `rule state of tenant ${tenant} moved to version ${stored} while this batch was evaluated on version ${expected} (another writer committed meanwhile); nothing was stored`,
+    );
+  }
+  return stored;
 }
 
 /** Remembers how the last cycle went, for `status` and /healthz. */

@@ -36,6 +36,11 @@ export const LOGS_PATH = '/api/v2/logs';
 
 /** Marks a generated event that must reach the bot without a `log_id` (malformed on purpose). */
 export const STRIP_LOG_ID = '__e2e_strip_log_id';
+/**
+ * `{ [RAW_JSON]: { details: '{"a":{…}}' } }`: fields served as the given JSON text,
+ * for values JSON.stringify cannot write (a 10,000-level nesting).
+ */
+export const RAW_JSON = '__e2e_raw_json';
 
 interface StoredLog {
   key: string;
@@ -122,7 +127,12 @@ export async function startAuth0StandIn(options: Auth0StandInOptions = {}): Prom
           body._id = key;
         }
       }
-      insert({ key, body });
+      const raw = body[RAW_JSON] as Record<string, string> | undefined;
+      delete body[RAW_JSON];
+      const json = raw
+        ? `${JSON.stringify(body).slice(0, -1)},${Object.entries(raw).map(([field, text]) => `${JSON.stringify(field)}:${text}`).join(',')}}`
+        : undefined;
+      insert({ key, body, ...(json ? { json } : {}) });
       ids.push(key);
     }
     return ids;

@@ -9,9 +9,12 @@ import type { AddressInfo } from 'node:net';
  *   (the window where a client killed or timed out does not know it succeeded);
  * - `reset`: destroy the socket without answering (the client sees ECONNRESET);
  * - `hang`: never answer (the client must time out);
- * - `pass`: answer normally (spaces queued faults out over several calls).
+ * - `pass`: answer normally (spaces queued faults out over several calls);
+ * - `echo`: answer `status` with an error body that echoes the request's Authorization
+ *   header in its code and message fields (an API that reflects credentials).
  */
 export type Fault =
+  | { kind: 'echo'; status: number }
   | { kind: 'status'; status: number; retryAfterSeconds?: number }
   | { kind: 'slow'; ms: number }
   | { kind: 'late'; ms: number }
@@ -177,6 +180,15 @@ export async function applyFault(
       return true;
     case 'hang':
       return true;
+    case 'echo': {
+      record.status = fault.status;
+      const credentials = String(request.headers.authorization ?? '');
+      send(response, {
+        status: fault.status,
+        body: { statusCode: fault.status, error: credentials, errorCode: `Authorization: ${credentials}`, message: `Invalid request with ${credentials}` },
+      });
+      return true;
+    }
     case 'status':
       record.status = fault.status;
       send(response, errorAnswer(fault.status, fault.retryAfterSeconds ?? 1));

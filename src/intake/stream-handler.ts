@@ -1,0 +1,149 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parseLogEvent, type LogEvent } from '../auth0/log-event.js';
+import { StateBusyError, asCodedError } from '../errors.js';
+import { authorizationMatches } from '../http/auth.js';
+import { readBody } from '../http/body.js';
+import type { Logger } from '../log.js';
+import { metrics } from '../metrics/index.js';
+import { parseStreamBody } from './stream-body.js';
+import type { IntakeResult, TenantIntake } from './tenant-intake.js';
+
+export const LOG_STREAM_PATH = '/auth0/log-stream';
+
+export const LOG_STREAM_DEFAULTS = {
+  /** Larger bodies get 413 before they are read (Slack's endpoint keeps its own, smaller limit). */
+  maxBodyBytes: 5 * 1024 * 1024,
+  /** A flood of requests with a wrong token is logged at most this often per tenant. */
+  rejectedLogEveryMs: 60_000,
+} as const;
+
+export interface LogStreamTenant {
+  key: string;
+  /** The stream's Authorization Token; undefined: this tenant's endpoint is off (404). */
+  logStreamToken?: string | undefined;
+}
+
+export interface LogStreamOptions {
+  tenants: readonly LogStreamTenant[];
+  /** The intake each tenant's events go to (shared with its poller). */
+  intakeFor: (tenant: string) => TenantIntake | undefined;
+  logger: Logger;
+  /** After a batch is committed (e.g. wake the sender when it queued alerts). */
+  onCommitted?: (tenant: string, result: IntakeResult) => void;
+  maxBodyBytes?: number;
+  now?: () => Date;
+}
+
+/** Whether any tenant has a log stream configured (the endpoint is then served). */
+export function logStreamEnabled(tenants: readonly LogStreamTenant[]): boolean {
+  return tenants.some((tenant) => tenant.logStreamToken);
+}
+
+/**
+ * `POST /auth0/log-stream[/{tenant}]`: Auth0's Custom Webhook log stream.
+ * Answers 2xx only once the batch's alerts, rule state and seen log ids are
+ * committed; any failure to store is a 5xx so that Auth0 delivers it again
+ * (a retry of a committed batch is then skipped as seen). The Authorization
+ * header is compared in constant time and never logged.
+ */
+export function createLogStreamHandler(options: LogStreamOptions): (req: IncomingMessage, res: ServerResponse, tenantSegment: string | undefined) => Promise<void> {
+  const logger = options.logger.child({ component: 'log-stream' });
+  const maxBodyBytes = options.maxBodyBytes ?? LOG_STREAM_DEFAULTS.maxBodyBytes;
+  const now = options.now ?? (() => new Date());
+  const lastRejectedLog = new Map<string, number>();
+
+  return async (req, res, tenantSegment) => {
+    const found = resolveTenant(options.tenants, tenantSegment);
+    const tenantLabel = 'tenant' in found ? found.tenant.key : '';
+    const answer = (status: number, body: object, headers: Record<string, string> = {}) => {
+      metrics.streamRequest(tenantLabel, status);
+      reply(res, status, body, headers);
+    };
+    if ('missing' in found) return answer(404, { error: found.missing });
+    const { tenant } = found;
+    if (req.method !== 'POST') return answer(405, { error: 'use POST' }, { allow: 'POST' });
+    if (!authorizationMatches(req.headers.authorization, tenant.logStreamToken!)) {
+      const at = Date.now();
+      if (at - (lastRejectedLog.get(tenant.key) ?? Number.NEGATIVE_INFINITY) >= LOG_STREAM_DEFAULTS.rejectedLogEveryMs) {
+        lastRejectedLog.set(tenant.key, at);
+        logger.warn(
+          { tenant: tenant.key, authorization: req.headers.authorization ? 'wrong' : 'missing' },
+          "rejected a log-stream request: its Authorization header does not carry the tenant's log-stream token (check the stream's Authorization Token in Auth0)",
+        );
+      }
+      return answer(401, { error: 'missing or wrong Authorization token' }, { 'www-authenticate': 'Bearer' });
+    }
+    const encoding = req.headers['content-encoding'];
+    if (encoding !== undefined && encoding.toLowerCase() !== 'identity') return answer(415, { error: `content-encoding ${encoding.slice(0, 40)} is not supported` });
+
+    const receivedAt = now();
+    const read = await readBody(req, maxBodyBytes);
+    if (!read.ok) {
+      logger.warn({ tenant: tenant.key, status: read.status }, `refused a log-stream request: ${read.reason}`);
+      return answer(read.status, { error: read.reason });
+    }
+    const parsed = parseStreamBody(read.body.toString('utf8'));
+    if (!parsed.ok) {
+      logger.warn({ tenant: tenant.key, bytes: read.body.length }, `refused a log-stream request: ${parsed.problem}`);
+      return answer(400, { error: parsed.problem });
+    }
+    const events: LogEvent[] = [];
+    let malformed = 0;
+    for (const item of parsed.items) {
+      const event = item.ok ? parseLogEvent(item.event) : item;
+      if (event.ok) {
+        events.push(event.event);
+        continue;
+      }
+      malformed += 1;
+      const where = item.ok ? logIdOf(item.event) ?? '' : item.where;
+      logger.warn({ tenant: tenant.key, item: where.slice(0, 80), problem: event.problem.slice(0, 300) }, `skipping malformed log-stream item ${where.slice(0, 80)}`);
+    }
+
+    const intake = options.intakeFor(tenant.key);
+    if (!intake) return answer(503, { error: 'the tenant is not ready to take events' });
+    let result: IntakeResult;
+    try {
+      result = await intake.commitStream(events, receivedAt);
+    } catch (error) {
+      const coded = asCodedError(error);
+      const status = coded instanceof StateBusyError ? 503 : 500;
+      logger.error({ tenant: tenant.key, events: events.length, errorCode: coded.code, error: coded.message }, 'could not store a log-stream batch; answering 5xx so that Auth0 delivers it again');
+      return answer(status, { error: 'the batch could not be stored; deliver it again' }, status === 503 ? { 'retry-after': '5' } : {});
+    }
+    malformed += result.skipped;
+    metrics.eventsIngested('stream', tenant.key, { ...result, malformed });
+    metrics.streamDelivered(tenant.key, receivedAt);
+    options.onCommitted?.(tenant.key, result);
+    logger.debug({ tenant: tenant.key, ...result, malformed }, 'log-stream batch stored');
+    answer(200, { received: parsed.items.length, evaluated: result.evaluated, duplicates: result.duplicates, malformed });
+  };
+}
+
+function resolveTenant(tenants: readonly LogStreamTenant[], segment: string | undefined): { tenant: LogStreamTenant } | { missing: string } {
+  const streaming = tenants.filter((tenant) => tenant.logStreamToken);
+  if (streaming.length === 0) return { missing: 'log stream is off (set LOG_STREAM_TOKEN)' };
+  if (segment === undefined) {
+    if (tenants.length === 1 && streaming.length === 1) return { tenant: streaming[0]! };
+    return { missing: `several tenants: post to ${LOG_STREAM_PATH}/{tenant}` };
+  }
+  let name: string;
+  try {
+    name = decodeURIComponent(segment);
+  } catch {
+    return { missing: 'no such tenant' };
+  }
+  const tenant = streaming.find((candidate) => candidate.key === name);
+  return tenant ? { tenant } : { missing: 'no log stream for this tenant' };
+}
+
+function logIdOf(value: unknown): string | undefined {
+  const logId = (value as { log_id?: unknown } | null)?.log_id;
+  return typeof logId === 'string' ? `log_id ${logId}` : undefined;
+}
+
+function reply(res: ServerResponse, status: number, body: object, headers: Record<string, string>): void {
+  if (res.headersSent) return;
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers });
+  res.end(JSON.stringify(body));
+}

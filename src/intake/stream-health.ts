@@ -1,0 +1,49 @@
+/**
+ * When is a tenant's log stream silent? The stream and the poller see the same
+ * events; a healthy stream delivers them within seconds, so the poller, paging
+ * minutes later, finds them already evaluated. When the poller keeps finding
+ * events the stream never delivered, and the stream has said nothing for longer
+ * than the threshold, the stream is broken (paused by Auth0 after days of
+ * failures, a wrong token, a proxy route gone) — alerts then come only at the
+ * poll's pace, and that is worth telling.
+ */
+export const STREAM_HEALTH_DEFAULTS = {
+  /** Silence tolerated while the poller finds events: a quiet tenant or a filtered stream never trips it. */
+  silenceMs: 15 * 60_000,
+  /**
+   * The poller racing a healthy stream (polling an event before the stream's
+   * POST lands) finds an event or two: only findings this long after the last
+   * delivery count.
+   */
+  raceMs: 2 * 60_000,
+} as const;
+
+export type StreamSilence = { silent: false } | { silent: true; reason: string };
+
+/**
+ * `lastStreamAt`: the last stored stream batch (null: never);
+ * `lastPollNewAt`: when the poller last evaluated events no stream had delivered (null: never).
+ */
+export function streamSilence(
+  input: { lastStreamAt: string | null; lastPollNewAt: string | null; now: Date },
+  options: Partial<typeof STREAM_HEALTH_DEFAULTS> = {},
+): StreamSilence {
+  const { silenceMs, raceMs } = { ...STREAM_HEALTH_DEFAULTS, ...options };
+  const found = input.lastPollNewAt ? Date.parse(input.lastPollNewAt) : Number.NaN;
+  if (!Number.isFinite(found)) return { silent: false };
+  const now = input.now.getTime();
+  const delivered = input.lastStreamAt ? Date.parse(input.lastStreamAt) : Number.NaN;
+  if (!Number.isFinite(delivered)) {
+    return { silent: true, reason: 'the log stream never delivered, while polling finds events (is the stream set up in Auth0 with this Payload URL and token?)' };
+  }
+  if (found <= delivered + raceMs || now - delivered <= silenceMs) return { silent: false };
+  return {
+    silent: true,
+    reason: `the log stream has delivered nothing for ${minutes(now - delivered)} while polling still finds new events (check the stream's Health tab in Auth0); alerts come at the poll's pace meanwhile`,
+  };
+}
+
+function minutes(ms: number): string {
+  const value = Math.round(ms / 60_000);
+  return value < 120 ? `${value} min` : `${Math.round(value / 60)} h`;
+}
