@@ -1,7 +1,7 @@
 // The bot's polling pipeline, from the build, in its own process so that its
 // peak RSS can be measured. It is `run --once`'s own wiring (createTenantCycle:
 // Auth0 client → log source → poll cycle → engine → SQLite, checkpoint + rule
-// state + outbox in one transaction), without the sender and without the
+// state + outbox in one transaction; PostgreSQL with DATABASE_URL), without the sender and without the
 // per-cycle page bound (which would otherwise split a 200k backlog into many
 // process starts). Configuration comes from the same environment variables as the bot.
 import { loadCatalog } from '../dist/catalog/index.js';
@@ -16,7 +16,7 @@ const catalog = loadCatalog();
 // As `run` loads them: the default rules with the configured folders layered on top (throws on invalid rules).
 const ruleSet = loadEnabledRuleSet({ dirs: config.rulesDirs }, catalog);
 const logger = createLogger(config.logLevel);
-const store = await openStateStore({ stateDb: config.stateDb });
+const store = await openStateStore({ stateDb: config.stateDb, databaseUrl: config.databaseUrl });
 const cycle = createTenantCycle({ config, tenant: config.tenants[0], store, ruleSet, logger, maxPages: Number.POSITIVE_INFINITY });
 const report = await cycle();
 await store.close();

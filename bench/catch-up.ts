@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startAuth0StandIn, makeLogId } from '../test/e2e/standins/auth0.js';
 import { readState, REPO_ROOT } from '../test/helpers/e2e-harness.js';
+import { readPgState } from '../test/helpers/e2e-replicas.js';
+import { tempPgDatabase } from '../test/helpers/pg.js';
 import { TrafficGenerator } from '../test/helpers/e2e-traffic.js';
 import { runMeasured } from './measure.js';
 
@@ -15,6 +17,8 @@ export interface CatchUpResult {
   bareSeconds: number;
   barePeakRssMb: number;
   ratio: number;
+  /** The same backlog with the state in PostgreSQL (undefined: no server reachable, or not asked). */
+  postgres?: { botSeconds: number; botPeakRssMb: number; alertsQueued: number; ratioToSqlite: number };
 }
 
 const START = '2024-05-01T11:00:00Z';
@@ -24,7 +28,7 @@ const START = '2024-05-01T11:00:00Z';
  * (bench/catch-up-worker.mjs: one unbounded poll cycle, no Slack) and, in the
  * same run, with a bare paging loop against the same stand-in.
  */
-export async function benchCatchUp(rulesDir: string, total = 200_000, profileDir?: string): Promise<CatchUpResult> {
+export async function benchCatchUp(rulesDir: string, total = 200_000, profileDir?: string, withPostgres = false): Promise<CatchUpResult> {
   const auth0 = await startAuth0StandIn({ logsPerSecond: 100_000 });
   const dir = mkdtempSync(join(tmpdir(), 'auth0-log-alerts-bench-'));
   try {
@@ -58,7 +62,7 @@ export async function benchCatchUp(rulesDir: string, total = 200_000, profileDir
     if (bot.code !== 0 || !state || state.checkpoint !== last) {
       throw new Error(`the poll cycle did not reach the end (exit ${bot.code}, state ${JSON.stringify(state)}):\n${bot.output.slice(-3000)}`);
     }
-    return {
+    const result: CatchUpResult = {
       events: total,
       botSeconds: bot.ms / 1000,
       alertsQueued: state.pending + state.sent + state.failed,
@@ -67,6 +71,27 @@ export async function benchCatchUp(rulesDir: string, total = 200_000, profileDir
       barePeakRssMb: bare.peakRssMb,
       ratio: bot.ms / bare.ms,
     };
+    if (withPostgres) {
+      // The same worker and backlog, the state in a fresh PostgreSQL database.
+      const database = await tempPgDatabase();
+      try {
+        const pg = await runMeasured([join(REPO_ROOT, 'bench', 'catch-up-worker.mjs')], { ...env, DATABASE_URL: database.url }, dir);
+        const pgState = await readPgState(database.url);
+        const checkpoint = Object.values(pgState?.checkpoints ?? {})[0];
+        if (pg.code !== 0 || !pgState || checkpoint !== last) {
+          throw new Error(`the poll cycle on PostgreSQL did not reach the end (exit ${pg.code}):\n${pg.output.slice(-3000)}`);
+        }
+        result.postgres = {
+          botSeconds: pg.ms / 1000,
+          botPeakRssMb: pg.peakRssMb,
+          alertsQueued: pgState.pending + pgState.sent + pgState.failed,
+          ratioToSqlite: pg.ms / bot.ms,
+        };
+      } finally {
+        await database.drop();
+      }
+    }
+    return result;
   } finally {
     await auth0.close();
     rmSync(dir, { recursive: true, force: true });

@@ -6,16 +6,20 @@ import { benchEvaluate, benchFlood, type EvaluateResult, type FloodResult } from
 import { benchProfiles, type ProfilesResult } from './profiles.js';
 import { benchLatency, benchStreamIntake, type LatencyResult, type StreamIntakeResult } from './stream.js';
 import { HOSTILE_TARGETS, benchHostile, type HostileResult } from './hostile.js';
+import { benchTenantScaling, type ScalingResult } from './tenant-scaling.js';
+import { pgUnavailable, tempPgDatabase } from '../test/helpers/pg.js';
 import { benchReplay, type ReplayResult } from './replay.js';
 
 /**
- * `npm run bench [-- --json] [-- --only evaluate,flood,profiles,catch-up,drain,hostile,stream,replay] [-- --events N] [-- --users N] [-- --replay-large N] [-- --profile DIR]`:
+ * `npm run bench [-- --json] [-- --only evaluate,flood,profiles,catch-up,drain,hostile,stream,replay,scaling] [-- --events N] [-- --users N] [-- --replay-large N] [-- --profile DIR]`:
  * rule evaluation throughput (steady traffic, and a 100,000-IP flood), the
  * memory of 1,000,000 users' profiles, catch-up cost against a bare paging
  * loop, the outbox drain rate, hostile input, the log stream (intake
  * throughput; POST → Slack latency beside the poll path's), and replay
  * against a bare read-and-parse loop (plus its peak RSS on a large file).
- * Not part of `npm test`: timings belong here, not in tests.
+ * Not part of `npm test`: timings belong here, not in tests. With PostgreSQL
+ * (PG_TEST_URL or the machine's): catch-up and stream intake on PostgreSQL
+ * beside SQLite, and tenant scaling (1/10/50 tenants over 1 and 3 replicas).
  */
 const TARGETS = {
   eventsPerSecond: 500_000,
@@ -35,8 +39,14 @@ interface Report {
   catchUp?: CatchUpResult;
   drain?: DrainResult[];
   streamIntake?: StreamIntakeResult;
+  /** The same intake with the state in PostgreSQL. */
+  streamIntakePostgres?: StreamIntakeResult;
   latency?: LatencyResult[];
   hostile?: HostileResult;
+  /** Tenant scaling on PostgreSQL: 1, 10, 50 tenants over 1 and 3 replicas. */
+  scaling?: ScalingResult[];
+  /** Why the PostgreSQL measures were skipped (no server reachable at PG_TEST_URL). */
+  postgresSkipped?: string;
   replay?: ReplayResult;
   targets: typeof TARGETS & { hostile: typeof HOSTILE_TARGETS };
   pass: Record<string, boolean>;
@@ -49,7 +59,7 @@ function option(name: string): string | undefined {
 
 async function main(): Promise<void> {
   const json = process.argv.includes('--json');
-  const only = new Set((option('only') ?? 'evaluate,flood,profiles,catch-up,drain,hostile,stream,replay').split(','));
+  const only = new Set((option('only') ?? 'evaluate,flood,profiles,catch-up,drain,hostile,stream,replay,scaling').split(','));
   const events = Number(option('events') ?? 200_000);
   const rulesDir = join(REPO_ROOT, 'rules');
   const progress = (text: string) => process.stderr.write(`bench: ${text}\n`);
@@ -72,15 +82,31 @@ async function main(): Promise<void> {
     report.profiles = await benchProfiles(users);
     report.pass.profilesRss = report.profiles.peakRssMb < TARGETS.peakRssMb;
   }
+  // PostgreSQL measures (catch-up on PostgreSQL, tenant scaling) need a server: PG_TEST_URL or the machine's.
+  const postgresSkipped = only.has('catch-up') || only.has('scaling') || only.has('stream') ? await pgUnavailable() : undefined;
+  if (postgresSkipped) {
+    report.postgresSkipped = postgresSkipped;
+    progress(`PostgreSQL measures skipped: no server (${postgresSkipped})`);
+  }
   if (only.has('catch-up')) {
-    progress(`catch-up, ${events} backlog events: bare paging loop, then the bot's poll pipeline`);
-    report.catchUp = await benchCatchUp(rulesDir, events, option('profile'));
+    progress(`catch-up, ${events} backlog events: bare paging loop, then the bot's poll pipeline on SQLite${postgresSkipped ? '' : ', then on PostgreSQL'}`);
+    report.catchUp = await benchCatchUp(rulesDir, events, option('profile'), !postgresSkipped);
     report.pass.catchUpRatio = report.catchUp.ratio <= TARGETS.catchUpRatio;
     report.pass.peakRss = report.catchUp.botPeakRssMb < TARGETS.peakRssMb;
   }
   if (only.has('drain')) {
     progress('outbox drain, 1 channel × 10 alerts, then 20 channels × 10 alerts');
     report.drain = [await benchDrain(1, 10), await benchDrain(20, 10)];
+  }
+
+  if (only.has('scaling') && !postgresSkipped) {
+    report.scaling = [];
+    for (const tenants of [1, 10, 50]) {
+      for (const replicas of [1, 3]) {
+        progress(`tenant scaling on PostgreSQL: ${tenants} tenant(s) × 2,000 backlog events over ${replicas} replica(s)`);
+        report.scaling.push(await benchTenantScaling(rulesDir, tenants, replicas, 2_000));
+      }
+    }
   }
 
   if (only.has('hostile')) {
@@ -94,6 +120,15 @@ async function main(): Promise<void> {
   if (only.has('stream')) {
     progress('log stream: intake of 20,000 events in batches of 100, then POST → Slack latency (20 samples), then the poll path at the default schedule (12 samples, ~1 min)');
     report.streamIntake = await benchStreamIntake(rulesDir, 20_000, 100);
+    if (!postgresSkipped) {
+      progress('log stream: the same intake with the state in PostgreSQL');
+      const database = await tempPgDatabase();
+      try {
+        report.streamIntakePostgres = await benchStreamIntake(rulesDir, 20_000, 100, { DATABASE_URL: database.url });
+      } finally {
+        await database.drop();
+      }
+    }
     const stream = await benchLatency(rulesDir, 'stream', 20);
     report.latency = [stream, await benchLatency(rulesDir, 'poll', 12)];
     report.pass.streamLatency = stream.p99Ms <= TARGETS.streamP99Ms;
@@ -154,7 +189,24 @@ function table(report: Report): string {
     ]);
     rows.push(['catch-up: bot / bare loop', `${catchUp.ratio.toFixed(2)}×`, `≤ ${TARGETS.catchUpRatio}× ${mark(report.pass.catchUpRatio)}`]);
     rows.push(['catch-up: bot peak RSS', `${catchUp.botPeakRssMb.toFixed(0)} MB`, `< ${TARGETS.peakRssMb} MB ${mark(report.pass.peakRss)}`]);
+    const pg = catchUp.postgres;
+    if (pg) {
+      rows.push([
+        'catch-up: bot poll pipeline on PostgreSQL',
+        `${pg.botSeconds.toFixed(2)} s (${Math.round(catchUp.events / pg.botSeconds).toLocaleString('en')}/s), ${pg.alertsQueued} alerts queued, peak RSS ${pg.botPeakRssMb.toFixed(0)} MB`,
+        '',
+      ]);
+      rows.push(['catch-up: PostgreSQL / SQLite', `${pg.ratioToSqlite.toFixed(2)}×`, '']);
+    }
   }
+  for (const result of report.scaling ?? []) {
+    rows.push([
+      `tenant scaling (PostgreSQL): ${result.tenants} tenant(s), ${result.replicas} replica(s)`,
+      `${result.seconds.toFixed(1)} s for ${result.events.toLocaleString('en')} events (${Math.round(result.eventsPerSecond).toLocaleString('en')}/s), at most ${result.mostHeldByOne} tenant(s) on one replica`,
+      '',
+    ]);
+  }
+  if (report.postgresSkipped) rows.push(['PostgreSQL measures', `skipped: ${report.postgresSkipped}`, '']);
   const { replay } = report;
   if (replay) {
     rows.push(['replay: bare read-and-JSON.parse loop', `${replay.bareSeconds.toFixed(2)} s for ${replay.events} events (${replay.megabytes.toFixed(0)} MB NDJSON), peak RSS ${replay.barePeakRssMb.toFixed(0)} MB`, '']);
@@ -197,6 +249,14 @@ function table(report: Report): string {
       `${Math.round(intake.eventsPerSecond).toLocaleString('en')} events/s (${intake.events} events in ${intake.seconds.toFixed(2)} s)`,
       '',
     ]);
+    const pg = report.streamIntakePostgres;
+    if (pg) {
+      rows.push([
+        'log-stream intake on PostgreSQL',
+        `${Math.round(pg.eventsPerSecond).toLocaleString('en')} events/s (${pg.seconds.toFixed(2)} s); PostgreSQL / SQLite time ${(pg.seconds / intake.seconds).toFixed(2)}×`,
+        '',
+      ]);
+    }
   }
   for (const result of report.latency ?? []) {
     const label = result.path === 'stream' ? 'latency POST → Slack (stream, idle channel)' : `latency event → Slack (poll, ${result.schedule})`;

@@ -36,7 +36,7 @@ interface BenchBot {
 }
 
 /** The built bot with the default rules, a log stream on, Auth0 and Slack stand-ins. */
-async function startBenchBot(rulesDir: string, schedule: string): Promise<BenchBot> {
+async function startBenchBot(rulesDir: string, schedule: string, extraEnv: Record<string, string> = {}): Promise<BenchBot> {
   const auth0 = await startAuth0StandIn();
   const slack = await startSlackStandIn();
   const dir = mkdtempSync(join(tmpdir(), 'auth0-log-alerts-stream-bench-'));
@@ -57,6 +57,7 @@ async function startBenchBot(rulesDir: string, schedule: string): Promise<BenchB
       PORT: String(port),
       LOG_STREAM_TOKEN: TOKEN,
       LOG_LEVEL: 'warn',
+      ...extraEnv,
     },
     dir,
   );
@@ -90,12 +91,12 @@ function withIds(events: ReadonlyArray<Record<string, unknown>>, firstSeq: numbe
 }
 
 /**
- * Stream intake throughput: batches of `batchSize` POSTed back to back over
+ * Stream intake throughput (`extraEnv`: e.g. DATABASE_URL, for the same on PostgreSQL): batches of `batchSize` POSTed back to back over
  * HTTP (as Auth0 delivers), each answered 200 only once committed to the
  * outbox with the rule state and seen ids. Events/s from first POST to last answer.
  */
-export async function benchStreamIntake(rulesDir: string, events: number, batchSize = 100): Promise<StreamIntakeResult> {
-  const world = await startBenchBot(rulesDir, '0 0 1 1 *');
+export async function benchStreamIntake(rulesDir: string, events: number, batchSize = 100, extraEnv: Record<string, string> = {}): Promise<StreamIntakeResult> {
+  const world = await startBenchBot(rulesDir, '0 0 1 1 *', extraEnv);
   try {
     const traffic = new TrafficGenerator({ seed: 17, startMs: Date.now() - 3_600_000 });
     const all = withIds(traffic.steady(events, Math.max(1, Math.floor(events / 1000))), 1);

@@ -122,6 +122,13 @@ export class StateBusyError extends StateError {
 }
 
 /**
+ * A page commit refused because the stored checkpoint moved: another process
+ * (or replica) stored those events first. Nothing was stored, nothing is
+ * doubled: retryable, the next cycle reads the new position and rule state.
+ */
+export class CheckpointMovedError extends StateBusyError {}
+
+/**
  * A commit of a tenant's rule state was refused because another writer (the
  * poller or a log-stream request, maybe in another process) committed since
  * it was read: nothing was stored; re-read, re-evaluate and commit again.

@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { applyEnvFile, loadConfig, runFlagProblems } from '../src/config/index.js';
 import { dashboardFor, parseAuth0Domain } from '../src/config/domain.js';
@@ -29,6 +29,15 @@ function problemsOf(fn: () => unknown): string[] {
 const cleanups: Array<() => void> = [];
 afterEach(() => cleanups.splice(0).forEach((c) => c()));
 
+/** A file of this text in a fresh temp folder (removed after the test). */
+function tempFile(name: string, text: string): string {
+  const { dir, cleanup } = tempDir();
+  cleanups.push(cleanup);
+  const file = join(dir, name);
+  writeFileSync(file, text);
+  return file;
+}
+
 describe('loadConfig', () => {
   it('fills every default from a minimal environment', () => {
     const config = loadConfig(VALID, noEnvFile);
@@ -51,6 +60,25 @@ describe('loadConfig', () => {
         defaultChannel: undefined,
         dashboard: { region: 'eu', tenant: 'acme' },
       },
+    ]);
+  });
+
+  it('takes DATABASE_URL only as a postgres:// URL, never repeating it (it may hold a password)', () => {
+    const url = 'postgres://bot:s3cret@db.internal:5432/alerts';
+    expect(loadConfig({ ...VALID, DATABASE_URL: url }, noEnvFile).databaseUrl).toBe(url);
+    expect(loadConfig({ ...VALID, DATABASE_URL: 'postgresql://db/alerts' }, noEnvFile).databaseUrl).toBe('postgresql://db/alerts');
+    expect(loadConfig(VALID, noEnvFile).databaseUrl).toBeUndefined();
+    const problems = problemsOf(() => loadConfig({ ...VALID, DATABASE_URL: 'mysql://bot:s3cret@db/alerts' }, noEnvFile));
+    expect(problems).toEqual(['DATABASE_URL is not a PostgreSQL URL (postgres://user:password@host:5432/database)']);
+  });
+
+  it('takes REPLICA_ID and TENANT_LEASE_MS, with a 15 s lease by default', () => {
+    expect(loadConfig(VALID, noEnvFile)).toMatchObject({ tenantLeaseMs: 15_000 });
+    expect(loadConfig(VALID, noEnvFile).replicaId).toBeUndefined();
+    expect(loadConfig({ ...VALID, REPLICA_ID: 'alerts-7d9f/pod-2', TENANT_LEASE_MS: '6000' }, noEnvFile)).toMatchObject({ replicaId: 'alerts-7d9f/pod-2', tenantLeaseMs: 6000 });
+    expect(problemsOf(() => loadConfig({ ...VALID, REPLICA_ID: 'two words', TENANT_LEASE_MS: '500' }, noEnvFile))).toEqual([
+      'REPLICA_ID must be 1 to 100 letters, digits or . _ : @ / - (it names this replica in logs and status)',
+      'TENANT_LEASE_MS must be milliseconds between 1000 and 600000 (default 15000)',
     ]);
   });
 
@@ -94,20 +122,14 @@ describe('loadConfig', () => {
   });
 
   it('reads .env but lets the environment win', () => {
-    const { dir, cleanup } = tempDir();
-    cleanups.push(cleanup);
-    const envFile = join(dir, '.env');
-    writeFileSync(envFile, 'AUTH0_DOMAIN=from-file.auth0.com\nAUTH0_CLIENT_ID=file-id\nAUTH0_CLIENT_SECRET="file secret"\nRULES_DIR=/rules\n');
+    const envFile = tempFile('.env', 'AUTH0_DOMAIN=from-file.auth0.com\nAUTH0_CLIENT_ID=file-id\nAUTH0_CLIENT_SECRET="file secret"\nRULES_DIR=/rules\n');
     const config = loadConfig({ AUTH0_CLIENT_ID: 'env-id' }, { envFile });
     expect(config.tenants[0]).toMatchObject({ key: 'from-file.auth0.com', clientId: 'env-id', clientSecret: 'file secret' });
     expect(config.rulesDirs).toEqual(['/rules']);
   });
 
   it('explains an unquoted #channel in .env instead of only calling it missing', () => {
-    const { dir, cleanup } = tempDir();
-    cleanups.push(cleanup);
-    const envFile = join(dir, '.env');
-    writeFileSync(envFile, 'SLACK_BOT_TOKEN=xoxb-1\nALERT_CHANNEL=#ops\n');
+    const envFile = tempFile('.env', 'SLACK_BOT_TOKEN=xoxb-1\nALERT_CHANNEL=#ops\n');
     const { AUTH0_DOMAIN, AUTH0_CLIENT_ID, AUTH0_CLIENT_SECRET } = VALID;
     const error = captureConfigError(() =>
       loadConfig({ AUTH0_DOMAIN, AUTH0_CLIENT_ID, AUTH0_CLIENT_SECRET }, { envFile, requireSlack: true }),
@@ -116,14 +138,11 @@ describe('loadConfig', () => {
   });
 
   it('applies .env to the environment of every command, without overriding what is set', () => {
-    const { dir, cleanup } = tempDir();
-    cleanups.push(cleanup);
-    const envFile = join(dir, '.env');
-    writeFileSync(envFile, 'RULES_DIR=/from-file\nALERT_CHANNEL="#from-file"\nSTATE_DB=/file.db\n');
+    const envFile = tempFile('.env', 'RULES_DIR=/from-file\nALERT_CHANNEL="#from-file"\nSTATE_DB=/file.db\n');
     const env: NodeJS.ProcessEnv = { STATE_DB: '/env.db' };
     expect(applyEnvFile(env, envFile)).toEqual([]);
     expect(env).toEqual({ STATE_DB: '/env.db', RULES_DIR: '/from-file', ALERT_CHANNEL: '#from-file' });
-    expect(applyEnvFile(env, join(dir, 'missing.env'))).toEqual([]);
+    expect(applyEnvFile(env, join(dirname(envFile), 'missing.env'))).toEqual([]);
   });
 
   it('accepts a full URL for a local stand-in and derives the audience from it', () => {
@@ -137,17 +156,11 @@ describe('loadConfig', () => {
   });
 
   it('reads several tenants from TENANTS_FILE, secrets by environment variable', () => {
-    const { dir, cleanup } = tempDir();
-    cleanups.push(cleanup);
-    const file = join(dir, 'tenants.yml');
-    writeFileSync(
-      file,
-      [
+    const file = tempFile('tenants.yml', [
         'tenants:',
         '  - { name: prod, domain: acme.auth0.com, client_id: p, client_secret_env: PROD_SECRET, channel: "#prod" }',
         '  - { name: dev, domain: login.example.com, client_id: d, client_secret: dev-s, dashboard: { region: eu, tenant: acme-dev } }',
-      ].join('\n'),
-    );
+      ].join('\n'));
     const config = loadConfig({ TENANTS_FILE: file, PROD_SECRET: 'ps' }, noEnvFile);
     expect(config.tenants.map((t) => [t.key, t.clientSecret, t.defaultChannel, t.dashboard])).toEqual([
       ['prod', 'ps', '#prod', { region: 'us', tenant: 'acme' }],
@@ -158,18 +171,12 @@ describe('loadConfig', () => {
   });
 
   it('gives each tenant its log-stream token: its own from TENANTS_FILE, else LOG_STREAM_TOKEN, else none', () => {
-    const { dir, cleanup } = tempDir();
-    cleanups.push(cleanup);
-    const file = join(dir, 'tenants.yml');
-    writeFileSync(
-      file,
-      [
+    const file = tempFile('tenants.yml', [
         'tenants:',
         '  - { name: a, domain: a.auth0.com, client_id: a, client_secret: s, log_stream_token_env: A_STREAM }',
         '  - { name: b, domain: b.auth0.com, client_id: b, client_secret: s, log_stream_token: b-token-inline }',
         '  - { name: c, domain: c.auth0.com, client_id: c, client_secret: s }',
-      ].join('\n'),
-    );
+      ].join('\n'));
     const withDefault = loadConfig({ TENANTS_FILE: file, A_STREAM: 'a-token-env', LOG_STREAM_TOKEN: 'shared-token' }, noEnvFile);
     expect(withDefault.tenants.map((t) => t.logStreamToken)).toEqual(['a-token-env', 'b-token-inline', 'shared-token']);
     const without = loadConfig({ TENANTS_FILE: file, A_STREAM: 'a-token-env' }, noEnvFile);
@@ -182,10 +189,7 @@ describe('loadConfig', () => {
   });
 
   it('points at a broken TENANTS_FILE by line and column without quoting it (the line may hold a secret)', () => {
-    const { dir, cleanup } = tempDir();
-    cleanups.push(cleanup);
-    const file = join(dir, 'tenants.yml');
-    writeFileSync(file, 'tenants:\n  - name: prod\n    client_secret: s3cr3t-VALUE: x\n');
+    const file = tempFile('tenants.yml', 'tenants:\n  - name: prod\n    client_secret: s3cr3t-VALUE: x\n');
     const problems = problemsOf(() => loadConfig({ TENANTS_FILE: file }, noEnvFile));
     expect(problems).toEqual([`TENANTS_FILE ${file}:3:20 is not valid YAML (BLOCK_AS_IMPLICIT_KEY)`]);
     expect(problems.join('\n')).not.toContain('s3cr3t');
@@ -194,12 +198,7 @@ describe('loadConfig', () => {
 
 describe('the configuration mistakes people make, each reported once, all in one round', () => {
   it('lists every TENANTS_FILE problem at file:line:col, never quoting a value', () => {
-    const { dir, cleanup } = tempDir();
-    cleanups.push(cleanup);
-    const file = join(dir, 'tenants.yml');
-    writeFileSync(
-      file,
-      [
+    const file = tempFile('tenants.yml', [
         'tenants:',
         '  - name: prod',
         '    domain: acme.eu.auth0.com',
@@ -210,8 +209,7 @@ describe('the configuration mistakes people make, each reported once, all in one
         '    domain: your-tenant.eu.auth0.com',
         '    client_id: d',
         '    client_secret_env: DEV_SECRET',
-      ].join('\n'),
-    );
+      ].join('\n'));
     const problems = problemsOf(() => loadConfig({ TENANTS_FILE: file, AUTH0_DOMAIN: 'your-tenant.eu.auth0.com' }, noEnvFile));
     expect(problems).toEqual([
       `TENANTS_FILE ${file}:5:20 tenants[0].client_secret: expected text, found a number`,

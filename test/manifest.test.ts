@@ -58,7 +58,8 @@ describe('manifest.yml', () => {
 
   it('asks for exactly the bot scopes the bot uses', () => {
     const manifest = ManifestSchema.parse(loadManifest());
-    expect([...manifest.oauth_config.scopes.bot].sort()).toEqual(['chat:write', 'chat:write.public', 'commands']);
+    // usergroups:read: SLACK_RESPONDERS may name user groups, whose members usergroups.users.list gives.
+    expect([...manifest.oauth_config.scopes.bot].sort()).toEqual(['chat:write', 'chat:write.public', 'commands', 'usergroups:read']);
   });
 
   it('declares exactly the slash commands the app registers', () => {

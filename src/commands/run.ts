@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { runBot, type RunDeps } from '../run/bot.js';
 import { packageVersion } from '../version.js';
 import { describeRule } from '../engine/index.js';
+import { receivesActions } from '../slack/actions/receives.js';
 import { formatPreview } from '../slack/format-repeat.js';
 import { createSender } from '../slack/sender.js';
 import { createSlackClient } from '../slack/poster.js';
@@ -19,9 +20,12 @@ interface RunCommandFlags {
  * the poller itself knows nothing of Slack.
  */
 export const runDeps: Omit<RunDeps, 'env'> = {
-  createSender: ({ config, store, catalog, logger }) =>
+  createSender: ({ config, store, catalog, logger, replicaId, once }) =>
     createSender({
+      // Buttons only where a Slack app receives the clicks (Socket Mode or HTTP mode, not --once).
+      interactive: receivesActions(config.slack, once === true),
       store,
+      owner: replicaId,
       catalog,
       logger,
       client: createSlackClient({ token: config.slack.botToken ?? '', apiUrl: config.slack.apiUrl }),
@@ -29,7 +33,7 @@ export const runDeps: Omit<RunDeps, 'env'> = {
       backlogNoticeMs: config.selfWatch.backlogAfterMs,
       dashboardFor: (key) => config.tenants.find((tenant) => tenant.key === key)?.dashboard,
     }),
-  startCompanions: async ({ config, store, catalog, ruleSet, logger, signal, intakes, wakeSender }) => {
+  startCompanions: async ({ config, store, catalog, ruleSet, logger, signal, intakes, wakeSender, replicaId, leases }) => {
     // Loaded only by the bot that starts them: Bolt is most of the CLI's start-up time, and
     // prom-client is for /metrics; replay, rules and the other commands never pay for them.
     const { startSlackCompanion } = await import('../slack/app.js');
@@ -40,6 +44,10 @@ export const runDeps: Omit<RunDeps, 'env'> = {
       rules: ruleSet.rules.map(({ rule }) => ({ id: rule.id, severity: rule.severity })),
       token: config.metricsToken,
       version: packageVersion(),
+      leases: () => {
+        const snapshot = leases?.();
+        return replicaId && snapshot ? { replica: replicaId, held: snapshot.held, replicasAlive: snapshot.replicasAlive } : undefined;
+      },
     });
     const logStream = logStreamEnabled(config.tenants)
       ? createLogStreamHandler({
@@ -60,6 +68,12 @@ export const runDeps: Omit<RunDeps, 'env'> = {
         signal,
         rules: () => ruleSet.rules.map((compiled) => describeRule(compiled.rule)),
         routes: { metrics, logStream },
+        // Only with several replicas possible (PostgreSQL): a single SQLite bot's probe says no more than ok/degraded.
+        replica: () => {
+          if (!config.databaseUrl) return undefined;
+          const snapshot = leases?.();
+          return replicaId && snapshot ? { id: replicaId, polling: snapshot.held.length, replicas: snapshot.replicasAlive } : undefined;
+        },
       });
       return [...(companion ? [companion] : []), { stop: async () => metrics.close() }];
     } catch (error) {
@@ -86,10 +100,14 @@ const RUN_ENVIRONMENT: ReadonlyArray<[string, string]> = [
   ['SLACK_BOT_TOKEN', 'bot token xoxb-… (not needed with --dry-run)'],
   ['SLACK_APP_TOKEN', 'app-level token xapp-…: /logcode over Socket Mode'],
   ['SLACK_SIGNING_SECRET', '/logcode over HTTP on PORT instead'],
+  ['SLACK_RESPONDERS', 'user / user-group ids allowed to acknowledge, resolve, mute (default everyone)'],
   ['SLACK_API_URL', 'Slack Web API base URL (default https://slack.com/api/)'],
   ['ALERT_CHANNEL', 'default channel for alerts (#security-alerts or an ID)'],
   ['POLL_SCHEDULE', 'node-cron expression (default "*/30 * * * * *")'],
   ['STATE_DB', 'SQLite state file (default ./data/state.db)'],
+  ['DATABASE_URL', 'postgres://…: state in PostgreSQL instead, shared by replicas'],
+  ['REPLICA_ID', 'this process among replicas (default host:pid:random)'],
+  ['TENANT_LEASE_MS', "a replica's hold on a tenant without renewal (default 15000)"],
   ['RULES_DIR', 'your rules folder(s), layered over the default rules (default ./rules)'],
   ['START_FROM', 'first run only: now, a duration (24h) or an ISO date (default now)'],
   ['PORT', 'the bot\'s HTTP server: Slack HTTP mode, log stream, /healthz, /metrics (default 3000)'],

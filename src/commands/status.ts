@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { streamSilence } from '../intake/stream-health.js';
 import { openStateStore } from '../state/open.js';
+import type { Mute } from '../state/controls.js';
 import type { ChannelSummary, Problem, StateStore } from '../state/store.js';
 import { StateError } from '../errors.js';
 
@@ -25,14 +26,33 @@ export interface TenantStatus {
   lastStreamAgeSeconds: number | null;
   /** Why the tenant's log stream looks silent while polling finds events (see streamSilence); null when it does not. */
   streamSilent: string | null;
+  /** The replica polling it now (holding its lease), or null: none (the bot is not running, or a takeover is due). */
+  polledBy: string | null;
+  /** Until when that replica's lease runs, by the database's clock, unless renewed. */
+  leaseExpiresAt: string | null;
+}
+
+/** A running bot process (a replica, with PostgreSQL several), as its heartbeat says. */
+export interface ReplicaStatus {
+  id: string;
+  host: string;
+  pid: number;
+  startedAt: string;
+  heartbeatAt: string;
+  /** The tenants it polls now. */
+  tenants: string[];
 }
 
 export interface StatusReport {
   stateDb: string;
+  /** Replicas alive (heartbeat not expired), oldest first; empty when no bot runs. */
+  replicas: ReplicaStatus[];
   tenants: TenantStatus[];
   outbox: ChannelSummary[];
   /** What the bot reports about itself (the same problems its notices and /healthz tell), open ones. */
   problems: Array<Pick<Problem, 'key' | 'kind' | 'tenant' | 'summary' | 'openedAt' | 'noticeState'>>;
+  /** Active mutes set from Slack: what they silence, until when, how many events they hold so far. */
+  mutes: Array<Pick<Mute, 'id' | 'tenant' | 'ruleId' | 'group' | 'createdBy' | 'createdAt' | 'until' | 'wallUntil' | 'held'>>;
   /** Failed or dead alerts, or an open problem (polling failing, a dead channel, an outbox backing up): exit 1. */
   healthy: boolean;
 }
@@ -49,19 +69,20 @@ export function registerStatus(program: Command): void {
     .option('--json', 'one JSON object on stdout')
     .addHelpText(
       'after',
-      '\nReads STATE_DB (default ./data/state.db).\nExit codes: 0 all well, 1 something needs attention (failed or dead alerts, polling failing, a dead channel, an outbox backing up) or no state database yet, 2 unreadable database.',
+      '\nReads DATABASE_URL (PostgreSQL) when set, else STATE_DB (default ./data/state.db).\nExit codes: 0 all well, 1 something needs attention (failed or dead alerts, polling failing, a dead channel, an outbox backing up) or no state database yet, 2 unreadable database.',
     )
     .action(async (flags: StatusFlags) => {
       loadDotEnv();
+      const databaseUrl = process.env.DATABASE_URL?.trim() || undefined;
       const path = resolve(process.env.STATE_DB?.trim() || './data/state.db');
-      if (!existsSync(path)) {
+      if (!databaseUrl && !existsSync(path)) {
         process.stderr.write(`auth0-log-alerts: no state database at ${path} — the bot has not run yet, or STATE_DB points elsewhere\n`);
         process.exitCode = 1;
         return;
       }
       let store: StateStore;
       try {
-        store = await openStateStore({ stateDb: path });
+        store = await openStateStore({ stateDb: path, databaseUrl });
       } catch (error) {
         // A file that is not our database (or is locked) is a STATE_DB problem: exit 2, as documented above.
         if (!(error instanceof StateError)) throw error;
@@ -70,7 +91,7 @@ export function registerStatus(program: Command): void {
         return;
       }
       try {
-        const report = await readStatus(store, path, new Date(), Boolean(process.env.LOG_STREAM_TOKEN?.trim()));
+        const report = await readStatus(store, databaseUrl ? store.description : path, new Date(), Boolean(process.env.LOG_STREAM_TOKEN?.trim()));
         process.stdout.write(flags.json ? `${JSON.stringify(report)}\n` : renderStatus(report));
         if (!report.healthy) process.exitCode = 1;
       } finally {
@@ -93,6 +114,18 @@ function loadDotEnv(): void {
  * tenant whose stream ever delivered is judged as having one anyway.
  */
 export async function readStatus(store: StateStore, path: string, now: Date, streamConfigured = false): Promise<StatusReport> {
+  const leases = (await store.listTenantLeases()).filter((lease) => !lease.expired);
+  const holder = (tenant: string) => leases.find((lease) => lease.tenant === tenant);
+  const replicas = (await store.listReplicas()).map(
+    ({ id, host, pid, startedAt, heartbeatAt }): ReplicaStatus => ({
+      id,
+      host,
+      pid,
+      startedAt,
+      heartbeatAt,
+      tenants: leases.filter((lease) => lease.owner === id).map((lease) => lease.tenant),
+    }),
+  );
   const tenants = (await store.listTenants()).map(
     (state): TenantStatus => ({
       tenant: state.tenant,
@@ -106,6 +139,8 @@ export async function readStatus(store: StateStore, path: string, now: Date, str
       lastStreamAt: state.lastStreamAt,
       lastStreamAgeSeconds: state.lastStreamAt ? Math.max(0, Math.round((now.getTime() - Date.parse(state.lastStreamAt)) / 1000)) : null,
       streamSilent: silenceOf(state, now, streamConfigured || state.lastStreamAt !== null),
+      polledBy: holder(state.tenant)?.owner ?? null,
+      leaseExpiresAt: holder(state.tenant)?.expiresAt ?? null,
     }),
   );
   const outbox = (await store.outboxSummary()).map((channel) => ({
@@ -120,11 +155,17 @@ export async function readStatus(store: StateStore, path: string, now: Date, str
   const shown = (await store.listProblems({ includeResolved: true })).filter((p) => p.resolvedAt === null || (p.kind === 'log_gap' && p.openedAt >= weekAgo));
   const problems = shown.map(({ key, kind, tenant, summary, openedAt, noticeState }) => ({ key, kind, tenant, summary, openedAt, noticeState }));
   const healthy = outbox.every((channel) => channel.failed === 0 && channel.dead === 0) && problems.every((problem) => problem.kind === 'log_gap');
-  return { stateDb: path, tenants, outbox, problems, healthy };
+  const mutes = (await store.listMutes()).map(({ id, tenant, ruleId, group, createdBy, createdAt, until, wallUntil, held }) => ({ id, tenant, ruleId, group, createdBy, createdAt, until, wallUntil, held }));
+  return { stateDb: path, replicas, tenants, outbox, problems, mutes, healthy };
 }
 
 export function renderStatus(report: StatusReport): string {
   const lines = [`State: ${report.stateDb}`, ''];
+  lines.push(report.replicas.length === 0 ? 'Replicas: none running' : `Replicas: ${report.replicas.length} running`);
+  for (const replica of report.replicas) {
+    lines.push(`  ${replica.id} — since ${replica.startedAt}, polling ${replica.tenants.length > 0 ? replica.tenants.join(', ') : 'no tenant (standby)'}`);
+  }
+  lines.push('');
   if (report.tenants.length === 0) lines.push('Tenants: none polled yet');
   for (const tenant of report.tenants) {
     lines.push(`Tenant ${tenant.tenant}`);
@@ -133,6 +174,7 @@ export function renderStatus(report: StatusReport): string {
     );
     const outcome = tenant.lastPollOutcome === 'never' ? 'never polled' : `${tenant.lastPollOutcome} at ${tenant.lastPollAt}`;
     lines.push(`  last poll    ${outcome}${tenant.lastPollError ? ` — ${tenant.lastPollError}` : ''}`);
+    lines.push(`  polled by    ${tenant.polledBy ? `${tenant.polledBy} (lease until ${tenant.leaseExpiresAt})` : 'no replica now'}`);
     if (tenant.lastPollOutcome === 'failed') lines.push(`  last success ${tenant.lastSuccessAt ?? 'never'}`);
     if (tenant.lastStreamAt) lines.push(`  log stream   last delivery ${tenant.lastStreamAt}, ${age(tenant.lastStreamAgeSeconds)} ago`);
     if (tenant.streamSilent) lines.push(`  log stream   SILENT: ${tenant.streamSilent}`);
@@ -140,6 +182,12 @@ export function renderStatus(report: StatusReport): string {
   lines.push('', 'Problems');
   if (report.problems.length === 0) lines.push('  none');
   for (const problem of report.problems) lines.push(`  ${problem.kind} since ${problem.openedAt}: ${problem.summary}`);
+  lines.push('', 'Mutes');
+  if (report.mutes.length === 0) lines.push('  none');
+  for (const mute of report.mutes) {
+    const scope = mute.group ? Object.entries(mute.group).map(([key, value]) => `${key}=${value ?? '–'}`).join(', ') : 'whole rule';
+    lines.push(`  ${mute.id}: ${mute.ruleId} (${scope}), tenant ${mute.tenant}, by ${mute.createdBy} until ${mute.wallUntil} (event time ${mute.until}), ${mute.held} held`);
+  }
   lines.push('', 'Outbox');
   if (report.outbox.length === 0) lines.push('  empty');
   for (const channel of report.outbox) {

@@ -25,10 +25,18 @@ export interface AppConfig {
     appToken?: string;
     signingSecret?: string;
     apiUrl: string;
+    /** SLACK_RESPONDERS: user (U…/W…) and user-group (S…) ids allowed to acknowledge, resolve, mute; empty: everyone. */
+    responders?: string[];
   };
   alertChannel?: string;
   pollSchedule: string;
   stateDb: string;
+  /** DATABASE_URL: the PostgreSQL back end instead of the SQLite file (never printed: it may hold a password). */
+  databaseUrl?: string;
+  /** REPLICA_ID: this process's name among replicas (default host:pid:random). */
+  replicaId?: string;
+  /** TENANT_LEASE_MS: how long a replica's hold on a tenant lasts without renewal. */
+  tenantLeaseMs: number;
   /** The user's rule folders, layered over the bundled defaults (RULES_DIR, else ./rules when present). */
   rulesDirs: string[];
   startFrom: StartFrom;
@@ -76,6 +84,9 @@ export const CONFIG_DEFAULTS = {
   noticePollFailingAfter: '10m',
   noticeBacklogAfter: '15m',
   auth0RejectedRetry: '5m',
+
+  /** A dead replica's tenants are taken over within this plus a third of it (20 s). */
+  tenantLeaseMs: 15_000,
 } as const;
 
 function duration(name: string) {
@@ -131,6 +142,10 @@ const EnvSchema = z.object({
   SLACK_BOT_TOKEN: optionalString,
   SLACK_APP_TOKEN: optionalString,
   SLACK_SIGNING_SECRET: optionalString,
+  SLACK_RESPONDERS: optionalString.refine(
+    (v) => v === undefined || v.split(/[\s,]+/).filter(Boolean).every((id) => /^[UWS][A-Z0-9]{2,}$/.test(id)),
+    'SLACK_RESPONDERS must list Slack user ids (U…/W…) and user-group ids (S…), separated by commas — not names or @handles',
+  ),
   SLACK_API_URL: optionalString
     .refine((v) => v === undefined || (/^https?:\/\//i.test(v) && URL.canParse(v)), 'SLACK_API_URL is not an http(s) URL')
     .superRefine((v, ctx) => {
@@ -144,6 +159,25 @@ const EnvSchema = z.object({
     'POLL_SCHEDULE is not a valid node-cron expression (e.g. "*/30 * * * * *" for every 30 seconds)',
   ),
   STATE_DB: optionalString,
+  // The message never repeats the value: a URL may carry a password.
+  DATABASE_URL: optionalString.refine(
+    (v) => v === undefined || (/^postgres(ql)?:\/\//i.test(v) && URL.canParse(v)),
+    'DATABASE_URL is not a PostgreSQL URL (postgres://user:password@host:5432/database)',
+  ),
+  REPLICA_ID: optionalString.refine(
+    (v) => v === undefined || /^[A-Za-z0-9._:@/-]{1,100}$/.test(v),
+    'REPLICA_ID must be 1 to 100 letters, digits or . _ : @ / - (it names this replica in logs and status)',
+  ),
+  TENANT_LEASE_MS: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .optional()
+      .refine(
+        (v) => v === undefined || (/^\d+$/.test(v.trim()) && Number(v) >= 1_000 && Number(v) <= 600_000),
+        'TENANT_LEASE_MS must be milliseconds between 1000 and 600000 (default 15000)',
+      ),
+  ),
   RULES_DIR: optionalString,
   START_FROM: optionalString,
   PORT: port('PORT'),
@@ -211,10 +245,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
       appToken: source.SLACK_APP_TOKEN,
       signingSecret: source.SLACK_SIGNING_SECRET,
       apiUrl: source.SLACK_API_URL ?? CONFIG_DEFAULTS.slackApiUrl,
+      responders: (source.SLACK_RESPONDERS ?? '').split(/[\s,]+/).filter(Boolean),
     },
     alertChannel: source.ALERT_CHANNEL,
     pollSchedule: source.POLL_SCHEDULE ?? CONFIG_DEFAULTS.pollSchedule,
     stateDb: source.STATE_DB ?? CONFIG_DEFAULTS.stateDb,
+    ...(source.DATABASE_URL ? { databaseUrl: source.DATABASE_URL } : {}),
+    ...(source.REPLICA_ID ? { replicaId: source.REPLICA_ID } : {}),
+    tenantLeaseMs: source.TENANT_LEASE_MS ? Number(source.TENANT_LEASE_MS) : CONFIG_DEFAULTS.tenantLeaseMs,
     rulesDirs: userRuleDirs({ RULES_DIR: source.RULES_DIR }),
     startFrom: startFrom as StartFrom,
     port: source.PORT ?? CONFIG_DEFAULTS.port,

@@ -1,5 +1,6 @@
 import { eventSummary, type LogEvent } from '../auth0/log-event.js';
 import { MAX_LOG_IDS, type Alert, type TopValue } from './alert.js';
+import { apiChange } from './api-change.js';
 import type { CompiledRule } from './compile.js';
 import { eventUser, valueText } from './fields.js';
 import type { IncidentState, WindowEntry } from './state.js';
@@ -64,6 +65,11 @@ export function makeAlert(rule: CompiledRule, aggregates: TemplateAggregates, pa
     suppressed: parts.suppressed,
     incidentCount: parts.incidentCount,
   };
+  // A Management API call: what it changed and who did it (the summary keeps no request details).
+  if (parts.event.type === 'sapi') {
+    const change = apiChange(parts.event);
+    if (change) alert.change = change;
+  }
   if (parts.threshold) alert.threshold = parts.threshold;
   if (parts.sequence) alert.sequence = parts.sequence;
   if (parts.travel) alert.travel = parts.travel;
@@ -141,6 +147,9 @@ export function thresholdAlert(
     ips: topValues(entries, (entry) => entry[4], entryEvents),
   };
   if (threshold.distinct) top.values = topValues(entries, (entry) => entry[2], entryEvents);
+  // Entries stored before codes were kept (an upgrade mid-window) count under no code.
+  const codes = topValues(entries, (entry) => entry[6] ?? null, entryEvents);
+  if (codes.length > 0) top.codes = codes;
   return makeAlert(rule, aggregates, {
     kind: 'alert',
     reason: 'threshold_reached',

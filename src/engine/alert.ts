@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ApiChangeSchema } from './api-change.js';
 import { EventSummarySchema } from '../auth0/log-event.js';
 import { SeveritySchema } from '../catalog/types.js';
 
@@ -85,6 +86,8 @@ export const AlertSchema = z.object({
   lastDate: z.string(),
   /** The most recent event reported, as much of it as the message shows (`eventSummary`). */
   event: EventSummarySchema,
+  /** `sapi` events: the Management API call's method, path, changed settings and caller. */
+  change: ApiChangeSchema.optional(),
   /** Present on threshold alerts. */
   threshold: z
     .object({
@@ -130,6 +133,8 @@ export const AlertSchema = z.object({
       ips: z.array(TopValueSchema),
       /** Distinct threshold alerts: the most frequent values of the distinct field. */
       values: z.array(TopValueSchema).optional(),
+      /** Threshold alerts: the codes counted (`fp` ×14, `fu` ×6), not only the latest event's. */
+      codes: z.array(TopValueSchema).optional(),
     })
     .optional(),
   /** Matches counted but not posted in this group's previous incident, if any. */

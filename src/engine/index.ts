@@ -11,6 +11,7 @@ export { checkFieldPath, LOG_EVENT_FIELDS, type FieldPathProblem } from './log-f
 export { FIELD_PATH_KEYS } from './rule-fields.js';
 export { compileRules, rulesForCode, type RuleSet, type CompiledRule, type RuleKind } from './compile.js';
 export { evaluate, REORDER_TOLERANCE_MS, type Evaluation, type SkippedEvent } from './evaluate.js';
+export { closeIncidents } from './close.js';
 export {
   profileKeys,
   usesProfiles,

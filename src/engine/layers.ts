@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LineCounter } from 'yaml';
 import { z } from 'zod';
 import type { Catalog } from '../catalog/types.js';
 import { ConfigError, RuleError } from '../errors.js';
@@ -9,7 +7,7 @@ import { DEFAULTS_FILE, loadRuleFolder, type LoadedRules, type RuleEntry } from 
 import { BUNDLED_RULES_DIR, sameFolder } from './rule-dirs.js';
 import { RuleSchema, type Rule } from './rule-schema.js';
 import { schemaProblems } from './schema-problems.js';
-import { SourceMap, parseYaml } from './source-map.js';
+import { parseYamlSource, readSourceText, type SourceMap } from './source-map.js';
 import { didYouMean } from './suggest.js';
 
 /**
@@ -92,40 +90,46 @@ interface Located {
   path: Array<string | number>;
 }
 
+type DefaultsFile = z.infer<typeof DefaultsFileSchema>;
+
+/** The keys of an invalid defaults file that are valid on their own (each override entry apart). */
+function validParts(raw: unknown): DefaultsFile {
+  const record = raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? (raw as Record<string, unknown>) : {};
+  const { use_defaults: useDefaults, disable } = DefaultsFileSchema.shape;
+  const overrides = Object.entries(typeof record.override === 'object' && record.override !== null ? record.override : {}).flatMap(([id, value]) => {
+    const entry = OverrideSchema.safeParse(value);
+    return RuleIdSchema.safeParse(id).success && entry.success ? [[id, entry.data] as const] : [];
+  });
+  return {
+    use_defaults: useDefaults.safeParse(record.use_defaults).data,
+    disable: disable.safeParse(record.disable).data,
+    override: Object.fromEntries(overrides),
+  };
+}
+
 /** Reads and merges the defaults files of the user's folders; every problem is located. */
 function readDefaultsFiles(dirs: readonly string[], names: ReadonlyMap<string, readonly string[]>): DefaultsSettings {
   const settings: DefaultsSettings = { useDefaults: true, disable: new Map(), override: new Map(), problems: [] };
   for (const dir of dirs) {
     if (!names.get(dir)?.includes(DEFAULTS_FILE)) continue;
     const file = join(dir, DEFAULTS_FILE);
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (error) {
-      settings.problems.push(new RuleError(file, 1, 1, '', `cannot read (${(error as NodeJS.ErrnoException).code ?? 'error'})`));
+    const read = readSourceText(file);
+    const parsedYaml = 'problem' in read ? { problems: [read.problem] } : parseYamlSource(file, read.text);
+    if ('problems' in parsedYaml) {
+      settings.problems.push(...parsedYaml.problems);
       continue;
     }
-    const lines = new LineCounter();
-    const doc = parseYaml(text, lines);
-    if (doc.errors.length > 0) {
-      for (const error of doc.errors) {
-        const { line, col } = lines.linePos(error.pos[0]);
-        settings.problems.push(new RuleError(file, line, col, '', `not valid YAML: ${error.message.split('\n')[0]}`));
-      }
-      continue;
-    }
-    const source = new SourceMap(file, doc, lines);
-    const raw: unknown = doc.toJS() ?? {};
+    const { source } = parsedYaml;
+    const raw: unknown = parsedYaml.raw ?? {};
     const parsed = DefaultsFileSchema.safeParse(raw);
-    if (!parsed.success) {
-      settings.problems.push(...schemaProblems(source, DefaultsFileSchema, parsed.error, raw));
-      continue;
-    }
-    if (parsed.data.use_defaults === false) settings.useDefaults = false;
-    parsed.data.disable?.forEach((id, index) => {
+    if (!parsed.success) settings.problems.push(...schemaProblems(source, DefaultsFileSchema, parsed.error, raw));
+    // The parts that are valid still count, so that their own problems (an unknown id) show in the same round.
+    const data = parsed.success ? parsed.data : validParts(raw);
+    if (data.use_defaults === false) settings.useDefaults = false;
+    data.disable?.forEach((id, index) => {
       if (!settings.disable.has(id)) settings.disable.set(id, { file, source, path: ['disable', index] });
     });
-    for (const [id, override] of Object.entries(parsed.data.override ?? {})) {
+    for (const [id, override] of Object.entries(data.override ?? {})) {
       const earlier = settings.override.get(id);
       if (earlier) {
         settings.problems.push(source.error(['override', id], `'${id}' is overridden in ${earlier.file} too; keep one`));

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import type { Catalog } from '../catalog/types.js';
@@ -7,7 +7,7 @@ import { globToRegExp, isGlob } from './matchers.js';
 import { ruleFieldProblems } from './rule-fields.js';
 import { RuleSchema, type Rule } from './rule-schema.js';
 import { schemaProblems } from './schema-problems.js';
-import { SourceMap, formatKeyPath, parseYaml, type PathSegment } from './source-map.js';
+import { SourceMap, formatKeyPath, parseYaml, parseYamlSource, readSourceText, type PathSegment } from './source-map.js';
 import { looksLike } from './suggest.js';
 
 export { formatKeyPath } from './source-map.js';
@@ -63,17 +63,9 @@ export function loadRuleFile(
   text: string,
   catalog: Catalog,
 ): { rule?: Rule; problems: RuleError[]; warnings: string[] } {
-  const lines = new LineCounter();
-  const doc = parseYaml(text, lines);
-  if (doc.errors.length > 0) {
-    const problems = doc.errors.map((error) => {
-      const { line, col } = lines.linePos(error.pos[0]);
-      return new RuleError(file, line, col, '', `not valid YAML: ${error.message.split('\n')[0]}`);
-    });
-    return { problems, warnings: [] };
-  }
-  const source = new SourceMap(file, doc, lines);
-  const raw: unknown = doc.toJS();
+  const parsedYaml = parseYamlSource(file, text);
+  if ('problems' in parsedYaml) return { problems: parsedYaml.problems, warnings: [] };
+  const { source, raw } = parsedYaml;
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     const found = raw === null || raw === undefined ? 'the file is empty' : Array.isArray(raw) ? 'found a list' : 'found a single value';
     return { problems: [source.error([], `expected a YAML mapping with id, severity and match (${found}; one rule per file)`)], warnings: [] };
@@ -141,13 +133,12 @@ export function loadRuleFolder(dir: string, catalog: Catalog, seen = new Map<str
   for (const name of names) {
     if (name === DEFAULTS_FILE) continue;
     const file = join(dir, name);
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (error) {
-      result.problems.push(new RuleError(file, 1, 1, '', `cannot read (${(error as NodeJS.ErrnoException).code ?? 'error'})`));
+    const read = readSourceText(file);
+    if ('problem' in read) {
+      result.problems.push(read.problem);
       continue;
     }
+    const { text } = read;
     const loaded = loadRuleFile(file, text, catalog);
     result.problems.push(...loaded.problems);
     result.warnings.push(...loaded.warnings);

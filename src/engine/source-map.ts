@@ -1,4 +1,5 @@
-import { isMap, isPair, isScalar, isSeq, parseDocument, visit, YAMLParseError, type Document, type LineCounter, type Node, type Pair, type YAMLMap } from 'yaml';
+import { readFileSync } from 'node:fs';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, YAMLParseError, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
 import { RuleError } from '../errors.js';
 
 export type PathSegment = string | number;
@@ -121,4 +122,28 @@ export function valueAt(raw: unknown, path: readonly PathSegment[]): unknown {
     value = (value as Record<string, unknown>)[segment];
   }
   return value;
+}
+
+/** A file's text, or why it cannot be read (located at 1:1). */
+export function readSourceText(file: string): { text: string } | { problem: RuleError } {
+  try {
+    return { text: readFileSync(file, 'utf8') };
+  } catch (error) {
+    return { problem: new RuleError(file, 1, 1, '', `cannot read (${(error as NodeJS.ErrnoException).code ?? 'error'})`) };
+  }
+}
+
+/** A YAML text as plain data with its SourceMap, or its syntax errors, each located. */
+export function parseYamlSource(file: string, text: string): { source: SourceMap; raw: unknown } | { problems: RuleError[] } {
+  const lines = new LineCounter();
+  const doc = parseYaml(text, lines);
+  if (doc.errors.length > 0) {
+    return {
+      problems: doc.errors.map((error) => {
+        const { line, col } = lines.linePos(error.pos[0]);
+        return new RuleError(file, line, col, '', `not valid YAML: ${error.message.split('\n')[0]}`);
+      }),
+    };
+  }
+  return { source: new SourceMap(file, doc, lines), raw: doc.toJS() };
 }

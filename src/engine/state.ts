@@ -32,11 +32,11 @@ export const STATE_BUCKETS = 4_096;
 
 /**
  * One event inside a threshold window, compact: [time ms, log id, distinct
- * value, user, ip, events]. `events` (absent = 1) grows when a full distinct
+ * value, user, ip, events, code]. `code` is the event type (a folded event counts under the code of the entry it folds into). `events` (absent = 1) grows when a full distinct
  * window folds an older event of a repeated value into this later one, so
  * that every event stays counted (see `foldRepeat`).
  */
-export type WindowEntry = [number, string, string | null, string | null, string | null, number?];
+export type WindowEntry = [number, string, string | null, string | null, string | null, number?, string?];
 
 /**
  * One event of a sequence, compact: [time ms, log id, steps it matches (bit

@@ -53,6 +53,8 @@ export interface PageRange {
 
 interface Evaluated {
   ruleStateVersion: number;
+  /** Incidents resolved in Slack that this step closed (the commit marks them applied). */
+  resolutionsApplied?: string[];
   ruleState: unknown;
   ruleStateJson: string | undefined;
   alerts: PageEvaluation['alerts'];
@@ -105,11 +107,13 @@ export class TenantIntake {
     return this.#lock.run(async () => {
       for (let attempt = 1; ; attempt++) {
         const base = this.#cached ?? (await this.#load());
+        const { resolved, state } = await this.#applyResolutions(base.state);
         const { fresh, duplicates } = await this.#unseen(events);
-        const result = fresh.length > 0 ? await this.#evaluate(base.state, fresh) : { alerts: [], state: base.state, skipped: [] };
+        const result = fresh.length > 0 ? await this.#evaluate(state, fresh) : { alerts: [], state, skipped: [] };
         try {
           const { ruleStateVersion } = await commit({
             ruleStateVersion: base.version,
+            ...(resolved.length > 0 ? { resolutionsApplied: resolved } : {}),
             ruleState: result.state,
             ruleStateJson: this.evaluator.serialize?.(result.state),
             alerts: result.alerts,
@@ -141,6 +145,17 @@ export class TenantIntake {
     const keys = this.evaluator.profileKeys?.(events) ?? [];
     const profiles = keys.length > 0 ? await this.#store.loadProfiles(keys) : new Map<string, Profile>();
     return this.evaluator.evaluate(state, events, profiles);
+  }
+
+  /**
+   * Incidents resolved in Slack are closed before the step's events (the next
+   * match opens a new incident), in the state this step commits — which marks
+   * them applied. Until a step commits, they are closed again on the next one.
+   */
+  async #applyResolutions(state: unknown): Promise<{ resolved: string[]; state: unknown }> {
+    const close = this.evaluator.closeIncidents;
+    const resolved = close ? ((await this.#store.pendingResolutions?.()) ?? []) : [];
+    return { resolved, state: resolved.length > 0 ? close!(state, resolved) : state };
   }
 
   async #load(): Promise<{ version: number; state: unknown }> {

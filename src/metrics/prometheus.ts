@@ -15,6 +15,8 @@ export interface PrometheusOptions {
   token?: string | undefined;
   version?: string;
   now?: () => number;
+  /** This replica (REPLICA_ID or host:pid:random) and the tenants it polls now: which replica polls which tenant. */
+  leases?: () => { replica: string; held: readonly string[]; replicasAlive: number } | undefined;
 }
 
 /** Failure reasons of a Slack call (SlackApiError's classification); anything else counts as `other`. */
@@ -87,6 +89,29 @@ export function enableMetrics(options: PrometheusOptions): MetricsRoute & { regi
   const rateLimitWaits = new Counter({ name: `${PREFIX}rate_limit_waits_total`, help: 'Waits for a rate limit, by side (auth0 or slack).', labelNames: ['side'], registers });
   const rateLimitWaitSeconds = new Counter({ name: `${PREFIX}rate_limit_wait_seconds_total`, help: 'Time spent waiting for rate limits, by side.', labelNames: ['side'], registers });
   const streamRequests = new Counter({ name: `${PREFIX}stream_requests_total`, help: 'Log-stream requests, by tenant and HTTP status answered.', labelNames: ['tenant', 'status'], registers });
+  new Gauge({
+    name: `${PREFIX}tenant_polled`,
+    help: 'Whether this replica polls the tenant now (holds its lease): 1, else 0. Across replicas, each tenant sums to 1.',
+    labelNames: ['tenant', 'replica'],
+    registers,
+    collect() {
+      this.reset();
+      const leases = options.leases?.();
+      if (!leases) return;
+      for (const tenant of options.tenants) this.set({ tenant, replica: leases.replica }, leases.held.includes(tenant) ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: `${PREFIX}replicas_alive`,
+    help: 'Replicas sharing the state that were alive at this one\'s last heartbeat, itself included.',
+    labelNames: ['replica'],
+    registers,
+    collect() {
+      this.reset();
+      const leases = options.leases?.();
+      if (leases) this.set({ replica: leases.replica }, leases.replicasAlive);
+    },
+  });
   new Gauge({ name: `${PREFIX}build_info`, help: 'Always 1; the version in a label.', labelNames: ['version'], registers }).set({ version: options.version ?? 'unknown' }, 1);
 
   // Series that exist from the first scrape: rate() over them works from zero, and a missing one is a real absence.

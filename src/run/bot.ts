@@ -3,6 +3,9 @@ import { loadCatalog } from '../catalog/index.js';
 import type { Catalog } from '../catalog/types.js';
 import { loadConfig, runFlagProblems, type AppConfig, type TenantConfig } from '../config/index.js';
 import { loadEnabledRuleSet, type Alert, type RuleSet } from '../engine/index.js';
+import type { LeaseSnapshot } from '../cluster/lease-keeper.js';
+import { TenantPolling } from '../cluster/polling.js';
+import { replicaIdentity } from '../cluster/replica.js';
 import { Auth0AuthError, ConfigError, SlackApiError, StateBusyError, StateError, asCodedError, type CodedError } from '../errors.js';
 import { createLogger, type Logger } from '../log.js';
 import { openStateStore } from '../state/open.js';
@@ -60,6 +63,12 @@ export interface BotContext {
   logger: Logger;
   /** Aborted on shutdown: a companion still starting (Socket Mode connecting) must stop too. */
   signal?: AbortSignal;
+  /** `run --once`: no Slack app answers clicks, so messages carry no action buttons. */
+  once?: boolean;
+  /** This process among the replicas sharing the state: it owns channel and tenant leases under this name. */
+  replicaId?: string;
+  /** The tenants this replica holds now (status of its leases), for /healthz; undefined before polling starts. */
+  leases?: () => LeaseSnapshot | undefined;
   /** Each tenant's intake, shared by its poll cycle and its log stream (empty in --dry-run). */
   intakes?: ReadonlyMap<string, TenantIntake>;
   /** Wakes the sender at once (a log-stream batch queued alerts). */
@@ -91,23 +100,46 @@ export async function runBot(flags: RunFlags, deps: RunDeps): Promise<number> {
   const config = loadConfig(deps.env, { requireAuth0: true, requireSlack: !flags.dryRun, commandProblems: runFlagProblems(flags) });
   const catalog = loadCatalog();
   const ruleSet = loadEnabledRuleSet({ dirs: config.rulesDirs }, catalog);
-  const logger = deps.logger ?? createLogger(config.logLevel);
+  const replica = replicaIdentity(config.replicaId);
+  // Every log line names the replica: with several, it tells whose line it is.
+  const logger = (deps.logger ?? createLogger(config.logLevel)).child({ replica: replica.id });
   // A dry run touches nothing on disk: with no state file yet, it starts from an empty one in memory.
-  const store = await openStateStore({ stateDb: flags.dryRun && !existsSync(config.stateDb) ? ':memory:' : config.stateDb });
+  const store = await openStateStore(
+    flags.dryRun && !config.databaseUrl && !existsSync(config.stateDb)
+      ? { stateDb: ':memory:' }
+      : { stateDb: config.stateDb, databaseUrl: config.databaseUrl, replicaId: replica.id, logger },
+  );
   const tally = flags.dryRun ? new DryRunTally() : undefined;
   const shutdown = new AbortController();
   const intakes = new Map(flags.dryRun ? [] : config.tenants.map((tenant) => [tenant.key, createTenantIntake({ config, tenant, store, ruleSet, logger })]));
   let sender: AlertSender | undefined;
-  const context: BotContext = { config, store, catalog, ruleSet, logger, signal: shutdown.signal, intakes, wakeSender: () => sender?.notify?.() };
+  let polling: TenantPolling<WatchedReport> | undefined;
+  const context: BotContext = {
+    config,
+    store,
+    catalog,
+    ruleSet,
+    logger,
+    signal: shutdown.signal,
+    intakes,
+    wakeSender: () => sender?.notify?.(),
+    replicaId: replica.id,
+    leases: () => polling?.snapshot(),
+    once: flags.once,
+  };
 
-  const cycles: WatchedCycle[] = config.tenants.map((tenant) => {
-    const cycle = createTenantCycle({
+  // A tenant's poll cycle lives while this replica holds the tenant (its lease):
+  // `current` is the one of the present hold, its signal ends it (lease lost, shutdown).
+  // The watch around it (backoff, problems) lasts for the whole run.
+  const current = new Map<string, () => Promise<CycleReport>>();
+  const newCycle = (tenant: TenantConfig, signal: AbortSignal) =>
+    createTenantCycle({
       config,
       tenant,
       store,
       ruleSet,
       logger,
-      signal: shutdown.signal,
+      signal: AbortSignal.any([shutdown.signal, signal]),
       intake: intakes.get(tenant.key),
       wrapStore: flags.dryRun
         ? (stored) =>
@@ -123,12 +155,16 @@ export async function runBot(flags: RunFlags, deps: RunDeps): Promise<number> {
             )
         : undefined,
     });
+  const watched = new Map<string, WatchedCycle>();
+  for (const tenant of config.tenants) {
+    const cycle = () => current.get(tenant.key)!();
     // A dry run records nothing, so it tracks no problems either: any fatal error stops it.
     if (tally) {
       const counted = tally.wrap(cycle);
-      return async () => withStop(await counted());
+      watched.set(tenant.key, async () => withStop(await counted()));
+      continue;
     }
-    return watchTenant(cycle, {
+    const watch = watchTenant(cycle, {
       tenant,
       store,
       logger,
@@ -136,7 +172,23 @@ export async function runBot(flags: RunFlags, deps: RunDeps): Promise<number> {
       noticeChannel: tenantDefaultChannel(config, tenant) || undefined,
       onlyTenant: config.tenants.length === 1,
     });
-  });
+    watched.set(tenant.key, watch);
+  }
+  const pollingFor = (onReport: (report: WatchedReport) => void) =>
+    (polling = new TenantPolling<WatchedReport>({
+      store,
+      replica,
+      tenants: config.tenants.map((tenant) => tenant.key),
+      leaseMs: config.tenantLeaseMs,
+      logger,
+      makeCycle: (key, signal) => {
+        current.set(key, newCycle(config.tenants.find((tenant) => tenant.key === key)!, signal));
+        return watched.get(key)!;
+      },
+      onReport,
+      // A dry run writes nothing, leases included, and competes with no running bot.
+      ...(flags.dryRun ? { withoutLeases: { signal: shutdown.signal } } : {}),
+    }));
 
   sender = flags.dryRun ? undefined : deps.createSender?.(context);
   if (!flags.dryRun && !sender) logger.warn('no Slack sender wired: alerts stay queued in the outbox');
@@ -145,7 +197,7 @@ export async function runBot(flags: RunFlags, deps: RunDeps): Promise<number> {
   const retention = flags.dryRun ? undefined : retentionTask({ store, logger });
   try {
     if (flags.once) {
-      const code = await runOnce(cycles, sender, store, logger, retention);
+      const code = await runOnce(pollingFor, sender, store, logger, retention);
       // stdout stays JSON-only with --json: the summary goes to the log (stderr) then.
       if (tally && flags.json) logger.info({ events: tally.events, alerts: tally.alerts, repeats: tally.repeats }, tally.summary());
       else if (tally) deps.write(tally.summary());
@@ -154,27 +206,27 @@ export async function runBot(flags: RunFlags, deps: RunDeps): Promise<number> {
     // A dry run records no polls, so /healthz would only ever say "degraded", and
     // the slash command would describe a bot that queues nothing: no companions.
     const companionDeps = flags.dryRun ? { ...deps, startCompanions: undefined } : deps;
-    return await runContinuously(cycles, sender, context, companionDeps, shutdown, retention);
+    return await runContinuously(pollingFor, sender, context, companionDeps, shutdown, retention);
   } finally {
     shutdown.abort();
     await store.close();
   }
 }
 
+type PollingFor = (onReport: (report: WatchedReport) => void) => TenantPolling<WatchedReport>;
+
 async function runOnce(
-  cycles: WatchedCycle[],
+  pollingFor: PollingFor,
   sender: AlertSender | undefined,
   store: StateStore,
   logger: Logger,
   retention: Retention | undefined,
 ): Promise<number> {
-  const reports: CycleReport[] = [];
-  for (const cycle of cycles) {
-    const report = await cycle();
-    if (!report) continue;
-    if (report.stop) throw report.error!;
-    reports.push(report);
-  }
+  // This process's share of the tenants (all of them, unless other replicas run), each polled once.
+  const reports: WatchedReport[] = [];
+  await pollingFor((report) => reports.push(report)).runOnce();
+  const stop = reports.find((report) => report.stop);
+  if (stop) throw stop.error!;
   // From cron, the exit code is the only signal: alerts that stayed undelivered or failed are a failed run.
   const drained = sender ? await sender.drainOnce({ deadlineMs: RUN_DEFAULTS.onceDrainMs }) : undefined;
   const undelivered = drained ? await reportUndelivered(drained, store, logger) : false;
@@ -211,7 +263,7 @@ async function reportUndelivered(drained: DrainSummary, store: StateStore, logge
 }
 
 async function runContinuously(
-  cycles: WatchedCycle[],
+  pollingFor: PollingFor,
   sender: AlertSender | undefined,
   context: BotContext,
   deps: RunDeps,
@@ -244,30 +296,31 @@ async function runContinuously(
       }
     },
   );
+  const polling = pollingFor((report) => {
+    if (report.alertsQueued > 0) sender?.notify?.();
+    if (report.stop && report.error && !shutdown.signal.aborted) {
+      fatal = report.error;
+      stopRequested();
+    }
+  });
+  // The tenants this replica holds poll at once when taken, then on each tick, each on its own.
+  polling.start();
   const schedule = startSchedule(
     config.pollSchedule,
     async () => {
-      for (const cycle of cycles) {
-        if (shutdown.signal.aborted) return;
-        const report = await cycle();
-        if (!report) continue;
-        if (report.alertsQueued > 0) sender?.notify?.();
-        if (report.stop && report.error && !shutdown.signal.aborted) {
-          fatal = report.error;
-          stopRequested();
-          return;
-        }
-      }
+      polling.tick();
       await retention?.maybeRun();
     },
     logger,
+    { runImmediately: false },
   );
-  logger.info({ schedule: config.pollSchedule, tenants: config.tenants.map((t) => t.key) }, 'polling started');
+  logger.info({ schedule: config.pollSchedule, tenants: config.tenants.map((t) => t.key), state: context.store.description }, 'polling started');
 
   const reason = await Promise.race([(deps.shutdownSignal ?? waitForShutdownSignal)(), stopped]);
   logger.info({ reason }, 'stopping: finishing the current page');
   shutdown.abort();
   await schedule.stop();
+  await polling.stop();
   await sender?.stop();
   // A start still in progress is stopped by the signal; it must settle before the database closes.
   await companionsStarting;

@@ -18,6 +18,8 @@ export interface CheckpointStore {
   /** Atomically: the alerts, the rule state, the changed profiles, the seen log ids and the checkpoint. */
   commit(page: PageResult): Promise<CommitResult>;
   recordOutcome(outcome: PollOutcome): Promise<void>;
+  /** Incidents resolved in Slack that the engine has not closed yet (commit them back in `resolutionsApplied`). */
+  pendingResolutions?(): Promise<string[]>;
   /** Which of these log ids were already evaluated (see StateStore.seenLogIds). */
   seen(logIds: readonly string[]): Promise<Set<string>>;
   /** Atomically: a log-stream batch's alerts, rule state and seen log ids (see StateStore.commitStreamBatch). */
@@ -62,6 +64,10 @@ export class TenantCheckpointStore implements CheckpointStore {
 
   recordOutcome(outcome: PollOutcome): Promise<void> {
     return this.store.recordPollOutcome(this.tenant, { at: new Date(this.now()), ...outcome });
+  }
+
+  pendingResolutions(): Promise<string[]> {
+    return this.store.pendingResolutions(this.tenant);
   }
 }
 

@@ -1,4 +1,4 @@
-import { evaluate, initialState, profileKeys, restoreState, type EngineState, type RuleSet } from '../engine/index.js';
+import { closeIncidents, evaluate, initialState, profileKeys, restoreState, type EngineState, type RuleSet } from '../engine/index.js';
 import type { PageEvaluator } from './evaluator.js';
 
 /** The real rule engine behind the poller's narrow evaluator interface. */
@@ -10,6 +10,7 @@ export function engineEvaluator(ruleSet: RuleSet): PageEvaluator {
     profileKeys: (events) => profileKeys(ruleSet, events),
     evaluate: (state, events, profiles) => evaluate(ruleSet, state as EngineState, events, profiles ?? new Map()),
     serialize: (state) => serializeEngineState(state as EngineState, bucketJson),
+    closeIncidents: (state, incidents) => closeIncidents(state as EngineState, incidents).state,
   };
 }
 

@@ -27,4 +27,6 @@ export interface PageEvaluator {
   evaluate(state: unknown, events: readonly LogEvent[], profiles?: ReadonlyMap<string, Profile>): PageEvaluation;
   /** The state as stored (JSON text), when cheaper than JSON.stringify; absent: the store stringifies. */
   serialize?(state: unknown): string;
+  /** Closes incidents people resolved in Slack: the next match opens a new one. */
+  closeIncidents?(state: unknown, incidents: readonly string[]): unknown;
 }

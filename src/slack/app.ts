@@ -8,9 +8,11 @@ import type { AppConfig } from '../config/index.js';
 import type { Catalog } from '../catalog/types.js';
 import type { StateStore } from '../state/store.js';
 import { createRouter, listen, SLACK_EVENTS_PATH, type BotRoutes, type ListeningServer } from '../http/server.js';
-import { HEALTH_PATH, readHealth, scheduleIntervalMs, type HealthReport } from './health.js';
+import { HEALTH_PATH, readHealth, scheduleIntervalMs, type HealthReport, type ReplicaHealth } from './health.js';
 import { createLogcodeHandler, readLogcodeStatus, type LogcodeDeps, type LogcodeRule } from './logcode.js';
 import { toSlackApiError } from './slack-errors.js';
+import { createResponderCheck, incidentActions, registerIncidentActions, type IncidentActionDeps } from './actions/index.js';
+import type { Dashboard } from './event-fields.js';
 
 /** Every slash command the app registers; `manifest.yml` must declare exactly these. */
 export const SLASH_COMMANDS = ['/logcode'] as const;
@@ -37,8 +39,8 @@ export interface SlackAppOptions {
   host?: string | undefined;
   /** HEALTH_PORT: in Socket Mode, serve `GET /healthz` here; unset means no health server. */
   healthPort?: number | undefined;
-  /** What `/logcode` reads (command name and logger are filled in here). */
-  logcode: Omit<LogcodeDeps, 'command' | 'logger'>;
+  /** What `/logcode` reads (command name, logger and the responder check are filled in here). */
+  logcode: Omit<LogcodeDeps, 'command' | 'logger' | 'mayAct'>;
   /** Current health; see `assessHealth`. */
   health: () => HealthReport | Promise<HealthReport>;
   /**
@@ -48,6 +50,8 @@ export interface SlackAppOptions {
    */
   routes?: Pick<BotRoutes, 'metrics' | 'logStream'>;
   logger: Logger;
+  /** Acknowledge / Resolve / Mute on alert messages; without it only link buttons are acknowledged. */
+  actions?: Omit<IncidentActionDeps, 'mayAct' | 'logger'> & { responders: readonly string[] };
 }
 
 export const SLACK_APP_DEFAULTS = { apiUrl: 'https://slack.com/api/', port: 3000 } as const;
@@ -108,12 +112,18 @@ export function createSlackApp(options: SlackAppOptions): SlackAppHandle | undef
       ? new App({ token: config.botToken, appToken: config.appToken, socketMode: true, logger: boltLogger, clientOptions, deferInitialization: true })
       : new App({ token: config.botToken, logger: boltLogger, clientOptions, receiver, deferInitialization: true });
 
-  const logcode = createLogcodeHandler({ ...config.logcode, command: SLASH_COMMANDS[0], logger });
+  // SLACK_RESPONDERS guards the buttons and `/logcode unmute` alike.
+  const mayAct = createResponderCheck({ responders: config.actions?.responders ?? [], client: app.client, logger });
+  const logcode = createLogcodeHandler({ ...config.logcode, command: SLASH_COMMANDS[0], logger, mayAct });
   app.command(SLASH_COMMANDS[0], async ({ command, ack }) => {
     // The reply is built synchronously (catalog in memory, at most one small SQLite read),
     // so acking with it stays far inside Slack's 3 s and needs no response_url call.
-    await ack(await logcode(command.text ?? ''));
+    await ack(await logcode(command.text ?? '', { user: command.user_id }));
   });
+  if (config.actions) {
+    const { responders: _responders, ...handlers } = config.actions;
+    registerIncidentActions(app, { ...handlers, logger, mayAct });
+  }
   // The alert's link buttons open URLs in the browser, yet Slack still sends their clicks here
   // (block_actions); unacknowledged, the clicker sees a warning icon. Nothing else to do.
   app.action(LINK_BUTTON_ACTIONS, async ({ ack }) => {
@@ -219,7 +229,7 @@ function limitedReceiver(receiver: HTTPReceiver, logger: Logger): HTTPReceiver {
 }
 
 export interface SlackCompanionInput {
-  config: Pick<AppConfig, 'slack' | 'port' | 'healthPort' | 'alertChannel' | 'pollSchedule'> & { tenants: ReadonlyArray<{ key: string }> };
+  config: Pick<AppConfig, 'slack' | 'port' | 'healthPort' | 'alertChannel' | 'pollSchedule'> & { tenants: ReadonlyArray<{ key: string; dashboard?: Dashboard | undefined }> };
   store: StateStore;
   catalog: Catalog;
   /** The loaded rules as `/logcode` shows them, e.g. `() => ruleSet.rules.map((c) => describeRule(c.rule))`. */
@@ -227,6 +237,8 @@ export interface SlackCompanionInput {
   logger: Logger;
   /** When polling started (first-poll grace of /healthz). @default now */
   startedAt?: Date;
+  /** This replica's name and share, shown on /healthz (which tenants: `status`). */
+  replica?: () => ReplicaHealth | undefined;
   /** The bot's other HTTP routes (metrics, log stream); see SlackAppOptions.routes. */
   routes?: SlackAppOptions['routes'];
   /**
@@ -247,7 +259,21 @@ export async function startSlackCompanion(
   const { config, store, logger } = input;
   const tenants = config.tenants.map((tenant) => tenant.key);
   const timing = { startedAt: input.startedAt ?? new Date(), intervalMs: scheduleIntervalMs(config.pollSchedule) };
-  const health = () => readHealth(store, tenants, timing);
+  const health = async () => {
+    const report = await readHealth(store, tenants, timing);
+    const replica = input.replica?.();
+    return replica ? { ...report, replica } : report;
+  };
+  const actions = incidentActions({
+    store,
+    catalog: input.catalog,
+    logger,
+    botToken: config.slack.botToken ?? '',
+    apiUrl: config.slack.apiUrl,
+    alertChannel: config.alertChannel,
+    responders: config.slack.responders ?? [],
+    dashboardFor: (key) => config.tenants.find((tenant) => tenant.key === key)?.dashboard,
+  });
   const app = createSlackApp({
     botToken: config.slack.botToken ?? '',
     appToken: config.slack.appToken,
@@ -255,10 +281,24 @@ export async function startSlackCompanion(
     apiUrl: config.slack.apiUrl,
     port: config.port,
     healthPort: config.healthPort,
-    logcode: { catalog: input.catalog, rules: input.rules, status: () => readLogcodeStatus(store, tenants), defaultChannel: config.alertChannel },
+    logcode: {
+      catalog: input.catalog,
+      rules: input.rules,
+      status: () => readLogcodeStatus(store, tenants),
+      defaultChannel: config.alertChannel,
+      mutes: {
+        list: () => store.listMutes(),
+        end: async (id, user) => {
+          const ended = await store.endMute(id, user, new Date());
+          if (ended) void actions.notes.flush().catch(() => undefined);
+          return ended;
+        },
+      },
+    },
     health,
     routes: input.routes,
     logger,
+    actions: actions.handlers,
   });
   if (app) {
     if (input.signal?.aborted) return undefined;
@@ -266,7 +306,15 @@ export async function startSlackCompanion(
     input.signal?.addEventListener('abort', stopOnAbort, { once: true });
     try {
       const ports = await app.start();
-      return input.signal?.aborted ? undefined : { ...ports, stop: () => app.stop() };
+      if (input.signal?.aborted) return undefined;
+      actions.notes.start();
+      return {
+        ...ports,
+        stop: async () => {
+          await actions.notes.stop();
+          await app.stop();
+        },
+      };
     } finally {
       input.signal?.removeEventListener('abort', stopOnAbort);
     }

@@ -30,11 +30,18 @@ export function headerBlock(text: string, warn?: LimitWarning): Block {
   };
 }
 
-/** A section with text and/or up to 10 fields (fields carry `*Label*\nvalue`). */
-export function sectionBlock(text: string | undefined, fields: readonly string[], warn?: LimitWarning): Block {
+/** What a field shows when its value is missing: such a field is left out instead (nothing to read there). */
+export const NO_VALUE = '–';
+
+/**
+ * A section with text and/or up to 10 fields (fields carry `*Label*\nvalue`).
+ * Fields that are undefined or have no value (`*Label*\n–`) are left out.
+ */
+export function sectionBlock(text: string | undefined, fields: ReadonlyArray<string | undefined>, warn?: LimitWarning): Block {
   const block: Block = { type: 'section' };
   if (text) block.text = mrkdwn(text, SLACK_LIMITS.sectionText, 'section text', warn);
-  const kept = fitList(fields, SLACK_LIMITS.fields, 'section fields', warn);
+  const present = fields.filter((field): field is string => field !== undefined && !field.endsWith(`\n${NO_VALUE}`));
+  const kept = fitList(present, SLACK_LIMITS.fields, 'section fields', warn);
   if (kept.length > 0) block.fields = kept.map((field) => mrkdwn(field, SLACK_LIMITS.fieldText, 'field', warn));
   return block;
 }
@@ -48,9 +55,24 @@ export function contextBlock(lines: readonly string[], warn?: LimitWarning): Blo
   };
 }
 
-/** Link buttons; the ones without a usable URL are left out; undefined when none is left. */
-export function linkButtons(buttons: readonly LinkButton[], warn?: LimitWarning): Block | undefined {
-  const elements = buttons.flatMap((button) => {
+/** Slack allows 25 elements in an actions block. */
+const MAX_ACTION_ELEMENTS = 25;
+
+/** An actions block of these elements (undefined when there are none); `blockId` names what they act on. */
+export function actionsBlock(elements: readonly Block[], blockId?: string, warn?: LimitWarning): Block | undefined {
+  if (elements.length === 0) return undefined;
+  const block: Block = { type: 'actions', elements: fitList(elements, MAX_ACTION_ELEMENTS, 'action elements', warn) };
+  if (blockId) block.block_id = blockId;
+  return block;
+}
+
+export function plainText(text: string, max: number, what: string, warn?: LimitWarning): TextObject {
+  return { type: 'plain_text', text: fitText(plainLine(text), max, what, warn), emoji: true };
+}
+
+/** Link buttons; the ones without a usable URL are left out. */
+export function linkButtonElements(buttons: readonly LinkButton[], warn?: LimitWarning): Block[] {
+  return buttons.flatMap((button) => {
     const url = fitUrl(button.url, `button "${button.text}"`, warn);
     if (!url) return [];
     return [
@@ -62,7 +84,6 @@ export function linkButtons(buttons: readonly LinkButton[], warn?: LimitWarning)
       },
     ];
   });
-  return elements.length > 0 ? { type: 'actions', elements } : undefined;
 }
 
 export function dividerBlock(): Block {

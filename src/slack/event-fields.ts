@@ -1,5 +1,6 @@
 import type { EventSummary } from '../auth0/log-event.js';
 import type { Severity, TopValue } from '../engine/alert.js';
+import { NO_VALUE } from './blocks.js';
 import { escapeEntities, escapeMrkdwn } from './escape.js';
 
 /** Pieces of a message derived from a log event; every event value passes through escapeMrkdwn. */
@@ -12,7 +13,7 @@ export const SEVERITY_EMOJI: Record<Severity, string> = {
   info: 'ℹ️',
 };
 
-const NONE = '–';
+const NONE = NO_VALUE;
 
 function text(value: string | null | undefined): string {
   return value ? escapeMrkdwn(value) : NONE;
@@ -35,6 +36,15 @@ export function ipField(event: EventSummary, label = 'IP address'): string {
   const place = [location?.city_name, location?.country_name ?? location?.country_code].filter(Boolean).join(', ');
   const ip = text(event.ip);
   return field(label, place ? `${ip} (${escapeMrkdwn(place)})` : ip);
+}
+
+/** Clients that are scripts, not browsers: in a login failure, the tell of an automated attack. */
+const SCRIPTED_CLIENT = /python-requests|python-urllib|aiohttp|\bcurl\/|wget|go-http-client|okhttp|axios|node-fetch|undici|java\/|apache-httpclient|libwww-perl|scrapy|httpx|postmanruntime/i;
+
+export function userAgentField(event: EventSummary): string {
+  const agent = event.user_agent || undefined;
+  if (!agent) return field('User agent', NONE);
+  return field('User agent', `${escapeMrkdwn(agent)}${SCRIPTED_CLIENT.test(agent) ? '\n_a script, not a browser_' : ''}`);
 }
 
 export function applicationField(event: EventSummary): string {
@@ -88,6 +98,17 @@ export function mentionToken(mention: string | undefined): string | undefined {
 export interface Dashboard {
   region: string;
   tenant: string;
+}
+
+/** The user's page in the Auth0 dashboard (its path carries the user id URI-encoded, then base64). */
+export function auth0UserUrl(dashboard: Dashboard | undefined, userId: string | undefined): string | undefined {
+  if (!dashboard || !userId) return undefined;
+  try {
+    const id = Buffer.from(encodeURIComponent(userId)).toString('base64');
+    return `https://manage.auth0.com/dashboard/${encodeURIComponent(dashboard.region)}/${encodeURIComponent(dashboard.tenant)}/users/${id}`;
+  } catch {
+    return undefined; // a user id no URL can carry (a lone surrogate): no button rather than no alert
+  }
 }
 
 export function auth0LogUrl(dashboard: Dashboard | undefined, logId: string | undefined): string | undefined {

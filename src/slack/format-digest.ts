@@ -1,6 +1,8 @@
 import type { Alert } from '../engine/alert.js';
 import { aggregate } from './aggregate.js';
-import { contextBlock, fitBlocks, headerBlock, linkButtons, sectionBlock, type LinkButton } from './blocks.js';
+import { digestBlockId } from './actions/ids.js';
+import { actionsBlock, contextBlock, fitBlocks, headerBlock, linkButtonElements, sectionBlock, type LinkButton } from './blocks.js';
+import { digestActionElements } from './format-controls.js';
 import { SEVERITY_EMOJI, auth0LogUrl, escapeMrkdwn, groupText, mentionToken, slackDate, topList } from './event-fields.js';
 import { codeText, messageMetadata, type FormatContext, type SlackMessage } from './format.js';
 import { SLACK_LIMITS, fitText } from './limits.js';
@@ -17,8 +19,9 @@ function logsButton(dashboard: FormatContext['dashboard'], logId: string): LinkB
 /**
  * One channel message standing for many pending alerts of one rule of one tenant (a flood).
  * `digestId` names it in metadata; every event of every covered alert is in `count`.
+ * `firstRowId` (its first outbox row) lets its "Mute rule" menu say which rule and tenant.
  */
-export function formatDigest(alerts: readonly Alert[], digestId: string, context: FormatContext): SlackMessage {
+export function formatDigest(alerts: readonly Alert[], digestId: string, context: FormatContext, firstRowId?: number): SlackMessage {
   const warn = context.onWarning;
   const first = alerts[0]!;
   const summary = aggregate(alerts);
@@ -59,7 +62,14 @@ export function formatDigest(alerts: readonly Alert[], digestId: string, context
         ],
         warn,
       ),
-      linkButtons(logsButton(context.dashboard, first.event.log_id), warn),
+      actionsBlock(
+        [
+          ...(context.actions && firstRowId !== undefined ? digestActionElements(warn) : []),
+          ...linkButtonElements(logsButton(context.dashboard, first.event.log_id), warn),
+        ],
+        context.actions && firstRowId !== undefined ? digestBlockId(firstRowId) : undefined,
+        warn,
+      ),
     ],
     warn,
   );

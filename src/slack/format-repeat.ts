@@ -15,6 +15,8 @@ export interface RepeatOptions {
    * Previews pass false: the reply the sender would post, before Slack has given the parent a ts.
    */
   standalone?: boolean;
+  /** Events among these that a mute held back (it has ended): the reply reports them (kind `muted`). */
+  heldByMute?: number;
 }
 
 /**
@@ -26,7 +28,10 @@ export function formatRepeatReply(repeats: readonly Alert[], options: RepeatOpti
   const first = repeats[0]!;
   const summary = aggregate(repeats);
   const standalone = options.standalone ?? options.threadTs === undefined;
-  const headline = `+${summary.count} more event${summary.count === 1 ? '' : 's'} (total ${options.total})`;
+  // What the reply adds, then the new total: "+10 more, 30 in all" never reads as a total of its own.
+  const headline = `+${countText(summary.count)} more, ${countText(options.total)} in all`;
+  const held = options.heldByMute ?? 0;
+  const mutedLine = held > 0 ? `🔔 *Mute ended* — ${countText(held)} event${held === 1 ? ' was' : 's were'} held back while muted, reported here` : undefined;
   const span =
     summary.firstDate === summary.lastDate
       ? slackDate(summary.lastDate)
@@ -35,6 +40,7 @@ export function formatRepeatReply(repeats: readonly Alert[], options: RepeatOpti
   const blocks = fitBlocks(
     [
       standalone ? headerBlock(`${SEVERITY_EMOJI[first.severity]} ${first.title} (continued)`, warn) : undefined,
+      mutedLine ? sectionBlock(mutedLine, [], warn) : undefined,
       sectionBlock(
         `🔁 *${headline}* for ${groupText(first.group)}`,
         [`*Top users*\n${topList(summary.users)}`, `*Top IPs*\n${topList(summary.ips)}`, `*Group*\n${groupText(first.group)}`],
@@ -54,10 +60,15 @@ export function formatRepeatReply(repeats: readonly Alert[], options: RepeatOpti
 
   const message: SlackMessage = {
     channel: first.channel ?? context.defaultChannel,
-    text: fitText(`${SEVERITY_EMOJI[first.severity]} ${headline} · ${escapeMrkdwn(first.title)}`, SLACK_LIMITS.fallbackText, 'fallback text', warn),
+    text: fitText(
+      `${held > 0 ? '🔔 mute ended: ' : `${SEVERITY_EMOJI[first.severity]} `}${headline} · ${escapeMrkdwn(first.title)}`,
+      SLACK_LIMITS.fallbackText,
+      'fallback text',
+      warn,
+    ),
     blocks,
     metadata: messageMetadata({
-      kind: 'repeat',
+      kind: held > 0 ? 'muted' : 'repeat',
       rule_id: first.ruleId,
       severity: summary.severity,
       incident: first.incident,
@@ -80,4 +91,8 @@ export function formatRepeatReply(repeats: readonly Alert[], options: RepeatOpti
 export function formatPreview(alert: Alert, context: FormatContext): SlackMessage {
   if (alert.kind !== 'repeat') return formatAlert(alert, context);
   return formatRepeatReply([alert], { total: alert.incidentCount, standalone: false }, context);
+}
+
+function countText(count: number): string {
+  return count.toLocaleString('en-US');
 }

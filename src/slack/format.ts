@@ -1,10 +1,14 @@
 import { MAX_LOG_IDS, type Alert } from '../engine/alert.js';
 import type { Catalog } from '../catalog/types.js';
-import { contextBlock, fitBlocks, headerBlock, linkButtons, sectionBlock, type Block } from './blocks.js';
+import type { IncidentControls } from '../state/controls.js';
+import { incidentBlockId } from './actions/ids.js';
+import { actionsBlock, contextBlock, fitBlocks, headerBlock, linkButtonElements, sectionBlock, type Block } from './blocks.js';
+import { controlsLines, incidentActionElements, stateEmoji } from './format-controls.js';
 import {
   SEVERITY_EMOJI,
   applicationField,
   auth0LogUrl,
+  auth0UserUrl,
   connectionField,
   escapeMrkdwn,
   groupText,
@@ -12,18 +16,21 @@ import {
   mentionToken,
   slackDate,
   timeField,
+  userAgentField,
   topList,
   userField,
   type Dashboard,
 } from './event-fields.js';
 import { SLACK_LIMITS, fitText, type LimitWarning } from './limits.js';
 import { newValueSection, sequenceSections, travelSection } from './format-kinds.js';
+import { changeSection } from './format-change.js';
 
 /** The `metadata` every posted message carries (see CONTRACT.md). */
 export interface AlertMetadata {
   event_type: 'auth0_log_alert';
   event_payload: {
-    kind: 'alert' | 'repeat' | 'digest';
+    /** `muted`: the reply reporting what a mute held back, when it ended. */
+    kind: 'alert' | 'repeat' | 'digest' | 'muted';
     rule_id: string;
     severity: string;
     incident: string;
@@ -63,12 +70,20 @@ export interface FormatContext {
   tenant?: string;
   /** Told about every value cut to Slack's limits (the formatter itself never logs). */
   onWarning?: LimitWarning;
+  /**
+   * The bot receives Slack actions (Socket Mode or HTTP mode, not `run --once`):
+   * messages carry Acknowledge / Resolve / Mute. Never a button nobody answers.
+   */
+  actions?: boolean;
+  /** The incident's state (acknowledged, resolved, muted) when re-rendering its message. */
+  controls?: IncidentControls;
 }
 
 /** How far an open incident has grown; shown on the parent message by chat.update. */
 export interface RunningCount {
   count: number;
-  lastDate: string;
+  /** The latest event reported; unknown when the message is re-rendered for an action. */
+  lastDate?: string;
 }
 
 /** The one place the contract's metadata shape is written (alert, repeat reply, digest). */
@@ -111,7 +126,7 @@ export function formatAlert(alert: Alert, context: FormatContext): SlackMessage 
 }
 
 /** The parent message re-rendered with the incident's running count (body of chat.update). */
-export function formatParentUpdate(alert: Alert, running: RunningCount, ts: string, context: FormatContext): SlackUpdate {
+export function formatParentUpdate(alert: Alert, running: RunningCount | undefined, ts: string, context: FormatContext): SlackUpdate {
   const { channel, text, blocks, metadata } = buildAlert(alert, context, running);
   return { channel, ts, text, blocks, metadata };
 }
@@ -121,25 +136,40 @@ function buildAlert(alert: Alert, context: FormatContext, running: RunningCount 
   const event = alert.event;
   const entry = context.catalog.get(event.type);
   const eventName = entry ? escapeMrkdwn(entry.name) : 'Unknown event type';
-  const mention = mentionToken(alert.mention);
+  const mention = mentionToken(effectiveMention(alert));
   const emoji = SEVERITY_EMOJI[alert.severity];
+  const controls = context.controls;
+  const tenant = context.tenant ? ` · tenant *${escapeMrkdwn(context.tenant)}*` : '';
 
   const intro = [
     mention,
-    `*${eventName}* (${codeText(event.type)}) · severity *${alert.severity}*`,
-    event.description ? escapeMrkdwn(event.description) : undefined,
+    `*${eventName}* (${codeText(event.type)}) · severity *${alert.severity}*${tenant}`,
+    // A threshold alert's event is only the latest of many: its description would read as the whole story.
+    event.description && !alert.threshold ? escapeMrkdwn(event.description) : undefined,
     alert.ruleDescription ? `_${escapeMrkdwn(alert.ruleDescription)}_` : undefined,
   ].filter((line): line is string => !!line);
 
-  const blocks: (Block | undefined)[] = [headerBlock(`${emoji} ${alert.title}`, warn)];
+  const blocks: (Block | undefined)[] = [headerBlock(`${stateEmoji(controls) ?? emoji} ${alert.title}`, warn)];
   if (alert.threshold) {
     // The burst first (count, top users / IPs); the event the alert was built from is only
     // the latest of many — labelled so, lest its user read as "the victim" of an attack by IP.
     blocks.push(thresholdSection(alert, intro, running, warn));
+    // What the group or the top lists already say (this IP, the one user) is not repeated for the latest event.
+    const grouped = new Set(alert.threshold.groupBy);
+    const only = (top: readonly { value: string }[] | undefined) => (top?.length === 1 ? top[0]!.value : undefined);
+    const sameUser = grouped.has('user_name') || grouped.has('user_id') || only(alert.top?.users) === (event.user_name ?? event.user_id);
+    const sameIp = grouped.has('ip') || only(alert.top?.ips) === event.ip;
     blocks.push(
       sectionBlock(
-        `*Latest event* (the last of the ${alert.count} counted)`,
-        [userField(event, 'Latest user'), ipField(event, 'Latest IP address'), applicationField(event), connectionField(event), timeField(event)],
+        '*Latest event*',
+        [
+          sameUser ? undefined : userField(event, 'Latest user'),
+          sameIp ? undefined : ipField(event, 'Latest IP address'),
+          userAgentField(event),
+          applicationField(event),
+          connectionField(event),
+          timeField(event),
+        ],
         warn,
       ),
     );
@@ -150,27 +180,34 @@ function buildAlert(alert: Alert, context: FormatContext, running: RunningCount 
   } else if (alert.newValue) {
     blocks.push(newValueSection(alert, intro, warn));
   } else {
-    blocks.push(sectionBlock(intro.join('\n'), [userField(event), ipField(event), applicationField(event), connectionField(event), timeField(event)], warn));
-  }
-  if (running) {
     blocks.push(
-      sectionBlock(`🔁 *Seen ${running.count} times so far* · last ${slackDate(running.lastDate)} · details in the thread`, [], warn),
+      sectionBlock(intro.join('\n'), [userField(event), ipField(event), userAgentField(event), applicationField(event), connectionField(event), timeField(event)], warn),
+      changeSection(alert, warn),
+    );
+  }
+  // A threshold alert shows its running count in its "So far" field.
+  if (running && !alert.threshold) {
+    blocks.push(
+      sectionBlock(`🔁 *Seen ${running.count} times so far*${running.lastDate ? ` · last ${slackDate(running.lastDate)}` : ''} · details in the thread`, [], warn),
     );
   }
   // A runbook is a link (a button) or guidance written in the rule (shown as text: what to do now).
   const runbookIsLink = alert.runbook !== undefined && isHttpUrl(alert.runbook);
   if (alert.runbook && !runbookIsLink) blocks.push(sectionBlock(`*What to do*\n${escapeMrkdwn(alert.runbook)}`, [], warn));
-  blocks.push(
-    linkButtons(
-      [
-        { text: 'View in Auth0', url: auth0LogUrl(context.dashboard, event.log_id), actionId: 'open_auth0_log' },
-        { text: `What is ${event.type}?`, url: entry?.docsUrl, actionId: 'open_log_code_docs' },
-        { text: 'Runbook', url: runbookIsLink ? alert.runbook : undefined, actionId: 'open_runbook' },
-      ],
-      warn,
-    ),
-    contextBlock([incidentContext(alert)], warn),
+  const state = controlsLines(controls);
+  if (state.length > 0) blocks.push(contextBlock(state, warn));
+  const links = linkButtonElements(
+    [
+      { text: 'View in Auth0', url: auth0LogUrl(context.dashboard, event.log_id), actionId: 'open_auth0_log' },
+      { text: 'View user', url: auth0UserUrl(context.dashboard, event.user_id ?? undefined), actionId: 'open_auth0_user' },
+      { text: `What is ${event.type}?`, url: entry?.docsUrl, actionId: 'open_log_code_docs' },
+      { text: 'Runbook', url: runbookIsLink ? alert.runbook : undefined, actionId: 'open_runbook' },
+    ],
+    warn,
   );
+  const blockId = context.actions ? incidentBlockId(alert.incident) : undefined;
+  const actions = blockId ? incidentActionElements(alert, controls, warn) : [];
+  blocks.push(actionsBlock([...actions, ...links], blockId, warn), contextBlock([incidentContext(alert)], warn));
 
   const fallback = [
     mention,
@@ -189,26 +226,31 @@ function buildAlert(alert: Alert, context: FormatContext, running: RunningCount 
   };
 }
 
+/**
+ * The burst, each fact once: how many (and of which codes) within the window,
+ * for which group, against which threshold; then who and from where, unless
+ * the group already says it.
+ */
 function thresholdSection(alert: Alert, intro: readonly string[], running: RunningCount | undefined, warn: LimitWarning | undefined): Block {
   const threshold = alert.threshold!;
   const counted = threshold.distinct
     ? `*${threshold.distinctCount ?? threshold.count} distinct ${escapeMrkdwn(threshold.distinct)}* values in *${countText(alert.count)} events*`
-    : `*${alert.count} events*`;
-  const lines = [...intro, `${counted} within ${escapeMrkdwn(threshold.window)} (threshold ${threshold.count}) for ${groupText(alert.group)}`];
+    : `*${countText(alert.count)} events*`;
+  const codes = alert.top?.codes?.length ? ` (${alert.top.codes.map((code) => `${codeText(code.value)} ×${countText(code.count)}`).join(', ')})` : '';
+  const group = threshold.groupBy.length > 0 ? ` for ${groupText(alert.group)}` : '';
+  const lines = [...intro, `${counted}${codes} within ${escapeMrkdwn(threshold.window)}${group} — threshold ${threshold.count}`];
   if (alert.suppressed > 0) lines.push(`${alert.suppressed} more were suppressed in this group's previous incident`);
+  const grouped = new Set(threshold.groupBy);
   const fields = [
     // On the updated parent the running total: the channel reader sees the current size without opening the thread.
-    `*Count*\n${running ? `${countText(alert.count)} → now ${countText(running.count)} (thread)` : countText(alert.count)}`,
-    `*Window*\n${escapeMrkdwn(threshold.window)}`,
-    `*Top users*\n${topList(alert.top?.users)}`,
-    `*Top IPs*\n${topList(alert.top?.ips)}`,
+    running ? `*So far*\n${countText(alert.count)} → now ${countText(running.count)} (thread)` : undefined,
+    grouped.has('user_name') || grouped.has('user_id') ? undefined : `*Top users*\n${topList(alert.top?.users)}`,
+    grouped.has('ip') ? undefined : `*Top IPs*\n${topList(alert.top?.ips)}`,
   ];
   // The values counted, when they are neither the users nor the IPs already listed (e.g. user agents of a token family).
   if (threshold.distinct && alert.top?.values && !/^(user_name|user_id|ip)$/.test(threshold.distinct)) {
     fields.push(`*Top ${escapeMrkdwn(threshold.distinct)}*\n${topList(alert.top.values)}`);
   }
-  if (threshold.groupBy.length > 0) fields.push(`*Group*\n${groupText(alert.group)}`);
-  if (alert.suppressed > 0) fields.push(`*Suppressed*\n${alert.suppressed}`);
   return sectionBlock(lines.join('\n'), fields, warn);
 }
 
@@ -219,5 +261,15 @@ function countText(count: number): string {
 export function incidentContext(alert: Pick<Alert, 'ruleId' | 'incident' | 'firstDate' | 'lastDate'>): string {
   const span =
     alert.firstDate === alert.lastDate ? slackDate(alert.firstDate) : `${slackDate(alert.firstDate)} – ${slackDate(alert.lastDate)}`;
-  return `Rule ${codeText(alert.ruleId)} · incident ${codeText(alert.incident)} · ${span}`;
+  // The incident id stays in the metadata: a long opaque id helps no reader.
+  return `Rule ${codeText(alert.ruleId)} · ${span}`;
+}
+
+/**
+ * A critical rule calls the channel (`@here`) unless it names its own mention,
+ * or opts out with `mention: none`.
+ */
+export function effectiveMention(alert: Pick<Alert, 'mention' | 'severity'>): string | undefined {
+  if (alert.mention !== undefined) return alert.mention;
+  return alert.severity === 'critical' ? 'here' : undefined;
 }

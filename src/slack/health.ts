@@ -55,6 +55,17 @@ export interface HealthReport {
   /** The last log-stream delivery and its age in seconds, when the tenant's stream ever delivered. */
   lastStreamAt?: string;
   streamAgeSeconds?: number;
+  /** This process among the replicas sharing the state (public: its name and how many tenants it polls, no tenant names). */
+  replica?: ReplicaHealth;
+}
+
+export interface ReplicaHealth {
+  /** REPLICA_ID, or host:pid:random. */
+  id: string;
+  /** How many tenants this replica polls now (0: a standby while others poll them). */
+  polling: number;
+  /** Replicas alive at its last heartbeat, itself included. */
+  replicas: number;
 }
 
 /**
@@ -177,6 +188,7 @@ export const HEALTH_PATH = '/healthz';
 export interface PublicHealth {
   status: HealthStatus;
   reason?: (typeof PUBLIC_REASONS)[keyof typeof PUBLIC_REASONS];
+  replica?: ReplicaHealth;
 }
 
 export const PUBLIC_REASONS = {
@@ -186,8 +198,9 @@ export const PUBLIC_REASONS = {
 } as const;
 
 export function publicHealth(report: HealthReport): PublicHealth {
-  if (report.status === 'degraded') return { status: 'degraded', reason: PUBLIC_REASONS.stale };
-  return report.reason?.startsWith('starting') ? { status: 'ok', reason: PUBLIC_REASONS.starting } : { status: 'ok' };
+  const replica = report.replica ? { replica: report.replica } : {};
+  if (report.status === 'degraded') return { status: 'degraded', reason: PUBLIC_REASONS.stale, ...replica };
+  return report.reason?.startsWith('starting') ? { status: 'ok', reason: PUBLIC_REASONS.starting, ...replica } : { status: 'ok', ...replica };
 }
 
 /** Writes a report as the probe's answer: 200 when ok, 503 when degraded (or when the report itself fails). */

@@ -73,6 +73,7 @@ export function renderUsage(command: string): LogcodeReply {
     `• \`${command} breached password\` — search codes by words (top ${MATCH_LINES})`,
     `• \`${command} rules\` — the enabled alert rules`,
     `• \`${command} status\` — last poll, checkpoint age, pending alerts`,
+    `• \`${command} mutes\` — active mutes; \`${command} unmute &lt;id&gt;\` ends one`,
     `• \`${command} help\` — this message`,
   ];
   return reply(`${command} usage: ${command} &lt;code | words | rules | status | help&gt;`, [section(lines.join('\n'))]);

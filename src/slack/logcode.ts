@@ -13,6 +13,8 @@ import {
   type LogcodeRule,
 } from './logcode-render.js';
 import { renderStatus, type StatusSummary } from './logcode-status.js';
+import { renderMutes, renderUnmuted, renderUnmuteProblem } from './logcode-mutes.js';
+import type { Mute } from '../state/controls.js';
 
 export type { LogcodeReply, LogcodeRule } from './logcode-render.js';
 export { readLogcodeStatus, type StatusSummary, type TenantStatus } from './logcode-status.js';
@@ -35,9 +37,18 @@ export interface LogcodeDeps {
   command?: string;
   /** Where an unexpected failure is recorded (the user only sees a generic apology). */
   logger?: Logger;
+  /** `mutes` and `unmute <id>`; absent: those words are looked up as codes. */
+  mutes?: { list: () => Promise<Mute[]>; end: (id: number, user: string) => Promise<Mute | undefined> };
+  /** SLACK_RESPONDERS: who may end a mute. @default everyone */
+  mayAct?: (user: string) => Promise<boolean>;
 }
 
-export type LogcodeHandler = (text: string) => Promise<LogcodeReply>;
+/** Who typed the command (Slack's user id), for actions that change state. */
+export interface LogcodeCaller {
+  user?: string | undefined;
+}
+
+export type LogcodeHandler = (text: string, caller?: LogcodeCaller) => Promise<LogcodeReply>;
 
 /**
  * Queries are cut here before searching: the longest code and any sensible search fit,
@@ -57,13 +68,15 @@ export function createLogcodeHandler(deps: LogcodeDeps): LogcodeHandler {
   const now = deps.now ?? (() => new Date());
   const status = deps.status ?? (() => undefined);
 
-  return async (rawText: string): Promise<LogcodeReply> => {
+  return async (rawText: string, caller: LogcodeCaller = {}): Promise<LogcodeReply> => {
     try {
       const text = normalizeQuery(rawText);
       const keyword = text.toLowerCase();
       if (HELP_WORDS.has(keyword)) return renderUsage(command);
       if (keyword === 'rules') return renderRules(deps.rules(), deps.defaultChannel, command);
       if (keyword === 'status') return renderStatus(await status(), now());
+      if (deps.mutes && keyword === 'mutes') return renderMutes(await deps.mutes.list(), command);
+      if (deps.mutes && /^unmute\b/.test(keyword)) return await unmute(deps, keyword, caller, command);
 
       const entry = deps.catalog.get(text);
       if (entry) {
@@ -100,4 +113,15 @@ function codeMatches(pattern: string, code: string): boolean {
 export function normalizeQuery(rawText: unknown): string {
   const text = typeof rawText === 'string' ? rawText : '';
   return Array.from(text.replace(/\s+/g, ' ').trim()).slice(0, MAX_QUERY_LENGTH).join('').trim();
+}
+
+async function unmute(deps: LogcodeDeps, keyword: string, caller: LogcodeCaller, command: string): Promise<LogcodeReply> {
+  const id = Number(/^unmute\s+#?(\d{1,12})$/.exec(keyword)?.[1]);
+  if (!Number.isSafeInteger(id) || id <= 0) return renderUnmuteProblem(`Usage: \`${command} unmute &lt;id&gt;\` — the id is in \`${command} mutes\`.`);
+  const user = caller.user ?? '';
+  if (!user || !(await (deps.mayAct ?? (async () => true))(user))) {
+    return renderUnmuteProblem('Only responders can end a mute (SLACK_RESPONDERS). Nothing changed.');
+  }
+  const ended = await deps.mutes!.end(id, user);
+  return ended ? renderUnmuted(ended) : renderUnmuteProblem(`Mute ${id} is not active (it ended already, or never existed): \`${command} mutes\` lists the active ones.`);
 }

@@ -20,6 +20,8 @@ export interface SenderOptions {
   logger: Logger;
   /** Channel for alerts whose rule names none (rows already carry their channel; the formatter wants one). @default '' */
   defaultChannel: string;
+  /** The Slack app takes Acknowledge / Resolve / Mute: messages carry those buttons. @default false */
+  interactive: boolean;
   /** Where the bot's notices about itself go when a problem names no channel. @default defaultChannel */
   noticeChannel: string;
   /** Names this process in channel leases (one writer per channel). @default host:pid:random */
@@ -68,6 +70,7 @@ export type SenderInput = Pick<SenderOptions, 'store' | 'catalog' | 'logger'> &
 
 export const SENDER_DEFAULTS = {
   defaultChannel: '',
+  interactive: false,
   leaseMs: 60_000,
   deadAfterAttempts: 10,
   deadAfterMs: 24 * 60 * 60_000,

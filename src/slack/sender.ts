@@ -82,6 +82,7 @@ export function createSender(input: SenderInput): Sender {
 
   function formatContext(tenant: string, channel: string): FormatContext {
     return {
+      actions: options.interactive,
       catalog: options.catalog,
       defaultChannel: options.defaultChannel || channel,
       dashboard: options.dashboardFor(tenant),
@@ -142,7 +143,8 @@ export function createSender(input: SenderInput): Sender {
     const parent = await store.incidentAlert(incident);
     if (!parent || parent.sharedTs || parent.messageTs !== thread.parentTs) return;
     const lastDate = delivery.item.rows.map((row) => row.alert.lastDate).sort().at(-1)!;
-    const body = formatParentUpdate(parent.alert, { count: thread.total, lastDate }, thread.parentTs, formatContext(delivery.item.rows[0]!.tenant, channel));
+    const context = { ...formatContext(delivery.item.rows[0]!.tenant, channel), controls: parent.controls };
+    const body = formatParentUpdate(parent.alert, { count: thread.total, lastDate }, thread.parentTs, context);
     body.channel = thread.parentChannel;
     // Cosmetic: the reply carries the events; a failed update is logged, never retried forever.
     const outcome = await paced(run, channel, 'chat.update', () => options.poster.update(body), 2);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AlertSchema, type Alert } from '../engine/alert.js';
+import type { IncidentActionRequest, IncidentActionResult, IncidentControls, Mute, ThreadNote, ThreadNoteOutcome } from './controls.js';
 import type { Profile } from '../engine/profiles.js';
 
 /**
@@ -115,6 +116,54 @@ export interface StateStore {
    * process recorded it first. A log gap (a past event) is settled by its notice: resolved, no reply.
    */
   recordNotice(key: string, posted: NoticePosted, now: Date): Promise<boolean>;
+  // ── Acknowledge / Resolve / Mute (src/state/controls.ts) ──────────────
+  /** One click: the state change and the audit thread reply it owes, in one transaction. */
+  recordIncidentAction(request: IncidentActionRequest): Promise<IncidentActionResult>;
+  /** Who acknowledged / resolved the incident, and the mutes covering it; undefined for an unknown incident. */
+  incidentControls(incident: string): Promise<IncidentControls | undefined>;
+  /** Resolved incidents of the tenant the engine has not closed yet; a page commit marks them (PageCommit.resolutionsApplied). */
+  pendingResolutions(tenant: string): Promise<string[]>;
+  /** Active mutes (all, ended too, with `{ active: false }`), oldest first. */
+  listMutes(options?: { active?: boolean }): Promise<Mute[]>;
+  /**
+   * Ends a mute now (`/logcode unmute`) and releases what it held; undefined
+   * when it had already ended. Mutes also end by event time inside commitPage,
+   * and by wall time in endOverdueMutes.
+   */
+  endMute(id: number, by: string, now: Date): Promise<Mute | undefined>;
+  /** Ends the mutes whose wall-clock end is MUTE_WALL_GRACE_MS past. */
+  endOverdueMutes(now: Date): Promise<Mute[]>;
+  /** Thread replies still owed (audit lines, mute ends) that nobody holds a claim on. */
+  dueThreadNotes(now: Date, limit: number): Promise<ThreadNote[]>;
+  /** Takes a note for `owner` until `until` (false: another process has it, or it was posted). */
+  claimThreadNote(id: number, owner: string, now: Date, until: Date): Promise<boolean>;
+  recordThreadNote(id: number, outcome: ThreadNoteOutcome): Promise<void>;
+
+  // ── Replicas and tenant leases: one poller per tenant ──────────────────
+  // Judged by the database's clock (PostgreSQL: now(); SQLite, one process per
+  // file: the process's), never by a replica's own: a replica whose clock is
+  // wrong cannot take a tenant early. See src/cluster/.
+  /**
+   * Announces this replica alive for `ttlMs` more; returns every replica alive
+   * now, this one included, oldest first: a replica takes at most
+   * ceil(tenants / replicas alive) tenants.
+   */
+  heartbeatReplica(replica: ReplicaAnnouncement, ttlMs: number): Promise<ReplicaRecord[]>;
+  /** The replicas alive now (by the database's clock), oldest first, without announcing anyone (status). */
+  listReplicas(): Promise<ReplicaRecord[]>;
+  /** A replica stopping: its heartbeat and every tenant lease it holds go, so others take over at once. */
+  retireReplica(replica: string): Promise<void>;
+  /** Takes the tenant for `owner` for `ttlMs` when no one holds it, its lease ran out, or it is already `owner`'s. */
+  acquireTenantLease(tenant: string, owner: string, ttlMs: number): Promise<TenantLeaseResult>;
+  /**
+   * Extends every lease `owner` still holds by `ttlMs` (from now); returns the
+   * tenants renewed. A lease past its expiry is renewed as long as no one else
+   * took it; a tenant missing from the answer was taken: stop polling it.
+   */
+  renewTenantLeases(owner: string, ttlMs: number): Promise<string[]>;
+  releaseTenantLease(tenant: string, owner: string): Promise<void>;
+  /** Who holds which tenant (status, /healthz), ordered by tenant; expired leases included, marked. */
+  listTenantLeases(): Promise<TenantLease[]>;
 
   // ── Maintenance ─────────────────────────────────────────────────────────
   /** Deletes delivered rows and quiet incidents older than `retentionMs` (rules in RETENTION_MS). */
@@ -162,6 +211,8 @@ export interface StreamCommit {
   logIds: readonly string[];
   /** Profiles the batch changed (profile key → profile), stored in the same transaction. */
   profiles?: ReadonlyMap<string, Profile>;
+  /** Resolved incidents the evaluator closed before this batch (see pendingResolutions): marked applied with it. */
+  resolutionsApplied?: readonly string[];
   defaultChannel: string;
   /** When the batch was received (the tenant's last stream delivery). */
   now?: Date;
@@ -229,6 +280,8 @@ export interface PageCommit {
    */
   ruleStateJson?: string;
   alerts: readonly Alert[];
+  /** Resolved incidents the evaluator closed before this page (see pendingResolutions): marked applied with it. */
+  resolutionsApplied?: readonly string[];
   /** Profiles the page changed (profile key → profile), stored in the same transaction. */
   profiles?: ReadonlyMap<string, Profile>;
   /** Channel of alerts whose rule names none. */
@@ -260,7 +313,8 @@ export const OutboxRowSchema = z.object({
   id: z.number().int(),
   tenant: z.string(),
   channel: z.string(),
-  kind: z.enum(['alert', 'repeat']),
+  /** `muted`: a repeat held by a mute that has ended; posted as the mute's summary reply. */
+  kind: z.enum(['alert', 'repeat', 'muted']),
   ruleId: z.string(),
   incident: z.string(),
   alert: AlertSchema,
@@ -316,6 +370,8 @@ export interface IncidentParent {
   messageTs: string | null;
   /** The ts is shared with other incidents: the parent is a digest, never re-rendered as one alert. */
   sharedTs: boolean;
+  /** Acknowledged / resolved / muted, as the re-rendered message shows it. */
+  controls?: IncidentControls;
 }
 
 /** What one Slack message delivered. */
@@ -381,3 +437,33 @@ export type Problem = z.infer<typeof ProblemSchema>;
 
 /** The outcome of posting a notice: `ts` null when it could only be logged. */
 export type NoticePosted = { which: 'open' | 'resolved'; ts: string | null; channel: string | null };
+
+/** What a replica says about itself when it announces itself. */
+export interface ReplicaAnnouncement {
+  /** REPLICA_ID, or host:pid:random. */
+  id: string;
+  host: string;
+  pid: number;
+}
+
+export const ReplicaRecordSchema = z.object({
+  id: z.string(),
+  host: z.string(),
+  pid: z.number().int(),
+  startedAt: z.string(),
+  heartbeatAt: z.string(),
+  expiresAt: z.string(),
+});
+export type ReplicaRecord = z.infer<typeof ReplicaRecordSchema>;
+
+export type TenantLeaseResult = { held: true; expiresAt: string } | { held: false; owner: string; expiresAt: string };
+
+export const TenantLeaseSchema = z.object({
+  tenant: z.string(),
+  owner: z.string(),
+  acquiredAt: z.string(),
+  expiresAt: z.string(),
+  /** Past its expiry by the database's clock: any replica may take it. */
+  expired: z.boolean(),
+});
+export type TenantLease = z.infer<typeof TenantLeaseSchema>;

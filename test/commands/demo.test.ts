@@ -67,7 +67,7 @@ describe('demo', () => {
     expect(stdout).toContain('IP address: 198.51.100.23 (Berlin, Germany)');
     expect(stdout).toContain('[View in Auth0] https://manage.auth0.com/dashboard/eu/acme-demo/logs/');
     expect(stdout).toMatch(/thread reply under message \d/);
-    expect(stdout).toMatch(/\+10 more events \(total 30\)/);
+    expect(stdout).toMatch(/\+10 more, 30 in all/);
     expect(stdout).toContain('updated in place (chat.update)');
     expect(stdout).not.toMatch(/&lt;|&gt;|&amp;|\u200B|<!date/);
   });

@@ -20,7 +20,7 @@ describe('replay --json for a repeat', () => {
     expect(repeat.metadata.event_payload).toMatchObject({ kind: 'repeat', incident: alert.metadata.event_payload.incident });
     expect(repeat).not.toHaveProperty('thread_ts');
     // The reply's headline and no header block of its own (the parent carries the details).
-    expect(repeat.text).toContain('+1 more event (total 2)');
+    expect(repeat.text).toContain('+1 more, 2 in all');
     expect(repeat.blocks.map((block: { type: string }) => block.type)).toEqual(['section', 'context']);
     expect(JSON.stringify(repeat)).not.toContain('could not be posted');
   });

@@ -61,6 +61,20 @@ describe('status', () => {
     expect(output.stdout).toContain('last error: Slack chat.postMessage: channel #gone not found');
   });
 
+  it('lists the active mutes set from Slack, with what they hold so far', async () => {
+    await seed();
+    const alert = makeAlert({ incident: 'muted-one', group: { ip: '203.0.113.7' } });
+    await state.store.enqueueAlerts('acme', [alert], '#alerts');
+    await state.store.recordIncidentAction({ action: 'mute', incident: 'muted-one', scope: 'group', durationMs: 3_600_000, user: 'U0JANE', at: new Date(), channel: 'C1', messageTs: '1.1' });
+    await main(['status', '--json']);
+    expect(JSON.parse(output.stdout).mutes).toEqual([
+      expect.objectContaining({ id: 1, tenant: 'acme', ruleId: alert.ruleId, group: { ip: '203.0.113.7' }, createdBy: 'U0JANE', held: 0 }),
+    ]);
+    const before = output.stdout.length;
+    await main(['status']);
+    expect(output.stdout.slice(before)).toMatch(/Mutes\n  1: breached-password \(ip=203\.0\.113\.7\), tenant acme, by U0JANE until .*, 0 held/);
+  });
+
   it('shows why pending alerts are stuck (a rejected token keeps them pending, not failed)', async () => {
     await seed();
     await state.store.notePendingError('the bot token was rejected (invalid_auth) — check SLACK_BOT_TOKEN');

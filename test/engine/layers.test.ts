@@ -102,6 +102,17 @@ describe('defaults.yml is checked as strictly as rules, every problem located', 
     expect(messages(dir).map((message) => message.replace(`${dir}/`, ''))).toEqual(expected);
   });
 
+  it('reports every problem of a defaults.yml in one round: a bad key does not hide a misspelt id', () => {
+    const dir = folder({ 'defaults.yml': 'disable: [rate-limit]\noverride:\n  brute-force-by-ip: { chanel: "#soc" }\n  ip-blocked: { channel: "#ok" }\n' });
+    const loaded = layers(dir);
+    expect(loaded.problems.map((problem) => problem.message.replace(`${dir}/`, ''))).toEqual([
+      "defaults.yml:3:24 override.brute-force-by-ip.chanel: unknown key 'chanel' — did you mean 'channel'?",
+      "defaults.yml:1:11 disable[0]: no default rule has the id 'rate-limit' — did you mean 'rate-limits' or 'mfa-rate-limit'?",
+    ]);
+    // the valid entry still applies (rules list can show it while the rest is fixed)
+    expect(loaded.layered.find((entry) => entry.rule.id === 'ip-blocked')?.rule.channel).toBe('#ok');
+  });
+
   it('refuses to disable or override a default you replaced (change your file instead)', () => {
     const dir = folder({ 'limits.yml': 'id: rate-limits\nseverity: low\nmatch: { codes: [api_limit] }\n', 'defaults.yml': 'override:\n  rate-limits: { channel: "#x" }\n' });
     expect(messages(dir)).toEqual([`${dir}/defaults.yml:2:16 override.rate-limits: 'rate-limits' is replaced by your rule in ${dir}/limits.yml; change that file instead`]);

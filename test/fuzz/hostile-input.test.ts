@@ -198,8 +198,10 @@ function parsedParts(message: Pick<SlackMessage, 'text' | 'blocks'>): { texts: s
     Object.values(object).forEach(walk);
   };
   walk(message.blocks);
-  // Our own date tokens (`<!date^…|…>`) are the only markup the bot writes around data.
-  return { texts: texts.map((text) => text.replace(/<!date\^\d+\^[^|>]*\|[^>]*>/g, '')), urls };
+  // Our own date tokens (`<!date^…|…>`) and the rule's mention, which leads a message (`<!here>` of a
+  // critical rule), are the only markup the bot writes around data.
+  const own = (text: string) => text.replace(/<!date\^\d+\^[^|>]*\|[^>]*>/g, '').replace(/^<!here>(?: · |\n)/, '');
+  return { texts: texts.map(own), urls };
 }
 
 function expectInert(message: Pick<SlackMessage, 'text' | 'blocks'>): void {

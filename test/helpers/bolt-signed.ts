@@ -65,3 +65,41 @@ export function seededRandom(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** One element of a block_actions payload: a button click or a static_select choice. */
+export type ClickedElement =
+  | { type: 'button'; action_id: string; block_id: string }
+  | { type: 'static_select'; action_id: string; block_id: string; value: string };
+
+/** The `payload` of an interactivity request as Slack sends it for a click on a message in channel C0001. */
+export function blockActionsPayload(element: ClickedElement, options: { user?: string; messageTs?: string; responseUrl?: string } = {}): Record<string, unknown> {
+  const ts = options.messageTs ?? '1704067200.000100';
+  const action =
+    element.type === 'button'
+      ? { type: 'button', action_id: element.action_id, block_id: element.block_id, text: { type: 'plain_text', text: 'x', emoji: true }, action_ts: '1704067260.000200' }
+      : {
+          type: 'static_select',
+          action_id: element.action_id,
+          block_id: element.block_id,
+          selected_option: { text: { type: 'plain_text', text: 'x', emoji: true }, value: element.value },
+          action_ts: '1704067260.000200',
+        };
+  return {
+    type: 'block_actions',
+    team: { id: 'T0001', domain: 'example' },
+    user: { id: options.user ?? 'U0001', username: 'oncall', team_id: 'T0001' },
+    api_app_id: 'A0001',
+    token: 'deprecated-verification-token',
+    container: { type: 'message', message_ts: ts, channel_id: 'C0001', is_ephemeral: false },
+    trigger_id: '1.2.3',
+    channel: { id: 'C0001', name: 'security' },
+    message: { type: 'message', ts, text: 'alert' },
+    response_url: options.responseUrl ?? 'https://hooks.slack.com/actions/T0001/1/abc',
+    actions: [action],
+  };
+}
+
+/** The form body Slack POSTs for an interactivity request. */
+export function blockActionsBody(element: ClickedElement, options?: Parameters<typeof blockActionsPayload>[1]): string {
+  return new URLSearchParams({ payload: JSON.stringify(blockActionsPayload(element, options)) }).toString();
+}

@@ -64,7 +64,9 @@ export function parsedTexts(message: { text: string; blocks: unknown[] }): strin
     Object.values(object).forEach(walk);
   };
   walk(message.blocks);
-  return found;
+  // A critical rule's own mention leads its message (`<!here> · …`, or the first line of the intro):
+  // that is the rule speaking, not data; an injected one anywhere else is still caught.
+  return found.map((text) => text.replace(/^<!here>(?: · |\n)/, ''));
 }
 
 /** No hostile fragment survives in any mrkdwn text, fallback text or URL posted or updated. */

@@ -67,6 +67,8 @@ export function makeAlert(overrides: Partial<Alert> = {}): Alert {
     },
     suppressed: 0,
     incidentCount: 1,
+    // A critical rule says @here unless it opts out; fixtures opt out, tests of mentions say which they want.
+    mention: 'none',
     ...overrides,
   };
 }

@@ -97,6 +97,24 @@ describe('/metrics (prom-client)', () => {
     expect(types.filter((t) => /_(ms|milliseconds|minutes)\b/.test(t.name))).toEqual([]);
   });
 
+  it('says which replica polls which tenant (1 for the tenants it holds) and how many replicas are alive', async () => {
+    let held = ['acme'];
+    const route = enableMetrics({
+      store: { pendingChannels: async () => [] },
+      tenants: ['acme', 'globex'],
+      leases: () => ({ replica: 'node-b:202:bbb', held, replicasAlive: 2 }),
+    });
+    cleanups.push(route.close);
+    let text = (await route.render()).body;
+    expect(text).toContain('auth0_log_alerts_tenant_polled{tenant="acme",replica="node-b:202:bbb"} 1');
+    expect(text).toContain('auth0_log_alerts_tenant_polled{tenant="globex",replica="node-b:202:bbb"} 0');
+    expect(text).toContain('auth0_log_alerts_replicas_alive{replica="node-b:202:bbb"} 2');
+    held = ['globex']; // handed over, then taken another
+    text = (await route.render()).body;
+    expect(text).toContain('auth0_log_alerts_tenant_polled{tenant="acme",replica="node-b:202:bbb"} 0');
+    expect(text).toContain('auth0_log_alerts_tenant_polled{tenant="globex",replica="node-b:202:bbb"} 1');
+  });
+
   it('asks for METRICS_TOKEN as a bearer token when set', async () => {
     const server = await serve(METRICS_TOKEN);
     const url = `http://127.0.0.1:${server.port}/metrics`;

@@ -37,7 +37,8 @@ function linkButtonActionIds(): { actionId: string }[] {
     dashboard: { region: 'eu', tenant: 'acme' },
   });
   const actions = message.blocks.find((block) => (block as { type: string }).type === 'actions') as { elements: { action_id: string }[] };
-  expect(actions.elements).toHaveLength(3);
+  // View in Auth0 (log), View user, What is pwd_leak?, Runbook
+  expect(actions.elements).toHaveLength(4);
   return actions.elements.map((element) => ({ actionId: element.action_id }));
 }
 

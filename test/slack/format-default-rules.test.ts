@@ -9,7 +9,8 @@ import { blockKitViolations } from '../helpers/slack-fixtures.js';
 // through the real engine and catalog: snapshot + Block Kit limits.
 const catalog = loadCatalog();
 const { rules, problems } = loadRules(BUNDLED_RULES_DIR, catalog);
-const context = { catalog, defaultChannel: '#security-alerts', dashboard: { region: 'us', tenant: 'acme' } };
+// As the bot posts them: with Acknowledge / Resolve / Mute (a Slack app receives them) and the tenant named.
+const context = { catalog, defaultChannel: '#security-alerts', dashboard: { region: 'us', tenant: 'acme' }, tenant: 'acme-prod', actions: true };
 
 describe('messages of the default rules', () => {
   it('loads the default rules', () => {

@@ -62,10 +62,13 @@ describe('formatAlert', () => {
     expect(section.fields[4].text).toBe('*Time*\n<!date^1704067200^{date_short_pretty} {time_secs}|2024-01-01T00:00:00.000Z>');
     expect(actions.elements.map((b: { text: { text: string } }) => b.text.text)).toEqual([
       'View in Auth0',
+      'View user',
       'What is pwd_leak?',
       'Runbook',
     ]);
     expect(actions.elements[0].url).toBe(`https://manage.auth0.com/dashboard/eu/acme/logs/${alert.event.log_id}`);
+    // The dashboard's user page: the id URI-encoded, then base64 ("auth0|alice").
+    expect(actions.elements[1].url).toBe(`https://manage.auth0.com/dashboard/eu/acme/users/${Buffer.from('auth0%7Calice').toString('base64')}`);
     expect(message.metadata).toEqual(contractMetadata('breached-password:fixed', alert.event.log_id));
   });
 
@@ -105,11 +108,13 @@ describe('formatAlert', () => {
     expect(blockKitViolations(message)).toEqual([]);
     const sections = (message.blocks as { type: string; text?: { text: string }; fields?: { text: string }[] }[]).filter((b) => b.type === 'section');
     const labels = sections.map((section) => (section.fields ?? []).map((f) => f.text.split('\n')[0]));
-    // first: what the burst is (count, window, who and where overall)
-    expect(labels[0]).toEqual(['*Count*', '*Window*', '*Top users*', '*Top IPs*', '*Group*']);
-    expect(sections[0]!.text!.text).toContain('*20 events* within 5m');
-    // then the one event the alert was built from, never read as "the" user or IP of the burst
-    expect(labels[1]).toEqual(['*Latest user*', '*Latest IP address*', '*Application*', '*Connection*', '*Time*']);
+    // first: what the burst is, each fact once — count, codes, window, group and threshold in one line;
+    // the users it hit (its IP is the group: not listed again)
+    expect(labels[0]).toEqual(['*Top users*']);
+    expect(sections[0]!.text!.text).toContain('*20 events* within 5m for ip=203.0.113.7 — threshold 20');
+    expect(JSON.stringify(message.blocks).match(/203\.0\.113\.7/g)).toHaveLength(1);
+    // then the one event the alert was built from, never read as "the" user or IP of the burst; its IP is the group's
+    expect(labels[1]).toEqual(['*Latest user*', '*Application*', '*Connection*', '*Time*']);
     expect(sections[1]!.text!.text).toMatch(/^\*Latest event\*/);
     expect(labels.flat()).not.toContain('*User*');
     expect(labels.flat()).not.toContain('*IP address*');
@@ -204,16 +209,18 @@ describe('formatAlert', () => {
 
   it.each([
     // the parent's Count field shows the incident's running total, not the count it was first posted with
-    { first: 20, running: 3000, field: '*Count*\n20 → now 3,000 (thread)' },
-    // no repeat yet: just the count
-    { first: 20, running: undefined, field: '*Count*\n20' },
+    { first: 20, running: 3000, field: '*So far*\n20 → now 3,000 (thread)' },
     // large first counts read with separators too
-    { first: 1500, running: 1512, field: '*Count*\n1,500 → now 1,512 (thread)' },
-  ])('threshold parent: Count field $field', ({ first, running, field }) => {
+    { first: 1500, running: 1512, field: '*So far*\n1,500 → now 1,512 (thread)' },
+  ])('threshold parent: running count field $field', ({ first, running, field }) => {
     const alert = makeAlert({ count: first, incidentCount: first, threshold: { count: 20, window: '5m', groupBy: ['ip'] }, group: { ip: '203.0.113.7' } });
-    const message = running === undefined ? formatAlert(alert, context) : formatParentUpdate(alert, { count: running, lastDate: alert.lastDate }, '1.2', context);
+    const message = formatParentUpdate(alert, { count: running, lastDate: alert.lastDate }, '1.2', context);
     const fields = (message.blocks as { fields?: { text: string }[] }[]).flatMap((block) => block.fields ?? []).map((f) => f.text);
-    expect(fields.filter((text) => text.startsWith('*Count*'))).toEqual([field]);
+    expect(fields.filter((text) => text.startsWith('*So far*'))).toEqual([field]);
+    // said once: no second "seen N times" line on a threshold parent
+    expect(allText(message)).not.toContain('Seen ');
+    // before any repeat the count is in the headline only
+    expect(allText(formatAlert(alert, context))).not.toContain('*So far*');
     expect(blockKitViolations(message)).toEqual([]);
     expect(message.metadata.event_payload.count).toBe(first); // an edit reports nothing new
   });
@@ -243,7 +250,7 @@ describe('formatRepeatReply', () => {
     const reply = formatRepeatReply(repeats, { threadTs: '111.222', total: 7 }, context);
     expect(reply.thread_ts).toBe('111.222');
     expect(reply.text).toContain('+6 more');
-    expect(reply.text).toContain('(total 7)');
+    expect(reply.text).toContain('+6 more, 7 in all');
     expect(allText(reply)).toContain('alice ×6');
     expect(reply.metadata.event_payload).toMatchObject({ kind: 'repeat', incident: 'inc-1', count: 6, log_ids: ['9001', '9002', '9003'] });
     expect(blockKitViolations(reply)).toEqual([]);

@@ -80,6 +80,13 @@ describe('health server (Socket Mode, HEALTH_PORT)', () => {
     report = { status: 'ok', reason: 'starting: no successful poll since start yet (last error: x)', lastSuccessAt: null, ageSeconds: null, maxAgeSeconds: 240 };
     expect(await (await fetch(`${base}/healthz`)).json()).toEqual({ status: 'ok', reason: 'starting' });
 
+    // With replicas: which one answered and how many tenants it polls — never which tenants (those: `status`).
+    const replica = { id: 'node-b:202:bbb', polling: 7, replicas: 3 };
+    report = { ...report, reason: undefined, tenants: { 'acme-prod': report }, replica } as HealthReport;
+    expect(await (await fetch(`${base}/healthz`)).json()).toEqual({ status: 'ok', replica });
+    report = { status: 'degraded', reason: 'acme-prod: stale', lastSuccessAt: null, ageSeconds: 720, maxAgeSeconds: 240, replica };
+    expect(await (await fetch(`${base}/healthz`)).json()).toEqual({ status: 'degraded', reason: PUBLIC_REASONS.stale, replica });
+
     expect((await fetch(`${base}/`)).status).toBe(404);
     expect((await fetch(`${base}/healthz`, { method: 'POST' })).status).toBe(405);
   });

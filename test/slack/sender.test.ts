@@ -73,10 +73,9 @@ describe('sender', () => {
     const [parent, reply] = poster.posts;
     expect(reply!.thread_ts).toBe(parent!.ts);
     expect(reply!.metadata.event_payload).toMatchObject({ kind: 'repeat', count: 6, incident: alert.incident });
-    expect(reply!.text).toContain('(total 26)');
+    expect(reply!.text).toContain('+6 more, 26 in all');
     expect(poster.updates[0]).toMatchObject({ ts: parent!.ts, channel: 'CALERTS' });
-    expect(JSON.stringify(poster.updates[0]!.blocks)).toContain('Seen 26 times so far');
-    expect(JSON.stringify(poster.updates[0]!.blocks)).toContain('*Count*\\n20 → now 26 (thread)');
+    expect(JSON.stringify(poster.updates[0]!.blocks)).toContain('*So far*\\n20 → now 26 (thread)');
     expect(poster.updates[0]!.metadata.event_payload.kind).toBe('alert');
     expect((await state.store.getIncident(alert.incident))!.count).toBe(26);
   });

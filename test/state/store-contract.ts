@@ -3,6 +3,7 @@ import type { Alert } from '../../src/engine/alert.js';
 import { StateBusyError, StateError } from '../../src/errors.js';
 import { RETENTION_MS, type StateStore } from '../../src/state/store.js';
 import { makeAlert } from '../helpers/slack-fixtures.js';
+import { describeControlsContract } from './controls-contract.js';
 import { describeIntakeContract } from './store-contract-intake.js';
 import { describeProfileContract } from './profile-contract.js';
 
@@ -298,6 +299,90 @@ export function describeStateStore(name: string, factory: () => Promise<StoreFix
       });
     });
 
+    describe('replicas and tenant leases', () => {
+      // Expiry is judged by the database's clock, so these wait real (short) time.
+      const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+      const replica = (id: string) => ({ id, host: 'host-1', pid: 100 });
+
+      it('lists the replicas alive, oldest first; one whose heartbeat ran out or that retired is gone', async () => {
+        const { store, reopen } = await fresh();
+        const other = await reopen();
+        expect((await store.heartbeatReplica(replica('a'), 60_000)).map((r) => r.id)).toEqual(['a']);
+        await sleep(5);
+        const alive = await other.heartbeatReplica(replica('b'), 150);
+        expect(alive.map((r) => r.id)).toEqual(['a', 'b']);
+        expect(alive[1]).toMatchObject({ host: 'host-1', pid: 100 });
+        expect(await store.listReplicas()).toEqual(alive); // the same view, announcing no one
+        expect(Date.parse(alive[1]!.expiresAt) - Date.parse(alive[1]!.heartbeatAt)).toBe(150);
+        await sleep(250);
+        expect((await store.heartbeatReplica(replica('a'), 60_000)).map((r) => r.id)).toEqual(['a']);
+        await other.heartbeatReplica(replica('b'), 60_000);
+        await store.acquireTenantLease('acme', 'b', 60_000);
+        await store.retireReplica('b');
+        expect((await store.heartbeatReplica(replica('a'), 60_000)).map((r) => r.id)).toEqual(['a']);
+        expect(await store.listTenantLeases()).toEqual([]);
+      });
+
+      it('gives a tenant to one replica until its lease runs out, then to another', async () => {
+        const { store, reopen } = await fresh();
+        const other = await reopen();
+        expect(await store.acquireTenantLease('acme', 'a', 60_000)).toMatchObject({ held: true });
+        expect(await other.acquireTenantLease('acme', 'b', 60_000)).toMatchObject({ held: false, owner: 'a' });
+        const [lease] = await other.listTenantLeases();
+        expect(lease).toMatchObject({ tenant: 'acme', owner: 'a', expired: false });
+        // Taking it again is a renewal (same acquisition), here a short one that then runs out.
+        expect(await store.acquireTenantLease('acme', 'a', 200)).toMatchObject({ held: true });
+        await sleep(300);
+        expect((await other.listTenantLeases())[0]).toMatchObject({ owner: 'a', expired: true, acquiredAt: lease!.acquiredAt });
+        expect(await other.acquireTenantLease('acme', 'b', 60_000)).toMatchObject({ held: true });
+        // The old holder learns it lost the tenant: its renewal no longer names it, nor can it take it back.
+        expect(await store.renewTenantLeases('a', 60_000)).toEqual([]);
+        expect(await store.acquireTenantLease('acme', 'a', 60_000)).toMatchObject({ held: false, owner: 'b' });
+        const [taken] = await store.listTenantLeases();
+        expect(taken).toMatchObject({ tenant: 'acme', owner: 'b', expired: false });
+        expect(Date.parse(taken!.acquiredAt)).toBeGreaterThan(Date.parse(lease!.acquiredAt));
+      });
+
+      it('renews only the renewing owner\'s leases, from now — even past their expiry while no one took them', async () => {
+        const { store, reopen } = await fresh();
+        const other = await reopen();
+        await store.acquireTenantLease('acme', 'a', 200);
+        await store.acquireTenantLease('globex', 'a', 200);
+        await other.acquireTenantLease('initech', 'b', 200);
+        await sleep(300); // all three ran out; no one took them
+        expect(await store.renewTenantLeases('a', 60_000)).toEqual(['acme', 'globex']);
+        expect(await other.acquireTenantLease('acme', 'b', 60_000)).toMatchObject({ held: false, owner: 'a' });
+        expect((await store.listTenantLeases()).map(({ tenant, owner, expired }) => ({ tenant, owner, expired }))).toEqual([
+          { tenant: 'acme', owner: 'a', expired: false },
+          { tenant: 'globex', owner: 'a', expired: false },
+          { tenant: 'initech', owner: 'b', expired: true },
+        ]);
+        expect(await other.renewTenantLeases('b', 60_000)).toEqual(['initech']);
+        expect((await store.listTenantLeases()).find((l) => l.tenant === 'initech')).toMatchObject({ owner: 'b', expired: false });
+      });
+
+      it('a released tenant is free at once; only its holder can release it', async () => {
+        const { store, reopen } = await fresh();
+        const other = await reopen();
+        await store.acquireTenantLease('acme', 'a', 60_000);
+        await other.releaseTenantLease('acme', 'b');
+        expect(await other.acquireTenantLease('acme', 'b', 60_000)).toMatchObject({ held: false, owner: 'a' });
+        await store.releaseTenantLease('acme', 'a');
+        expect(await other.acquireTenantLease('acme', 'b', 60_000)).toMatchObject({ held: true });
+      });
+
+      it('replicas racing for one tenant: exactly one gets it', async () => {
+        const { store, reopen } = await fresh();
+        const stores = [store, await reopen(), await reopen()];
+        const results = await Promise.all(
+          Array.from({ length: 12 }, (_, i) => stores[i % stores.length]!.acquireTenantLease('acme', `r${i % 4}`, 60_000).then((r) => ({ owner: `r${i % 4}`, ...r }))),
+        );
+        const winners = new Set(results.filter((r) => r.held).map((r) => r.owner));
+        expect(winners.size).toBe(1);
+        expect((await store.listTenantLeases())[0]!.owner).toBe([...winners][0]);
+      });
+    });
+
     describe('retention', () => {
       const NOW = new Date('2024-06-01T12:00:00Z');
       const OLD = new Date(NOW.getTime() - RETENTION_MS - 60_000);
@@ -342,5 +427,6 @@ export function describeStateStore(name: string, factory: () => Promise<StoreFix
         expect(await store.pruneDelivered(NOW, 30_000)).toEqual({ outbox: 1, incidents: 1, problems: 0 });
       });
     });
+    describeControlsContract(fresh);
   });
 }

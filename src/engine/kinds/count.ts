@@ -57,7 +57,7 @@ export function evaluateCount(ctx: EvalContext, rule: CompiledRule, event: LogEv
 
   const { count, windowMs } = threshold;
   expireBefore(live, Math.max(newestDate(live) ?? t, t) - windowMs - REORDER_TOLERANCE_MS);
-  const index = insertEntry(live, [t, event.log_id, distinctValue, eventUser(event), valueText(event.ip, 120)], windowMs);
+  const index = insertEntry(live, [t, event.log_id, distinctValue, eventUser(event), valueText(event.ip, 120), 1, event.type], windowMs);
   const start = denseWindowStart(live, index, windowMs, count, !!threshold.distinct);
   if (start < 0) {
     keepWithin(live, MAX_WINDOW_ENTRIES);

@@ -1,4 +1,4 @@
-import type { StateStore } from '../../state/store.js';
+import type { OutboxRow, StateStore } from '../../state/store.js';
 import { formatAlert, type FormatContext, type SlackMessage } from '../format.js';
 import { formatDigest } from '../format-digest.js';
 import { formatRepeatReply } from '../format-repeat.js';
@@ -28,7 +28,7 @@ export async function prepare(item: WorkItem, store: StateStore, context: Format
       const last = item.rows[item.rows.length - 1]!;
       const digestId = `digest:${item.ruleId}:${first.id}-${last.id}`;
       const alerts = item.rows.map((row) => row.alert);
-      return { ready: true, delivery: { item, message: { ...formatDigest(alerts, digestId, context), channel } } };
+      return { ready: true, delivery: { item, message: { ...formatDigest(alerts, digestId, context, first.id), channel } } };
     }
     case 'repeats': {
       const alerts = item.rows.map((row) => row.alert);
@@ -38,14 +38,19 @@ export async function prepare(item: WorkItem, store: StateStore, context: Format
       if (incident?.messageTs) {
         const total = Math.max(incident.count + added, latest);
         // A reply goes where its parent is (the id Slack answered with), even if the rule's channel changed since.
-        const message = { ...formatRepeatReply(alerts, { threadTs: incident.messageTs, total }, context), channel: incident.channel };
+        const message = { ...formatRepeatReply(alerts, { threadTs: incident.messageTs, total, heldByMute: heldByMute(item.rows) }, context), channel: incident.channel };
         return { ready: true, delivery: { item, message, thread: { parentTs: incident.messageTs, parentChannel: incident.channel, total } } };
       }
       if ((await store.incidentAlertStatus(item.incident)) === 'pending') {
         return { ready: false, why: `waiting for the first message of incident ${item.incident}` };
       }
-      const message = { ...formatRepeatReply(alerts, { total: Math.max(added, latest) }, context), channel };
+      const message = { ...formatRepeatReply(alerts, { total: Math.max(added, latest), heldByMute: heldByMute(item.rows) }, context), channel };
       return { ready: true, delivery: { item, message } };
     }
   }
+}
+
+/** Events in these rows that a mute held back (rows released from it are `muted`). */
+function heldByMute(rows: readonly OutboxRow[]): number {
+  return rows.reduce((sum, row) => sum + (row.kind === 'muted' ? row.alert.count : 0), 0);
 }

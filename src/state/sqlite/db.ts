@@ -2,6 +2,7 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { StateError } from '../../errors.js';
+import { CONTROLS_MIGRATION } from './controls.js';
 
 export type StateDb = Database.Database;
 
@@ -104,6 +105,27 @@ const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX seen_log_ids_by_time ON seen_log_ids (seen_at);
   `,
+  // One poller per tenant: replicas announce themselves, a tenant is polled only
+  // under its lease (src/cluster/). Times are epoch ms of the process's clock —
+  // with SQLite the one process writing the file is the database's clock.
+  `
+  CREATE TABLE replicas (
+    id            TEXT PRIMARY KEY,      -- REPLICA_ID, or host:pid:random
+    host          TEXT NOT NULL,
+    pid           INTEGER NOT NULL,
+    started_at    INTEGER NOT NULL,
+    heartbeat_at  INTEGER NOT NULL,
+    expires_at    INTEGER NOT NULL       -- alive until then
+  );
+  CREATE TABLE tenant_leases (
+    tenant        TEXT PRIMARY KEY,
+    owner         TEXT NOT NULL,         -- the replica polling it
+    acquired_at   INTEGER NOT NULL,
+    expires_at    INTEGER NOT NULL       -- any replica may take it after this
+  );
+  `,
+  // Acknowledge / Resolve / Mute from Slack: who, when, until when; rows held by mutes; the thread replies owed.
+  CONTROLS_MIGRATION,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,4 +1,5 @@
-import { AlertSchema, type Alert } from '../../engine/alert.js';
+import type { Alert } from '../../engine/alert.js';
+import { decodeAlert, decodePendingRows, type StoredOutboxRow } from '../decode.js';
 import type { StateDb } from './db.js';
 import { cachedStatement } from './statements.js';
 import type { ChannelCount, ChannelSummary, DeadLetterPolicy, IncidentParent, OutboxRow, OutboxStatus, PendingRows, PendingStats, Requeued } from '../store.js';
@@ -13,16 +14,17 @@ export function enqueueAlerts(
   alerts: readonly Alert[],
   defaultChannel: string,
   now: Date = new Date(),
-): void {
-  if (alerts.length === 0) return;
+): number[] {
+  if (alerts.length === 0) return [];
   const insert = cachedStatement(
     db,
     `INSERT INTO outbox (tenant, channel, kind, rule_id, incident, alert, created_at)
      VALUES (?, ?, ?, ?, ?, ?, ?)`,
   );
   const createdAt = now.toISOString();
+  const ids: number[] = [];
   for (const alert of alerts) {
-    insert.run(
+    const { lastInsertRowid } = insert.run(
       tenant,
       alert.channel ?? defaultChannel,
       alert.kind,
@@ -31,19 +33,11 @@ export function enqueueAlerts(
       JSON.stringify(alert),
       createdAt,
     );
+    ids.push(Number(lastInsertRowid));
   }
+  return ids;
 }
 
-interface RawRow {
-  id: number;
-  tenant: string;
-  channel: string;
-  kind: string;
-  rule_id: string;
-  incident: string;
-  alert: string;
-  attempts: number;
-}
 
 /** Channels with pending rows, and how many each has. */
 export function pendingChannels(db: StateDb): ChannelCount[] {
@@ -54,36 +48,8 @@ export function pendingChannels(db: StateDb): ChannelCount[] {
 /** The oldest pending rows of one channel, in queue order. */
 export function pendingRows(db: StateDb, channel: string, limit: number): PendingRows {
   const raw = cachedStatement(db, `SELECT id, tenant, channel, kind, rule_id, incident, alert, attempts FROM outbox WHERE status = 'pending' AND channel = ? ORDER BY id LIMIT ?`)
-    .all(channel, limit) as RawRow[];
-  const result: PendingRows = { rows: [], unreadable: [] };
-  for (const row of raw) {
-    const decoded = decodeAlert(row.alert);
-    if (!decoded.ok) {
-      result.unreadable.push({ id: row.id, problem: decoded.problem });
-      continue;
-    }
-    result.rows.push({
-      id: row.id,
-      tenant: row.tenant,
-      channel: row.channel,
-      kind: row.kind === 'repeat' ? 'repeat' : 'alert',
-      ruleId: row.rule_id,
-      incident: row.incident,
-      alert: decoded.alert,
-      attempts: row.attempts,
-    });
-  }
-  return result;
-}
-
-function decodeAlert(json: string): { ok: true; alert: Alert } | { ok: false; problem: string } {
-  try {
-    const parsed = AlertSchema.safeParse(JSON.parse(json));
-    if (parsed.success) return { ok: true, alert: parsed.data };
-    return { ok: false, problem: `stored alert does not match the schema: ${parsed.error.issues[0]?.message ?? 'invalid'}` };
-  } catch {
-    return { ok: false, problem: 'stored alert is not valid JSON' };
-  }
+    .all(channel, limit) as StoredOutboxRow[];
+  return decodePendingRows(raw);
 }
 
 /**

@@ -18,11 +18,27 @@ import type {
   Problem,
   ProblemInput,
   Pruned,
+  ReplicaAnnouncement,
+  ReplicaRecord,
   Requeued,
   StateStore,
+  TenantLease,
+  TenantLeaseResult,
   StreamCommit,
   TenantState,
 } from '../store.js';
+import type { IncidentActionRequest, IncidentActionResult, IncidentControls, Mute, ThreadNote, ThreadNoteOutcome } from '../controls.js';
+import {
+  claimThreadNote,
+  dueThreadNotes,
+  endMute,
+  endOverdueMutes,
+  incidentControls,
+  listMutes,
+  pendingResolutions,
+  recordIncidentAction,
+  recordThreadNote,
+} from './controls.js';
 import { openStateDb, type StateDb } from './db.js';
 import { explainWriteError } from './errors.js';
 import { clearIncidentThread, getIncident, recordIncident } from './incidents.js';
@@ -48,6 +64,15 @@ import { pruneSeenLogIds, seenLogIds } from './seen-log-ids.js';
 import { commitPage, commitStreamBatch, listTenantStates, readTenantState, recordPollOutcome } from './tenant-state.js';
 import { loadProfiles, pruneProfiles } from './profiles.js';
 import type { Profile } from '../../engine/profiles.js';
+import {
+  acquireTenantLease,
+  heartbeatReplica,
+  listReplicas,
+  listTenantLeases,
+  releaseTenantLease,
+  renewTenantLeases,
+  retireReplica,
+} from './tenant-leases.js';
 
 /**
  * The SQLite back end (better-sqlite3, one file, WAL, synchronous=FULL).
@@ -215,7 +240,47 @@ export class SqliteStateStore implements StateStore {
   }
 
   async incidentAlert(incident: string): Promise<IncidentParent | undefined> {
-    return incidentAlert(this.db, incident);
+    const parent = incidentAlert(this.db, incident);
+    const controls = parent ? incidentControls(this.db, incident) : undefined;
+    // Only an incident someone acted on carries controls: the others render as before.
+    const acted = controls && (controls.ackedBy || controls.resolvedBy || controls.mutes.length > 0);
+    return parent && acted ? { ...parent, controls } : parent;
+  }
+
+  async recordIncidentAction(request: IncidentActionRequest): Promise<IncidentActionResult> {
+    return this.#write(`recording ${request.action} from Slack`, () => recordIncidentAction(this.db, request));
+  }
+
+  async incidentControls(incident: string): Promise<IncidentControls | undefined> {
+    return incidentControls(this.db, incident);
+  }
+
+  async pendingResolutions(tenant: string): Promise<string[]> {
+    return pendingResolutions(this.db, tenant);
+  }
+
+  async listMutes(options?: { active?: boolean }): Promise<Mute[]> {
+    return listMutes(this.db, options);
+  }
+
+  async endMute(id: number, by: string, now: Date): Promise<Mute | undefined> {
+    return this.#write(`ending mute ${id}`, () => endMute(this.db, id, { reason: 'unmuted', by }, now));
+  }
+
+  async endOverdueMutes(now: Date): Promise<Mute[]> {
+    return this.#write('ending overdue mutes', () => endOverdueMutes(this.db, now));
+  }
+
+  async dueThreadNotes(now: Date, limit: number): Promise<ThreadNote[]> {
+    return dueThreadNotes(this.db, now.getTime(), limit);
+  }
+
+  async claimThreadNote(id: number, owner: string, now: Date, until: Date): Promise<boolean> {
+    return this.#write('claiming a thread reply', () => claimThreadNote(this.db, id, owner, now.getTime(), until.getTime()));
+  }
+
+  async recordThreadNote(id: number, outcome: ThreadNoteOutcome): Promise<void> {
+    this.#write('recording a thread reply', () => recordThreadNote(this.db, id, outcome));
   }
 
   async loadProfiles(tenant: string, keys: readonly string[]): Promise<Map<string, Profile>> {
@@ -224,6 +289,35 @@ export class SqliteStateStore implements StateStore {
 
   async pruneProfiles(now: Date, retentionMs?: number): Promise<number> {
     return this.#write('forgetting profiles unseen for long', () => pruneProfiles(this.db, now, retentionMs));
+  }
+
+  // The "database clock" of a file one process writes at a time is that process's clock.
+  async heartbeatReplica(replica: ReplicaAnnouncement, ttlMs: number): Promise<ReplicaRecord[]> {
+    return this.#write('announcing this replica', () => heartbeatReplica(this.db, replica, ttlMs, Date.now()));
+  }
+
+  async listReplicas(): Promise<ReplicaRecord[]> {
+    return listReplicas(this.db, Date.now());
+  }
+
+  async retireReplica(replica: string): Promise<void> {
+    this.#write('retiring this replica', () => retireReplica(this.db, replica));
+  }
+
+  async acquireTenantLease(tenant: string, owner: string, ttlMs: number): Promise<TenantLeaseResult> {
+    return this.#write(`taking the lease of tenant ${tenant}`, () => acquireTenantLease(this.db, tenant, owner, ttlMs, Date.now()));
+  }
+
+  async renewTenantLeases(owner: string, ttlMs: number): Promise<string[]> {
+    return this.#write('renewing tenant leases', () => renewTenantLeases(this.db, owner, ttlMs, Date.now()));
+  }
+
+  async releaseTenantLease(tenant: string, owner: string): Promise<void> {
+    this.#write(`releasing the lease of tenant ${tenant}`, () => releaseTenantLease(this.db, tenant, owner));
+  }
+
+  async listTenantLeases(): Promise<TenantLease[]> {
+    return listTenantLeases(this.db, Date.now());
   }
 
   async pruneDelivered(now: Date, retentionMs?: number): Promise<Pruned> {

@@ -1,6 +1,8 @@
-import { RuleStateConflictError, StateBusyError } from '../../errors.js';
+import { CheckpointMovedError, RuleStateConflictError } from '../../errors.js';
+import { decodeRuleState } from '../decode.js';
 import type { StateDb } from './db.js';
 import { enqueueAlerts } from './outbox.js';
+import { holdMutedRows, markResolutionsApplied } from './controls.js';
 import { storeProfiles } from './profiles.js';
 import { explainWriteError } from './errors.js';
 import { cachedStatement } from './statements.js';
@@ -23,22 +25,10 @@ interface TenantRow {
 export function readTenantState(db: StateDb, tenant: string): TenantState | undefined {
   const row = cachedStatement(db, 'SELECT * FROM tenant_state WHERE tenant = ?').get(tenant) as TenantRow | undefined;
   if (!row) return undefined;
-  // Damaged rule state must not stop alerting nor /healthz and status, which
-  // read this row too: it is reported, and the poller replaces it.
-  let ruleState: unknown;
-  let ruleStateDamaged = false;
-  if (row.checkpoint !== null || row.rule_state_version > 0) {
-    try {
-      ruleState = JSON.parse(row.rule_state);
-    } catch {
-      ruleStateDamaged = true;
-    }
-  }
   return {
     checkpoint: row.checkpoint,
     checkpointDate: row.checkpoint_date,
-    ruleState,
-    ruleStateDamaged,
+    ...decodeRuleState(row.checkpoint !== null || row.rule_state_version > 0, row.rule_state),
     lastPollAt: row.last_poll_at,
     lastPollOk: row.last_poll_ok === null ? null : row.last_poll_ok === 1,
     lastPollError: row.last_poll_error,
@@ -64,12 +54,14 @@ export function commitPage(db: StateDb, tenant: string, page: PageCommit): Commi
     if (moved) {
       // Another poller committed meanwhile: committing would alert on its events a second time.
       // Retryable: nothing of this page is stored, and the next cycle reads the new position and rule state.
-      throw new StateBusyError(
+      throw new CheckpointMovedError(
         `checkpoint of tenant ${tenant} moved to ${stored ?? 'none'} while this process read from ${page.after ?? page.checkpoint}: another auth0-log-alerts running with the same STATE_DB (e.g. an overlapping \`run --once\` from cron) stored these events first; nothing was stored twice, the next cycle goes on from there`,
       );
     }
     const version = checkVersion(tenant, current, page.ruleStateVersion);
-    enqueueAlerts(db, tenant, page.alerts, page.defaultChannel, now);
+    const ids = enqueueAlerts(db, tenant, page.alerts, page.defaultChannel, now);
+    holdMutedRows(db, tenant, ids.map((id, i) => ({ id, alert: page.alerts[i]! })), page.checkpointDate, now);
+    if (page.resolutionsApplied?.length) markResolutionsApplied(db, page.resolutionsApplied, now);
     recordSeenLogIds(db, tenant, page.logIds ?? [], now.getTime());
     storeProfiles(db, tenant, page.profiles);
     cachedStatement(
@@ -109,7 +101,10 @@ export function commitStreamBatch(db: StateDb, tenant: string, batch: StreamComm
   const now = batch.now ?? new Date();
   const store = db.transaction((): CommitResult => {
     const version = checkVersion(tenant, readPosition(db, tenant), batch.ruleStateVersion);
-    enqueueAlerts(db, tenant, batch.alerts, batch.defaultChannel, now);
+    const ids = enqueueAlerts(db, tenant, batch.alerts, batch.defaultChannel, now);
+    // Streamed alerts are held like polled ones; a mute's end waits for the poller's event clock (or the wall clock).
+    holdMutedRows(db, tenant, ids.map((id, i) => ({ id, alert: batch.alerts[i]! })), null, now);
+    if (batch.resolutionsApplied?.length) markResolutionsApplied(db, batch.resolutionsApplied, now);
     recordSeenLogIds(db, tenant, batch.logIds, now.getTime());
     storeProfiles(db, tenant, batch.profiles);
     cachedStatement(

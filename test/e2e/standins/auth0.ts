@@ -178,7 +178,7 @@ export async function startAuth0StandIn(options: Auth0StandInOptions = {}): Prom
   }
 
   function listLogs(request: IncomingMessage, url: URL): HttpAnswer {
-    const bearer = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
+    const bearer = bearerOf(request);
     const expiry = bearer ? tokens.get(bearer) : undefined;
     if (expiry === undefined || expiry < Date.now()) {
       return {
@@ -242,6 +242,7 @@ export async function startAuth0StandIn(options: Auth0StandInOptions = {}): Prom
       query: Object.fromEntries(url.searchParams),
       status: 0,
       at: Date.now(),
+      ...(bearerOf(request) ? { client: bearerOf(request) } : {}),
     };
     requests.push(record);
     const fault = faults.take(url.pathname);
@@ -295,6 +296,10 @@ export async function startAuth0StandIn(options: Auth0StandInOptions = {}): Prom
     issuedTokens: () => [...tokens.keys()],
     close: server.close,
   };
+}
+
+function bearerOf(request: IncomingMessage): string | undefined {
+  return /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
 }
 
 const tooManyRequests = {

@@ -78,6 +78,8 @@ export interface RecordedRequest {
   at: number;
   /** When the answer was sent (a `late` fault sends it well after the work was done). */
   answeredAt?: number;
+  /** Which client made it: the bearer token it carried (each bot process gets its own). */
+  client?: string;
 }
 
 export type Handler = (request: IncomingMessage, body: string, url: URL) => Promise<HttpAnswer> | HttpAnswer;

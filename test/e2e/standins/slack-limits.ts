@@ -29,6 +29,17 @@ export const MAX_URL = 3000;
  * — https://docs.slack.dev/reference/methods/chat.postMessage; the stand-in refuses it with msg_too_long.
  */
 export const MAX_TEXT_LENGTH = 40_000;
+/** `action_id` and `block_id`: "Maximum length … is 255 characters" — https://docs.slack.dev/reference/block-kit/blocks/actions-block */
+export const MAX_ID = 255;
+/** Option groups: "a maximum number of 100 option groups with a maximum of 100 options"; label at most 75 characters — https://docs.slack.dev/reference/block-kit/composition-objects/option-group-object */
+export const MAX_OPTION_GROUPS = 100;
+export const MAX_OPTIONS = 100;
+export const MAX_OPTION_GROUP_LABEL = 75;
+/** Option object: text "Maximum length … is 75 characters", value "Maximum length … is 150 characters" — https://docs.slack.dev/reference/block-kit/composition-objects/option-object */
+export const MAX_OPTION_TEXT = 75;
+export const MAX_OPTION_VALUE = 150;
+/** Select menu placeholder: "Maximum length … is 150 characters" — https://docs.slack.dev/reference/block-kit/block-elements/select-menu-element */
+export const MAX_PLACEHOLDER = 150;
 
 type Json = Record<string, unknown>;
 const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -78,12 +89,15 @@ export function checkBlocks(blocks: unknown[]): string[] {
         if (elements.length === 0 || elements.length > MAX_ACTIONS_ELEMENTS) {
           problems.push(`${at}.elements: 1 to ${MAX_ACTIONS_ELEMENTS} elements`);
         }
+        if (typeof block.block_id === 'string') tooLong('block_id', block.block_id, MAX_ID);
         elements.forEach((element, i) => {
           if (!isObject(element)) return;
           tooLong(`elements[${i}].text`, textOf(element.text), MAX_BUTTON_TEXT);
+          if (typeof element.action_id === 'string') tooLong(`elements[${i}].action_id`, element.action_id, MAX_ID);
           if (typeof element.url === 'string' && element.url.length > MAX_URL) {
             problems.push(`${at}.elements[${i}].url: longer than ${MAX_URL}`);
           }
+          if (element.type === 'static_select') problems.push(...selectProblems(`${at}.elements[${i}]`, element));
         });
         break;
       }
@@ -105,4 +119,26 @@ export function checkMetadata(metadata: unknown): string | undefined {
   if (typeof metadata.event_type !== 'string' || metadata.event_type === '') return 'metadata.event_type missing';
   if (!isObject(metadata.event_payload)) return 'metadata.event_payload is not an object';
   return undefined;
+}
+
+/** A static_select's options or option groups, against the limits above. */
+function selectProblems(at: string, select: Json): string[] {
+  const problems: string[] = [];
+  const length = (value: unknown) => (typeof value === 'string' ? [...value].length : 0);
+  if (length(textOf(select.placeholder)) > MAX_PLACEHOLDER) problems.push(`${at}.placeholder: longer than ${MAX_PLACEHOLDER}`);
+  const groups = Array.isArray(select.option_groups) ? select.option_groups : undefined;
+  const lists = groups ? groups.map((group) => (isObject(group) && Array.isArray(group.options) ? group.options : [])) : [Array.isArray(select.options) ? select.options : []];
+  if (groups && (groups.length === 0 || groups.length > MAX_OPTION_GROUPS)) problems.push(`${at}.option_groups: 1 to ${MAX_OPTION_GROUPS}`);
+  groups?.forEach((group, g) => {
+    if (isObject(group) && length(textOf(group.label)) > MAX_OPTION_GROUP_LABEL) problems.push(`${at}.option_groups[${g}].label: longer than ${MAX_OPTION_GROUP_LABEL}`);
+  });
+  lists.forEach((options, g) => {
+    if (options.length === 0 || options.length > MAX_OPTIONS) problems.push(`${at} options of group ${g}: 1 to ${MAX_OPTIONS}`);
+    options.forEach((option, o) => {
+      if (!isObject(option)) return;
+      if (length(textOf(option.text)) > MAX_OPTION_TEXT) problems.push(`${at} option ${g}.${o} text: longer than ${MAX_OPTION_TEXT}`);
+      if (length(option.value) > MAX_OPTION_VALUE) problems.push(`${at} option ${g}.${o} value: longer than ${MAX_OPTION_VALUE}`);
+    });
+  });
+  return problems;
 }
