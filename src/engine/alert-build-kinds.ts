@@ -64,33 +64,4 @@ export function sequenceAlert(
   });
 }
 
-/** The parts of a single-event detection alert (impossible travel, new value) besides what the kind adds. */
-export function detectionParts(
-  event: LogEvent,
-  t: number,
-  incident: string,
-  group: Record<string, string | null>,
-  suppressed: number,
-  extra: Pick<AlertParts, 'reason'> & Partial<Pick<AlertParts, 'travel' | 'newValue'>>,
-): AlertParts {
-  const date = iso(t);
-  return {
-    kind: 'alert',
-    incident,
-    group,
-    logIds: [event.log_id],
-    count: 1,
-    firstDate: date,
-    lastDate: date,
-    event,
-    suppressed,
-    incidentCount: 1,
-    ...extra,
-  };
-}
-
-export function detectionAlert(rule: CompiledRule, parts: AlertParts): Alert {
-  return makeAlert(rule, { count: 1 }, parts);
-}
-
 export type { TravelPoint };

@@ -3,7 +3,7 @@ import { incidentId, matchedAlert, thresholdAlert } from '../alert-build.js';
 import type { CompiledRule } from '../compile.js';
 import { eventUser, valueText } from '../fields.js';
 import { groupKey } from '../group-key.js';
-import { closeIfOver, takeCarry } from '../incident.js';
+import { repeatIfOpen, takeCarry } from '../incident.js';
 import { MAX_WINDOW_ENTRIES } from '../state.js';
 import { clearWindow, denseWindowStart, expireBefore, insertEntry, keepWithin, newestDate } from '../window.js';
 import { REORDER_TOLERANCE_MS, type EvalContext } from './context.js';
@@ -25,7 +25,7 @@ export function evaluateCount(ctx: EvalContext, rule: CompiledRule, event: LogEv
   if (rule.throttleMs === undefined) {
     // No threshold, no throttle: every event is its own incident; nothing to remember.
     const group = groupOf(rule, event);
-    alerts.push(matchedAlert(rule, event, t, incidentId(rule, group, event.log_id), group, 0, 1));
+    alerts.push(matchedAlert(rule, event, t, incidentId(rule, group, event.log_id), group, 0));
     return;
   }
 
@@ -36,21 +36,12 @@ export function evaluateCount(ctx: EvalContext, rule: CompiledRule, event: LogEv
   if (threshold?.distinct && distinctValue === null && !work.peek(key)?.incident) return;
 
   const live = work.open(key, rule, groupOf, rule, event);
-  closeIfOver(live, rule, t);
-
-  const incident = live.state.incident;
-  if (incident) {
-    incident.lastMatch = Math.max(incident.lastMatch, t);
-    incident.count += 1;
-    incident.repeats += 1;
-    repeats.add(rule, incident, live.state.group, event, t);
-    return;
-  }
+  if (repeatIfOpen(live, rule, event, t, repeats)) return;
 
   if (!threshold) {
     const id = incidentId(rule, live.state.group, event.log_id);
     live.state.incident = { id, lastMatch: t, count: 1, repeats: 0 };
-    alerts.push(matchedAlert(rule, event, t, id, live.state.group, takeCarry(live, t), 1));
+    alerts.push(matchedAlert(rule, event, t, id, live.state.group, takeCarry(live, t)));
     return;
   }
   if (threshold.distinct && distinctValue === null) return;

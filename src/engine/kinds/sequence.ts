@@ -4,7 +4,7 @@ import { sequenceAlert } from '../alert-build-kinds.js';
 import type { CompiledRule } from '../compile.js';
 import { eventUser, valueText } from '../fields.js';
 import { groupKeyOf, groupRecord } from '../group-key.js';
-import { closeIfOver, takeCarry } from '../incident.js';
+import { repeatIfOpen, takeCarry } from '../incident.js';
 import { MAX_SEQUENCE_ENTRIES, type StepEntry } from '../state.js';
 import type { LiveGroup } from '../working-state.js';
 import { REORDER_TOLERANCE_MS, type EvalContext } from './context.js';
@@ -82,15 +82,7 @@ function evaluateKey(
   if ((mask & 1) === 0 && !work.peek(key)) return; // not started: nothing to remember
 
   const live = work.open(key, rule, groupRecord, rule.groupBy, values);
-  closeIfOver(live, rule, t);
-  const incident = live.state.incident;
-  if (incident) {
-    incident.lastMatch = Math.max(incident.lastMatch, t);
-    incident.count += 1;
-    incident.repeats += 1;
-    repeats.add(rule, incident, live.state.group, event, t);
-    return;
-  }
+  if (repeatIfOpen(live, rule, event, t, repeats)) return;
 
   const withinMs = rule.sequence!.withinMs;
   const entries = (live.state.steps ??= []);
