@@ -106,3 +106,129 @@ export type ThreadNoteOutcome = { ts: string | null } | { error: string; retryAt
 export function groupKey(group: Record<string, string | null>): string {
   return JSON.stringify(Object.keys(group).sort().map((key) => [key, group[key] ?? null]));
 }
+
+/** A `mutes` row as both back ends store it (ids and durations may come back as text from PostgreSQL). */
+export interface StoredMute {
+  id: string | number;
+  tenant: string;
+  rule_id: string;
+  group_key: string | null;
+  group_json: string | null;
+  incident: string;
+  channel: string;
+  thread_ts: string | null;
+  created_by: string;
+  created_at: string;
+  duration_ms: string | number;
+  starts_at: string;
+  until: string;
+  wall_until: string;
+  ended_at: string | null;
+  ended_by: string | null;
+  end_reason: Mute['endReason'];
+  held: string | number;
+}
+
+export function decodeMute(row: StoredMute): Mute {
+  return {
+    id: Number(row.id),
+    tenant: row.tenant,
+    ruleId: row.rule_id,
+    group: row.group_json ? (JSON.parse(row.group_json) as Mute['group']) : null,
+    incident: row.incident,
+    channel: row.channel,
+    threadTs: row.thread_ts,
+    createdBy: row.created_by,
+    createdAt: row.created_at,
+    durationMs: Number(row.duration_ms),
+    startsAt: row.starts_at,
+    until: row.until,
+    wallUntil: row.wall_until,
+    endedAt: row.ended_at,
+    endedBy: row.ended_by,
+    endReason: row.end_reason,
+    held: Number(row.held),
+  };
+}
+
+/**
+ * The active mute holding an alert, if any: same rule, its group (or the whole
+ * rule), and the alert's first event dated before the mute's end. A group's
+ * own mute wins over a whole-rule one, so an incident's rows stay with one mute.
+ */
+export function holdingMute<M extends Pick<StoredMute, 'id' | 'rule_id' | 'group_key' | 'until'>>(
+  active: readonly M[],
+  alert: { ruleId: string; group: Record<string, string | null>; firstDate: string },
+): M | undefined {
+  const key = groupKey(alert.group);
+  const firstMs = Date.parse(alert.firstDate);
+  return [...active]
+    .sort((a, b) => Number(a.group_key === null) - Number(b.group_key === null) || Number(a.id) - Number(b.id))
+    .find((mute) => mute.rule_id === alert.ruleId && (mute.group_key === null || mute.group_key === key) && firstMs < Date.parse(mute.until));
+}
+
+/** When the event clock (a page's checkpoint date) has reached the mute's end. */
+export function mutePassed(mute: Pick<StoredMute, 'until'>, checkpointDate: string | null): boolean {
+  return checkpointDate !== null && Date.parse(checkpointDate) >= Date.parse(mute.until);
+}
+
+/**
+ * What ending a mute does to the rows it held: incidents opened during the
+ * mute go out as they are (new alerts and their repeats); the others become
+ * `muted` rows (one summary reply per thread). The note: whether the
+ * incident the mute was set on held events itself.
+ */
+export function releasePlan(
+  held: ReadonlyArray<{ id: string | number; kind: string; incident: string; alert: string }>,
+  originIncident: string,
+): { rows: Array<{ id: number; kind: string }>; heldEvents: number; released: number; originHeld: boolean } {
+  const opened = new Set(held.filter((row) => row.kind === 'alert').map((row) => row.incident));
+  let heldEvents = 0;
+  let originHeld = false;
+  const rows = held.map((row) => {
+    if (opened.has(row.incident)) return { id: Number(row.id), kind: row.kind };
+    heldEvents += (JSON.parse(row.alert) as { count: number }).count;
+    if (row.incident === originIncident) originHeld = true;
+    return { id: Number(row.id), kind: 'muted' };
+  });
+  return { rows, heldEvents, released: opened.size, originHeld };
+}
+
+/** The note a mute's end owes, if any (an unmute is always told; an expiry only when its own thread held nothing). */
+export function muteEndNote(reason: NonNullable<Mute['endReason']>, originHeld: boolean): ThreadNoteKind | undefined {
+  if (reason === 'unmuted') return 'unmute';
+  return originHeld ? undefined : 'mute_ended';
+}
+
+/** A `thread_notes` row as both back ends store it. */
+export interface StoredThreadNote {
+  id: string | number;
+  tenant: string;
+  incident: string;
+  channel: string;
+  thread_ts: string | null;
+  kind: ThreadNoteKind;
+  user_id: string | null;
+  at: string;
+  mute_id: string | number | null;
+  held_events: number;
+  released: number;
+  attempts: number;
+}
+
+export function decodeThreadNote(row: StoredThreadNote, mute: Mute | null): ThreadNote {
+  return {
+    id: Number(row.id),
+    tenant: row.tenant,
+    incident: row.incident,
+    channel: row.channel,
+    threadTs: row.thread_ts,
+    kind: row.kind,
+    user: row.user_id,
+    at: row.at,
+    mute,
+    heldEvents: Number(row.held_events),
+    releasedAlerts: Number(row.released),
+    attempts: Number(row.attempts),
+  };
+}

@@ -1,7 +1,15 @@
 import type { Alert } from '../../engine/alert.js';
 import {
   MUTE_WALL_GRACE_MS,
+  decodeMute,
+  decodeThreadNote,
   groupKey,
+  holdingMute,
+  muteEndNote,
+  mutePassed,
+  releasePlan,
+  type StoredMute,
+  type StoredThreadNote,
   type IncidentActionRequest,
   type IncidentActionResult,
   type IncidentControls,
@@ -76,61 +84,18 @@ export const PG_CONTROLS_MIGRATION = `
   CREATE INDEX outbox_by_mute ON outbox (mute_id, status) WHERE mute_id IS NOT NULL;
 `;
 
-interface MuteRow {
-  id: string | number;
-  tenant: string;
-  rule_id: string;
-  group_key: string | null;
-  group_json: string | null;
-  incident: string;
-  channel: string;
-  thread_ts: string | null;
-  created_by: string;
-  created_at: string;
-  duration_ms: string | number;
-  starts_at: string;
-  until: string;
-  wall_until: string;
-  ended_at: string | null;
-  ended_by: string | null;
-  end_reason: Mute['endReason'];
-  held: number;
-}
-
-function toMute(row: MuteRow): Mute {
-  return {
-    id: Number(row.id),
-    tenant: row.tenant,
-    ruleId: row.rule_id,
-    group: row.group_json ? (JSON.parse(row.group_json) as Mute['group']) : null,
-    incident: row.incident,
-    channel: row.channel,
-    threadTs: row.thread_ts,
-    createdBy: row.created_by,
-    createdAt: row.created_at,
-    durationMs: Number(row.duration_ms),
-    startsAt: row.starts_at,
-    until: row.until,
-    wallUntil: row.wall_until,
-    endedAt: row.ended_at,
-    endedBy: row.ended_by,
-    endReason: row.end_reason,
-    held: Number(row.held),
-  };
-}
-
 async function getMute(db: Queryable, id: number): Promise<Mute | undefined> {
-  const { rows } = await db.query<MuteRow>('SELECT * FROM mutes WHERE id = $1', [id]);
-  return rows[0] ? toMute(rows[0]) : undefined;
+  const { rows } = await db.query<StoredMute>('SELECT * FROM mutes WHERE id = $1', [id]);
+  return rows[0] ? decodeMute(rows[0]) : undefined;
 }
 
-async function activeMutes(db: Queryable, tenant: string): Promise<MuteRow[]> {
-  return (await db.query<MuteRow>('SELECT * FROM mutes WHERE tenant = $1 AND ended_at IS NULL ORDER BY id', [tenant])).rows;
+async function activeMutes(db: Queryable, tenant: string): Promise<StoredMute[]> {
+  return (await db.query<StoredMute>('SELECT * FROM mutes WHERE tenant = $1 AND ended_at IS NULL ORDER BY id', [tenant])).rows;
 }
 
 export async function listMutes(db: Queryable, options: { active?: boolean } = {}): Promise<Mute[]> {
   const sql = options.active === false ? 'SELECT * FROM mutes ORDER BY id' : 'SELECT * FROM mutes WHERE ended_at IS NULL ORDER BY id';
-  return (await db.query<MuteRow>(sql)).rows.map(toMute);
+  return (await db.query<StoredMute>(sql)).rows.map(decodeMute);
 }
 
 interface Subject {
@@ -167,7 +132,7 @@ export async function incidentControls(db: Queryable, incident: string): Promise
   const ruleId = row?.rule_id ?? subject?.ruleId;
   if (tenant === undefined || ruleId === undefined) return undefined;
   const key = groupKey(subject?.group ?? {});
-  const mutes = (await activeMutes(db, tenant)).filter((mute) => mute.rule_id === ruleId && (mute.group_key === null || mute.group_key === key)).map(toMute);
+  const mutes = (await activeMutes(db, tenant)).filter((mute) => mute.rule_id === ruleId && (mute.group_key === null || mute.group_key === key)).map(decodeMute);
   return {
     incident,
     tenant,
@@ -270,19 +235,15 @@ export async function markResolutionsApplied(db: Queryable, incidents: readonly 
 export async function holdMutedRows(db: Queryable, tenant: string, ids: readonly number[], checkpointDate: string | null, now: Date): Promise<void> {
   const active = await activeMutes(db, tenant);
   if (active.length === 0) return;
-  const ordered = [...active].sort((a, b) => Number(a.group_key === null) - Number(b.group_key === null) || Number(a.id) - Number(b.id));
   const rows = ids.length > 0 ? (await db.query<{ id: string; alert: string }>('SELECT id, alert FROM outbox WHERE id = ANY($1::bigint[]) ORDER BY id', [[...ids]])).rows : [];
   for (const row of rows) {
     const alert = JSON.parse(row.alert) as Pick<Alert, 'ruleId' | 'group' | 'firstDate' | 'count'>;
-    const key = groupKey(alert.group);
-    const firstMs = Date.parse(alert.firstDate);
-    const mute = ordered.find((m) => m.rule_id === alert.ruleId && (m.group_key === null || m.group_key === key) && firstMs < Date.parse(m.until));
+    const mute = holdingMute(active, alert);
     if (!mute) continue;
     await db.query(`UPDATE outbox SET status = 'held', mute_id = $1 WHERE id = $2`, [mute.id, row.id]);
     await db.query('UPDATE mutes SET held = held + $1 WHERE id = $2', [alert.count, mute.id]);
   }
-  const clock = checkpointDate ? Date.parse(checkpointDate) : Number.NaN;
-  for (const mute of active) if (clock >= Date.parse(mute.until)) await endMute(db, Number(mute.id), { reason: 'expired', by: null }, now);
+  for (const mute of active) if (mutePassed(mute, checkpointDate)) await endMute(db, Number(mute.id), { reason: 'expired', by: null }, now);
 }
 
 /** See the SQLite twin: ends a mute once and releases what it held. */
@@ -291,19 +252,12 @@ export async function endMute(db: Queryable, id: number, end: { reason: NonNulla
   if (changed === 0) return undefined;
   const mute = (await getMute(db, id))!;
   const held = (await db.query<{ id: string; kind: string; incident: string; alert: string }>(`SELECT id, kind, incident, alert FROM outbox WHERE mute_id = $1 AND status = 'held' ORDER BY id`, [id])).rows;
-  const opened = new Set(held.filter((row) => row.kind === 'alert').map((row) => row.incident));
-  let originHeld = false;
-  let heldEvents = 0;
-  for (const row of held) {
-    const kind = opened.has(row.incident) ? row.kind : 'muted';
-    await db.query(`UPDATE outbox SET status = 'pending', kind = $1 WHERE id = $2`, [kind, row.id]);
-    if (kind !== 'muted') continue;
-    heldEvents += (JSON.parse(row.alert) as Pick<Alert, 'count'>).count;
-    if (row.incident === mute.incident) originHeld = true;
+  const plan = releasePlan(held, mute.incident);
+  for (const row of plan.rows) await db.query(`UPDATE outbox SET status = 'pending', kind = $1 WHERE id = $2`, [row.kind, row.id]);
+  const kind = muteEndNote(end.reason, plan.originHeld);
+  if (kind) {
+    await addNote(db, { tenant: mute.tenant, incident: mute.incident, channel: mute.channel, threadTs: mute.threadTs, kind, user: end.by, at: now.toISOString(), muteId: id, heldEvents: plan.heldEvents, released: plan.released });
   }
-  const note = { tenant: mute.tenant, incident: mute.incident, channel: mute.channel, threadTs: mute.threadTs, user: end.by, at: now.toISOString(), muteId: id, heldEvents, released: opened.size };
-  if (!originHeld) await addNote(db, { ...note, kind: end.reason === 'unmuted' ? 'unmute' : 'mute_ended' });
-  else if (end.reason === 'unmuted') await addNote(db, { ...note, kind: 'unmute' });
   return mute;
 }
 
@@ -318,40 +272,10 @@ export async function endOverdueMutes(db: Queryable, now: Date): Promise<Mute[]>
   return ended;
 }
 
-interface NoteRow {
-  id: string;
-  tenant: string;
-  incident: string;
-  channel: string;
-  thread_ts: string | null;
-  kind: ThreadNoteKind;
-  user_id: string | null;
-  at: string;
-  mute_id: string | null;
-  held_events: number;
-  released: number;
-  attempts: number;
-}
-
 export async function dueThreadNotes(db: Queryable, nowMs: number, limit: number): Promise<ThreadNote[]> {
-  const { rows } = await db.query<NoteRow>(`SELECT * FROM thread_notes WHERE status = 'due' AND (claimed_until IS NULL OR claimed_until <= $1) ORDER BY id LIMIT $2`, [nowMs, limit]);
+  const { rows } = await db.query<StoredThreadNote>(`SELECT * FROM thread_notes WHERE status = 'due' AND (claimed_until IS NULL OR claimed_until <= $1) ORDER BY id LIMIT $2`, [nowMs, limit]);
   const notes: ThreadNote[] = [];
-  for (const row of rows) {
-    notes.push({
-      id: Number(row.id),
-      tenant: row.tenant,
-      incident: row.incident,
-      channel: row.channel,
-      threadTs: row.thread_ts,
-      kind: row.kind,
-      user: row.user_id,
-      at: row.at,
-      mute: row.mute_id === null ? null : ((await getMute(db, Number(row.mute_id))) ?? null),
-      heldEvents: row.held_events,
-      releasedAlerts: row.released,
-      attempts: row.attempts,
-    });
-  }
+  for (const row of rows) notes.push(decodeThreadNote(row, row.mute_id === null ? null : ((await getMute(db, Number(row.mute_id))) ?? null)));
   return notes;
 }
 

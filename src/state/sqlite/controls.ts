@@ -1,7 +1,15 @@
 import type { Alert } from '../../engine/alert.js';
 import {
   MUTE_WALL_GRACE_MS,
+  decodeMute,
+  decodeThreadNote,
   groupKey,
+  holdingMute,
+  muteEndNote,
+  mutePassed,
+  releasePlan,
+  type StoredMute,
+  type StoredThreadNote,
   type IncidentActionRequest,
   type IncidentActionResult,
   type IncidentControls,
@@ -75,61 +83,18 @@ export const CONTROLS_MIGRATION = `
   CREATE INDEX outbox_by_mute ON outbox (mute_id, status) WHERE mute_id IS NOT NULL;
 `;
 
-interface MuteRow {
-  id: number;
-  tenant: string;
-  rule_id: string;
-  group_key: string | null;
-  group_json: string | null;
-  incident: string;
-  channel: string;
-  thread_ts: string | null;
-  created_by: string;
-  created_at: string;
-  duration_ms: number;
-  starts_at: string;
-  until: string;
-  wall_until: string;
-  ended_at: string | null;
-  ended_by: string | null;
-  end_reason: Mute['endReason'];
-  held: number;
-}
-
-function toMute(row: MuteRow): Mute {
-  return {
-    id: row.id,
-    tenant: row.tenant,
-    ruleId: row.rule_id,
-    group: row.group_json ? (JSON.parse(row.group_json) as Mute['group']) : null,
-    incident: row.incident,
-    channel: row.channel,
-    threadTs: row.thread_ts,
-    createdBy: row.created_by,
-    createdAt: row.created_at,
-    durationMs: row.duration_ms,
-    startsAt: row.starts_at,
-    until: row.until,
-    wallUntil: row.wall_until,
-    endedAt: row.ended_at,
-    endedBy: row.ended_by,
-    endReason: row.end_reason,
-    held: row.held,
-  };
-}
-
 function getMute(db: StateDb, id: number): Mute | undefined {
-  const row = cachedStatement(db, 'SELECT * FROM mutes WHERE id = ?').get(id) as MuteRow | undefined;
-  return row ? toMute(row) : undefined;
+  const row = cachedStatement(db, 'SELECT * FROM mutes WHERE id = ?').get(id) as StoredMute | undefined;
+  return row ? decodeMute(row) : undefined;
 }
 
-function activeMutes(db: StateDb, tenant: string): MuteRow[] {
-  return cachedStatement(db, 'SELECT * FROM mutes WHERE tenant = ? AND ended_at IS NULL ORDER BY id').all(tenant) as MuteRow[];
+function activeMutes(db: StateDb, tenant: string): StoredMute[] {
+  return cachedStatement(db, 'SELECT * FROM mutes WHERE tenant = ? AND ended_at IS NULL ORDER BY id').all(tenant) as StoredMute[];
 }
 
 export function listMutes(db: StateDb, options: { active?: boolean } = {}): Mute[] {
   const sql = options.active === false ? 'SELECT * FROM mutes ORDER BY id' : 'SELECT * FROM mutes WHERE ended_at IS NULL ORDER BY id';
-  return (cachedStatement(db, sql).all() as MuteRow[]).map(toMute);
+  return (cachedStatement(db, sql).all() as StoredMute[]).map(decodeMute);
 }
 
 interface Subject {
@@ -167,7 +132,7 @@ export function incidentControls(db: StateDb, incident: string): IncidentControl
   const key = groupKey(group);
   const mutes = activeMutes(db, tenant)
     .filter((mute) => mute.rule_id === ruleId && (mute.group_key === null || mute.group_key === key))
-    .map(toMute);
+    .map(decodeMute);
   return {
     incident,
     tenant,
@@ -246,7 +211,7 @@ export function recordIncidentAction(db: StateDb, request: IncidentActionRequest
       user: request.user,
       id: same.id,
     });
-    muteId = same.id;
+    muteId = Number(same.id);
   } else {
     muteId = Number(
       cachedStatement(
@@ -295,18 +260,13 @@ export function holdMutedRows(db: StateDb, tenant: string, rows: ReadonlyArray<{
   if (active.length === 0) return;
   const hold = cachedStatement(db, `UPDATE outbox SET status = 'held', mute_id = ? WHERE id = ?`);
   const count = cachedStatement(db, 'UPDATE mutes SET held = held + ? WHERE id = ?');
-  // A group's own mute before a whole-rule one, so an incident's rows stay with one mute.
-  const ordered = [...active].sort((a, b) => Number(a.group_key === null) - Number(b.group_key === null) || a.id - b.id);
   for (const { id, alert } of rows) {
-    const key = groupKey(alert.group);
-    const firstMs = Date.parse(alert.firstDate);
-    const mute = ordered.find((m) => m.rule_id === alert.ruleId && (m.group_key === null || m.group_key === key) && firstMs < Date.parse(m.until));
+    const mute = holdingMute(active, alert);
     if (!mute) continue;
     hold.run(mute.id, id);
     count.run(alert.count, mute.id);
   }
-  const clock = checkpointDate ? Date.parse(checkpointDate) : Number.NaN;
-  for (const mute of active) if (clock >= Date.parse(mute.until)) endMute(db, mute.id, { reason: 'expired', by: null }, now);
+  for (const mute of active) if (mutePassed(mute, checkpointDate)) endMute(db, Number(mute.id), { reason: 'expired', by: null }, now);
 }
 
 /**
@@ -328,34 +288,12 @@ export function endMute(db: StateDb, id: number, end: { reason: NonNullable<Mute
     incident: string;
     alert: string;
   }>;
-  const opened = new Set(held.filter((row) => row.kind === 'alert').map((row) => row.incident));
+  const plan = releasePlan(held, mute.incident);
   const release = cachedStatement(db, `UPDATE outbox SET status = 'pending', kind = ? WHERE id = ?`);
-  let originHeld = false;
-  let heldEvents = 0;
-  for (const row of held) {
-    if (opened.has(row.incident)) {
-      release.run(row.kind, row.id);
-      continue;
-    }
-    release.run('muted', row.id);
-    heldEvents += (JSON.parse(row.alert) as Pick<Alert, 'count'>).count;
-    if (row.incident === mute.incident) originHeld = true;
-  }
-  if (!originHeld) {
-    addNote(db, {
-      tenant: mute.tenant,
-      incident: mute.incident,
-      channel: mute.channel,
-      threadTs: mute.threadTs,
-      kind: end.reason === 'unmuted' ? 'unmute' : 'mute_ended',
-      user: end.by,
-      at: now.toISOString(),
-      muteId: id,
-      heldEvents,
-      released: opened.size,
-    });
-  } else if (end.reason === 'unmuted') {
-    addNote(db, { tenant: mute.tenant, incident: mute.incident, channel: mute.channel, threadTs: mute.threadTs, kind: 'unmute', user: end.by, at: now.toISOString(), muteId: id, heldEvents, released: opened.size });
+  for (const row of plan.rows) release.run(row.kind, row.id);
+  const kind = muteEndNote(end.reason, plan.originHeld);
+  if (kind) {
+    addNote(db, { tenant: mute.tenant, incident: mute.incident, channel: mute.channel, threadTs: mute.threadTs, kind, user: end.by, at: now.toISOString(), muteId: id, heldEvents: plan.heldEvents, released: plan.released });
   }
   return mute;
 }
@@ -367,38 +305,10 @@ export function endOverdueMutes(db: StateDb, now: Date): Mute[] {
   return overdue.flatMap(({ id }) => endMute(db, id, { reason: 'expired', by: null }, now) ?? []);
 }
 
-interface NoteRow {
-  id: number;
-  tenant: string;
-  incident: string;
-  channel: string;
-  thread_ts: string | null;
-  kind: ThreadNoteKind;
-  user_id: string | null;
-  at: string;
-  mute_id: number | null;
-  held_events: number;
-  released: number;
-  attempts: number;
-}
-
 /** Notes still to post whose claim (if any) has run out, oldest first. */
 export function dueThreadNotes(db: StateDb, nowMs: number, limit: number): ThreadNote[] {
-  const rows = cachedStatement(db, `SELECT * FROM thread_notes WHERE status = 'due' AND (claimed_until IS NULL OR claimed_until <= ?) ORDER BY id LIMIT ?`).all(nowMs, limit) as NoteRow[];
-  return rows.map((row) => ({
-    id: row.id,
-    tenant: row.tenant,
-    incident: row.incident,
-    channel: row.channel,
-    threadTs: row.thread_ts,
-    kind: row.kind,
-    user: row.user_id,
-    at: row.at,
-    mute: row.mute_id === null ? null : (getMute(db, row.mute_id) ?? null),
-    heldEvents: row.held_events,
-    releasedAlerts: row.released,
-    attempts: row.attempts,
-  }));
+  const rows = cachedStatement(db, `SELECT * FROM thread_notes WHERE status = 'due' AND (claimed_until IS NULL OR claimed_until <= ?) ORDER BY id LIMIT ?`).all(nowMs, limit) as StoredThreadNote[];
+  return rows.map((row) => decodeThreadNote(row, row.mute_id === null ? null : (getMute(db, Number(row.mute_id)) ?? null)));
 }
 
 /** Takes the note for `owner` until `untilMs`; false when another process holds it or it was posted. */
