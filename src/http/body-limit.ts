@@ -5,7 +5,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
  * limit is refused with 413 before it is read (by its Content-Length) or as
  * soon as it passes the limit (chunked), and the connection is closed so that
  * the rest is never read: memory stays flat whatever a client sends.
- * Slack payloads are small (64 KiB is plenty); the log stream will need more.
+ * Slack payloads are small (64 KiB is plenty); the log stream takes up to 5 MB (its own handler reads with readLimitedBody).
  */
 export const BODY_LIMITS = {
   /** POST /slack/events: slash commands and interactivity payloads are a few KiB. */

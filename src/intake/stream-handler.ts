@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseLogEvent, type LogEvent } from '../auth0/log-event.js';
 import { StateBusyError, asCodedError } from '../errors.js';
 import { authorizationMatches } from '../http/auth.js';
-import { readBody } from '../http/body.js';
+import { readLimitedBody, refuse } from '../http/body-limit.js';
 import type { Logger } from '../log.js';
 import { metrics } from '../metrics/index.js';
 import { parseStreamBody } from './stream-body.js';
@@ -77,10 +77,13 @@ export function createLogStreamHandler(options: LogStreamOptions): (req: Incomin
     if (encoding !== undefined && encoding.toLowerCase() !== 'identity') return answer(415, { error: `content-encoding ${encoding.slice(0, 40)} is not supported` });
 
     const receivedAt = now();
-    const read = await readBody(req, maxBodyBytes);
+    const read = await readLimitedBody(req, maxBodyBytes);
     if (!read.ok) {
-      logger.warn({ tenant: tenant.key, status: read.status }, `refused a log-stream request: ${read.reason}`);
-      return answer(read.status, { error: read.reason });
+      // Answered without reading the rest (the bot's one body reader, as for /slack/events): memory stays flat.
+      const reason = read.status === 413 ? `request body larger than ${maxBodyBytes} bytes` : 'the request body broke off or its Content-Length is invalid';
+      logger.warn({ tenant: tenant.key, status: read.status }, `refused a log-stream request: ${reason}`);
+      metrics.streamRequest(tenantLabel, read.status);
+      return refuse(req, res, read.status, reason);
     }
     const parsed = parseStreamBody(read.body.toString('utf8'));
     if (!parsed.ok) {

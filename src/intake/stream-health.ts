@@ -1,3 +1,7 @@
+import { asCodedError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { StateStore } from '../state/store.js';
+
 /**
  * When is a tenant's log stream silent? The stream and the poller see the same
  * events; a healthy stream delivers them within seconds, so the poller, paging
@@ -46,4 +50,57 @@ export function streamSilence(
 function minutes(ms: number): string {
   const value = Math.round(ms / 60_000);
   return value < 120 ? `${value} min` : `${Math.round(value / 60)} h`;
+}
+
+export interface StreamSilenceWatchInput {
+  tenant: string;
+  store: StateStore;
+  logger: Logger;
+  /** Where the notice goes (the tenant's channel, else ALERT_CHANNEL). */
+  noticeChannel: string | undefined;
+  options?: Partial<typeof STREAM_HEALTH_DEFAULTS>;
+}
+
+/**
+ * Told in Slack like the bot's other notices about itself: after each poll
+ * cycle of a tenant whose log stream is configured, a silent stream opens the
+ * `stream_silent` problem (one notice while it lasts; its sentence is kept
+ * current for `status`), and the first check that finds it delivering again
+ * resolves it (a "resolved" reply under the notice).
+ */
+export function watchStreamSilence(input: StreamSilenceWatchInput): (now: Date) => Promise<void> {
+  const { tenant, store, logger } = input;
+  const key = `stream_silent:${tenant}`;
+  /** Whether the problem is open (read once from the store, then tracked: a healthy stream costs no write). */
+  let open: boolean | undefined;
+  return async (now) => {
+    try {
+      const state = await store.readTenant(tenant);
+      const silence = streamSilence({ lastStreamAt: state?.lastStreamAt ?? null, lastPollNewAt: state?.lastPollNewAt ?? null, now }, input.options);
+      open ??= (await store.listProblems()).some((problem) => problem.key === key);
+      if (silence.silent) {
+        const summary = `tenant ${tenant}: ${silence.reason}`;
+        if (await store.openProblem({ key, kind: 'stream_silent', tenant, channel: input.noticeChannel ?? null, summary }, now)) logger.error({ tenant }, summary);
+        open = true;
+      } else if (open) {
+        await store.resolveProblem(key, now);
+        open = false;
+        logger.info({ tenant }, `the log stream of tenant ${tenant} delivers again`);
+      }
+    } catch (error) {
+      // The next cycle checks again; polling and alerting go on meanwhile.
+      open = undefined;
+      logger.warn({ tenant, error: asCodedError(error).message }, 'could not check whether the log stream is silent');
+    }
+  };
+}
+
+/** A tenant's poll cycle followed, whenever it ran, by the silence check of its log stream. */
+export function withStreamSilenceWatch<R>(cycle: () => Promise<R | undefined>, input: StreamSilenceWatchInput, now: () => Date = () => new Date()): () => Promise<R | undefined> {
+  const check = watchStreamSilence(input);
+  return async () => {
+    const report = await cycle();
+    if (report !== undefined) await check(now());
+    return report;
+  };
 }

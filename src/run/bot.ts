@@ -17,6 +17,7 @@ import { retentionTask } from './retention.js';
 import { waitForShutdownSignal } from './signals.js';
 import { createTenantCycle, createTenantIntake, tenantDefaultChannel } from './tenant-cycle.js';
 import type { TenantIntake } from '../intake/tenant-intake.js';
+import { withStreamSilenceWatch } from '../intake/stream-health.js';
 import { watchTenant, type WatchedCycle, type WatchedReport } from './tenant-watch.js';
 
 type Retention = ReturnType<typeof retentionTask>;
@@ -172,7 +173,9 @@ export async function runBot(flags: RunFlags, deps: RunDeps): Promise<number> {
       noticeChannel: tenantDefaultChannel(config, tenant) || undefined,
       onlyTenant: config.tenants.length === 1,
     });
-    watched.set(tenant.key, watch);
+    // A tenant with a log stream: after each of its polls, is the stream silent (a notice)?
+    const noticeChannel = tenantDefaultChannel(config, tenant) || undefined;
+    watched.set(tenant.key, tenant.logStreamToken ? withStreamSilenceWatch(watch, { tenant: tenant.key, store, logger, noticeChannel }) : watch);
   }
   const pollingFor = (onReport: (report: WatchedReport) => void) =>
     (polling = new TenantPolling<WatchedReport>({

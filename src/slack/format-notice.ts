@@ -36,6 +36,7 @@ const TITLES: Record<Problem['kind'], string> = {
   log_gap: 'Auth0 logs were lost before the bot read them',
   dead_channel: 'Alerts cannot be posted to a channel',
   outbox_backlog: 'Alerts are waiting to be posted',
+  stream_silent: 'The Auth0 log stream is silent',
 };
 
 /** The notice when a problem opens (a channel message), or its "resolved" thread reply. */

@@ -407,7 +407,7 @@ export interface Requeued {
 
 export type LeaseResult = { held: true } | { held: false; owner: string; expiresAt: Date };
 
-export const ProblemKindSchema = z.enum(['polling_failing', 'log_gap', 'dead_channel', 'outbox_backlog']);
+export const ProblemKindSchema = z.enum(['polling_failing', 'log_gap', 'dead_channel', 'outbox_backlog', 'stream_silent']);
 export type ProblemKind = z.infer<typeof ProblemKindSchema>;
 
 /** What the bot found wrong with itself. `key` names one problem (one notice per key while open). */

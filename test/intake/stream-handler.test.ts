@@ -196,6 +196,7 @@ describe('POST /auth0/log-stream', () => {
     expect((await h.post('/auth0/log-stream', big)).status).toBe(413);
     const chunked = await send(h.server.port, '/auth0/log-stream', big, { authorization: `Bearer ${TOKEN}` }, { chunked: true });
     expect(chunked.status).toBe(413);
+    expect(chunked.body).toEqual({ text: `request body larger than ${fiveMb} bytes\n` });
     expect(h.queued()).toEqual([]);
     // Exactly at the limit is read (blank: an empty batch).
     expect((await h.post('/auth0/log-stream', Buffer.alloc(fiveMb, 0x20))).status).toBe(200);
@@ -246,7 +247,9 @@ function send(
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
-          resolve({ status: res.statusCode ?? 0, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} });
+          // A refusal before the body is read (413) is plain text, written straight to the socket.
+          const json = String(res.headers['content-type'] ?? '').includes('json');
+          resolve({ status: res.statusCode ?? 0, body: !text ? {} : json ? (JSON.parse(text) as Record<string, unknown>) : { text } });
         });
       },
     );

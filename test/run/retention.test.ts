@@ -65,6 +65,18 @@ describe('retentionTask', () => {
     expect(records().find((r) => r.msg === 'forgot profiles unseen for 90 days')).toMatchObject({ profiles: 1 });
   });
 
+  it('forgets evaluated log ids once Auth0 can no longer send them (its longest log retention: 30 days, Enterprise)', async () => {
+    const { logger, records } = captureLogger();
+    const AUTH0_LONGEST_RETENTION_MS = 30 * 24 * HOUR; // reference-facts §1.3
+    const batch = (logIds: string[], at: number, ruleStateVersion: number) => ({ ruleStateVersion, ruleState: {}, alerts: [], logIds, defaultChannel: '#sec', now: new Date(at) });
+    await state.store.commitStreamBatch('acme', batch(['old'], T0 - AUTH0_LONGEST_RETENTION_MS - HOUR, 0));
+    await state.store.commitStreamBatch('acme', batch(['kept'], T0 - AUTH0_LONGEST_RETENTION_MS + HOUR, 1));
+    expect(await state.store.seenLogIds('acme', ['old', 'kept'])).toEqual(new Set(['old', 'kept']));
+    await retentionTask({ store: state.store, logger, now: () => T0 }).maybeRun();
+    expect(await state.store.seenLogIds('acme', ['old', 'kept'])).toEqual(new Set(['kept']));
+    expect(records().find((r) => r.msg === 'forgot evaluated log ids older than 30 days')).toMatchObject({ logIds: 1 });
+  });
+
   it('logs a failed prune and tries again after the interval, never throwing', async () => {
     let now = T0;
     const { logger, records } = captureLogger();
