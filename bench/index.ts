@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { REPO_ROOT } from '../test/helpers/e2e-harness.js';
 import { benchCatchUp, type CatchUpResult } from './catch-up.js';
 import { benchDrain, type DrainResult } from './drain.js';
-import { benchEvaluate, type EvaluateResult } from './evaluate.js';
+import { benchEvaluate, benchFlood, type EvaluateResult, type FloodResult } from './evaluate.js';
+import { benchProfiles, type ProfilesResult } from './profiles.js';
 import { benchLatency, benchStreamIntake, type LatencyResult, type StreamIntakeResult } from './stream.js';
 import { HOSTILE_TARGETS, benchHostile, type HostileResult } from './hostile.js';
 import { benchTenantScaling, type ScalingResult } from './tenant-scaling.js';
@@ -10,20 +11,31 @@ import { pgUnavailable, tempPgDatabase } from '../test/helpers/pg.js';
 import { benchReplay, type ReplayResult } from './replay.js';
 
 /**
- * `npm run bench [-- --json] [-- --only evaluate,catch-up,drain,hostile,stream,replay,scaling] [-- --events N] [-- --replay-large N] [-- --profile DIR]`:
- * rule evaluation throughput, catch-up cost against a bare paging loop, the
- * outbox drain rate, hostile input, the log stream (intake throughput;
- * POST → Slack latency beside the poll path's), and replay against a bare
- * read-and-parse loop (plus its peak RSS on a large file). Not part of `npm test`:
- * timings belong here, not in tests. With PostgreSQL (PG_TEST_URL or the machine's): catch-up and
- * stream intake on PostgreSQL beside SQLite, and tenant scaling (1/10/50 tenants over 1 and 3 replicas).
+ * `npm run bench [-- --json] [-- --only evaluate,flood,profiles,catch-up,drain,hostile,stream,replay,scaling] [-- --events N] [-- --users N] [-- --replay-large N] [-- --profile DIR]`:
+ * rule evaluation throughput (steady traffic, and a 100,000-IP flood), the
+ * memory of 1,000,000 users' profiles, catch-up cost against a bare paging
+ * loop, the outbox drain rate, hostile input, the log stream (intake
+ * throughput; POST → Slack latency beside the poll path's), and replay
+ * against a bare read-and-parse loop (plus its peak RSS on a large file).
+ * Not part of `npm test`: timings belong here, not in tests. With PostgreSQL
+ * (PG_TEST_URL or the machine's): catch-up and stream intake on PostgreSQL
+ * beside SQLite, and tenant scaling (1/10/50 tenants over 1 and 3 replicas).
  */
-const TARGETS = { eventsPerSecond: 200_000, catchUpRatio: 1.5, peakRssMb: 200, streamP99Ms: 1_000, replayRatio: 1.3 };
+const TARGETS = {
+  eventsPerSecond: 500_000,
+  floodEventsPerSecond: 100_000,
+  catchUpRatio: 1.5,
+  peakRssMb: 200,
+  streamP99Ms: 1_000,
+  replayRatio: 1.3,
+};
 
 interface Report {
   evaluate?: EvaluateResult;
   /** The same traffic in batches of 10,000: shows how much is per-call overhead. */
   evaluateLargeBatches?: EvaluateResult;
+  flood?: FloodResult;
+  profiles?: ProfilesResult;
   catchUp?: CatchUpResult;
   drain?: DrainResult[];
   streamIntake?: StreamIntakeResult;
@@ -47,7 +59,7 @@ function option(name: string): string | undefined {
 
 async function main(): Promise<void> {
   const json = process.argv.includes('--json');
-  const only = new Set((option('only') ?? 'evaluate,catch-up,drain,hostile,stream,replay,scaling').split(','));
+  const only = new Set((option('only') ?? 'evaluate,flood,profiles,catch-up,drain,hostile,stream,replay,scaling').split(','));
   const events = Number(option('events') ?? 200_000);
   const rulesDir = join(REPO_ROOT, 'rules');
   const progress = (text: string) => process.stderr.write(`bench: ${text}\n`);
@@ -58,6 +70,17 @@ async function main(): Promise<void> {
     report.evaluate = benchEvaluate(rulesDir, events, 100);
     report.evaluateLargeBatches = benchEvaluate(rulesDir, events, 10_000);
     report.pass.evaluate = report.evaluate.eventsPerSecond >= TARGETS.eventsPerSecond;
+  }
+  if (only.has('flood')) {
+    progress('a wide flood: 100,000 failed logins, each from a new IP, through the default rules');
+    report.flood = benchFlood(rulesDir);
+    report.pass.flood = report.flood.eventsPerSecond >= TARGETS.floodEventsPerSecond;
+  }
+  if (only.has('profiles')) {
+    const users = Number(option('users') ?? 1_000_000);
+    progress(`profiles: ${users} users' logins through the built poll cycle into SQLite`);
+    report.profiles = await benchProfiles(users);
+    report.pass.profilesRss = report.profiles.peakRssMb < TARGETS.peakRssMb;
   }
   // PostgreSQL measures (catch-up on PostgreSQL, tenant scaling) need a server: PG_TEST_URL or the machine's.
   const postgresSkipped = only.has('catch-up') || only.has('scaling') || only.has('stream') ? await pgUnavailable() : undefined;
@@ -127,7 +150,7 @@ async function main(): Promise<void> {
 function table(report: Report): string {
   const rows: Array<[string, string, string]> = [];
   const mark = (ok: boolean | undefined) => (ok === undefined ? '' : ok ? 'ok' : 'MISSED');
-  const { evaluate, evaluateLargeBatches, catchUp, drain } = report;
+  const { evaluate, evaluateLargeBatches, flood, profiles, catchUp, drain } = report;
   if (evaluate) {
     rows.push([
       'rule evaluation (default rules, 1 core, pages of 100)',
@@ -141,6 +164,21 @@ function table(report: Report): string {
       `${Math.round(evaluateLargeBatches.eventsPerSecond).toLocaleString('en')} events/s (${evaluateLargeBatches.seconds.toFixed(2)} s)`,
       '',
     ]);
+  }
+  if (flood) {
+    rows.push([
+      'flood: 100,000 IPs (default rules, pages of 100)',
+      `${Math.round(flood.eventsPerSecond).toLocaleString('en')} events/s (${flood.seconds.toFixed(2)} s, ${flood.groups} groups kept)`,
+      `≥ ${TARGETS.floodEventsPerSecond.toLocaleString('en')}/s ${mark(report.pass.flood)}`,
+    ]);
+  }
+  if (profiles) {
+    rows.push([
+      `profiles: ${profiles.users.toLocaleString('en')} users (poll cycle → SQLite)`,
+      `${profiles.profiles.toLocaleString('en')} profiles, ${profiles.dbMb.toFixed(0)} MB on disk (${profiles.bytesPerProfile.toFixed(0)} B each), ${profiles.seconds.toFixed(0)} s`,
+      '',
+    ]);
+    rows.push(['profiles: bot peak RSS', `${profiles.peakRssMb.toFixed(0)} MB`, `< ${TARGETS.peakRssMb} MB ${mark(report.pass.profilesRss)}`]);
   }
   if (catchUp) {
     rows.push(['catch-up: bare paging loop', `${catchUp.bareSeconds.toFixed(2)} s, peak RSS ${catchUp.barePeakRssMb.toFixed(0)} MB`, '']);

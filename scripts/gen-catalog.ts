@@ -6,6 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ANNOTATIONS, CATEGORY } from './catalog-annotations.js';
+import { KEYWORDS } from './catalog-keywords.js';
 import { CatalogEntrySchema, type CatalogEntry } from '../src/catalog/types.js';
 
 const DOCS_BASE = 'https://auth0.com/docs';
@@ -100,12 +101,14 @@ for (const row of [...mdRows, ...newerRows]) {
     legacy: note.legacy ?? false,
     privateCloudOnly: row.privateCloudOnly,
     sourceCategories: sourceCategories.get(row.code) ?? [],
+    keywords: KEYWORDS[row.code] ?? [],
   });
   if (!entry.name || !entry.description) problems.push(`${row.code}: empty name or description`);
   entries.push(entry);
 }
 const codes = new Set(entries.map((e) => e.code));
 for (const code of Object.keys(ANNOTATIONS)) if (!codes.has(code)) problems.push(`${code}: annotated but not in the sources`);
+for (const code of Object.keys(KEYWORDS)) if (!codes.has(code)) problems.push(`${code}: keywords for a code not in the sources`);
 if (codes.size !== entries.length) problems.push('duplicate codes in the sources');
 if (problems.length) {
   console.error(problems.join('\n'));

@@ -60,3 +60,20 @@ describe('README rule examples', () => {
     expect(holds({ location_info: { country_code: 'FR' }, user_agent: 'Uptime-Robot/2' })).toBe(false);
   });
 });
+
+describe('README rule kinds', () => {
+  it('the sequence example is valid and its own tests pass', () => {
+    const loaded = loadRuleFile('sequence.yml', block('id: password-guessed'), catalog);
+    expect(loaded.problems).toEqual([]);
+    expect(runRuleTests(loaded.rule!, catalog).filter((result) => !result.passed)).toEqual([]);
+  });
+
+  it.each([
+    ['the impossible-travel example', 'id: impossible-travel', 'impossible_travel'],
+    ['the first-seen example', 'id: new-country', 'new_value'],
+  ])('%s is a valid rule of its kind', (_name, start, kind) => {
+    const loaded = loadRuleFile('kind.yml', block(start), catalog);
+    expect(loaded.problems).toEqual([]);
+    expect(loaded.rule).toHaveProperty(kind);
+  });
+});

@@ -46,6 +46,7 @@ interface SearchDoc {
   name: string;
   description: string;
   category: string;
+  keywords: string[];
 }
 
 const compact = (text: string): string => text.toLowerCase().replace(/[^a-z0-9]/g, '');
@@ -57,6 +58,7 @@ const SEARCH_OPTIONS: IFuseOptions<SearchDoc> = {
     { name: 'code', weight: 3 },
     { name: 'codeWords', weight: 2 },
     { name: 'name', weight: 3 },
+    { name: 'keywords', weight: 3 },
     { name: 'category', weight: 1.5 },
     { name: 'description', weight: 1 },
   ],
@@ -91,6 +93,7 @@ export function createCatalog(options: Partial<CatalogOptions> = {}): Catalog {
     name: entry.name,
     description: entry.description,
     category: entry.category,
+    keywords: [...(entry.keywords ?? [])],
   }));
   // Fuse indexes are built on first use: the engine only needs get().
   let searchIndex: Fuse<SearchDoc> | undefined;

@@ -24,6 +24,8 @@ export const CatalogEntrySchema = z.object({
   privateCloudOnly: z.boolean(),
   /** The source categories (catalog:…, stream-filter:…) from Auth0's lists. */
   sourceCategories: z.array(z.string()),
+  /** What people call it: feature names and everyday words ("Suspicious IP Throttling", "locked out"); searched first. */
+  keywords: z.array(z.string()).default([]),
 });
 export type CatalogEntry = z.infer<typeof CatalogEntrySchema>;
 

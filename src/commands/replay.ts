@@ -4,7 +4,18 @@ import { readEventFile } from '../auth0/event-file.js';
 import type { LogEvent } from '../auth0/log-event.js';
 import { loadCatalog, type Catalog } from '../catalog/index.js';
 import { renderPosted } from '../demo/render.js';
-import { compileRules, evaluate, initialState, loadRuleLayers, rulesForCode, type Alert, type RuleSet, type RuleSources } from '../engine/index.js';
+import {
+  compileRules,
+  evaluate,
+  initialState,
+  keepProfiles,
+  loadRuleLayers,
+  rulesForCode,
+  type Alert,
+  type Profile,
+  type RuleSet,
+  type RuleSources,
+} from '../engine/index.js';
 import { UsageError } from '../errors.js';
 import { formatPreview } from '../slack/format-repeat.js';
 import { addRulesOption, ruleSources, type RulesFlag } from './rule-sources.js';
@@ -87,13 +98,16 @@ export async function runReplay(catalog: Catalog, input: AsyncIterable<Buffer | 
   const printer = new AlertPrinter(catalog, options);
   const seen = new CodeTally();
   let state = initialState();
+  // Profiles (impossible travel, first-seen values) carried from batch to batch, in memory (bounded).
+  const profiles = new Map<string, Profile>();
   let batch: LogEvent[] = [];
   let events = 0;
   let skipped = 0;
   const flush = async () => {
     if (batch.length === 0) return;
-    const result = evaluate(ruleSet, state, batch);
+    const result = evaluate(ruleSet, state, batch, profiles);
     state = result.state;
+    keepProfiles(profiles, result.profiles);
     batch = [];
     await printer.print(result.alerts);
   };

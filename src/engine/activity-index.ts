@@ -1,3 +1,5 @@
+import type { ExpiryIndex } from './expiry.js';
+import type { FirstValueIndex } from './first-value-index.js';
 import type { EngineState, GroupState, StateBucket } from './state.js';
 
 /**
@@ -37,6 +39,11 @@ export class ActivityIndex {
     }
     times[i] = time;
     keys[i] = key;
+  }
+
+  /** The oldest (activity, key), left in place; undefined when empty. */
+  peek(): [number, string] | undefined {
+    return this.times.length === 0 ? undefined : [this.times[0]!, this.keys[0]!];
   }
 
   /** The oldest (activity, key), removed; undefined when empty. */
@@ -88,19 +95,32 @@ export function buildIndex(buckets: ReadonlyArray<StateBucket>): ActivityIndex {
   return index;
 }
 
-const carried = new WeakMap<EngineState, ActivityIndex>();
-
-/** The index handed over with `state`, if any; taken, so a second call on the same state rebuilds its own. */
-export function takeIndex(state: EngineState): ActivityIndex | undefined {
-  const index = carried.get(state);
-  carried.delete(state);
-  return index;
+/** Indexes derived from a state, handed from one evaluate() call to the next with the state it returned. */
+export interface DerivedIndexes {
+  activity?: ActivityIndex;
+  firstValues?: FirstValueIndex;
+  expiry?: ExpiryIndex;
 }
 
-/** Stale entries beyond this many per live group make the index not worth carrying (it is rebuilt when needed). */
+const carried = new WeakMap<EngineState, DerivedIndexes>();
+
+/** The indexes handed over with `state`, if any; taken, so a second call on the same state rebuilds its own. */
+export function takeIndexes(state: EngineState): DerivedIndexes {
+  const indexes = carried.get(state);
+  carried.delete(state);
+  return indexes ?? {};
+}
+
+/** Stale entries beyond this many per live group make the activity index not worth carrying (it is rebuilt when needed). */
 export const INDEX_SLACK = 4;
 
-/** Hands the index over with the returned state, unless stale entries have piled up (touches after a flood). */
-export function keepIndex(state: EngineState, index: ActivityIndex | undefined): void {
-  if (index && index.length <= INDEX_SLACK * state.size + 1_024) carried.set(state, index);
+/** Hands the indexes over with the returned state (the activity index unless stale entries have piled up, after a flood). */
+export function keepIndexes(state: EngineState, indexes: DerivedIndexes): void {
+  const activity = indexes.activity && indexes.activity.length <= INDEX_SLACK * state.size + 1_024 ? indexes.activity : undefined;
+  const expiry = indexes.expiry && indexes.expiry.length <= INDEX_SLACK * state.size + 1_024 ? indexes.expiry : undefined;
+  carried.set(state, {
+    ...(activity ? { activity } : {}),
+    ...(indexes.firstValues ? { firstValues: indexes.firstValues } : {}),
+    ...(expiry ? { expiry } : {}),
+  });
 }

@@ -34,6 +34,8 @@ export function sequenceAlert(
       users: topValues(own, (entry) => entry[3]),
       ips: topValues(own, (entry) => entry[4]),
     };
+    const field = rule.rule.sequence!.steps[index]!.distinct;
+    if (field) report.distinct = { field, count: new Set(own.map((entry) => entry[7]).filter((value) => value !== undefined && value !== null)).size };
     const first = own[0];
     const last = own[own.length - 1];
     if (first && last) {
@@ -60,35 +62,6 @@ export function sequenceAlert(
     suppressed: done.suppressed,
     incidentCount: entries.length,
   });
-}
-
-/** The parts of a single-event detection alert (impossible travel, new value) besides what the kind adds. */
-export function detectionParts(
-  event: LogEvent,
-  t: number,
-  incident: string,
-  group: Record<string, string | null>,
-  suppressed: number,
-  extra: Pick<AlertParts, 'reason'> & Partial<Pick<AlertParts, 'travel' | 'newValue'>>,
-): AlertParts {
-  const date = iso(t);
-  return {
-    kind: 'alert',
-    incident,
-    group,
-    logIds: [event.log_id],
-    count: 1,
-    firstDate: date,
-    lastDate: date,
-    event,
-    suppressed,
-    incidentCount: 1,
-    ...extra,
-  };
-}
-
-export function detectionAlert(rule: CompiledRule, parts: AlertParts): Alert {
-  return makeAlert(rule, { count: 1 }, parts);
 }
 
 export type { TravelPoint };

@@ -88,7 +88,10 @@ export function incidentId(rule: CompiledRule, group: Record<string, string | nu
   return `${rule.id}:${groupHash(rule.groupBy.map((field) => group[field] ?? null))}:${firstLogId}`;
 }
 
-/** The alert of a rule without threshold: one event. */
+/**
+ * The alert of one event: a rule without threshold, or a single-event
+ * detection (impossible travel, new value) with what its kind adds.
+ */
 export function matchedAlert(
   rule: CompiledRule,
   event: LogEvent,
@@ -96,12 +99,11 @@ export function matchedAlert(
   incident: string,
   group: Record<string, string | null>,
   suppressed: number,
-  incidentCount: number,
+  extra: Pick<AlertParts, 'reason'> & Partial<Pick<AlertParts, 'travel' | 'newValue'>> = { reason: 'matched' },
 ): Alert {
   const date = new Date(t).toISOString();
   return makeAlert(rule, { count: 1 }, {
     kind: 'alert',
-    reason: 'matched',
     incident,
     group,
     logIds: [event.log_id],
@@ -110,7 +112,8 @@ export function matchedAlert(
     lastDate: date,
     event,
     suppressed,
-    incidentCount,
+    incidentCount: 1,
+    ...extra,
   });
 }
 

@@ -26,6 +26,8 @@ export const SequenceStepReportSchema = z.object({
   name: z.string(),
   /** Events of this step in the reported span. */
   count: z.number().int().nonnegative(),
+  /** A step counting distinct values: the field, and how many different values its events had. */
+  distinct: z.object({ field: z.string(), count: z.number().int().nonnegative() }).optional(),
   firstDate: z.string().optional(),
   lastDate: z.string().optional(),
   users: z.array(TopValueSchema),
@@ -50,7 +52,6 @@ export const TravelPointSchema = z.object({
   place: z.string().nullable(),
   latitude: z.number(),
   longitude: z.number(),
-  logId: z.string(),
 });
 export type TravelPoint = z.infer<typeof TravelPointSchema>;
 

@@ -17,6 +17,8 @@ export interface CompiledStep {
   readonly matches: EventPredicate;
   /** Getters of the step's key fields, in the order of sequence.by. */
   readonly keyGetters: readonly FieldGetter[];
+  /** Present when the step counts distinct values of a field rather than events. */
+  readonly distinct?: FieldGetter;
 }
 
 /** A rule prepared for evaluation: every parse, split and regex done once. */
@@ -66,6 +68,8 @@ export interface RuleSet {
   readonly globs: ReadonlyArray<{ readonly pattern: TextPattern; readonly rule: CompiledRule }>;
   /** Memo of glob results for codes outside the catalog (bounded). */
   readonly unknownCodes: Map<string, readonly CompiledRule[]>;
+  /** Sequence rule id → the field whose value comes first in its group keys (see first-value-index.ts). */
+  readonly sequenceFirstFields: ReadonlyMap<string, string>;
 }
 
 const NO_RULES: readonly CompiledRule[] = [];
@@ -98,6 +102,7 @@ function compileSequence(rule: Rule): CompiledRule['sequence'] {
       hasCode: codeTest(step.codes),
       matches: buildWherePredicate(step.where),
       keyGetters: (step.by ?? sequence.by).map(fieldGetter),
+      ...(step.distinct ? { distinct: fieldGetter(step.distinct) } : {}),
     })),
   };
 }
@@ -198,6 +203,7 @@ export function compileRules(rules: readonly Rule[], catalog: Catalog): RuleSet 
     byCode,
     globs,
     unknownCodes: new Map(),
+    sequenceFirstFields: new Map(compiled.filter((rule) => rule.sequence).map((rule) => [rule.id, rule.groupBy[0]!])),
   };
 }
 

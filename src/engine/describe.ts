@@ -29,7 +29,10 @@ function triggerOf(rule: Rule): string {
     return `≥ ${threshold.count} ${threshold.distinct ? `distinct ${threshold.distinct}` : 'events'} within ${threshold.window}${per(threshold.group_by)}`;
   }
   if (sequence) {
-    const steps = sequence.steps.map((step) => `${(step.count ?? 1) > 1 ? `≥ ${step.count} × ` : ''}${step.name ?? step.codes.join(', ')}`);
+    const steps = sequence.steps.map((step) => {
+      const count = step.distinct ? `≥ ${step.count ?? 1} distinct ${step.distinct} × ` : (step.count ?? 1) > 1 ? `≥ ${step.count} × ` : '';
+      return `${count}${step.name ?? step.codes.join(', ')}`;
+    });
     return `sequence within ${sequence.within}${per(sequence.by)}: ${steps.join(' → ')}`;
   }
   if (travel) return `impossible travel (> ${travel.min_distance_km} km at > ${travel.min_speed_kmh} km/h)${per(travel.by)}`;

@@ -1,9 +1,10 @@
-import { compareLogIds, eventTime, type LogEvent } from '../auth0/log-event.js';
+import { compareLogIds, type LogEvent } from '../auth0/log-event.js';
+import { eventMillis } from './event-time.js';
 import type { Alert } from './alert.js';
 import { RepeatBatches } from './alert-build.js';
 import { rulesForCode, type CompiledRule, type RuleSet } from './compile.js';
 import { MAX_GROUPS, evictOverflow } from './evict.js';
-import { carryUntil, closeIfOver } from './incident.js';
+import { expiryOf } from './expiry.js';
 import { REORDER_TOLERANCE_MS, type EvalContext } from './kinds/context.js';
 import { evaluateCount } from './kinds/count.js';
 import { evaluateNewValue } from './kinds/new-value.js';
@@ -11,7 +12,6 @@ import { evaluateSequence } from './kinds/sequence.js';
 import { evaluateTravel } from './kinds/travel.js';
 import { ProfileWork, type Profile, type ProfileMap } from './profiles.js';
 import type { EngineState } from './state.js';
-import { expireBefore } from './window.js';
 import { WorkingState } from './working-state.js';
 
 export { CARRY_RETENTION_MS } from './incident.js';
@@ -29,9 +29,11 @@ export const PRUNE_LAG_MS = REORDER_TOLERANCE_MS;
  * otherwise pay for the whole state. It only frees memory (expired windows,
  * closed incidents, spent carries are ignored by evaluation anyway), so when
  * it runs does not change any alert; being driven by event time alone, it
- * also runs at the same events whatever the page boundaries.
+ * also runs at the same events whatever the page boundaries. Five minutes:
+ * with sequences remembering every failing user for their span, a scan every
+ * minute cost a tenth of the evaluation.
  */
-export const PRUNE_INTERVAL_MS = 60_000;
+export const PRUNE_INTERVAL_MS = 5 * 60_000;
 
 const NO_PROFILES: ProfileMap = new Map();
 
@@ -67,13 +69,13 @@ export function evaluate(ruleSet: RuleSet, state: EngineState, events: readonly 
   const sorted = inLogIdOrder(events);
   const alerts: Alert[] = [];
   const skipped: SkippedEvent[] = [];
-  const work = new WorkingState(state);
+  const work = new WorkingState(state, ruleSet);
   const ctx: EvalContext = { work, alerts, repeats: new RepeatBatches(alerts), profiles: new ProfileWork(profiles) };
 
   for (const event of sorted) {
     const rules = rulesForCode(ruleSet, event.type);
     if (rules.length === 0) continue;
-    const t = eventTime(event);
+    const t = eventMillis(event);
     if (t > work.clock) {
       work.clock = t;
       const pruneAt = t - PRUNE_LAG_MS;
@@ -82,12 +84,14 @@ export function evaluate(ruleSet: RuleSet, state: EngineState, events: readonly 
         work.nextPruneAt = pruneAt + PRUNE_INTERVAL_MS;
       }
     }
+    work.beginEvent();
     try {
       for (const rule of rules) evaluateRule(ctx, rule, event, t);
     } catch (error) {
       // One event must never fail the page (and so the poll cycle, again at every restart).
       skipped.push({ logId: event.log_id, problem: error instanceof Error ? error.message : String(error) });
     }
+    work.settle();
     if (work.size > MAX_GROUPS) evictOverflow(ruleSet, work);
   }
   ctx.repeats.finish();
@@ -113,57 +117,25 @@ function evaluateRule(ctx: EvalContext, rule: CompiledRule, event: LogEvent, t: 
   }
 }
 
-/** Whether a stored group still fits its rule (a rule removed or changed kind leaves groups nothing can read). */
-function fitsRule(rule: CompiledRule | undefined, group: { window?: unknown; steps?: unknown }): rule is CompiledRule {
-  if (!rule || rule.throttleMs === undefined) return false;
-  if (group.window && !rule.threshold) return false;
-  return !(group.steps && !rule.sequence);
-}
-
 /**
- * Forgets what no later event can need as of `now` (lagging the clock):
- * groups of removed rules, and groups with no open incident, no live carry
- * and no live window or sequence entry; trims the rest.
+ * Forgets what no later event can need as of `now` (lagging the clock): groups
+ * of removed rules, and groups with no open incident, no live carry and no
+ * live window or sequence entry (expiry.ts). Only the groups whose expiry
+ * came due are looked at; a group still in use keeps its (expired) entries
+ * until its next event trims them.
  */
 function prune(ruleSet: RuleSet, work: WorkingState, now: number): void {
-  work.forEachGroup((key, stored, current) => {
-    const rule = ruleSet.byId.get(stored.rule);
-    const group = current?.state ?? stored;
-    if (!fitsRule(rule, group)) {
-      work.delete(key);
-      return;
-    }
-    const throttleMs = rule.throttleMs!;
-    const incidentOpen = !!stored.incident && now < stored.incident.lastMatch + throttleMs;
-    // A closing incident with repeats leaves a carry for the group's next alert.
-    const carryLive =
-      (!!stored.carry && now < stored.carry.until) ||
-      (!!stored.incident && stored.incident.repeats > 0 && now < carryUntil(stored.incident.lastMatch + throttleMs, throttleMs));
-    const spanMs = rule.threshold?.windowMs ?? rule.sequence?.withinMs ?? 0;
-    const entries: ReadonlyArray<readonly [number, ...unknown[]]> = group.window ?? group.steps ?? [];
-    const head = current?.head ?? 0;
-    const held = entries.length > head;
-    const entriesLive = held && entries[entries.length - 1]![0] > now - spanMs;
-    if (!incidentOpen && !carryLive && !entriesLive) {
-      work.delete(key);
-      return;
-    }
-    // Only pay for a copy when something inside actually expired.
-    const closing = !!stored.incident && !incidentOpen;
-    const expiredCarry = !!stored.carry && !carryLive;
-    const expiredEntries = held && entries[head]![0] <= now - spanMs;
-    if (!closing && !expiredCarry && !expiredEntries) return;
-    const live = current ?? work.open(key, rule, () => stored.group);
-    if (closing) closeIfOver(live, rule, now);
-    if (live.state.carry && now >= live.state.carry.until) delete live.state.carry;
-    if (rule.threshold) expireBefore(live, now - spanMs);
-    const steps = live.state.steps;
-    if (steps) while (live.head < steps.length && steps[live.head]![0] <= now - spanMs) live.head += 1;
-  });
+  for (let key = work.nextDue(now); key !== undefined; key = work.nextDue(now)) {
+    const group = work.peek(key);
+    if (!group) continue;
+    const expiry = expiryOf(ruleSet.byId.get(group.rule), group);
+    if (expiry <= now) work.delete(key);
+    else work.keepUntil(key, expiry);
+  }
 }
 
-/** A sorted copy; pages from the API usually arrive sorted (or reversed), so check before sorting. */
-function inLogIdOrder(events: readonly LogEvent[]): LogEvent[] {
+/** The events in log_id order (a sorted copy, or the input itself when already sorted: pages from the API usually are). */
+function inLogIdOrder(events: readonly LogEvent[]): readonly LogEvent[] {
   let ascending = true;
   let descending = true;
   for (let i = 1; i < events.length && (ascending || descending); i++) {
@@ -171,7 +143,7 @@ function inLogIdOrder(events: readonly LogEvent[]): LogEvent[] {
     if (order > 0) ascending = false;
     if (order < 0) descending = false;
   }
-  if (ascending) return events.slice();
+  if (ascending) return events; // only read
   if (descending) return events.slice().reverse();
   return events.slice().sort((a, b) => compareLogIds(a.log_id, b.log_id));
 }

@@ -1,3 +1,5 @@
+import type { LogEvent } from '../auth0/log-event.js';
+import type { RepeatBatches } from './alert-build.js';
 import type { CompiledRule } from './compile.js';
 import type { LiveGroup } from './working-state.js';
 
@@ -26,4 +28,20 @@ export function takeCarry(live: LiveGroup, t: number): number {
   const carry = live.state.carry;
   delete live.state.carry;
   return carry && t < carry.until ? carry.suppressed : 0;
+}
+
+/**
+ * Closes the group's incident if its throttle is over; while it is still open,
+ * the event is a repeat in its thread (counted, batched for the thread reply)
+ * and the answer is true: the caller must not alert.
+ */
+export function repeatIfOpen(live: LiveGroup, rule: CompiledRule, event: LogEvent, t: number, repeats: RepeatBatches): boolean {
+  closeIfOver(live, rule, t);
+  const incident = live.state.incident;
+  if (!incident) return false;
+  incident.lastMatch = Math.max(incident.lastMatch, t);
+  incident.count += 1;
+  incident.repeats += 1;
+  repeats.add(rule, incident, live.state.group, event, t);
+  return true;
 }

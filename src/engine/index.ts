@@ -16,6 +16,8 @@ export {
   profileKeys,
   usesProfiles,
   applyProfiles,
+  keepProfiles,
+  MEMORY_PROFILE_LIMIT,
   PROFILE_RETENTION_MS,
   MAX_PROFILE_VALUES,
   MAX_TRAVEL_POINTS,

@@ -45,6 +45,13 @@ const DETAILS_FIELDS: FieldShape = {
   actions: ANY,
   prompts: null,
   accessedSecrets: null,
+  // Named by Auth0's own detection catalog (github.com/auth0/auth0-customer-detections):
+  // SMS and Guardian enrollments (gd_enrollment_complete), refresh token exchanges
+  // (seacft, sertft), and pre-login assessments of Bot Detection (pla).
+  authenticator: { phone_number: null, type: null },
+  enrollment: { identifier: null },
+  familyId: null,
+  requiresVerification: null,
   allowed_logout_url: null,
   code: null,
   completedAt: null,

@@ -22,8 +22,8 @@ export const PROFILE_RETENTION_MS = 90 * 24 * 3_600_000;
 export const MAX_PROFILE_VALUES = 50;
 export const MAX_TRAVEL_POINTS = 4;
 
-/** A login with a location: [time ms, latitude, longitude, ip, place, log id]. */
-export type TravelPointEntry = [number, number, number, string | null, string | null, string];
+/** A login with a location: [time ms, latitude, longitude, ip, place] (no log id: a row per user must stay small). */
+export type TravelPointEntry = [number, number, number, string | null, string | null];
 
 export interface TravelProfile {
   kind: 'travel';
@@ -98,7 +98,26 @@ export class ProfileWork {
   }
 }
 
-/** Applies a call's changed profiles to a map kept in memory (replay, tests, a poller batch not yet committed). */
+/** Applies a call's changed profiles to a map kept in memory (tests, a dry run). */
 export function applyProfiles(target: Map<string, Profile>, changed: ReadonlyMap<string, Profile>): void {
   for (const [key, profile] of changed) target.set(key, profile);
+}
+
+/**
+ * Keys an in-memory profile map keeps (replay carries profiles from batch to
+ * batch without a database): about 30 MB; beyond it the least recently
+ * changed keys are forgotten (their next value is a baseline again).
+ */
+export const MEMORY_PROFILE_LIMIT = 100_000;
+
+/** Applies changed profiles to an in-memory map, keeping the MEMORY_PROFILE_LIMIT most recently changed. */
+export function keepProfiles(target: Map<string, Profile>, changed: ReadonlyMap<string, Profile>, limit = MEMORY_PROFILE_LIMIT): void {
+  for (const [key, profile] of changed) {
+    target.delete(key); // re-inserted last: a Map iterates in insertion order, oldest first
+    target.set(key, profile);
+  }
+  for (const key of target.keys()) {
+    if (target.size <= limit) break;
+    target.delete(key);
+  }
 }

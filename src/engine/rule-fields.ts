@@ -15,6 +15,7 @@ export const FIELD_PATH_KEYS: ReadonlyArray<readonly string[]> = [
   ['throttle', 'by', '*'],
   ['sequence', 'by', '*'],
   ['sequence', 'steps', '*', 'by', '*'],
+  ['sequence', 'steps', '*', 'distinct'],
   ['impossible_travel', 'by', '*'],
   ['new_value', 'field'],
   ['new_value', 'by', '*'],

@@ -123,6 +123,8 @@ export const SequenceStepSchema = z.strictObject({
   where: MatchSchema.shape.where,
   /** At least this many events (default 1) before the next step counts. */
   count: z.number().int().min(1).max(MAX_SEQUENCE_ENTRIES / 2, `count can be at most ${MAX_SEQUENCE_ENTRIES / 2}`).optional(),
+  /** Count distinct values of this field among the step's events instead of events (failures for 10 different users). */
+  distinct: FieldPathSchema.optional(),
   /** The fields keying this step's events, joined position by position to sequence.by (default: sequence.by). */
   by: z.array(FieldPathSchema).min(1).optional(),
 });

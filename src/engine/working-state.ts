@@ -1,5 +1,7 @@
-import type { CompiledRule } from './compile.js';
-import { ActivityIndex, activityOf, takeIndex, keepIndex } from './activity-index.js';
+import type { CompiledRule, RuleSet } from './compile.js';
+import { ExpiryIndex, expiryOf } from './expiry.js';
+import { ActivityIndex, activityOf, keepIndexes, takeIndexes } from './activity-index.js';
+import { FirstValueIndex } from './first-value-index.js';
 import { StateBucket, asBucket, bucketOf, type EngineState, type GroupState, type StoredBucket } from './state.js';
 import { indexWindow } from './window.js';
 
@@ -17,6 +19,10 @@ export interface LiveGroup {
   values?: Map<string, number>;
   /** The activity last pushed to the activity index for this group. */
   indexed?: number;
+  readonly key: string;
+  readonly rule: CompiledRule;
+  /** The event (WorkingState.beginEvent) that last opened it: settle() looks at each once per event. */
+  stamp: number;
 }
 
 /**
@@ -33,13 +39,65 @@ export class WorkingState {
   private readonly live = new Map<string, LiveGroup>();
   /** Groups by last activity, kept once eviction has been needed (see evict.ts). */
   activity: ActivityIndex | undefined;
+  /** Sequence groups by their first key value, built when first asked (see first-value-index.ts). */
+  private firstValues: FirstValueIndex | undefined;
+  /** Groups by expiry, built at the first prune (see expiry.ts). */
+  private expiry: ExpiryIndex | undefined;
+  /** Groups opened while evaluating the current event. */
+  private readonly opened: LiveGroup[] = [];
+  private stamp = 0;
 
-  constructor(base: EngineState) {
+  constructor(
+    base: EngineState,
+    private readonly ruleSet: RuleSet,
+  ) {
+    const sequenceFields = ruleSet.sequenceFirstFields;
     this.clock = base.clock;
     this.nextPruneAt = base.nextPruneAt;
     this.size = base.size;
     this.buckets = base.buckets.slice();
-    this.activity = takeIndex(base);
+    const carried = takeIndexes(base);
+    this.activity = carried.activity;
+    if (carried.firstValues?.fields === sequenceFields) this.firstValues = carried.firstValues;
+    if (carried.expiry?.ruleSet === ruleSet) this.expiry = carried.expiry;
+  }
+
+  /** Starts an event: groups opened from here on are settled after it (settle). */
+  beginEvent(): void {
+    this.stamp += 1;
+  }
+
+  /** After an event: the indexes learn how the groups it changed stand (expiry, activity). */
+  settle(): void {
+    for (const live of this.opened) {
+      if (!this.live.has(live.key)) continue; // deleted meanwhile
+      this.expiry?.set(live.key, expiryOf(live.rule, live.state));
+      if (this.activity) {
+        const activity = activityOf(live.state);
+        if (activity !== live.indexed) {
+          live.indexed = activity;
+          this.activity.push(activity, live.key);
+        }
+      }
+    }
+    this.opened.length = 0;
+  }
+
+  /** Removes and returns the next group key whose recorded expiry is at or before `now` (pruning). */
+  nextDue(now: number): string | undefined {
+    this.expiry ??= ExpiryIndex.build(this.ruleSet, this.groupBuckets());
+    return this.expiry.nextDue(now);
+  }
+
+  /** Records the expiry found for a group pruning checked and kept. */
+  keepUntil(key: string, expiry: number): void {
+    this.expiry?.reset(key, expiry);
+  }
+
+  /** Whether a group of sequence rule `ruleId` has `value` first in its key (exact: false means none). */
+  hasFirstValue(ruleId: string, value: string): boolean {
+    this.firstValues ??= FirstValueIndex.build(this.ruleSet.sequenceFirstFields, this.groupBuckets());
+    return this.firstValues.has(ruleId, value);
   }
 
   private writable(index: number): StateBucket {
@@ -64,14 +122,24 @@ export class WorkingState {
     return this.live.get(key)?.state ?? this.readable(bucketOf(key)).get(key);
   }
 
-  /** The group's live copy, opened (or created with `makeGroup`) on first touch. */
-  open(key: string, rule: CompiledRule, makeGroup: () => Record<string, string | null>): LiveGroup {
+  /**
+   * The group's live copy, opened on first touch — or created, its record made
+   * by `makeGroup(names, source)` (a plain function and its arguments rather
+   * than a closure: this runs for most matching events).
+   */
+  open<N, S>(key: string, rule: CompiledRule, makeGroup: (names: N, source: S) => Record<string, string | null>, names: N, source: S): LiveGroup {
     const existing = this.live.get(key);
-    if (existing) return existing;
+    if (existing) {
+      if (existing.stamp !== this.stamp) {
+        existing.stamp = this.stamp;
+        this.opened.push(existing);
+      }
+      return existing;
+    }
     const index = bucketOf(key);
     const stored = this.readable(index).get(key);
     // Explicit copies: object spread measured slow on this hot path.
-    const copy: GroupState = stored ? { rule: stored.rule, group: stored.group } : { rule: rule.id, group: makeGroup() };
+    const copy: GroupState = stored ? { rule: stored.rule, group: stored.group } : { rule: rule.id, group: makeGroup(names, source) };
     if (stored?.window) copy.window = stored.window.slice();
     if (stored?.steps) copy.steps = stored.steps.slice();
     if (stored?.incident) {
@@ -79,21 +147,16 @@ export class WorkingState {
       copy.incident = { id, lastMatch, count, repeats };
     }
     if (stored?.carry) copy.carry = stored.carry; // replaced, never mutated
-    const live: LiveGroup = { state: copy, head: 0, from: 0 };
+    const live: LiveGroup = { state: copy, head: 0, from: 0, key, rule, stamp: this.stamp };
+    this.opened.push(live);
     if (rule.threshold) indexWindow(live, rule.threshold.windowMs, !!rule.threshold.distinct);
-    if (!stored) this.size += 1;
+    if (!stored) {
+      this.size += 1;
+      this.firstValues?.add(copy);
+    }
     this.writable(index).set(key, copy);
     this.live.set(key, live);
     return live;
-  }
-
-  /** Records a group's activity after an event touched it (for the eviction order), once per change. */
-  touch(key: string, live: LiveGroup): void {
-    if (!this.activity) return;
-    const activity = activityOf(live.state);
-    if (activity === live.indexed) return;
-    live.indexed = activity;
-    this.activity.push(activity, key);
   }
 
   /** The buckets as they stand in this call (to build the activity index). */
@@ -108,7 +171,10 @@ export class WorkingState {
 
   delete(key: string): void {
     const index = bucketOf(key);
-    if (!this.readable(index).has(key)) return;
+    const group = this.live.get(key)?.state ?? this.readable(index).get(key);
+    if (!group) return;
+    this.firstValues?.remove(group);
+    this.expiry?.drop(key);
     this.writable(index).delete(key);
     this.live.delete(key);
     this.size -= 1;
@@ -137,7 +203,7 @@ export class WorkingState {
       }
     }
     const state: EngineState = { version: 2, clock: this.clock, nextPruneAt: this.nextPruneAt, size: this.size, buckets: this.buckets };
-    keepIndex(state, this.activity);
+    keepIndexes(state, { activity: this.activity, firstValues: this.firstValues, expiry: this.expiry });
     return state;
   }
 }

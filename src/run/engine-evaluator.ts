@@ -18,7 +18,7 @@ export function engineEvaluator(ruleSet: RuleSet): PageEvaluator {
  * JSON.stringify(state), reusing the text of buckets already serialised. The
  * engine copies a bucket on write and never mutates one it has returned, so an
  * unchanged bucket is the same object as on the previous page: a page of 100
- * events touches a few dozen of the 1,024 buckets, while stringifying the whole
+ * events touches a few dozen of the 4,096 buckets, while stringifying the whole
  * state (~190 kB after a 200k-event backlog) cost a fifth of the catch-up's CPU.
  */
 export function serializeEngineState(state: EngineState, cache: WeakMap<object, string>): string {

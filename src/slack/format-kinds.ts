@@ -21,7 +21,8 @@ export function sequenceSections(alert: Alert, intro: readonly string[], warn: L
   if (alert.suppressed > 0) lines.push(`${alert.suppressed} more were suppressed in this group's previous incident`);
   const blocks = [sectionBlock(lines.join('\n'), [], warn)];
   sequence.steps.forEach((step, index) => {
-    const heading = `*${index + 1}. ${escapeMrkdwn(step.name)}* · ${number(step.count)} event${step.count === 1 ? '' : 's'} · ${span(step.firstDate, step.lastDate)}`;
+    const distinct = step.distinct ? ` · ${number(step.distinct.count)} distinct ${escapeMrkdwn(step.distinct.field)}` : '';
+    const heading = `*${index + 1}. ${escapeMrkdwn(step.name)}* · ${number(step.count)} event${step.count === 1 ? '' : 's'}${distinct} · ${span(step.firstDate, step.lastDate)}`;
     const last = step.last;
     const fields = last
       ? [

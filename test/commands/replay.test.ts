@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { REPLAY_DEFAULTS } from '../../src/commands/replay.js';
 import { main } from '../../src/cli.js';
 import { useCliOutput } from '../helpers/engine-cli-output.js';
 import { readEventFile } from '../../src/auth0/event-file.js';
@@ -92,11 +93,32 @@ describe('replay', () => {
 
   it('says which codes it saw and that none is watched, when nothing fired for that reason', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'replay-')), 'events.ndjson');
-    writeFileSync(file, ['s', 's', 'ssa', 'slo'].map((type, i) => JSON.stringify({ type, log_id: `9002024010100000${i}`, date: '2024-01-01T00:00:00Z' })).join('\n'));
+    // Logouts and silent authentication: no default rule watches them (a login, `s`, is watched since issue 13).
+    writeFileSync(file, ['slo', 'slo', 'ssa', 'sce'].map((type, i) => JSON.stringify({ type, log_id: `9002024010100000${i}`, date: '2024-01-01T00:00:00Z' })).join('\n'));
     expect(await main(['replay', file, '--rules', 'rules'])).toBe(0);
     expect(output.stdout).toBe('');
     expect(output.stderr).toContain('replay: 4 event(s), 0 alert(s), 0 repeat(s)');
-    expect(output.stderr).toContain('replay: codes seen: s ×2, ssa ×1, slo ×1; none of them is watched by the enabled rules (see rules list)');
+    expect(output.stderr).toContain('replay: codes seen: slo ×2, ssa ×1, sce ×1; none of them is watched by the enabled rules (see rules list)');
+  });
+
+  it('carries what travel and first-seen rules remember from one batch of the file to the next', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'replay-')), 'events.ndjson');
+    const login = (i: number, at: string, place: object) =>
+      JSON.stringify({ type: 's', user_id: 'auth0|alice', user_name: 'alice@example.com', log_id: `900${String(i).padStart(20, '0')}`, date: at, location_info: place });
+    const filler = Array.from({ length: REPLAY_DEFAULTS.batch + 10 }, (_, i) =>
+      JSON.stringify({ type: 'slo', log_id: `900${String(i + 2).padStart(20, '0')}`, date: '2024-01-01T00:10:00Z' }),
+    );
+    const last = REPLAY_DEFAULTS.batch + 20;
+    writeFileSync(
+      file,
+      [
+        login(1, '2024-01-01T00:00:00Z', { country_code: 'NL', city_name: 'Amsterdam', latitude: 52.37, longitude: 4.9 }),
+        ...filler,
+        login(last, '2024-01-01T01:00:00Z', { country_code: 'AU', city_name: 'Sydney', latitude: -33.87, longitude: 151.21 }),
+      ].join('\n'),
+    );
+    expect(await main(['replay', file, '--rules', 'rules'])).toBe(0);
+    expect(output.stdout).toContain('Impossible travel for alice@example.com');
   });
 
   it('says which watched codes it saw when no rule condition was met', async () => {

@@ -20,10 +20,29 @@ function deep(levels: number): unknown {
 }
 const DEEP = deep(10_000);
 
-/** Fields a rule's `where` looks at keep their type (a number cannot match a regex written for words). */
+/** The top-level fields a `where` reads, through its `any` and `not` blocks. */
+function whereRoots(where: unknown): string[] {
+  if (!where || typeof where !== 'object') return [];
+  return Object.entries(where).flatMap(([key, value]) =>
+    key === 'any' && Array.isArray(value) ? value.flatMap(whereRoots) : key === 'not' ? whereRoots(value) : [key.split('.')[0]!],
+  );
+}
+
+/**
+ * Fields a rule reads to decide — its conditions, keys and counted values, and
+ * a travel rule's coordinates — keep their type (a number cannot match a regex
+ * written for words) and are not replaced by the hostile extras.
+ */
 function whereFields(rule: Rule): Set<string> {
   const wheres = [rule.match?.where, ...(rule.sequence?.steps.map((step) => step.where) ?? [])];
-  return new Set(wheres.flatMap((where) => Object.keys(where ?? {})).map((path) => path.split('.')[0]!));
+  const keys = [
+    ...(rule.threshold?.group_by ?? []),
+    ...(rule.threshold?.distinct ? [rule.threshold.distinct] : []),
+    ...(rule.sequence ? [...rule.sequence.by, ...rule.sequence.steps.flatMap((step) => [...(step.by ?? []), ...(step.distinct ? [step.distinct] : [])])] : []),
+    ...(rule.impossible_travel ? [...rule.impossible_travel.by, 'location_info'] : []),
+    ...(rule.new_value ? [rule.new_value.field, ...rule.new_value.by] : []),
+  ];
+  return new Set([...wheres.flatMap(whereRoots), ...keys.map((path) => path.split('.')[0]!)]);
 }
 
 type Variant = (value: string, field: string) => unknown;
@@ -52,7 +71,8 @@ function oddEvents(rule: Rule, events: readonly LogEvent[], variant: (typeof VAR
       const value = event[field];
       if (typeof value === 'string' && value !== '' && !keep.has(field)) raw[field] = variant.display(value, field);
     }
-    const parsed = normalizeLogEvent({ ...raw, ...variant.extras });
+    for (const [field, value] of Object.entries(variant.extras)) if (!keep.has(field)) raw[field] = value;
+    const parsed = normalizeLogEvent(raw);
     if (!parsed.ok) throw new Error(`odd event rejected: ${parsed.problem}`);
     return parsed.event;
   });

@@ -84,3 +84,15 @@ describe('first-seen values', () => {
     expect(whole.map((alert) => alert.newValue?.value)).toEqual(['FR', 'BE', 'DE']);
   });
 });
+
+describe('profiles kept in memory (replay)', () => {
+  it('keep the most recently changed keys up to the limit', async () => {
+    const { keepProfiles } = await import('../../src/engine/index.js');
+    const memory = new Map<string, Profile>();
+    const profile = (seen: number): Profile => ({ kind: 'values', seen, since: seen, values: {} });
+    keepProfiles(memory, new Map([['a', profile(1)], ['b', profile(2)], ['c', profile(3)]]), 3);
+    keepProfiles(memory, new Map([['a', profile(4)]]), 3); // a is the most recent now
+    keepProfiles(memory, new Map([['d', profile(5)]]), 3); // b, the least recently changed, goes
+    expect([...memory.keys()]).toEqual(['c', 'a', 'd']);
+  });
+});

@@ -165,4 +165,23 @@ describe('sequence rules', () => {
     const { alerts } = evaluate(flagged, initialState(), [block, fromElsewhere, fromBlocked]);
     expect(fired(alerts).map((alert) => [alert.group, alert.logIds])).toEqual([[{ ip: '198.51.100.23' }, [block.log_id, fromBlocked.log_id]]]);
   });
+
+  it('count distinct values in a step when it says so (failures for ten different users from one IP, then a success)', () => {
+    const stuffing = ruleSet([
+      {
+        id: 'stuffing-success',
+        match: undefined,
+        sequence: { by: ['ip'], within: '10m', steps: [{ codes: ['f', 'fp'], count: 10, distinct: 'user_name' }, { codes: ['s'] }] },
+      },
+    ]);
+    const tries = (users: number, from = 0) =>
+      Array.from({ length: 30 }, (_, i) => failure(from + i * 5 * SECOND, { ip: '198.51.100.23', user_name: `victim${i % users}@example.com` }));
+    // Thirty failures for nine users, then a success: not stuffing by this rule's measure.
+    expect(evaluate(stuffing, initialState(), [...tries(9), success(3 * MINUTE)]).alerts).toEqual([]);
+    const events = [...tries(10), success(3 * MINUTE)];
+    const { alerts } = evaluate(stuffing, initialState(), events);
+    expect(fired(alerts)).toHaveLength(1);
+    expect(alerts[0]!.sequence!.steps[0]).toMatchObject({ count: 30, distinct: { field: 'user_name', count: 10 } });
+    expect(alerts[0]!.count).toBe(31);
+  });
 });

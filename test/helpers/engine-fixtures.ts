@@ -15,6 +15,7 @@ export function fakeCatalog(codes: readonly string[]): Catalog {
     legacy: false,
     privateCloudOnly: false,
     sourceCategories: [],
+    keywords: [],
   }));
   const byCode = new Map(entries.map((entry) => [entry.code, entry]));
   return {

@@ -16,6 +16,7 @@ export function fakeCatalog(entries: Partial<CatalogEntry>[] = DEFAULT_ENTRIES):
       legacy: false,
       privateCloudOnly: false,
       sourceCategories: [],
+      keywords: entry.keywords ?? [],
     }),
   );
   const byCode = new Map(full.map((entry) => [entry.code, entry]));

@@ -50,8 +50,8 @@ function travelAlert(place = 'Sydney, Australia'): Alert {
     title: 'Impossible travel',
     group: { user_id: 'auth0|alice' },
     travel: {
-      from: { date: '2024-01-01T00:00:00.000Z', ip: '198.51.100.7', place: 'Amsterdam, Netherlands', latitude: 52.37, longitude: 4.9, logId: '1' },
-      to: { date: '2024-01-01T01:30:00.000Z', ip: '203.0.113.50', place, latitude: -33.87, longitude: 151.21, logId: '2' },
+      from: { date: '2024-01-01T00:00:00.000Z', ip: '198.51.100.7', place: 'Amsterdam, Netherlands', latitude: 52.37, longitude: 4.9 },
+      to: { date: '2024-01-01T01:30:00.000Z', ip: '203.0.113.50', place, latitude: -33.87, longitude: 151.21 },
       distanceKm: 16_640,
       speedKmh: 11_093,
       minDistanceKm: 500,

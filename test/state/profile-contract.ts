@@ -10,7 +10,7 @@ import { makeAlert } from '../helpers/slack-fixtures.js';
 export function describeProfileContract(fresh: () => Promise<{ store: StateStore; reopen(): Promise<StateStore> }>): void {
   const DAY = 86_400_000;
   const NOW = new Date('2024-06-01T12:00:00Z');
-  const travel = (seen: number): Profile => ({ kind: 'travel', seen, points: [[seen, 52.37, 4.9, '198.51.100.7', 'Amsterdam, Netherlands', `log${seen}`]] });
+  const travel = (seen: number): Profile => ({ kind: 'travel', seen, points: [[seen, 52.37, 4.9, '198.51.100.7', 'Amsterdam, Netherlands']] });
   const values = (seen: number, ...known: string[]): Profile => ({ kind: 'values', seen, since: seen - DAY, values: Object.fromEntries(known.map((v) => [v, seen])) });
   const logId = (n: number) => `900202406010000000000000000000000000000000000000000${String(n).padStart(6, '0')}`;
   const page = (n: number, after: string | null, profiles?: Map<string, Profile>, alerts = [makeAlert()]) => ({

@@ -3,18 +3,16 @@ import { incidentId, matchedAlert, thresholdAlert } from '../alert-build.js';
 import type { CompiledRule } from '../compile.js';
 import { eventUser, valueText } from '../fields.js';
 import { groupKey } from '../group-key.js';
-import { closeIfOver, takeCarry } from '../incident.js';
+import { repeatIfOpen, takeCarry } from '../incident.js';
 import { MAX_WINDOW_ENTRIES } from '../state.js';
 import { clearWindow, denseWindowStart, expireBefore, insertEntry, keepWithin, newestDate } from '../window.js';
 import { REORDER_TOLERANCE_MS, type EvalContext } from './context.js';
 
 /** The group record of an event, made only when a group is created. */
-function makeGroupOf(rule: CompiledRule, event: LogEvent): () => Record<string, string | null> {
-  return () => {
-    const group: Record<string, string | null> = {};
-    for (let i = 0; i < rule.groupGetters.length; i++) group[rule.groupBy[i]!] = valueText(rule.groupGetters[i]!(event));
-    return group;
-  };
+function groupOf(rule: CompiledRule, event: LogEvent): Record<string, string | null> {
+  const group: Record<string, string | null> = {};
+  for (let i = 0; i < rule.groupGetters.length; i++) group[rule.groupBy[i]!] = valueText(rule.groupGetters[i]!(event));
+  return group;
 }
 
 /**
@@ -26,8 +24,8 @@ export function evaluateCount(ctx: EvalContext, rule: CompiledRule, event: LogEv
   const { work, alerts, repeats } = ctx;
   if (rule.throttleMs === undefined) {
     // No threshold, no throttle: every event is its own incident; nothing to remember.
-    const group = makeGroupOf(rule, event)();
-    alerts.push(matchedAlert(rule, event, t, incidentId(rule, group, event.log_id), group, 0, 1));
+    const group = groupOf(rule, event);
+    alerts.push(matchedAlert(rule, event, t, incidentId(rule, group, event.log_id), group, 0));
     return;
   }
 
@@ -37,24 +35,13 @@ export function evaluateCount(ctx: EvalContext, rule: CompiledRule, event: LogEv
   // An event without the distinct value can never count towards a distinct threshold: it opens no group.
   if (threshold?.distinct && distinctValue === null && !work.peek(key)?.incident) return;
 
-  const live = work.open(key, rule, makeGroupOf(rule, event));
-  closeIfOver(live, rule, t);
-
-  const incident = live.state.incident;
-  if (incident) {
-    incident.lastMatch = Math.max(incident.lastMatch, t);
-    incident.count += 1;
-    incident.repeats += 1;
-    repeats.add(rule, incident, live.state.group, event, t);
-    work.touch(key, live);
-    return;
-  }
+  const live = work.open(key, rule, groupOf, rule, event);
+  if (repeatIfOpen(live, rule, event, t, repeats)) return;
 
   if (!threshold) {
     const id = incidentId(rule, live.state.group, event.log_id);
     live.state.incident = { id, lastMatch: t, count: 1, repeats: 0 };
-    alerts.push(matchedAlert(rule, event, t, id, live.state.group, takeCarry(live, t), 1));
-    work.touch(key, live);
+    alerts.push(matchedAlert(rule, event, t, id, live.state.group, takeCarry(live, t)));
     return;
   }
   if (threshold.distinct && distinctValue === null) return;
@@ -65,7 +52,6 @@ export function evaluateCount(ctx: EvalContext, rule: CompiledRule, event: LogEv
   const start = denseWindowStart(live, index, windowMs, count, !!threshold.distinct);
   if (start < 0) {
     keepWithin(live, MAX_WINDOW_ENTRIES);
-    work.touch(key, live);
     return;
   }
 
@@ -75,5 +61,4 @@ export function evaluateCount(ctx: EvalContext, rule: CompiledRule, event: LogEv
   const alert = thresholdAlert(rule, { incident: id, group: live.state.group, entries, event, suppressed: takeCarry(live, t) });
   live.state.incident = { id, lastMatch: entries[entries.length - 1]![0], count: alert.count, repeats: 0 };
   alerts.push(alert);
-  work.touch(key, live);
 }

@@ -1,11 +1,12 @@
 import type { LogEvent } from '../../auth0/log-event.js';
-import { incidentId } from '../alert-build.js';
-import { detectionAlert, detectionParts } from '../alert-build-kinds.js';
+import { incidentId, matchedAlert } from '../alert-build.js';
 import type { AlertParts } from '../alert-build.js';
 import type { CompiledRule } from '../compile.js';
 import { groupKeyOf, groupRecord } from '../group-key.js';
-import { closeIfOver, takeCarry } from '../incident.js';
+import { repeatIfOpen, takeCarry } from '../incident.js';
 import type { EvalContext } from './context.js';
+
+const givenGroup = (group: Record<string, string | null>): Record<string, string | null> => group;
 
 /**
  * Reports a detection of a profile kind (an impossible journey, a new value)
@@ -23,22 +24,14 @@ export function reportDetection(
 ): void {
   const group = groupRecord(rule.groupBy, values);
   if (rule.throttleMs === undefined) {
-    ctx.alerts.push(detectionAlert(rule, detectionParts(event, t, incidentId(rule, group, event.log_id), group, 0, extra)));
+    ctx.alerts.push(matchedAlert(rule, event, t, incidentId(rule, group, event.log_id), group, 0, extra));
     return;
   }
   const key = groupKeyOf(rule.id, values);
-  const live = ctx.work.open(key, rule, () => group);
-  closeIfOver(live, rule, t);
-  const incident = live.state.incident;
-  if (incident) {
-    incident.lastMatch = Math.max(incident.lastMatch, t);
-    incident.count += 1;
-    incident.repeats += 1;
-    ctx.repeats.add(rule, incident, live.state.group, event, t);
-  } else {
+  const live = ctx.work.open(key, rule, givenGroup, group, null);
+  if (!repeatIfOpen(live, rule, event, t, ctx.repeats)) {
     const id = incidentId(rule, live.state.group, event.log_id);
     live.state.incident = { id, lastMatch: t, count: 1, repeats: 0 };
-    ctx.alerts.push(detectionAlert(rule, detectionParts(event, t, id, live.state.group, takeCarry(live, t), extra)));
+    ctx.alerts.push(matchedAlert(rule, event, t, id, live.state.group, takeCarry(live, t), extra));
   }
-  ctx.work.touch(key, live);
 }

@@ -4,7 +4,7 @@ import { sequenceAlert } from '../alert-build-kinds.js';
 import type { CompiledRule } from '../compile.js';
 import { eventUser, valueText } from '../fields.js';
 import { groupKeyOf, groupRecord } from '../group-key.js';
-import { closeIfOver, takeCarry } from '../incident.js';
+import { repeatIfOpen, takeCarry } from '../incident.js';
 import { MAX_SEQUENCE_ENTRIES, type StepEntry } from '../state.js';
 import type { LiveGroup } from '../working-state.js';
 import { REORDER_TOLERANCE_MS, type EvalContext } from './context.js';
@@ -25,21 +25,48 @@ import { REORDER_TOLERANCE_MS, type EvalContext } from './context.js';
  */
 export function evaluateSequence(ctx: EvalContext, rule: CompiledRule, event: LogEvent, t: number): void {
   const steps = rule.sequence!.steps;
-  // Usually every step keys the event the same way: one key, the steps it matches as a bit mask.
-  let keys: Map<string, { values: Array<string | null>; mask: number }> | undefined;
+  // Usually every step keys the event the same way: one key, the steps it matches as a bit mask
+  // (a Map only when steps key it differently).
+  let firstKey: string | undefined;
+  let firstValues: Array<string | null> = [];
+  let firstMask = 0;
+  let others: Map<string, { values: Array<string | null>; mask: number }> | undefined;
   for (let s = 0; s < steps.length; s++) {
     const step = steps[s]!;
     if (!step.hasCode(event.type) || !step.matches(event)) continue;
-    const values = step.keyGetters.map((get) => valueText(get(event)));
-    if (values.some((value) => value === null)) continue; // an event without the key joins nothing
+    const first = valueText(step.keyGetters[0]!(event));
+    if (first === null) continue; // an event without the key joins nothing
+    // A later step's event of a key that never started the sequence: nothing to do (cheap check first).
+    if (s > 0 && !ctx.work.hasFirstValue(rule.id, first)) continue;
+    const values = keyValues(step.keyGetters, event, first);
+    if (!values) continue;
     const key = groupKeyOf(rule.id, values);
-    keys ??= new Map();
-    const seen = keys.get(key);
+    if (firstKey === undefined || key === firstKey) {
+      firstKey = key;
+      firstValues = values;
+      firstMask |= 1 << s;
+      continue;
+    }
+    others ??= new Map();
+    const seen = others.get(key);
     if (seen) seen.mask |= 1 << s;
-    else keys.set(key, { values, mask: 1 << s });
+    else others.set(key, { values, mask: 1 << s });
   }
-  if (!keys) return;
-  for (const [key, { values, mask }] of keys) evaluateKey(ctx, rule, key, values, mask, event, t);
+  if (firstKey === undefined) return;
+  evaluateKey(ctx, rule, firstKey, firstValues, firstMask, event, t);
+  if (others) for (const [key, { values, mask }] of others) evaluateKey(ctx, rule, key, values, mask, event, t);
+}
+
+/** The event's key values for a step (the first already read), or undefined when one is absent. */
+function keyValues(getters: CompiledRule['groupGetters'], event: LogEvent, first: string): Array<string | null> | undefined {
+  const values: Array<string | null> = new Array<string | null>(getters.length);
+  values[0] = first;
+  for (let i = 1; i < getters.length; i++) {
+    const value = valueText(getters[i]!(event));
+    if (value === null) return undefined;
+    values[i] = value;
+  }
+  return values;
 }
 
 function evaluateKey(
@@ -52,20 +79,10 @@ function evaluateKey(
   t: number,
 ): void {
   const { work, repeats } = ctx;
-  const existing = work.peek(key);
-  if (!existing && (mask & 1) === 0) return; // not started: nothing to remember
+  if ((mask & 1) === 0 && !work.peek(key)) return; // not started: nothing to remember
 
-  const live = work.open(key, rule, () => groupRecord(rule.groupBy, values));
-  closeIfOver(live, rule, t);
-  const incident = live.state.incident;
-  if (incident) {
-    incident.lastMatch = Math.max(incident.lastMatch, t);
-    incident.count += 1;
-    incident.repeats += 1;
-    repeats.add(rule, incident, live.state.group, event, t);
-    work.touch(key, live);
-    return;
-  }
+  const live = work.open(key, rule, groupRecord, rule.groupBy, values);
+  if (repeatIfOpen(live, rule, event, t, repeats)) return;
 
   const withinMs = rule.sequence!.withinMs;
   const entries = (live.state.steps ??= []);
@@ -86,9 +103,18 @@ function evaluateKey(
     last ? valueText(event.client_name, 120) ?? valueText(event.client_id, 120) : null,
     place ? (valueText(place, 120) ?? null) : null,
   ];
+  const steps = rule.sequence!.steps;
+  for (let s = 0; s < steps.length; s++) {
+    const distinct = steps[s]!.distinct;
+    if (distinct && (mask & (1 << s)) !== 0) {
+      entry.push(valueText(distinct(event)));
+      break;
+    }
+  }
   let index = entries.length;
   while (index > live.head && (entries[index - 1]![0] > t || (entries[index - 1]![0] === t && entries[index - 1]![1] > event.log_id))) index -= 1;
-  entries.splice(index, 0, entry);
+  if (index === entries.length) entries.push(entry);
+  else entries.splice(index, 0, entry);
   while (entries.length - live.head > MAX_SEQUENCE_ENTRIES) live.head += 1;
   index = Math.max(index, live.head);
 
@@ -101,7 +127,6 @@ function evaluateKey(
       return;
     }
   }
-  work.touch(key, live);
 }
 
 /** Where a completed sequence starts and ends, and which step each event of the span counted for (-1: none). */
@@ -125,6 +150,7 @@ function completion(live: LiveGroup, rule: CompiledRule, end: number): Completio
   while (lo > live.head && entries[lo - 1]![0] > spanStart) lo -= 1;
   let step = 0;
   let counted = 0;
+  let seen = steps[0]!.distinct ? new Set<string>() : undefined;
   let start = -1;
   const stepOf: number[] = [];
   for (let i = lo; i <= end; i++) {
@@ -132,11 +158,15 @@ function completion(live: LiveGroup, rule: CompiledRule, end: number): Completio
     if (mask & (1 << step)) {
       if (start < 0) start = i;
       stepOf.push(step);
-      counted += 1;
-      if (counted === steps[step]!.count) {
+      // A distinct step counts each value once; an event without the value counts for nothing.
+      const value = entries[i]![7];
+      if (!seen) counted += 1;
+      else if (value !== undefined && value !== null) seen.add(value);
+      if ((seen ? seen.size : counted) >= steps[step]!.count) {
         step += 1;
         counted = 0;
-        if (step === steps.length) return { start, end: i, stepOf: stepOf.slice(0) };
+        if (step === steps.length) return { start, end: i, stepOf };
+        seen = steps[step]!.distinct ? new Set<string>() : undefined;
       }
       continue;
     }
@@ -160,5 +190,4 @@ function fire(ctx: EvalContext, rule: CompiledRule, key: string, live: LiveGroup
   const alert = sequenceAlert(rule, { incident: id, group: live.state.group, entries: reported, stepOf, event, suppressed: takeCarry(live, t) });
   live.state.incident = { id, lastMatch: reported[reported.length - 1]![0], count: alert.count, repeats: 0 };
   ctx.alerts.push(alert);
-  ctx.work.touch(key, live);
 }

@@ -10,7 +10,7 @@ import { reportDetection } from './detection.js';
 const HOUR_MS = 3_600_000;
 
 function travelPoint(point: TravelPointEntry): TravelPoint {
-  return { date: new Date(point[0]).toISOString(), latitude: point[1], longitude: point[2], ip: point[3], place: point[4], logId: point[5] };
+  return { date: new Date(point[0]).toISOString(), latitude: point[1], longitude: point[2], ip: point[3], place: point[4] };
 }
 
 /**
@@ -30,9 +30,10 @@ export function evaluateTravel(ctx: EvalContext, rule: CompiledRule, event: LogE
   const key = profileKey(rule.id, values);
   const profile = ctx.profiles.get(key, t) as TravelProfile | undefined;
   const points = profile?.kind === 'travel' ? profile.points : [];
-  if (points.some((point) => point[5] === event.log_id)) return; // the same event again (an overlapping batch)
+  const here: TravelPointEntry = [t, at.latitude, at.longitude, valueText(event.ip, 120), placeOf(event)];
+  // The same login again (an overlapping batch): same time, place and address.
+  if (points.some((point) => point[0] === t && point[1] === here[1] && point[2] === here[2] && point[3] === here[3])) return;
 
-  const here: TravelPointEntry = [t, at.latitude, at.longitude, valueText(event.ip, 120), placeOf(event), event.log_id];
   let index = points.length;
   while (index > 0 && points[index - 1]![0] > t) index -= 1;
   const neighbours = [points[index - 1], points[index]].filter((point): point is TravelPointEntry => !!point);

@@ -1,0 +1,86 @@
+import { ActivityIndex } from './activity-index.js';
+import type { CompiledRule, RuleSet } from './compile.js';
+import { carryUntil } from './incident.js';
+import type { GroupState, StateBucket } from './state.js';
+
+/**
+ * When a group stops being needed, as of the newest event time seen (pruning
+ * lags it by the reorder tolerance): once no open incident, no live carry and
+ * no window or sequence entry younger than its span is left. -Infinity for a
+ * group whose rule was removed or changed kind (nothing can read it).
+ */
+export function expiryOf(rule: CompiledRule | undefined, group: GroupState): number {
+  if (!rule || rule.throttleMs === undefined) return -Infinity;
+  if ((group.window && !rule.threshold) || (group.steps && !rule.sequence)) return -Infinity;
+  let until = -Infinity;
+  const entries = group.window ?? group.steps;
+  if (entries && entries.length > 0) until = entries[entries.length - 1]![0] + (rule.threshold?.windowMs ?? rule.sequence?.withinMs ?? 0);
+  const incident = group.incident;
+  if (incident) {
+    const end = incident.lastMatch + rule.throttleMs;
+    until = Math.max(until, end);
+    // A closing incident with repeats leaves a carry for the group's next alert.
+    if (incident.repeats > 0) until = Math.max(until, carryUntil(end, rule.throttleMs));
+  }
+  if (group.carry) until = Math.max(until, group.carry.until);
+  return until;
+}
+
+/**
+ * Every group's expiry in a min-heap, so that pruning visits only the groups
+ * that may be done instead of scanning them all (with sequences remembering
+ * every failing user, the scan cost a tenth of the evaluation). Each group has
+ * one valid entry (`valid`), never later than its true expiry: a later expiry
+ * (most events extend a group) is not pushed; the entry is checked against
+ * the group when it comes due and pushed again then. Derived data, carried
+ * with the state like the activity index and rebuilt from it otherwise —
+ * pruning decides on the group's current state alone, so it deletes the same
+ * groups either way.
+ */
+export class ExpiryIndex {
+  private readonly heap = new ActivityIndex();
+  private readonly valid = new Map<string, number>();
+
+  constructor(readonly ruleSet: RuleSet) {}
+
+  static build(ruleSet: RuleSet, buckets: ReadonlyArray<StateBucket>): ExpiryIndex {
+    const index = new ExpiryIndex(ruleSet);
+    for (const bucket of buckets) for (const [key, group] of bucket) index.set(key, expiryOf(ruleSet.byId.get(group.rule), group));
+    return index;
+  }
+
+  /** Records a group's expiry; only an earlier one than recorded needs an entry (see above). */
+  set(key: string, expiry: number): void {
+    const recorded = this.valid.get(key);
+    if (recorded !== undefined && recorded <= expiry) return;
+    this.valid.set(key, expiry);
+    this.heap.push(expiry, key);
+  }
+
+  /** Records the expiry found when a due entry was checked (it may be later). */
+  reset(key: string, expiry: number): void {
+    this.valid.set(key, expiry);
+    this.heap.push(expiry, key);
+  }
+
+  drop(key: string): void {
+    this.valid.delete(key);
+  }
+
+  /** The next group whose recorded expiry is at or before `now`, removed from the index; undefined when none. */
+  nextDue(now: number): string | undefined {
+    for (;;) {
+      const top = this.heap.peek();
+      if (!top || top[0] > now) return undefined;
+      this.heap.pop();
+      if (this.valid.get(top[1]) !== top[0]) continue; // stale
+      this.valid.delete(top[1]);
+      return top[1];
+    }
+  }
+
+  /** Entries in the heap (stale ones included): a carried index with too many is rebuilt instead. */
+  get length(): number {
+    return this.heap.length;
+  }
+}

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { createCatalog, loadCatalog } from '../../src/catalog/index.js';
+import { KEYWORDS } from '../../scripts/catalog-keywords.js';
+
+// Issue 13: people type the Auth0 feature or the symptom, not the code.
+// [query, code expected, within the top N] — N is 1 unless the query names
+// several codes equally (a feature that logs two codes).
+const catalog = loadCatalog();
+const top = (query: string, n: number) => catalog.search(query).slice(0, n).map((match) => match.entry.code);
+
+describe('lookup / /logcode by what people call the codes', () => {
+  it.each([
+    // Auth0 feature names
+    ['Brute-force Protection', 'limit_wc', 1],
+    ['brute force protection', 'limit_wc', 1],
+    ['Suspicious IP Throttling', 'limit_mu', 1],
+    ['ip throttling', 'limit_mu', 2],
+    ['Breached Password Detection', 'pwd_leak', 1],
+    ['Bot Detection', 'pla', 1],
+    ['captcha', 'pla', 1],
+    ['Adaptive MFA', 'mfar', 1],
+    ['risk assessment', 'mfar', 1],
+    ['Guardian push notification', 'gd_send_pn', 1],
+    ['refresh token rotation', 'ferrt', 1],
+    ['reuse detection', 'ferrt', 1],
+    ['cross-origin authentication', 'fcoa', 2],
+    ['magic link', 'cls', 1],
+    ['client secret', 'mgmt_api_read', 1],
+    // everyday words
+    ['locked out', 'limit_wc', 1],
+    ['lockout', 'limit_wc', 2],
+    ['account locked', 'limit_wc', 1],
+    ['leaked', 'pwd_leak', 3],
+    ['leaked password', 'pwd_leak', 1],
+    ['stuffing', 'limit_mu', 2],
+    ['credential stuffing', 'limit_mu', 2],
+    ['spam', 'gd_send_sms', 1],
+    ['sms pumping', 'gd_send_sms', 1],
+    ['toll fraud', 'gd_send_sms', 2],
+    ['throttled', 'limit_mu', 2],
+    ['blocked', 'limit_mu', 3],
+    ['takeover', 'pwd_leak', 1],
+    ['push fatigue', 'gd_send_pn', 1],
+    ['mfa bombing', 'gd_send_pn', 1],
+    ['rate limit', 'api_limit', 2],
+    ['too many requests', 'api_limit', 1],
+    ['forgot password', 'scpr', 2],
+    ['wrong password', 'fp', 1],
+    ['signup fraud', 'ss', 3],
+    ['connector down', 'coff', 1],
+    ['deprecated', 'depnote', 1],
+    ['impossible travel', 'mfar', 1],
+  ])('%j finds %s within the top %i', (query, code, n) => {
+    expect(top(query, n)).toContain(code);
+  });
+
+  it('owes these results to the keywords: without them the feature names find nothing or the wrong code', () => {
+    const bare = createCatalog({ entries: catalog.all().map((entry) => ({ ...entry, keywords: [] })) });
+    const first = (query: string) => bare.search(query)[0]?.entry.code;
+    expect(first('Suspicious IP Throttling')).not.toBe('limit_mu');
+    expect(first('locked out')).not.toBe('limit_wc');
+    expect(first('spam')).not.toBe('gd_send_sms');
+    expect(first('takeover')).not.toBe('pwd_leak');
+  });
+
+  it('gives keywords only to codes the catalog has', () => {
+    const codes = new Set(catalog.all().map((entry) => entry.code));
+    expect(Object.keys(KEYWORDS).filter((code) => !codes.has(code))).toEqual([]);
+    expect(catalog.get('limit_sul')?.keywords).toContain('suspicious ip throttling');
+  });
+});
