@@ -70,13 +70,89 @@ export interface GroupState {
 }
 
 /**
- * One bucket of groups: a Map (fresh group keys — rule id + IP … — made
- * object-keyed lookups ~5× slower, and object copies minted a hidden class per
- * key combination), stored as a plain JSON object.
+ * One bucket of groups, keyed by rule id + group key, stored as a plain JSON
+ * object. A bucket holds about one group (STATE_BUCKETS is near MAX_GROUPS),
+ * and is copied whenever a call first writes to it: hundreds of times per page
+ * in a flood of new IPs. So it is two parallel arrays searched linearly rather
+ * than a Map: copying two short arrays costs a fifth of copying a Map (and
+ * allocates a fraction of its hash table), lookups in one or two entries cost
+ * the same. (Before Maps, plain-object buckets minted a hidden class per key
+ * combination.) It behaves as a Map in insertion order (get, set, delete,
+ * iteration), so code and tests read it as one.
  */
-export class StateBucket extends Map<string, GroupState> {
+export class StateBucket {
+  private readonly keyList: string[];
+  private readonly groupList: GroupState[];
+
+  constructor(entries?: Iterable<readonly [string, GroupState]>) {
+    this.keyList = [];
+    this.groupList = [];
+    if (entries) for (const [key, group] of entries) this.set(key, group);
+  }
+
+  /** A copy to write to (the lists are copied; groups are shared, as a Map copy would). */
+  static copyOf(bucket: StateBucket): StateBucket {
+    const copy = new StateBucket();
+    for (let i = 0; i < bucket.keyList.length; i++) {
+      copy.keyList.push(bucket.keyList[i]!);
+      copy.groupList.push(bucket.groupList[i]!);
+    }
+    return copy;
+  }
+
+  get size(): number {
+    return this.keyList.length;
+  }
+
+  get(key: string): GroupState | undefined {
+    const index = this.keyList.indexOf(key);
+    return index < 0 ? undefined : this.groupList[index];
+  }
+
+  has(key: string): boolean {
+    return this.keyList.includes(key);
+  }
+
+  set(key: string, group: GroupState): this {
+    const index = this.keyList.indexOf(key);
+    if (index >= 0) this.groupList[index] = group;
+    else {
+      this.keyList.push(key);
+      this.groupList.push(group);
+    }
+    return this;
+  }
+
+  delete(key: string): boolean {
+    const index = this.keyList.indexOf(key);
+    if (index < 0) return false;
+    this.keyList.splice(index, 1);
+    this.groupList.splice(index, 1);
+    return true;
+  }
+
+  *entries(): IterableIterator<[string, GroupState]> {
+    // Over copies: a caller may delete the entry it is visiting (see WorkingState.forEachGroup).
+    const keys = this.keyList.slice();
+    const groups = this.groupList.slice();
+    for (let i = 0; i < keys.length; i++) yield [keys[i]!, groups[i]!];
+  }
+
+  [Symbol.iterator](): IterableIterator<[string, GroupState]> {
+    return this.entries();
+  }
+
+  keys(): IterableIterator<string> {
+    return this.keyList.slice().values();
+  }
+
+  values(): IterableIterator<GroupState> {
+    return this.groupList.slice().values();
+  }
+
   toJSON(): Record<string, GroupState> {
-    return Object.fromEntries(this);
+    // fromEntries defines own properties: a key such as `__proto__` stays a key.
+    return Object.fromEntries(this.keyList.map((key, i) => [key, this.groupList[i]!]));
   }
 }
 

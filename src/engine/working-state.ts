@@ -35,7 +35,8 @@ export class WorkingState {
   nextPruneAt: number;
   size: number;
   private readonly buckets: StoredBucket[];
-  private readonly copied = new Set<number>();
+  /** The input state's buckets: a slot still holding the same object is not this call's to write. */
+  private readonly baseBuckets: readonly StoredBucket[];
   private readonly live = new Map<string, LiveGroup>();
   /** Groups by last activity, kept once eviction has been needed (see evict.ts). */
   activity: ActivityIndex | undefined;
@@ -55,6 +56,7 @@ export class WorkingState {
     this.clock = base.clock;
     this.nextPruneAt = base.nextPruneAt;
     this.size = base.size;
+    this.baseBuckets = base.buckets;
     this.buckets = base.buckets.slice();
     const carried = takeIndexes(base);
     this.activity = carried.activity;
@@ -101,11 +103,12 @@ export class WorkingState {
   }
 
   private writable(index: number): StateBucket {
-    if (!this.copied.has(index)) {
-      this.buckets[index] = new StateBucket(asBucket(this.buckets[index]!));
-      this.copied.add(index);
-    }
-    return this.buckets[index] as StateBucket;
+    const bucket = this.buckets[index]!;
+    // A bucket copied or converted in this call is a new object; the input's are never written.
+    if (bucket !== this.baseBuckets[index]) return bucket as StateBucket;
+    const copy = StateBucket.copyOf(asBucket(bucket));
+    this.buckets[index] = copy;
+    return copy;
   }
 
   /** A bucket for reading (a stored JSON bucket is converted once per call). */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../src/catalog/index.js';
 import { compileRules, loadRules, restoreState, type EngineState } from '../../src/engine/index.js';
+import { StateBucket } from '../../src/engine/state.js';
 import { engineEvaluator } from '../../src/run/engine-evaluator.js';
 import { credentialStuffingBurst } from '../helpers/engine-traffic.js';
 
@@ -33,7 +34,7 @@ describe('engineEvaluator.serialize', () => {
     const before = evaluator.evaluate(evaluator.initialState(), events.slice(0, half)).state as EngineState;
     const textBefore = evaluator.serialize!(before);
     const after = evaluator.evaluate(before, events.slice(half)).state as EngineState;
-    const untouched = after.buckets.filter((bucket, i) => bucket === before.buckets[i] && (bucket as Map<string, unknown>).size > 0);
+    const untouched = after.buckets.filter((bucket, i) => bucket === before.buckets[i] && (bucket as StateBucket).size > 0);
     const touched = after.buckets.filter((bucket, i) => bucket !== before.buckets[i]);
     // The setup this test needs: the second page left some buckets with groups as they were and changed others.
     expect(untouched.length).toBeGreaterThan(0);
@@ -42,7 +43,7 @@ describe('engineEvaluator.serialize', () => {
 
     // A probe written into the untouched buckets after they were serialised (the engine never
     // mutates a bucket it returned): stringifying them again would show it, reusing their text not.
-    for (const bucket of untouched) (bucket as Map<string, unknown>).set(PROBE, { rule: PROBE });
+    for (const bucket of untouched) (bucket as StateBucket).set(PROBE, { rule: PROBE, group: {} });
     expect(JSON.stringify(after), 'the probe is visible to a fresh JSON.stringify').toContain(PROBE);
     const text = evaluator.serialize!(after);
 
