@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseLogEvent, type LogEvent } from '../auth0/log-event.js';
 import { StateBusyError, asCodedError } from '../errors.js';
@@ -19,7 +20,7 @@ export const LOG_STREAM_DEFAULTS = {
 
 export interface LogStreamTenant {
   key: string;
-  /** The stream's Authorization Token; undefined: this tenant's endpoint is off (404). */
+  /** The stream's Authorization Token; undefined: this tenant streams nothing (its path answers 401, like a wrong token). */
   logStreamToken?: string | undefined;
 }
 
@@ -50,29 +51,43 @@ export function createLogStreamHandler(options: LogStreamOptions): (req: Incomin
   const logger = options.logger.child({ component: 'log-stream' });
   const maxBodyBytes = options.maxBodyBytes ?? LOG_STREAM_DEFAULTS.maxBodyBytes;
   const now = options.now ?? (() => new Date());
+  /** Per configured tenant, and one entry for every other name: bounded, whatever the names tried. */
   const lastRejectedLog = new Map<string, number>();
+  /**
+   * One line per minute and name at most, worded alike whether the tenant in the
+   * path exists or not (the log goes to people who may not see the config). The
+   * name is the one requested, cut short; the header itself is never logged.
+   */
+  const logRejected = (req: IncomingMessage, known: string | undefined, requested: string) => {
+    const bucket = known ?? OTHER_NAMES;
+    const at = Date.now();
+    if (at - (lastRejectedLog.get(bucket) ?? Number.NEGATIVE_INFINITY) < LOG_STREAM_DEFAULTS.rejectedLogEveryMs) return;
+    lastRejectedLog.set(bucket, at);
+    logger.warn(
+      { tenant: requested.slice(0, 80), authorization: req.headers.authorization ? 'wrong' : 'missing' },
+      "rejected a log-stream request: its Authorization header does not carry the log-stream token of the tenant in its path (check the stream's Payload URL and Authorization Token in Auth0)",
+    );
+  };
 
   return async (req, res, tenantSegment) => {
     const found = resolveTenant(options.tenants, tenantSegment);
-    const tenantLabel = 'tenant' in found ? found.tenant.key : '';
+    const named = 'off' in found ? undefined : found.tenant;
+    const tenantLabel = named?.key ?? '';
     const answer = (status: number, body: object, headers: Record<string, string> = {}) => {
       metrics.streamRequest(tenantLabel, status);
       reply(res, status, body, headers);
     };
-    if ('missing' in found) return answer(404, { error: found.missing });
-    const { tenant } = found;
+    if ('off' in found) return answer(404, { error: found.off });
     if (req.method !== 'POST') return answer(405, { error: 'use POST' }, { allow: 'POST' });
-    if (!authorizationMatches(req.headers.authorization, tenant.logStreamToken!)) {
-      const at = Date.now();
-      if (at - (lastRejectedLog.get(tenant.key) ?? Number.NEGATIVE_INFINITY) >= LOG_STREAM_DEFAULTS.rejectedLogEveryMs) {
-        lastRejectedLog.set(tenant.key, at);
-        logger.warn(
-          { tenant: tenant.key, authorization: req.headers.authorization ? 'wrong' : 'missing' },
-          "rejected a log-stream request: its Authorization header does not carry the tenant's log-stream token (check the stream's Authorization Token in Auth0)",
-        );
-      }
+    // A tenant name that has no stream (or does not exist) gets the very answer of a wrong
+    // token, after the same constant-time comparisons: the endpoint tells nobody without the
+    // token which tenant names exist.
+    const matches = authorizationMatches(req.headers.authorization, named?.logStreamToken ?? UNGUESSABLE_TOKEN);
+    if (!named || !matches) {
+      logRejected(req, named?.key, found.requested);
       return answer(401, { error: 'missing or wrong Authorization token' }, { 'www-authenticate': 'Bearer' });
     }
+    const tenant = named;
     const encoding = req.headers['content-encoding'];
     if (encoding !== undefined && encoding.toLowerCase() !== 'identity') return answer(415, { error: `content-encoding ${encoding.slice(0, 40)} is not supported` });
 
@@ -123,21 +138,33 @@ export function createLogStreamHandler(options: LogStreamOptions): (req: Incomin
   };
 }
 
-function resolveTenant(tenants: readonly LogStreamTenant[], segment: string | undefined): { tenant: LogStreamTenant } | { missing: string } {
+/** The rate-limit bucket of rejected requests naming no tenant with a stream. */
+const OTHER_NAMES = '\u0000other';
+
+/** Compared against when the path names no streaming tenant, so that such a request costs the same work. */
+const UNGUESSABLE_TOKEN = randomBytes(32).toString('base64url');
+
+type ResolvedTenant =
+  /** The endpoint is off (404): no tenant streams, or the path names none though several could. */
+  | { off: string }
+  /** `tenant`: the streaming tenant the path names; absent: the path names none (answered like a wrong token). */
+  | { tenant?: LogStreamTenant; requested: string };
+
+function resolveTenant(tenants: readonly LogStreamTenant[], segment: string | undefined): ResolvedTenant {
   const streaming = tenants.filter((tenant) => tenant.logStreamToken);
-  if (streaming.length === 0) return { missing: 'log stream is off (set LOG_STREAM_TOKEN)' };
+  if (streaming.length === 0) return { off: 'log stream is off (set LOG_STREAM_TOKEN)' };
   if (segment === undefined) {
-    if (tenants.length === 1 && streaming.length === 1) return { tenant: streaming[0]! };
-    return { missing: `several tenants: post to ${LOG_STREAM_PATH}/{tenant}` };
+    if (tenants.length === 1 && streaming.length === 1) return { tenant: streaming[0]!, requested: streaming[0]!.key };
+    return { off: `several tenants: post to ${LOG_STREAM_PATH}/{tenant}` };
   }
   let name: string;
   try {
     name = decodeURIComponent(segment);
   } catch {
-    return { missing: 'no such tenant' };
+    return { requested: segment };
   }
   const tenant = streaming.find((candidate) => candidate.key === name);
-  return tenant ? { tenant } : { missing: 'no log stream for this tenant' };
+  return tenant ? { tenant, requested: name } : { requested: name };
 }
 
 function logIdOf(value: unknown): string | undefined {

@@ -179,12 +179,41 @@ describe('POST /auth0/log-stream', () => {
     expect(await h.post('/auth0/log-stream', body)).toMatchObject({ status: 404, body: { error: 'several tenants: post to /auth0/log-stream/{tenant}' } });
     expect((await h.post('/auth0/log-stream/globex', body, { authorization: `Bearer ${TOKEN}` })).status).toBe(401);
     expect((await h.post('/auth0/log-stream/globex', body, { authorization: `Bearer ${GLOBEX_TOKEN}` })).status).toBe(200);
-    expect((await h.post('/auth0/log-stream/initech', body)).status).toBe(404);
-    expect((await h.post('/auth0/log-stream/nobody', body)).status).toBe(404);
+    expect((await h.post('/auth0/log-stream/initech', body)).status).toBe(401);
+    expect((await h.post('/auth0/log-stream/nobody', body)).status).toBe(401);
     expect((await h.post('/auth0/log-stream/acme/extra', body)).status).toBe(404);
     expect(h.queued('globex')).toEqual([idOf(1)]);
     expect(h.queued('acme')).toEqual([]);
-    expect(h.statuses).toEqual([['', 404], ['globex', 401], ['globex', 200], ['', 404], ['', 404]]);
+    expect(h.statuses).toEqual([['', 404], ['globex', 401], ['globex', 200], ['', 401], ['', 401]]);
+  });
+
+  it('answers a tenant name without a stream, or unknown, exactly like a wrong token, and logs both alike', async () => {
+    const h = await harness([
+      { key: 'acme', logStreamToken: TOKEN },
+      { key: 'globex', logStreamToken: GLOBEX_TOKEN },
+      { key: 'initech' },
+    ]);
+    const body = JSON.stringify([item(1)]);
+    // Status, headers and body, as a client sees them (the Date header aside).
+    const post = (path: string, headers: Record<string, string>) => send(h.server.port, path, body, headers, { headers: true });
+    const wrongToken = await post('/auth0/log-stream/acme', { authorization: `Bearer ${GLOBEX_TOKEN}` });
+    expect(wrongToken).toMatchObject({ status: 401, headers: { 'www-authenticate': 'Bearer' } });
+    // Even a valid token of another tenant tells nothing about names that have no stream.
+    for (const name of ['nobody', 'initech', '%E0%A4%A']) {
+      expect(await post(`/auth0/log-stream/${name}`, { authorization: `Bearer ${GLOBEX_TOKEN}` })).toEqual(wrongToken);
+    }
+    expect(await post('/auth0/log-stream/nobody', {})).toEqual(await post('/auth0/log-stream/acme', {}));
+    expect(h.queued('acme')).toEqual([]);
+    expect(h.queued('globex')).toEqual([]);
+    // The log line: same words and fields for the existing and the unknown name (the name as requested).
+    const rejected = h.logs.records().filter((r) => String(r.msg).startsWith('rejected'));
+    expect(rejected.map(({ time: _t, ...rest }) => rest)).toEqual([
+      expect.objectContaining({ tenant: 'acme', authorization: 'wrong' }),
+      expect.objectContaining({ tenant: 'nobody', authorization: 'wrong' }),
+    ]);
+    const [known, unknown] = rejected.map(({ time: _t, tenant: _n, ...rest }) => rest);
+    expect(unknown).toEqual(known);
+    expect(h.logs.lines.join('\n')).not.toMatch(/stream-token-/);
   });
 
   it('answers 413 for a body over 5 MB, declared or not, without storing anything', async () => {
@@ -236,8 +265,8 @@ function send(
   path: string,
   body: string | Buffer,
   headers: Record<string, string>,
-  options: { chunked?: boolean } = {},
-): Promise<{ status: number; body: Record<string, unknown> }> {
+  options: { chunked?: boolean; headers?: boolean } = {},
+): Promise<{ status: number; body: Record<string, unknown>; headers?: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
     const payload = typeof body === 'string' ? Buffer.from(body) : body;
     const req = request(
@@ -249,7 +278,7 @@ function send(
           const text = Buffer.concat(chunks).toString('utf8');
           // A refusal before the body is read (413) is plain text, written straight to the socket.
           const json = String(res.headers['content-type'] ?? '').includes('json');
-          resolve({ status: res.statusCode ?? 0, body: !text ? {} : json ? (JSON.parse(text) as Record<string, unknown>) : { text } });
+          resolve({ status: res.statusCode ?? 0, body: !text ? {} : json ? (JSON.parse(text) as Record<string, unknown>) : { text }, ...(options.headers ? { headers: { ...res.headers, date: undefined } } : {}) });
         });
       },
     );
