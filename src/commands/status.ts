@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { streamSilence } from '../intake/stream-health.js';
+import { currentProblems, needsAttention } from '../state/current-problems.js';
 import { openStateStore } from '../state/open.js';
 import type { Mute } from '../state/controls.js';
 import type { ChannelSummary, Problem, StateStore } from '../state/store.js';
@@ -150,11 +151,8 @@ export async function readStatus(store: StateStore, path: string, now: Date, str
     sent: Number(channel.sent),
     dead: Number(channel.dead),
   }));
-  // Open problems, and the log gaps of the last week (told once, but worth seeing).
-  const weekAgo = new Date(now.getTime() - 7 * 86_400_000).toISOString();
-  const shown = (await store.listProblems({ includeResolved: true })).filter((p) => p.resolvedAt === null || (p.kind === 'log_gap' && p.openedAt >= weekAgo));
-  const problems = shown.map(({ key, kind, tenant, summary, openedAt, noticeState }) => ({ key, kind, tenant, summary, openedAt, noticeState }));
-  const healthy = outbox.every((channel) => channel.failed === 0 && channel.dead === 0) && problems.every((problem) => problem.kind === 'log_gap');
+  const problems = (await currentProblems(store, now)).map(({ key, kind, tenant, summary, openedAt, noticeState }) => ({ key, kind, tenant, summary, openedAt, noticeState }));
+  const healthy = outbox.every((channel) => channel.failed === 0 && channel.dead === 0) && !problems.some(needsAttention);
   const mutes = (await store.listMutes()).map(({ id, tenant, ruleId, group, createdBy, createdAt, until, wallUntil, held }) => ({ id, tenant, ruleId, group, createdBy, createdAt, until, wallUntil, held }));
   return { stateDb: path, replicas, tenants, outbox, problems, mutes, healthy };
 }

@@ -72,7 +72,7 @@ export function renderUsage(command: string): LogcodeReply {
     `• \`${command} fcoa\` — what a code means, and which rules alert on it`,
     `• \`${command} breached password\` — search codes by words (top ${MATCH_LINES})`,
     `• \`${command} rules\` — the enabled alert rules`,
-    `• \`${command} status\` — last poll, checkpoint age, pending alerts`,
+    `• \`${command} status\` — last poll, checkpoint age, problems, pending / failed / dead alerts`,
     `• \`${command} mutes\` — active mutes; \`${command} unmute &lt;id&gt;\` ends one`,
     `• \`${command} help\` — this message`,
   ];
