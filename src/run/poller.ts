@@ -89,6 +89,12 @@ export interface CycleReport {
   /** Checkpoint after the cycle (the last committed page). */
   checkpoint: string | null;
   caughtUp: boolean;
+  /**
+   * The cycle did not run to its end: a shutdown (or the loss of the tenant's
+   * lease) cut a wait short or stopped it between pages. Neither a success nor
+   * a failure: nothing is recorded, and it resolves no problem.
+   */
+  interrupted?: true;
   durationMs: number;
   rateLimitWaits: number;
   rateLimitWaitMs: number;
@@ -144,7 +150,11 @@ export async function runPollCycle(options: PollCycleOptions): Promise<CycleRepo
     batch.after = checkpoint;
     if (options.checkLogGap) await checkLogGap(options, checkpoint, lastSuccessAt ?? null, now(), report);
 
-    while (report.pages < maxPages && !options.shouldStop?.()) {
+    while (report.pages < maxPages) {
+      if (options.shouldStop?.()) {
+        interrupted = true;
+        break;
+      }
       const raw = await source.fetchPage(checkpoint);
       report.pages += 1;
       report.eventsFetched += raw.length;
@@ -182,6 +192,8 @@ export async function runPollCycle(options: PollCycleOptions): Promise<CycleRepo
   report.durationMs = now() - startedAt;
   if (interrupted) {
     // A wait cut short by SIGTERM is not a failed poll: /healthz after a restart must not read it as one.
+    // Nor a successful one: Auth0 may still be failing, and a cut-short cycle proves nothing.
+    report.interrupted = true;
     logger.info(report, `poll cycle stopped by shutdown; checkpoint stays at ${report.checkpoint ?? 'none'}`);
     return report;
   }

@@ -81,6 +81,8 @@ export function watchTenant(cycle: () => Promise<CycleReport>, input: TenantWatc
         new Date(now()),
       );
     }
+    // A cycle cut short by shutdown proves neither: the problem stays as it was.
+    if (report.interrupted) return { ...report, stop: false };
     if (report.ok) {
       retryAt = Number.NEGATIVE_INFINITY;
       if (await isPollingOpen()) {

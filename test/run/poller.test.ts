@@ -271,7 +271,7 @@ describe('runPollCycle', () => {
       shouldStop: () => shutdown.signal.aborted,
     });
 
-    expect(report).toMatchObject({ ok: true, caughtUp: false, checkpoint: HISTORY });
+    expect(report).toMatchObject({ ok: true, interrupted: true, caughtUp: false, checkpoint: HISTORY });
     expect(report.error).toBeUndefined();
     expect(readTenantState(temp.db, 'acme')).toMatchObject({ checkpoint: HISTORY, lastPollOk: null, lastPollError: null });
     expect(records().filter((r) => Number(r.level) >= 50)).toEqual([]);
