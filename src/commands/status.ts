@@ -2,11 +2,12 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { streamSilence } from '../intake/stream-health.js';
-import { currentProblems, needsAttention } from '../state/current-problems.js';
+import { currentProblems } from '../state/current-problems.js';
 import { openStateStore } from '../state/open.js';
 import type { Mute } from '../state/controls.js';
 import type { ChannelSummary, Problem, StateStore } from '../state/store.js';
 import { StateError } from '../errors.js';
+import { attentionReasons, statusThresholds, type StatusThresholds } from './status-attention.js';
 
 interface StatusFlags {
   json?: boolean;
@@ -54,8 +55,29 @@ export interface StatusReport {
   problems: Array<Pick<Problem, 'key' | 'kind' | 'tenant' | 'summary' | 'openedAt' | 'noticeState'>>;
   /** Active mutes set from Slack: what they silence, until when, how many events they hold so far. */
   mutes: Array<Pick<Mute, 'id' | 'tenant' | 'ruleId' | 'group' | 'createdBy' | 'createdAt' | 'until' | 'wallUntil' | 'held'>>;
-  /** Failed or dead alerts, or an open problem (polling failing, a dead channel, an outbox backing up): exit 1. */
+  /**
+   * Why status exits 1, in plain sentences: failed or dead alerts, an open
+   * problem, a tenant whose last successful poll is stale, alerts pending too
+   * long (the last two need no running bot to be seen: a dead one writes no problem).
+   */
+  attention: string[];
+  /** When a poll counts as stale and a pending alert as stuck (from NOTICE_POLL_FAILING_AFTER, POLL_SCHEDULE, NOTICE_BACKLOG_AFTER). */
+  thresholds: { pollStaleAfterSeconds: number; backlogAfterSeconds: number };
+  /** Nothing needs attention: exit 0. */
   healthy: boolean;
+}
+
+/** `status --json` before the bot ever ran: the same fields, nothing in them, and why. */
+export interface NoStateReport {
+  stateDb: string;
+  replicas: [];
+  tenants: [];
+  outbox: [];
+  problems: [];
+  mutes: [];
+  attention: [string];
+  healthy: false;
+  reason: string;
 }
 
 /**
@@ -70,14 +92,30 @@ export function registerStatus(program: Command): void {
     .option('--json', 'one JSON object on stdout')
     .addHelpText(
       'after',
-      '\nReads DATABASE_URL (PostgreSQL) when set, else STATE_DB (default ./data/state.db).\nExit codes: 0 all well, 1 something needs attention (failed or dead alerts, polling failing, a dead channel, an outbox backing up) or no state database yet, 2 unreadable database.',
+      [
+        '',
+        'Reads DATABASE_URL (PostgreSQL) when set, else STATE_DB (default ./data/state.db); NOTICE_POLL_FAILING_AFTER, POLL_SCHEDULE and NOTICE_BACKLOG_AFTER say when the bot counts as stuck.',
+        'Exit codes: 0 all well; 1 something needs attention (failed or dead alerts, polling failing, a dead channel, an outbox backing up,',
+        'no successful poll for NOTICE_POLL_FAILING_AFTER or three POLL_SCHEDULE periods, alerts pending longer than NOTICE_BACKLOG_AFTER — the',
+        'last two even when the bot is not running) or no state database yet (with --json, still one JSON object saying why); 2 unreadable database',
+        'or an invalid NOTICE_* duration.',
+      ].join('\n'),
     )
     .action(async (flags: StatusFlags) => {
       loadDotEnv();
       const databaseUrl = process.env.DATABASE_URL?.trim() || undefined;
       const path = resolve(process.env.STATE_DB?.trim() || './data/state.db');
+      const limits = statusThresholds(process.env);
+      if ('problems' in limits) {
+        process.stderr.write(`auth0-log-alerts: invalid configuration:\n${limits.problems.map((p) => `  - ${p}\n`).join('')}`);
+        process.exitCode = 2;
+        return;
+      }
       if (!databaseUrl && !existsSync(path)) {
-        process.stderr.write(`auth0-log-alerts: no state database at ${path} — the bot has not run yet, or STATE_DB points elsewhere\n`);
+        const reason = `no state database at ${path} — the bot has not run yet, or STATE_DB points elsewhere`;
+        // A monitor reading --json gets JSON whatever the state: the same fields, empty, and why.
+        if (flags.json) process.stdout.write(`${JSON.stringify(noStateReport(path, reason))}\n`);
+        process.stderr.write(`auth0-log-alerts: ${reason}\n`);
         process.exitCode = 1;
         return;
       }
@@ -92,7 +130,10 @@ export function registerStatus(program: Command): void {
         return;
       }
       try {
-        const report = await readStatus(store, databaseUrl ? store.description : path, new Date(), Boolean(process.env.LOG_STREAM_TOKEN?.trim()));
+        const report = await readStatus(store, databaseUrl ? store.description : path, new Date(), {
+          streamConfigured: Boolean(process.env.LOG_STREAM_TOKEN?.trim()),
+          thresholds: limits.thresholds,
+        });
         process.stdout.write(flags.json ? `${JSON.stringify(report)}\n` : renderStatus(report));
         if (!report.healthy) process.exitCode = 1;
       } finally {
@@ -110,11 +151,20 @@ function loadDotEnv(): void {
   }
 }
 
-/**
- * `streamConfigured`: whether a log stream is set up (LOG_STREAM_TOKEN); a
- * tenant whose stream ever delivered is judged as having one anyway.
- */
-export async function readStatus(store: StateStore, path: string, now: Date, streamConfigured = false): Promise<StatusReport> {
+export function noStateReport(stateDb: string, reason: string): NoStateReport {
+  return { stateDb, replicas: [], tenants: [], outbox: [], problems: [], mutes: [], attention: [reason], healthy: false, reason };
+}
+
+export interface ReadStatusOptions {
+  /** Whether a log stream is set up (LOG_STREAM_TOKEN); a tenant whose stream ever delivered is judged as having one anyway. */
+  streamConfigured?: boolean;
+  /** @default statusThresholds of an empty environment (the bot's defaults) */
+  thresholds?: StatusThresholds;
+}
+
+export async function readStatus(store: StateStore, path: string, now: Date, options: ReadStatusOptions = {}): Promise<StatusReport> {
+  const streamConfigured = options.streamConfigured ?? false;
+  const thresholds = options.thresholds ?? defaultThresholds();
   const leases = (await store.listTenantLeases()).filter((lease) => !lease.expired);
   const holder = (tenant: string) => leases.find((lease) => lease.tenant === tenant);
   const replicas = (await store.listReplicas()).map(
@@ -127,7 +177,8 @@ export async function readStatus(store: StateStore, path: string, now: Date, str
       tenants: leases.filter((lease) => lease.owner === id).map((lease) => lease.tenant),
     }),
   );
-  const tenants = (await store.listTenants()).map(
+  const tenantStates = await store.listTenants();
+  const tenants = tenantStates.map(
     (state): TenantStatus => ({
       tenant: state.tenant,
       checkpoint: state.checkpoint,
@@ -152,9 +203,25 @@ export async function readStatus(store: StateStore, path: string, now: Date, str
     dead: Number(channel.dead),
   }));
   const problems = (await currentProblems(store, now)).map(({ key, kind, tenant, summary, openedAt, noticeState }) => ({ key, kind, tenant, summary, openedAt, noticeState }));
-  const healthy = outbox.every((channel) => channel.failed === 0 && channel.dead === 0) && !problems.some(needsAttention);
+  const attention = attentionReasons({ tenants: tenantStates, outbox, problems }, thresholds, now);
   const mutes = (await store.listMutes()).map(({ id, tenant, ruleId, group, createdBy, createdAt, until, wallUntil, held }) => ({ id, tenant, ruleId, group, createdBy, createdAt, until, wallUntil, held }));
-  return { stateDb: path, replicas, tenants, outbox, problems, mutes, healthy };
+  return {
+    stateDb: path,
+    replicas,
+    tenants,
+    outbox,
+    problems,
+    mutes,
+    attention,
+    thresholds: { pollStaleAfterSeconds: Math.round(thresholds.pollStaleAfterMs / 1000), backlogAfterSeconds: Math.round(thresholds.backlogAfterMs / 1000) },
+    healthy: attention.length === 0,
+  };
+}
+
+function defaultThresholds(): StatusThresholds {
+  const limits = statusThresholds({});
+  if ('problems' in limits) throw new Error(limits.problems.join('; '));
+  return limits.thresholds;
 }
 
 export function renderStatus(report: StatusReport): string {
@@ -197,6 +264,8 @@ export function renderStatus(report: StatusReport): string {
     if ((channel.failed > 0 || channel.dead > 0) && channel.lastError) lines.push(`    last error: ${channel.lastError}`);
     if (channel.pending > 0 && channel.pendingError) lines.push(`    pending, last error: ${channel.pendingError}`);
   }
+  lines.push('', report.attention.length === 0 ? 'All is well' : 'Needs attention (exit 1)');
+  for (const reason of report.attention) lines.push(`  - ${reason}`);
   return `${lines.join('\n')}\n`;
 }
 

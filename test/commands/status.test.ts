@@ -115,9 +115,30 @@ describe('status', () => {
 
   it('says so and exits 1 when there is no state database, without creating one', async () => {
     vi.stubEnv('STATE_DB', `${state.path}.missing`);
-    expect(await main(['status', '--json'])).toBe(1);
+    expect(await main(['status'])).toBe(1);
     expect(output.stdout).toBe('');
     expect(output.stderr).toMatch(/no state database at .*the bot has not run yet/);
+    const { existsSync } = await import('node:fs');
+    expect(existsSync(`${state.path}.missing`)).toBe(false);
+  });
+
+  it('with --json and no state database, still prints one JSON object saying why, and exits 1', async () => {
+    vi.stubEnv('STATE_DB', `${state.path}.missing`);
+    expect(await main(['status', '--json'])).toBe(1);
+    const lines = output.stdout.split('\n').filter(Boolean);
+    expect(lines).toHaveLength(1);
+    const report = JSON.parse(lines[0]!);
+    expect(report).toEqual({
+      stateDb: `${state.path}.missing`,
+      replicas: [],
+      tenants: [],
+      outbox: [],
+      problems: [],
+      mutes: [],
+      attention: [expect.stringMatching(/^no state database at .*\.missing — the bot has not run yet/)],
+      healthy: false,
+      reason: expect.stringMatching(/^no state database at .*\.missing — the bot has not run yet/),
+    });
     const { existsSync } = await import('node:fs');
     expect(existsSync(`${state.path}.missing`)).toBe(false);
   });
@@ -152,5 +173,68 @@ describe('status: a silent log stream', () => {
     vi.stubEnv('LOG_STREAM_TOKEN', 'configured-token');
     expect(await main(['status', '--json'])).toBe(0);
     expect(JSON.parse(output.stdout.trim().split('\n').at(-1)!).tenants[0].streamSilent).toMatch(/never delivered/);
+  });
+});
+
+// A dead bot writes no problem row: status must see it stuck from the state alone
+// (the last success only grows older, pending alerts stay pending).
+describe('status: a stuck bot, with no problem row written', () => {
+  const MINUTE = 60_000;
+  const ago = (ms: number) => new Date(Date.now() - ms);
+
+  it('exits 1 when the last successful poll is older than NOTICE_POLL_FAILING_AFTER, 0 while it is younger', async () => {
+    await state.store.recordPollOutcome('acme', { ok: true, at: ago(11 * MINUTE) });
+    expect(await state.store.listProblems({ includeResolved: true })).toEqual([]);
+    expect(await main(['status', '--json'])).toBe(1);
+    const report = JSON.parse(output.stdout);
+    expect(report).toMatchObject({ healthy: false, thresholds: { pollStaleAfterSeconds: 600, backlogAfterSeconds: 900 } });
+    expect(report.attention).toEqual([expect.stringMatching(/^tenant acme: no successful poll for 11 min \(more than 10 min\) — is the bot running/)]);
+
+    const textFrom = output.stdout.length;
+    expect(await main(['status'])).toBe(1);
+    expect(output.stdout.slice(textFrom)).toMatch(/Needs attention \(exit 1\)\n  - tenant acme: no successful poll for 11 min/);
+
+    await state.store.recordPollOutcome('acme', { ok: true, at: ago(9 * MINUTE) });
+    const okFrom = output.stdout.length;
+    expect(await main(['status'])).toBe(0);
+    expect(output.stdout.slice(okFrom)).toContain('All is well');
+  });
+
+  it('judges staleness by the schedule when it is slower: three POLL_SCHEDULE periods and a minute', async () => {
+    vi.stubEnv('POLL_SCHEDULE', '0 * * * *'); // hourly (a cron-driven run --once)
+    await state.store.recordPollOutcome('acme', { ok: true, at: ago(2 * 60 * MINUTE) });
+    expect(await main(['status'])).toBe(0);
+    await state.store.recordPollOutcome('acme', { ok: true, at: ago(3 * 60 * MINUTE + 2 * MINUTE) });
+    expect(await main(['status'])).toBe(1);
+    vi.stubEnv('NOTICE_POLL_FAILING_AFTER', '4h');
+    expect(await main(['status'])).toBe(0);
+  });
+
+  it('exits 1 for a tenant that never polled successfully and whose last attempt is stale', async () => {
+    await state.store.recordPollOutcome('acme', { ok: false, error: 'Auth0 does not answer', at: ago(30 * MINUTE) });
+    expect(await main(['status', '--json'])).toBe(1);
+    expect(JSON.parse(output.stdout).attention).toEqual([expect.stringMatching(/^tenant acme: no successful poll ever, the last attempt 30 min ago/)]);
+  });
+
+  it('exits 1 when alerts have been pending longer than NOTICE_BACKLOG_AFTER, 0 while they are younger', async () => {
+    await state.store.recordPollOutcome('acme', { ok: true });
+    await state.store.enqueueAlerts('acme', [makeAlert(), makeAlert()], '#alerts');
+    const setAge = (ms: number) => state.db.prepare('UPDATE outbox SET created_at = ?').run(ago(ms).toISOString());
+    setAge(14 * MINUTE);
+    expect(await main(['status'])).toBe(0);
+    setAge(16 * MINUTE);
+    expect(await main(['status', '--json'])).toBe(1);
+    const report = JSON.parse(output.stdout.trim().split('\n').at(-1)!);
+    expect(report.problems).toEqual([]);
+    expect(report.attention).toEqual([expect.stringMatching(/^#alerts: 2 alert\(s\) pending, the oldest for 16 min \(more than 15 min\)/)]);
+    vi.stubEnv('NOTICE_BACKLOG_AFTER', '1h');
+    expect(await main(['status'])).toBe(0);
+  });
+
+  it('exits 2 for a NOTICE_* value that is not a duration, naming it', async () => {
+    vi.stubEnv('NOTICE_BACKLOG_AFTER', 'soon');
+    expect(await main(['status', '--json'])).toBe(2);
+    expect(output.stdout).toBe('');
+    expect(output.stderr).toContain('NOTICE_BACKLOG_AFTER "soon" is not a duration');
   });
 });
