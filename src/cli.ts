@@ -3,7 +3,7 @@ import { realpathSync } from 'node:fs';
 import { packageVersion } from './version.js';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
-import { applyEnvFile } from './config/index.js';
+import { applyEnvFile } from './config/env-file.js';
 import { asCodedError } from './errors.js';
 import { registerLookup } from './commands/lookup.js';
 import { registerRules } from './commands/rules.js';

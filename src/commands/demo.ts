@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { loadCatalog } from '../catalog/index.js';
 import { renderCalls } from '../demo/render.js';
-import { simulateDemo } from '../demo/simulate.js';
 import { loadRuleLayers } from '../engine/index.js';
 import { addRulesOption, type RulesFlag } from './rule-sources.js';
 
@@ -31,6 +30,8 @@ export function registerDemo(program: Command): void {
         process.exitCode = 1;
         return;
       }
+      // The simulated bot (sender, SQLite in memory) is loaded only when the demo runs.
+      const { simulateDemo } = await import('../demo/simulate.js');
       const calls = await simulateDemo({ catalog, rulesDirs });
       if (flags.json) {
         for (const call of calls) if (call.method === 'chat.postMessage') process.stdout.write(`${JSON.stringify(call.body)}\n`);

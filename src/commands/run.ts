@@ -1,92 +1,10 @@
 import type { Command } from 'commander';
-import { runBot, type RunDeps } from '../run/bot.js';
-import { packageVersion } from '../version.js';
-import { describeRule } from '../engine/index.js';
-import { receivesActions } from '../slack/actions/receives.js';
-import { formatPreview } from '../slack/format-repeat.js';
-import { createSender } from '../slack/sender.js';
-import { createSlackClient } from '../slack/poster.js';
-import { describeAlert } from './replay.js';
-import { createLogStreamHandler, logStreamEnabled } from '../intake/stream-handler.js';
 
 interface RunCommandFlags {
   once?: boolean;
   dryRun?: boolean;
   json?: boolean;
 }
-
-/**
- * The concrete Slack pieces (sender, Bolt app, health server) plug in here;
- * the poller itself knows nothing of Slack.
- */
-export const runDeps: Omit<RunDeps, 'env'> = {
-  createSender: ({ config, store, catalog, logger, replicaId, once }) =>
-    createSender({
-      // Buttons only where a Slack app receives the clicks (Socket Mode or HTTP mode, not --once).
-      interactive: receivesActions(config.slack, once === true),
-      store,
-      owner: replicaId,
-      catalog,
-      logger,
-      client: createSlackClient({ token: config.slack.botToken ?? '', apiUrl: config.slack.apiUrl }),
-      defaultChannel: config.alertChannel ?? '',
-      backlogNoticeMs: config.selfWatch.backlogAfterMs,
-      dashboardFor: (key) => config.tenants.find((tenant) => tenant.key === key)?.dashboard,
-    }),
-  startCompanions: async ({ config, store, catalog, ruleSet, logger, signal, intakes, wakeSender, replicaId, leases }) => {
-    // Loaded only by the bot that starts them: Bolt is most of the CLI's start-up time, and
-    // prom-client is for /metrics; replay, rules and the other commands never pay for them.
-    const { startSlackCompanion } = await import('../slack/app.js');
-    const { enableMetrics } = await import('../metrics/prometheus.js');
-    const metrics = enableMetrics({
-      store,
-      tenants: config.tenants.map((tenant) => tenant.key),
-      rules: ruleSet.rules.map(({ rule }) => ({ id: rule.id, severity: rule.severity })),
-      token: config.metricsToken,
-      version: packageVersion(),
-      leases: () => {
-        const snapshot = leases?.();
-        return replicaId && snapshot ? { replica: replicaId, held: snapshot.held, replicasAlive: snapshot.replicasAlive } : undefined;
-      },
-    });
-    const logStream = logStreamEnabled(config.tenants)
-      ? createLogStreamHandler({
-          tenants: config.tenants,
-          intakeFor: (tenant) => intakes?.get(tenant),
-          logger,
-          onCommitted: (_tenant, result) => {
-            if (result.alertsQueued > 0) wakeSender?.();
-          },
-        })
-      : undefined;
-    try {
-      const companion = await startSlackCompanion({
-        config,
-        store,
-        catalog,
-        logger,
-        signal,
-        rules: () => ruleSet.rules.map((compiled) => describeRule(compiled.rule)),
-        routes: { metrics, logStream },
-        // Only with several replicas possible (PostgreSQL): a single SQLite bot's probe says no more than ok/degraded.
-        replica: () => {
-          if (!config.databaseUrl) return undefined;
-          const snapshot = leases?.();
-          return replicaId && snapshot ? { id: replicaId, polling: snapshot.held.length, replicas: snapshot.replicasAlive } : undefined;
-        },
-      });
-      return [...(companion ? [companion] : []), { stop: async () => metrics.close() }];
-    } catch (error) {
-      metrics.close();
-      throw error;
-    }
-  },
-  write: (line) => process.stdout.write(`${line}\n`),
-  describe: (alert, { catalog, tenant, defaultChannel, json }) =>
-    json
-      ? JSON.stringify(formatPreview(alert, { catalog, defaultChannel, dashboard: tenant.dashboard }))
-      : describeAlert(alert, defaultChannel),
-};
 
 /** The environment `run` reads, one line each (README, Configuration, has the details). */
 const RUN_ENVIRONMENT: ReadonlyArray<[string, string]> = [
@@ -145,6 +63,9 @@ export function registerRun(program: Command): void {
     .option('--json', 'with --dry-run: one chat.postMessage body per alert per line (stdout is JSON only)')
     .addHelpText('after', RUN_HELP)
     .action(async (flags: RunCommandFlags) => {
+      // Loaded only when `run` runs: the bot's modules (Slack, Auth0, state back ends) are most
+      // of the CLI's start-up time, and replay, rules, lookup and --help need none of them.
+      const [{ runBot }, { runDeps }] = await Promise.all([import('../run/bot.js'), import('./run-deps.js')]);
       process.exitCode = await runBot(
         { once: flags.once === true, dryRun: flags.dryRun === true, json: flags.json === true },
         { ...runDeps, env: process.env },

@@ -1,11 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseEnv } from 'node:util';
 import cron from 'node-cron';
 import { z } from 'zod';
 import { userRuleDirs } from '../engine/index.js';
 import { parseDuration } from '../engine/duration.js';
 import { ConfigError } from '../errors.js';
+import { definedOnly, readEnvFile } from './env-file.js';
 import { registerSecrets } from '../secrets.js';
 import { parseAuth0Domain, plainHttpProblem } from './domain.js';
 import { isPlaceholderDomain, placeholderProblem, slackTokenProblems } from './placeholders.js';
@@ -15,6 +14,7 @@ import { loadTenantsFile } from './tenants-file.js';
 
 export type { Auth0Domain, DashboardLocation } from './domain.js';
 export type { StartFrom } from './start-from.js';
+export { applyEnvFile } from './env-file.js';
 export { startInstant } from './start-from.js';
 export { buildTenant, type TenantConfig } from './tenant.js';
 
@@ -295,53 +295,6 @@ function envTenant(env: Env, requireAuth0: boolean, problems: string[]): TenantC
       logStreamToken: env.LOG_STREAM_TOKEN,
     }),
   ];
-}
-
-function readEnvFile(path: string | false, problems: string[]): Record<string, string> {
-  if (!path || !existsSync(path)) return {};
-  try {
-    const text = readFileSync(path, 'utf8');
-    problems.push(...unquotedHashProblems(path, text));
-    return definedOnly(parseEnv(text));
-  } catch (error) {
-    problems.push(`cannot read ${path}: ${(error as Error).message}`);
-    return {};
-  }
-}
-
-/**
- * `ALERT_CHANNEL=#security-alerts` in a .env file reads as empty: `#` starts a
- * comment there. Said plainly, rather than a puzzling "ALERT_CHANNEL is missing".
- */
-function unquotedHashProblems(path: string, text: string): string[] {
-  const problems: string[] = [];
-  for (const [index, line] of text.split(/\r?\n/).entries()) {
-    const match = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*#/.exec(line);
-    if (match) {
-      problems.push(
-        `${path}:${index + 1}: ${match[1]} starts with an unquoted # and is read as empty (# starts a comment); quote it, e.g. ${match[1]}="#security-alerts"`,
-      );
-    }
-  }
-  return problems;
-}
-
-/**
- * Lets every command (not only `run`) see the variables of `.env`, as the
- * contract promises; variables already set win. Returns the file's problems.
- */
-export function applyEnvFile(env: NodeJS.ProcessEnv, path: string = resolve('.env')): string[] {
-  const problems: string[] = [];
-  for (const [key, value] of Object.entries(readEnvFile(path, problems))) {
-    if (env[key] === undefined) env[key] = value;
-  }
-  return problems;
-}
-
-function definedOnly(env: NodeJS.Dict<string>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(env)) if (value !== undefined) out[key] = value;
-  return out;
 }
 
 /** Field by field: the valid values of a partly invalid environment. */

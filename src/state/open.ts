@@ -1,6 +1,4 @@
 import type { Logger } from '../log.js';
-import { PgStateStore } from './postgres/store.js';
-import { SqliteStateStore } from './sqlite/store.js';
 import type { StateStore } from './store.js';
 
 export interface StateLocation {
@@ -17,14 +15,17 @@ export interface StateLocation {
  * Opens the state back end the configuration names: PostgreSQL when
  * DATABASE_URL is set, else the SQLite file STATE_DB (the zero-set-up
  * default). Both pass test/state/store-contract.ts; nothing else in the bot
- * knows which one it talks to.
+ * knows which one it talks to. Only the named back end is loaded: a SQLite bot
+ * never pays pg's start-up time and memory, nor a PostgreSQL one better-sqlite3's.
  */
 export async function openStateStore(location: StateLocation): Promise<StateStore> {
   if (location.databaseUrl) {
+    const { PgStateStore } = await import('./postgres/store.js');
     return PgStateStore.open(location.databaseUrl, {
       ...(location.replicaId ? { applicationName: `auth0-log-alerts ${location.replicaId}` } : {}),
       ...(location.logger ? { logger: location.logger } : {}),
     });
   }
+  const { SqliteStateStore } = await import('./sqlite/store.js');
   return SqliteStateStore.open(location.stateDb);
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import nock from 'nock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli.js';
-import { runDeps } from '../../src/commands/run.js';
+import { runDeps } from '../../src/commands/run-deps.js';
 import { openStateDb } from '../../src/state/sqlite/db.js';
 import { commitPage, readTenantState } from '../../src/state/sqlite/tenant-state.js';
 import { syntheticCheckpoint } from '../../src/auth0/checkpoint.js';
