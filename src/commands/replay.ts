@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import type { Command } from 'commander';
 import { readEventFile } from '../auth0/event-file.js';
 import type { LogEvent } from '../auth0/log-event.js';
@@ -33,6 +33,8 @@ export const REPLAY_DEFAULTS = {
    * out as one thread reply, as the sender batches them in Slack.
    */
   batch: 1_000,
+  /** Bytes per read of the input file. */
+  readBytes: 1 << 16,
   /** Skipped events named one by one; past that only counted (a file of garbage is not a wall of warnings). */
   namedSkips: 20,
   /** Distinct codes counted for the summary (a hostile file may invent millions). */
@@ -69,12 +71,24 @@ async function* inputOf(file: string): AsyncGenerator<Buffer | string> {
     yield* process.stdin;
     return;
   }
+  let fd: number | undefined;
   try {
-    yield* createReadStream(file);
+    fd = openSync(file, 'r');
+    // Synchronous reads of a regular file: the replay has nothing else to do meanwhile, and an
+    // asynchronous stream would leave the loop idle waiting on the thread pool for every chunk.
+    // Chunks stay small (64 kB): larger strings are slower to split and parse (large-object space).
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(REPLAY_DEFAULTS.readBytes);
+      const length = readSync(fd, chunk, 0, chunk.length, null);
+      if (length === 0) break;
+      yield length === chunk.length ? chunk : chunk.subarray(0, length);
+    }
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (!code) throw error;
     throw new UsageError(`cannot read '${file}' (${code})`);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
