@@ -102,7 +102,12 @@ export class Auth0Client {
 
 function asEventArray(response: Auth0Response): unknown[] {
   if (Array.isArray(response.data)) return response.data;
-  throw new Auth0ApiError(`Auth0 GET ${LOGS_PATH} returned ${response.status} without a list of logs`, {
+  // axios leaves a body that is not JSON as text: something other than the Management API answered.
+  const what =
+    typeof response.data === 'string'
+      ? 'something that is not JSON — a proxy or captive-portal page, or a wrong AUTH0_DOMAIN?'
+      : 'JSON that is not a list of logs — is AUTH0_DOMAIN the tenant (not a custom login domain)?';
+  throw new Auth0ApiError(`Auth0 GET ${LOGS_PATH} answered ${response.status} with ${what}; will retry`, {
     method: 'GET',
     path: LOGS_PATH,
     status: response.status,

@@ -3,6 +3,7 @@ import { Auth0ApiError } from '../errors.js';
 import { safeErrorCode } from '../secrets.js';
 import { retryAfterMs, type HeaderBag } from './rate-limit.js';
 import { ShutdownError } from './retry.js';
+import { noResponseSentence, timeoutSentence } from './transport-errors.js';
 
 /**
  * The redaction boundary: axios errors, configs, headers and bodies never leave
@@ -60,18 +61,20 @@ export async function send(http: AxiosInstance, request: Auth0Request): Promise<
   } catch (error) {
     // SIGTERM should not wait out a slow request; nothing of it was committed.
     if (axios.isCancel(error)) throw new ShutdownError();
-    throw networkError(request, error);
+    throw networkError(request, error, http.defaults);
   }
 }
 
 const TIMEOUT_CODES = new Set(['ECONNABORTED', 'ETIMEDOUT', 'ESOCKETTIMEDOUT']);
 
-function networkError(request: Auth0Request, error: unknown): Auth0ApiError {
+function networkError(request: Auth0Request, error: unknown, defaults: { baseURL?: string; timeout?: number }): Auth0ApiError {
   const raw = (error as { code?: unknown }).code;
   const code = typeof raw === 'string' && /^[A-Z0-9_]{2,40}$/.test(raw) ? raw : undefined;
   const timedOut = code !== undefined && TIMEOUT_CODES.has(code);
-  const what = timedOut ? 'timed out' : `failed before a response${code ? ` (${code})` : ''}`;
-  return new Auth0ApiError(`Auth0 ${request.method} ${request.path} ${what}; will retry`, {
+  // The host is configuration (AUTH0_DOMAIN), never a secret; the URL's path and query stay out.
+  const host = defaults.baseURL && URL.canParse(defaults.baseURL) ? new URL(defaults.baseURL).host : 'Auth0';
+  const message = timedOut ? timeoutSentence(request, host, defaults.timeout ?? AUTH0_HTTP_DEFAULTS.timeoutMs) : noResponseSentence(request, host, code);
+  return new Auth0ApiError(message, {
     method: request.method,
     path: request.path,
     apiError: code,
@@ -120,7 +123,7 @@ export function classifyResponse(request: Auth0Request, response: Auth0Response,
     );
   }
   if (status >= 500) {
-    return new Auth0ApiError(`${label}: Auth0 server error; will retry`, { ...base, reason: 'server', retryable: true });
+    return new Auth0ApiError(`${label}: an error on Auth0's side (see status.auth0.com); will retry`, { ...base, reason: 'server', retryable: true });
   }
   return new Auth0ApiError(`${label}: request rejected`, { ...base, reason: 'client', retryable: false });
 }

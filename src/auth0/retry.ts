@@ -63,11 +63,11 @@ export async function withRetry<T>(operation: () => Promise<T>, options: RetryOp
       let wait: RetryWait;
       if (error.details.reason === 'rate_limited') {
         rateLimitWaits += 1;
-        if (rateLimitWaits > options.maxRateLimitWaits) throw gaveUp(error, `${rateLimitWaits - 1} rate-limit waits`);
+        if (rateLimitWaits > options.maxRateLimitWaits) throw stillRateLimited(error, rateLimitWaits - 1);
         wait = { kind: 'rate_limit', delayMs: error.details.retryAfterMs ?? options.baseDelayMs, error };
       } else {
         failures += 1;
-        if (failures >= options.maxAttempts) throw gaveUp(error, `${failures} attempts`);
+        if (failures >= options.maxAttempts) throw gaveUp(error, `${failures} ${failures === 1 ? 'attempt' : 'attempts'}`);
         wait = { kind: 'backoff', delayMs: backoffDelayMs(failures, options, hooks.random), error };
       }
       hooks.onWait?.(wait);
@@ -79,6 +79,16 @@ export async function withRetry<T>(operation: () => Promise<T>, options: RetryOp
 function gaveUp(error: Auth0ApiError, after: string): Auth0ApiError {
   const message = error.message.replace(/; will retry$/, '');
   return new Auth0ApiError(`${message} (gave up after ${after})`, { ...error.details, retryable: false }, { cause: error });
+}
+
+/** 429 after every wait Auth0 asked for: "waiting Ns" would no longer be true. */
+function stillRateLimited(error: Auth0ApiError, waits: number): Auth0ApiError {
+  const label = error.message.replace(/: rate limited, waiting \d+s$/, '');
+  return new Auth0ApiError(
+    `${label}: still rate limited after ${waits} wait(s) — the tenant's Management API rate limit is used up (another application may share it); the next poll tries again`,
+    { ...error.details, retryable: false },
+    { cause: error },
+  );
 }
 
 /** A sleep that ends early (rejecting) when the process shuts down. */

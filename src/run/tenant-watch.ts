@@ -1,4 +1,4 @@
-import { LOGS_PATH } from '../auth0/client.js';
+import { pollFailureWords } from '../auth0/failure-words.js';
 import type { SelfWatchConfig, TenantConfig } from '../config/index.js';
 import { Auth0AuthError, StateBusyError, StateError, asCodedError, type CodedError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -55,7 +55,7 @@ export function watchTenant(cycle: () => Promise<CycleReport>, input: TenantWatc
     const failingMs = now() - since;
     if (failingMs < selfWatch.pollFailingAfterMs) return;
     const minutes = Math.max(1, Math.round(failingMs / 60_000));
-    const summary = `polling tenant ${tenant.key} has failed for ${minutes} min (${userWords(error)}): ${error.message}`;
+    const summary = `polling tenant ${tenant.key} has failed for ${minutes} min (${pollFailureWords(error)}): ${error.message}`;
     if (await store.openProblem({ key: pollingKey, kind: 'polling_failing', tenant: tenant.key, channel: input.noticeChannel ?? null, summary }, new Date(now()))) {
       logger.error({ tenant: tenant.key, failingMinutes: minutes }, summary);
     }
@@ -111,15 +111,4 @@ export function watchTenant(cycle: () => Promise<CycleReport>, input: TenantWatc
     }
     return { ...report, stop: false };
   };
-}
-
-/** The reason in an operator's words. */
-function userWords(error: CodedError): string {
-  // 403 on the logs endpoint: the token is valid but its grant lacks read:logs; anything else: the token request was refused.
-  if (error instanceof Auth0AuthError) return error.details.status === 403 && error.details.path === LOGS_PATH ? 'the application lacks read:logs' : 'Auth0 rejected the credentials';
-  const reason = (error as { details?: { reason?: string } }).details?.reason;
-  if (reason === 'rate_limited') return 'Auth0 keeps rate-limiting the bot';
-  if (reason === 'network' || reason === 'timeout') return 'Auth0 does not answer';
-  if (reason === 'server') return 'Auth0 answers with errors';
-  return 'the poll fails';
 }
