@@ -36,6 +36,7 @@ const RUN_ENVIRONMENT: ReadonlyArray<[string, string]> = [
   ['NOTICE_POLL_FAILING_AFTER', 'notice in Slack when a tenant fails to poll this long (default 10m)'],
   ['NOTICE_BACKLOG_AFTER', 'notice when the oldest undelivered alert is this old (default 15m)'],
   ['AUTH0_REJECTED_RETRY', 'retry a tenant whose credentials are rejected this often (default 5m)'],
+  ['STREAM_SILENT_AFTER', 'notice when a log stream delivers nothing this long while polling finds events, counted from its last delivery or the start (default 15m)'],
 ];
 
 const RUN_HELP = [

@@ -14,6 +14,8 @@ export interface StatusThresholds {
   pollStaleAfterMs: number;
   /** A pending alert older than this is stuck (NOTICE_BACKLOG_AFTER, the backlog notice's threshold). */
   backlogAfterMs: number;
+  /** A log stream delivering nothing this long while polling finds events is silent (STREAM_SILENT_AFTER, the notice's threshold). */
+  streamSilentAfterMs: number;
 }
 
 /**
@@ -24,7 +26,7 @@ export interface StatusThresholds {
  */
 export function statusThresholds(env: NodeJS.ProcessEnv): { thresholds: StatusThresholds } | { problems: string[] } {
   const problems: string[] = [];
-  const duration = (name: 'NOTICE_POLL_FAILING_AFTER' | 'NOTICE_BACKLOG_AFTER', fallback: string): number => {
+  const duration = (name: 'NOTICE_POLL_FAILING_AFTER' | 'NOTICE_BACKLOG_AFTER' | 'STREAM_SILENT_AFTER', fallback: string): number => {
     const text = env[name]?.trim() || fallback;
     const ms = parseDuration(text);
     if (ms === undefined) problems.push(`${name} "${text}" is not a duration like 30s, 10m, 1h or 1d`);
@@ -32,10 +34,11 @@ export function statusThresholds(env: NodeJS.ProcessEnv): { thresholds: StatusTh
   };
   const pollFailingAfterMs = duration('NOTICE_POLL_FAILING_AFTER', CONFIG_DEFAULTS.noticePollFailingAfter);
   const backlogAfterMs = duration('NOTICE_BACKLOG_AFTER', CONFIG_DEFAULTS.noticeBacklogAfter);
+  const streamSilentAfterMs = duration('STREAM_SILENT_AFTER', CONFIG_DEFAULTS.streamSilentAfter);
   if (problems.length > 0) return { problems };
   const periodMs = scheduleIntervalMs(env.POLL_SCHEDULE?.trim() || CONFIG_DEFAULTS.pollSchedule);
   const missedPollsMs = periodMs * HEALTH_DEFAULTS.missedPolls + HEALTH_DEFAULTS.graceMs;
-  return { thresholds: { pollStaleAfterMs: Math.max(pollFailingAfterMs, missedPollsMs), backlogAfterMs } };
+  return { thresholds: { pollStaleAfterMs: Math.max(pollFailingAfterMs, missedPollsMs), backlogAfterMs, streamSilentAfterMs } };
 }
 
 export interface AttentionInput {

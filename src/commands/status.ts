@@ -94,11 +94,12 @@ export function registerStatus(program: Command): void {
       'after',
       [
         '',
-        'Reads DATABASE_URL (PostgreSQL) when set, else STATE_DB (default ./data/state.db); NOTICE_POLL_FAILING_AFTER, POLL_SCHEDULE and NOTICE_BACKLOG_AFTER say when the bot counts as stuck.',
+        'Reads DATABASE_URL (PostgreSQL) when set, else STATE_DB (default ./data/state.db); NOTICE_POLL_FAILING_AFTER, POLL_SCHEDULE and NOTICE_BACKLOG_AFTER say when the bot counts as stuck,',
+        'STREAM_SILENT_AFTER when a log stream counts as silent.',
         'Exit codes: 0 all well; 1 something needs attention (failed or dead alerts, polling failing, a dead channel, an outbox backing up,',
         'no successful poll for NOTICE_POLL_FAILING_AFTER or three POLL_SCHEDULE periods, alerts pending longer than NOTICE_BACKLOG_AFTER — the',
         'last two even when the bot is not running) or no state database yet (with --json, still one JSON object saying why); 2 unreadable database',
-        'or an invalid NOTICE_* duration.',
+        'or an invalid NOTICE_* or STREAM_SILENT_AFTER duration.',
       ].join('\n'),
     )
     .action(async (flags: StatusFlags) => {
@@ -167,7 +168,9 @@ export async function readStatus(store: StateStore, path: string, now: Date, opt
   const thresholds = options.thresholds ?? defaultThresholds();
   const leases = (await store.listTenantLeases()).filter((lease) => !lease.expired);
   const holder = (tenant: string) => leases.find((lease) => lease.tenant === tenant);
-  const replicas = (await store.listReplicas()).map(
+  const alive = await store.listReplicas();
+  const startOf = (replica: string | undefined) => alive.find((candidate) => candidate.id === replica)?.startedAt ?? null;
+  const replicas = alive.map(
     ({ id, host, pid, startedAt, heartbeatAt }): ReplicaStatus => ({
       id,
       host,
@@ -190,7 +193,10 @@ export async function readStatus(store: StateStore, path: string, now: Date, opt
       lastSuccessAt: state.lastSuccessAt,
       lastStreamAt: state.lastStreamAt,
       lastStreamAgeSeconds: state.lastStreamAt ? Math.max(0, Math.round((now.getTime() - Date.parse(state.lastStreamAt)) / 1000)) : null,
-      streamSilent: silenceOf(state, now, streamConfigured || state.lastStreamAt !== null),
+      streamSilent:
+        streamConfigured || state.lastStreamAt !== null
+          ? silenceOf({ ...state, watchingSince: startOf(holder(state.tenant)?.owner) }, now, thresholds.streamSilentAfterMs)
+          : null,
       polledBy: holder(state.tenant)?.owner ?? null,
       leaseExpiresAt: holder(state.tenant)?.expiresAt ?? null,
     }),
@@ -269,9 +275,13 @@ export function renderStatus(report: StatusReport): string {
   return `${lines.join('\n')}\n`;
 }
 
-function silenceOf(state: { lastStreamAt: string | null; lastPollNewAt: string | null }, now: Date, configured: boolean): string | null {
-  if (!configured) return null;
-  const silence = streamSilence({ lastStreamAt: state.lastStreamAt, lastPollNewAt: state.lastPollNewAt, now });
+/**
+ * Judged as the running bot judges it: with STREAM_SILENT_AFTER, and from the
+ * start of the replica polling the tenant (the grace it gives a stream that has
+ * not delivered since); with no bot running, on the stored times alone.
+ */
+function silenceOf(state: { lastStreamAt: string | null; lastPollNewAt: string | null; watchingSince: string | null }, now: Date, silenceMs: number): string | null {
+  const silence = streamSilence({ ...state, now }, { silenceMs });
   return silence.silent ? silence.reason : null;
 }
 

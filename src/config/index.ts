@@ -56,6 +56,11 @@ export interface SelfWatchConfig {
   backlogAfterMs: number;
   /** AUTH0_REJECTED_RETRY: a tenant whose credentials are rejected is retried this often (the others go on). */
   rejectedRetryMs: number;
+  /**
+   * STREAM_SILENT_AFTER: a log stream delivering nothing this long (since its last delivery or the bot's start)
+   * while polling finds events gets a notice. Always set by loadConfig. @default 15 min (STREAM_HEALTH_DEFAULTS)
+   */
+  streamSilentAfterMs?: number;
 }
 
 export interface LoadConfigOptions {
@@ -84,6 +89,7 @@ export const CONFIG_DEFAULTS = {
   noticePollFailingAfter: '10m',
   noticeBacklogAfter: '15m',
   auth0RejectedRetry: '5m',
+  streamSilentAfter: '15m',
 
   /** A dead replica's tenants are taken over within this plus a third of it (20 s). */
   tenantLeaseMs: 15_000,
@@ -187,6 +193,7 @@ const EnvSchema = z.object({
   NOTICE_POLL_FAILING_AFTER: duration('NOTICE_POLL_FAILING_AFTER'),
   NOTICE_BACKLOG_AFTER: duration('NOTICE_BACKLOG_AFTER'),
   AUTH0_REJECTED_RETRY: duration('AUTH0_REJECTED_RETRY'),
+  STREAM_SILENT_AFTER: duration('STREAM_SILENT_AFTER'),
   LOG_LEVEL: z.preprocess(
     (v) => (typeof blankToUndefined(v) === 'string' ? String(v).trim().toLowerCase() : undefined),
     z.enum(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` }).optional(),
@@ -263,6 +270,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
       pollFailingAfterMs: source.NOTICE_POLL_FAILING_AFTER ?? parseDuration(CONFIG_DEFAULTS.noticePollFailingAfter)!,
       backlogAfterMs: source.NOTICE_BACKLOG_AFTER ?? parseDuration(CONFIG_DEFAULTS.noticeBacklogAfter)!,
       rejectedRetryMs: source.AUTH0_REJECTED_RETRY ?? parseDuration(CONFIG_DEFAULTS.auth0RejectedRetry)!,
+      streamSilentAfterMs: source.STREAM_SILENT_AFTER ?? parseDuration(CONFIG_DEFAULTS.streamSilentAfter)!,
     },
   };
 }

@@ -12,39 +12,63 @@ import type { StateStore } from '../state/store.js';
  * poll's pace, and that is worth telling.
  */
 export const STREAM_HEALTH_DEFAULTS = {
-  /** Silence tolerated while the poller finds events: a quiet tenant or a filtered stream never trips it. */
+  /**
+   * STREAM_SILENT_AFTER: silence tolerated while the poller finds events (a quiet
+   * tenant or a filtered stream never trips it) — counted from the last delivery,
+   * or from the start of the watch when that is later (a fresh install, a restart
+   * after downtime: the stream gets this long to deliver before it is called silent).
+   */
   silenceMs: 15 * 60_000,
   /**
    * The poller racing a healthy stream (polling an event before the stream's
    * POST lands) finds an event or two: only findings this long after the last
-   * delivery count.
+   * delivery (or the start) count. Never longer than the silence threshold.
    */
   raceMs: 2 * 60_000,
 } as const;
 
 export type StreamSilence = { silent: false } | { silent: true; reason: string };
 
+type Instant = string | Date | null | undefined;
+
 /**
  * `lastStreamAt`: the last stored stream batch (null: never);
- * `lastPollNewAt`: when the poller last evaluated events no stream had delivered (null: never).
+ * `lastPollNewAt`: when the poller last evaluated events no stream had delivered (null: never);
+ * `watchingSince`: when the watch began (the bot's start) — the grace of a stream that has
+ * not delivered since; null: unknown (no bot running), judged on the stored times alone.
  */
 export function streamSilence(
-  input: { lastStreamAt: string | null; lastPollNewAt: string | null; now: Date },
+  input: { lastStreamAt: Instant; lastPollNewAt: Instant; watchingSince?: Instant; now: Date },
   options: Partial<typeof STREAM_HEALTH_DEFAULTS> = {},
 ): StreamSilence {
-  const { silenceMs, raceMs } = { ...STREAM_HEALTH_DEFAULTS, ...options };
-  const found = input.lastPollNewAt ? Date.parse(input.lastPollNewAt) : Number.NaN;
+  const { silenceMs, raceMs: race } = { ...STREAM_HEALTH_DEFAULTS, ...options };
+  const raceMs = Math.min(race, silenceMs);
+  const found = timeOf(input.lastPollNewAt);
   if (!Number.isFinite(found)) return { silent: false };
   const now = input.now.getTime();
-  const delivered = input.lastStreamAt ? Date.parse(input.lastStreamAt) : Number.NaN;
-  if (!Number.isFinite(delivered)) {
+  const delivered = timeOf(input.lastStreamAt);
+  const since = Math.max(delivered, timeOf(input.watchingSince));
+  if (since === Number.NEGATIVE_INFINITY) {
     return { silent: true, reason: 'the log stream never delivered, while polling finds events (is the stream set up in Auth0 with this Payload URL and token?)' };
   }
-  if (found <= delivered + raceMs || now - delivered <= silenceMs) return { silent: false };
+  if (found <= since + raceMs || now - since <= silenceMs) return { silent: false };
+  if (!Number.isFinite(delivered)) {
+    return {
+      silent: true,
+      reason: `the log stream has delivered nothing in the ${minutes(now - since)} since the bot started, while polling finds events (is the stream set up in Auth0 with this Payload URL and token?)`,
+    };
+  }
   return {
     silent: true,
     reason: `the log stream has delivered nothing for ${minutes(now - delivered)} while polling still finds new events (check the stream's Health tab in Auth0); alerts come at the poll's pace meanwhile`,
   };
+}
+
+/** Milliseconds of an instant; -Infinity when absent or unreadable (never happened). */
+function timeOf(value: Instant): number {
+  if (value === null || value === undefined) return Number.NEGATIVE_INFINITY;
+  const ms = value instanceof Date ? value.getTime() : Date.parse(value);
+  return Number.isFinite(ms) ? ms : Number.NEGATIVE_INFINITY;
 }
 
 function minutes(ms: number): string {
@@ -59,6 +83,8 @@ export interface StreamSilenceWatchInput {
   /** Where the notice goes (the tenant's channel, else ALERT_CHANNEL). */
   noticeChannel: string | undefined;
   options?: Partial<typeof STREAM_HEALTH_DEFAULTS>;
+  /** When the watch began (the bot's start): the stream's grace runs from here. @default the watch's creation */
+  startedAt?: Date;
 }
 
 /**
@@ -70,13 +96,14 @@ export interface StreamSilenceWatchInput {
  */
 export function watchStreamSilence(input: StreamSilenceWatchInput): (now: Date) => Promise<void> {
   const { tenant, store, logger } = input;
+  const watchingSince = input.startedAt ?? new Date();
   const key = `stream_silent:${tenant}`;
   /** Whether the problem is open (read once from the store, then tracked: a healthy stream costs no write). */
   let open: boolean | undefined;
   return async (now) => {
     try {
       const state = await store.readTenant(tenant);
-      const silence = streamSilence({ lastStreamAt: state?.lastStreamAt ?? null, lastPollNewAt: state?.lastPollNewAt ?? null, now }, input.options);
+      const silence = streamSilence({ lastStreamAt: state?.lastStreamAt, lastPollNewAt: state?.lastPollNewAt, watchingSince, now }, input.options);
       open ??= (await store.listProblems()).some((problem) => problem.key === key);
       if (silence.silent) {
         const summary = `tenant ${tenant}: ${silence.reason}`;
@@ -97,7 +124,7 @@ export function watchStreamSilence(input: StreamSilenceWatchInput): (now: Date) 
 
 /** A tenant's poll cycle followed, whenever it ran, by the silence check of its log stream. */
 export function withStreamSilenceWatch<R>(cycle: () => Promise<R | undefined>, input: StreamSilenceWatchInput, now: () => Date = () => new Date()): () => Promise<R | undefined> {
-  const check = watchStreamSilence(input);
+  const check = watchStreamSilence({ startedAt: now(), ...input });
   return async () => {
     const report = await cycle();
     if (report !== undefined) await check(now());

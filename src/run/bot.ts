@@ -175,7 +175,8 @@ export async function runBot(flags: RunFlags, deps: RunDeps): Promise<number> {
     });
     // A tenant with a log stream: after each of its polls, is the stream silent (a notice)?
     const noticeChannel = tenantDefaultChannel(config, tenant) || undefined;
-    watched.set(tenant.key, tenant.logStreamToken ? withStreamSilenceWatch(watch, { tenant: tenant.key, store, logger, noticeChannel }) : watch);
+    const silence = config.selfWatch.streamSilentAfterMs === undefined ? {} : { silenceMs: config.selfWatch.streamSilentAfterMs };
+    watched.set(tenant.key, tenant.logStreamToken ? withStreamSilenceWatch(watch, { tenant: tenant.key, store, logger, noticeChannel, options: silence }) : watch);
   }
   const pollingFor = (onReport: (report: WatchedReport) => void) =>
     (polling = new TenantPolling<WatchedReport>({

@@ -166,6 +166,23 @@ describe('status: a silent log stream', () => {
     expect(output.stdout).toMatch(/log stream\s+SILENT: the log stream has delivered nothing for 40 min while polling still finds new events/);
   });
 
+  it('judges as the running bot does: from the start of the replica polling the tenant, with STREAM_SILENT_AFTER', async () => {
+    const longAgo = new Date(Date.now() - 40 * 60_000);
+    await state.store.commitStreamBatch('acme', { ruleStateVersion: 0, ruleState: {}, alerts: [], logIds: ['900a'], defaultChannel: '#alerts', now: longAgo });
+    await state.store.commitPage('acme', { after: null, checkpoint: '900c', checkpointDate: null, ruleState: {}, alerts: [], defaultChannel: '#alerts', ruleStateVersion: 1, logIds: ['900b'] });
+    // A replica that started 10 minutes ago polls the tenant: the stream is within the grace of its start.
+    await state.store.heartbeatReplica({ id: 'r1', host: 'h', pid: 1 }, 600_000);
+    expect(await state.store.acquireTenantLease('acme', 'r1', 600_000)).toMatchObject({ held: true });
+    state.db.prepare('UPDATE replicas SET started_at = ?').run(Date.now() - 10 * 60_000);
+    const silentNow = async () => {
+      expect(await main(['status', '--json'])).toBe(0);
+      return JSON.parse(output.stdout.trim().split('\n').at(-1)!).tenants[0].streamSilent as string | null;
+    };
+    expect(await silentNow()).toBeNull();
+    vi.stubEnv('STREAM_SILENT_AFTER', '5m');
+    expect(await silentNow()).toMatch(/delivered nothing for 40 min/);
+  });
+
   it('stays quiet about streams for a tenant that never had one, unless LOG_STREAM_TOKEN says there should be one', async () => {
     await state.store.commitPage('acme', { after: null, checkpoint: '900c', checkpointDate: null, ruleState: {}, alerts: [], defaultChannel: '#alerts', logIds: ['900b'] });
     expect(await main(['status', '--json'])).toBe(0);

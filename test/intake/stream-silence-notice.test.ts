@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { withStreamSilenceWatch } from '../../src/intake/stream-health.js';
 import type { NoticeMessage } from '../../src/slack/format-notice.js';
 import { createSender } from '../../src/slack/sender.js';
@@ -38,7 +38,9 @@ describe('silent log stream notice', () => {
   it('one notice while the stream stays silent and polling finds events, a "resolved" reply once it delivers again', async () => {
     let now = T0;
     let cycles = 0;
-    const cycle = withStreamSilenceWatch(async () => ({ ok: true, n: ++cycles }), { tenant: 'acme', store: state.store, logger: log.logger, noticeChannel: '#sec' }, () => new Date(now));
+    // The bot has run for an hour: the silence is past the grace of its start.
+    const startedAt = new Date(T0 - 60 * MINUTE);
+    const cycle = withStreamSilenceWatch(async () => ({ ok: true, n: ++cycles }), { tenant: 'acme', store: state.store, logger: log.logger, noticeChannel: '#sec', startedAt }, () => new Date(now));
     const sender = createSender({ store: state.store, poster, catalog: fakeCatalog(), logger: log.logger, defaultChannel: '#alerts', clock, backoff: { random: () => 0 } });
 
     await streamDelivers(T0 - 20 * MINUTE);
@@ -75,12 +77,13 @@ describe('silent log stream notice', () => {
     await pollFindsNew(T0 - 19 * MINUTE); // the poller won a race with the stream's POST
     await cycle();
     expect(await state.store.listProblems()).toEqual([]);
-    // A never-delivering stream while polling finds events is silent — but a skipped cycle (a rejected tenant waiting) checks nothing.
+    // A never-delivering stream while polling finds events, past the grace of the start, is silent — but a skipped cycle (a rejected tenant waiting) checks nothing.
     const other = tempStateDb();
     try {
       await other.store.commitPage('acme', { checkpoint: '9', checkpointDate: null, ruleState: {}, alerts: [], logIds: ['p'], defaultChannel: '#alerts', now: new Date(T0 - MINUTE) });
       ran = undefined;
-      const skipped = withStreamSilenceWatch(async () => ran, { tenant: 'acme', store: other.store, logger: log.logger, noticeChannel: undefined }, () => new Date(now));
+      const startedAt = new Date(T0 - 30 * MINUTE);
+      const skipped = withStreamSilenceWatch(async () => ran, { tenant: 'acme', store: other.store, logger: log.logger, noticeChannel: undefined, startedAt }, () => new Date(now));
       await skipped();
       expect(await other.store.listProblems()).toEqual([]);
       ran = { ok: true };
@@ -89,5 +92,68 @@ describe('silent log stream notice', () => {
     } finally {
       other.cleanup();
     }
+  });
+});
+
+describe('silent log stream: the grace of the start (STREAM_SILENT_AFTER), on fake timers', () => {
+  afterEach(() => vi.useRealTimers());
+
+  /** The bot's wiring: the watch created at start, reading the (fake) clock for each check. */
+  const startWatch = (silenceMs?: number) =>
+    withStreamSilenceWatch(async () => ({ ok: true }), { tenant: 'acme', store: state.store, logger: log.logger, noticeChannel: '#sec', ...(silenceMs ? { options: { silenceMs } } : {}) });
+  /** One poll cycle at the fake now that found events no stream delivered, then the check. */
+  const pollCycle = async (cycle: () => Promise<unknown>) => {
+    await pollFindsNew(Date.now());
+    await cycle();
+  };
+  const openKinds = async () => (await state.store.listProblems()).map((p) => p.kind);
+
+  it('a fresh install: no notice while the stream has had less than STREAM_SILENT_AFTER since the start, one after', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(T0);
+    const cycle = startWatch();
+    // Polling finds the backlog at once, and new events every few minutes: the stream never delivered, yet within its grace.
+    for (const minute of [0, 3, 8, 14, 15]) {
+      vi.setSystemTime(T0 + minute * MINUTE);
+      await pollCycle(cycle);
+      expect(await openKinds(), `minute ${minute}`).toEqual([]);
+    }
+    vi.setSystemTime(T0 + 16 * MINUTE);
+    await pollCycle(cycle);
+    expect(await openKinds()).toEqual(['stream_silent']);
+    expect((await state.store.listProblems())[0]!.summary).toMatch(/delivered nothing in the 16 min since the bot started/);
+    // The stream delivers: resolved.
+    vi.setSystemTime(T0 + 17 * MINUTE);
+    await streamDelivers(Date.now());
+    await pollCycle(cycle);
+    expect(await openKinds()).toEqual([]);
+  });
+
+  it('a restart after downtime: the last delivery long ago does not trip the notice before the grace has passed', async () => {
+    await streamDelivers(T0 - 24 * 60 * MINUTE);
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(T0);
+    const cycle = startWatch();
+    await pollCycle(cycle); // the catch-up of a day of events
+    vi.setSystemTime(T0 + 10 * MINUTE);
+    await pollCycle(cycle);
+    expect(await openKinds()).toEqual([]);
+    vi.setSystemTime(T0 + 16 * MINUTE);
+    await pollCycle(cycle);
+    expect(await openKinds()).toEqual(['stream_silent']);
+  });
+
+  it('STREAM_SILENT_AFTER sets the threshold (and the grace)', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(T0);
+    const cycle = startWatch(5 * MINUTE);
+    await streamDelivers(T0 + MINUTE);
+    vi.setSystemTime(T0 + 5 * MINUTE);
+    await pollCycle(cycle);
+    expect(await openKinds()).toEqual([]);
+    vi.setSystemTime(T0 + 7 * MINUTE);
+    await pollCycle(cycle);
+    expect(await openKinds()).toEqual(['stream_silent']);
+    expect((await state.store.listProblems())[0]!.summary).toMatch(/delivered nothing for 6 min/);
   });
 });
