@@ -192,7 +192,10 @@ interface Batch {
 
 /**
  * Collects an incident's repeats within one evaluate() call into a single
- * repeat alert, placed in the output where its first event occurred.
+ * repeat alert, placed in the output where its first event occurred — or into
+ * several, each full at MAX_LOG_IDS, when more repeats came (a poll commits up
+ * to ~1,000 events at once): an alert lists every log id it stands for, so
+ * none goes unreported.
  */
 export class RepeatBatches {
   private readonly batches = new Map<string, Batch>();
@@ -201,6 +204,10 @@ export class RepeatBatches {
 
   add(rule: CompiledRule, incident: IncidentState, group: Record<string, string | null>, event: LogEvent, t: number): void {
     let batch = this.batches.get(incident.id);
+    if (batch && batch.logIds.length >= MAX_LOG_IDS) {
+      this.#finishBatch(batch);
+      batch = undefined;
+    }
     if (!batch) {
       batch = {
         slot: this.alerts.length,
@@ -219,7 +226,7 @@ export class RepeatBatches {
       this.batches.set(incident.id, batch);
       this.alerts.push(undefined as unknown as Alert); // filled by finish()
     }
-    if (batch.logIds.length < MAX_LOG_IDS) batch.logIds.push(event.log_id);
+    batch.logIds.push(event.log_id);
     batch.count += 1;
     const user = eventUser(event);
     if (user !== null) batch.users.set(user, (batch.users.get(user) ?? 0) + 1);
@@ -232,22 +239,24 @@ export class RepeatBatches {
   }
 
   finish(): void {
-    for (const batch of this.batches.values()) {
-      this.alerts[batch.slot] = makeAlert(batch.rule, { count: batch.count }, {
-        kind: 'repeat',
-        reason: 'repeat',
-        incident: batch.incident,
-        group: batch.group,
-        logIds: batch.logIds,
-        count: batch.count,
-        firstDate: new Date(batch.firstT).toISOString(),
-        lastDate: new Date(batch.lastT).toISOString(),
-        top: { users: topOfCounts(batch.users), ips: topOfCounts(batch.ips) },
-        suppressed: 0,
-        event: batch.lastEvent,
-        incidentCount: batch.incidentCount,
-      });
-    }
+    for (const batch of this.batches.values()) this.#finishBatch(batch);
     this.batches.clear();
+  }
+
+  #finishBatch(batch: Batch): void {
+    this.alerts[batch.slot] = makeAlert(batch.rule, { count: batch.count }, {
+      kind: 'repeat',
+      reason: 'repeat',
+      incident: batch.incident,
+      group: batch.group,
+      logIds: batch.logIds,
+      count: batch.count,
+      firstDate: new Date(batch.firstT).toISOString(),
+      lastDate: new Date(batch.lastT).toISOString(),
+      top: { users: topOfCounts(batch.users), ips: topOfCounts(batch.ips) },
+      suppressed: 0,
+      event: batch.lastEvent,
+      incidentCount: batch.incidentCount,
+    });
   }
 }

@@ -17,6 +17,8 @@ export interface RepeatOptions {
   standalone?: boolean;
   /** Events among these that a mute held back (it has ended): the reply reports them (kind `muted`). */
   heldByMute?: number;
+  /** One of several replies for the incident's pending repeats (their log ids fill more than one message). */
+  part?: { index: number; of: number };
 }
 
 /**
@@ -29,7 +31,8 @@ export function formatRepeatReply(repeats: readonly Alert[], options: RepeatOpti
   const summary = aggregate(repeats);
   const standalone = options.standalone ?? options.threadTs === undefined;
   // What the reply adds, then the new total: "+10 more, 30 in all" never reads as a total of its own.
-  const headline = `+${countText(summary.count)} more, ${countText(options.total)} in all`;
+  const part = options.part ? ` (reply ${options.part.index} of ${options.part.of})` : '';
+  const headline = `+${countText(summary.count)} more, ${countText(options.total)} in all${part}`;
   const held = options.heldByMute ?? 0;
   const mutedLine = held > 0 ? `🔔 *Mute ended* — ${countText(held)} event${held === 1 ? ' was' : 's were'} held back while muted, reported here` : undefined;
   const span =

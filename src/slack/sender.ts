@@ -278,7 +278,10 @@ export function createSender(input: SenderInput): Sender {
         if (item.kind === 'digest') run.report.digests += 1;
         else if (delivery.thread) run.report.replies += 1;
         else run.report.posted += 1;
-        if (delivery.thread) await updateParent(run, delivery, channel);
+        // Several replies for one incident: the parent shows the total once, after the last of them.
+        const part = item.kind === 'repeats' ? item.part : undefined;
+        const lastPart = !part || part.index === part.of;
+        if (delivery.thread && lastPart) await updateParent(run, delivery, channel);
       }
       if (!progressed) return;
     }

@@ -53,16 +53,20 @@ describe('rules without threshold', () => {
     expect(state3.alerts[0]!.incident).not.toBe(state1.alerts[0]!.incident);
   });
 
-  it('emits at most one repeat per open incident per call', () => {
+  it('emits one repeat per open incident per call, one more per 100 log ids: every log id listed once', () => {
     const ev = eventFactory();
     const set = ruleSet([{ id: 'wide', match: { codes: ['fp'] }, throttle: '1h' }]);
     const first = evaluate(set, initialState(), [ev(0)]);
-    const events = Array.from({ length: 150 }, (_, i) => ev((i + 1) * SECOND));
-    const second = evaluate(set, first.state, events);
-    expect(kinds(second.alerts)).toEqual(['repeat']);
-    expect(second.alerts[0]!.count).toBe(150);
-    expect(second.alerts[0]!.logIds).toHaveLength(100);
-    expect(second.alerts[0]!.logIds[0]).toBe(events[0]!.log_id);
+    const few = evaluate(set, first.state, Array.from({ length: 40 }, (_, i) => ev((i + 1) * SECOND)));
+    expect(kinds(few.alerts)).toEqual(['repeat']);
+    // A poll commits up to ~1,000 events in one call: the metadata lists at most 100 ids per message.
+    const events = Array.from({ length: 250 }, (_, i) => ev((i + 100) * SECOND));
+    const second = evaluate(set, few.state, events);
+    expect(kinds(second.alerts)).toEqual(['repeat', 'repeat', 'repeat']);
+    expect(second.alerts.map((alert) => alert.count)).toEqual([100, 100, 50]);
+    expect(second.alerts.flatMap((alert) => alert.logIds)).toEqual(events.map((event) => event.log_id));
+    expect(second.alerts.map((alert) => alert.incidentCount)).toEqual([141, 241, 291]);
+    expect(second.alerts.every((alert) => AlertSchema.safeParse(alert).success)).toBe(true);
   });
 });
 

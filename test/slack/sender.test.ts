@@ -80,6 +80,36 @@ describe('sender', () => {
     expect((await state.store.getIncident(alert.incident))!.count).toBe(26);
   });
 
+  it('splits pending repeats whose log ids exceed one message (100) into several replies: every id in exactly one', async () => {
+    const alert = makeAlert({ count: 20, incidentCount: 20, threshold: { count: 20, window: '5m', groupBy: ['ip'] } });
+    await queue([alert]);
+    const s = sender();
+    await s.drainOnce();
+    // Three pages of repeats (the engine bounds each to 100 ids): 90 + 90 + 70 = 250 ids.
+    const ids = (page: number, n: number) => Array.from({ length: n }, (_, i) => `9${String(page)}${String(i).padStart(54, '0')}`);
+    const pages = [ids(1, 90), ids(2, 90), ids(3, 70)];
+    let running = alert.count;
+    const repeats = pages.map((logIds) =>
+      makeAlert({ kind: 'repeat', reason: 'repeat', incident: alert.incident, ruleId: alert.ruleId, count: logIds.length, incidentCount: (running += logIds.length), logIds }),
+    );
+    await queue(repeats);
+    const report = await s.drainOnce();
+    const replies = poster.posts.filter((post) => post.thread_ts);
+    // The parent shows the new total once, after the last of the three.
+    expect(report).toMatchObject({ replies: 3, updates: 1, posted: 0, pending: 0 });
+    expect(JSON.stringify(poster.updates.at(-1)!.blocks)).toContain('now 270');
+    const reported = replies.map((reply) => reply.metadata.event_payload.log_ids);
+    expect(reported.map((list) => list.length)).toEqual([90, 90, 70]);
+    expect(reported.flat().sort()).toEqual(pages.flat().sort());
+    expect(replies.map((reply) => reply.metadata.event_payload.count)).toEqual([90, 90, 70]);
+    expect(replies.map((reply) => reply.text.replace(/ · .*/, ''))).toEqual([
+      expect.stringContaining('+90 more, 110 in all (reply 1 of 3)'),
+      expect.stringContaining('+90 more, 200 in all (reply 2 of 3)'),
+      expect.stringContaining('+70 more, 270 in all (reply 3 of 3)'),
+    ]);
+    expect((await state.store.getIncident(alert.incident))!.count).toBe(270);
+  });
+
   it('posts a thread reply into the parent\'s channel even when the rule now names another channel', async () => {
     const alert = makeAlert();
     await queue([alert]);

@@ -1,15 +1,24 @@
+import { MAX_LOG_IDS } from '../../engine/alert.js';
 import type { OutboxRow } from '../../state/store.js';
 
 /**
  * What one Slack message will deliver:
  * - `alert`: one row that opens an incident (a channel message);
- * - `repeats`: every pending repeat of one incident (one thread reply);
+ * - `repeats`: pending repeats of one incident (one thread reply), as many as
+ *   fit one message's `log_ids` (MAX_LOG_IDS); more make several replies
+ *   (`part`), so every log id is reported by exactly one of them;
  * - `digest`: many rows of one rule collapsed during a flood (one channel message).
  */
 export type WorkItem =
   | { kind: 'alert'; rows: [OutboxRow] }
-  | { kind: 'repeats'; incident: string; rows: OutboxRow[] }
+  | { kind: 'repeats'; incident: string; rows: OutboxRow[]; part?: ReplyPart }
   | { kind: 'digest'; ruleId: string; tenant: string; rows: OutboxRow[] };
+
+/** The place of one reply among the replies an incident's pending repeats needed ("2 of 3"). */
+export interface ReplyPart {
+  index: number;
+  of: number;
+}
 
 export interface CollapseOptions {
   /** More would-be channel messages than this in one channel → digests. */
@@ -20,7 +29,8 @@ export interface CollapseOptions {
 
 /**
  * Stage: rows of one channel (queue order) → work items (queue order of their first row).
- * Repeats of one incident always batch into one reply. In a flood — more
+ * Repeats of one incident batch into one reply — several when their log ids do
+ * not fit one message's metadata (a cut list would leave ids never reported). In a flood — more
  * would-be channel messages than `digestAbove` — the channel-message items of a
  * rule (of one tenant: a digest never mixes tenants) that has more than one
  * become one digest; replies in existing threads
@@ -28,7 +38,16 @@ export interface CollapseOptions {
  */
 export function collapse(rows: readonly OutboxRow[], options: CollapseOptions): WorkItem[] {
   const items = batchRepeats(rows);
-  const isChannelMessage = (item: WorkItem) => item.kind === 'alert' || !options.threaded(item.rows[0]!.incident);
+  // Repeats are a channel message only when nothing before them in this batch opens their
+  // incident's thread (its alert, or an earlier reply part posted standalone).
+  const opened = new Set<string>();
+  const channelMessages = new Set<WorkItem>();
+  for (const item of items) {
+    const incident = item.rows[0]!.incident;
+    if (item.kind === 'alert' || (!options.threaded(incident) && !opened.has(incident))) channelMessages.add(item);
+    opened.add(incident);
+  }
+  const isChannelMessage = (item: WorkItem) => channelMessages.has(item);
   const channelItems = items.filter(isChannelMessage);
   if (channelItems.length <= options.digestAbove) return items;
 
@@ -60,20 +79,34 @@ export function collapse(rows: readonly OutboxRow[], options: CollapseOptions): 
 
 function batchRepeats(rows: readonly OutboxRow[]): WorkItem[] {
   const items: WorkItem[] = [];
-  const repeatsByIncident = new Map<string, OutboxRow[]>();
+  /** Each incident's batch still taking rows, and the log ids it reports so far. */
+  const open = new Map<string, { item: Extract<WorkItem, { kind: 'repeats' }>; logIds: Set<string> }>();
+  const parts = new Map<string, Extract<WorkItem, { kind: 'repeats' }>[]>();
   for (const row of rows) {
     if (row.kind === 'alert') {
       items.push({ kind: 'alert', rows: [row] });
       continue;
     }
-    const batch = repeatsByIncident.get(row.incident);
-    if (batch) {
-      batch.push(row);
+    const batch = open.get(row.incident);
+    // A row carries at most MAX_LOG_IDS itself (the engine's bound); a batch takes it only whole.
+    if (batch && unionSize(batch.logIds, row.alert.logIds) <= MAX_LOG_IDS) {
+      batch.item.rows.push(row);
+      for (const id of row.alert.logIds) batch.logIds.add(id);
       continue;
     }
-    const fresh = [row];
-    repeatsByIncident.set(row.incident, fresh);
-    items.push({ kind: 'repeats', incident: row.incident, rows: fresh });
+    const item: Extract<WorkItem, { kind: 'repeats' }> = { kind: 'repeats', incident: row.incident, rows: [row] };
+    open.set(row.incident, { item, logIds: new Set(row.alert.logIds) });
+    parts.set(row.incident, [...(parts.get(row.incident) ?? []), item]);
+    items.push(item);
+  }
+  for (const ofIncident of parts.values()) {
+    if (ofIncident.length > 1) ofIncident.forEach((item, index) => (item.part = { index: index + 1, of: ofIncident.length }));
   }
   return items;
+}
+
+function unionSize(ids: ReadonlySet<string>, more: readonly string[]): number {
+  let size = ids.size;
+  for (const id of more) if (!ids.has(id)) size += 1;
+  return size;
 }

@@ -38,13 +38,13 @@ export async function prepare(item: WorkItem, store: StateStore, context: Format
       if (incident?.messageTs) {
         const total = Math.max(incident.count + added, latest);
         // A reply goes where its parent is (the id Slack answered with), even if the rule's channel changed since.
-        const message = { ...formatRepeatReply(alerts, { threadTs: incident.messageTs, total, heldByMute: heldByMute(item.rows) }, context), channel: incident.channel };
+        const message = { ...formatRepeatReply(alerts, { threadTs: incident.messageTs, total, heldByMute: heldByMute(item.rows), part: item.part }, context), channel: incident.channel };
         return { ready: true, delivery: { item, message, thread: { parentTs: incident.messageTs, parentChannel: incident.channel, total } } };
       }
       if ((await store.incidentAlertStatus(item.incident)) === 'pending') {
         return { ready: false, why: `waiting for the first message of incident ${item.incident}` };
       }
-      const message = { ...formatRepeatReply(alerts, { total: Math.max(added, latest), heldByMute: heldByMute(item.rows) }, context), channel };
+      const message = { ...formatRepeatReply(alerts, { total: Math.max(added, latest), heldByMute: heldByMute(item.rows), part: item.part }, context), channel };
       return { ready: true, delivery: { item, message } };
     }
   }
