@@ -11,23 +11,24 @@
  */
 export const KEYWORDS: Record<string, readonly string[]> = {
   // Brute-force Protection: an account blocked after failed logins into it.
-  limit_wc: ['brute-force protection', 'brute force', 'locked out', 'lockout', 'account locked', 'too many attempts', 'attack protection'],
+  limit_wc: ['brute-force protection', 'brute force', 'locked out', 'lockout', 'account locked', 'blocked account', 'blocked user', 'user blocked', 'too many attempts', 'attack protection'],
   // Suspicious IP Throttling: an IP (or an account from one IP) throttled.
   limit_mu: ['suspicious ip throttling', 'ip throttling', 'throttled', 'ip blocked', 'credential stuffing', 'stuffing', 'anomaly detection', 'attack protection'],
-  limit_sul: ['suspicious ip throttling', 'ip throttling', 'throttled', 'locked out', 'lockout', 'attack protection'],
+  limit_sul: ['suspicious ip throttling', 'ip throttling', 'throttled', 'locked out', 'attack protection'],
   ublkdu: ['unlocked', 'block released', 'lockout released', 'brute-force protection'],
   // Breached Password Detection.
-  pwd_leak: ['breached password detection', 'leaked password', 'leaked', 'compromised password', 'credential stuffing', 'account takeover', 'takeover', 'attack protection'],
+  pwd_leak: ['breached password detection', 'leaked password', 'leaked', 'stolen password', 'compromised password', 'compromised account', 'hacked', 'hacked account', 'credential stuffing', 'account takeover', 'takeover', 'attack protection'],
   signup_pwd_leak: ['breached password detection', 'leaked password', 'leaked', 'signup fraud'],
   reset_pwd_leak: ['breached password detection', 'leaked password', 'leaked', 'password reset'],
   // Bot Detection.
-  pla: ['bot detection', 'bots', 'captcha', 'attack protection'],
+  pla: ['bot detection', 'bot', 'bots', 'bot attack', 'captcha', 'attack protection'],
   // Adaptive MFA (risk assessment on logins).
-  mfar: ['adaptive mfa', 'risk assessment', 'risky login', 'impossible travel', 'new device', 'mfa prompt'],
+  // 'mfa': the code someone typing mfa / 2fa / two-factor (rank.ts synonyms) most likely wants first.
+  mfar: ['mfa', 'mfa required', 'adaptive mfa', 'risk assessment', 'risky login', 'impossible travel', 'new device', 'mfa prompt'],
   // Guardian (MFA push, SMS, voice, OTP).
   gd_send_pn: ['guardian', 'push notification', 'push fatigue', 'mfa fatigue', 'mfa bombing'],
   gd_auth_rejected: ['guardian', 'push rejected', 'push denied', 'mfa fatigue', 'takeover'],
-  gd_auth_failed: ['guardian', 'wrong mfa code', 'otp'],
+  gd_auth_failed: ['guardian', 'mfa failed', 'failed mfa', 'wrong mfa code', 'otp'],
   gd_otp_rate_limit_exceed: ['guardian', 'otp', 'mfa brute force', 'locked out', 'throttled'],
   gd_recovery_rate_limit_exceed: ['guardian', 'recovery code', 'mfa brute force', 'throttled'],
   gd_enrollment_complete: ['guardian', 'mfa enrollment', 'enrolled', 'new factor'],
@@ -46,7 +47,7 @@ export const KEYWORDS: Record<string, readonly string[]> = {
   f: ['login failed', 'failed login', 'sign in failed', 'wrong password', 'callback url mismatch'],
   fp: ['wrong password', 'incorrect password', 'failed login'],
   fu: ['wrong username', 'unknown user', 'user does not exist', 'failed login'],
-  ss: ['signup', 'sign up', 'registration', 'new account', 'fake accounts', 'signup fraud'],
+  ss: ['signup', 'sign up', 'registration', 'new account', 'fake accounts', 'signup spam', 'spam accounts', 'signup fraud'],
   fs: ['signup failed', 'registration failed', 'signup fraud'],
   scp: ['password changed', 'password reset'],
   scpr: ['password reset', 'forgot password'],

@@ -1,5 +1,6 @@
 import Fuse, { type IFuseOptions } from 'fuse.js';
 import { CATALOG_DATA } from './data.js';
+import { calledBy, expandSynonyms, keywordTier, type CalledBy } from './rank.js';
 import type { Catalog, CatalogEntry, CatalogMatch } from './types.js';
 
 export type { Catalog, CatalogEntry, CatalogMatch, Outcome, Severity } from './types.js';
@@ -47,6 +48,7 @@ interface SearchDoc {
   description: string;
   category: string;
   keywords: string[];
+  calledBy: CalledBy;
 }
 
 const compact = (text: string): string => text.toLowerCase().replace(/[^a-z0-9]/g, '');
@@ -94,6 +96,7 @@ export function createCatalog(options: Partial<CatalogOptions> = {}): Catalog {
     description: entry.description,
     category: entry.category,
     keywords: [...(entry.keywords ?? [])],
+    calledBy: calledBy(entry.name, entry.keywords ?? []),
   }));
   // Fuse indexes are built on first use: the engine only needs get().
   let searchIndex: Fuse<SearchDoc> | undefined;
@@ -109,11 +112,10 @@ export function createCatalog(options: Partial<CatalogOptions> = {}): Catalog {
       if (!text || limit <= 0) return [];
       searchIndex ??= new Fuse(docs, SEARCH_OPTIONS);
       const exact = get(text);
-      const matches: CatalogMatch[] = exact ? [{ entry: exact, score: 0 }] : [];
-      for (const result of searchIndex.search(text, { limit: limit + 1 })) {
-        if (result.item.entry !== exact) matches.push({ entry: result.item.entry, score: result.score ?? 1 });
-      }
-      return matches.slice(0, limit);
+      const phrase = expandSynonyms(text);
+      const fuzzy = new Map<SearchDoc, number>();
+      for (const result of searchIndex.search(phrase)) fuzzy.set(result.item, result.score ?? 1);
+      return rankMatches(docs, phrase, fuzzy, exact).slice(0, limit);
     },
     suggest(query, limit = suggestLimit) {
       const text = normalizeCode(query);
@@ -127,6 +129,33 @@ export function createCatalog(options: Partial<CatalogOptions> = {}): Catalog {
       return codes.slice(0, limit);
     },
   };
+}
+
+/** Fuzzy-only matches this bad are letter noise ("spam" ~ "sync") once anything matches well. */
+const FUZZY_NOISE = 0.9;
+const GOOD_FUZZY = 0.5;
+
+/**
+ * Best first: the exact code; then codes whose keywords or name hold the
+ * query, by tier (rank.ts) and fuzzy score; then the other fuzzy matches.
+ * Scores stay in [0, 1] and ascend with the order: tier t maps into
+ * [t/10, (t+1)/10), fuzzy-only matches into [0.3, 1].
+ */
+function rankMatches(docs: readonly SearchDoc[], phrase: string, fuzzy: ReadonlyMap<SearchDoc, number>, exact: CatalogEntry | undefined): CatalogMatch[] {
+  const ranked: Array<{ doc: SearchDoc; score: number }> = [];
+  for (const doc of docs) {
+    if (doc.entry === exact) continue;
+    const tier = keywordTier(doc.calledBy, phrase);
+    const score = fuzzy.get(doc);
+    if (tier !== undefined) ranked.push({ doc, score: (tier + Math.min(score ?? 1, 0.999)) / 10 });
+    else if (score !== undefined) ranked.push({ doc, score: 0.3 + 0.7 * score });
+  }
+  ranked.sort((a, b) => a.score - b.score || (a.doc.code < b.doc.code ? -1 : 1));
+  const anyGood = exact !== undefined || ranked.some((item) => item.score < 0.3 + 0.7 * GOOD_FUZZY);
+  const kept = anyGood ? ranked.filter((item) => item.score < 0.3 + 0.7 * FUZZY_NOISE) : ranked;
+  const matches: CatalogMatch[] = exact ? [{ entry: exact, score: 0 }] : [];
+  for (const item of kept) matches.push({ entry: item.doc.entry, score: item.score });
+  return matches;
 }
 
 let shared: Catalog | undefined;

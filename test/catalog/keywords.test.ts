@@ -54,6 +54,44 @@ describe('lookup / /logcode by what people call the codes', () => {
     expect(top(query, n)).toContain(code);
   });
 
+  // The code people most likely mean comes first, not merely near the top.
+  it.each([
+    ['spam', 'gd_send_sms'],
+    ['signup spam', 'ss'],
+    ['bot', 'pla'],
+    ['bots', 'pla'],
+    ['stolen password', 'pwd_leak'],
+    ['password stolen', 'pwd_leak'], // words in another order
+    ['hacked', 'pwd_leak'],
+    ['locked out', 'limit_wc'],
+    ['lockout', 'limit_wc'],
+    ['blocked user', 'limit_wc'],
+    ['brute force', 'limit_wc'],
+    ['2fa', 'mfar'],
+    ['2FA failed', 'gd_auth_failed'],
+    ['two-factor', 'mfar'],
+    ['two factor authentication', 'mfar'],
+    ['mfa', 'mfar'],
+    ['mfa failed', 'gd_auth_failed'],
+    ['signin', 's'],
+    ['leaked', 'pwd_leak'],
+    ['captcha', 'pla'],
+    ['push fatigue', 'gd_send_pn'],
+    ['wrong password', 'fp'],
+    ['too many requests', 'api_limit'],
+    ['connector down', 'coff'],
+    ['stolen token', 'ferrt'],
+    // a keyword that is the query outranks one that merely resembles it (fertft: 'expired refresh token')
+    ['refresh token', 'ferrt'],
+    ['login', 's'],
+  ])('%j finds %s first', (query, code) => {
+    expect(top(query, 1)).toEqual([code]);
+  });
+
+  it('leaves out letter-alike noise once something matches well ("spam" is not "sync")', () => {
+    expect(top('spam', 10)).toEqual(['gd_send_sms', 'ss']);
+  });
+
   it('owes these results to the keywords: without them the feature names find nothing or the wrong code', () => {
     const bare = createCatalog({ entries: catalog.all().map((entry) => ({ ...entry, keywords: [] })) });
     const first = (query: string) => bare.search(query)[0]?.entry.code;
