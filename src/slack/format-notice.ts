@@ -12,7 +12,10 @@ export interface NoticeMetadata {
   event_type: 'auth0_log_alerts_notice';
   event_payload: {
     kind: Problem['kind'];
+    /** The tenant the problem belongs to; null for problems of the bot as a whole (a dead channel, an outbox backing up). */
     tenant: string | null;
+    /** A dead channel's notice: the channel alerts cannot be posted to (the notice itself goes to a working one). */
+    channel?: string;
     /** The problem's key: the notice and its "resolved" reply share it. */
     problem: string;
     state: 'open' | 'resolved';
@@ -30,6 +33,9 @@ export interface NoticeMessage {
   unfurl_links?: boolean;
   unfurl_media?: boolean;
 }
+
+/** A dead channel's problem key is this and the channel (src/slack/sender.ts). */
+const DEAD_CHANNEL_PREFIX = 'dead_channel:';
 
 const TITLES: Record<Problem['kind'], string> = {
   polling_failing: 'Polling Auth0 is failing',
@@ -60,6 +66,7 @@ export function formatNotice(problem: Problem, which: 'open' | 'resolved', chann
       event_payload: {
         kind: problem.kind,
         tenant: problem.tenant,
+        ...(problem.kind === 'dead_channel' ? { channel: problem.key.slice(DEAD_CHANNEL_PREFIX.length) } : {}),
         problem: problem.key,
         state: which,
         opened_at: problem.openedAt,
