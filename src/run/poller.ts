@@ -1,15 +1,19 @@
-import { compareLogIds, parseLogEvent, type LogEvent } from '../auth0/log-event.js';
 import { logIdTime, syntheticCheckpoint } from '../auth0/checkpoint.js';
-import { LOGS_PATH } from '../auth0/client.js';
 import type { LogSource } from '../auth0/log-source.js';
 import { ShutdownError } from '../auth0/retry.js';
 import { startInstant, type StartFrom } from '../config/start-from.js';
-import { Auth0ApiError, asCodedError, type CodedError } from '../errors.js';
+import { asCodedError, type CodedError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { CheckpointStore } from './checkpoint-store.js';
 import type { PageEvaluator } from './evaluator.js';
 import { TenantIntake } from '../intake/tenant-intake.js';
 import { metrics } from '../metrics/index.js';
+import { checkLogGap, type LogGap } from './log-gap.js';
+import { PageBatch, commitAfterFailure } from './page-batch.js';
+import { preparePage, stuckAt } from './prepare-page.js';
+
+export { LOG_GAP_CHECK_AGE_MS, LOG_GAP_MIN_MS, type LogGap } from './log-gap.js';
+export { preparePage } from './prepare-page.js';
 
 export interface PollCycleOptions {
   tenant: string;
@@ -40,27 +44,6 @@ export interface PollCycleOptions {
    * the checkpoint (events in between were dropped by retention unread).
    */
   checkLogGap?: boolean;
-}
-
-/**
- * Auth0 keeps logs 1 to 30 days depending on the plan (reference-facts §1.3): a
- * checkpoint younger than the shortest retention cannot have lost anything, so
- * only older ones cost the extra request.
- */
-export const LOG_GAP_CHECK_AGE_MS = 20 * 60 * 60 * 1000;
-
-/**
- * A gap is told when Auth0's oldest kept log is at least this much later than
- * what the bot knows was read (the checkpoint, or its last successful poll —
- * events up to then were seen). Shorter stretches are ordinary quiet time of a
- * tenant; a dropped stretch is a day or more (retention is counted in days).
- */
-export const LOG_GAP_MIN_MS = 6 * 60 * 60 * 1000;
-
-/** Events between `from` and `to` may be lost: Auth0 no longer keeps what came before `to`. */
-export interface LogGap {
-  from: string;
-  to: string;
 }
 
 export const POLL_DEFAULTS = {
@@ -203,87 +186,12 @@ export async function runPollCycle(options: PollCycleOptions): Promise<CycleRepo
   return report;
 }
 
-async function checkLogGap(options: PollCycleOptions, checkpoint: string, lastSuccessAt: string | null, nowMs: number, report: CycleReport): Promise<void> {
-  const at = logIdTime(checkpoint);
-  if (!at || nowMs - at.getTime() < LOG_GAP_CHECK_AGE_MS || !options.source.oldestLogDate) return;
-  report.logGapChecked = true;
-  let oldest: Date | null;
-  try {
-    oldest = await options.source.oldestLogDate();
-  } catch (error) {
-    // The page fetch that follows says what is wrong with Auth0; the check is tried again later.
-    options.logger.warn({ tenant: options.tenant, error: asCodedError(error).message }, 'could not ask Auth0 for its oldest kept log (log gap check)');
-    return;
-  }
-  // Up to the last successful poll every event after the checkpoint was read (there were none).
-  const readUntil = Math.max(at.getTime(), lastSuccessAt ? Date.parse(lastSuccessAt) || 0 : 0);
-  if (oldest && oldest.getTime() - readUntil >= LOG_GAP_MIN_MS) {
-    report.logGap = { from: new Date(readUntil).toISOString(), to: oldest.toISOString() };
-    options.logger.error(
-      { tenant: options.tenant, from: report.logGap.from, to: report.logGap.to },
-      `log gap: the checkpoint is at ${report.logGap.from} but Auth0 keeps logs only since ${report.logGap.to}; events in between were dropped by Auth0's retention before the bot read them`,
-    );
-  }
-}
-
 async function startingCheckpoint(options: PollCycleOptions, nowMs: number): Promise<string> {
   const from = startInstant(options.startFrom, nowMs);
   if (from) return syntheticCheckpoint(from);
   // START_FROM=now: history is not alerted on. An empty tenant starts at the
   // current time so its first events are not missed.
   return (await options.source.newestLogId()) ?? syntheticCheckpoint(new Date(nowMs));
-}
-
-interface PreparedPage {
-  events: LogEvent[];
-  malformed: number;
-  /** Items with no usable log_id: the checkpoint cannot be moved past them. */
-  withoutLogId: number;
-  /** Highest log id in the page beyond the checkpoint; null when the page holds nothing new. */
-  nextCheckpoint: string | null;
-  checkpointDate: string | null;
-}
-
-/** Validates a page: malformed events are skipped with a warning but still move the checkpoint past them. */
-export function preparePage(raw: readonly unknown[], checkpoint: string, tenant: string, logger: Logger): PreparedPage {
-  const events: LogEvent[] = [];
-  let malformed = 0;
-  let withoutLogId = 0;
-  let nextCheckpoint: string | null = null;
-  let checkpointDate: string | null = null;
-  raw.forEach((item, index) => {
-    const logId = (item as { log_id?: unknown } | null)?.log_id;
-    const id = typeof logId === 'string' && logId.length > 0 ? logId : undefined;
-    if (id === undefined) withoutLogId += 1;
-    else if (compareLogIds(id, checkpoint) <= 0) return; // already processed
-    const parsed = parseLogEvent(item);
-    if (id !== undefined && (nextCheckpoint === null || compareLogIds(id, nextCheckpoint) > 0)) {
-      nextCheckpoint = id;
-      checkpointDate = parsed.ok ? parsed.event.date : null;
-    }
-    if (parsed.ok) {
-      events.push(parsed.event);
-    } else {
-      malformed += 1;
-      logger.warn(
-        { tenant, logId: id ? id.slice(0, 80) : undefined, index, problem: parsed.problem.slice(0, 300) },
-        `skipping malformed log event ${id ? `log_id ${id.slice(0, 80)}` : `at index ${index} of the page`}`,
-      );
-    }
-  });
-  return { events, malformed, withoutLogId, nextCheckpoint, checkpointDate };
-}
-
-/** Events the engine could not evaluate: named in a warning and counted as malformed, never a failed cycle. */
-/**
- * A page of nothing but id-less items would otherwise look like "caught up"
- * and stall the tenant silently; failing the cycle shows it in status and /healthz.
- */
-function stuckAt(checkpoint: string, count: number): Auth0ApiError {
-  return new Auth0ApiError(
-    `Auth0 GET ${LOGS_PATH} returned ${count} item(s) after checkpoint ${checkpoint} without a log_id, so the checkpoint cannot move past them; will retry next cycle (if it persists, report it to Auth0 support)`,
-    { method: 'GET', path: LOGS_PATH, status: 200, reason: 'server', retryable: false },
-  );
 }
 
 async function recordOutcome(store: CheckpointStore, report: CycleReport, logger: Logger): Promise<void> {
@@ -306,65 +214,3 @@ function logCycle(logger: Logger, report: CycleReport): void {
   }
 }
 
-/**
- * Pages fetched but not yet stored: their events, and the position after the
- * last of them. `commit` evaluates and stores all of it in one intake step
- * (one transaction): held for at most `every` pages, so at most ~1,000 events.
- */
-class PageBatch {
-  /** The stored checkpoint the pending pages were read after. */
-  after: string | null = null;
-  #events: LogEvent[] = [];
-  #pages = 0;
-  #firstAt = 0;
-  #last: { checkpoint: string; checkpointDate: string | null } | undefined;
-
-  constructor(
-    private readonly intake: TenantIntake,
-    private readonly every: { pages: number; ms: number },
-    private readonly now: () => number,
-    private readonly report: CycleReport,
-  ) {}
-
-  add(events: readonly LogEvent[], checkpoint: string, checkpointDate: string | null): void {
-    if (this.#pages === 0) this.#firstAt = this.now();
-    this.#pages += 1;
-    for (const event of events) this.#events.push(event);
-    // A page of only already-seen or malformed events keeps the previous event date.
-    const date = checkpointDate ?? this.#last?.checkpointDate ?? null;
-    this.#last = { checkpoint, checkpointDate: date };
-  }
-
-  due(): boolean {
-    return this.#pages >= this.every.pages || this.now() - this.#firstAt >= this.every.ms;
-  }
-
-  async commit(): Promise<void> {
-    const last = this.#last;
-    if (!last) return;
-    const events = this.#events;
-    // Cleared first: a commit that throws is not attempted again by the error path.
-    this.#last = undefined;
-    this.#events = [];
-    this.#pages = 0;
-    const result = await this.intake.commitPages({ after: this.after, checkpoint: last.checkpoint, checkpointDate: last.checkpointDate, events });
-    this.after = last.checkpoint;
-    this.report.checkpoint = last.checkpoint;
-    this.report.alertsQueued += result.alertsQueued;
-    this.report.alreadySeen += result.duplicates;
-    // Events the engine could not evaluate were skipped (and named in a warning by the intake).
-    this.report.malformed += result.skipped;
-    metrics.eventsIngested('poll', this.intake.tenant, { ...result, malformed: 0 });
-  }
-}
-
-async function commitAfterFailure(batch: PageBatch, logger: Logger, tenant: string): Promise<{ ok: true } | { ok: false; error: CodedError }> {
-  try {
-    await batch.commit();
-    return { ok: true };
-  } catch (error) {
-    const coded = asCodedError(error);
-    logger.error({ tenant, errorCode: coded.code, error: coded.message }, 'could not store the pages evaluated before the failure');
-    return { ok: false, error: coded };
-  }
-}

@@ -1,0 +1,60 @@
+import { logIdTime } from '../auth0/checkpoint.js';
+import type { LogSource } from '../auth0/log-source.js';
+import { asCodedError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { CycleReport } from './poller.js';
+
+/**
+ * Auth0 keeps logs 1 to 30 days depending on the plan (reference-facts §1.3): a
+ * checkpoint younger than the shortest retention cannot have lost anything, so
+ * only older ones cost the extra request.
+ */
+export const LOG_GAP_CHECK_AGE_MS = 20 * 60 * 60 * 1000;
+
+/**
+ * A gap is told when Auth0's oldest kept log is at least this much later than
+ * what the bot knows was read (the checkpoint, or its last successful poll —
+ * events up to then were seen). Shorter stretches are ordinary quiet time of a
+ * tenant; a dropped stretch is a day or more (retention is counted in days).
+ */
+export const LOG_GAP_MIN_MS = 6 * 60 * 60 * 1000;
+
+/** Events between `from` and `to` may be lost: Auth0 no longer keeps what came before `to`. */
+export interface LogGap {
+  from: string;
+  to: string;
+}
+
+/**
+ * Asks Auth0 for the oldest log it keeps when the checkpoint is older than
+ * LOG_GAP_CHECK_AGE_MS; a kept log younger than what was read means a log gap
+ * (set on the report, and logged).
+ */
+export async function checkLogGap(
+  options: { tenant: string; source: LogSource; logger: Logger },
+  checkpoint: string,
+  lastSuccessAt: string | null,
+  nowMs: number,
+  report: Pick<CycleReport, 'logGapChecked' | 'logGap'>,
+): Promise<void> {
+  const at = logIdTime(checkpoint);
+  if (!at || nowMs - at.getTime() < LOG_GAP_CHECK_AGE_MS || !options.source.oldestLogDate) return;
+  report.logGapChecked = true;
+  let oldest: Date | null;
+  try {
+    oldest = await options.source.oldestLogDate();
+  } catch (error) {
+    // The page fetch that follows says what is wrong with Auth0; the check is tried again later.
+    options.logger.warn({ tenant: options.tenant, error: asCodedError(error).message }, 'could not ask Auth0 for its oldest kept log (log gap check)');
+    return;
+  }
+  // Up to the last successful poll every event after the checkpoint was read (there were none).
+  const readUntil = Math.max(at.getTime(), lastSuccessAt ? Date.parse(lastSuccessAt) || 0 : 0);
+  if (oldest && oldest.getTime() - readUntil >= LOG_GAP_MIN_MS) {
+    report.logGap = { from: new Date(readUntil).toISOString(), to: oldest.toISOString() };
+    options.logger.error(
+      { tenant: options.tenant, from: report.logGap.from, to: report.logGap.to },
+      `log gap: the checkpoint is at ${report.logGap.from} but Auth0 keeps logs only since ${report.logGap.to}; events in between were dropped by Auth0's retention before the bot read them`,
+    );
+  }
+}
