@@ -203,7 +203,7 @@ export async function runBot(flags: RunFlags, deps: RunDeps): Promise<number> {
     if (flags.once) {
       const code = await runOnce(pollingFor, sender, store, logger, retention);
       // stdout stays JSON-only with --json: the summary goes to the log (stderr) then.
-      if (tally && flags.json) logger.info({ events: tally.events, alerts: tally.alerts, repeats: tally.repeats }, tally.summary());
+      if (tally && flags.json) logger.info(tally.fields(), tally.summary());
       else if (tally) deps.write(tally.summary());
       return code;
     }

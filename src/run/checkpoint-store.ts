@@ -12,6 +12,8 @@ export type StreamResult = Omit<StreamCommit, 'defaultChannel'>;
 
 /** Where a tenant's position, rule state and seen log ids live; the state store, or memory for --dry-run. */
 export interface CheckpointStore {
+  /** --dry-run: nothing is stored or queued (alerts are printed); log lines say so. */
+  readonly dryRun?: boolean;
   load(): Promise<StoredPosition>;
   /** The stored profiles among these keys (committed ones: the poller adds its own pending ones). */
   loadProfiles(keys: readonly string[]): Promise<Map<string, Profile>>;
@@ -76,6 +78,7 @@ export class TenantCheckpointStore implements CheckpointStore {
  * so engine state carries across pages while neither checkpoint nor outbox moves.
  */
 export class DryRunCheckpointStore implements CheckpointStore {
+  readonly dryRun = true;
   #position: Promise<StoredPosition>;
   /** Log ids evaluated in this dry run (those stored before it are asked of `seenBefore`). */
   readonly #seen = new Set<string>();
@@ -156,6 +159,11 @@ export class DryRunTally {
       this.events += report.eventsFetched;
       return report;
     };
+  }
+
+  /** The summary's fields for the log (with --json): the same names as the cycle lines. */
+  fields(): { events: number; alerts: number; repeats: number; alertsQueued: 0; wouldQueue: number } {
+    return { events: this.events, alerts: this.alerts, repeats: this.repeats, alertsQueued: 0, wouldQueue: this.alerts + this.repeats };
   }
 
   summary(): string {

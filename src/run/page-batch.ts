@@ -49,7 +49,9 @@ export class PageBatch {
     const result = await this.intake.commitPages({ after: this.after, checkpoint: last.checkpoint, checkpointDate: last.checkpointDate, events });
     this.after = last.checkpoint;
     this.report.checkpoint = last.checkpoint;
-    this.report.alertsQueued += result.alertsQueued;
+    // A dry run's store prints the alerts instead of queuing them.
+    if (this.report.wouldQueue !== undefined) this.report.wouldQueue += result.alertsQueued;
+    else this.report.alertsQueued += result.alertsQueued;
     this.report.alreadySeen += result.duplicates;
     // Events the engine could not evaluate were skipped (and named in a warning by the intake).
     this.report.malformed += result.skipped;

@@ -68,7 +68,10 @@ export interface CycleReport {
   malformed: number;
   /** Events skipped because they were already evaluated (delivered by the log stream first). */
   alreadySeen: number;
+  /** Alerts queued in the outbox (a dry run queues none: see `wouldQueue`). */
   alertsQueued: number;
+  /** --dry-run: the alerts the cycle would have queued (printed instead). */
+  wouldQueue?: number;
   /** Checkpoint after the cycle (the last committed page). */
   checkpoint: string | null;
   caughtUp: boolean;
@@ -114,6 +117,7 @@ export async function runPollCycle(options: PollCycleOptions): Promise<CycleRepo
     rateLimitWaits: 0,
     rateLimitWaitMs: 0,
     retries: 0,
+    ...(store.dryRun ? { wouldQueue: 0 } : {}),
   };
 
   let interrupted = false;
@@ -127,7 +131,11 @@ export async function runPollCycle(options: PollCycleOptions): Promise<CycleRepo
       const checkpointDate = logIdTime(checkpoint)?.toISOString() ?? null;
       // Through the intake: a log stream may already have stored rule state, which this keeps.
       await intake.commitPages({ after: null, checkpoint, checkpointDate, events: [] });
-      logger.info({ tenant, checkpoint, startFrom: options.startFrom.kind }, 'no checkpoint yet; starting position stored');
+      // A dry run keeps it in memory only: the log must not claim otherwise.
+      logger.info(
+        { tenant, checkpoint, startFrom: options.startFrom.kind, ...(store.dryRun ? { dryRun: true } : {}) },
+        store.dryRun ? 'no checkpoint yet; starting position chosen (dry run: not stored)' : 'no checkpoint yet; starting position stored',
+      );
     }
     report.checkpoint = checkpoint;
     batch.after = checkpoint;
@@ -210,7 +218,7 @@ function logCycle(logger: Logger, report: CycleReport): void {
       `poll cycle failed; checkpoint stays at ${report.checkpoint ?? 'none'}`,
     );
   } else {
-    logger.info(fields, 'poll cycle done');
+    logger.info(fields, fields.wouldQueue === undefined ? 'poll cycle done' : `poll cycle done (dry run: ${fields.wouldQueue} alert(s) would be queued; nothing queued, nothing stored)`);
   }
 }
 

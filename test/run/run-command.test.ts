@@ -150,6 +150,60 @@ describe('run command', () => {
     expect(capture.lines.join('\n')).toContain('dry run: 1 event read from 1 tenant; 1 alert and 0 thread replies would be posted');
   });
 
+  it('--once --dry-run: its log lines never claim a stored position or queued alerts, and count what would be queued', async () => {
+    validEnv({ START_FROM: '1h' });
+    const capture = captureLogger();
+    runDeps.logger = capture.logger;
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const now = Date.parse('2024-05-01T13:00:00Z');
+    vi.setSystemTime(now);
+    // Three blocks of one user: an alert, then its repeats (one thread reply).
+    const blocked = [1, 2, 3].map((seq) => logEvent(seq, { type: 'limit_wc', user_name: 'carol@example.com' }, new Date(now - 60_000 + seq)));
+    mockToken();
+    mockLogsPage(syntheticCheckpoint(new Date(now - 3_600_000)), blocked);
+    mockLogsPage(blocked[2]!.log_id, []);
+
+    const code = await main(['run', '--once', '--dry-run', '--json']);
+    vi.useRealTimers();
+    expect(code).toBe(0);
+    expect(stdout).toHaveLength(2); // the alert and its thread reply, printed
+    expect(existsSync(join(dir, 'state'))).toBe(false);
+
+    const records = capture.records();
+    const messages = records.map((r) => String(r.msg));
+    expect(messages.filter((m) => /stored/.test(m) && !/not stored|nothing stored/.test(m))).toEqual([]);
+    expect(messages).toContain('no checkpoint yet; starting position chosen (dry run: not stored)');
+    expect(records.find((r) => String(r.msg).startsWith('poll cycle done'))).toMatchObject({
+      msg: 'poll cycle done (dry run: 2 alert(s) would be queued; nothing queued, nothing stored)',
+      alertsQueued: 0,
+      wouldQueue: 2,
+    });
+    expect(records.find((r) => String(r.msg).startsWith('dry run:'))).toMatchObject({ events: 3, alerts: 1, repeats: 1, alertsQueued: 0, wouldQueue: 2 });
+  });
+
+  it('control: --once (not dry) says the starting position was stored and counts the alerts queued', async () => {
+    validEnv({ START_FROM: '1h' });
+    const capture = captureLogger();
+    runDeps.logger = capture.logger;
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const now = Date.parse('2024-05-01T13:00:00Z');
+    vi.setSystemTime(now);
+    const blocked = [1, 2, 3].map((seq) => logEvent(seq, { type: 'limit_wc', user_name: 'carol@example.com' }, new Date(now - 60_000 + seq)));
+    mockToken();
+    mockLogsPage(syntheticCheckpoint(new Date(now - 3_600_000)), blocked);
+    mockLogsPage(blocked[2]!.log_id, []);
+    nock('https://slack.com').persist().post(/\/api\/chat\.(postMessage|update)/).reply(200, { ok: true, ts: '1700000000.000001', channel: 'C0ALERTS' });
+
+    const code = await main(['run', '--once']);
+    vi.useRealTimers();
+    expect(code).toBe(0);
+    const records = capture.records();
+    expect(records.map((r) => String(r.msg))).toContain('no checkpoint yet; starting position stored');
+    const cycle = records.find((r) => r.msg === 'poll cycle done');
+    expect(cycle).toMatchObject({ alertsQueued: 2 });
+    expect(cycle).not.toHaveProperty('wouldQueue');
+  });
+
   it('--once --dry-run in an empty folder leaves it empty and says what it read, even when nothing matched', async () => {
     const empty = join(dir, 'empty');
     mkdirSync(empty);
