@@ -1,4 +1,5 @@
 import type { RunDeps } from '../run/bot.js';
+import type { HealthReport } from '../slack/health.js';
 import { packageVersion } from '../version.js';
 import { describeRule } from '../engine/index.js';
 import { receivesActions } from '../slack/actions/receives.js';
@@ -7,6 +8,7 @@ import { createSender } from '../slack/sender.js';
 import { createSlackClient } from '../slack/poster.js';
 import { describeAlert } from './replay.js';
 import { createLogStreamHandler, logStreamEnabled } from '../intake/stream-handler.js';
+import { readHealthDetail, StreamDeliveryTally } from '../http/health-detail.js';
 
 /**
  * The concrete Slack pieces (sender, Bolt app, health server) plug in here;
@@ -42,15 +44,22 @@ export const runDeps: Omit<RunDeps, 'env'> = {
         return replicaId && snapshot ? { replica: replicaId, held: snapshot.held, replicasAlive: snapshot.replicasAlive } : undefined;
       },
     });
+    const deliveries = new StreamDeliveryTally();
     const logStream = logStreamEnabled(config.tenants)
       ? createLogStreamHandler({
           tenants: config.tenants,
           intakeFor: (tenant) => intakes?.get(tenant),
           logger,
-          onCommitted: (_tenant, result) => {
+          onCommitted: (tenant, result) => {
+            deliveries.record(tenant, result);
             if (result.alertsQueued > 0) wakeSender?.();
           },
         })
+      : undefined;
+    // /healthz's detail answers only METRICS_TOKEN: without one, every caller gets the generic body.
+    const tenantKeys = config.tenants.map((tenant) => tenant.key);
+    const healthDetail = config.metricsToken
+      ? { token: config.metricsToken, read: (report: HealthReport) => readHealthDetail(store, tenantKeys, report, deliveries) }
       : undefined;
     try {
       const companion = await startSlackCompanion({
@@ -60,7 +69,7 @@ export const runDeps: Omit<RunDeps, 'env'> = {
         logger,
         signal,
         rules: () => ruleSet.rules.map((compiled) => describeRule(compiled.rule)),
-        routes: { metrics, logStream },
+        routes: { metrics, logStream, healthDetail },
         // Only with several replicas possible (PostgreSQL): a single SQLite bot's probe says no more than ok/degraded.
         replica: () => {
           if (!config.databaseUrl) return undefined;

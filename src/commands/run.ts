@@ -31,7 +31,7 @@ const RUN_ENVIRONMENT: ReadonlyArray<[string, string]> = [
   ['PORT', 'the bot\'s HTTP server: Slack HTTP mode, log stream, /healthz, /metrics (default 3000)'],
   ['HEALTH_PORT', 'GET /healthz and /metrics in Socket Mode'],
   ['LOG_STREAM_TOKEN', 'turns on POST /auth0/log-stream: the Auth0 log stream\'s token (never logged)'],
-  ['METRICS_TOKEN', 'GET /metrics asks for this bearer token'],
+  ['METRICS_TOKEN', 'GET /metrics asks for this bearer token; with it, GET /healthz answers with per-tenant detail'],
   ['LOG_LEVEL', 'pino level (default info)'],
   ['NOTICE_POLL_FAILING_AFTER', 'notice in Slack when a tenant fails to poll this long (default 10m)'],
   ['NOTICE_BACKLOG_AFTER', 'notice when the oldest undelivered alert is this old (default 15m)'],

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LOG_STREAM_PATH } from '../intake/stream-handler.js';
-import { HEALTH_PATH, writeHealthResponse, type HealthReport } from '../slack/health.js';
+import { HEALTH_PATH, writeHealthResponse, type HealthDetailRoute, type HealthReport } from '../slack/health.js';
 import { METRICS_PATH, writeMetricsResponse, type MetricsRoute } from './metrics-route.js';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
@@ -13,6 +13,8 @@ export const SLACK_EVENTS_PATH = '/slack/events';
 export interface BotRoutes {
   /** `GET /healthz`. */
   health: () => HealthReport | Promise<HealthReport>;
+  /** `GET /healthz` with `Authorization: Bearer <METRICS_TOKEN>`: the detailed body (only when METRICS_TOKEN is set). */
+  healthDetail?: HealthDetailRoute | undefined;
   /** `GET /metrics` (Prometheus text format). */
   metrics?: MetricsRoute | undefined;
   /** `POST /slack/events`: Bolt's HTTP receiver (signature checks, 3 s acks) in HTTP mode. */
@@ -32,7 +34,7 @@ export function createRouter(routes: BotRoutes): RequestListener {
     const path = (req.url ?? '/').split('?')[0]!;
     if (path === HEALTH_PATH) {
       if (req.method !== 'GET' && req.method !== 'HEAD') return void res.writeHead(405, { allow: 'GET, HEAD' }).end();
-      return void writeHealthResponse(res, routes.health);
+      return void writeHealthResponse(req, res, routes.health, routes.healthDetail);
     }
     if (path === METRICS_PATH && routes.metrics) {
       if (req.method !== 'GET' && req.method !== 'HEAD') return void res.writeHead(405, { allow: 'GET, HEAD' }).end();

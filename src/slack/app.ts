@@ -48,7 +48,7 @@ export interface SlackAppOptions {
    * the same server: on PORT in HTTP mode; in Socket Mode on PORT when a log
    * stream is on, and `/metrics` on HEALTH_PORT too.
    */
-  routes?: Pick<BotRoutes, 'metrics' | 'logStream'>;
+  routes?: Pick<BotRoutes, 'metrics' | 'logStream' | 'healthDetail'>;
   logger: Logger;
   /** Acknowledge / Resolve / Mute on alert messages; without it only link buttons are acknowledged. */
   actions?: Omit<IncidentActionDeps, 'mayAct' | 'logger'> & { responders: readonly string[] };
@@ -356,7 +356,7 @@ async function startSideServers(input: {
     logger.info({ port: server.port }, `serving ${servedPaths(routes)} on PORT ${server.port}`);
   }
   if (input.healthPort !== undefined && !(ports.port !== undefined && input.healthPort === input.port)) {
-    const server = await listenOn('HEALTH_PORT', input.healthPort, { health: input.health, metrics: routes?.metrics }, input.host);
+    const server = await listenOn('HEALTH_PORT', input.healthPort, { health: input.health, healthDetail: routes?.healthDetail, metrics: routes?.metrics }, input.host);
     input.servers.push(server);
     ports.healthPort = server.port;
     logger.info({ healthPort: server.port }, `serving ${servedPaths({ metrics: routes?.metrics })} on HEALTH_PORT ${server.port}`);

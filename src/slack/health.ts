@@ -1,5 +1,6 @@
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import cron from 'node-cron';
+import { authorizationMatches } from '../http/auth.js';
 import type { StateStore } from '../state/store.js';
 
 /**
@@ -193,18 +194,37 @@ export function publicHealth(report: HealthReport): PublicHealth {
   return report.reason?.startsWith('starting') ? { status: 'ok', reason: PUBLIC_REASONS.starting, ...replica } : { status: 'ok', ...replica };
 }
 
-/** Writes a report as the probe's answer: 200 when ok, 503 when degraded (or when the report itself fails). */
-export async function writeHealthResponse(res: ServerResponse, health: () => HealthReport | Promise<HealthReport>): Promise<void> {
+/**
+ * The detailed `/healthz` body (src/http/health-detail.ts), for callers sending
+ * `Authorization: Bearer <METRICS_TOKEN>`; built from the same report.
+ */
+export interface HealthDetailRoute {
+  /** METRICS_TOKEN. */
+  token: string;
+  read(report: HealthReport): Promise<object>;
+}
+
+/**
+ * Writes a report as the probe's answer: 200 when ok, 503 when degraded (or when the report itself fails).
+ * The body is the generic one, unless the request carries the detail route's token (compared in
+ * constant time): a wrong or missing token gets the generic body too, never a 401 — the probe stays a probe.
+ */
+export async function writeHealthResponse(
+  req: IncomingMessage,
+  res: ServerResponse,
+  health: () => HealthReport | Promise<HealthReport>,
+  detail?: HealthDetailRoute | undefined,
+): Promise<void> {
   let statusCode: number;
-  let body: PublicHealth;
+  let body: object;
   try {
     const report = await health();
     statusCode = report.status === 'ok' ? 200 : 503;
-    body = publicHealth(report);
+    body = detail && authorizationMatches(req.headers.authorization, detail.token) ? await detail.read(report) : publicHealth(report);
   } catch {
     statusCode = 503;
     body = { status: 'degraded', reason: PUBLIC_REASONS.unreadable };
   }
-  res.writeHead(statusCode, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  res.writeHead(statusCode, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', vary: 'Authorization' });
   res.end(JSON.stringify(body));
 }
