@@ -387,7 +387,7 @@ describe('runPollCycle', () => {
       logger: capture.logger,
     });
 
-    expect(report).toMatchObject({ ok: true, alertsQueued: 4 });
+    expect(report).toMatchObject({ ok: true, alertsQueued: 0, wouldQueue: 4 });
     expect(printed.map((a) => [a.logIds[0], a.incidentCount])).toEqual([
       [ids[0], 101],
       [ids[1], 102],

@@ -173,8 +173,8 @@ describe('run command', () => {
     const messages = records.map((r) => String(r.msg));
     expect(messages.filter((m) => /stored/.test(m) && !/not stored|nothing stored/.test(m))).toEqual([]);
     expect(messages).toContain('no checkpoint yet; starting position chosen (dry run: not stored)');
-    expect(records.find((r) => String(r.msg).startsWith('poll cycle done'))).toMatchObject({
-      msg: 'poll cycle done (dry run: 2 alert(s) would be queued; nothing queued, nothing stored)',
+    expect(records.find((r) => r.msg === 'poll cycle done')).toMatchObject({
+      dryRun: true,
       alertsQueued: 0,
       wouldQueue: 2,
     });
