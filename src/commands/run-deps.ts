@@ -15,10 +15,11 @@ import { readHealthDetail, StreamDeliveryTally } from '../http/health-detail.js'
  * the poller itself knows nothing of Slack.
  */
 export const runDeps: Omit<RunDeps, 'env'> = {
-  createSender: ({ config, store, catalog, logger, replicaId, once }) =>
+  createSender: ({ config, store, catalog, logger, replicaId, once, slackActions }) =>
     createSender({
-      // Buttons only where a Slack app receives the clicks (Socket Mode or HTTP mode, not --once).
-      interactive: receivesActions(config.slack, once === true),
+      // Buttons only where a Slack app receives the clicks (Socket Mode or HTTP mode, not --once)
+      // and has actually started: an app that failed to start leaves no dead button.
+      interactive: () => receivesActions(config.slack, once === true) && slackActions.live,
       store,
       owner: replicaId,
       catalog,
@@ -28,7 +29,7 @@ export const runDeps: Omit<RunDeps, 'env'> = {
       backlogNoticeMs: config.selfWatch.backlogAfterMs,
       dashboardFor: (key) => config.tenants.find((tenant) => tenant.key === key)?.dashboard,
     }),
-  startCompanions: async ({ config, store, catalog, ruleSet, logger, signal, intakes, wakeSender, replicaId, leases }) => {
+  startCompanions: async ({ config, store, catalog, ruleSet, logger, signal, intakes, wakeSender, replicaId, leases, slackActions }) => {
     // Loaded only by the bot that starts them: Bolt is most of the CLI's start-up time, and
     // prom-client is for /metrics; replay, rules and the other commands never pay for them.
     const { startSlackCompanion } = await import('../slack/app.js');
@@ -77,7 +78,16 @@ export const runDeps: Omit<RunDeps, 'env'> = {
           return replicaId && snapshot ? { id: replicaId, polling: snapshot.held.length, replicas: snapshot.replicasAlive } : undefined;
         },
       });
-      return [...(companion ? [companion] : []), { stop: async () => metrics.close() }];
+      slackActions.live = companion?.receivesActions === true;
+      const slack = companion
+        ? {
+            stop: async () => {
+              slackActions.live = false;
+              await companion.stop();
+            },
+          }
+        : undefined;
+      return [...(slack ? [slack] : []), { stop: async () => metrics.close() }];
     } catch (error) {
       metrics.close();
       throw error;

@@ -66,6 +66,12 @@ export interface BotContext {
   signal?: AbortSignal;
   /** `run --once`: no Slack app answers clicks, so messages carry no action buttons. */
   once?: boolean;
+  /**
+   * Whether a Slack app that answers Acknowledge / Resolve / Mute is running: set by
+   * `startCompanions` once the app has actually started, never when it did not (and cleared
+   * when it stops). The sender reads it per message: no button nobody answers.
+   */
+  slackActions: { live: boolean };
   /** This process among the replicas sharing the state: it owns channel and tenant leases under this name. */
   replicaId?: string;
   /** The tenants this replica holds now (status of its leases), for /healthz; undefined before polling starts. */
@@ -94,6 +100,12 @@ export interface RunDeps {
 export const RUN_DEFAULTS = {
   /** Time budget for draining the outbox in --once. */
   onceDrainMs: 60_000,
+  /**
+   * How long the sender waits for the Slack app to start before posting without action
+   * buttons (alerts queue durably meanwhile): a start takes about a second, and an alert
+   * posted before it would carry no buttons for good.
+   */
+  appStartGraceMs: 15_000,
 } as const;
 
 /** `run`: validates everything first (exit 2, nothing fetched), then polls. Returns the exit code. */
@@ -127,6 +139,7 @@ export async function runBot(flags: RunFlags, deps: RunDeps): Promise<number> {
     replicaId: replica.id,
     leases: () => polling?.snapshot(),
     once: flags.once,
+    slackActions: { live: false },
   };
 
   // A tenant's poll cycle lives while this replica holds the tenant (its lease):
@@ -281,7 +294,6 @@ async function runContinuously(
     stopRequested = () => resolve('fatal error');
   });
 
-  sender?.start();
   // Polling must not wait for Slack: alerts queue durably while the app connects.
   // Only a start-up failure no retry will fix (bad token, port taken) stops the bot.
   const companions: Companion[] = [];
@@ -300,6 +312,13 @@ async function runContinuously(
       }
     },
   );
+  // The sender starts once the app's start has settled (or after a grace): whether messages
+  // carry action buttons depends on the app that actually started.
+  const grace = new AbortController();
+  const senderStarting = Promise.race([companionsStarting, sleep(RUN_DEFAULTS.appStartGraceMs, AbortSignal.any([grace.signal, shutdown.signal]))]).then(() => {
+    grace.abort();
+    if (!shutdown.signal.aborted) sender?.start();
+  });
   const polling = pollingFor((report) => {
     if (report.alertsQueued > 0) sender?.notify?.();
     if (report.stop && report.error && !shutdown.signal.aborted) {
@@ -325,6 +344,7 @@ async function runContinuously(
   shutdown.abort();
   await schedule.stop();
   await polling.stop();
+  await senderStarting;
   await sender?.stop();
   // A start still in progress is stopped by the signal; it must settle before the database closes.
   await companionsStarting;
@@ -343,6 +363,20 @@ function isFatalStartup(error: CodedError): boolean {
 export function isFatal(error: CodedError | undefined): error is CodedError {
   if (error instanceof StateBusyError) return false;
   return error instanceof Auth0AuthError || error instanceof StateError;
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
 }
 
 function withStop(report: CycleReport): WatchedReport {

@@ -255,7 +255,7 @@ export interface SlackCompanionInput {
  */
 export async function startSlackCompanion(
   input: SlackCompanionInput,
-): Promise<{ stop(): Promise<void>; port?: number; healthPort?: number } | undefined> {
+): Promise<{ stop(): Promise<void>; port?: number; healthPort?: number; receivesActions: boolean } | undefined> {
   const { config, store, logger } = input;
   const tenants = config.tenants.map((tenant) => tenant.key);
   const timing = { startedAt: input.startedAt ?? new Date(), intervalMs: scheduleIntervalMs(config.pollSchedule) };
@@ -310,6 +310,7 @@ export async function startSlackCompanion(
       actions.notes.start();
       return {
         ...ports,
+        receivesActions: true,
         stop: async () => {
           await actions.notes.stop();
           await app.stop();
@@ -326,7 +327,7 @@ export async function startSlackCompanion(
   };
   try {
     const ports = await startSideServers({ port: config.port, healthPort: config.healthPort, health, routes: input.routes, servers, logger });
-    return servers.length === 0 ? undefined : { ...ports, stop };
+    return servers.length === 0 ? undefined : { ...ports, stop, receivesActions: false };
   } catch (error) {
     await stop();
     throw error;

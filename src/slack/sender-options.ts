@@ -20,8 +20,11 @@ export interface SenderOptions {
   logger: Logger;
   /** Channel for alerts whose rule names none (rows already carry their channel; the formatter wants one). @default '' */
   defaultChannel: string;
-  /** The Slack app takes Acknowledge / Resolve / Mute: messages carry those buttons. @default false */
-  interactive: boolean;
+  /**
+   * Whether a running Slack app takes Acknowledge / Resolve / Mute now: messages carry those
+   * buttons only then. Asked per message (the app starts after the sender, and may not). @default false
+   */
+  interactive: () => boolean;
   /** Where the bot's notices about itself go when a problem names no channel. @default defaultChannel */
   noticeChannel: string;
   /** Names this process in channel leases (one writer per channel). @default host:pid:random */
@@ -66,11 +69,14 @@ export interface SenderOptions {
 }
 
 export type SenderInput = Pick<SenderOptions, 'store' | 'catalog' | 'logger'> &
-  Partial<Omit<SenderOptions, 'store' | 'catalog' | 'logger' | 'backoff'>> & { backoff?: Partial<BackoffOptions> };
+  Partial<Omit<SenderOptions, 'store' | 'catalog' | 'logger' | 'backoff' | 'interactive'>> & {
+    backoff?: Partial<BackoffOptions>;
+    /** A fixed answer (tests, `run --once`) or the live one. */
+    interactive?: boolean | (() => boolean);
+  };
 
 export const SENDER_DEFAULTS = {
   defaultChannel: '',
-  interactive: false,
   leaseMs: 60_000,
   deadAfterAttempts: 10,
   deadAfterMs: 24 * 60 * 60_000,
@@ -101,9 +107,14 @@ export function normalizeSenderOptions(input: SenderInput): SenderOptions & { po
     noticeChannel: input.noticeChannel || input.defaultChannel || '',
     owner: input.owner ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`,
     dashboardFor: input.dashboardFor ?? (() => undefined),
+    interactive: typeof input.interactive === 'function' ? input.interactive : constant(input.interactive ?? false),
     clock: input.clock ?? systemClock,
     backoff: { ...SENDER_DEFAULTS.backoff, random: Math.random, ...stripUndefined(input.backoff ?? {}) },
   };
+}
+
+function constant(value: boolean): () => boolean {
+  return () => value;
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

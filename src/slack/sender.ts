@@ -82,7 +82,7 @@ export function createSender(input: SenderInput): Sender {
 
   function formatContext(tenant: string, channel: string): FormatContext {
     return {
-      actions: options.interactive,
+      actions: options.interactive(),
       catalog: options.catalog,
       defaultChannel: options.defaultChannel || channel,
       dashboard: options.dashboardFor(tenant),

@@ -153,4 +153,25 @@ describe('e2e: acknowledge and mute from Slack while a flood goes on', () => {
     expectCleanRun(world);
     expect(exit).toEqual({ code: 0, signal: null });
   }, 120_000);
+
+  it('posts no Acknowledge / Resolve / Mute when the Slack app failed to start (no dead button)', async () => {
+    world = await createWorld();
+    const port = await freePort();
+    // The app's start (auth.test) keeps failing with 500s: it gives up; polling and posting go on.
+    world.slack.faults.push('/api/auth.test', { kind: 'status', status: 500 }, 20);
+    world.auth0.addEvents(Array.from({ length: 20 }, (_, i) => failure(i * 3_000, i)));
+    world.start(['run'], { SLACK_SIGNING_SECRET: SIGNING_SECRET, PORT: String(port) });
+    await waitUntilSettled(world, () => alertMessages(world!).length === 1 && world!.bots[0]!.output().includes('the Slack app did not start'));
+    // The setup ran: the app asked Slack and was refused, and nothing listens for clicks.
+    expect(world.slack.requests.filter((r) => r.path === '/api/auth.test' && r.fault === 'status').length).toBeGreaterThan(0);
+    expect(await fetch(`http://127.0.0.1:${port}/slack/events`, { method: 'POST' }).then(() => 'answered', () => 'refused')).toBe('refused');
+
+    const [alert] = alertMessages(world);
+    const actionIds = (alert!.blocks as Array<{ type: string; elements?: Array<{ action_id: string }> }>)
+      .filter((b) => b.type === 'actions')
+      .flatMap((b) => b.elements ?? [])
+      .map((e) => e.action_id);
+    expect(actionIds.filter((id) => id.startsWith('incident_')), 'dead buttons on the alert').toEqual([]);
+    await stopGracefully(world);
+  }, 120_000);
 });
