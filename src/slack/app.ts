@@ -1,8 +1,6 @@
-import type { IncomingMessage } from 'node:http';
 // Named imports: Node's ESM loader and vitest agree on these for CommonJS Bolt (not on its default export).
-import { App, HTTPReceiver, type Logger as BoltLogger, type LogLevel as BoltLogLevel } from '@slack/bolt';
+import { App, HTTPReceiver } from '@slack/bolt';
 import { ConfigError } from '../errors.js';
-import { BODY_LIMITS, limitRequestBodies } from '../http/body-limit.js';
 import type { Logger } from '../log.js';
 import type { AppConfig } from '../config/index.js';
 import type { Catalog } from '../catalog/types.js';
@@ -11,6 +9,14 @@ import { createRouter, listen, SLACK_EVENTS_PATH, type BotRoutes, type Listening
 import { HEALTH_PATH, readHealth, scheduleIntervalMs, type HealthReport, type ReplicaHealth } from './health.js';
 import { createLogcodeHandler, readLogcodeStatus, type LogcodeDeps, type LogcodeRule } from './logcode.js';
 import { toSlackApiError } from './slack-errors.js';
+import { settleReconnectsOnStop } from './socket-reconnects.js';
+import { toBoltLogger } from './bolt-logger.js';
+import { limitedReceiver } from './receiver-limits.js';
+
+/** Moved to ./bolt-logger.ts (Bolt's logger adapter); re-exported for existing importers. */
+export { redactTickets } from './bolt-logger.js';
+/** Moved to ./receiver-limits.ts (HTTP mode's limits in front of Bolt); re-exported for existing importers. */
+export { SLACK_TIMESTAMP_TOLERANCE_S, slackTimestampRefusal } from './receiver-limits.js';
 import { createResponderCheck, incidentActions, registerIncidentActions, type IncidentActionDeps } from './actions/index.js';
 import type { Dashboard } from './event-fields.js';
 
@@ -111,6 +117,7 @@ export function createSlackApp(options: SlackAppOptions): SlackAppHandle | undef
     config.mode === 'socket'
       ? new App({ token: config.botToken, appToken: config.appToken, socketMode: true, logger: boltLogger, clientOptions, deferInitialization: true })
       : new App({ token: config.botToken, logger: boltLogger, clientOptions, receiver, deferInitialization: true });
+  if (config.mode === 'socket' && !settleReconnectsOnStop(app)) logger.debug('Socket Mode client not reachable: reconnects pending at stop may reject unhandled');
 
   // SLACK_RESPONDERS guards the buttons and `/logcode unmute` alike.
   const mayAct = createResponderCheck({ responders: config.actions?.responders ?? [], client: app.client, logger });
@@ -191,41 +198,6 @@ export function createSlackApp(options: SlackAppOptions): SlackAppHandle | undef
     },
   };
   return handle;
-}
-
-/** Slack's replay window: a signed request is valid within 5 minutes of its timestamp, either way. */
-export const SLACK_TIMESTAMP_TOLERANCE_S = 5 * 60;
-
-/**
- * Refuses, from its headers alone, a request whose x-slack-request-timestamp is
- * more than 5 minutes from now — in the past (Bolt checks that too, but only
- * after reading the body) or in the future (Bolt does not). Without the header
- * the receiver decides (Slack's unsigned ssl_check, else 401).
- */
-export function slackTimestampRefusal(req: IncomingMessage, nowMs: number = Date.now()): { status: number; reason: string } | undefined {
-  const header = req.headers['x-slack-request-timestamp'];
-  if (header === undefined) return undefined;
-  const seconds = typeof header === 'string' && /^\d{1,12}$/.test(header) ? Number(header) : NaN;
-  if (Number.isNaN(seconds)) return { status: 401, reason: 'invalid x-slack-request-timestamp' };
-  if (Math.abs(nowMs / 1000 - seconds) > SLACK_TIMESTAMP_TOLERANCE_S) return { status: 401, reason: 'x-slack-request-timestamp too far from now' };
-  return undefined;
-}
-
-/**
- * Bolt's HTTPReceiver reads a whole body before verifying its signature; in
- * front of it every POST is held to BODY_LIMITS.slackEvents (413 without reading
- * the rest) and to Slack's timestamp window, and reaches Bolt already read.
- * Self-contained: only `requestListener` is replaced.
- */
-function limitedReceiver(receiver: HTTPReceiver, logger: Logger): HTTPReceiver {
-  receiver.requestListener = limitRequestBodies(receiver.requestListener, {
-    maxBytes: BODY_LIMITS.slackEvents,
-    applies: (req) => req.method === 'POST',
-    precheck: (req) => slackTimestampRefusal(req),
-    onRefuse: (req, status, reason) =>
-      logger.warn({ status, path: (req.url ?? '').split('?')[0]!.slice(0, 100), reason }, `refused an HTTP request (${status}): ${reason}`),
-  });
-  return receiver;
 }
 
 export interface SlackCompanionInput {
@@ -381,36 +353,4 @@ function listenError(variable: string, port: number, error: unknown): ConfigErro
   if (code === 'EADDRINUSE') return new ConfigError([`${variable} ${port} is already in use by another process`]);
   if (code === 'EACCES') return new ConfigError([`${variable} ${port} needs privileges to listen on; use a port above 1023`]);
   return new ConfigError([`cannot listen on ${variable} ${port}: ${(error as Error)?.message ?? String(error)}`]);
-}
-
-/** Bolt logs through this: messages only, and an Error becomes its name and message (never its request data). */
-function toBoltLogger(logger: Logger): BoltLogger {
-  const text = (parts: unknown[]): string =>
-    redactTickets(
-      parts.map((part) => (part instanceof Error ? `${part.name}: ${part.message}` : typeof part === 'string' ? part : describeValue(part))).join(' '),
-    );
-  let level = 'info' as BoltLogLevel;
-  return {
-    debug: (...parts: unknown[]) => logger.debug(text(parts)),
-    info: (...parts: unknown[]) => logger.info(text(parts)),
-    warn: (...parts: unknown[]) => logger.warn(text(parts)),
-    error: (...parts: unknown[]) => logger.error(text(parts)),
-    // pino's level stays in charge; Bolt only asks.
-    setLevel: (next: BoltLogLevel) => {
-      level = next;
-    },
-    getLevel: () => level,
-    setName: () => {},
-  };
-}
-
-/** The Socket Mode URL carries a connection ticket (a short-lived credential): never logged. */
-export function redactTickets(text: string): string {
-  return text.replace(/ticket=[^&"'\s]+/g, 'ticket=[redacted]');
-}
-
-/** Objects Bolt hands to its logger may hold request data; only their kind is logged. */
-function describeValue(value: unknown): string {
-  if (value === null || value === undefined || typeof value !== 'object') return String(value);
-  return `[${value.constructor?.name ?? 'object'}]`;
 }

@@ -123,6 +123,29 @@ describe('startSlackCompanion stopped while Socket Mode is still connecting', ()
     expect(methods, 'Slack calls after shutdown, past the reconnect delays').toEqual(['auth.test', 'apps.connections.open']);
   });
 
+  it('after several refused reconnects, stops without an unhandled rejection', async () => {
+    const rejections: unknown[] = [];
+    const onRejection = (reason: unknown) => rejections.push(reason);
+    process.on('unhandledRejection', onRejection);
+    cleanups.push(() => void process.off('unhandledRejection', onRejection));
+    const shutdown = new AbortController();
+    const { methods, starting } = await startConnecting(shutdown);
+    const opens = () => methods.filter((method) => method === 'apps.connections.open').length;
+    // Socket Mode refused again and again: three more connection attempts, driven by fake time.
+    for (let elapsed = 0; elapsed < PAST_RECONNECT_DELAYS_MS && opens() < 4; elapsed += 1000) {
+      await vi.advanceTimersByTimeAsync(1000);
+      await realWait(5);
+    }
+    expect(opens(), 'refused reconnects before the stop').toBe(4);
+    shutdown.abort();
+    await expect(starting).resolves.toBeUndefined();
+    await advancePastReconnectDelays();
+    // Unhandled rejections surface on the next turns of the event loop.
+    await realWait(50);
+    expect(rejections.map((reason) => String((reason as Error)?.message ?? reason)), 'unhandled rejections after stop').toEqual([]);
+    expect(opens(), 'Slack calls after shutdown').toBe(4);
+  });
+
   it('control: without shutdown, the same fake time makes Socket Mode reconnect (what the test above would see)', async () => {
     const shutdown = new AbortController();
     // The third connection attempt reaches a WebSocket that says hello: connected, nothing left pending.
