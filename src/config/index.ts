@@ -72,6 +72,11 @@ export interface LoadConfigOptions {
   envFile?: string | false;
   /** Problems of the command line (`--json` without `--dry-run`), reported with the configuration's. @default [] */
   commandProblems?: readonly string[];
+  /**
+   * Loads the rules from the configured folders and returns their problems,
+   * reported in the same round as the environment's (one exit 2 lists both).
+   */
+  checkRules?: (rulesDirs: string[]) => readonly string[];
 }
 
 /** `run`'s flags that only make sense together. */
@@ -133,6 +138,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     }
   }
 
+  const rulesDirs = userRuleDirs({ RULES_DIR: source.RULES_DIR });
+  if (options.checkRules) problems.push(...options.checkRules(rulesDirs));
+
   // From here on no text (log line, stored error, status) may contain these.
   registerSecrets(source.SLACK_BOT_TOKEN, source.SLACK_APP_TOKEN, source.SLACK_SIGNING_SECRET, source.METRICS_TOKEN, ...tenants.flatMap((t) => [t.clientSecret, t.logStreamToken]));
   if (problems.length > 0) throw new ConfigError(problems);
@@ -151,7 +159,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     ...(source.DATABASE_URL ? { databaseUrl: source.DATABASE_URL } : {}),
     ...(source.REPLICA_ID ? { replicaId: source.REPLICA_ID } : {}),
     tenantLeaseMs: source.TENANT_LEASE_MS ? Number(source.TENANT_LEASE_MS) : CONFIG_DEFAULTS.tenantLeaseMs,
-    rulesDirs: userRuleDirs({ RULES_DIR: source.RULES_DIR }),
+    rulesDirs,
     startFrom: startFrom as StartFrom,
     port: source.PORT ?? CONFIG_DEFAULTS.port,
     healthPort: source.HEALTH_PORT,

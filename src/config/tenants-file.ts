@@ -32,7 +32,8 @@ const TenantEntrySchema = z.strictObject({
   log_stream_token: z.string().min(1).optional(),
   log_stream_token_env: z.string().min(1).optional(),
 });
-const TenantsFileSchema = z.strictObject({ tenants: z.array(z.unknown()) });
+/** Enough to go on: a `tenants:` list (an unknown key beside it is reported by TenantsSchema, not fatal). */
+const TenantsFileSchema = z.object({ tenants: z.array(z.unknown()) });
 const TenantsSchema = z.strictObject({ tenants: z.array(TenantEntrySchema) });
 
 /**
@@ -83,21 +84,22 @@ export function loadTenantsFile(path: string, env: Record<string, string>, probl
       if (seen.has(rawName)) say(at('name'), `duplicate tenant name "${rawName}"`);
       seen.add(rawName);
     }
-    const entry = TenantEntrySchema.safeParse(raw);
-    if (!entry.success) return; // reported above
-    const { name, domain: rawDomain, client_id, client_secret, client_secret_env, audience, channel, dashboard, log_stream_token, log_stream_token_env } =
-      entry.data;
-    const domain = parseAuth0Domain(rawDomain);
-    if ('problem' in domain) say(at('domain'), domain.problem.replace('AUTH0_DOMAIN', 'domain'));
-    else if (isPlaceholderDomain(domain.host)) say(at('domain'), placeholderProblem('domain', domain.host));
-    const secret = client_secret_env ? env[client_secret_env] : client_secret;
+    // The checks below read the fields that are usable, even in an entry with an
+    // unknown or mistyped key (reported above): every problem shows in one round.
+    const fields = usableFields(raw);
+    const domain = fields.domain === undefined ? undefined : parseAuth0Domain(fields.domain);
+    if (domain && 'problem' in domain) say(at('domain'), domain.problem.replace('AUTH0_DOMAIN', 'domain'));
+    else if (domain && isPlaceholderDomain(domain.host)) say(at('domain'), placeholderProblem('domain', domain.host));
+    const secret = fields.client_secret_env ? env[fields.client_secret_env] : fields.client_secret;
     if (!secret) {
-      if (client_secret_env) say(at('client_secret_env'), `environment variable ${client_secret_env} is not set`);
-      else say(at(), 'client_secret or client_secret_env is required');
+      if (fields.client_secret_env) say(at('client_secret_env'), `environment variable ${fields.client_secret_env} is not set`);
+      else if (!hasKey(raw, 'client_secret') && !hasKey(raw, 'client_secret_env')) say(at(), 'client_secret or client_secret_env is required');
     }
-    const streamToken = log_stream_token_env ? env[log_stream_token_env] : log_stream_token;
-    if (log_stream_token_env && !streamToken) say(at('log_stream_token_env'), `environment variable ${log_stream_token_env} is not set`);
-    if ('problem' in domain || !secret) return;
+    const streamToken = fields.log_stream_token_env ? env[fields.log_stream_token_env] : fields.log_stream_token;
+    if (fields.log_stream_token_env && !streamToken) say(at('log_stream_token_env'), `environment variable ${fields.log_stream_token_env} is not set`);
+    const entry = TenantEntrySchema.safeParse(raw);
+    if (!entry.success || !domain || 'problem' in domain || !secret) return; // each reported above
+    const { name, client_id, audience, channel, dashboard } = entry.data;
     tenants.push(
       buildTenant({
         key: name,
@@ -113,6 +115,21 @@ export function loadTenantsFile(path: string, env: Record<string, string>, probl
     );
   });
   return tenants;
+}
+
+/** The entry's string fields that hold a usable value (absent or mistyped ones: undefined). */
+function usableFields(raw: unknown): Partial<Record<'domain' | 'client_secret' | 'client_secret_env' | 'log_stream_token' | 'log_stream_token_env', string>> {
+  const out: Partial<Record<'domain' | 'client_secret' | 'client_secret_env' | 'log_stream_token' | 'log_stream_token_env', string>> = {};
+  if (typeof raw !== 'object' || raw === null) return out;
+  for (const key of ['domain', 'client_secret', 'client_secret_env', 'log_stream_token', 'log_stream_token_env'] as const) {
+    const value = (raw as Record<string, unknown>)[key];
+    if (typeof value === 'string' && value.length > 0) out[key] = value;
+  }
+  return out;
+}
+
+function hasKey(raw: unknown, key: string): boolean {
+  return typeof raw === 'object' && raw !== null && key in raw;
 }
 
 function unreadable(path: string, error: unknown): string {

@@ -110,9 +110,24 @@ export const RUN_DEFAULTS = {
 
 /** `run`: validates everything first (exit 2, nothing fetched), then polls. Returns the exit code. */
 export async function runBot(flags: RunFlags, deps: RunDeps): Promise<number> {
-  const config = loadConfig(deps.env, { requireAuth0: true, requireSlack: !flags.dryRun, commandProblems: runFlagProblems(flags) });
   const catalog = loadCatalog();
-  const ruleSet = loadEnabledRuleSet({ dirs: config.rulesDirs }, catalog);
+  // The rules are checked in the configuration's round: one exit 2 lists the environment's and the rules' problems.
+  let loadedRules: RuleSet | undefined;
+  const config = loadConfig(deps.env, {
+    requireAuth0: true,
+    requireSlack: !flags.dryRun,
+    commandProblems: runFlagProblems(flags),
+    checkRules: (dirs) => {
+      try {
+        loadedRules = loadEnabledRuleSet({ dirs }, catalog);
+        return [];
+      } catch (error) {
+        if (error instanceof ConfigError) return error.problems;
+        throw error;
+      }
+    },
+  });
+  const ruleSet = loadedRules!;
   const replica = replicaIdentity(config.replicaId);
   // Every log line names the replica: with several, it tells whose line it is.
   const logger = (deps.logger ?? createLogger(config.logLevel)).child({ replica: replica.id });

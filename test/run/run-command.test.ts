@@ -97,6 +97,53 @@ describe('run command', () => {
     expect(existsSync(join(dir, 'never'))).toBe(false); // nothing was created either
   });
 
+  it('exits 2 listing every problem in one round: a TENANTS_FILE with several mistakes (unknown keys among them), the environment\'s and the rules\'', async () => {
+    validEnv({ POLL_SCHEDULE: 'every minute', SLACK_BOT_TOKEN: 'xapp-1-A', AUTH0_DOMAIN: '', AUTH0_CLIENT_ID: '', AUTH0_CLIENT_SECRET: '' });
+    const tenantsFile = join(dir, 'tenants.yml');
+    writeFileSync(
+      tenantsFile,
+      [
+        'tenants:',
+        '  - name: acme-prod',
+        '    domain: YOUR_TENANT.auth0.com', // the .env.example placeholder
+        '    client_id: abc',
+        '    client_secret_env: ACME_SECRET_UNSET',
+        '    chanel: "#acme"', // misspelt: must not hide the two mistakes above
+        '  - name: acme-prod', // a duplicate name
+        '    domain: globex.eu.auth0.com',
+        '    client_id: def',
+        '    client_secret: s3cret-do-not-print',
+        '    log_stream_token_env: GLOBEX_STREAM_UNSET',
+        'defaults: {}', // unknown top-level key: must not hide the entries
+        '',
+      ].join('\n'),
+    );
+    vi.stubEnv('TENANTS_FILE', tenantsFile);
+    writeFileSync(join(dir, 'rules', 'broken.yml'), 'id: broken\nseverity: loud\n');
+    const token = mockToken();
+
+    expect(await main(['run', '--once'])).toBe(2);
+
+    const problems = stderr.join('').split('\n').filter((line) => line.startsWith('  - ')).map((line) => line.slice(4));
+    const expected = [
+      'POLL_SCHEDULE is not a valid node-cron expression',
+      `TENANTS_FILE ${tenantsFile}:6:5 tenants[0].chanel: unknown key 'chanel' — did you mean 'channel'?`,
+      `TENANTS_FILE ${tenantsFile}:12:1 defaults: unknown key 'defaults'`,
+      `TENANTS_FILE ${tenantsFile}:3:13 tenants[0].domain: domain "YOUR_TENANT.auth0.com"`,
+      `TENANTS_FILE ${tenantsFile}:5:24 tenants[0].client_secret_env: environment variable ACME_SECRET_UNSET is not set`,
+      `TENANTS_FILE ${tenantsFile}:7:11 tenants[1].name: duplicate tenant name "acme-prod"`,
+      `TENANTS_FILE ${tenantsFile}:11:27 tenants[1].log_stream_token_env: environment variable GLOBEX_STREAM_UNSET is not set`,
+      'SLACK_BOT_TOKEN holds an app-level token (xapp-…)',
+      'the rules (',
+      'broken.yml',
+    ];
+    for (const start of expected) expect(problems.filter((problem) => problem.startsWith(start) || (start === 'broken.yml' && problem.includes(start)))).not.toEqual([]);
+    // Each reported once.
+    expect(new Set(problems).size).toBe(problems.length);
+    expect(stderr.join('')).not.toContain('s3cret-do-not-print');
+    expect(token.isDone()).toBe(false);
+  });
+
   it('exits 2 when the rules are broken, before any network call', async () => {
     validEnv();
     writeFileSync(join(dir, 'rules', 'broken.yml'), 'id: broken\nseverity: loud\n');
