@@ -155,6 +155,26 @@ export function describeControlsContract(fresh: () => Promise<{ store: StateStor
       expect(await store.listMutes({ active: false })).toEqual([]);
     });
 
+    it('two processes claiming the same due notes at the same moment: each note goes to exactly one of them', async () => {
+      const { store, reopen } = await setup();
+      for (let i = 0; i < 4; i++) {
+        const alert = await posted(store);
+        await store.recordIncidentAction({ ...click, action: 'acknowledge', incident: alert.incident, messageTs: `100.${i + 1}` });
+      }
+      const other = await reopen();
+      const now = new Date(T0);
+      const until = new Date(T0 + 60_000);
+      // Both replicas read the same due notes, then race for each (PostgreSQL: two connections at once).
+      const [mine, theirs] = await Promise.all([store.dueThreadNotes(now, 10), other.dueThreadNotes(now, 10)]);
+      expect(mine.map((n) => n.id)).toEqual(theirs.map((n) => n.id));
+      expect(mine).toHaveLength(4);
+      const claims = await Promise.all(mine.map((note) => Promise.all([store.claimThreadNote(note.id, 'a', now, until), other.claimThreadNote(note.id, 'b', now, until)])));
+      expect(claims.map(([a, b]) => Number(a) + Number(b)), 'claims per note').toEqual([1, 1, 1, 1]);
+      // Claimed, none is due for anyone until its lease runs out.
+      expect(await other.dueThreadNotes(now, 10)).toEqual([]);
+      expect((await store.dueThreadNotes(until, 10)).map((n) => n.id)).toEqual(mine.map((n) => n.id));
+    });
+
     it('a thread note is claimed by one process at a time, posted once, retried after a transient failure', async () => {
       const { store, reopen } = await setup();
       const alert = await posted(store);
