@@ -74,29 +74,30 @@ export interface GroupState {
  * object. A bucket holds about one group (STATE_BUCKETS is near MAX_GROUPS),
  * and is copied whenever a call first writes to it: hundreds of times per page
  * in a flood of new IPs. So it is two parallel arrays searched linearly rather
- * than a Map: copying two short arrays costs a fifth of copying a Map (and
- * allocates a fraction of its hash table), lookups in one or two entries cost
- * the same. (Before Maps, plain-object buckets minted a hidden class per key
- * combination.) It behaves as a Map in insertion order (get, set, delete,
- * iteration), so code and tests read it as one.
+ * than a Map: lookups in one or two entries cost the same, and the arrays are
+ * never changed in place, only replaced by exact-size copies (set, delete):
+ * a copy of the bucket shares them and costs one small object, and a bucket
+ * holding one group holds two one-element arrays (a pushed-to array keeps
+ * room for 17). (Before Maps, plain-object buckets minted a hidden class per
+ * key combination; a Map cost five times as much to copy.) It behaves as a
+ * Map in insertion order (get, set, delete, iteration), so code and tests read
+ * it as one.
  */
 export class StateBucket {
-  private readonly keyList: string[];
-  private readonly groupList: GroupState[];
+  private keyList: readonly string[];
+  private groupList: readonly GroupState[];
 
   constructor(entries?: Iterable<readonly [string, GroupState]>) {
-    this.keyList = [];
-    this.groupList = [];
+    this.keyList = NO_KEYS;
+    this.groupList = NO_GROUPS;
     if (entries) for (const [key, group] of entries) this.set(key, group);
   }
 
-  /** A copy to write to (the lists are copied; groups are shared, as a Map copy would). */
+  /** A copy to write to (it shares the lists until either is written; groups are shared, as a Map copy would). */
   static copyOf(bucket: StateBucket): StateBucket {
     const copy = new StateBucket();
-    for (let i = 0; i < bucket.keyList.length; i++) {
-      copy.keyList.push(bucket.keyList[i]!);
-      copy.groupList.push(bucket.groupList[i]!);
-    }
+    copy.keyList = bucket.keyList;
+    copy.groupList = bucket.groupList;
     return copy;
   }
 
@@ -115,10 +116,10 @@ export class StateBucket {
 
   set(key: string, group: GroupState): this {
     const index = this.keyList.indexOf(key);
-    if (index >= 0) this.groupList[index] = group;
+    if (index >= 0) this.groupList = replacedAt(this.groupList, index, group);
     else {
-      this.keyList.push(key);
-      this.groupList.push(group);
+      this.keyList = appended(this.keyList, key);
+      this.groupList = appended(this.groupList, group);
     }
     return this;
   }
@@ -126,15 +127,15 @@ export class StateBucket {
   delete(key: string): boolean {
     const index = this.keyList.indexOf(key);
     if (index < 0) return false;
-    this.keyList.splice(index, 1);
-    this.groupList.splice(index, 1);
+    this.keyList = removedAt(this.keyList, index);
+    this.groupList = removedAt(this.groupList, index);
     return true;
   }
 
   *entries(): IterableIterator<[string, GroupState]> {
-    // Over copies: a caller may delete the entry it is visiting (see WorkingState.forEachGroup).
-    const keys = this.keyList.slice();
-    const groups = this.groupList.slice();
+    // The lists are replaced, never changed, on write: a caller may delete the entry it is visiting.
+    const keys = this.keyList;
+    const groups = this.groupList;
     for (let i = 0; i < keys.length; i++) yield [keys[i]!, groups[i]!];
   }
 
@@ -143,17 +144,43 @@ export class StateBucket {
   }
 
   keys(): IterableIterator<string> {
-    return this.keyList.slice().values();
+    return this.keyList.values();
   }
 
   values(): IterableIterator<GroupState> {
-    return this.groupList.slice().values();
+    return this.groupList.values();
   }
 
   toJSON(): Record<string, GroupState> {
     // fromEntries defines own properties: a key such as `__proto__` stays a key.
     return Object.fromEntries(this.keyList.map((key, i) => [key, this.groupList[i]!]));
   }
+}
+
+const NO_KEYS: readonly string[] = [];
+const NO_GROUPS: readonly GroupState[] = [];
+
+/** A copy of `list` with `item` added at the end, of exact size. */
+function appended<T>(list: readonly T[], item: T): T[] {
+  const copy = new Array<T>(list.length + 1);
+  for (let i = 0; i < list.length; i++) copy[i] = list[i]!;
+  copy[list.length] = item;
+  return copy;
+}
+
+/** A copy of `list` with the item at `index` replaced. */
+function replacedAt<T>(list: readonly T[], index: number, item: T): T[] {
+  const copy = list.slice();
+  copy[index] = item;
+  return copy;
+}
+
+/** A copy of `list` without the item at `index`, of exact size. */
+function removedAt<T>(list: readonly T[], index: number): T[] {
+  const copy = new Array<T>(list.length - 1);
+  for (let i = 0; i < index; i++) copy[i] = list[i]!;
+  for (let i = index + 1; i < list.length; i++) copy[i - 1] = list[i]!;
+  return copy;
 }
 
 /** A bucket as stored (JSON object) or in memory. */

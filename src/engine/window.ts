@@ -1,4 +1,4 @@
-import type { LiveGroup } from './working-state.js';
+import { appendEntry, ownEntries, type LiveGroup } from './working-state.js';
 import type { WindowEntry } from './state.js';
 
 /**
@@ -80,6 +80,7 @@ function dropAt(live: LiveGroup, index: number): void {
     if (live.from < live.head) live.from = live.head;
     return;
   }
+  // Callers own the window by now (keepWithin): entries are removed from this call's copy only.
   window.splice(index, 1);
   if (index < live.from) live.from -= 1;
 }
@@ -96,11 +97,16 @@ export function expireBefore(live: LiveGroup, cutoff: number): void {
  * to the newest date; returns the entry's index.
  */
 export function insertEntry(live: LiveGroup, entry: WindowEntry, windowMs: number): number {
-  const window = (live.state.window ??= []);
+  let window = live.state.window ?? [];
   let index = window.length;
   while (index > live.head && sortsAfter(window[index - 1]!, entry)) index -= 1;
   const newest = index === window.length;
-  window.splice(index, 0, entry);
+  if (newest) index = appendEntry(live, 'window', entry);
+  else {
+    index -= ownEntries(live, 'window');
+    live.state.window!.splice(index, 0, entry);
+  }
+  window = live.state.window!;
   bump(live.values, entry[2], 1);
   if (newest) {
     bump(live.current, entry[2], 1);
@@ -126,8 +132,9 @@ export function insertEntry(live: LiveGroup, entry: WindowEntry, windowMs: numbe
  * entry goes; it had not reached the threshold.
  */
 export function keepWithin(live: LiveGroup, capacity: number): void {
+  if (!live.state.window || live.state.window.length - live.head <= capacity) return;
+  ownEntries(live, 'window');
   const window = live.state.window;
-  if (!window) return;
   if (window.length - live.head > capacity && live.current && !live.values) {
     live.values = new Map();
     for (let i = live.head; i < window.length; i++) bump(live.values, window[i]![2], 1);
@@ -140,7 +147,10 @@ export function keepWithin(live: LiveGroup, capacity: number): void {
         if ((live.values.get(value!) ?? 0) < 2) continue;
         for (let j = i + 1; j < window.length; j++) {
           if (window[j]![2] !== value) continue;
-          window[j]![5] = entryEvents(window[j]!) + entryEvents(window[i]!);
+          // A new entry, not a write into the old one: entries are shared with the input state.
+          const merged: WindowEntry = [...window[j]!];
+          merged[5] = entryEvents(window[j]!) + entryEvents(window[i]!);
+          window[j] = merged;
           dropAt(live, i);
           folded = true;
           break;
@@ -198,6 +208,7 @@ export function denseWindowStart(live: LiveGroup, index: number, windowMs: numbe
 /** Removes every entry (after the window fired: its events are reported). */
 export function clearWindow(live: LiveGroup): void {
   live.state.window = [];
+  live.own = false; // the next event's entry gets an exact-size array (appendEntry)
   live.head = 0;
   live.from = 0;
   live.values?.clear();

@@ -17,12 +17,58 @@ export interface LiveGroup {
   current?: Map<string, number>;
   /** … and over every held entry (made when a full window has to fold, see window.ts). */
   values?: Map<string, number>;
+  /**
+   * Whether `state.window` (or `state.steps`) is this call's own array. The
+   * stored one is shared with the input state until the first write, which
+   * copies the held entries (see appendEntry): most groups take one event per
+   * page, so copying on open and then growing the copy cost two allocations.
+   */
+  own: boolean;
   /** The activity last pushed to the activity index for this group. */
   indexed?: number;
   readonly key: string;
   readonly rule: CompiledRule;
   /** The event (WorkingState.beginEvent) that last opened it: settle() looks at each once per event. */
   stamp: number;
+}
+
+type EntryField = 'window' | 'steps';
+type HeldEntries = Partial<Record<EntryField, unknown[]>>;
+
+/**
+ * Makes the group's `window` (or `steps`) this call's own array, without the
+ * entries before `head` (expired); returns by how much indexes moved down.
+ */
+export function ownEntries(live: LiveGroup, field: EntryField): number {
+  if (live.own) return 0;
+  const state = live.state as HeldEntries;
+  const shift = live.head;
+  state[field] = (state[field] ?? []).slice(shift);
+  live.head = 0;
+  live.from = Math.max(0, live.from - shift);
+  live.own = true;
+  return shift;
+}
+
+/**
+ * Appends an entry to the group's `window` (or `steps`); returns its index.
+ * The first write in a call makes an exact-size copy of the held entries plus
+ * this one (the stored array belongs to the input state).
+ */
+export function appendEntry(live: LiveGroup, field: EntryField, entry: unknown): number {
+  const state = live.state as HeldEntries;
+  const list = state[field];
+  if (live.own && list) return list.push(entry) - 1;
+  const head = live.head;
+  const held = list ? list.length - head : 0;
+  const copy = new Array<unknown>(held + 1);
+  for (let i = 0; i < held; i++) copy[i] = list![head + i];
+  copy[held] = entry;
+  state[field] = copy;
+  live.head = 0;
+  live.from = Math.max(0, live.from - head);
+  live.own = true;
+  return held;
 }
 
 /**
@@ -143,14 +189,15 @@ export class WorkingState {
     const stored = this.readable(index).get(key);
     // Explicit copies: object spread measured slow on this hot path.
     const copy: GroupState = stored ? { rule: stored.rule, group: stored.group } : { rule: rule.id, group: makeGroup(names, source) };
-    if (stored?.window) copy.window = stored.window.slice();
-    if (stored?.steps) copy.steps = stored.steps.slice();
+    // window and steps stay the stored arrays until written (appendEntry, ownEntries).
+    if (stored?.window) copy.window = stored.window;
+    if (stored?.steps) copy.steps = stored.steps;
     if (stored?.incident) {
       const { id, lastMatch, count, repeats } = stored.incident;
       copy.incident = { id, lastMatch, count, repeats };
     }
     if (stored?.carry) copy.carry = stored.carry; // replaced, never mutated
-    const live: LiveGroup = { state: copy, head: 0, from: 0, key, rule, stamp: this.stamp };
+    const live: LiveGroup = { state: copy, head: 0, from: 0, own: false, key, rule, stamp: this.stamp };
     this.opened.push(live);
     if (rule.threshold) indexWindow(live, rule.threshold.windowMs, !!rule.threshold.distinct);
     if (!stored) {

@@ -139,6 +139,11 @@ describe('threshold rules', () => {
     const window = Object.values(stateGroups(quiet.state))[0]!.window!;
     expect(window.length).toBeLessThanOrEqual(MAX_WINDOW_ENTRIES);
     expect(window.slice(0, 6).map((entry) => entry[2])).toEqual(early.map((event) => event.user_name));
+    // One more retry folds again, in the new state only: the entries it merges are shared with the input state.
+    const snapshot = JSON.stringify(quiet.state);
+    const folded = evaluate(set, quiet.state, [ev(170 * SECOND, { user_name: 'again0' })]);
+    expect(Object.values(stateGroups(folded.state))[0]!.window!.length).toBeLessThanOrEqual(MAX_WINDOW_ENTRIES);
+    expect(JSON.stringify(quiet.state)).toBe(snapshot);
     // The tenth distinct user, 3 minutes after the first: still inside the 10-minute window.
     const fired = evaluate(set, quiet.state, [ev(180 * SECOND, { user_name: 'tenth' })]);
     expect(fired.alerts).toHaveLength(1);

@@ -6,8 +6,10 @@ import { eventUser, valueText } from '../fields.js';
 import { groupKeyOf, groupRecord } from '../group-key.js';
 import { repeatIfOpen, takeCarry } from '../incident.js';
 import { MAX_SEQUENCE_ENTRIES, type StepEntry } from '../state.js';
-import type { LiveGroup } from '../working-state.js';
+import { appendEntry, ownEntries, type LiveGroup } from '../working-state.js';
 import { REORDER_TOLERANCE_MS, type EvalContext } from './context.js';
+
+const NO_STEPS: readonly StepEntry[] = [];
 
 /**
  * Sequences: ordered steps for one key within `within`, by event time. A key's
@@ -85,7 +87,7 @@ function evaluateKey(
   if (repeatIfOpen(live, rule, event, t, repeats)) return;
 
   const withinMs = rule.sequence!.withinMs;
-  const entries = (live.state.steps ??= []);
+  let entries = live.state.steps ?? NO_STEPS;
   const newest = Math.max(entries.length > live.head ? entries[entries.length - 1]![0] : t, t);
   while (live.head < entries.length && entries[live.head]![0] <= newest - withinMs - REORDER_TOLERANCE_MS) live.head += 1;
   if (live.head === entries.length && (mask & 1) === 0) return; // everything expired: not started any more
@@ -113,8 +115,12 @@ function evaluateKey(
   }
   let index = entries.length;
   while (index > live.head && (entries[index - 1]![0] > t || (entries[index - 1]![0] === t && entries[index - 1]![1] > event.log_id))) index -= 1;
-  if (index === entries.length) entries.push(entry);
-  else entries.splice(index, 0, entry);
+  if (index === entries.length) index = appendEntry(live, 'steps', entry);
+  else {
+    index -= ownEntries(live, 'steps');
+    live.state.steps!.splice(index, 0, entry);
+  }
+  entries = live.state.steps!;
   while (entries.length - live.head > MAX_SEQUENCE_ENTRIES) live.head += 1;
   index = Math.max(index, live.head);
 
@@ -186,6 +192,7 @@ function fire(ctx: EvalContext, rule: CompiledRule, key: string, live: LiveGroup
   for (let i = match.end + 1; i < entries.length; i++) stepOf.push(-1);
   live.state.steps = [];
   live.head = 0;
+  live.own = false; // the next event's entry gets an exact-size array (appendEntry)
   const id = incidentId(rule, live.state.group, reported[0]![1]);
   const alert = sequenceAlert(rule, { incident: id, group: live.state.group, entries: reported, stepOf, event, suppressed: takeCarry(live, t) });
   live.state.incident = { id, lastMatch: reported[reported.length - 1]![0], count: alert.count, repeats: 0 };
