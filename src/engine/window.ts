@@ -45,14 +45,26 @@ function firstAfter(window: readonly WindowEntry[], start: number, cutoff: numbe
 }
 
 /** Sets up the indexes of a window just copied from stored state. */
-export function indexWindow(live: LiveGroup, windowMs: number, distinct: boolean): void {
+export function indexWindow(live: LiveGroup, windowMs: number): void {
   const window = live.state.window ?? [];
   const newest = window.length > 0 ? window[window.length - 1]![0] : 0;
   live.from = firstAfter(window, 0, newest - windowMs);
-  if (!distinct) return;
-  // `values` (over every held entry) is only needed to fold a full window: built then (keepWithin).
-  live.current = new Map();
-  for (let i = live.from; i < window.length; i++) bump(live.current, window[i]![2], 1);
+  // `current` (distinct windows) is built when first needed (currentValues), `values` when a full window folds (keepWithin).
+}
+
+/**
+ * Entries per value over the current window, counted when first asked in the
+ * call and kept up to date from then on (bump does nothing before). Most
+ * groups take one event per page and hold fewer entries than their threshold,
+ * so they never need it.
+ */
+function currentValues(live: LiveGroup): Map<string, number> {
+  if (live.current) return live.current;
+  const current = new Map<string, number>();
+  const window = live.state.window ?? [];
+  for (let i = live.from; i < window.length; i++) bump(current, window[i]![2], 1);
+  live.current = current;
+  return current;
 }
 
 export function windowSize(live: LiveGroup): number {
@@ -131,11 +143,11 @@ export function insertEntry(live: LiveGroup, entry: WindowEntry, windowMs: numbe
  * lost. Otherwise (all values differ, or a plain count window) the oldest
  * entry goes; it had not reached the threshold.
  */
-export function keepWithin(live: LiveGroup, capacity: number): void {
+export function keepWithin(live: LiveGroup, capacity: number, distinct: boolean): void {
   if (!live.state.window || live.state.window.length - live.head <= capacity) return;
   ownEntries(live, 'window');
   const window = live.state.window;
-  if (window.length - live.head > capacity && live.current && !live.values) {
+  if (distinct && !live.values) {
     live.values = new Map();
     for (let i = live.head; i < window.length; i++) bump(live.values, window[i]![2], 1);
   }
@@ -178,7 +190,10 @@ export function denseWindowStart(live: LiveGroup, index: number, windowMs: numbe
   const window = live.state.window!;
   if (index === window.length - 1) {
     // Only distinct windows fold entries, so a count window's events are its entries.
-    const reached = distinct ? live.current!.size : window.length - live.from;
+    const held = window.length - live.from;
+    // Fewer entries than needed reach it neither in events nor in distinct values (one value per entry).
+    if (held < need) return -1;
+    const reached = distinct ? currentValues(live).size : held;
     return reached >= need ? live.from : -1;
   }
   const at = window[index]![0];

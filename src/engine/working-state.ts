@@ -199,7 +199,7 @@ export class WorkingState {
     if (stored?.carry) copy.carry = stored.carry; // replaced, never mutated
     const live: LiveGroup = { state: copy, head: 0, from: 0, own: false, key, rule, stamp: this.stamp };
     this.opened.push(live);
-    if (rule.threshold) indexWindow(live, rule.threshold.windowMs, !!rule.threshold.distinct);
+    if (rule.threshold) indexWindow(live, rule.threshold.windowMs);
     if (!stored) {
       this.size += 1;
       this.firstValues?.add(copy);

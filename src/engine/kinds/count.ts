@@ -51,7 +51,7 @@ export function evaluateCount(ctx: EvalContext, rule: CompiledRule, event: LogEv
   const index = insertEntry(live, [t, event.log_id, distinctValue, eventUser(event), valueText(event.ip, 120), 1, event.type], windowMs);
   const start = denseWindowStart(live, index, windowMs, count, !!threshold.distinct);
   if (start < 0) {
-    keepWithin(live, MAX_WINDOW_ENTRIES);
+    keepWithin(live, MAX_WINDOW_ENTRIES, !!threshold.distinct);
     return;
   }
 
