@@ -35,7 +35,7 @@ describe('the default rules in rules/', () => {
 
   // Issue 3's list, rule by rule: codes, severity, what fires, and how long it stays quiet after.
   it.each([
-    ['breached-password', ['pwd_leak', 'signup_pwd_leak', 'reset_pwd_leak'], 'critical', 'every matching event', 'quiet 1h per user_id, ip'],
+    ['breached-password', ['pwd_leak', 'signup_pwd_leak', 'reset_pwd_leak'], 'critical', 'every matching event', 'quiet 1h per user_name'],
     ['ip-blocked', ['limit_mu'], 'high', 'every matching event', 'quiet 1h per ip'],
     ['account-blocked', ['limit_wc', 'limit_sul'], 'high', 'every matching event', 'quiet 1h per user_name'],
     ['brute-force-by-ip', ['f', 'fp', 'fu'], 'high', '≥ 20 events within 5m per ip', 'quiet 1h per ip'],
