@@ -49,7 +49,7 @@ await describePg('e2e: log-stream POSTs to two replicas on PostgreSQL', () => {
     const generator = new TrafficGenerator({ seed: 161 });
     const generated = [...generator.steady(300, 12), ...generator.stuffing({ ips: [FLOOD_IP], users: 20, events: 40, gapMs: 150 }), ...generator.steady(100, 4)];
     // Stream only: Auth0's API holds nothing for the pollers, so every alert comes from a stream batch.
-    const events = generated.map((event, i) => ({ ...event, log_id: `90020240501120000${String(i).padStart(39, '0')}` }));
+    const events: Array<Record<string, unknown> & { type: string; log_id: string }> = generated.map((event, i) => ({ ...event, log_id: `90020240501120000${String(i).padStart(39, '0')}` }));
     const expected = events
       .filter((e) => e.type === 'pwd_leak' || ((e.type === 'f' || e.type === 'fp' || e.type === 'fu') && e.ip === FLOOD_IP))
       .map((e) => e.log_id);
