@@ -8,7 +8,7 @@ import type { CycleReport } from './poller.js';
 /**
  * Pages fetched but not yet stored: their events, and the position after the
  * last of them. `commit` evaluates and stores all of it in one intake step
- * (one transaction): held for at most `every` pages, so at most ~1,000 events.
+ * (one transaction): held for at most `every` pages, so at most ~5,000 events.
  */
 export class PageBatch {
   /** The stored checkpoint the pending pages were read after. */

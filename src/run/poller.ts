@@ -50,14 +50,16 @@ export const POLL_DEFAULTS = {
   maxPages: 50,
   /**
    * One transaction per page cost most of a catch-up: the whole rule state
-   * (~190 kB after a 200k backlog) rewritten and fsynced 2,000 times. Committing
-   * up to 10 pages (1,000 events) at once keeps "the checkpoint moves only with
-   * its alerts and rule state" and "nothing evaluated twice" (a crash before the
-   * commit re-reads those pages from the old checkpoint with the old state), and
-   * delays an alert during a backlog by at most ~1 s. A live tenant's cycle is
-   * usually one short page, committed at once.
+   * (~2 MB after a 200k backlog through the default pack) serialised, rewritten
+   * and fsynced 2,000 times. Committing up to 50 pages (5,000 events) at once,
+   * and at the latest 1 s after the first uncommitted page, keeps "the
+   * checkpoint moves only with its alerts and rule state" and "nothing
+   * evaluated twice" (a crash before the commit re-reads those pages from the
+   * old checkpoint with the old state), and delays an alert during a backlog
+   * by at most ~1 s. (10 pages: a 200k backlog cost ~60% more CPU.) A live
+   * tenant's cycle is usually one short page, committed at once.
    */
-  commitEvery: { pages: 10, ms: 1_000 },
+  commitEvery: { pages: 50, ms: 1_000 },
 } as const;
 
 export interface CycleReport {
