@@ -115,6 +115,11 @@ export function codeText(code: string): string {
   return CODE_SPAN_SAFE.test(code) ? `\`${code}\`` : escapeMrkdwn(code);
 }
 
+/** "`limit_wc` — *Blocked Account*": the code, then its catalog name (already escaped); plain in notification text. */
+export function codeLine(code: string, escapedName: string, style: 'bold' | 'plain' = 'bold'): string {
+  return `${codeText(code)} — ${style === 'bold' ? `*${escapedName}*` : escapedName}`;
+}
+
 function isHttpUrl(value: string): boolean {
   return /^https?:\/\//i.test(value) && URL.canParse(value);
 }
@@ -143,7 +148,9 @@ function buildAlert(alert: Alert, context: FormatContext, running: RunningCount 
 
   const intro = [
     mention,
-    `*${eventName}* (${codeText(event.type)}) · severity *${alert.severity}*${tenant}`,
+    // The header is the rule's title (what happened); this line names the code and what the catalog calls it,
+    // written as `/logcode` writes it — the two differ for codes like `limit_wc` (title "IP … blocked for account …").
+    `${codeLine(event.type, eventName)} · severity *${alert.severity}*${tenant}`,
     // A threshold alert's event is only the latest of many: its description would read as the whole story.
     event.description && !alert.threshold ? escapeMrkdwn(event.description) : undefined,
     alert.ruleDescription ? `_${escapeMrkdwn(alert.ruleDescription)}_` : undefined,
@@ -212,7 +219,7 @@ function buildAlert(alert: Alert, context: FormatContext, running: RunningCount 
   const fallback = [
     mention,
     `${emoji} ${escapeMrkdwn(alert.title)}`,
-    `${eventName} (${codeText(event.type)})`,
+    codeLine(event.type, eventName, 'plain'),
     running ? `seen ${running.count} times` : undefined,
   ]
     .filter(Boolean)

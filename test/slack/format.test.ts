@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { loadCatalog } from '../../src/catalog/index.js';
 import { formatAlert, formatParentUpdate } from '../../src/slack/format.js';
 import { formatRepeatReply } from '../../src/slack/format-repeat.js';
 import { formatDigest } from '../../src/slack/format-digest.js';
@@ -50,7 +51,7 @@ describe('formatAlert', () => {
     expect(blockKitViolations(message)).toEqual([]);
     const [header, section, actions] = message.blocks as any[];
     expect(header.text.text).toBe('🚨 Breached password for alice@example.com');
-    expect(section.text.text).toContain('*Breached password* (`pwd_leak`)');
+    expect(section.text.text).toContain('`pwd_leak` — *Breached password* · severity *critical*');
     expect(section.fields.map((f: { text: string }) => f.text.split('\n')[0])).toEqual([
       '*User*',
       '*IP address*',
@@ -277,3 +278,18 @@ describe('formatDigest', () => {
   });
 });
 
+describe('formatAlert: the code line', () => {
+  it('a code whose catalog name differs from the rule title: the title in the header, "`code` — catalog name" in the code line and the fallback', () => {
+    const alert = makeAlert({
+      ruleId: 'account-blocked',
+      title: 'IP 203.0.113.7 blocked for account bob@example.com',
+      event: { ...makeAlert().event, type: 'limit_wc', description: 'Account blocked after 10 failed attempts from this IP' },
+    });
+    const message = formatAlert(alert, { catalog: loadCatalog(), defaultChannel: '#alerts' });
+    const [header, section] = message.blocks as Array<{ text: { text: string } }>;
+    // Written from the catalog (Auth0's name for limit_wc), as `/logcode limit_wc` writes it.
+    expect(header!.text.text).toBe('🚨 IP 203.0.113.7 blocked for account bob@example.com');
+    expect(section!.text.text.split('\n')[0]).toBe('`limit_wc` — *Blocked Account* · severity *critical*');
+    expect(message.text).toBe('🚨 IP 203.0.113.7 blocked for account bob@example.com · `limit_wc` — Blocked Account');
+  });
+});
