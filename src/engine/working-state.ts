@@ -197,7 +197,8 @@ export class WorkingState {
       copy.incident = { id, lastMatch, count, repeats };
     }
     if (stored?.carry) copy.carry = stored.carry; // replaced, never mutated
-    const live: LiveGroup = { state: copy, head: 0, from: 0, own: false, key, rule, stamp: this.stamp };
+    // Every field set here, optional ones too: one object shape for all live groups.
+    const live: LiveGroup = { state: copy, head: 0, from: 0, current: undefined, values: undefined, own: false, indexed: undefined, key, rule, stamp: this.stamp };
     this.opened.push(live);
     if (rule.threshold) indexWindow(live, rule.threshold.windowMs);
     if (!stored) {

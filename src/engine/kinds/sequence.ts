@@ -1,7 +1,7 @@
 import type { LogEvent } from '../../auth0/log-event.js';
 import { incidentId } from '../alert-build.js';
 import { sequenceAlert } from '../alert-build-kinds.js';
-import type { CompiledRule } from '../compile.js';
+import type { CompiledRule, CompiledStep } from '../compile.js';
 import { eventUser, valueText } from '../fields.js';
 import { groupKeyOf, groupRecord } from '../group-key.js';
 import { repeatIfOpen, takeCarry } from '../incident.js';
@@ -89,13 +89,13 @@ function evaluateKey(
   const withinMs = rule.sequence!.withinMs;
   let entries = live.state.steps ?? NO_STEPS;
   const newest = Math.max(entries.length > live.head ? entries[entries.length - 1]![0] : t, t);
-  while (live.head < entries.length && entries[live.head]![0] <= newest - withinMs - REORDER_TOLERANCE_MS) live.head += 1;
+  live.head = firstDatedAfter(entries, live.head, entries.length, newest - withinMs - REORDER_TOLERANCE_MS);
   if (live.head === entries.length && (mask & 1) === 0) return; // everything expired: not started any more
 
   const finalBit = 1 << (rule.sequence!.steps.length - 1);
   const last = (mask & finalBit) !== 0;
   const location = event.location_info;
-  const place = last ? [location?.city_name, location?.country_name ?? location?.country_code].filter((part) => !!part).join(', ') || null : null;
+  const place = last ? placeOf(location?.city_name, location?.country_name ?? location?.country_code) : null;
   const entry: StepEntry = [
     t,
     event.log_id,
@@ -135,6 +135,53 @@ function evaluateKey(
   }
 }
 
+/** Index of the first entry in [from, to) dated after `cutoff` (entries are in date order), else `to`. */
+function firstDatedAfter(entries: readonly StepEntry[], from: number, to: number, cutoff: number): number {
+  let lo = from;
+  let hi = to;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (entries[mid]![0] > cutoff) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/**
+ * Whether the events of entries lo..end go through every step in order: the
+ * greedy walk of `completion` without recording anything (events of a step
+ * without `distinct` are counted; a distinct step needs the full walk).
+ */
+function completes(entries: readonly StepEntry[], lo: number, end: number, steps: readonly CompiledStep[]): boolean {
+  let needed = 0;
+  for (const step of steps) {
+    if (step.distinct) return true;
+    needed += step.count;
+  }
+  if (end - lo + 1 < needed) return false;
+  let step = 0;
+  let counted = 0;
+  for (let i = lo; i <= end; i++) {
+    if ((entries[i]![2] & (1 << step)) === 0) continue;
+    counted += 1;
+    if (counted >= steps[step]!.count) {
+      step += 1;
+      counted = 0;
+      if (step === steps.length) return true;
+    }
+  }
+  return false;
+}
+
+/** "City, Country" from whichever parts are there (an array, filter and join per login cost more than the rest of its entry). */
+function placeOf(city: unknown, country: unknown): string | null {
+  const hasCity = !!city;
+  const hasCountry = !!country;
+  if (hasCity && hasCountry) return `${String(city)}, ${String(country)}`;
+  if (hasCity) return String(city);
+  return hasCountry ? String(country) : null;
+}
+
 /** Where a completed sequence starts and ends, and which step each event of the span counted for (-1: none). */
 export interface Completion {
   start: number;
@@ -152,8 +199,9 @@ function completion(live: LiveGroup, rule: CompiledRule, end: number): Completio
   const { withinMs, steps } = rule.sequence!;
   const entries = live.state.steps!;
   const spanStart = entries[end]![0] - withinMs;
-  let lo = end;
-  while (lo > live.head && entries[lo - 1]![0] > spanStart) lo -= 1;
+  const lo = firstDatedAfter(entries, live.head, end, spanStart);
+  // Most logins after a few failures cannot complete it: answered before allocating anything.
+  if (!completes(entries, lo, end, steps)) return undefined;
   let step = 0;
   let counted = 0;
   let seen = steps[0]!.distinct ? new Set<string>() : undefined;
