@@ -32,7 +32,10 @@ import type {
 } from '../store.js';
 import type { IncidentActionRequest, IncidentActionResult, IncidentControls, Mute, ThreadNote, ThreadNoteOutcome } from '../controls.js';
 import { acquireChannelLease, releaseChannelLease, renewChannelLease } from './channel-leases.js';
-import * as controls from './controls.js';
+import * as incidentActions from './incident-actions.js';
+import * as muteHolds from './mute-holds.js';
+import * as mutes from './mutes.js';
+import * as threadNotes from './thread-notes.js';
 import { createPool, describePgUrl, type PgOptions } from './connect.js';
 import { explainPgError, explainPgOpenError } from './errors.js';
 import { clearIncidentThread, getIncident, recordIncident, threadedIncidents } from './incidents.js';
@@ -281,7 +284,7 @@ export class PgStateStore implements StateStore {
   incidentAlert(incident: string): Promise<IncidentParent | undefined> {
     return this.#statement(`reading incident ${incident}`, async (db) => {
       const parent = await incidentAlert(db, incident);
-      const state = parent ? await controls.incidentControls(db, incident) : undefined;
+      const state = parent ? await incidentActions.incidentControls(db, incident) : undefined;
       // Only an incident someone acted on carries controls: the others render as before.
       const acted = state && (state.ackedBy || state.resolvedBy || state.mutes.length > 0);
       return parent && acted ? { ...parent, controls: state } : parent;
@@ -289,39 +292,39 @@ export class PgStateStore implements StateStore {
   }
 
   recordIncidentAction(request: IncidentActionRequest): Promise<IncidentActionResult> {
-    return this.#write(`recording ${request.action} from Slack`, (db) => controls.recordIncidentAction(db, request));
+    return this.#write(`recording ${request.action} from Slack`, (db) => incidentActions.recordIncidentAction(db, request));
   }
 
   incidentControls(incident: string): Promise<IncidentControls | undefined> {
-    return this.#statement(`reading incident ${incident}`, (db) => controls.incidentControls(db, incident));
+    return this.#statement(`reading incident ${incident}`, (db) => incidentActions.incidentControls(db, incident));
   }
 
   pendingResolutions(tenant: string): Promise<string[]> {
-    return this.#statement(`reading resolutions of tenant ${tenant}`, (db) => controls.pendingResolutions(db, tenant));
+    return this.#statement(`reading resolutions of tenant ${tenant}`, (db) => incidentActions.pendingResolutions(db, tenant));
   }
 
   listMutes(options?: { active?: boolean }): Promise<Mute[]> {
-    return this.#statement('listing mutes', (db) => controls.listMutes(db, options));
+    return this.#statement('listing mutes', (db) => mutes.listMutes(db, options));
   }
 
   endMute(id: number, by: string, now: Date): Promise<Mute | undefined> {
-    return this.#write(`ending mute ${id}`, (db) => controls.endMute(db, id, { reason: 'unmuted', by }, now));
+    return this.#write(`ending mute ${id}`, (db) => muteHolds.endMute(db, id, { reason: 'unmuted', by }, now));
   }
 
   endOverdueMutes(now: Date): Promise<Mute[]> {
-    return this.#write('ending overdue mutes', (db) => controls.endOverdueMutes(db, now));
+    return this.#write('ending overdue mutes', (db) => muteHolds.endOverdueMutes(db, now));
   }
 
   dueThreadNotes(now: Date, limit: number): Promise<ThreadNote[]> {
-    return this.#statement('reading thread replies owed', (db) => controls.dueThreadNotes(db, now.getTime(), limit));
+    return this.#statement('reading thread replies owed', (db) => threadNotes.dueThreadNotes(db, now.getTime(), limit));
   }
 
   claimThreadNote(id: number, owner: string, now: Date, until: Date): Promise<boolean> {
-    return this.#statement('claiming a thread reply', (db) => controls.claimThreadNote(db, id, owner, now.getTime(), until.getTime()));
+    return this.#statement('claiming a thread reply', (db) => threadNotes.claimThreadNote(db, id, owner, now.getTime(), until.getTime()));
   }
 
   recordThreadNote(id: number, outcome: ThreadNoteOutcome): Promise<void> {
-    return this.#statement('recording a thread reply', (db) => controls.recordThreadNote(db, id, outcome));
+    return this.#statement('recording a thread reply', (db) => threadNotes.recordThreadNote(db, id, outcome));
   }
 
   loadProfiles(tenant: string, keys: readonly string[]): Promise<Map<string, Profile>> {

@@ -1,4 +1,5 @@
-import { holdMutedRows, markResolutionsApplied } from './controls.js';
+import { markResolutionsApplied } from './incident-actions.js';
+import { holdMutedRows } from './mute-holds.js';
 import { CheckpointMovedError, RuleStateConflictError } from '../../errors.js';
 import type { CommitResult, NamedTenantState, PageCommit, PollOutcome, StreamCommit, TenantState } from '../store.js';
 import { decodeRuleState } from '../decode.js';

@@ -28,17 +28,10 @@ import type {
   TenantState,
 } from '../store.js';
 import type { IncidentActionRequest, IncidentActionResult, IncidentControls, Mute, ThreadNote, ThreadNoteOutcome } from '../controls.js';
-import {
-  claimThreadNote,
-  dueThreadNotes,
-  endMute,
-  endOverdueMutes,
-  incidentControls,
-  listMutes,
-  pendingResolutions,
-  recordIncidentAction,
-  recordThreadNote,
-} from './controls.js';
+import { incidentControls, pendingResolutions, recordIncidentAction } from './incident-actions.js';
+import { endMute, endOverdueMutes } from './mute-holds.js';
+import { listMutes } from './mutes.js';
+import { claimThreadNote, dueThreadNotes, recordThreadNote } from './thread-notes.js';
 import { openStateDb, type StateDb } from './db.js';
 import { explainWriteError } from './errors.js';
 import { clearIncidentThread, getIncident, recordIncident } from './incidents.js';
