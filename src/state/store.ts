@@ -27,7 +27,7 @@ export * from './interface/tenants.js';
  * StateError (corrupt, newer schema, a checkpoint moved by another process)
  * stops the bot.
  */
-export interface StateStore extends TenantStateStore, OutboxStore, IncidentStore, ProblemStore, LeaseStore {
+export interface StateStore extends StateStoreConcerns {
   /** Which back end, and where (a path; never a password): for `status` and log lines. */
   readonly description: string;
 
@@ -36,6 +36,9 @@ export interface StateStore extends TenantStateStore, OutboxStore, IncidentStore
   pruneDelivered(now: Date, retentionMs?: number): Promise<Pruned>;
   close(): Promise<void>;
 }
+
+/** The interface's concerns, one module each: what a back end assembles from its per-concern parts. */
+export type StateStoreConcerns = TenantStateStore & OutboxStore & IncidentStore & ProblemStore & LeaseStore;
 
 /**
  * How long delivered alerts and quiet incidents are kept. A week covers what
