@@ -10,6 +10,9 @@ import { fakeCatalog, makeAlert } from '../helpers/slack-fixtures.js';
 import { tempStateDb, type TempState } from '../helpers/temp-db.js';
 import { actionAppOptions, recordingThreadNotes } from '../helpers/thread-notes.js';
 
+/** The work after ack() runs on real sockets: on a loaded machine it can take more than vi.waitFor's default second. */
+const SETTLE = { timeout: 15_000 };
+
 const SIGNING_SECRET = 'test-signing-secret';
 const API_HOST = 'https://slack.stand-in.test';
 let MESSAGE_TS = '1704067200.000100';
@@ -104,19 +107,19 @@ describe('Acknowledge / Resolve / Mute over HTTP (signed requests only)', () => 
     incident = await postedAlert();
     const response = await click({ type: 'button', action_id: ACTION_IDS.acknowledge });
     expect(response.status).toBe(200);
-    await vi.waitFor(() => expect(updates).toHaveLength(1));
+    await vi.waitFor(() => expect(updates).toHaveLength(1), SETTLE);
     expect(await temp.store.incidentControls(incident)).toMatchObject({ ackedBy: RESPONDER, ackedAt: expect.any(String), resolvedBy: null });
     const [update] = updates;
     expect(update).toMatchObject({ channel: 'C0001', ts: MESSAGE_TS });
     expect(textOf(update!)).toContain(`Acknowledged* by <@${RESPONDER}>`);
     // Acknowledged: that button is gone; Resolve and Mute stay, the link buttons too.
     expect(actionIds(update!)).toEqual([ACTION_IDS.resolve, ACTION_IDS.mute, 'open_auth0_log', 'open_auth0_user', 'open_log_code_docs']);
-    await vi.waitFor(() => expect(posted).toHaveLength(1));
+    await vi.waitFor(() => expect(posted).toHaveLength(1), SETTLE);
     expect(posted[0]).toMatchObject({ channel: 'C0001', thread_ts: MESSAGE_TS, metadata: { event_type: 'auth0_log_alerts_notice', event_payload: { kind: 'acknowledge', incident, user: RESPONDER } } });
     expect(JSON.stringify(posted[0]!.metadata)).not.toContain('log_ids');
     // A second click changes nothing and says who was first.
     await click({ type: 'button', action_id: ACTION_IDS.acknowledge }, GROUP_MEMBER);
-    await vi.waitFor(() => expect(ephemerals).toHaveLength(1));
+    await vi.waitFor(() => expect(ephemerals).toHaveLength(1), SETTLE);
     expect(ephemerals[0]).toMatchObject({ response_type: 'ephemeral', text: expect.stringContaining(`Already acknowledged by <@${RESPONDER}>`) });
     expect(updates).toHaveLength(1);
   });
@@ -143,28 +146,28 @@ describe('Acknowledge / Resolve / Mute over HTTP (signed requests only)', () => 
   it('someone not in SLACK_RESPONDERS gets an ephemeral refusal and nothing changes; a member of a listed user group may act', async () => {
     incident = await postedAlert({ ip: '198.51.100.88' });
     expect((await click({ type: 'button', action_id: ACTION_IDS.resolve }, OUTSIDER)).status).toBe(200);
-    await vi.waitFor(() => expect(ephemerals).toHaveLength(1));
+    await vi.waitFor(() => expect(ephemerals).toHaveLength(1), SETTLE);
     expect(ephemerals[0]).toMatchObject({ response_type: 'ephemeral', text: expect.stringContaining('Only responders can resolve') });
     expect(await temp.store.incidentControls(incident)).toMatchObject({ resolvedBy: null });
     expect([updates, posted]).toEqual([[], []]);
 
     await click({ type: 'button', action_id: ACTION_IDS.resolve }, GROUP_MEMBER);
-    await vi.waitFor(() => expect(updates).toHaveLength(1));
+    await vi.waitFor(() => expect(updates).toHaveLength(1), SETTLE);
     expect(await temp.store.pendingResolutions('acme')).toContain(incident);
     // Resolved: no action buttons any more (the next match opens a new incident with its own).
     expect(actionIds(updates[0]!)).toEqual(['open_auth0_log', 'open_auth0_user', 'open_log_code_docs']);
     expect(textOf(updates[0]!)).toContain(`Resolved* by <@${GROUP_MEMBER}>`);
-    await vi.waitFor(() => expect(posted.map((p) => p.metadata.event_payload.kind)).toEqual(['resolve']));
+    await vi.waitFor(() => expect(posted.map((p) => p.metadata.event_payload.kind)).toEqual(['resolve']), SETTLE);
   });
 
   it('Mute 4 h of this group: a mute with an id and its end, shown on the message and announced in the thread', async () => {
     incident = await postedAlert({ ip: '198.51.100.99' });
     await click({ type: 'static_select', action_id: ACTION_IDS.mute, value: '4h:group' });
-    await vi.waitFor(() => expect(updates).toHaveLength(1));
+    await vi.waitFor(() => expect(updates).toHaveLength(1), SETTLE);
     const [mute] = await temp.store.listMutes();
     expect(mute).toMatchObject({ tenant: 'acme', incident, group: { ip: '198.51.100.99' }, createdBy: RESPONDER, durationMs: 4 * 3_600_000, endedAt: null });
     expect(textOf(updates[0]!)).toContain(`Muted* this group (ip=198.51.100.99) by <@${RESPONDER}> for 4 hours`);
-    await vi.waitFor(() => expect(posted).toHaveLength(1));
+    await vi.waitFor(() => expect(posted).toHaveLength(1), SETTLE);
     expect(posted[0]!.metadata.event_payload).toMatchObject({ kind: 'mute', mute: { id: mute!.id, scope: 'group', duration_ms: 4 * 3_600_000 } });
     expect(posted[0]!.text).toContain(`/logcode unmute ${mute!.id}`);
   });

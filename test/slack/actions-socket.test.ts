@@ -10,6 +10,9 @@ import { blockActionsPayload } from '../helpers/bolt-signed.js';
 import { FakePoster } from '../helpers/slack-poster.js';
 import { fakeCatalog, makeAlert } from '../helpers/slack-fixtures.js';
 import { startSocketStandIn } from '../helpers/socket-standin.js';
+
+/** The work after ack() runs on real sockets: on a loaded machine it can take more than vi.waitFor's default second. */
+const SETTLE = { timeout: 15_000 };
 import { tempStateDb, type TempState } from '../helpers/temp-db.js';
 import { actionAppOptions, recordingThreadNotes } from '../helpers/thread-notes.js';
 
@@ -91,9 +94,9 @@ describe('actions over Socket Mode, and what a mute does to posting', () => {
     const ack = await clickOverSocket(payload, 'env-mute');
     expect(ack.envelope_id).toBe('env-mute');
     await vi.waitFor(async () => expect(await temp.store.listMutes()).toHaveLength(1));
-    await vi.waitFor(() => expect(slack.calls.some((call) => call.method === 'chat.update')).toBe(true));
+    await vi.waitFor(() => expect(slack.calls.some((call) => call.method === 'chat.update')).toBe(true), SETTLE);
     expect(JSON.stringify(slack.calls.find((call) => call.method === 'chat.update')!.body)).toContain('Muted* this group');
-    await vi.waitFor(() => expect(notesPosted.map((n) => n.metadata.event_payload.kind)).toEqual(['mute']));
+    await vi.waitFor(() => expect(notesPosted.map((n) => n.metadata.event_payload.kind)).toEqual(['mute']), SETTLE);
 
     // While it holds: events are counted (held), nothing is posted.
     const repeat = (atMs: number, count: number, n: number): Alert => ({ ...alert, kind: 'repeat', reason: 'repeat', count, incidentCount: 1 + n, firstDate: iso(atMs), lastDate: iso(atMs), logIds: [logId(5000 + n)] });
@@ -128,7 +131,7 @@ describe('actions over Socket Mode, and what a mute does to posting', () => {
       { user: 'U0999', responseUrl: slack.url('/response') },
     );
     await clickOverSocket(payload, 'env-refused');
-    await vi.waitFor(() => expect(slack.calls.some((call) => call.method === '/response')).toBe(true));
+    await vi.waitFor(() => expect(slack.calls.some((call) => call.method === '/response')).toBe(true), SETTLE);
     const refusal = slack.calls.find((call) => call.method === '/response');
     expect(refusal?.body.response_type).toBe('ephemeral');
     expect(String(refusal?.body.text)).toContain('Only responders can resolve');
