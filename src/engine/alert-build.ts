@@ -183,6 +183,7 @@ interface Batch {
   logIds: string[];
   count: number;
   users: Map<string, number>;
+  withoutUser: number;
   ips: Map<string, number>;
   firstT: number;
   lastT: number;
@@ -217,6 +218,7 @@ export class RepeatBatches {
         logIds: [],
         count: 0,
         users: new Map(),
+        withoutUser: 0,
         ips: new Map(),
         firstT: t,
         lastT: t,
@@ -230,6 +232,7 @@ export class RepeatBatches {
     batch.count += 1;
     const user = eventUser(event);
     if (user !== null) batch.users.set(user, (batch.users.get(user) ?? 0) + 1);
+    else batch.withoutUser += 1;
     const ip = valueText(event.ip, 120);
     if (ip !== null) batch.ips.set(ip, (batch.ips.get(ip) ?? 0) + 1);
     if (t < batch.firstT) batch.firstT = t;
@@ -253,7 +256,7 @@ export class RepeatBatches {
       count: batch.count,
       firstDate: new Date(batch.firstT).toISOString(),
       lastDate: new Date(batch.lastT).toISOString(),
-      top: { users: topOfCounts(batch.users), ips: topOfCounts(batch.ips) },
+      top: { users: topOfCounts(batch.users), ips: topOfCounts(batch.ips), ...(batch.withoutUser > 0 ? { withoutUser: batch.withoutUser } : {}) },
       suppressed: 0,
       event: batch.lastEvent,
       incidentCount: batch.incidentCount,

@@ -135,6 +135,8 @@ export const AlertSchema = z.object({
       values: z.array(TopValueSchema).optional(),
       /** Threshold alerts: the codes counted (`fp` ×14, `fu` ×6), not only the latest event's. */
       codes: z.array(TopValueSchema).optional(),
+      /** Events among these that carry neither user name nor user id (not in `users`). */
+      withoutUser: z.number().int().nonnegative().optional(),
     })
     .optional(),
   /** Matches counted but not posted in this group's previous incident, if any. */

@@ -13,6 +13,8 @@ export interface Aggregate {
   lastDate: string;
   severity: Severity;
   users: TopValue[];
+  /** Events with neither user name nor user id (never among `users`). */
+  withoutUser: number;
   ips: TopValue[];
   /** Incident groups by events, biggest first. */
   groups: { group: Record<string, string | null>; count: number }[];
@@ -33,7 +35,9 @@ export function aggregate(alerts: readonly Alert[]): Aggregate {
   let firstDate = alerts[0]!.firstDate;
   let lastDate = alerts[0]!.lastDate;
   let incidentCount = 0;
+  let withoutUser = 0;
   for (const alert of alerts) {
+    withoutUser += alert.top ? (alert.top.withoutUser ?? 0) : alert.event.user_name || alert.event.user_id ? 0 : alert.count;
     count += alert.count;
     for (const id of alert.logIds) logIds.add(id);
     if (SEVERITY_ORDER.indexOf(alert.severity) > SEVERITY_ORDER.indexOf(severity)) severity = alert.severity;
@@ -55,6 +59,7 @@ export function aggregate(alerts: readonly Alert[]): Aggregate {
     lastDate,
     severity,
     users: ranked(users),
+    withoutUser,
     ips: ranked(ips),
     groups: [...groups.values()].sort((a, b) => b.count - a.count),
     incidents: incidents.size,

@@ -76,6 +76,16 @@ export function topList(values: readonly TopValue[] | undefined, limit = 5): str
     .join('\n');
 }
 
+/**
+ * Top users, and how many events had no user at all — in italics and in words, so it never
+ * reads as a user (a real user may be called "unknown").
+ */
+export function topUsersList(users: readonly TopValue[] | undefined, withoutUser: number, limit = 5): string {
+  const none = withoutUser > 0 ? `_${withoutUser.toLocaleString('en-US')} event${withoutUser === 1 ? '' : 's'} with no user name_` : undefined;
+  if (!users || users.length === 0) return none ?? NONE;
+  return none ? `${topList(users, limit)}\n${none}` : topList(users, limit);
+}
+
 export function groupText(group: Record<string, string | null>): string {
   const entries = Object.entries(group);
   if (entries.length === 0) return 'all events';

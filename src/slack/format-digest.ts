@@ -3,7 +3,7 @@ import { aggregate } from './aggregate.js';
 import { digestBlockId } from './actions/ids.js';
 import { actionsBlock, contextBlock, fitBlocks, headerBlock, linkButtonElements, sectionBlock, type LinkButton } from './blocks.js';
 import { digestActionElements } from './format-controls.js';
-import { SEVERITY_EMOJI, auth0LogUrl, escapeMrkdwn, groupText, mentionToken, slackDate, topList } from './event-fields.js';
+import { SEVERITY_EMOJI, auth0LogUrl, escapeMrkdwn, groupText, mentionToken, slackDate, topList, topUsersList } from './event-fields.js';
 import { codeText, messageMetadata, type FormatContext, type SlackMessage } from './format.js';
 import { SLACK_LIMITS, fitText } from './limits.js';
 
@@ -50,7 +50,7 @@ export function formatDigest(alerts: readonly Alert[], digestId: string, context
           `*Events*\n${summary.count}`,
           `*Incidents*\n${summary.incidents}`,
           `*Top groups*\n${groups || '–'}${moreGroups}`,
-          `*Top users*\n${topList(summary.users)}`,
+          `*Top users*\n${topUsersList(summary.users, summary.withoutUser)}`,
           `*Top IPs*\n${topList(summary.ips)}`,
           `*Time*\n${span}`,
         ],

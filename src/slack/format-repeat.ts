@@ -1,7 +1,7 @@
 import type { Alert } from '../engine/alert.js';
 import { aggregate } from './aggregate.js';
 import { contextBlock, fitBlocks, headerBlock, sectionBlock } from './blocks.js';
-import { SEVERITY_EMOJI, escapeMrkdwn, groupText, slackDate, topList } from './event-fields.js';
+import { SEVERITY_EMOJI, escapeMrkdwn, groupText, slackDate, topList, topUsersList } from './event-fields.js';
 import { codeText, formatAlert, messageMetadata, type FormatContext, type SlackMessage } from './format.js';
 import { SLACK_LIMITS, fitText } from './limits.js';
 
@@ -46,7 +46,7 @@ export function formatRepeatReply(repeats: readonly Alert[], options: RepeatOpti
       mutedLine ? sectionBlock(mutedLine, [], warn) : undefined,
       sectionBlock(
         `🔁 *${headline}* for ${groupText(first.group)}`,
-        [`*Top users*\n${topList(summary.users)}`, `*Top IPs*\n${topList(summary.ips)}`, `*Group*\n${groupText(first.group)}`],
+        [`*Top users*\n${topUsersList(summary.users, summary.withoutUser)}`, `*Top IPs*\n${topList(summary.ips)}`, `*Group*\n${groupText(first.group)}`],
         warn,
       ),
       contextBlock(

@@ -37,6 +37,15 @@ describe('rules without threshold', () => {
     expect(total(alerts)).toBe(events.length);
   });
 
+  it('counts the repeats that carry no user apart from the top users', () => {
+    const ev = eventFactory();
+    const set = ruleSet([{ id: 'wide', match: { codes: ['fp'] }, throttle: '1h' }]);
+    const first = evaluate(set, initialState(), [ev(0)]);
+    const events = [ev(SECOND), ev(2 * SECOND, { user_name: undefined, user_id: undefined }), ev(3 * SECOND, { user_name: undefined, user_id: undefined })];
+    const [repeat] = evaluate(set, first.state, events).alerts;
+    expect(repeat!.top).toMatchObject({ users: [{ value: expect.any(String), count: 1 }], withoutUser: 2 });
+  });
+
   it('closes the incident when the throttle passes and reports the suppressed repeats on the next alert', () => {
     const ev = eventFactory();
     const set = ruleSet([{ id: 'wide', match: { codes: ['fp'] }, throttle: '10m' }]);

@@ -293,3 +293,20 @@ describe('formatAlert: the code line', () => {
     expect(message.text).toBe('🚨 IP 203.0.113.7 blocked for account bob@example.com · `limit_wc` — Blocked Account');
   });
 });
+
+describe('formatRepeatReply: events with no user', () => {
+  it('says how many events had no user, in words and italics, apart from a real user called "unknown"', () => {
+    const repeat = makeAlert({ kind: 'repeat', reason: 'repeat', count: 5, incidentCount: 25, top: { users: [{ value: 'unknown', count: 2 }], ips: [], withoutUser: 3 } });
+    const reply = formatRepeatReply([repeat], { threadTs: '1.2', total: 25 }, { catalog: fakeCatalog(), defaultChannel: '#alerts' });
+    const fields = (reply.blocks as Array<{ fields?: Array<{ text: string }> }>).flatMap((b) => b.fields ?? []).map((f) => f.text);
+    expect(fields).toContain('*Top users*\nunknown ×2\n_3 events with no user name_');
+  });
+
+  it('a repeat whose events all lack a user says so instead of a dash', () => {
+    const event = { ...makeAlert().event, user_name: null, user_id: null };
+    const repeat = makeAlert({ kind: 'repeat', reason: 'repeat', count: 1, incidentCount: 2, event, top: { users: [], ips: [], withoutUser: 1 } });
+    const reply = formatRepeatReply([repeat], { threadTs: '1.2', total: 2 }, { catalog: fakeCatalog(), defaultChannel: '#alerts' });
+    const fields = (reply.blocks as Array<{ fields?: Array<{ text: string }> }>).flatMap((b) => b.fields ?? []).map((f) => f.text);
+    expect(fields).toContain('*Top users*\n_1 event with no user name_');
+  });
+});
