@@ -157,8 +157,9 @@ export class StateBucket {
   }
 }
 
-const NO_KEYS: readonly string[] = [];
-const NO_GROUPS: readonly GroupState[] = [];
+const NO_ITEMS: readonly never[] = [];
+const NO_KEYS: readonly string[] = NO_ITEMS;
+const NO_GROUPS: readonly GroupState[] = NO_ITEMS;
 
 /** A copy of `list` with `item` added at the end, of exact size. */
 function appended<T>(list: readonly T[], item: T): T[] {
@@ -176,7 +177,8 @@ function replacedAt<T>(list: readonly T[], index: number, item: T): T[] {
 }
 
 /** A copy of `list` without the item at `index`, of exact size. */
-function removedAt<T>(list: readonly T[], index: number): T[] {
+function removedAt<T>(list: readonly T[], index: number): readonly T[] {
+  if (list.length === 1) return NO_ITEMS as readonly T[]; // a bucket's last group: nothing to allocate
   const copy = new Array<T>(list.length - 1);
   for (let i = 0; i < index; i++) copy[i] = list[i]!;
   for (let i = index + 1; i < list.length; i++) copy[i - 1] = list[i]!;
