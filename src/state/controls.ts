@@ -107,6 +107,49 @@ export function groupKey(group: Record<string, string | null>): string {
   return JSON.stringify(Object.keys(group).sort().map((key) => [key, group[key] ?? null]));
 }
 
+/** An `incident_controls` row as both back ends read it (absent until someone acts on the incident). */
+export interface StoredIncidentControls {
+  tenant: string;
+  rule_id: string;
+  acked_by: string | null;
+  acked_at: string | null;
+  resolved_by: string | null;
+  resolved_at: string | null;
+}
+
+/** What an incident is, as its outbox rows say: which tenant, rule and group. */
+export interface IncidentOwner {
+  tenant: string;
+  ruleId: string;
+  group: Record<string, string | null>;
+}
+
+/**
+ * The controls shown on an incident's message: its acknowledge / resolve row and the tenant's active
+ * mutes that cover it (the whole rule, or its group). Both back ends fetch the rows; this decides.
+ */
+export function assembleIncidentControls(
+  incident: string,
+  row: StoredIncidentControls | undefined,
+  owner: IncidentOwner | undefined,
+  tenantMutes: readonly StoredMute[],
+): IncidentControls | undefined {
+  const tenant = row?.tenant ?? owner?.tenant;
+  const ruleId = row?.rule_id ?? owner?.ruleId;
+  if (tenant === undefined || ruleId === undefined) return undefined;
+  const key = groupKey(owner?.group ?? {});
+  return {
+    incident,
+    tenant,
+    ruleId,
+    ackedBy: row?.acked_by ?? null,
+    ackedAt: row?.acked_at ?? null,
+    resolvedBy: row?.resolved_by ?? null,
+    resolvedAt: row?.resolved_at ?? null,
+    mutes: tenantMutes.filter((mute) => mute.rule_id === ruleId && (mute.group_key === null || mute.group_key === key)).map(decodeMute),
+  };
+}
+
 /** A `mutes` row as both back ends store it (ids and durations may come back as text from PostgreSQL). */
 export interface StoredMute {
   id: string | number;

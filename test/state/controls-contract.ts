@@ -74,6 +74,8 @@ export function describeControlsContract(fresh: () => Promise<{ store: StateStor
       expect((await store.pendingRows('#alerts', 10)).rows.map((r) => r.incident)).toEqual(['other-group']);
       expect((await store.listMutes())[0]).toMatchObject({ held: 12, endedAt: null });
       expect((await store.incidentControls(alert.incident))?.mutes).toHaveLength(1);
+      // The same rule's other group is not muted, and its message must not say so.
+      expect(await store.incidentControls('other-group')).toMatchObject({ ruleId: alert.ruleId, mutes: [] });
 
       // The page that reaches the mute's end (event time) ends it: everything held becomes pending, marked muted.
       await commit(store, [], HOUR);

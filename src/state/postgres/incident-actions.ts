@@ -1,5 +1,5 @@
 import type { Alert } from '../../engine/alert.js';
-import { decodeMute, groupKey, type IncidentActionRequest, type IncidentActionResult, type IncidentControls } from '../controls.js';
+import { assembleIncidentControls, groupKey, type IncidentActionRequest, type IncidentActionResult, type IncidentControls, type StoredIncidentControls } from '../controls.js';
 import type { Queryable } from './query.js';
 import { activeMutes, getMute } from './mutes.js';
 import { addNote } from './thread-notes.js';
@@ -33,28 +33,10 @@ async function incidentSubject(db: Queryable, incident: string): Promise<Subject
 }
 
 export async function incidentControls(db: Queryable, incident: string): Promise<IncidentControls | undefined> {
-  const row = (
-    await db.query<{ tenant: string; rule_id: string; acked_by: string | null; acked_at: string | null; resolved_by: string | null; resolved_at: string | null }>(
-      'SELECT * FROM incident_controls WHERE incident = $1',
-      [incident],
-    )
-  ).rows[0];
-  const subject = await incidentSubject(db, incident);
-  const tenant = row?.tenant ?? subject?.tenant;
-  const ruleId = row?.rule_id ?? subject?.ruleId;
-  if (tenant === undefined || ruleId === undefined) return undefined;
-  const key = groupKey(subject?.group ?? {});
-  const mutes = (await activeMutes(db, tenant)).filter((mute) => mute.rule_id === ruleId && (mute.group_key === null || mute.group_key === key)).map(decodeMute);
-  return {
-    incident,
-    tenant,
-    ruleId,
-    ackedBy: row?.acked_by ?? null,
-    ackedAt: row?.acked_at ?? null,
-    resolvedBy: row?.resolved_by ?? null,
-    resolvedAt: row?.resolved_at ?? null,
-    mutes,
-  };
+  const row = (await db.query<StoredIncidentControls>('SELECT * FROM incident_controls WHERE incident = $1', [incident])).rows[0];
+  const owner = await incidentSubject(db, incident);
+  const tenant = row?.tenant ?? owner?.tenant;
+  return assembleIncidentControls(incident, row, owner, tenant === undefined ? [] : await activeMutes(db, tenant));
 }
 
 async function upsertControls(db: Queryable, subject: Pick<Subject, 'incident' | 'tenant' | 'ruleId'>, now: string): Promise<void> {

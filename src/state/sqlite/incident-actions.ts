@@ -1,5 +1,5 @@
 import type { Alert } from '../../engine/alert.js';
-import { decodeMute, groupKey, type IncidentActionRequest, type IncidentActionResult, type IncidentControls } from '../controls.js';
+import { assembleIncidentControls, groupKey, type IncidentActionRequest, type IncidentActionResult, type IncidentControls, type StoredIncidentControls } from '../controls.js';
 import type { StateDb } from './db.js';
 import { cachedStatement } from './statements.js';
 import { activeMutes, getMute } from './mutes.js';
@@ -34,28 +34,10 @@ function incidentSubject(db: StateDb, incident: string): Subject | undefined {
 }
 
 export function incidentControls(db: StateDb, incident: string): IncidentControls | undefined {
-  const row = cachedStatement(db, 'SELECT * FROM incident_controls WHERE incident = ?').get(incident) as
-    | { incident: string; tenant: string; rule_id: string; acked_by: string | null; acked_at: string | null; resolved_by: string | null; resolved_at: string | null }
-    | undefined;
-  const subject = row ? undefined : incidentSubject(db, incident);
-  const tenant = row?.tenant ?? subject?.tenant;
-  const ruleId = row?.rule_id ?? subject?.ruleId;
-  if (tenant === undefined || ruleId === undefined) return undefined;
-  const group = subject?.group ?? incidentSubject(db, incident)?.group ?? {};
-  const key = groupKey(group);
-  const mutes = activeMutes(db, tenant)
-    .filter((mute) => mute.rule_id === ruleId && (mute.group_key === null || mute.group_key === key))
-    .map(decodeMute);
-  return {
-    incident,
-    tenant,
-    ruleId,
-    ackedBy: row?.acked_by ?? null,
-    ackedAt: row?.acked_at ?? null,
-    resolvedBy: row?.resolved_by ?? null,
-    resolvedAt: row?.resolved_at ?? null,
-    mutes,
-  };
+  const row = cachedStatement(db, 'SELECT * FROM incident_controls WHERE incident = ?').get(incident) as StoredIncidentControls | undefined;
+  const owner = incidentSubject(db, incident);
+  const tenant = row?.tenant ?? owner?.tenant;
+  return assembleIncidentControls(incident, row, owner, tenant === undefined ? [] : activeMutes(db, tenant));
 }
 
 function upsertControls(db: StateDb, subject: Pick<Subject, 'incident' | 'tenant' | 'ruleId'>, now: string): void {
