@@ -124,6 +124,14 @@ export interface IncidentOwner {
   group: Record<string, string | null>;
 }
 
+/** An incident as both back ends find it: its owner, and where its thread is (the incidents table). */
+export interface IncidentSubject extends IncidentOwner {
+  incident: string;
+  channel: string;
+  threadTs: string | null;
+  lastDate: string;
+}
+
 /**
  * The controls shown on an incident's message: its acknowledge / resolve row and the tenant's active
  * mutes that cover it (the whole rule, or its group). Both back ends fetch the rows; this decides.

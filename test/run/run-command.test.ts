@@ -197,18 +197,23 @@ describe('run command', () => {
     expect(capture.lines.join('\n')).toContain('dry run: 1 event read from 1 tenant; 1 alert and 0 thread replies would be posted');
   });
 
-  it('--once --dry-run: its log lines never claim a stored position or queued alerts, and count what would be queued', async () => {
+  /** A first cycle (no checkpoint) that reads three blocks of one user: an alert, then its repeats (one thread reply). */
+  function firstCycleOfThreeBlocks(): ReturnType<typeof captureLogger> {
     validEnv({ START_FROM: '1h' });
     const capture = captureLogger();
     runDeps.logger = capture.logger;
     vi.useFakeTimers({ toFake: ['Date'] });
     const now = Date.parse('2024-05-01T13:00:00Z');
     vi.setSystemTime(now);
-    // Three blocks of one user: an alert, then its repeats (one thread reply).
     const blocked = [1, 2, 3].map((seq) => logEvent(seq, { type: 'limit_wc', user_name: 'carol@example.com' }, new Date(now - 60_000 + seq)));
     mockToken();
     mockLogsPage(syntheticCheckpoint(new Date(now - 3_600_000)), blocked);
     mockLogsPage(blocked[2]!.log_id, []);
+    return capture;
+  }
+
+  it('--once --dry-run: its log lines never claim a stored position or queued alerts, and count what would be queued', async () => {
+    const capture = firstCycleOfThreeBlocks();
 
     const code = await main(['run', '--once', '--dry-run', '--json']);
     vi.useRealTimers();
@@ -229,16 +234,7 @@ describe('run command', () => {
   });
 
   it('control: --once (not dry) says the starting position was stored and counts the alerts queued', async () => {
-    validEnv({ START_FROM: '1h' });
-    const capture = captureLogger();
-    runDeps.logger = capture.logger;
-    vi.useFakeTimers({ toFake: ['Date'] });
-    const now = Date.parse('2024-05-01T13:00:00Z');
-    vi.setSystemTime(now);
-    const blocked = [1, 2, 3].map((seq) => logEvent(seq, { type: 'limit_wc', user_name: 'carol@example.com' }, new Date(now - 60_000 + seq)));
-    mockToken();
-    mockLogsPage(syntheticCheckpoint(new Date(now - 3_600_000)), blocked);
-    mockLogsPage(blocked[2]!.log_id, []);
+    const capture = firstCycleOfThreeBlocks();
     nock('https://slack.com').persist().post(/\/api\/chat\.(postMessage|update)/).reply(200, { ok: true, ts: '1700000000.000001', channel: 'C0ALERTS' });
 
     const code = await main(['run', '--once']);

@@ -1,5 +1,5 @@
 import type { Alert } from '../../engine/alert.js';
-import { assembleIncidentControls, groupKey, type IncidentActionRequest, type IncidentActionResult, type IncidentControls, type StoredIncidentControls } from '../controls.js';
+import { assembleIncidentControls, groupKey, type IncidentActionRequest, type IncidentActionResult, type IncidentControls, type IncidentSubject, type StoredIncidentControls } from '../controls.js';
 import type { Queryable } from './query.js';
 import { activeMutes, getMute } from './mutes.js';
 import { addNote } from './thread-notes.js';
@@ -10,17 +10,7 @@ import { addNote } from './thread-notes.js';
  * run inside the caller's transaction.
  */
 
-interface Subject {
-  incident: string;
-  tenant: string;
-  ruleId: string;
-  group: Record<string, string | null>;
-  channel: string;
-  threadTs: string | null;
-  lastDate: string;
-}
-
-async function incidentSubject(db: Queryable, incident: string): Promise<Subject | undefined> {
+async function incidentSubject(db: Queryable, incident: string): Promise<IncidentSubject | undefined> {
   const { rows } = await db.query<{ tenant: string; rule_id: string; alert: string }>(
     `SELECT tenant, rule_id, alert FROM outbox WHERE incident = $1 ORDER BY (kind = 'alert') DESC, id DESC LIMIT 1`,
     [incident],
@@ -39,7 +29,7 @@ export async function incidentControls(db: Queryable, incident: string): Promise
   return assembleIncidentControls(incident, row, owner, tenant === undefined ? [] : await activeMutes(db, tenant));
 }
 
-async function upsertControls(db: Queryable, subject: Pick<Subject, 'incident' | 'tenant' | 'ruleId'>, now: string): Promise<void> {
+async function upsertControls(db: Queryable, subject: Pick<IncidentSubject, 'incident' | 'tenant' | 'ruleId'>, now: string): Promise<void> {
   await db.query(
     `INSERT INTO incident_controls (incident, tenant, rule_id, updated_at) VALUES ($1, $2, $3, $4)
      ON CONFLICT (incident) DO UPDATE SET updated_at = excluded.updated_at`,
@@ -49,7 +39,7 @@ async function upsertControls(db: Queryable, subject: Pick<Subject, 'incident' |
 
 export async function recordIncidentAction(db: Queryable, request: IncidentActionRequest): Promise<IncidentActionResult> {
   const now = request.at.toISOString();
-  let subject: Subject | undefined;
+  let subject: IncidentSubject | undefined;
   if ('digestRowId' in request) {
     const row = (await db.query<{ incident: string }>('SELECT incident FROM outbox WHERE id = $1', [request.digestRowId])).rows[0];
     subject = row ? await incidentSubject(db, row.incident) : undefined;

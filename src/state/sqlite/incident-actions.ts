@@ -1,5 +1,5 @@
 import type { Alert } from '../../engine/alert.js';
-import { assembleIncidentControls, groupKey, type IncidentActionRequest, type IncidentActionResult, type IncidentControls, type StoredIncidentControls } from '../controls.js';
+import { assembleIncidentControls, groupKey, type IncidentActionRequest, type IncidentActionResult, type IncidentControls, type IncidentSubject, type StoredIncidentControls } from '../controls.js';
 import type { StateDb } from './db.js';
 import { cachedStatement } from './statements.js';
 import { activeMutes, getMute } from './mutes.js';
@@ -10,18 +10,8 @@ import { addNote } from './thread-notes.js';
  * incident, in SQLite; run inside the caller's transaction.
  */
 
-interface Subject {
-  incident: string;
-  tenant: string;
-  ruleId: string;
-  group: Record<string, string | null>;
-  channel: string;
-  threadTs: string | null;
-  lastDate: string;
-}
-
 /** What the incident is (tenant, rule, group) and where its thread is: from its newest alert row and the incidents table. */
-function incidentSubject(db: StateDb, incident: string): Subject | undefined {
+function incidentSubject(db: StateDb, incident: string): IncidentSubject | undefined {
   const row = cachedStatement(db, `SELECT tenant, rule_id, alert FROM outbox WHERE incident = ? ORDER BY kind = 'alert' DESC, id DESC LIMIT 1`).get(incident) as
     | { tenant: string; rule_id: string; alert: string }
     | undefined;
@@ -40,7 +30,7 @@ export function incidentControls(db: StateDb, incident: string): IncidentControl
   return assembleIncidentControls(incident, row, owner, tenant === undefined ? [] : activeMutes(db, tenant));
 }
 
-function upsertControls(db: StateDb, subject: Pick<Subject, 'incident' | 'tenant' | 'ruleId'>, now: string): void {
+function upsertControls(db: StateDb, subject: Pick<IncidentSubject, 'incident' | 'tenant' | 'ruleId'>, now: string): void {
   cachedStatement(
     db,
     `INSERT INTO incident_controls (incident, tenant, rule_id, updated_at) VALUES (?, ?, ?, ?)
@@ -51,7 +41,7 @@ function upsertControls(db: StateDb, subject: Pick<Subject, 'incident' | 'tenant
 /** One click, in one transaction: the state change and the audit reply it owes. */
 export function recordIncidentAction(db: StateDb, request: IncidentActionRequest): IncidentActionResult {
   const now = request.at.toISOString();
-  let subject: Subject | undefined;
+  let subject: IncidentSubject | undefined;
   if ('digestRowId' in request) {
     const row = cachedStatement(db, 'SELECT incident FROM outbox WHERE id = ?').get(request.digestRowId) as { incident: string } | undefined;
     subject = row ? incidentSubject(db, row.incident) : undefined;
