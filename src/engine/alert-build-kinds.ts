@@ -43,6 +43,7 @@ export function sequenceAlert(
       report.lastDate = iso(last[0]);
       if (index === sequence.steps.length - 1) {
         report.last = { date: iso(last[0]), user: last[3], ip: last[4], place: last[6], application: last[5] };
+        if (last[8] !== undefined) report.last.userAgent = last[8];
       }
     }
     return report;

@@ -40,6 +40,8 @@ export const SequenceStepReportSchema = z.object({
       ip: z.string().nullable(),
       place: z.string().nullable(),
       application: z.string().nullable(),
+      /** Its user agent (null: the event had none; absent: held from before user agents were kept). */
+      userAgent: z.string().nullable().optional(),
     })
     .optional(),
 });
@@ -52,6 +54,11 @@ export const TravelPointSchema = z.object({
   place: z.string().nullable(),
   latitude: z.number(),
   longitude: z.number(),
+  /**
+   * The login's user agent (security engineers compare devices: Chrome on macOS, then python-requests).
+   * null: the login had none; absent: the earlier login came from a profile stored before user agents were kept.
+   */
+  userAgent: z.string().nullable().optional(),
 });
 export type TravelPoint = z.infer<typeof TravelPointSchema>;
 

@@ -21,6 +21,7 @@ export {
   PROFILE_RETENTION_MS,
   MAX_PROFILE_VALUES,
   MAX_TRAVEL_POINTS,
+  MAX_PROFILE_AGENT_LENGTH,
   type Profile,
   type ProfileMap,
 } from './profiles.js';

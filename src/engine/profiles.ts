@@ -16,14 +16,24 @@ import { groupKeyOf } from './group-key.js';
  * deletes it; evaluate() ignores one it is still given); a values profile
  * keeps at most MAX_PROFILE_VALUES values (least recently seen dropped) and
  * forgets a value unseen for PROFILE_RETENTION_MS; a travel profile keeps at
- * most MAX_TRAVEL_POINTS logins.
+ * most MAX_TRAVEL_POINTS logins, each with its user agent cut to
+ * MAX_PROFILE_AGENT_LENGTH characters.
  */
 export const PROFILE_RETENTION_MS = 90 * 24 * 3_600_000;
 export const MAX_PROFILE_VALUES = 50;
 export const MAX_TRAVEL_POINTS = 4;
+/**
+ * Longest user agent a travel point keeps: browsers' are 100–160 characters,
+ * and a row per user must stay small (longer ones end in "…").
+ */
+export const MAX_PROFILE_AGENT_LENGTH = 200;
 
-/** A login with a location: [time ms, latitude, longitude, ip, place] (no log id: a row per user must stay small). */
-export type TravelPointEntry = [number, number, number, string | null, string | null];
+/**
+ * A login with a location: [time ms, latitude, longitude, ip, place, user agent]
+ * (no log id: a row per user must stay small). The user agent is absent
+ * (not null) in profiles stored before it was kept: "not recorded", not "none".
+ */
+export type TravelPointEntry = [number, number, number, string | null, string | null, (string | null)?];
 
 export interface TravelProfile {
   kind: 'travel';

@@ -40,12 +40,14 @@ export type WindowEntry = [number, string, string | null, string | null, string 
 
 /**
  * One event of a sequence, compact: [time ms, log id, steps it matches (bit
- * mask), user, ip, application, place, distinct value?]. Application and place
- * are kept for events of the last step only (the alert names them), null
- * otherwise; the distinct value for events of a step that counts distinct
- * values (of the first such step the event matches).
+ * mask), user, ip, application, place, distinct value?, user agent?].
+ * Application and place are kept for events of the last step only (the alert
+ * names them), null otherwise; the distinct value for events of a step that
+ * counts distinct values (of the first such step the event matches), null when
+ * a last-step event has none; the user agent for events of the last step only
+ * (absent in entries held from before it was kept).
  */
-export type StepEntry = [number, string, number, string | null, string | null, string | null, string | null, (string | null)?];
+export type StepEntry = [number, string, number, string | null, string | null, string | null, string | null, (string | null)?, (string | null)?];
 
 export interface IncidentState {
   id: string;

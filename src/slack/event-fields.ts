@@ -41,10 +41,14 @@ export function ipField(event: EventSummary, label = 'IP address'): string {
 /** Clients that are scripts, not browsers: in a login failure, the tell of an automated attack. */
 const SCRIPTED_CLIENT = /python-requests|python-urllib|aiohttp|\bcurl\/|wget|go-http-client|okhttp|axios|node-fetch|undici|java\/|apache-httpclient|libwww-perl|scrapy|httpx|postmanruntime/i;
 
-export function userAgentField(event: EventSummary): string {
-  const agent = event.user_agent || undefined;
-  if (!agent) return field('User agent', NONE);
-  return field('User agent', `${escapeMrkdwn(agent)}${SCRIPTED_CLIENT.test(agent) ? '\n_a script, not a browser_' : ''}`);
+/** A user agent, escaped, with the script tell on its own line; NONE when there is none. */
+export function userAgentText(agent: string | null | undefined): string {
+  if (!agent) return NONE;
+  return `${escapeMrkdwn(agent)}${SCRIPTED_CLIENT.test(agent) ? '\n_a script, not a browser_' : ''}`;
+}
+
+export function userAgentField(event: EventSummary, label = 'User agent'): string {
+  return field(label, userAgentText(event.user_agent));
 }
 
 export function applicationField(event: EventSummary): string {

@@ -1,6 +1,6 @@
 import type { Alert, TravelPoint } from '../engine/alert.js';
 import { sectionBlock, type Block } from './blocks.js';
-import { applicationField, escapeMrkdwn, groupText, ipField, slackDate, timeField, topList, userField } from './event-fields.js';
+import { applicationField, escapeMrkdwn, groupText, ipField, slackDate, timeField, topList, userAgentText, userField } from './event-fields.js';
 import type { LimitWarning } from './limits.js';
 
 /** Sections of the alert kinds beyond matches and thresholds; every value from an event is escaped. */
@@ -30,6 +30,8 @@ export function sequenceSections(alert: Alert, intro: readonly string[], warn: L
           `*IP address*\n${last.place ? `${text(last.ip)} (${escapeMrkdwn(last.place)})` : text(last.ip)}`,
           `*Application*\n${text(last.application)}`,
           `*Time*\n${slackDate(last.date)}`,
+          // Absent when the login was held from before user agents were kept: nothing to show rather than a wrong "none".
+          last.userAgent === undefined ? undefined : `*User agent*\n${userAgentText(last.userAgent)}`,
         ]
       : [`*Top IPs*\n${topList(step.ips)}`, `*Top users*\n${topList(step.users)}`];
     blocks.push(sectionBlock(heading, fields, warn));
@@ -37,8 +39,15 @@ export function sequenceSections(alert: Alert, intro: readonly string[], warn: L
   return blocks;
 }
 
+/** One login of the journey: place, IP, time and device (compared across the two: Chrome on macOS, then python-requests). */
 function placeText(point: TravelPoint): string {
-  return [point.place ? escapeMrkdwn(point.place) : 'unknown place', `${text(point.ip)}`, slackDate(point.date)].join('\n');
+  return [point.place ? escapeMrkdwn(point.place) : 'unknown place', `${text(point.ip)}`, slackDate(point.date), agentLine(point.userAgent)].join('\n');
+}
+
+function agentLine(agent: string | null | undefined): string {
+  // undefined: the earlier login came from a profile stored before user agents were kept.
+  if (agent === undefined) return '_user agent not recorded_';
+  return agent === null ? '_no user agent_' : userAgentText(agent);
 }
 
 function durationText(from: string, to: string): string {

@@ -4,6 +4,7 @@ import {
   applyProfiles,
   evaluate,
   initialState,
+  MAX_PROFILE_AGENT_LENGTH,
   PROFILE_RETENTION_MS,
   profileKeys,
   testLogId,
@@ -79,6 +80,33 @@ describe('impossible travel', () => {
   it('honours the rule bounds', () => {
     const strict = ruleSet([{ id: 'travel', match: { codes: ['s'] }, impossible_travel: { min_distance_km: 300, min_speed_kmh: 200 } }]);
     expect(fired(evaluate(strict, initialState(), [login(0, 'amsterdam'), login(HOUR, 'paris')]).alerts)).toHaveLength(1);
+  });
+
+  it("names each login's user agent: the earlier one comes from the profile, cut to a bounded length", () => {
+    const CHROME_MAC = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36';
+    const first = evaluate(travel, initialState(), [login(0, 'amsterdam', { user_agent: CHROME_MAC })]);
+    const [stored] = [...first.profiles.values()];
+    expect(stored).toMatchObject({ kind: 'travel', points: [[T0, 52.3676, 4.9041, '198.51.100.7', 'Amsterdam, Netherlands', CHROME_MAC]] });
+    // A later page (the profile read back from the store) brings the scripted login.
+    const { alerts } = evaluate(travel, first.state, [login(HOUR, 'sydney', { user_agent: 'python-requests/2.31.0' })], first.profiles);
+    expect(alerts[0]!.travel).toMatchObject({ from: { userAgent: CHROME_MAC }, to: { userAgent: 'python-requests/2.31.0' } });
+    // A login without one says so (null), and an overlong one is cut to MAX_PROFILE_AGENT_LENGTH.
+    const bare = evaluate(travel, initialState(), [login(0, 'amsterdam'), login(HOUR, 'sydney', { user_agent: `Mozilla/5.0 ${'x'.repeat(1_000)}` })]).alerts[0]!.travel!;
+    expect(bare.from.userAgent).toBeNull();
+    expect(bare.to.userAgent).toHaveLength(MAX_PROFILE_AGENT_LENGTH);
+  });
+
+  it('still reads a profile stored before user agents were kept (five-value points): the earlier agent is absent, not null', () => {
+    const first = evaluate(travel, initialState(), [login(0, 'amsterdam', { user_agent: 'Mozilla/5.0' })]);
+    const [[key, profile]] = [...first.profiles] as [[string, Profile]];
+    const old = { kind: 'travel', seen: profile.seen, points: [[T0, 52.3676, 4.9041, '198.51.100.7', 'Amsterdam, Netherlands']] } as Profile;
+    const { alerts, profiles } = evaluate(travel, first.state, [login(HOUR, 'sydney', { user_agent: 'python-requests/2.31.0' })], new Map([[key, old]]));
+    expect(fired(alerts)).toHaveLength(1);
+    expect(alerts[0]!.travel!.from).not.toHaveProperty('userAgent');
+    expect(alerts[0]!.travel!.from).toMatchObject({ place: 'Amsterdam, Netherlands', ip: '198.51.100.7' });
+    expect(alerts[0]!.travel!.to.userAgent).toBe('python-requests/2.31.0');
+    // The new login is stored the new way (the old one, an hour older, falls out of the reorder tolerance).
+    expect(profiles.get(key)).toMatchObject({ points: [[T0 + HOUR, -33.8688, 151.2093, '203.0.113.50', 'Sydney, Australia', 'python-requests/2.31.0']] });
   });
 
   it('compares a login arriving late with the one after it in time', () => {

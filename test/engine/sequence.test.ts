@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { LogEvent } from '../../src/auth0/log-event.js';
-import { evaluate, initialState, testLogId, type Alert } from '../../src/engine/index.js';
+import { evaluate, initialState, restoreState, testLogId, type Alert } from '../../src/engine/index.js';
 import { MINUTE, SECOND, T0, ruleSet } from '../helpers/engine-fixtures.js';
 
+const CHROME_MAC = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36';
 let sequence = 0;
 /** An Auth0-shaped event dated `at` ms after T0, arriving as the next log id. */
 function arriving(at: number, fields: Record<string, unknown>): LogEvent {
@@ -46,7 +47,7 @@ const fiveFailures = (from = 0) => Array.from({ length: 5 }, (_, i) => failure(f
 describe('sequence rules', () => {
   it('fire when a key goes through every step in order within the bound, and show every step', () => {
     const failures = fiveFailures();
-    const login = success(4 * MINUTE);
+    const login = success(4 * MINUTE, { user_agent: CHROME_MAC });
     const { alerts } = evaluate(guessed, initialState(), [...failures, login]);
     expect(fired(alerts)).toHaveLength(1);
     const alert = alerts[0]!;
@@ -73,10 +74,55 @@ describe('sequence rules', () => {
           lastDate: login.date,
           users: [{ value: 'alice@example.com', count: 1 }],
           ips: [{ value: '198.51.100.23', count: 1 }],
-          last: { date: login.date, user: 'alice@example.com', ip: '198.51.100.23', place: 'Lagos, Nigeria', application: 'Storefront' },
+          last: { date: login.date, user: 'alice@example.com', ip: '198.51.100.23', place: 'Lagos, Nigeria', application: 'Storefront', userAgent: CHROME_MAC },
         },
       ],
     });
+  });
+
+  it("names the completing login's user agent (cut to 200 characters), null when it sent none", () => {
+    const lastOf = (events: LogEvent[]) => evaluate(guessed, initialState(), events).alerts[0]?.sequence?.steps[1]?.last;
+    const scripted = fiveFailures().map((event) => ({ ...event, user_agent: 'python-requests/2.31' }));
+    expect(lastOf([...scripted, success(4 * MINUTE, { user_agent: CHROME_MAC })])?.userAgent).toBe(CHROME_MAC);
+    expect(lastOf([...fiveFailures(), success(4 * MINUTE)])?.userAgent).toBeNull();
+    const long = lastOf([...fiveFailures(), success(4 * MINUTE, { user_agent: `Mozilla/5.0 ${'x'.repeat(500)}` })])?.userAgent;
+    expect(long?.length).toBe(200);
+    expect(long?.startsWith('Mozilla/5.0 xxx')).toBe(true);
+  });
+
+  it('names the user agent when the completing step also counts distinct values (the value and the agent are kept apart)', () => {
+    const stuffing = ruleSet([
+      {
+        id: 'stuffing',
+        match: undefined,
+        sequence: {
+          by: ['ip'],
+          within: '10m',
+          steps: [
+            { name: 'failures for different users', codes: ['fp'], count: 3, distinct: 'user_name' },
+            { name: 'success', codes: ['s'], count: 1, distinct: 'user_name' },
+          ],
+        },
+      },
+    ]);
+    const tries = [0, 1, 2].map((i) => failure(i * SECOND, { ip: '198.51.100.23', user_name: `victim${i}@example.com` }));
+    const { alerts } = evaluate(stuffing, initialState(), [...tries, success(MINUTE, { user_agent: CHROME_MAC, user_name: 'victim1@example.com' })]);
+    expect(fired(alerts)).toHaveLength(1);
+    expect(alerts[0]!.sequence!.steps[1]).toMatchObject({ distinct: { field: 'user_name', count: 1 }, last: { user: 'victim1@example.com', userAgent: CHROME_MAC } });
+  });
+
+  it('reports a success held from before user agents were kept without one (a state stored by the older version)', () => {
+    const failures = fiveFailures();
+    const login = success(4 * MINUTE, { user_agent: CHROME_MAC });
+    // The success arrives first (no alert yet: the failures are late); its entry is then stored the old way.
+    const held = evaluate(guessed, initialState(), [failures[0]!, login]).state;
+    const old = JSON.parse(JSON.stringify(held), (key, value: unknown) =>
+      Array.isArray(value) && value[1] === login.log_id ? value.slice(0, 7) : value,
+    ) as typeof held;
+    expect(JSON.stringify(old)).not.toContain(CHROME_MAC);
+    const { alerts } = evaluate(guessed, restoreState(old), failures.slice(1));
+    expect(fired(alerts)).toHaveLength(1);
+    expect(alerts[0]!.sequence!.steps[1]!.last).toEqual({ date: login.date, user: 'alice@example.com', ip: '198.51.100.23', place: 'Lagos, Nigeria', application: 'Storefront' });
   });
 
   it.each([

@@ -113,6 +113,11 @@ function evaluateKey(
       break;
     }
   }
+  // The login that completes the sequence is shown with its device; failures are not (a user agent on every held failure would about double the sequence state rewritten on each commit).
+  if (last) {
+    if (entry.length === 7) entry.push(null);
+    entry.push(valueText(event.user_agent, 200));
+  }
   let index = entries.length;
   while (index > live.head && (entries[index - 1]![0] > t || (entries[index - 1]![0] === t && entries[index - 1]![1] > event.log_id))) index -= 1;
   if (index === entries.length) index = appendEntry(live, 'steps', entry);

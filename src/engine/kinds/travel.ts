@@ -2,7 +2,7 @@ import type { LogEvent } from '../../auth0/log-event.js';
 import type { TravelPoint } from '../alert.js';
 import type { CompiledRule } from '../compile.js';
 import { valueText } from '../fields.js';
-import { MAX_TRAVEL_POINTS, profileKey, profileKeyValues, type TravelPointEntry, type TravelProfile } from '../profiles.js';
+import { MAX_PROFILE_AGENT_LENGTH, MAX_TRAVEL_POINTS, profileKey, profileKeyValues, type TravelPointEntry, type TravelProfile } from '../profiles.js';
 import { REORDER_TOLERANCE_MS, type EvalContext } from './context.js';
 import { distanceKm, eventCoordinates, placeOf } from './geo.js';
 import { reportDetection } from './detection.js';
@@ -10,7 +10,10 @@ import { reportDetection } from './detection.js';
 const HOUR_MS = 3_600_000;
 
 function travelPoint(point: TravelPointEntry): TravelPoint {
-  return { date: new Date(point[0]).toISOString(), latitude: point[1], longitude: point[2], ip: point[3], place: point[4] };
+  const travel: TravelPoint = { date: new Date(point[0]).toISOString(), latitude: point[1], longitude: point[2], ip: point[3], place: point[4] };
+  // A point from a profile stored before user agents were kept has none to report (not the same as none sent).
+  if (point[5] !== undefined) travel.userAgent = point[5];
+  return travel;
 }
 
 /**
@@ -30,7 +33,7 @@ export function evaluateTravel(ctx: EvalContext, rule: CompiledRule, event: LogE
   const key = profileKey(rule.id, values);
   const profile = ctx.profiles.get(key, t) as TravelProfile | undefined;
   const points = profile?.kind === 'travel' ? profile.points : [];
-  const here: TravelPointEntry = [t, at.latitude, at.longitude, valueText(event.ip, 120), placeOf(event)];
+  const here: TravelPointEntry = [t, at.latitude, at.longitude, valueText(event.ip, 120), placeOf(event), valueText(event.user_agent, MAX_PROFILE_AGENT_LENGTH)];
   // The same login again (an overlapping batch): same time, place and address.
   if (points.some((point) => point[0] === t && point[1] === here[1] && point[2] === here[2] && point[3] === here[3])) return;
 
