@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EVENT_LIMITS, ValueBudget, cutText, displayText, keepValue, setOwn, type KeptValue } from './event-values.js';
+import { EVENT_LIMITS, ValueBudget, cutText, displayText, keepValue, setOwn } from './event-values.js';
 
 export { EVENT_LIMITS, compactText, cutText, type KeptValue } from './event-values.js';
 

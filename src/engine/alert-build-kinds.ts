@@ -1,6 +1,6 @@
 import type { LogEvent } from '../auth0/log-event.js';
 import { MAX_LOG_IDS, type Alert, type SequenceStepReport, type TravelPoint } from './alert.js';
-import { makeAlert, topValues, type AlertParts } from './alert-build.js';
+import { makeAlert, topValues } from './alert-build.js';
 import type { CompiledRule } from './compile.js';
 import type { StepEntry } from './state.js';
 

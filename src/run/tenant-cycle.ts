@@ -38,7 +38,7 @@ export function tenantDefaultChannel(config: AppConfig, tenant: TenantConfig): s
  * exactly what the bot runs.
  */
 export function createTenantCycle(input: TenantCycleInput): () => Promise<CycleReport> {
-  const { config, tenant, ruleSet, logger, signal } = input;
+  const { config, tenant, logger, signal } = input;
   const client = new Auth0Client({
     baseUrl: tenant.domain.baseUrl,
     clientId: tenant.clientId,

@@ -116,7 +116,7 @@ describe('sequence rules', () => {
     const login = success(4 * MINUTE, { user_agent: CHROME_MAC });
     // The success arrives first (no alert yet: the failures are late); its entry is then stored the old way.
     const held = evaluate(guessed, initialState(), [failures[0]!, login]).state;
-    const old = JSON.parse(JSON.stringify(held), (key, value: unknown) =>
+    const old = JSON.parse(JSON.stringify(held), (_key, value: unknown) =>
       Array.isArray(value) && value[1] === login.log_id ? value.slice(0, 7) : value,
     ) as typeof held;
     expect(JSON.stringify(old)).not.toContain(CHROME_MAC);

@@ -134,7 +134,7 @@ function evaluateKey(
     if ((entries[end]![2] & finalBit) === 0) continue;
     const match = completion(live, rule, end);
     if (match) {
-      fire(ctx, rule, key, live, match, event, t);
+      fire(ctx, rule, live, match, event, t);
       return;
     }
   }
@@ -237,7 +237,7 @@ function completion(live: LiveGroup, rule: CompiledRule, end: number): Completio
   return undefined;
 }
 
-function fire(ctx: EvalContext, rule: CompiledRule, key: string, live: LiveGroup, match: Completion, event: LogEvent, t: number): void {
+function fire(ctx: EvalContext, rule: CompiledRule, live: LiveGroup, match: Completion, event: LogEvent, t: number): void {
   const entries = live.state.steps!;
   // The reported span: from the first counted event to the newest held (later ones would be repeats anyway).
   const reported = entries.slice(match.start);

@@ -2,7 +2,7 @@ import type { Alert } from '../../engine/alert.js';
 import { decodeAlert, decodePendingRows, type StoredOutboxRow } from '../decode.js';
 import type { StateDb } from './db.js';
 import { cachedStatement } from './statements.js';
-import type { ChannelCount, ChannelSummary, DeadLetterPolicy, IncidentParent, OutboxRow, OutboxStatus, PendingRows, PendingStats, Requeued } from '../store.js';
+import type { ChannelCount, ChannelSummary, DeadLetterPolicy, IncidentParent, OutboxStatus, PendingRows, PendingStats, Requeued } from '../store.js';
 
 /**
  * Queues alerts for delivery. Call inside the transaction that also stores the
