@@ -39,6 +39,7 @@ const NO_PROFILES: ProfileMap = new Map();
 
 export interface Evaluation {
   alerts: Alert[];
+  /** The state given, changed in place. */
   state: EngineState;
   /** Profiles this call changed (profile key → new profile), to store with the page. */
   profiles: Map<string, Profile>;
@@ -47,10 +48,13 @@ export interface Evaluation {
 }
 
 /**
- * Evaluates events against the rules. Pure: no I/O, no clock (time is each
- * event's `date`), no logging. Neither the input state nor the given profiles
- * are mutated; the returned state shares untouched groups with the input
- * (copy-on-write), so treat both as immutable.
+ * Evaluates events against the rules: no I/O, no clock (time is each event's
+ * `date`), no logging. The state is the caller's and is changed in place (the
+ * returned `state` is the same object): copying what each call touched cost
+ * more than evaluating. A caller that may discard an evaluation (its commit
+ * failed) must evaluate again on the state as stored, or on a `cloneState`
+ * taken before; the buckets written are noted for the serialiser
+ * (`takeChangedBuckets`). The given profiles are not mutated.
  *
  * Events are taken in log_id order (a sorted copy): the order Auth0 pages
  * them, so the result does not depend on where pages split. Each event takes

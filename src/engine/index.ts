@@ -1,6 +1,6 @@
 /**
- * The rule engine: YAML rules in, a compiled RuleSet, and a pure evaluate()
- * (events + state → alerts + state). Everything else imports from here.
+ * The rule engine: YAML rules in, a compiled RuleSet, and evaluate()
+ * (events + the caller's state → alerts, the state changed in place). Everything else imports from here.
  */
 export { AlertSchema, MAX_LOG_IDS, type Alert, type AlertReason } from './alert.js';
 export { RuleSchema, ruleCodes, RULE_KINDS, type Rule, type RuleTest, type Condition } from './rule-schema.js';
@@ -29,6 +29,8 @@ export { MAX_GROUPS } from './evict.js';
 export {
   initialState,
   restoreState,
+  cloneState,
+  takeChangedBuckets,
   stateGroups,
   MAX_WINDOW_ENTRIES,
   MAX_SEQUENCE_ENTRIES,

@@ -1,6 +1,9 @@
 /**
  * The engine's memory between evaluate() calls: plain JSON, so the poller can
- * store it next to the checkpoint in one SQLite transaction.
+ * store it next to the checkpoint in one SQLite transaction. The caller owns
+ * it and evaluate() changes it in place; a caller that may discard an
+ * evaluation (a failed commit) evaluates again on the state as stored, or on a
+ * `cloneState` taken before.
  */
 
 /**
@@ -18,15 +21,13 @@ export const MAX_WINDOW_ENTRIES = 1_000;
 export const MAX_SEQUENCE_ENTRIES = 200;
 
 /**
- * Groups are spread over this many buckets, each copied on write: a call then
- * copies only the buckets it touches instead of the whole group table (copying
- * a 500-group object cost ~0.6 ms, more than evaluating a page of 100 events).
- * Buckets are Maps: copying a plain-object bucket minted a hidden class per
- * key combination, and a flood of new IPs spent most of its time on that.
- * 4,096 keeps a bucket at about one group at the group cap: a flood of new
- * IPs touches hundreds of buckets per page, each copied once (copies of
- * 20-group buckets were a fifth of its cost); the per-call cost of more
- * buckets (one array copy) stays a few microseconds.
+ * Groups are spread over this many buckets, the unit the state is serialised
+ * (and may be stored) in: a call notes the buckets it writes, and only those
+ * are stringified again (a page of 100 events writes a few dozen of them,
+ * while stringifying a 200k-event backlog's whole state cost a fifth of the
+ * catch-up's CPU). 4,096 keeps a bucket at about one group at the group cap.
+ * The number is part of the stored format: a state stored with another count
+ * is spread again on restore.
  */
 export const STATE_BUCKETS = 4_096;
 
@@ -72,35 +73,21 @@ export interface GroupState {
 }
 
 /**
- * One bucket of groups, keyed by rule id + group key, stored as a plain JSON
- * object. A bucket holds about one group (STATE_BUCKETS is near MAX_GROUPS),
- * and is copied whenever a call first writes to it: hundreds of times per page
- * in a flood of new IPs. So it is two parallel arrays searched linearly rather
- * than a Map: lookups in one or two entries cost the same, and the arrays are
- * never changed in place, only replaced by exact-size copies (set, delete):
- * a copy of the bucket shares them and costs one small object, and a bucket
- * holding one group holds two one-element arrays (a pushed-to array keeps
- * room for 17). (Before Maps, plain-object buckets minted a hidden class per
- * key combination; a Map cost five times as much to copy.) It behaves as a
- * Map in insertion order (get, set, delete, iteration), so code and tests read
- * it as one.
+ * One bucket of groups, keyed by rule id + group key. The caller owns the
+ * engine state and evaluate() changes it in place, so a bucket is written
+ * where it stands; what the serialiser needs to know is which buckets a call
+ * wrote (see `takeChangedBuckets`). A bucket holds about one group
+ * (STATE_BUCKETS is near MAX_GROUPS), so it is two parallel arrays searched
+ * linearly rather than a Map: lookups in one or two entries cost the same.
+ * It behaves as a Map in insertion order (get, set, delete, iteration), so
+ * code and tests read it as one, and stores as a plain JSON object (toJSON).
  */
 export class StateBucket {
-  private keyList: readonly string[];
-  private groupList: readonly GroupState[];
+  private readonly keyList: string[] = [];
+  private readonly groupList: GroupState[] = [];
 
   constructor(entries?: Iterable<readonly [string, GroupState]>) {
-    this.keyList = NO_KEYS;
-    this.groupList = NO_GROUPS;
     if (entries) for (const [key, group] of entries) this.set(key, group);
-  }
-
-  /** A copy to write to (it shares the lists until either is written; groups are shared, as a Map copy would). */
-  static copyOf(bucket: StateBucket): StateBucket {
-    const copy = new StateBucket();
-    copy.keyList = bucket.keyList;
-    copy.groupList = bucket.groupList;
-    return copy;
   }
 
   get size(): number {
@@ -108,8 +95,9 @@ export class StateBucket {
   }
 
   get(key: string): GroupState | undefined {
-    const index = this.keyList.indexOf(key);
-    return index < 0 ? undefined : this.groupList[index];
+    const keys = this.keyList;
+    for (let i = 0; i < keys.length; i++) if (keys[i] === key) return this.groupList[i];
+    return undefined;
   }
 
   has(key: string): boolean {
@@ -118,10 +106,10 @@ export class StateBucket {
 
   set(key: string, group: GroupState): this {
     const index = this.keyList.indexOf(key);
-    if (index >= 0) this.groupList = replacedAt(this.groupList, index, group);
+    if (index >= 0) this.groupList[index] = group;
     else {
-      this.keyList = appended(this.keyList, key);
-      this.groupList = appended(this.groupList, group);
+      this.keyList.push(key);
+      this.groupList.push(group);
     }
     return this;
   }
@@ -129,15 +117,15 @@ export class StateBucket {
   delete(key: string): boolean {
     const index = this.keyList.indexOf(key);
     if (index < 0) return false;
-    this.keyList = removedAt(this.keyList, index);
-    this.groupList = removedAt(this.groupList, index);
+    this.keyList.splice(index, 1);
+    this.groupList.splice(index, 1);
     return true;
   }
 
   *entries(): IterableIterator<[string, GroupState]> {
-    // The lists are replaced, never changed, on write: a caller may delete the entry it is visiting.
-    const keys = this.keyList;
-    const groups = this.groupList;
+    // A snapshot: a caller may delete the entry it is visiting.
+    const keys = this.keyList.slice();
+    const groups = this.groupList.slice();
     for (let i = 0; i < keys.length; i++) yield [keys[i]!, groups[i]!];
   }
 
@@ -146,11 +134,11 @@ export class StateBucket {
   }
 
   keys(): IterableIterator<string> {
-    return this.keyList.values();
+    return this.keyList.slice().values();
   }
 
   values(): IterableIterator<GroupState> {
-    return this.groupList.values();
+    return this.groupList.slice().values();
   }
 
   toJSON(): Record<string, GroupState> {
@@ -159,40 +147,69 @@ export class StateBucket {
   }
 }
 
-const NO_ITEMS: readonly never[] = [];
-const NO_KEYS: readonly string[] = NO_ITEMS;
-const NO_GROUPS: readonly GroupState[] = NO_ITEMS;
-
-/** A copy of `list` with `item` added at the end, of exact size. */
-function appended<T>(list: readonly T[], item: T): T[] {
-  const copy = new Array<T>(list.length + 1);
-  for (let i = 0; i < list.length; i++) copy[i] = list[i]!;
-  copy[list.length] = item;
-  return copy;
-}
-
-/** A copy of `list` with the item at `index` replaced. */
-function replacedAt<T>(list: readonly T[], index: number, item: T): T[] {
-  const copy = list.slice();
-  copy[index] = item;
-  return copy;
-}
-
-/** A copy of `list` without the item at `index`, of exact size. */
-function removedAt<T>(list: readonly T[], index: number): readonly T[] {
-  if (list.length === 1) return NO_ITEMS as readonly T[]; // a bucket's last group: nothing to allocate
-  const copy = new Array<T>(list.length - 1);
-  for (let i = 0; i < index; i++) copy[i] = list[i]!;
-  for (let i = index + 1; i < list.length; i++) copy[i - 1] = list[i]!;
+/**
+ * A group's own copy: everything evaluate() writes in place (the incident's
+ * counts, the window and step lists) is copied; entries are never written
+ * once listed (a folded window entry is a new entry), so they are shared.
+ */
+export function cloneGroup(group: GroupState): GroupState {
+  const copy: GroupState = { rule: group.rule, group: group.group };
+  if (group.window) copy.window = group.window.slice();
+  if (group.steps) copy.steps = group.steps.slice();
+  if (group.incident) copy.incident = { ...group.incident };
+  if (group.carry) copy.carry = { ...group.carry };
   return copy;
 }
 
 /** A bucket as stored (JSON object) or in memory. */
 export type StoredBucket = StateBucket | Record<string, GroupState>;
 
-/** A bucket as a StateBucket (stored JSON buckets are converted; the input is not changed). */
+/** A bucket as a StateBucket (a stored JSON bucket is converted; a StateBucket is returned as it is). */
 export function asBucket(bucket: StoredBucket): StateBucket {
   return bucket instanceof StateBucket ? bucket : new StateBucket(Object.entries(bucket));
+}
+
+/** A bucket's own copy (its groups cloned), whatever form it is in. */
+function cloneBucket(bucket: StoredBucket): StateBucket {
+  const copy = new StateBucket();
+  for (const [key, group] of bucket instanceof StateBucket ? bucket : Object.entries(bucket)) copy.set(key, cloneGroup(group));
+  return copy;
+}
+
+/**
+ * A state of its own: evaluate() changes the state it is given, so a test
+ * that evaluates the same input twice (page-split invariance), or a caller
+ * that may discard an evaluation, works on a clone.
+ */
+export function cloneState(state: EngineState): EngineState {
+  return { version: 2, clock: state.clock, nextPruneAt: state.nextPruneAt, size: state.size, buckets: state.buckets.map(cloneBucket) };
+}
+
+/**
+ * Which buckets were written since the changes were last taken, per state.
+ * evaluate() and closeIncidents() note every bucket they write (a group
+ * opened for writing, created or deleted); the serialiser takes them to
+ * stringify only those again. Kept beside the state (never in its JSON).
+ */
+const changes = new WeakMap<EngineState, Set<number>>();
+
+/** The set of `state`'s changed buckets, to add to (evaluate() takes it once per call). */
+export function changedBuckets(state: EngineState): Set<number> {
+  let changed = changes.get(state);
+  if (!changed) changes.set(state, (changed = new Set()));
+  return changed;
+}
+
+/**
+ * The indexes of the buckets written since the last call for this state (in
+ * ascending order), forgetting them. A state restored from storage starts
+ * with none: it equals what is stored.
+ */
+export function takeChangedBuckets(state: EngineState): number[] {
+  const changed = changes.get(state);
+  if (!changed || changed.size === 0) return [];
+  changes.delete(state);
+  return [...changed].sort((a, b) => a - b);
 }
 
 export interface EngineState {
@@ -272,7 +289,10 @@ export function restoreState(value: unknown): EngineState {
     candidate.buckets.every((bucket) => bucket !== null && typeof bucket === 'object' && !Array.isArray(bucket))
   ) {
     if (candidate.buckets.length === STATE_BUCKETS) {
-      return { ...(candidate as unknown as EngineState), buckets: (candidate.buckets as StoredBucket[]).map(asBucket) };
+      // A state still in memory (a store that kept the object) is cloned: evaluate() writes the state it is given.
+      const buckets = candidate.buckets as StoredBucket[];
+      const own = buckets.some((bucket) => bucket instanceof StateBucket) ? buckets.map(cloneBucket) : buckets.map(asBucket);
+      return { version: 2, clock: candidate.clock, nextPruneAt: candidate.nextPruneAt as number, size: candidate.size as number, buckets: own };
     }
     // Stored with another bucket count (an older release): spread its groups again.
     const groups = Object.assign({}, ...(candidate.buckets as Array<Record<string, GroupState>>)) as Record<string, GroupState>;

@@ -1,4 +1,4 @@
-import { appendEntry, ownEntries, type LiveGroup } from './working-state.js';
+import { appendEntry, type LiveGroup } from './working-state.js';
 import type { WindowEntry } from './state.js';
 
 /**
@@ -92,7 +92,6 @@ function dropAt(live: LiveGroup, index: number): void {
     if (live.from < live.head) live.from = live.head;
     return;
   }
-  // Callers own the window by now (keepWithin): entries are removed from this call's copy only.
   window.splice(index, 1);
   if (index < live.from) live.from -= 1;
 }
@@ -115,7 +114,6 @@ export function insertEntry(live: LiveGroup, entry: WindowEntry, windowMs: numbe
   const newest = index === window.length;
   if (newest) index = appendEntry(live, 'window', entry);
   else {
-    index -= ownEntries(live, 'window');
     live.state.window!.splice(index, 0, entry);
   }
   window = live.state.window!;
@@ -145,7 +143,6 @@ export function insertEntry(live: LiveGroup, entry: WindowEntry, windowMs: numbe
  */
 export function keepWithin(live: LiveGroup, capacity: number, distinct: boolean): void {
   if (!live.state.window || live.state.window.length - live.head <= capacity) return;
-  ownEntries(live, 'window');
   const window = live.state.window;
   if (distinct && !live.values) {
     live.values = new Map();
@@ -159,7 +156,7 @@ export function keepWithin(live: LiveGroup, capacity: number, distinct: boolean)
         if ((live.values.get(value!) ?? 0) < 2) continue;
         for (let j = i + 1; j < window.length; j++) {
           if (window[j]![2] !== value) continue;
-          // A new entry, not a write into the old one: entries are shared with the input state.
+          // A new entry, not a write into the old one: entries are never written once listed (cloneState shares them).
           const merged: WindowEntry = [...window[j]!];
           merged[5] = entryEvents(window[j]!) + entryEvents(window[i]!);
           window[j] = merged;
@@ -223,7 +220,6 @@ export function denseWindowStart(live: LiveGroup, index: number, windowMs: numbe
 /** Removes every entry (after the window fired: its events are reported). */
 export function clearWindow(live: LiveGroup): void {
   live.state.window = [];
-  live.own = false; // the next event's entry gets an exact-size array (appendEntry)
   live.head = 0;
   live.from = 0;
   live.values?.clear();

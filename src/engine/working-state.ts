@@ -2,14 +2,14 @@ import type { CompiledRule, RuleSet } from './compile.js';
 import { ExpiryIndex, expiryOf } from './expiry.js';
 import { ActivityIndex, activityOf, keepIndexes, takeIndexes } from './activity-index.js';
 import { FirstValueIndex } from './first-value-index.js';
-import { StateBucket, asBucket, bucketOf, type EngineState, type GroupState, type StoredBucket } from './state.js';
+import { StateBucket, asBucket, bucketOf, changedBuckets, type EngineState, type GroupState, type StoredBucket } from './state.js';
 import { indexWindow } from './window.js';
 
-/** A group being worked on in this call: a private copy of its stored state plus indexes. */
+/** A group being worked on in this call: its state (written in place) plus this call's indexes into it. */
 export interface LiveGroup {
-  /** The private copy; it is also what the copied bucket holds. */
+  /** The group's state, in its bucket: written in place. */
   state: GroupState;
-  /** Entries of `window` (or `steps`) before this index are expired (dropped when written back). */
+  /** Entries of `window` (or `steps`) before this index are expired (dropped at the end of the call). */
   head: number;
   /** Threshold windows: index of the first entry of the current window (see window.ts). */
   from: number;
@@ -17,13 +17,6 @@ export interface LiveGroup {
   current?: Map<string, number>;
   /** … and over every held entry (made when a full window has to fold, see window.ts). */
   values?: Map<string, number>;
-  /**
-   * Whether `state.window` (or `state.steps`) is this call's own array. The
-   * stored one is shared with the input state until the first write, which
-   * copies the held entries (see appendEntry): most groups take one event per
-   * page, so copying on open and then growing the copy cost two allocations.
-   */
-  own: boolean;
   /** The activity last pushed to the activity index for this group. */
   indexed?: number;
   readonly key: string;
@@ -35,54 +28,27 @@ export interface LiveGroup {
 type EntryField = 'window' | 'steps';
 type HeldEntries = Partial<Record<EntryField, unknown[]>>;
 
-/**
- * Makes the group's `window` (or `steps`) this call's own array, without the
- * entries before `head` (expired); returns by how much indexes moved down.
- */
-export function ownEntries(live: LiveGroup, field: EntryField): number {
-  if (live.own) return 0;
-  const state = live.state as HeldEntries;
-  const shift = live.head;
-  state[field] = (state[field] ?? []).slice(shift);
-  live.head = 0;
-  live.from = Math.max(0, live.from - shift);
-  live.own = true;
-  return shift;
-}
-
-/**
- * Appends an entry to the group's `window` (or `steps`); returns its index.
- * The first write in a call makes an exact-size copy of the held entries plus
- * this one (the stored array belongs to the input state).
- */
+/** Appends an entry to the group's `window` (or `steps`); returns its index. */
 export function appendEntry(live: LiveGroup, field: EntryField, entry: unknown): number {
   const state = live.state as HeldEntries;
   const list = state[field];
-  if (live.own && list) return list.push(entry) - 1;
-  const head = live.head;
-  const held = list ? list.length - head : 0;
-  const copy = new Array<unknown>(held + 1);
-  for (let i = 0; i < held; i++) copy[i] = list![head + i];
-  copy[held] = entry;
-  state[field] = copy;
-  live.head = 0;
-  live.from = Math.max(0, live.from - head);
-  live.own = true;
-  return held;
+  if (list) return list.push(entry) - 1;
+  state[field] = [entry];
+  return 0;
 }
 
 /**
- * The state as one call sees it: the input state's buckets, copied on first
- * write, so the input is never mutated and untouched buckets are shared with
- * the output. A group is copied (opened) on first touch in the call.
+ * The state as one call works on it: the caller's state, written in place.
+ * A group is opened (given its LiveGroup) on first touch in the call; each
+ * bucket written is noted for the serialiser (see `takeChangedBuckets`).
  */
 export class WorkingState {
   clock: number;
   nextPruneAt: number;
   size: number;
   private readonly buckets: StoredBucket[];
-  /** The input state's buckets: a slot still holding the same object is not this call's to write. */
-  private readonly baseBuckets: readonly StoredBucket[];
+  /** Buckets written (noted for the serialiser). */
+  private readonly changed: Set<number>;
   private readonly live = new Map<string, LiveGroup>();
   /** Groups by last activity, kept once eviction has been needed (see evict.ts). */
   activity: ActivityIndex | undefined;
@@ -95,15 +61,15 @@ export class WorkingState {
   private stamp = 0;
 
   constructor(
-    base: EngineState,
+    private readonly base: EngineState,
     private readonly ruleSet: RuleSet,
   ) {
     const sequenceFields = ruleSet.sequenceFirstFields;
     this.clock = base.clock;
     this.nextPruneAt = base.nextPruneAt;
     this.size = base.size;
-    this.baseBuckets = base.buckets;
-    this.buckets = base.buckets.slice();
+    this.buckets = base.buckets;
+    this.changed = changedBuckets(base);
     const carried = takeIndexes(base);
     this.activity = carried.activity;
     if (carried.firstValues?.fields === sequenceFields) this.firstValues = carried.firstValues;
@@ -149,15 +115,11 @@ export class WorkingState {
   }
 
   private writable(index: number): StateBucket {
-    const bucket = this.buckets[index]!;
-    // A bucket copied or converted in this call is a new object; the input's are never written.
-    if (bucket !== this.baseBuckets[index]) return bucket as StateBucket;
-    const copy = StateBucket.copyOf(asBucket(bucket));
-    this.buckets[index] = copy;
-    return copy;
+    this.changed.add(index);
+    return this.readable(index);
   }
 
-  /** A bucket for reading (a stored JSON bucket is converted once per call). */
+  /** A bucket (a stored JSON bucket is converted in place, once). */
   private readable(index: number): StateBucket {
     const bucket = this.buckets[index]!;
     if (bucket instanceof StateBucket) return bucket;
@@ -166,13 +128,13 @@ export class WorkingState {
     return converted;
   }
 
-  /** The group's current state (live copy or stored), without copying or creating it. */
+  /** The group's state, for reading only (writes go through `open`), without creating it. */
   peek(key: string): GroupState | undefined {
     return this.live.get(key)?.state ?? this.readable(bucketOf(key)).get(key);
   }
 
   /**
-   * The group's live copy, opened on first touch — or created, its record made
+   * The group opened for writing on first touch in the call — or created, its record made
    * by `makeGroup(names, source)` (a plain function and its arguments rather
    * than a closure: this runs for most matching events).
    */
@@ -186,26 +148,18 @@ export class WorkingState {
       return existing;
     }
     const index = bucketOf(key);
-    const stored = this.readable(index).get(key);
-    // Explicit copies: object spread measured slow on this hot path.
-    const copy: GroupState = stored ? { rule: stored.rule, group: stored.group } : { rule: rule.id, group: makeGroup(names, source) };
-    // window and steps stay the stored arrays until written (appendEntry, ownEntries).
-    if (stored?.window) copy.window = stored.window;
-    if (stored?.steps) copy.steps = stored.steps;
-    if (stored?.incident) {
-      const { id, lastMatch, count, repeats } = stored.incident;
-      copy.incident = { id, lastMatch, count, repeats };
+    const bucket = this.writable(index);
+    let state = bucket.get(key);
+    if (!state) {
+      state = { rule: rule.id, group: makeGroup(names, source) };
+      bucket.set(key, state);
+      this.size += 1;
+      this.firstValues?.add(state);
     }
-    if (stored?.carry) copy.carry = stored.carry; // replaced, never mutated
     // Every field set here, optional ones too: one object shape for all live groups.
-    const live: LiveGroup = { state: copy, head: 0, from: 0, current: undefined, values: undefined, own: false, indexed: undefined, key, rule, stamp: this.stamp };
+    const live: LiveGroup = { state, head: 0, from: 0, current: undefined, values: undefined, indexed: undefined, key, rule, stamp: this.stamp };
     this.opened.push(live);
     if (rule.threshold) indexWindow(live, rule.threshold.windowMs);
-    if (!stored) {
-      this.size += 1;
-      this.firstValues?.add(copy);
-    }
-    this.writable(index).set(key, copy);
     this.live.set(key, live);
     return live;
   }
@@ -215,7 +169,7 @@ export class WorkingState {
     return this.buckets.map((_, index) => this.readable(index));
   }
 
-  /** The live copy if the group was touched in this call. */
+  /** The group's LiveGroup if it was opened in this call. */
   touched(key: string): LiveGroup | undefined {
     return this.live.get(key);
   }
@@ -231,29 +185,23 @@ export class WorkingState {
     this.size -= 1;
   }
 
-  /** Every group, live copy or stored; safe to delete or open groups from `visit`. */
-  forEachGroup(visit: (key: string, stored: GroupState, live: LiveGroup | undefined) => void): void {
-    for (let index = 0; index < this.buckets.length; index++) {
-      const bucket = this.readable(index);
-      // Safe while `visit` deletes or opens groups: a bucket not yet copied in this call is
-      // copied before any write, and in a copied one only the visited key is deleted or replaced.
-      for (const [key, group] of bucket) visit(key, group, this.live.get(key));
-    }
-  }
-
+  /** Ends the call: drops the entries expired meanwhile and hands the state (the caller's, written) back with its indexes. */
   finish(): EngineState {
     for (const live of this.live.values()) {
       const state = live.state;
       if (state.window) {
-        if (state.window.length > live.head) state.window = live.head > 0 ? state.window.slice(live.head) : state.window;
-        else delete state.window;
+        if (state.window.length <= live.head) delete state.window;
+        else if (live.head > 0) state.window = state.window.slice(live.head);
       }
       if (state.steps) {
-        if (state.steps.length > live.head) state.steps = live.head > 0 ? state.steps.slice(live.head) : state.steps;
-        else delete state.steps;
+        if (state.steps.length <= live.head) delete state.steps;
+        else if (live.head > 0) state.steps = state.steps.slice(live.head);
       }
     }
-    const state: EngineState = { version: 2, clock: this.clock, nextPruneAt: this.nextPruneAt, size: this.size, buckets: this.buckets };
+    const state = this.base;
+    state.clock = this.clock;
+    state.nextPruneAt = this.nextPruneAt;
+    state.size = this.size;
     keepIndexes(state, { activity: this.activity, firstValues: this.firstValues, expiry: this.expiry });
     return state;
   }

@@ -71,8 +71,9 @@ interface Evaluated {
  * came by poll, by stream or both, in any order.
  *
  * The rule state stays in memory between steps (parsing it on each stream
- * request would cost more than evaluating); a step whose commit fails drops
- * it, and the next one re-reads what is stored.
+ * request would cost more than evaluating). Evaluation changes it in place, so
+ * a step that fails anywhere before its commit succeeds (a conflict included)
+ * drops it, and the next attempt re-reads what is stored.
  */
 export class TenantIntake {
   readonly tenant: string;
@@ -107,10 +108,14 @@ export class TenantIntake {
     return this.#lock.run(async () => {
       for (let attempt = 1; ; attempt++) {
         const base = this.#cached ?? (await this.#load());
-        const { resolved, state } = await this.#applyResolutions(base.state);
-        const { fresh, duplicates } = await this.#unseen(events);
-        const result = fresh.length > 0 ? await this.#evaluate(state, fresh) : { alerts: [], state, skipped: [] };
+        // evaluate() and closeIncidents() change the state in place: it is this step's until it commits.
+        // Whatever fails before that (the commit, a conflict, a look-up), the next step re-reads what is
+        // stored, so a retried page never counts its events twice.
+        this.#cached = undefined;
         try {
+          const { resolved, state } = await this.#applyResolutions(base.state);
+          const { fresh, duplicates } = await this.#unseen(events);
+          const result = fresh.length > 0 ? await this.#evaluate(state, fresh) : { alerts: [], state, skipped: [] };
           const { ruleStateVersion } = await commit({
             ruleStateVersion: base.version,
             ...(resolved.length > 0 ? { resolutionsApplied: resolved } : {}),
@@ -128,8 +133,6 @@ export class TenantIntake {
           }
           return { evaluated: fresh.length - skipped.length, duplicates, alertsQueued: result.alerts.length, skipped: skipped.length, newestEventDate: newestDate(fresh) };
         } catch (error) {
-          // Whatever failed, what is stored is the truth now: read it again next time.
-          this.#cached = undefined;
           if (!(error instanceof RuleStateConflictError) || attempt >= this.#maxAttempts) throw error;
           this.#logger.debug({ tenant: this.tenant, attempt }, 'rule state committed by another process meanwhile; evaluating again on it');
         }

@@ -110,7 +110,7 @@ export class DryRunCheckpointStore implements CheckpointStore {
 
   async commit(page: PageResult): Promise<CommitResult> {
     const ruleStateVersion = (await this.#position).ruleStateVersion + 1;
-    this.#position = Promise.resolve({ checkpoint: page.checkpoint, ruleState: page.ruleState, ruleStateDamaged: false, ruleStateVersion });
+    this.#position = Promise.resolve({ checkpoint: page.checkpoint, ruleState: snapshot(page), ruleStateDamaged: false, ruleStateVersion });
     for (const logId of page.logIds ?? []) this.#seen.add(logId);
     for (const [key, profile] of page.profiles ?? []) this.#profiles.set(key, profile);
     if (page.alerts.length > 0) this.onAlerts(page.alerts);
@@ -129,7 +129,7 @@ export class DryRunCheckpointStore implements CheckpointStore {
   async commitStream(batch: StreamResult): Promise<CommitResult> {
     const position = await this.#position;
     const ruleStateVersion = position.ruleStateVersion + 1;
-    this.#position = Promise.resolve({ ...position, ruleState: batch.ruleState, ruleStateDamaged: false, ruleStateVersion });
+    this.#position = Promise.resolve({ ...position, ruleState: snapshot(batch), ruleStateDamaged: false, ruleStateVersion });
     for (const logId of batch.logIds) this.#seen.add(logId);
     for (const [key, profile] of batch.profiles ?? []) this.#profiles.set(key, profile);
     if (batch.alerts.length > 0) this.onAlerts(batch.alerts);
@@ -175,4 +175,14 @@ export class DryRunTally {
       ' — nothing posted, nothing stored'
     );
   }
+}
+
+/**
+ * The rule state as a store would read it back: a copy (parsed from its JSON),
+ * never the object committed, which the next step's evaluation changes in
+ * place — a failed step must find the state as committed.
+ */
+function snapshot(committed: { ruleState: unknown; ruleStateJson?: string }): unknown {
+  if (committed.ruleStateJson === undefined && committed.ruleState === undefined) return undefined;
+  return JSON.parse(committed.ruleStateJson ?? JSON.stringify(committed.ruleState)) as unknown;
 }

@@ -12,9 +12,12 @@ export interface PageEvaluation {
 }
 
 /**
- * The poller's view of the rule engine: a pure step from (state, events,
- * profiles) to (alerts, state, changed profiles). The state is opaque here and
- * stored as JSON; profiles are the per-key memory some rules keep, stored as
+ * The poller's view of the rule engine: a step from (state, events, profiles)
+ * to (alerts, state, changed profiles). The state is opaque here and stored as
+ * JSON; `evaluate` and `closeIncidents` may change the state they are given in
+ * place (and return it), so a caller that discards a step's result (its commit
+ * failed) must go on from the state as stored (`restore`), never from the
+ * object it evaluated; profiles are the per-key memory some rules keep, stored as
  * keyed rows: the poller loads the keys a page needs and stores the changed
  * ones with the page.
  */

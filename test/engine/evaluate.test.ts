@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AlertSchema, evaluate, initialState, MAX_GROUPS, MAX_WINDOW_ENTRIES, restoreState, stateGroups, type Alert } from '../../src/engine/index.js';
+import { AlertSchema, cloneState, evaluate, initialState, MAX_GROUPS, MAX_WINDOW_ENTRIES, restoreState, stateGroups, type Alert } from '../../src/engine/index.js';
 import { eventFactory, fakeCatalog, MINUTE, ruleSet, SECOND } from '../helpers/engine-fixtures.js';
 
 const kinds = (alerts: Alert[]) => alerts.map((alert) => alert.kind);
@@ -148,9 +148,9 @@ describe('threshold rules', () => {
     const window = Object.values(stateGroups(quiet.state))[0]!.window!;
     expect(window.length).toBeLessThanOrEqual(MAX_WINDOW_ENTRIES);
     expect(window.slice(0, 6).map((entry) => entry[2])).toEqual(early.map((event) => event.user_name));
-    // One more retry folds again, in the new state only: the entries it merges are shared with the input state.
+    // One more retry folds again, in the clone only: the entries it merges are shared with the original.
     const snapshot = JSON.stringify(quiet.state);
-    const folded = evaluate(set, quiet.state, [ev(170 * SECOND, { user_name: 'again0' })]);
+    const folded = evaluate(set, cloneState(quiet.state), [ev(170 * SECOND, { user_name: 'again0' })]);
     expect(Object.values(stateGroups(folded.state))[0]!.window!.length).toBeLessThanOrEqual(MAX_WINDOW_ENTRIES);
     expect(JSON.stringify(quiet.state)).toBe(snapshot);
     // The tenth distinct user, 3 minutes after the first: still inside the 10-minute window.
@@ -225,14 +225,16 @@ describe('purity and order', () => {
     { id: 'wide', match: { codes: ['fp'] }, throttle: '1h' },
   ]);
 
-  it('does not mutate the input state and returns the same output for the same input', () => {
+  it('changes the state it is given in place; a clone is its own, and the same input gives the same output', () => {
     const ev = eventFactory();
     const start = evaluate(set, initialState(), [ev(0), ev(1)]).state;
     const snapshot = JSON.stringify(start);
     const events = [ev(2), ev(3), ev(4)];
-    const a = evaluate(set, start, events);
+    const a = evaluate(set, cloneState(start), events);
+    expect(JSON.stringify(start), 'evaluating a clone wrote into the original').toBe(snapshot);
     const b = evaluate(set, start, events);
-    expect(JSON.stringify(start)).toBe(snapshot);
+    expect(b.state).toBe(start);
+    expect(JSON.stringify(start)).not.toBe(snapshot);
     expect(b).toEqual(a);
     // The state survives the trip through JSON the poller gives it.
     expect(restoreState(JSON.stringify(a.state))).toEqual(a.state);

@@ -6,7 +6,7 @@ import { eventUser, valueText } from '../fields.js';
 import { groupKeyOf, groupRecord } from '../group-key.js';
 import { repeatIfOpen, takeCarry } from '../incident.js';
 import { MAX_SEQUENCE_ENTRIES, type StepEntry } from '../state.js';
-import { appendEntry, ownEntries, type LiveGroup } from '../working-state.js';
+import { appendEntry, type LiveGroup } from '../working-state.js';
 import { REORDER_TOLERANCE_MS, type EvalContext } from './context.js';
 
 const NO_STEPS: readonly StepEntry[] = [];
@@ -122,7 +122,6 @@ function evaluateKey(
   while (index > live.head && (entries[index - 1]![0] > t || (entries[index - 1]![0] === t && entries[index - 1]![1] > event.log_id))) index -= 1;
   if (index === entries.length) index = appendEntry(live, 'steps', entry);
   else {
-    index -= ownEntries(live, 'steps');
     live.state.steps!.splice(index, 0, entry);
   }
   entries = live.state.steps!;
@@ -245,7 +244,6 @@ function fire(ctx: EvalContext, rule: CompiledRule, live: LiveGroup, match: Comp
   for (let i = match.end + 1; i < entries.length; i++) stepOf.push(-1);
   live.state.steps = [];
   live.head = 0;
-  live.own = false; // the next event's entry gets an exact-size array (appendEntry)
   const id = incidentId(rule, live.state.group, reported[0]![1]);
   const alert = sequenceAlert(rule, { incident: id, group: live.state.group, entries: reported, stepOf, event, suppressed: takeCarry(live, t) });
   live.state.incident = { id, lastMatch: reported[reported.length - 1]![0], count: alert.count, repeats: 0 };
