@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { SLASH_COMMANDS } from '../src/slack/app.js';
+import { SLASH_COMMANDS } from '../src/slack/app-options.js';
 
 /**
  * The parts of Slack's manifest schema (slackapi/manifest-schema, schemas/manifest.schema.1.0.0.json)

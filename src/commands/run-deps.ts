@@ -32,7 +32,7 @@ export const runDeps: Omit<RunDeps, 'env'> = {
   startCompanions: async ({ config, store, catalog, ruleSet, logger, signal, intakes, wakeSender, replicaId, leases, slackActions }) => {
     // Loaded only by the bot that starts them: Bolt is most of the CLI's start-up time, and
     // prom-client is for /metrics; replay, rules and the other commands never pay for them.
-    const { startSlackCompanion } = await import('../slack/app.js');
+    const { startSlackCompanion } = await import('../slack/companion.js');
     const { enableMetrics } = await import('../metrics/prometheus.js');
     const metrics = enableMetrics({
       store,

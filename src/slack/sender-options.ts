@@ -93,7 +93,10 @@ export const SENDER_DEFAULTS = {
   authPauseMs: 5 * 60_000,
 } as const;
 
-export function normalizeSenderOptions(input: SenderInput): SenderOptions & { poster: SlackPoster } {
+/** The options after normalizeSenderOptions: every default filled in, a poster chosen. */
+export type NormalizedSenderOptions = SenderOptions & { poster: SlackPoster };
+
+export function normalizeSenderOptions(input: SenderInput): NormalizedSenderOptions {
   const poster = input.poster ?? (input.client ? webClientPoster(input.client) : undefined);
   if (!poster) throw new TypeError('createSender needs a poster or a client');
   const given = stripUndefined(input);

@@ -1,21 +1,19 @@
 import { asCodedError, type SlackApiError } from '../errors.js';
-import { formatParentUpdate, type FormatContext } from './format.js';
-import { LeaseLostError, channelLeases } from './sender-lease.js';
+import type { FormatContext } from './format.js';
+import { channelLeases } from './sender-lease.js';
 import { postNotices, watchBacklog } from './sender-notices.js';
-import { DeliveryRecorder } from './sender-record.js';
+import { createFailureHandler } from './sender-failures.js';
 import { normalizeSenderOptions, type SenderInput } from './sender-options.js';
+import { createPacer } from './sender-pacing.js';
+import { DeliveryRecorder } from './sender-record.js';
+import { TokenPause } from './sender-token.js';
 import type { DrainReport, DrainRun, Sender } from './sender-types.js';
-import { retryDelayMs } from './retry-timing.js';
-import { failureScope } from './slack-errors.js';
 import { collapse } from './stages/collapse.js';
 import { prepare, type Delivery } from './stages/prepare.js';
-import { sendWithRetry, type SendOutcome } from './stages/send.js';
+import { updateParent } from './stages/update-parent.js';
 
 export type { SenderInput } from './sender-options.js';
 export type { DrainReport, DrainRun, Sender } from './sender-types.js';
-
-/** Slack errors saying the thread parent is gone (deleted in Slack). */
-const THREAD_GONE = new Set(['thread_not_found', 'message_not_found']);
 
 /**
  * The durable sender: select → collapse → prepare (format) → send-with-retry →
@@ -34,51 +32,20 @@ const THREAD_GONE = new Set(['thread_not_found', 'message_not_found']);
 export function createSender(input: SenderInput): Sender {
   const options = normalizeSenderOptions(input);
   const { store, logger, clock } = options;
-  const nextCallAt = new Map<string, number>();
+  /** Channels whose retries ran out: no delivery there before this time (epoch ms). */
   const blockedUntil = new Map<string, number>();
-  const toldOnce = new Set<string>();
   /** Posted but not recorded yet, per channel: retried before anything else is posted there. */
   const recorder = new DeliveryRecorder(store, logger);
   const leases = channelLeases(options, logger);
+  const tokens = new TokenPause(options);
+  const pauseForToken = (run: DrainRun, error: SlackApiError) => tokens.pause(run, error);
+  const paced = createPacer(options, leases, logger);
+  const onFailure = createFailureHandler(options, { blockedUntil, pauseForToken });
   let lastRequeueAt = Number.NEGATIVE_INFINITY;
-  /** Slack rejected the token: no call before this time (epoch ms). */
-  let pausedUntil = Number.NEGATIVE_INFINITY;
-  let tokenRejected = false;
   let chain: Promise<unknown> = Promise.resolve();
   let loop: Promise<void> | undefined;
   let stopper: AbortController | undefined;
   let waker: AbortController | undefined;
-
-  function tellOnce(key: string, error: SlackApiError, extra: Record<string, unknown>): void {
-    if (toldOnce.has(key)) return;
-    toldOnce.add(key);
-    logger.error({ ...extra, method: error.details.method, slackError: error.details.apiError, status: error.details.status }, error.message);
-  }
-
-  /**
-   * A rejected token is not the messages' fault: every row stays pending (the
-   * reason noted on them for `status`), the whole sender pauses, and the
-   * operator is told once — until the token works again.
-   */
-  async function pauseForToken(run: DrainRun, error: SlackApiError): Promise<void> {
-    run.halted = true;
-    pausedUntil = clock.now() + options.authPauseMs;
-    await store.notePendingError(`${error.message} (kept pending; sending paused)`);
-    if (tokenRejected) return;
-    tokenRejected = true;
-    const minutes = Math.max(1, Math.round(options.authPauseMs / 60_000));
-    logger.error(
-      { method: error.details.method, slackError: error.details.apiError, pauseMs: options.authPauseMs },
-      `Slack rejected SLACK_BOT_TOKEN (${error.details.apiError ?? error.details.reason}): no alert can be posted — reinstall the app to the workspace, ` +
-        `or check the token in SLACK_BOT_TOKEN (the app's Bot User OAuth Token). Alerts stay queued, none is marked failed; trying again every ${minutes} min`,
-    );
-  }
-
-  function tokenAccepted(): void {
-    if (!tokenRejected) return;
-    tokenRejected = false;
-    logger.info('SLACK_BOT_TOKEN works again; sending the queued alerts');
-  }
 
   function formatContext(tenant: string, channel: string): FormatContext {
     return {
@@ -89,129 +56,6 @@ export function createSender(input: SenderInput): Sender {
       tenant,
       onWarning: (warning) => logger.warn({ channel }, `Slack message shortened: ${warning}`),
     };
-  }
-
-  /**
-   * One Slack call to `channel`, paced (about one per second per channel) and
-   * retried; before every attempt the channel's lease is renewed — a lease
-   * taken over by another process ends the call (undefined: stop the channel).
-   */
-  async function paced<T>(run: DrainRun, channel: string, method: string, call: () => Promise<T>, attempts = options.maxAttempts): Promise<SendOutcome<T> | undefined> {
-    const wait = (nextCallAt.get(channel) ?? 0) - clock.now();
-    if (clock.now() + Math.max(0, wait) > run.deadlineAt) return undefined;
-    if (wait > 0) await clock.sleep(wait, run.signal);
-    if (run.signal?.aborted || run.halted) return undefined;
-    try {
-      return await sendWithRetry(
-        method,
-        async () => {
-          try {
-            return await call();
-          } finally {
-            nextCallAt.set(channel, clock.now() + options.minIntervalMs);
-          }
-        },
-        {
-          clock,
-          backoff: options.backoff,
-          maxAttempts: attempts,
-          maxRateLimitWaits: options.maxRateLimitWaits,
-          deadlineAt: run.deadlineAt,
-          signal: run.signal,
-          channel,
-          beforeAttempt: () => leases.renew(channel),
-          onRetry: (error, waitMs) => {
-            // A timeout or a 5xx may come after Slack posted: the retry is the one window for a duplicate.
-            const ambiguous = method === 'chat.postMessage' && (error.details.reason === 'timeout' || error.details.reason === 'server');
-            logger.warn(
-              { channel, method, waitMs, reason: error.details.reason, mayHaveBeenPosted: ambiguous || undefined },
-              ambiguous ? `${error.message} — the message may have been posted already; retrying it may show it twice in ${channel}` : error.message,
-            );
-          },
-        },
-      );
-    } catch (error) {
-      if (!(error instanceof LeaseLostError)) throw error;
-      logger.warn({ channel }, error.message);
-      return undefined;
-    }
-  }
-
-  async function updateParent(run: DrainRun, delivery: Delivery, channel: string): Promise<void> {
-    const thread = delivery.thread!;
-    const incident = delivery.item.rows[0]!.incident;
-    const parent = await store.incidentAlert(incident);
-    if (!parent || parent.sharedTs || parent.messageTs !== thread.parentTs) return;
-    const lastDate = delivery.item.rows.map((row) => row.alert.lastDate).sort().at(-1)!;
-    const context = { ...formatContext(delivery.item.rows[0]!.tenant, channel), controls: parent.controls };
-    const body = formatParentUpdate(parent.alert, { count: thread.total, lastDate }, thread.parentTs, context);
-    body.channel = thread.parentChannel;
-    // Cosmetic: the reply carries the events; a failed update is logged, never retried forever.
-    const outcome = await paced(run, channel, 'chat.update', () => options.poster.update(body), 2);
-    if (outcome?.ok) run.report.updates += 1;
-    else if (outcome && failureScope(outcome.error) === 'all') await pauseForToken(run, outcome.error);
-    else if (outcome && THREAD_GONE.has(outcome.error.details.apiError ?? '')) {
-      await store.clearIncidentThread(incident);
-      logger.warn({ channel, incident }, `the incident's message was deleted in Slack; its next repeat starts a new thread`);
-    } else if (outcome) logger.warn({ channel, slackError: outcome.error.details.apiError }, `could not update the incident's message: ${outcome.error.message}`);
-  }
-
-  /**
-   * A thread reply that cannot go where its parent is — the parent was deleted,
-   * or the parent's channel is archived / left / gone (the rule's channel
-   * changed while the incident was open) — is scoped to that thread: the
-   * incident forgets it, and its repeats go out standalone in their own channel
-   * (where they start a new thread). The healthy channel never stalls behind it.
-   */
-  async function threadUnusable(delivery: Delivery, error: SlackApiError): Promise<boolean> {
-    if (!delivery.thread) return false;
-    const code = error.details.apiError ?? '';
-    if (!THREAD_GONE.has(code) && failureScope(error) !== 'channel') return false;
-    const incident = delivery.item.rows[0]!.incident;
-    await store.clearIncidentThread(incident);
-    logger.warn(
-      { incident, parentChannel: delivery.thread.parentChannel, slackError: code },
-      `cannot reply in the thread of incident ${incident} (${code}); posting its repeats as a new message in ${delivery.item.rows[0]!.channel} instead`,
-    );
-    return true;
-  }
-
-  /** Handles a failed delivery; returns whether the channel may continue. */
-  async function onFailure(run: DrainRun, delivery: Delivery, channel: string, outcome: Extract<SendOutcome<unknown>, { ok: false }>): Promise<boolean> {
-    const ids = delivery.item.rows.map((row) => row.id);
-    const { error } = outcome;
-    if (outcome.why === 'deadline' || outcome.why === 'stopped') return false;
-    if (outcome.why === 'gave_up') {
-      await store.recordAttempt(ids, error.message);
-      const pause = retryDelayMs(error, options.maxAttempts, options.backoff) ?? options.backoff.maxMs;
-      blockedUntil.set(channel, clock.now() + pause);
-      logger.warn({ channel, pauseMs: pause }, `${error.message}; the messages stay queued`);
-      return false;
-    }
-    const scope = failureScope(error);
-    if (scope === 'all') {
-      await pauseForToken(run, error);
-      return false;
-    }
-    if (await threadUnusable(delivery, error)) return true;
-    await store.markFailed(ids, error.message);
-    run.report.failed += ids.length;
-    if (scope === 'channel') {
-      const held = await store.failChannel(channel, error.message);
-      run.report.failed += held;
-      tellOnce(`${channel}:${error.details.apiError}`, error, { channel });
-      await store.openProblem(
-        {
-          key: `dead_channel:${channel}`,
-          kind: 'dead_channel',
-          summary: `alerts for ${channel} are held (${ids.length + held} so far, see \`auth0-log-alerts status\`): ${error.message}`,
-        },
-        new Date(clock.now()),
-      );
-      return false;
-    }
-    tellOnce(`${channel}:${error.details.apiError}:${delivery.item.rows[0]!.ruleId}`, error, { channel, rule: delivery.item.rows[0]!.ruleId });
-    return true;
   }
 
   /** Records what Slack accepted (on failure the channel stops: see DeliveryRecorder); a dead channel that took it is resolved. */
@@ -273,7 +117,7 @@ export function createSender(input: SenderInput): Sender {
           continue;
         }
         if (!(await record(run, channel, delivery, outcome.value, new Date(clock.now())))) return;
-        tokenAccepted();
+        tokens.accepted();
         progressed = true;
         if (item.kind === 'digest') run.report.digests += 1;
         else if (delivery.thread) run.report.replies += 1;
@@ -281,7 +125,7 @@ export function createSender(input: SenderInput): Sender {
         // Several replies for one incident: the parent shows the total once, after the last of them.
         const part = item.kind === 'repeats' ? item.part : undefined;
         const lastPart = !part || part.index === part.of;
-        if (delivery.thread && lastPart) await updateParent(run, delivery, channel);
+        if (delivery.thread && lastPart) await updateParent(run, delivery, channel, { paced, pauseForToken, formatContext });
       }
       if (!progressed) return;
     }
@@ -289,7 +133,7 @@ export function createSender(input: SenderInput): Sender {
 
   async function drain(deadlineMs: number, signal: AbortSignal | undefined): Promise<DrainReport> {
     const report: DrainReport = { posted: 0, replies: 0, digests: 0, updates: 0, failed: 0, dead: 0, pending: 0, paused: false, busy: [], unrecorded: 0, notices: 0 };
-    if (clock.now() < pausedUntil) {
+    if (tokens.isPaused()) {
       return { ...report, pending: (await store.pendingStats()).count, paused: true };
     }
     if (clock.now() - lastRequeueAt >= options.failedCooldownMs) {
@@ -321,7 +165,7 @@ export function createSender(input: SenderInput): Sender {
       const coded = asCodedError(error);
       logger.error({ errorCode: coded.code, error: coded.message }, 'could not post the notices about the bot itself this round');
     }
-    report.paused = clock.now() < pausedUntil;
+    report.paused = tokens.isPaused();
     if (report.posted + report.replies + report.digests + report.failed + report.notices + report.unrecorded > 0 || report.busy.length > 0) {
       logger.info({ ...report }, 'outbox drained');
     }
@@ -351,7 +195,7 @@ export function createSender(input: SenderInput): Sender {
           }
           if (signal.aborted) break;
           waker = new AbortController();
-          const paused = pausedUntil - clock.now();
+          const paused = tokens.remainingMs();
           const idle = paused > 0 ? paused : report && (report.pending > 0 || report.unrecorded > 0) ? options.minIntervalMs : options.idleMs;
           await clock.sleep(idle, AbortSignal.any([signal, waker.signal]));
         }

@@ -2,7 +2,7 @@ import nock from 'nock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadCatalog } from '../../src/catalog/index.js';
 import { silentLogger } from '../../src/log.js';
-import { SLASH_COMMAND_DISABLED, startSlackCompanion, type SlackCompanionInput } from '../../src/slack/app.js';
+import { SLASH_COMMAND_DISABLED, startSlackCompanion, type SlackCompanionInput } from '../../src/slack/companion.js';
 import type { LogcodeReply } from '../../src/slack/logcode.js';
 import { SAMPLE_RULES, replyText } from '../helpers/bolt-fixtures.js';
 import { postSigned, slashCommandBody } from '../helpers/bolt-signed.js';

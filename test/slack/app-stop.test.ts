@@ -5,7 +5,7 @@ import type { Duplex } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadCatalog } from '../../src/catalog/index.js';
 import { silentLogger } from '../../src/log.js';
-import { startSlackCompanion } from '../../src/slack/app.js';
+import { startSlackCompanion } from '../../src/slack/companion.js';
 import { SAMPLE_RULES } from '../helpers/bolt-fixtures.js';
 import { tempStateDb } from '../helpers/temp-db.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { failureScope, toSlackApiError } from '../../src/slack/slack-errors.js';
-import { redactTickets } from '../../src/slack/app.js';
+import { redactTickets } from '../../src/slack/bolt-logger.js';
 import { httpError, platformError, rateLimitedError, requestError } from '../helpers/slack-poster.js';
 
 describe('toSlackApiError', () => {
