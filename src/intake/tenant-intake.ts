@@ -4,7 +4,7 @@ import type { Logger } from '../log.js';
 import type { CheckpointStore } from '../run/checkpoint-store.js';
 import type { PageEvaluation, PageEvaluator } from '../run/evaluator.js';
 import type { Profile } from '../engine/profiles.js';
-import type { CommitResult } from '../state/store.js';
+import type { CommitResult, RuleStateParts } from '../state/store.js';
 import { metrics } from '../metrics/index.js';
 import { AsyncLock } from './lock.js';
 
@@ -56,7 +56,8 @@ interface Evaluated {
   /** Incidents resolved in Slack that this step closed (the commit marks them applied). */
   resolutionsApplied?: string[];
   ruleState: unknown;
-  ruleStateJson: string | undefined;
+  ruleStateJson?: string;
+  ruleStateParts?: RuleStateParts;
   alerts: PageEvaluation['alerts'];
   profiles?: PageEvaluation['profiles'];
   logIds: string[];
@@ -82,7 +83,8 @@ export class TenantIntake {
   readonly #logger: Logger;
   readonly #maxAttempts: number;
   readonly #lock = new AsyncLock();
-  #cached: { version: number; state: unknown } | undefined;
+  /** The state at `version`; `parted`: this intake committed it in parts, so the next commit writes only the changed ones. */
+  #cached: { version: number; state: unknown; parted: boolean } | undefined;
 
   constructor(options: TenantIntakeOptions) {
     this.tenant = options.tenant;
@@ -120,12 +122,12 @@ export class TenantIntake {
             ruleStateVersion: base.version,
             ...(resolved.length > 0 ? { resolutionsApplied: resolved } : {}),
             ruleState: result.state,
-            ruleStateJson: this.evaluator.serialize?.(result.state),
+            ...this.#serialized(result.state, base),
             alerts: result.alerts,
             logIds: fresh.map((event) => event.log_id),
             ...(result.profiles && result.profiles.size > 0 ? { profiles: result.profiles } : {}),
           });
-          this.#cached = { version: ruleStateVersion, state: result.state };
+          this.#cached = { version: ruleStateVersion, state: result.state, parted: this.evaluator.serializeParts !== undefined };
           metrics.alertsQueued(this.tenant, result.alerts);
           const skipped = result.skipped ?? [];
           for (const { logId, problem } of skipped) {
@@ -138,6 +140,17 @@ export class TenantIntake {
         }
       }
     });
+  }
+
+  /**
+   * The state to store: in parts when the evaluator can, only those changed
+   * since the state this step read if this intake stored that one in parts
+   * (otherwise — loaded, stored whole by an older release — all of them).
+   */
+  #serialized(state: unknown, base: { parted: boolean }): Pick<Evaluated, 'ruleStateJson' | 'ruleStateParts'> {
+    if (this.evaluator.serializeParts) return { ruleStateParts: this.evaluator.serializeParts(state, !base.parted) };
+    const json = this.evaluator.serialize?.(state);
+    return json === undefined ? {} : { ruleStateJson: json };
   }
 
   /**
@@ -161,7 +174,7 @@ export class TenantIntake {
     return { resolved, state: resolved.length > 0 ? close!(state, resolved) : state };
   }
 
-  async #load(): Promise<{ version: number; state: unknown }> {
+  async #load(): Promise<{ version: number; state: unknown; parted: boolean }> {
     const stored = await this.#store.load();
     if (stored.ruleStateDamaged) {
       this.#logger.error(
@@ -170,7 +183,7 @@ export class TenantIntake {
       );
     }
     const state = stored.ruleState === undefined || stored.ruleStateDamaged ? this.evaluator.initialState() : this.evaluator.restore(stored.ruleState);
-    return { version: stored.ruleStateVersion, state };
+    return { version: stored.ruleStateVersion, state, parted: false };
   }
 
   /** The events not evaluated yet: neither stored as seen nor earlier in this batch. */

@@ -1,4 +1,5 @@
 import { closeIncidents, evaluate, initialState, profileKeys, restoreState, takeChangedBuckets, type EngineState, type RuleSet } from '../engine/index.js';
+import type { RuleStateParts } from '../state/store.js';
 import type { PageEvaluator } from './evaluator.js';
 
 /** The real rule engine behind the poller's narrow evaluator interface. */
@@ -10,6 +11,7 @@ export function engineEvaluator(ruleSet: RuleSet): PageEvaluator {
     profileKeys: (events) => profileKeys(ruleSet, events),
     evaluate: (state, events, profiles) => evaluate(ruleSet, state as EngineState, events, profiles ?? new Map()),
     serialize: (state) => serializeEngineState(state as EngineState, texts),
+    serializeParts: (state, complete) => engineStateParts(state as EngineState, complete, texts),
     closeIncidents: (state, incidents) => closeIncidents(state as EngineState, incidents).state,
   };
 }
@@ -60,4 +62,19 @@ export function serializeEngineState(state: EngineState, texts: BucketTexts): st
   const { header, buckets } = serializeEngineParts(state, texts);
   // Buckets last, as the engine builds its state: the text equals JSON.stringify(state).
   return `${header.slice(0, -1)},"buckets":[${buckets.join(',')}]}`;
+}
+
+/**
+ * The state as the store keeps it, one part per bucket (RuleStateParts): all
+ * of them when `complete`, else those serializeEngineParts found written since
+ * this state object was last serialised — the commit before, on the version
+ * this step was evaluated on (the intake drops a state whose commit failed).
+ * Header and parts joined give exactly serializeEngineState's text.
+ */
+export function engineStateParts(state: EngineState, complete: boolean, texts: BucketTexts): RuleStateParts {
+  const { header, buckets, changed } = serializeEngineParts(state, texts);
+  const parts = new Map<number, string | null>();
+  if (complete) buckets.forEach((text, index) => parts.set(index, text));
+  else for (const index of changed) parts.set(index, buckets[index]!);
+  return { header, field: 'buckets', parts, complete };
 }

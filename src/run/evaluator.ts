@@ -1,6 +1,7 @@
 import type { LogEvent } from '../auth0/log-event.js';
 import type { Alert } from '../engine/alert.js';
 import type { Profile } from '../engine/profiles.js';
+import type { RuleStateParts } from '../state/store.js';
 
 export interface PageEvaluation {
   alerts: Alert[];
@@ -30,6 +31,13 @@ export interface PageEvaluator {
   evaluate(state: unknown, events: readonly LogEvent[], profiles?: ReadonlyMap<string, Profile>): PageEvaluation;
   /** The state as stored (JSON text), when cheaper than JSON.stringify; absent: the store stringifies. */
   serialize?(state: unknown): string;
+  /**
+   * The state as stored in parts: all of them when `complete`, else those
+   * changed since this state object was last serialised (at the commit of the
+   * version the step was evaluated on). Preferred over `serialize`: a commit
+   * then writes what changed.
+   */
+  serializeParts?(state: unknown, complete: boolean): RuleStateParts;
   /** Closes incidents people resolved in Slack: the next match opens a new one. */
   closeIncidents?(state: unknown, incidents: readonly string[]): unknown;
 }

@@ -6,6 +6,7 @@ import { makeAlert } from '../helpers/slack-fixtures.js';
 import { describeControlsContract } from './controls-contract.js';
 import { describeIntakeContract } from './store-contract-intake.js';
 import { describeProfileContract } from './profile-contract.js';
+import { describeRuleStatePartsContract } from './rule-state-parts-contract.js';
 
 /** A fresh, empty store of one back end; `reopen` is a second connection to the same state (another process). */
 export interface StoreFixture {
@@ -42,6 +43,7 @@ export function describeStateStore(name: string, factory: () => Promise<StoreFix
     });
     const pendingIds = async (store: StateStore, channel = '#alerts') => (await store.pendingRows(channel, 100)).rows.map((row) => row.id);
     describeIntakeContract(fresh);
+    describeRuleStatePartsContract(fresh);
 
     describe('tenants', () => {
       it('has no state for an unknown tenant', async () => {

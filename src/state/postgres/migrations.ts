@@ -122,6 +122,17 @@ export const PG_MIGRATIONS: readonly string[] = [
   `,
   // Acknowledge / Resolve / Mute from Slack: who, when, until when; rows held by mutes; the thread replies owed.
   PG_CONTROLS_MIGRATION,
+  // Rule state in parts (see RuleStateParts): a commit rewrites only the parts it changed. A state
+  // stored whole by an older release stays readable (field NULL) and is replaced by parts at the next commit.
+  `
+  ALTER TABLE tenant_state ADD COLUMN rule_state_parts_field text; -- NULL: rule_state holds the whole state
+  CREATE TABLE rule_state_parts (
+    tenant   text NOT NULL,
+    part     integer NOT NULL,          -- index in the list the parts make up
+    body     text NOT NULL,             -- the part, JSON
+    PRIMARY KEY (tenant, part)
+  );
+  `,
 ];
 
 export const PG_SCHEMA_VERSION = PG_MIGRATIONS.length;

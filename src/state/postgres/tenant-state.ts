@@ -8,12 +8,15 @@ import { storeProfiles } from './profiles.js';
 import { iso, type Queryable } from './query.js';
 import { recordSeenLogIds } from './seen-log-ids.js';
 import { cleanText, fromPgText, toPgText } from './text.js';
+import { removeAllParts, writeRuleStateParts } from './rule-state-parts.js';
+import { assembleRuleState, checkPartsBase } from '../rule-state-parts.js';
 
 interface TenantRow {
   tenant: string;
   checkpoint: string | null;
   checkpoint_date: string | null;
   rule_state: string;
+  rule_state_parts_field: string | null;
   last_poll_at: Date | null;
   last_poll_ok: boolean | null;
   last_poll_error: string | null;
@@ -21,13 +24,26 @@ interface TenantRow {
   rule_state_version: number;
   last_stream_at: Date | null;
   last_poll_new_at: Date | null;
+  /** The parts of a state stored in parts, in index order (NULL otherwise). */
+  part_indexes: number[] | null;
+  part_bodies: string[] | null;
 }
+
+/**
+ * A tenant row with its rule state's parts, read in one statement: one
+ * snapshot, so a commit landing meanwhile cannot pair one version's header with another's parts.
+ */
+const SELECT_TENANT = `SELECT t.*, p.part_indexes, p.part_bodies FROM tenant_state t
+  LEFT JOIN LATERAL (
+    SELECT array_agg(r.part ORDER BY r.part) AS part_indexes, array_agg(r.body ORDER BY r.part) AS part_bodies
+    FROM rule_state_parts r WHERE r.tenant = t.tenant AND t.rule_state_parts_field IS NOT NULL
+  ) p ON true`;
 
 function toTenantState(row: TenantRow): TenantState {
   return {
     checkpoint: row.checkpoint === null ? null : fromPgText(row.checkpoint),
     checkpointDate: row.checkpoint_date,
-    ...decodeRuleState(row.checkpoint !== null || row.rule_state_version > 0, row.rule_state),
+    ...decodeStoredRuleState(row),
     lastPollAt: iso(row.last_poll_at),
     lastPollOk: row.last_poll_ok,
     lastPollError: row.last_poll_error,
@@ -39,12 +55,37 @@ function toTenantState(row: TenantRow): TenantState {
 }
 
 export async function readTenantState(db: Queryable, tenant: string): Promise<TenantState | undefined> {
-  const { rows } = await db.query<TenantRow>('SELECT * FROM tenant_state WHERE tenant = $1', [tenant]);
+  const { rows } = await db.query<TenantRow>(`${SELECT_TENANT} WHERE t.tenant = $1`, [tenant]);
   return rows[0] ? toTenantState(rows[0]) : undefined;
 }
 
+/** The rule state as stored whole, or assembled from its parts (damaged when they do not assemble). */
+function decodeStoredRuleState(row: TenantRow): { ruleState: unknown; ruleStateDamaged: boolean } {
+  const stored = row.checkpoint !== null || row.rule_state_version > 0;
+  if (row.rule_state_parts_field === null) return decodeRuleState(stored, row.rule_state);
+  const bodies = row.part_bodies ?? [];
+  const parts = (row.part_indexes ?? []).map((part, i) => ({ part, body: bodies[i]! }));
+  const text = assembleRuleState(row.rule_state, row.rule_state_parts_field, parts);
+  return text === undefined ? { ruleState: undefined, ruleStateDamaged: true } : decodeRuleState(stored, text);
+}
+
+/**
+ * Writes the rule state's parts (when the commit brings them) and returns what
+ * goes in tenant_state: the header and its field, or the whole state and NULL.
+ */
+async function storeRuleState(db: Queryable, tenant: string, commit: PageCommit | StreamCommit, storedField: string | null): Promise<{ text: string; field: string | null }> {
+  const parts = commit.ruleStateParts;
+  if (parts) {
+    checkPartsBase(tenant, parts, commit.ruleStateVersion, storedField);
+    await writeRuleStateParts(db, tenant, parts);
+    return { text: parts.header, field: parts.field };
+  }
+  if (storedField !== null) await removeAllParts(db, tenant);
+  return { text: commit.ruleStateJson ?? JSON.stringify(commit.ruleState ?? {}), field: null };
+}
+
 export async function listTenantStates(db: Queryable): Promise<NamedTenantState[]> {
-  const { rows } = await db.query<TenantRow>('SELECT * FROM tenant_state ORDER BY tenant COLLATE "C"');
+  const { rows } = await db.query<TenantRow>(`${SELECT_TENANT} ORDER BY t.tenant COLLATE "C"`);
   return rows.map((row) => ({ tenant: row.tenant, ...toTenantState(row) }));
 }
 
@@ -53,14 +94,18 @@ export async function listTenantStates(db: Queryable): Promise<NamedTenantState[
  * caller's transaction: two writers of one tenant (replicas, a poll and a log
  * stream) are serialised on it, and the second sees what the first committed.
  */
-async function lockPosition(db: Queryable, tenant: string): Promise<{ checkpoint: string | null; version: number }> {
+async function lockPosition(db: Queryable, tenant: string): Promise<{ checkpoint: string | null; version: number; partsField: string | null }> {
   await db.query('INSERT INTO tenant_state (tenant) VALUES ($1) ON CONFLICT (tenant) DO NOTHING', [tenant]);
-  const { rows } = await db.query<{ checkpoint: string | null; rule_state_version: number }>(
-    'SELECT checkpoint, rule_state_version FROM tenant_state WHERE tenant = $1 FOR UPDATE',
+  const { rows } = await db.query<{ checkpoint: string | null; rule_state_version: number; rule_state_parts_field: string | null }>(
+    'SELECT checkpoint, rule_state_version, rule_state_parts_field FROM tenant_state WHERE tenant = $1 FOR UPDATE',
     [tenant],
   );
   const checkpoint = rows[0]?.checkpoint ?? null;
-  return { checkpoint: checkpoint === null ? null : fromPgText(checkpoint), version: rows[0]?.rule_state_version ?? 0 };
+  return {
+    checkpoint: checkpoint === null ? null : fromPgText(checkpoint),
+    version: rows[0]?.rule_state_version ?? 0,
+    partsField: rows[0]?.rule_state_parts_field ?? null,
+  };
 }
 
 /** The stored version, when it is the expected one (or none is expected). */
@@ -78,7 +123,6 @@ function checkVersion(tenant: string, stored: number, expected: number | undefin
  * checkpoint moved (compare-and-set) or the rule state's version did.
  */
 export async function commitPage(db: Queryable, tenant: string, page: PageCommit): Promise<CommitResult> {
-  const ruleStateJson = page.ruleStateJson ?? JSON.stringify(page.ruleState ?? {});
   const now = page.now ?? new Date();
   const current = await lockPosition(db, tenant);
   const stored = current.checkpoint;
@@ -95,18 +139,26 @@ export async function commitPage(db: Queryable, tenant: string, page: PageCommit
   if (page.resolutionsApplied?.length) await markResolutionsApplied(db, page.resolutionsApplied, now);
   await recordSeenLogIds(db, tenant, page.logIds ?? [], now.getTime());
   await storeProfiles(db, tenant, page.profiles);
+  // Last: a part that cannot be stored rolls the page's alerts back with it.
+  const ruleState = await storeRuleState(db, tenant, page, current.partsField);
   await db.query(
-    `UPDATE tenant_state SET checkpoint = $2, checkpoint_date = COALESCE($3, checkpoint_date), rule_state = $4,
+    `UPDATE tenant_state SET checkpoint = $2, checkpoint_date = COALESCE($3, checkpoint_date), rule_state = $4, rule_state_parts_field = $6,
        rule_state_version = rule_state_version + 1, last_poll_new_at = COALESCE($5, last_poll_new_at)
      WHERE tenant = $1`,
-    [tenant, toPgText(page.checkpoint), page.checkpointDate === null ? null : cleanText(page.checkpointDate), ruleStateJson, (page.logIds?.length ?? 0) > 0 ? now : null],
+    [
+      tenant,
+      toPgText(page.checkpoint),
+      page.checkpointDate === null ? null : cleanText(page.checkpointDate),
+      ruleState.text,
+      (page.logIds?.length ?? 0) > 0 ? now : null,
+      ruleState.field,
+    ],
   );
   return { ruleStateVersion: current.version + 1 };
 }
 
 /** A log-stream batch: alerts, rule state, seen ids and the delivery time, compare-and-set on the version; the checkpoint stays. */
 export async function commitStreamBatch(db: Queryable, tenant: string, batch: StreamCommit): Promise<CommitResult> {
-  const ruleStateJson = batch.ruleStateJson ?? JSON.stringify(batch.ruleState ?? {});
   const now = batch.now ?? new Date();
   const current = await lockPosition(db, tenant);
   checkVersion(tenant, current.version, batch.ruleStateVersion);
@@ -116,11 +168,11 @@ export async function commitStreamBatch(db: Queryable, tenant: string, batch: St
   if (batch.resolutionsApplied?.length) await markResolutionsApplied(db, batch.resolutionsApplied, now);
   await recordSeenLogIds(db, tenant, batch.logIds, now.getTime());
   await storeProfiles(db, tenant, batch.profiles);
-  await db.query(`UPDATE tenant_state SET rule_state = $2, rule_state_version = rule_state_version + 1, last_stream_at = $3 WHERE tenant = $1`, [
-    tenant,
-    ruleStateJson,
-    now,
-  ]);
+  const ruleState = await storeRuleState(db, tenant, batch, current.partsField);
+  await db.query(
+    `UPDATE tenant_state SET rule_state = $2, rule_state_parts_field = $4, rule_state_version = rule_state_version + 1, last_stream_at = $3 WHERE tenant = $1`,
+    [tenant, ruleState.text, now, ruleState.field],
+  );
   return { ruleStateVersion: current.version + 1 };
 }
 

@@ -126,6 +126,18 @@ const MIGRATIONS: readonly string[] = [
   `,
   // Acknowledge / Resolve / Mute from Slack: who, when, until when; rows held by mutes; the thread replies owed.
   CONTROLS_MIGRATION,
+  // Rule state in parts (see RuleStateParts): a commit rewrites only the parts it changed instead
+  // of the whole state. A state stored whole by an older release stays readable (field NULL) and
+  // is replaced by parts at the next commit.
+  `
+  ALTER TABLE tenant_state ADD COLUMN rule_state_parts_field TEXT; -- NULL: rule_state holds the whole state
+  CREATE TABLE rule_state_parts (
+    tenant   TEXT NOT NULL,
+    part     INTEGER NOT NULL,          -- index in the list the parts make up
+    body     TEXT NOT NULL,             -- the part, JSON
+    PRIMARY KEY (tenant, part)
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

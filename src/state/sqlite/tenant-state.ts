@@ -8,12 +8,15 @@ import { storeProfiles } from './profiles.js';
 import { explainWriteError } from './errors.js';
 import { cachedStatement } from './statements.js';
 import { recordSeenLogIds } from './seen-log-ids.js';
+import { readRuleStateParts, removeAllParts, writeRuleStateParts } from './rule-state-parts.js';
+import { checkPartsBase } from '../rule-state-parts.js';
 import type { CommitResult, NamedTenantState, PageCommit, PollOutcome, StreamCommit, TenantState } from '../store.js';
 
 interface TenantRow {
   checkpoint: string | null;
   checkpoint_date: string | null;
   rule_state: string;
+  rule_state_parts_field: string | null;
   last_poll_at: string | null;
   last_poll_ok: number | null;
   last_poll_error: string | null;
@@ -24,12 +27,17 @@ interface TenantRow {
 }
 
 export function readTenantState(db: StateDb, tenant: string): TenantState | undefined {
+  // One read transaction: another process committing meanwhile cannot pair one version's header with another's parts.
+  return db.transaction(() => readTenantRow(db, tenant))();
+}
+
+function readTenantRow(db: StateDb, tenant: string): TenantState | undefined {
   const row = cachedStatement(db, 'SELECT * FROM tenant_state WHERE tenant = ?').get(tenant) as TenantRow | undefined;
   if (!row) return undefined;
   return {
     checkpoint: row.checkpoint,
     checkpointDate: row.checkpoint_date,
-    ...decodeRuleState(row.checkpoint !== null || row.rule_state_version > 0, row.rule_state),
+    ...decodeStoredRuleState(db, tenant, row),
     lastPollAt: row.last_poll_at,
     lastPollOk: row.last_poll_ok === null ? null : row.last_poll_ok === 1,
     lastPollError: row.last_poll_error,
@@ -46,7 +54,6 @@ export function readTenantState(db: StateDb, tenant: string): TenantState | unde
  * a crash after it never sees the page again.
  */
 export function commitPage(db: StateDb, tenant: string, page: PageCommit): CommitResult {
-  const ruleStateJson = page.ruleStateJson ?? JSON.stringify(page.ruleState ?? {});
   const now = page.now ?? new Date();
   const store = db.transaction((): CommitResult => {
     const current = readPosition(db, tenant);
@@ -65,21 +72,25 @@ export function commitPage(db: StateDb, tenant: string, page: PageCommit): Commi
     if (page.resolutionsApplied?.length) markResolutionsApplied(db, page.resolutionsApplied, now);
     recordSeenLogIds(db, tenant, page.logIds ?? [], now.getTime());
     storeProfiles(db, tenant, page.profiles);
+    // Last: a part that cannot be stored rolls the page's alerts back with it.
+    const ruleState = storeRuleState(db, tenant, page, current);
     cachedStatement(
       db,
-      `INSERT INTO tenant_state (tenant, checkpoint, checkpoint_date, rule_state, rule_state_version, last_poll_new_at)
-       VALUES (@tenant, @checkpoint, @checkpointDate, @ruleState, 1, @newAt)
+      `INSERT INTO tenant_state (tenant, checkpoint, checkpoint_date, rule_state, rule_state_parts_field, rule_state_version, last_poll_new_at)
+       VALUES (@tenant, @checkpoint, @checkpointDate, @ruleState, @partsField, 1, @newAt)
        ON CONFLICT (tenant) DO UPDATE SET
          checkpoint = excluded.checkpoint,
          checkpoint_date = COALESCE(excluded.checkpoint_date, tenant_state.checkpoint_date),
          rule_state = excluded.rule_state,
+         rule_state_parts_field = excluded.rule_state_parts_field,
          rule_state_version = tenant_state.rule_state_version + 1,
          last_poll_new_at = COALESCE(excluded.last_poll_new_at, tenant_state.last_poll_new_at)`,
     ).run({
       tenant,
       checkpoint: page.checkpoint,
       checkpointDate: page.checkpointDate,
-      ruleState: ruleStateJson,
+      ruleState: ruleState.text,
+      partsField: ruleState.field,
       newAt: (page.logIds?.length ?? 0) > 0 ? now.toISOString() : null,
     });
     return { ruleStateVersion: version + 1 };
@@ -98,25 +109,27 @@ export function commitPage(db: StateDb, tenant: string, page: PageCommit): Commi
  * transaction, compare-and-set on the rule-state version; the checkpoint stays.
  */
 export function commitStreamBatch(db: StateDb, tenant: string, batch: StreamCommit): CommitResult {
-  const ruleStateJson = batch.ruleStateJson ?? JSON.stringify(batch.ruleState ?? {});
   const now = batch.now ?? new Date();
   const store = db.transaction((): CommitResult => {
-    const version = checkVersion(tenant, readPosition(db, tenant), batch.ruleStateVersion);
+    const current = readPosition(db, tenant);
+    const version = checkVersion(tenant, current, batch.ruleStateVersion);
     const ids = enqueueAlerts(db, tenant, batch.alerts, batch.defaultChannel, now);
     // Streamed alerts are held like polled ones; a mute's end waits for the poller's event clock (or the wall clock).
     holdMutedRows(db, tenant, ids.map((id, i) => ({ id, alert: batch.alerts[i]! })), null, now);
     if (batch.resolutionsApplied?.length) markResolutionsApplied(db, batch.resolutionsApplied, now);
     recordSeenLogIds(db, tenant, batch.logIds, now.getTime());
     storeProfiles(db, tenant, batch.profiles);
+    const ruleState = storeRuleState(db, tenant, batch, current);
     cachedStatement(
       db,
-      `INSERT INTO tenant_state (tenant, rule_state, rule_state_version, last_stream_at)
-       VALUES (@tenant, @ruleState, 1, @at)
+      `INSERT INTO tenant_state (tenant, rule_state, rule_state_parts_field, rule_state_version, last_stream_at)
+       VALUES (@tenant, @ruleState, @partsField, 1, @at)
        ON CONFLICT (tenant) DO UPDATE SET
          rule_state = excluded.rule_state,
+         rule_state_parts_field = excluded.rule_state_parts_field,
          rule_state_version = tenant_state.rule_state_version + 1,
          last_stream_at = excluded.last_stream_at`,
-    ).run({ tenant, ruleState: ruleStateJson, at: now.toISOString() });
+    ).run({ tenant, ruleState: ruleState.text, partsField: ruleState.field, at: now.toISOString() });
     return { ruleStateVersion: version + 1 };
   });
   try {
@@ -126,10 +139,35 @@ export function commitStreamBatch(db: StateDb, tenant: string, batch: StreamComm
   }
 }
 
-function readPosition(db: StateDb, tenant: string): { checkpoint: string | null; rule_state_version: number } | undefined {
-  return cachedStatement(db, 'SELECT checkpoint, rule_state_version FROM tenant_state WHERE tenant = ?').get(tenant) as
-    | { checkpoint: string | null; rule_state_version: number }
+type Position = { checkpoint: string | null; rule_state_version: number; rule_state_parts_field: string | null };
+
+function readPosition(db: StateDb, tenant: string): Position | undefined {
+  return cachedStatement(db, 'SELECT checkpoint, rule_state_version, rule_state_parts_field FROM tenant_state WHERE tenant = ?').get(tenant) as
+    | Position
     | undefined;
+}
+
+/**
+ * Writes the rule state's parts (when the commit brings them) and returns what
+ * goes in tenant_state: the header and its field, or the whole state and NULL.
+ */
+function storeRuleState(db: StateDb, tenant: string, commit: PageCommit | StreamCommit, current: Position | undefined): { text: string; field: string | null } {
+  const parts = commit.ruleStateParts;
+  if (parts) {
+    checkPartsBase(tenant, parts, commit.ruleStateVersion, current?.rule_state_parts_field ?? null);
+    writeRuleStateParts(db, tenant, parts);
+    return { text: parts.header, field: parts.field };
+  }
+  if (current?.rule_state_parts_field) removeAllParts(db, tenant);
+  return { text: commit.ruleStateJson ?? JSON.stringify(commit.ruleState ?? {}), field: null };
+}
+
+/** The rule state as stored whole, or assembled from its parts (damaged when they do not assemble). */
+function decodeStoredRuleState(db: StateDb, tenant: string, row: TenantRow): { ruleState: unknown; ruleStateDamaged: boolean } {
+  const stored = row.checkpoint !== null || row.rule_state_version > 0;
+  if (row.rule_state_parts_field === null) return decodeRuleState(stored, row.rule_state);
+  const text = readRuleStateParts(db, tenant, row.rule_state, row.rule_state_parts_field);
+  return text === undefined ? { ruleState: undefined, ruleStateDamaged: true } : decodeRuleState(stored, text);
 }
 
 /** The stored version, when it is the expected one (or none is expected). */
