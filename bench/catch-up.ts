@@ -14,6 +14,9 @@ export interface CatchUpResult {
   /** Alerts the rules queued from the backlog (traffic is chosen to queue few). */
   alertsQueued: number;
   botPeakRssMb: number;
+  /** CPU seconds of each process (diagnostic: steadier than wall time on a loaded machine). */
+  botCpuSeconds: number;
+  bareCpuSeconds: number;
   bareSeconds: number;
   barePeakRssMb: number;
   ratio: number;
@@ -67,6 +70,8 @@ export async function benchCatchUp(rulesDir: string, total = 200_000, profileDir
       botSeconds: bot.ms / 1000,
       alertsQueued: state.pending + state.sent + state.failed,
       botPeakRssMb: bot.peakRssMb,
+      botCpuSeconds: bot.cpuSeconds,
+      bareCpuSeconds: bare.cpuSeconds,
       bareSeconds: bare.ms / 1000,
       barePeakRssMb: bare.peakRssMb,
       ratio: bot.ms / bare.ms,

@@ -188,6 +188,8 @@ function table(report: Report): string {
       '',
     ]);
     rows.push(['catch-up: bot / bare loop', `${catchUp.ratio.toFixed(2)}×`, `≤ ${TARGETS.catchUpRatio}× ${mark(report.pass.catchUpRatio)}`]);
+    // Diagnostic beside the target (which stays wall time): CPU time swings less with the machine's load.
+    rows.push(['catch-up: CPU time, bot / bare loop', `${catchUp.botCpuSeconds.toFixed(1)} s / ${catchUp.bareCpuSeconds.toFixed(1)} s`, '']);
     rows.push(['catch-up: bot peak RSS', `${catchUp.botPeakRssMb.toFixed(0)} MB`, `< ${TARGETS.peakRssMb} MB ${mark(report.pass.peakRss)}`]);
     const pg = catchUp.postgres;
     if (pg) {

@@ -6,6 +6,12 @@ export interface Measured {
   ms: number;
   /** Peak resident set size (VmHWM) in MB, sampled from /proc while the process ran. */
   peakRssMb: number;
+  /**
+   * CPU time of the process (user + system, all its threads) in seconds, as
+   * last sampled (misses at most the last 20 ms): on a machine shared with
+   * other work, wall time swings with the load and CPU time much less.
+   */
+  cpuSeconds: number;
   output: string;
 }
 
@@ -16,6 +22,18 @@ function highWaterKb(pid: number): number {
     return match ? Number(match[1]) : 0;
   } catch {
     return 0;
+  }
+}
+
+/** utime + stime of a live process in clock ticks (USER_HZ, 100 on Linux), or undefined when /proc has no entry. */
+function cpuTicks(pid: number): number | undefined {
+  try {
+    // Fields after the command name (which may hold spaces, hence the last ')'): state is field 3, utime 14, stime 15.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return undefined;
   }
 }
 
@@ -35,13 +53,15 @@ export function runMeasured(args: string[], env: Record<string, string>, cwd: st
     child.stdout.on('data', keep);
     child.stderr.on('data', keep);
     let peakKb = 0;
+    let ticks = 0;
     const sampler = setInterval(() => {
       peakKb = Math.max(peakKb, highWaterKb(child.pid!));
+      ticks = cpuTicks(child.pid!) ?? ticks;
     }, 20);
     child.on('error', reject);
     child.on('exit', (code) => {
       clearInterval(sampler);
-      resolve({ code, ms: performance.now() - started, peakRssMb: peakKb / 1024, output });
+      resolve({ code, ms: performance.now() - started, peakRssMb: peakKb / 1024, cpuSeconds: ticks / 100, output });
     });
   });
 }
