@@ -39,6 +39,15 @@ export function describeIntakeContract(fresh: () => Promise<StoreFixture>): void
       expect(await pendingLogIds(other)).toEqual([logId(1), logId(2)]);
     });
 
+    it('remembers a whole batch of seen ids, odd ones as they were (quote, backslash, NUL, emoji), a near miss not seen', async () => {
+      const { store } = await fresh();
+      // (A lone surrogate is PostgreSQL's own test: SQLite stores text as UTF-8, where it has no form.)
+      const odd = ['900"quoted', 'back\\slash', '900\u0000evil', '🙂'];
+      const many = Array.from({ length: 3000 }, (_, i) => logId(i + 10));
+      await store.commitStreamBatch('acme', { ...batch(0, []), logIds: [...odd, ...many, odd[0]!] });
+      expect(await store.seenLogIds('acme', [...odd, ...many, '900\\u0000evil', '900\\0evil', 'lone', logId(5)])).toEqual(new Set([...odd, ...many]));
+    });
+
     it('counts every commit of rule state, poll page or stream batch, in one version', async () => {
       const { store } = await fresh();
       const page = { after: null, checkpoint: logId(5), checkpointDate: null, ruleState: { polled: 5 }, alerts: [], defaultChannel: '#alerts', ruleStateVersion: 0, logIds: [logId(4), logId(5)] };

@@ -10,8 +10,13 @@ export function recordSeenLogIds(db: StateDb, tenant: string, logIds: readonly s
   if (logIds.length === 0) return;
   // An id already there would mean two writers evaluated it: the rule-state
   // compare-and-set rules that out, so keeping the first row is enough.
-  const insert = cachedStatement(db, 'INSERT INTO seen_log_ids (tenant, log_id, seen_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING');
-  for (const logId of logIds) insert.run(tenant, logId, seenAt);
+  // One statement for the batch, the ids as one JSON array (as seenLogIds reads
+  // them): a statement per id cost a 200k-event catch-up ~5% of its CPU.
+  // (`WHERE true`: SQLite's grammar needs it between a SELECT and ON CONFLICT.)
+  cachedStatement(
+    db,
+    'INSERT INTO seen_log_ids (tenant, log_id, seen_at) SELECT ?, value, ? FROM json_each(?) WHERE true ON CONFLICT DO NOTHING',
+  ).run(tenant, seenAt, JSON.stringify(logIds));
 }
 
 /** Which of `logIds` were seen; one statement per call (the ids travel as one JSON array). */
