@@ -5,6 +5,7 @@ import { ConfigError, RuleError } from '../errors.js';
 import { compileRules, type RuleSet } from './compile.js';
 import { DEFAULTS_FILE, loadRuleFolder, type LoadedRules, type RuleEntry } from './load.js';
 import { BUNDLED_RULES_DIR, sameFolder } from './rule-dirs.js';
+import { readRuleCache, type RuleCache } from './rule-cache.js';
 import { RuleSchema, type Rule } from './rule-schema.js';
 import { schemaProblems } from './schema-problems.js';
 import { parseYamlSource, readSourceText, type SourceMap } from './source-map.js';
@@ -27,6 +28,12 @@ export interface RuleSources {
   dirs: readonly string[];
   /** @default BUNDLED_RULES_DIR */
   bundledDir?: string;
+  /**
+   * Take the bundled rules the build recorded (rule-cache.ts) for files whose
+   * text is unchanged; false parses every file (`rules check`); a record given
+   * here is used instead of the build's (tests). @default true
+   */
+  useBuildCache?: boolean | RuleCache;
 }
 
 /** Where a rule comes from, for `rules list`. */
@@ -166,7 +173,10 @@ export function loadRuleLayers(sources: RuleSources, catalog: Catalog): LayeredR
   const settings = readDefaultsFiles(userDirs, names);
   problems.push(...settings.problems);
 
-  const defaults = settings.useDefaults ? loadRuleFolder(bundledDir, catalog) : undefined;
+  // The build's record holds the bundled folder's rules only, never another folder's.
+  const given = sources.useBuildCache;
+  const cache = typeof given === 'object' ? given : given !== false && sameFolder(bundledDir, BUNDLED_RULES_DIR) ? readRuleCache() : undefined;
+  const defaults = settings.useDefaults ? loadRuleFolder(bundledDir, catalog, undefined, cache) : undefined;
   if (defaults) {
     problems.push(...defaults.problems);
     warnings.push(...defaults.warnings);

@@ -5,6 +5,8 @@ import type { Catalog } from '../catalog/types.js';
 import { RuleError } from '../errors.js';
 import { globToRegExp, isGlob } from './matchers.js';
 import { ruleFieldProblems } from './rule-fields.js';
+import type { RuleCache } from './rule-cache.js';
+import { sha256 } from './rule-cache.js';
 import { RuleSchema, type Rule } from './rule-schema.js';
 import { schemaProblems } from './schema-problems.js';
 import { SourceMap, formatKeyPath, parseYaml, parseYamlSource, readSourceText, type PathSegment } from './source-map.js';
@@ -117,8 +119,10 @@ export interface LoadedFolder {
  * Loads every `.yml`/`.yaml` rule file of a directory (sorted by name, the
  * defaults file aside); never throws for bad files. `seen` (id → file) spans
  * folders, so an id defined twice is reported wherever the second one is.
+ * `cache`: rules recorded at build time for this folder (see rule-cache.ts),
+ * used for a file only when its text hashes to the recorded SHA-256.
  */
-export function loadRuleFolder(dir: string, catalog: Catalog, seen = new Map<string, string>()): LoadedFolder {
+export function loadRuleFolder(dir: string, catalog: Catalog, seen = new Map<string, string>(), cache?: RuleCache): LoadedFolder {
   let names: string[];
   try {
     names = readdirSync(dir).filter((name) => /\.ya?ml$/i.test(name)).sort();
@@ -139,7 +143,8 @@ export function loadRuleFolder(dir: string, catalog: Catalog, seen = new Map<str
       continue;
     }
     const { text } = read;
-    const loaded = loadRuleFile(file, text, catalog);
+    const cached = cache?.get(name);
+    const loaded = cached && cached.sha256 === sha256(text) ? { rule: cached.rule, problems: [], warnings: [] } : loadRuleFile(file, text, catalog);
     result.problems.push(...loaded.problems);
     result.warnings.push(...loaded.warnings);
     // Ids are compared even in files with other problems, so that every error shows in one run.
