@@ -140,13 +140,7 @@ export class WorkingState {
    */
   open<N, S>(key: string, rule: CompiledRule, makeGroup: (names: N, source: S) => Record<string, string | null>, names: N, source: S): LiveGroup {
     const existing = this.live.get(key);
-    if (existing) {
-      if (existing.stamp !== this.stamp) {
-        existing.stamp = this.stamp;
-        this.opened.push(existing);
-      }
-      return existing;
-    }
+    if (existing) return this.reopened(existing);
     const index = bucketOf(key);
     const bucket = this.writable(index);
     let state = bucket.get(key);
@@ -156,6 +150,29 @@ export class WorkingState {
       this.size += 1;
       this.firstValues?.add(state);
     }
+    return this.opening(key, rule, state);
+  }
+
+  /** The group opened for writing if it exists (never created): `peek` then `open` in one look-up. */
+  openExisting(key: string, rule: CompiledRule): LiveGroup | undefined {
+    const existing = this.live.get(key);
+    if (existing) return this.reopened(existing);
+    const index = bucketOf(key);
+    const state = this.readable(index).get(key);
+    if (!state) return undefined;
+    this.changed.add(index);
+    return this.opening(key, rule, state);
+  }
+
+  private reopened(live: LiveGroup): LiveGroup {
+    if (live.stamp !== this.stamp) {
+      live.stamp = this.stamp;
+      this.opened.push(live);
+    }
+    return live;
+  }
+
+  private opening(key: string, rule: CompiledRule, state: GroupState): LiveGroup {
     // Every field set here, optional ones too: one object shape for all live groups.
     const live: LiveGroup = { state, head: 0, from: 0, current: undefined, values: undefined, indexed: undefined, key, rule, stamp: this.stamp };
     this.opened.push(live);
@@ -176,11 +193,13 @@ export class WorkingState {
 
   delete(key: string): void {
     const index = bucketOf(key);
-    const group = this.live.get(key)?.state ?? this.readable(index).get(key);
+    const bucket = this.readable(index);
+    const group = this.live.get(key)?.state ?? bucket.get(key);
     if (!group) return;
     this.firstValues?.remove(group);
     this.expiry?.drop(key);
-    this.writable(index).delete(key);
+    this.changed.add(index);
+    bucket.delete(key);
     this.live.delete(key);
     this.size -= 1;
   }
@@ -189,13 +208,14 @@ export class WorkingState {
   finish(): EngineState {
     for (const live of this.live.values()) {
       const state = live.state;
+      // Trimmed in place (no copy: most groups drop an entry or two per call).
       if (state.window) {
         if (state.window.length <= live.head) delete state.window;
-        else if (live.head > 0) state.window = state.window.slice(live.head);
+        else if (live.head > 0) state.window.splice(0, live.head);
       }
       if (state.steps) {
         if (state.steps.length <= live.head) delete state.steps;
-        else if (live.head > 0) state.steps = state.steps.slice(live.head);
+        else if (live.head > 0) state.steps.splice(0, live.head);
       }
     }
     const state = this.base;

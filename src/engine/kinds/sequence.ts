@@ -81,9 +81,9 @@ function evaluateKey(
   t: number,
 ): void {
   const { work, repeats } = ctx;
-  if ((mask & 1) === 0 && !work.peek(key)) return; // not started: nothing to remember
-
-  const live = work.open(key, rule, groupRecord, rule.groupBy, values);
+  // An event of a later step only extends a key that started the sequence: one look-up, no group made.
+  const live = (mask & 1) === 0 ? work.openExisting(key, rule) : work.open(key, rule, groupRecord, rule.groupBy, values);
+  if (!live) return; // not started: nothing to remember
   if (repeatIfOpen(live, rule, event, t, repeats)) return;
 
   const withinMs = rule.sequence!.withinMs;
@@ -93,31 +93,7 @@ function evaluateKey(
   if (live.head === entries.length && (mask & 1) === 0) return; // everything expired: not started any more
 
   const finalBit = 1 << (rule.sequence!.steps.length - 1);
-  const last = (mask & finalBit) !== 0;
-  const location = event.location_info;
-  const place = last ? placeOf(location?.city_name, location?.country_name ?? location?.country_code) : null;
-  const entry: StepEntry = [
-    t,
-    event.log_id,
-    mask,
-    eventUser(event),
-    valueText(event.ip, 120),
-    last ? valueText(event.client_name, 120) ?? valueText(event.client_id, 120) : null,
-    place ? (valueText(place, 120) ?? null) : null,
-  ];
-  const steps = rule.sequence!.steps;
-  for (let s = 0; s < steps.length; s++) {
-    const distinct = steps[s]!.distinct;
-    if (distinct && (mask & (1 << s)) !== 0) {
-      entry.push(valueText(distinct(event)));
-      break;
-    }
-  }
-  // The login that completes the sequence is shown with its device; failures are not (a user agent on every held failure would about double the sequence state rewritten on each commit).
-  if (last) {
-    if (entry.length === 7) entry.push(null);
-    entry.push(valueText(event.user_agent, 200));
-  }
+  const entry = stepEntry(rule, event, t, mask, (mask & finalBit) !== 0);
   let index = entries.length;
   while (index > live.head && (entries[index - 1]![0] > t || (entries[index - 1]![0] === t && entries[index - 1]![1] > event.log_id))) index -= 1;
   if (index === entries.length) index = appendEntry(live, 'steps', entry);
@@ -137,6 +113,33 @@ function evaluateKey(
       return;
     }
   }
+}
+
+/**
+ * The entry an event leaves in its key's sequence, made at its final size (a
+ * login is in most sequences' last step: growing its array by push cost a
+ * second allocation per login). The login that completes a sequence is shown
+ * with its application, place and device; failures are not (a user agent on
+ * every held failure would about double the sequence state rewritten on each
+ * commit).
+ */
+function stepEntry(rule: CompiledRule, event: LogEvent, t: number, mask: number, last: boolean): StepEntry {
+  let distinct: string | null | undefined;
+  const steps = rule.sequence!.steps;
+  for (let s = 0; s < steps.length; s++) {
+    const read = steps[s]!.distinct;
+    if (read && (mask & (1 << s)) !== 0) {
+      distinct = valueText(read(event));
+      break;
+    }
+  }
+  const user = eventUser(event);
+  const ip = valueText(event.ip, 120);
+  if (!last) return distinct === undefined ? [t, event.log_id, mask, user, ip, null, null] : [t, event.log_id, mask, user, ip, null, null, distinct];
+  const location = event.location_info;
+  const place = placeOf(location?.city_name, location?.country_name ?? location?.country_code);
+  const application = valueText(event.client_name, 120) ?? valueText(event.client_id, 120);
+  return [t, event.log_id, mask, user, ip, application, place ? valueText(place, 120) : null, distinct ?? null, valueText(event.user_agent, 200)];
 }
 
 /** Index of the first entry in [from, to) dated after `cutoff` (entries are in date order), else `to`. */
