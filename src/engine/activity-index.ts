@@ -1,6 +1,7 @@
 import type { ExpiryIndex } from './expiry.js';
 import type { FirstValueIndex } from './first-value-index.js';
 import type { EngineState, GroupState, StateBucket } from './state.js';
+import type { GroupIndex } from './working-state.js';
 
 /**
  * Groups ordered by last activity (then key), for eviction: a min-heap of
@@ -19,6 +20,13 @@ import type { EngineState, GroupState, StateBucket } from './state.js';
 export class ActivityIndex {
   private times: number[] = [];
   private keys: string[] = [];
+  /** The activity of the entry `popKey` removed last. */
+  poppedTime = 0;
+
+  /** The oldest activity held (Infinity when empty). */
+  get oldestTime(): number {
+    return this.times.length === 0 ? Infinity : this.times[0]!;
+  }
 
   get length(): number {
     return this.times.length;
@@ -48,10 +56,19 @@ export class ActivityIndex {
 
   /** The oldest (activity, key), removed; undefined when empty. */
   pop(): [number, string] | undefined {
+    const time = this.times[0];
+    const key = this.popKey();
+    return key === undefined ? undefined : [time!, key];
+  }
+
+
+  /** The oldest key, removed (its activity in `poppedTime`), without allocating a pair; undefined when empty. */
+  popKey(): string | undefined {
     const times = this.times;
     const keys = this.keys;
     if (times.length === 0) return undefined;
-    const top: [number, string] = [times[0]!, keys[0]!];
+    const topTime = times[0]!;
+    const topKey = keys[0]!;
     const lastTime = times.pop()!;
     const lastKey = keys.pop()!;
     const n = times.length;
@@ -70,7 +87,8 @@ export class ActivityIndex {
       times[i] = lastTime;
       keys[i] = lastKey;
     }
-    return top;
+    this.poppedTime = topTime;
+    return topKey;
   }
 }
 
@@ -100,6 +118,7 @@ export interface DerivedIndexes {
   activity?: ActivityIndex;
   firstValues?: FirstValueIndex;
   expiry?: ExpiryIndex;
+  groups?: GroupIndex;
 }
 
 const carried = new WeakMap<EngineState, DerivedIndexes>();
@@ -122,5 +141,6 @@ export function keepIndexes(state: EngineState, indexes: DerivedIndexes): void {
     ...(activity ? { activity } : {}),
     ...(indexes.firstValues ? { firstValues: indexes.firstValues } : {}),
     ...(expiry ? { expiry } : {}),
+    ...(indexes.groups ? { groups: indexes.groups } : {}),
   });
 }

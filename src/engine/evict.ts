@@ -49,9 +49,9 @@ export function evictOverflow(ruleSet: RuleSet, work: WorkingState): void {
   let excess = work.size - EVICT_DOWN_TO;
   const aside = new Map<string, { rank: number; activity: number }>();
   while (excess > 0) {
-    const next = index.pop();
-    if (!next) break;
-    const [activity, key] = next;
+    const key = index.popKey();
+    if (key === undefined) break;
+    const activity = index.poppedTime;
     const group = work.peek(key);
     if (!group || aside.has(key) || activityOf(group) !== activity) continue; // stale entry
     const rank = rankOf(ruleSet, group, work.clock);

@@ -69,14 +69,14 @@ export class ExpiryIndex {
 
   /** The next group whose recorded expiry is at or before `now`, removed from the index; undefined when none. */
   nextDue(now: number): string | undefined {
-    for (;;) {
-      const top = this.heap.peek();
-      if (!top || top[0] > now) return undefined;
-      this.heap.pop();
-      if (this.valid.get(top[1]) !== top[0]) continue; // stale
-      this.valid.delete(top[1]);
-      return top[1];
+    const heap = this.heap;
+    while (heap.length > 0 && heap.oldestTime <= now) {
+      const key = heap.popKey()!;
+      if (this.valid.get(key) !== heap.poppedTime) continue; // stale
+      this.valid.delete(key);
+      return key;
     }
+    return undefined;
   }
 
   /** Entries in the heap (stale ones included): a carried index with too many is rebuilt instead. */
