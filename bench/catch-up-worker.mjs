@@ -10,6 +10,10 @@ import { loadEnabledRuleSet } from '../dist/engine/index.js';
 import { createLogger } from '../dist/log.js';
 import { createTenantCycle } from '../dist/run/tenant-cycle.js';
 import { openStateStore } from '../dist/state/open.js';
+import { limitHeapGrowth } from '../dist/run/heap-growth.js';
+
+// As the CLI does first thing (src/cli.ts).
+limitHeapGrowth();
 
 const config = loadConfig(process.env, { requireAuth0: true, requireSlack: false, envFile: false });
 const catalog = loadCatalog();
