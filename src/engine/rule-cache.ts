@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
 import type { Catalog } from '../catalog/types.js';
 import { loadRuleFile } from './load.js';
 import type { Rule } from './rule-schema.js';
@@ -68,17 +69,29 @@ export function writeRuleCache(record: RuleCacheRecord, file: string = RULE_CACH
 }
 
 /**
+ * What a usable record looks like. The fingerprint only proves which code
+ * wrote it, not that the file is whole: an entry that is not a rule object
+ * would otherwise drop that default rule without a word (loadRuleFolder takes
+ * the recorded entry for a matching SHA-256), so a record of any other shape
+ * is refused whole and every file is parsed.
+ */
+const RecordSchema = z.object({
+  fingerprint: z.string(),
+  files: z.record(z.string(), z.object({ sha256: z.string(), rule: z.looseObject({ id: z.string() }) })),
+});
+
+/**
  * The recorded rules, when the record exists and was written by this code;
- * undefined otherwise (no build, another build, an unreadable record).
+ * undefined otherwise (no build, another build, an unreadable or damaged
+ * record): the files are then parsed as always, never a failed start.
  */
 export function readRuleCache(file: string = RULE_CACHE_FILE, root: string = CODE_ROOT): RuleCache | undefined {
-  if (!existsSync(file)) return undefined;
-  let record: RuleCacheRecord;
   try {
-    record = JSON.parse(readFileSync(file, 'utf8')) as RuleCacheRecord;
+    if (!existsSync(file)) return undefined;
+    const record = RecordSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+    if (!record.success || record.data.fingerprint !== codeFingerprint(root)) return undefined;
+    return new Map(Object.entries(record.data.files as RuleCacheRecord['files']));
   } catch {
     return undefined;
   }
-  if (typeof record?.fingerprint !== 'string' || record.fingerprint !== codeFingerprint(root) || typeof record.files !== 'object') return undefined;
-  return new Map(Object.entries(record.files));
 }
