@@ -10,12 +10,31 @@ import type { RuleStateParts } from './interface/tenants.js';
  * rather than hand the engine a shifted list.
  */
 export function assembleRuleState(header: string, field: string, parts: ReadonlyArray<{ part: number; body: string }>): string | undefined {
+  if (holdsField(header, field)) return header;
   for (let i = 0; i < parts.length; i++) if (parts[i]!.part !== i) return undefined;
   const head = header.trimEnd();
   if (!head.endsWith('}')) return undefined;
   const open = head.slice(0, -1).trimEnd();
   const comma = open.endsWith('{') ? '' : ',';
   return `${open}${comma}${JSON.stringify(field)}:[${parts.map((row) => row.body).join(',')}]}`;
+}
+
+/**
+ * Whether the stored header already holds `field`: a release from before parts
+ * (a replica not yet upgraded, sharing the database) wrote the whole state
+ * over it, knowing neither the parts nor rule_state_parts_field. That state
+ * is the newest (it bumped the version): it is read as it is, and the parts
+ * left behind are stale (the next complete commit replaces them).
+ */
+function holdsField(header: string, field: string): boolean {
+  // A header is the state without its parts: only one that names the field is parsed.
+  if (!header.includes(JSON.stringify(field))) return false;
+  try {
+    const parsed = JSON.parse(header) as unknown;
+    return parsed !== null && typeof parsed === 'object' && Object.hasOwn(parsed, field);
+  } catch {
+    return false;
+  }
 }
 
 /**
