@@ -1,0 +1,147 @@
+// The engine as the intake drives it: one state object kept in memory from step to step (with the
+// indexes and LiveGroups carried on it), written to the store in parts. page-boundaries.test.ts carries
+// the state through JSON on every page, so none of that is exercised there. Rules and traffic as there.
+import { describe, expect, it } from 'vitest';
+import type { LogEvent } from '../../src/auth0/log-event.js';
+import {
+  applyProfiles,
+  closeIncidents,
+  restoreState,
+  evaluate,
+  initialState,
+  stateGroups,
+  testLogId,
+  type Alert,
+  type EngineState,
+  type Profile,
+} from '../../src/engine/index.js';
+import { engineStateParts, type BucketTexts } from '../../src/run/engine-evaluator.js';
+import { assembleRuleState } from '../../src/state/rule-state-parts.js';
+import { ruleSet, T0 } from '../helpers/engine-fixtures.js';
+import { seeded } from '../helpers/engine-traffic.js';
+
+const rules = ruleSet(
+  [
+    { id: 'brute', match: { codes: ['f', 'fp', 'fu'] }, threshold: { count: 8, window: '5m', group_by: ['ip'] }, throttle: '10m' },
+    { id: 'stuffing', match: { codes: ['fp', 'fu'] }, threshold: { count: 5, window: '10m', group_by: ['ip'], distinct: 'user_name' } },
+    { id: 'leak', match: { codes: ['pwd_leak'] }, throttle: { period: '1h', by: ['user_id', 'ip'] } },
+    { id: 'wide', match: { codes: ['f'] }, throttle: '15m' },
+    // Every other kind, so that each is held to the same invariance.
+    {
+      id: 'guessed',
+      match: undefined,
+      sequence: { by: ['user_id'], within: '10m', steps: [{ codes: ['f', 'fp', 'fu'], count: 3 }, { codes: ['s'] }] },
+    },
+    { id: 'travel', match: { codes: ['s'] }, impossible_travel: {}, throttle: '30m' },
+    { id: 'new-country', match: { codes: ['s'] }, new_value: { field: 'location_info.country_code', by: ['user_id'], learn: '1h' } },
+  ],
+);
+
+const CITIES = [
+  { country_code: 'NL', city_name: 'Amsterdam', latitude: 52.37, longitude: 4.9 },
+  { country_code: 'FR', city_name: 'Paris', latitude: 48.86, longitude: 2.35 },
+  { country_code: 'AU', city_name: 'Sydney', latitude: -33.87, longitude: 151.21 },
+  { country_code: 'US', city_name: 'New York', latitude: 40.71, longitude: -74.01 },
+];
+
+/**
+ * Mixed failures and leaks from a few IPs and users, with quiet gaps long
+ * enough for windows to expire and throttles to pass. `skewMs`: how far an
+ * event's date may stray from its log_id's time (Auth0 ids and dates do not
+ * agree exactly).
+ */
+function traffic(seed: number, skewMs: number): LogEvent[] {
+  const random = seeded(seed);
+  const codes = ['f', 'fp', 'fu', 'fp', 'fu', 'pwd_leak', 's', 's'];
+  const events: LogEvent[] = [];
+  let t = T0;
+  for (let i = 1; i <= 4_000; i++) {
+    t += random() < 0.01 ? Math.floor(random() * 3_600_000) : Math.floor(random() * 15_000);
+    const date = t + Math.floor((random() - 0.5) * skewMs);
+    const user = Math.floor(random() * 12);
+    events.push({
+      type: codes[Math.floor(random() * codes.length)]!,
+      ip: `10.0.0.${Math.floor(random() * 4)}`,
+      user_id: `auth0|u${user}`,
+      user_name: `u${user}@example.com`,
+      location_info: CITIES[(user + (random() < 0.1 ? 1 + Math.floor(random() * 3) : 0)) % CITIES.length],
+      date: new Date(date).toISOString(),
+      log_id: testLogId(t, i),
+    } as LogEvent);
+  }
+  return events;
+}
+
+
+const firstAlerts = (alerts: Alert[]) =>
+  alerts.filter((alert) => alert.kind === 'alert').map((alert) => [alert.incident, alert.count, alert.suppressed]);
+
+describe('the engine state kept in memory from page to page', () => {
+  it.each([
+    ['dates in log_id order', 1, 0],
+    ['dates five minutes out of log_id order', 3, 600_000],
+  ])('gives the same alerts and state as one big batch (%s)', (_name, seed, skewMs) => {
+    const events = traffic(seed, skewMs);
+    const whole = evaluate(rules, initialState(), events);
+    expect(firstAlerts(whole.alerts).length).toBeGreaterThan(10);
+    const random = seeded(seed * 10);
+    const state = initialState();
+    const alerts: Alert[] = [];
+    const profiles = new Map<string, Profile>();
+    for (let i = 0; i < events.length; ) {
+      const size = 1 + Math.floor(random() * 250);
+      const result = evaluate(rules, state, events.slice(i, i + size), new Map(profiles));
+      expect(result.state).toBe(state);
+      alerts.push(...result.alerts);
+      applyProfiles(profiles, result.profiles);
+      i += size;
+    }
+    expect(firstAlerts(alerts)).toEqual(firstAlerts(whole.alerts));
+    expect(stateGroups(state)).toEqual(stateGroups(whole.state));
+  });
+
+  /**
+   * The store keeps one part per bucket and a commit writes only the buckets
+   * written since the last one (takeChangedBuckets): a bucket written without
+   * being noted would be stale on disk, and show only after a restart.
+   * Resolves (closeIncidents) and failed commits (the state dropped, read
+   * again from the parts) come in between, as they do in the intake.
+   */
+  it.each([1, 2, 3])('stores parts that always read back as exactly the state, with resolves and failed commits in between (seed %s)', (seed) => {
+    const events = traffic(seed, seed === 1 ? 0 : 120_000);
+    const random = seeded(seed * 7);
+    const texts: BucketTexts = new WeakMap();
+    let stored: { header: string; parts: string[] } | undefined;
+    const read = () => (stored ? assembleRuleState(stored.header, 'buckets', stored.parts.map((body, part) => ({ part, body }))) : undefined);
+    let state: EngineState = initialState();
+    let parted = false;
+    let failures = 0;
+    let resolves = 0;
+    for (let i = 0, step = 0; i < events.length; step++) {
+      // A step with resolves only (a batch of events already seen) now and then: nothing else writes the buckets.
+      const size = random() < 0.2 ? 0 : 1 + Math.floor(random() * 250);
+      if (size === 0 || random() < 0.2) {
+        const open = Object.values(stateGroups(state)).flatMap((group) => (group.incident ? [group.incident.id] : []));
+        resolves += closeIncidents(state, open.filter(() => random() < 0.5)).closed.length;
+      }
+      const result = evaluate(rules, state, events.slice(i, i + size));
+      const parts = engineStateParts(result.state, !parted, texts);
+      if (step % 5 === 3) {
+        // The commit failed: this state is dropped and the stored one read again (its first commit is complete).
+        failures += 1;
+        state = stored ? restoreState(read()) : initialState();
+        parted = false;
+        continue;
+      }
+      const next = { header: parts.header, parts: stored && !parts.complete ? [...stored.parts] : [] };
+      for (const [index, text] of parts.parts) next.parts[index] = text!;
+      stored = next;
+      parted = true;
+      expect(read()).toBe(JSON.stringify(result.state));
+      state = result.state;
+      i += size;
+    }
+    expect(failures).toBeGreaterThan(0);
+    expect(resolves).toBeGreaterThan(0);
+  });
+});
