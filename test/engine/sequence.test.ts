@@ -212,6 +212,23 @@ describe('sequence rules', () => {
     expect(fired(alerts).map((alert) => [alert.group, alert.logIds])).toEqual([[{ ip: '198.51.100.23' }, [block.log_id, fromBlocked.log_id]]]);
   });
 
+  it('keep the key values of an event that matches the first and a later step (a later step only looks its group up)', () => {
+    // Every failure is both a guess and a possible last step; the user already has a group (another IP),
+    // so the first failure from 203.0.113.7 is looked up for the later step too, and creates its group.
+    const repeated = ruleSet([
+      {
+        id: 'repeated',
+        match: undefined,
+        sequence: { by: ['user_id', 'ip'], within: '10m', steps: [{ codes: ['fp'], count: 2 }, { codes: ['fp'] }] },
+      },
+    ]);
+    const failures = [failure(0, { ip: '192.0.2.9' }), failure(10 * SECOND), failure(20 * SECOND), failure(30 * SECOND)];
+    const { alerts } = evaluate(repeated, initialState(), failures);
+    expect(fired(alerts).map((alert) => [alert.group, alert.logIds])).toEqual([
+      [{ user_id: 'auth0|alice', ip: '203.0.113.7' }, [failures[1]!.log_id, failures[2]!.log_id, failures[3]!.log_id]],
+    ]);
+  });
+
   it('count distinct values in a step when it says so (failures for ten different users from one IP, then a success)', () => {
     const stuffing = ruleSet([
       {

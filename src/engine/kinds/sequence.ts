@@ -40,12 +40,20 @@ export function evaluateSequence(ctx: EvalContext, rule: CompiledRule, event: Lo
     if (first === null) continue; // an event without the key joins nothing
     // A later step's event of a key that never started the sequence: nothing to do (cheap check first).
     if (s > 0 && !ctx.work.hasFirstValue(rule.id, first)) continue;
-    const values = keyValues(step.keyGetters, event, first);
-    if (!values) continue;
-    const key = groupKeyOf(rule.id, values);
-    if (firstKey === undefined || key === firstKey) {
+    // Only a first-step event may create its group and so needs the values as an array; a later
+    // step's event (most are logins) only looks its group up, by the key string alone.
+    let values: Array<string | null> | undefined = NO_VALUES;
+    let key: string | undefined;
+    if (s === 0) {
+      values = keyValues(step.keyGetters, event, first);
+      if (values) key = groupKeyOf(rule.id, values);
+    } else key = laterStepKey(rule.id, step.keyGetters, event, first);
+    if (key === undefined || !values) continue;
+    if (firstKey === undefined) {
       firstKey = key;
-      firstValues = values;
+      firstValues = values; // steps go in order: a key's first-step values, when it has any, come first
+    }
+    if (key === firstKey) {
       firstMask |= 1 << s;
       continue;
     }
@@ -57,6 +65,20 @@ export function evaluateSequence(ctx: EvalContext, rule: CompiledRule, event: Lo
   if (firstKey === undefined) return;
   evaluateKey(ctx, rule, firstKey, firstValues, firstMask, event, t);
   if (others) for (const [key, { values, mask }] of others) evaluateKey(ctx, rule, key, values, mask, event, t);
+}
+
+/** Stands for the values of a later step's event (they are never read: its group is not created). */
+const NO_VALUES: Array<string | null> = [];
+
+/** The group key of a later step's event (equal to `groupKeyOf` of its values), or undefined when a value is absent. */
+function laterStepKey(ruleId: string, getters: CompiledRule['groupGetters'], event: LogEvent, first: string): string | undefined {
+  let key = `${ruleId}\u0000${first}`;
+  for (let i = 1; i < getters.length; i++) {
+    const value = valueText(getters[i]!(event));
+    if (value === null) return undefined;
+    key += `\u0000${value}`;
+  }
+  return key;
 }
 
 /** The event's key values for a step (the first already read), or undefined when one is absent. */
