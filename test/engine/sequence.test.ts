@@ -229,6 +229,34 @@ describe('sequence rules', () => {
     ]);
   });
 
+  it('stop remembering a key once its first step has expired: later logins alone neither stay in the state nor keep the key alive', () => {
+    // Three failures (fewer than five), then a login every 5 minutes for three hours.
+    const failures = fiveFailures().slice(0, 3); // made first: events arrive in the order they are made
+    const logins = Array.from({ length: 36 }, (_, i) => success(2 * MINUTE + i * 5 * MINUTE));
+    const quiet = evaluate(guessed, initialState(), [...failures, ...logins]);
+    expect(quiet.alerts).toEqual([]);
+    // The failures expired after 10 minutes (+ the reorder tolerance); the logins since then were not kept
+    // and the key was pruned: a logged-in user costs nothing once their failures are gone.
+    expect(quiet.state.size).toBe(0);
+    const stored = JSON.stringify(quiet.state);
+    for (const login of logins.slice(6)) expect(stored).not.toContain(login.log_id);
+    // The key starts again with new failures, and a guessed password still fires.
+    const later = 3 * 60 * MINUTE;
+    const retry = fiveFailures(later);
+    const again = evaluate(guessed, quiet.state, [...retry, success(later + 4 * MINUTE)]);
+    expect(fired(again.alerts)).toHaveLength(1);
+    expect(again.alerts[0]!.count).toBe(6);
+  });
+
+  it('keep a login while a failure of its key is held, so failures arriving late (dated before it) still complete the sequence', () => {
+    const first = failure(0);
+    const login = success(3 * MINUTE);
+    const late = Array.from({ length: 4 }, (_, i) => failure(30 * SECOND + i * 30 * SECOND));
+    const { alerts } = evaluate(guessed, initialState(), [first, login, ...late]);
+    expect(fired(alerts)).toHaveLength(1);
+    expect(alerts[0]!.logIds).toContain(login.log_id);
+  });
+
   it('count distinct values in a step when it says so (failures for ten different users from one IP, then a success)', () => {
     const stuffing = ruleSet([
       {

@@ -20,10 +20,11 @@ const NO_STEPS: readonly StepEntry[] = [];
  * late failure dated earlier still completes it, and a success dated before
  * the failures does not.
  *
- * A key is only remembered once its first step has been seen (a success alone
- * stores nothing: logins would otherwise fill the state); a last-step event
- * that arrives more than REORDER_TOLERANCE_MS before the first step's events
- * is therefore not matched.
+ * A key is only remembered while one of its first step's events is held (a
+ * success alone stores nothing, nor does one after the failures expired:
+ * logins would otherwise fill the state and keep each other alive); a
+ * last-step event that arrives more than REORDER_TOLERANCE_MS before the
+ * first step's events is therefore not matched.
  */
 export function evaluateSequence(ctx: EvalContext, rule: CompiledRule, event: LogEvent, t: number): void {
   const steps = rule.sequence!.steps;
@@ -112,7 +113,10 @@ function evaluateKey(
   let entries = live.state.steps ?? NO_STEPS;
   const newest = Math.max(entries.length > live.head ? entries[entries.length - 1]![0] : t, t);
   live.head = firstDatedAfter(entries, live.head, entries.length, newest - withinMs - REORDER_TOLERANCE_MS);
-  if (live.head === entries.length && (mask & 1) === 0) return; // everything expired: not started any more
+  // A later step's event extends a key only while one of its first step's events is held: held
+  // logins alone (their failures expired) would keep each other — and the group — alive for as
+  // long as the user keeps logging in, as if the sequence had started. Same as a key never started.
+  if ((mask & 1) === 0 && !holdsFirstStep(entries, live.head)) return;
 
   const finalBit = 1 << (rule.sequence!.steps.length - 1);
   const entry = stepEntry(rule, event, t, mask, (mask & finalBit) !== 0);
@@ -162,6 +166,12 @@ function stepEntry(rule: CompiledRule, event: LogEvent, t: number, mask: number,
   const place = placeOf(location?.city_name, location?.country_name ?? location?.country_code);
   const application = valueText(event.client_name, 120) ?? valueText(event.client_id, 120);
   return [t, event.log_id, mask, user, ip, application, place ? valueText(place, 120) : null, distinct ?? null, valueText(event.user_agent, 200)];
+}
+
+/** Whether an entry from `from` on is an event of the first step (the sequence is still started). */
+function holdsFirstStep(entries: readonly StepEntry[], from: number): boolean {
+  for (let i = from; i < entries.length; i++) if ((entries[i]![2] & 1) !== 0) return true;
+  return false;
 }
 
 /** Index of the first entry in [from, to) dated after `cutoff` (entries are in date order), else `to`. */
