@@ -1,30 +1,16 @@
-import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../src/catalog/index.js';
 import { loadRuleFolder } from '../../src/engine/index.js';
-import { buildRuleCache, readRuleCache, sha256, writeRuleCache } from '../../src/engine/rule-cache.js';
-import { BUNDLED_RULES_DIR } from '../../src/engine/rule-dirs.js';
-import { tempDir } from '../helpers/temp-db.js';
+import { readRuleCache, sha256 } from '../../src/engine/rule-cache.js';
+import { builtRuleCache } from '../helpers/rule-cache-fixture.js';
 
 const catalog = loadCatalog();
 const cleanups: Array<() => void> = [];
 afterEach(() => cleanups.splice(0).forEach((cleanup) => cleanup()));
 
-/** The bundled rules, a stand-in for the compiled code, and the record the build would write for them. */
-function built() {
-  const { dir, cleanup } = tempDir();
-  cleanups.push(cleanup);
-  const rules = join(dir, 'rules');
-  const code = join(dir, 'dist');
-  cpSync(BUNDLED_RULES_DIR, rules, { recursive: true });
-  mkdirSync(join(code, 'engine'), { recursive: true });
-  writeFileSync(join(code, 'engine', 'load.js'), 'export const parse = 1;\n');
-  const file = join(code, 'rule-cache.json');
-  writeRuleCache(buildRuleCache(rules, catalog, code), file);
-  const record = JSON.parse(readFileSync(file, 'utf8')) as { fingerprint: string; files: Record<string, unknown> };
-  return { rules, code, file, record };
-}
+const built = () => builtRuleCache(catalog, cleanups);
 
 describe('a damaged build-time rule record whose fingerprint still matches', () => {
   it('is refused (the files are parsed), never a crash at start', () => {

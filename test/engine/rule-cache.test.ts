@@ -1,30 +1,19 @@
-import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../src/catalog/index.js';
 import { runRulesCheck } from '../../src/commands/rules.js';
 import { loadRuleFolder, loadRuleLayers } from '../../src/engine/index.js';
-import { buildRuleCache, readRuleCache, writeRuleCache, type RuleCache } from '../../src/engine/rule-cache.js';
+import { readRuleCache, type RuleCache } from '../../src/engine/rule-cache.js';
 import { BUNDLED_RULES_DIR } from '../../src/engine/rule-dirs.js';
+import { builtRuleCache } from '../helpers/rule-cache-fixture.js';
 import { tempDir } from '../helpers/temp-db.js';
 
 const catalog = loadCatalog();
 const cleanups: Array<() => void> = [];
 afterEach(() => cleanups.splice(0).forEach((cleanup) => cleanup()));
 
-/** A copy of the bundled rules and a stand-in for the compiled code, with the record the build would write. */
-function built() {
-  const { dir, cleanup } = tempDir();
-  cleanups.push(cleanup);
-  const rules = join(dir, 'rules');
-  const code = join(dir, 'dist');
-  cpSync(BUNDLED_RULES_DIR, rules, { recursive: true });
-  mkdirSync(join(code, 'engine'), { recursive: true });
-  writeFileSync(join(code, 'engine', 'load.js'), 'export const parse = 1;\n');
-  const file = join(code, 'rule-cache.json');
-  writeRuleCache(buildRuleCache(rules, catalog, code), file);
-  return { rules, code, file, cache: () => readRuleCache(file, code) };
-}
+const built = () => builtRuleCache(catalog, cleanups);
 
 /** A record whose rule for `name` is changed, so that using it shows. */
 function tampered(cache: RuleCache, name: string, change: (rule: Record<string, unknown>) => Record<string, unknown>): RuleCache {
