@@ -21,6 +21,21 @@ export function groupKeyOf(ruleId: string, values: ReadonlyArray<string | null>)
   return key;
 }
 
+/**
+ * The key of an event whose key values must all be present (a sequence's later
+ * step: an event without one joins nothing), its first value already read;
+ * undefined when another is absent. Equals `groupKeyOf` of the same values.
+ */
+export function groupKeyOfPresent(ruleId: string, getters: readonly FieldGetter[], event: object, first: string): string | undefined {
+  let key = `${ruleId}\u0000${first}`;
+  for (let i = 1; i < getters.length; i++) {
+    const value = valueText(getters[i]!(event));
+    if (value === null) return undefined;
+    key += `\u0000${value}`;
+  }
+  return key;
+}
+
 /** The group record shown in alerts: field name → value. */
 export function groupRecord(names: readonly string[], values: ReadonlyArray<string | null>): Record<string, string | null> {
   const group: Record<string, string | null> = {};

@@ -3,7 +3,7 @@ import { incidentId } from '../alert-build.js';
 import { sequenceAlert } from '../alert-build-kinds.js';
 import type { CompiledRule, CompiledStep } from '../compile.js';
 import { eventUser, valueText } from '../fields.js';
-import { groupKeyOf, groupRecord } from '../group-key.js';
+import { groupKeyOf, groupKeyOfPresent, groupRecord } from '../group-key.js';
 import { repeatIfOpen, takeCarry } from '../incident.js';
 import { MAX_SEQUENCE_ENTRIES, type StepEntry } from '../state.js';
 import { appendEntry, type LiveGroup } from '../working-state.js';
@@ -48,7 +48,7 @@ export function evaluateSequence(ctx: EvalContext, rule: CompiledRule, event: Lo
     if (s === 0) {
       values = keyValues(step.keyGetters, event, first);
       if (values) key = groupKeyOf(rule.id, values);
-    } else key = laterStepKey(rule.id, step.keyGetters, event, first);
+    } else key = groupKeyOfPresent(rule.id, step.keyGetters, event, first);
     if (key === undefined || !values) continue;
     if (firstKey === undefined) {
       firstKey = key;
@@ -71,16 +71,6 @@ export function evaluateSequence(ctx: EvalContext, rule: CompiledRule, event: Lo
 /** Stands for the values of a later step's event (they are never read: its group is not created). */
 const NO_VALUES: Array<string | null> = [];
 
-/** The group key of a later step's event (equal to `groupKeyOf` of its values), or undefined when a value is absent. */
-function laterStepKey(ruleId: string, getters: CompiledRule['groupGetters'], event: LogEvent, first: string): string | undefined {
-  let key = `${ruleId}\u0000${first}`;
-  for (let i = 1; i < getters.length; i++) {
-    const value = valueText(getters[i]!(event));
-    if (value === null) return undefined;
-    key += `\u0000${value}`;
-  }
-  return key;
-}
 
 /** The event's key values for a step (the first already read), or undefined when one is absent. */
 function keyValues(getters: CompiledRule['groupGetters'], event: LogEvent, first: string): Array<string | null> | undefined {
