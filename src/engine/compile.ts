@@ -68,8 +68,8 @@ export interface RuleSet {
   readonly globs: ReadonlyArray<{ readonly pattern: TextPattern; readonly rule: CompiledRule }>;
   /** Memo of glob results for codes outside the catalog (bounded). */
   readonly unknownCodes: Map<string, readonly CompiledRule[]>;
-  /** Sequence rule id → the field whose value comes first in its group keys (see first-value-index.ts). */
-  readonly sequenceFirstFields: ReadonlyMap<string, string>;
+  /** Sequence rule id → the fields of its group keys (see first-value-index.ts). */
+  readonly sequenceKeyFields: ReadonlyMap<string, readonly string[]>;
 }
 
 const NO_RULES: readonly CompiledRule[] = [];
@@ -203,7 +203,7 @@ export function compileRules(rules: readonly Rule[], catalog: Catalog): RuleSet 
     byCode,
     globs,
     unknownCodes: new Map(),
-    sequenceFirstFields: new Map(compiled.filter((rule) => rule.sequence).map((rule) => [rule.id, rule.groupBy[0]!])),
+    sequenceKeyFields: new Map(compiled.filter((rule) => rule.sequence).map((rule) => [rule.id, rule.groupBy])),
   };
 }
 

@@ -88,7 +88,7 @@ export class WorkingState {
     private readonly base: EngineState,
     private readonly ruleSet: RuleSet,
   ) {
-    const sequenceFields = ruleSet.sequenceFirstFields;
+    const sequenceFields = ruleSet.sequenceKeyFields;
     this.clock = base.clock;
     this.nextPruneAt = base.nextPruneAt;
     this.size = base.size;
@@ -134,10 +134,9 @@ export class WorkingState {
     this.expiry?.reset(key, expiry);
   }
 
-  /** Whether a group of sequence rule `ruleId` has `value` first in its key (exact: false means none). */
-  hasFirstValue(ruleId: string, value: string): boolean {
-    this.firstValues ??= FirstValueIndex.build(this.ruleSet.sequenceFirstFields, this.groupBuckets());
-    return this.firstValues.has(ruleId, value);
+  /** Groups of sequence rules by their first key value (see first-value-index.ts). */
+  sequenceGroups(): FirstValueIndex {
+    return (this.firstValues ??= FirstValueIndex.build(this.ruleSet.sequenceKeyFields, this.groupBuckets()));
   }
 
   private writable(index: number): StateBucket {
@@ -174,7 +173,7 @@ export class WorkingState {
       state = { rule: rule.id, group: makeGroup(names, source) };
       bucket.set(key, state);
       this.size += 1;
-      this.firstValues?.add(state);
+      this.firstValues?.add(key, state);
     }
     return this.opening(key, rule, state, index);
   }
@@ -246,7 +245,7 @@ export class WorkingState {
     const bucket = this.readable(index);
     const group = live?.state ?? bucket.get(key);
     if (!group) return;
-    this.firstValues?.remove(group);
+    this.firstValues?.remove(key, group);
     this.expiry?.drop(key);
     this.changed.add(index);
     bucket.delete(key);

@@ -34,21 +34,28 @@ export function evaluateSequence(ctx: EvalContext, rule: CompiledRule, event: Lo
   let firstValues: Array<string | null> = [];
   let firstMask = 0;
   let others: Map<string, { values: Array<string | null>; mask: number }> | undefined;
+  const groups = ctx.work.sequenceGroups();
   for (let s = 0; s < steps.length; s++) {
     const step = steps[s]!;
     if (!step.hasCode(event.type) || !step.matches(event)) continue;
     const first = valueText(step.keyGetters[0]!(event));
     if (first === null) continue; // an event without the key joins nothing
-    // A later step's event of a key that never started the sequence: nothing to do (cheap check first).
-    if (s > 0 && !ctx.work.hasFirstValue(rule.id, first)) continue;
     // Only a first-step event may create its group and so needs the values as an array; a later
     // step's event (most are logins) only looks its group up, by the key string alone.
     let values: Array<string | null> | undefined = NO_VALUES;
     let key: string | undefined;
-    if (s === 0) {
-      values = keyValues(step.keyGetters, event, first);
-      if (values) key = groupKeyOf(rule.id, values);
-    } else key = groupKeyOfPresent(rule.id, step.keyGetters, event, first);
+    if (step.keyGetters.length === 1) {
+      // The held group's key comes from the index: no key string built and hashed per event.
+      key = groups.keyOf(rule.id, first);
+      if (s === 0) key ??= groupKeyOf(rule.id, (values = [first]));
+      else if (key === undefined) continue; // a later step's event of a key that never started the sequence
+    } else {
+      if (s > 0 && !groups.has(rule.id, first)) continue; // the same, answered before building the key
+      if (s === 0) {
+        values = keyValues(step.keyGetters, event, first);
+        if (values) key = groupKeyOf(rule.id, values);
+      } else key = groupKeyOfPresent(rule.id, step.keyGetters, event, first);
+    }
     if (key === undefined || !values) continue;
     if (firstKey === undefined) {
       firstKey = key;
