@@ -1,7 +1,6 @@
 import type { ExpiryIndex } from './expiry.js';
 import type { FirstValueIndex } from './first-value-index.js';
 import type { EngineState, GroupState, StateBucket } from './state.js';
-import type { GroupIndex } from './working-state.js';
 
 /**
  * Groups ordered by last activity (then key), for eviction: a min-heap of
@@ -118,7 +117,6 @@ export interface DerivedIndexes {
   activity?: ActivityIndex;
   firstValues?: FirstValueIndex;
   expiry?: ExpiryIndex;
-  groups?: GroupIndex;
 }
 
 const carried = new WeakMap<EngineState, DerivedIndexes>();
@@ -141,6 +139,5 @@ export function keepIndexes(state: EngineState, indexes: DerivedIndexes): void {
     ...(activity ? { activity } : {}),
     ...(indexes.firstValues ? { firstValues: indexes.firstValues } : {}),
     ...(expiry ? { expiry } : {}),
-    ...(indexes.groups ? { groups: indexes.groups } : {}),
   });
 }

@@ -7,15 +7,15 @@ import { indexWindow } from './window.js';
 
 /**
  * A group as evaluate() works on it: its state (written in place), where it
- * is stored, and the indexes a call keeps into it. Kept from call to call
- * with the state (see `GroupIndex`), so a group touched on every page is not
- * looked up in its bucket and given a new LiveGroup each time; the per-call
- * fields are reset when a call first opens it (`call`).
+ * is stored, and the indexes a call keeps into it. Kept beside the group in
+ * its bucket (StateBucket.attach) from call to call, so a group touched on
+ * every page is not given a new LiveGroup each time; the per-call fields are
+ * reset when a call first opens it (`call`).
  */
 export interface LiveGroup {
   /** The group's state, in its bucket: written in place. */
   state: GroupState;
-  /** Its bucket (bucketOf(key)): noted as changed when a call opens the group. */
+  /** Its bucket's index (bucketOf(key)): noted as changed when a call opens the group. */
   readonly bucket: number;
   /** The call (WorkingState) that last opened it: the fields below belong to that call. */
   call: number;
@@ -31,15 +31,10 @@ export interface LiveGroup {
   indexed?: number;
   indexedIn?: ActivityIndex;
   readonly key: string;
+  /** The rule as compiled when it was opened: a call with other rules (reloaded) opens the group afresh. */
   readonly rule: CompiledRule;
   /** The event (WorkingState.beginEvent) that last opened it: settle() looks at each once per event. */
   stamp: number;
-}
-
-/** Every group opened since the state was restored, by key: derived data, carried with the state (activity-index.ts). */
-export interface GroupIndex {
-  readonly ruleSet: RuleSet;
-  readonly groups: Map<string, LiveGroup>;
 }
 
 /** Numbers the calls, so a carried LiveGroup knows whether its per-call fields are this call's. */
@@ -69,8 +64,6 @@ export class WorkingState {
   private readonly buckets: StoredBucket[];
   /** Buckets written (noted for the serialiser). */
   private readonly changed: Set<number>;
-  /** The groups opened so far (this call's and carried ones): a group found here is not looked up in its bucket. */
-  private readonly live: Map<string, LiveGroup>;
   /** Groups opened in this call (finish() trims them). */
   private readonly touchedNow: LiveGroup[] = [];
   private readonly call = ++calls;
@@ -98,7 +91,6 @@ export class WorkingState {
     this.activity = carried.activity;
     if (carried.firstValues?.fields === sequenceFields) this.firstValues = carried.firstValues;
     if (carried.expiry?.ruleSet === ruleSet) this.expiry = carried.expiry;
-    this.live = carried.groups?.ruleSet === ruleSet ? carried.groups.groups : new Map();
   }
 
   /** Starts an event: groups opened from here on are settled after it (settle). */
@@ -108,8 +100,8 @@ export class WorkingState {
 
   /** After an event: the indexes learn how the groups it changed stand (expiry, activity). */
   settle(): void {
+    // Groups are deleted only between events (prune, evict): every group opened is still there.
     for (const live of this.opened) {
-      if (this.live.get(live.key) !== live) continue; // deleted meanwhile
       this.expiry?.set(live.key, expiryOf(live.rule, live.state));
       if (this.activity) {
         const activity = activityOf(live.state);
@@ -139,11 +131,6 @@ export class WorkingState {
     return (this.firstValues ??= FirstValueIndex.build(this.ruleSet.sequenceKeyFields, this.groupBuckets()));
   }
 
-  private writable(index: number): StateBucket {
-    this.changed.add(index);
-    return this.readable(index);
-  }
-
   /** A bucket (a stored JSON bucket is converted in place, once). */
   private readable(index: number): StateBucket {
     const bucket = this.buckets[index]!;
@@ -155,7 +142,7 @@ export class WorkingState {
 
   /** The group's state, for reading only (writes go through `open`), without creating it. */
   peek(key: string): GroupState | undefined {
-    return this.live.get(key)?.state ?? this.readable(bucketOf(key)).get(key);
+    return this.readable(bucketOf(key)).get(key);
   }
 
   /**
@@ -164,29 +151,27 @@ export class WorkingState {
    * than a closure: this runs for most matching events).
    */
   open<N, S>(key: string, rule: CompiledRule, makeGroup: (names: N, source: S) => Record<string, string | null>, names: N, source: S): LiveGroup {
-    const known = this.live.get(key);
-    if (known) return this.reopened(known);
     const index = bucketOf(key);
-    const bucket = this.writable(index);
-    let state = bucket.get(key);
-    if (!state) {
-      state = { rule: rule.id, group: makeGroup(names, source) };
-      bucket.set(key, state);
-      this.size += 1;
-      this.firstValues?.add(key, state);
-    }
-    return this.opening(key, rule, state, index);
+    const bucket = this.readable(index);
+    const at = bucket.find(key);
+    if (at >= 0) return this.openAt(bucket, at, key, rule, index);
+    const state: GroupState = { rule: rule.id, group: makeGroup(names, source) };
+    this.size += 1;
+    this.firstValues?.add(key, state);
+    return this.opening(bucket, bucket.add(key, state), key, rule, index);
   }
 
   /** The group opened for writing if it exists (never created): `peek` then `open` in one look-up. */
   openExisting(key: string, rule: CompiledRule): LiveGroup | undefined {
-    const known = this.live.get(key);
-    if (known) return this.reopened(known);
     const index = bucketOf(key);
-    const state = this.readable(index).get(key);
-    if (!state) return undefined;
-    this.changed.add(index);
-    return this.opening(key, rule, state, index);
+    const bucket = this.readable(index);
+    const at = bucket.find(key);
+    return at < 0 ? undefined : this.openAt(bucket, at, key, rule, index);
+  }
+
+  private openAt(bucket: StateBucket, at: number, key: string, rule: CompiledRule, index: number): LiveGroup {
+    const known = bucket.liveAt(at);
+    return known?.rule === rule ? this.reopened(known) : this.opening(bucket, at, key, rule, index);
   }
 
   /** A known group opened again: in this call (settled once per event), or first in this call (its per-call fields reset). */
@@ -211,11 +196,12 @@ export class WorkingState {
     return live;
   }
 
-  private opening(key: string, rule: CompiledRule, state: GroupState, bucket: number): LiveGroup {
+  private opening(bucket: StateBucket, at: number, key: string, rule: CompiledRule, index: number): LiveGroup {
+    this.changed.add(index);
     // Every field set here, optional ones too: one object shape for all live groups.
     const live: LiveGroup = {
-      state,
-      bucket,
+      state: bucket.groupAt(at),
+      bucket: index,
       call: this.call,
       head: 0,
       from: 0,
@@ -230,7 +216,7 @@ export class WorkingState {
     this.opened.push(live);
     this.touchedNow.push(live);
     if (rule.threshold) indexWindow(live, rule.threshold.windowMs);
-    this.live.set(key, live);
+    bucket.attach(at, live);
     return live;
   }
 
@@ -240,16 +226,14 @@ export class WorkingState {
   }
 
   delete(key: string): void {
-    const live = this.live.get(key);
-    const index = live ? live.bucket : bucketOf(key);
+    const index = bucketOf(key);
     const bucket = this.readable(index);
-    const group = live?.state ?? bucket.get(key);
-    if (!group) return;
-    this.firstValues?.remove(key, group);
+    const at = bucket.find(key);
+    if (at < 0) return;
+    this.firstValues?.remove(key, bucket.groupAt(at));
     this.expiry?.drop(key);
     this.changed.add(index);
-    bucket.delete(key);
-    if (live) this.live.delete(key);
+    bucket.removeAt(at);
     this.size -= 1;
   }
 
@@ -275,7 +259,7 @@ export class WorkingState {
     state.clock = this.clock;
     state.nextPruneAt = this.nextPruneAt;
     state.size = this.size;
-    keepIndexes(state, { activity: this.activity, firstValues: this.firstValues, expiry: this.expiry, groups: { ruleSet: this.ruleSet, groups: this.live } });
+    keepIndexes(state, { activity: this.activity, firstValues: this.firstValues, expiry: this.expiry });
     return state;
   }
 }

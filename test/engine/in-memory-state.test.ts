@@ -17,6 +17,7 @@ import { engineStateParts, type BucketTexts } from '../../src/run/engine-evaluat
 import { assembleRuleState } from '../../src/state/rule-state-parts.js';
 import { rules, traffic } from '../helpers/invariance-traffic.js';
 import { seeded } from '../helpers/engine-traffic.js';
+import { eventFactory, MINUTE, ruleSet } from '../helpers/engine-fixtures.js';
 
 
 
@@ -90,5 +91,16 @@ describe('the engine state kept in memory from page to page', () => {
     }
     expect(failures).toBeGreaterThan(0);
     expect(resolves).toBeGreaterThan(0);
+  });
+
+  it('counts a group opened under rules since reloaded by the new rules, as a state read from the store would be', () => {
+    const ev = eventFactory();
+    const burst = (window: string) => ruleSet([{ id: 'burst', match: { codes: ['fp'] }, threshold: { count: 3, window, group_by: ['ip'] }, throttle: '1h' }]);
+    const state = evaluate(burst('1m'), initialState(), [ev(0), ev(2 * MINUTE)]).state;
+    const stored = restoreState(JSON.stringify(state));
+    // Reloaded with a longer window: all three events are in it (the group's window kept from the 1m rule would hold two).
+    const next = [ev(3 * MINUTE)];
+    expect(evaluate(burst('10m'), stored, next).alerts.map((alert) => alert.count)).toEqual([3]);
+    expect(evaluate(burst('10m'), state, next).alerts.map((alert) => alert.count)).toEqual([3]);
   });
 });
