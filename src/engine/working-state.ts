@@ -53,6 +53,17 @@ export function appendEntry(live: LiveGroup, field: EntryField, entry: unknown):
 }
 
 /**
+ * Drops a list's first `count` entries in place. splice() made a new backing
+ * store (and an array of the dropped entries) each time, so the next push had
+ * to grow it again: two allocations per group per call.
+ */
+function dropFirst(list: unknown[], count: number): void {
+  const kept = list.length - count;
+  for (let i = 0; i < kept; i++) list[i] = list[i + count];
+  list.length = kept;
+}
+
+/**
  * The state as one call works on it: the caller's state, written in place.
  * A group is opened (given its LiveGroup) on first touch in the call; each
  * bucket written is noted for the serialiser (see `takeChangedBuckets`).
@@ -73,8 +84,13 @@ export class WorkingState {
   private firstValues: FirstValueIndex | undefined;
   /** Groups by expiry, built at the first prune (see expiry.ts). */
   private expiry: ExpiryIndex | undefined;
-  /** Groups opened while evaluating the current event. */
+  /**
+   * Groups opened while evaluating the current event: the first `openedCount`
+   * of `opened`. A count, not `length = 0` after each event: that let go of the
+   * array's storage, and the next event's first push allocated it again.
+   */
   private readonly opened: LiveGroup[] = [];
+  private openedCount = 0;
   private stamp = 0;
 
   constructor(
@@ -101,7 +117,8 @@ export class WorkingState {
   /** After an event: the indexes learn how the groups it changed stand (expiry, activity). */
   settle(): void {
     // Groups are deleted only between events (prune, evict): every group opened is still there.
-    for (const live of this.opened) {
+    for (let i = 0; i < this.openedCount; i++) {
+      const live = this.opened[i]!;
       this.expiry?.set(live.key, expiryOf(live.rule, live.state));
       if (this.activity) {
         const activity = activityOf(live.state);
@@ -112,7 +129,7 @@ export class WorkingState {
         }
       }
     }
-    this.opened.length = 0;
+    this.openedCount = 0;
   }
 
   /** Removes and returns the next group key whose recorded expiry is at or before `now` (pruning). */
@@ -185,13 +202,13 @@ export class WorkingState {
       live.stamp = this.stamp;
       this.changed.add(live.bucket);
       this.touchedNow.push(live);
-      this.opened.push(live);
+      this.opened[this.openedCount++] = live;
       if (live.rule.threshold) indexWindow(live, live.rule.threshold.windowMs);
       return live;
     }
     if (live.stamp !== this.stamp) {
       live.stamp = this.stamp;
-      this.opened.push(live);
+      this.opened[this.openedCount++] = live;
     }
     return live;
   }
@@ -213,7 +230,7 @@ export class WorkingState {
       rule,
       stamp: this.stamp,
     };
-    this.opened.push(live);
+    this.opened[this.openedCount++] = live;
     this.touchedNow.push(live);
     if (rule.threshold) indexWindow(live, rule.threshold.windowMs);
     bucket.attach(at, live);
@@ -244,11 +261,11 @@ export class WorkingState {
       // Trimmed in place (no copy: most groups drop an entry or two per call).
       if (state.window) {
         if (state.window.length <= live.head) delete state.window;
-        else if (live.head > 0) state.window.splice(0, live.head);
+        else if (live.head > 0) dropFirst(state.window, live.head);
       }
       if (state.steps) {
         if (state.steps.length <= live.head) delete state.steps;
-        else if (live.head > 0) state.steps.splice(0, live.head);
+        else if (live.head > 0) dropFirst(state.steps, live.head);
       }
       // What a call knew about the group is not kept past it (a distinct window's counts could be large).
       live.head = 0;

@@ -10,6 +10,8 @@ import { appendEntry, type LiveGroup } from '../working-state.js';
 import { REORDER_TOLERANCE_MS, type EvalContext } from './context.js';
 
 const NO_STEPS: readonly StepEntry[] = [];
+/** Stands for the values of a later step's event (they are never read: its group is not created). */
+const NO_VALUES: Array<string | null> = [];
 
 /**
  * Sequences: ordered steps for one key within `within`, by event time. A key's
@@ -31,7 +33,7 @@ export function evaluateSequence(ctx: EvalContext, rule: CompiledRule, event: Lo
   // Usually every step keys the event the same way: one key, the steps it matches as a bit mask
   // (a Map only when steps key it differently).
   let firstKey: string | undefined;
-  let firstValues: Array<string | null> = [];
+  let firstValues = NO_VALUES;
   let firstMask = 0;
   let others: Map<string, { values: Array<string | null>; mask: number }> | undefined;
   const groups = ctx.work.sequenceGroups();
@@ -74,10 +76,6 @@ export function evaluateSequence(ctx: EvalContext, rule: CompiledRule, event: Lo
   evaluateKey(ctx, rule, firstKey, firstValues, firstMask, event, t);
   if (others) for (const [key, { values, mask }] of others) evaluateKey(ctx, rule, key, values, mask, event, t);
 }
-
-/** Stands for the values of a later step's event (they are never read: its group is not created). */
-const NO_VALUES: Array<string | null> = [];
-
 
 /** The event's key values for a step (the first already read), or undefined when one is absent. */
 function keyValues(getters: CompiledRule['groupGetters'], event: LogEvent, first: string): Array<string | null> | undefined {
