@@ -3,12 +3,19 @@ import type { FirstValueIndex } from './first-value-index.js';
 import type { EngineState, GroupState, StateBucket } from './state.js';
 
 /**
- * Groups ordered by last activity (then key), for eviction: a min-heap of
- * (activity, key) pairs with lazy deletion. A group is pushed again whenever
+ * Groups ordered by last activity (then key), for eviction: a priority queue
+ * of (activity, key) pairs with lazy deletion. A group is pushed again whenever
  * its activity moves forward; an entry whose group is gone or has moved on is
  * stale and skipped when popped. Scanning and sorting every group on each
  * eviction cost ~3 ms per 500 new groups (a 100,000-IP flood ran at ~9,000
  * events/s); popping the oldest costs a few microseconds.
+ *
+ * Activity is nearly always the newest event time, so most pushes come in
+ * order: they go to a sorted run (appended, or slipped in among its last few
+ * entries — groups of one event, late events), popped from its front without
+ * any sifting. The rest go to a min-heap; a pop takes the older of the two
+ * fronts. Either way the pairs come out in (activity, key) order, exactly as
+ * from one heap.
  *
  * The index is derived data: it is built from the state when eviction is first
  * needed and handed from one evaluate() call to the next through the returned
@@ -17,82 +24,119 @@ import type { EngineState, GroupState, StateBucket } from './state.js';
  * alone, so eviction decides the same whether the index was carried or rebuilt.
  */
 export class ActivityIndex {
-  private times: number[] = [];
-  private keys: string[] = [];
+  /** The sorted run, oldest first from `head` (entries before it were popped). */
+  private runTimes: number[] = [];
+  private runKeys: string[] = [];
+  private head = 0;
+  /** Pushes that fit nowhere near the run's end: a min-heap. */
+  private heapTimes: number[] = [];
+  private heapKeys: string[] = [];
   /** The activity of the entry `popKey` removed last. */
   poppedTime = 0;
 
   /** The oldest activity held (Infinity when empty). */
   get oldestTime(): number {
-    return this.times.length === 0 ? Infinity : this.times[0]!;
+    const run = this.head < this.runTimes.length ? this.runTimes[this.head]! : Infinity;
+    return this.heapTimes.length > 0 && this.heapTimes[0]! < run ? this.heapTimes[0]! : run;
   }
 
   get length(): number {
-    return this.times.length;
+    return this.runTimes.length - this.head + this.heapTimes.length;
   }
 
   push(time: number, key: string): void {
-    const times = this.times;
-    const keys = this.keys;
-    let i = times.length;
-    times.push(time);
-    keys.push(key);
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!before(time, key, times[parent]!, keys[parent]!)) break;
-      times[i] = times[parent]!;
-      keys[i] = keys[parent]!;
-      i = parent;
+    const times = this.runTimes;
+    const keys = this.runKeys;
+    let at = times.length;
+    const stop = Math.max(this.head, at - RUN_SLOTS);
+    while (at > stop && before(time, key, times[at - 1]!, keys[at - 1]!)) at -= 1;
+    if (at === stop && at > this.head && before(time, key, times[at - 1]!, keys[at - 1]!)) {
+      heapPush(this.heapTimes, this.heapKeys, time, key);
+      return;
     }
-    times[i] = time;
-    keys[i] = key;
+    for (let i = times.length; i > at; i--) {
+      times[i] = times[i - 1]!;
+      keys[i] = keys[i - 1]!;
+    }
+    times[at] = time;
+    keys[at] = key;
   }
 
-  /** The oldest (activity, key), left in place; undefined when empty. */
-  peek(): [number, string] | undefined {
-    return this.times.length === 0 ? undefined : [this.times[0]!, this.keys[0]!];
-  }
-
-  /** The oldest (activity, key), removed; undefined when empty. */
-  pop(): [number, string] | undefined {
-    const time = this.times[0];
-    const key = this.popKey();
-    return key === undefined ? undefined : [time!, key];
-  }
-
-
-  /** The oldest key, removed (its activity in `poppedTime`), without allocating a pair; undefined when empty. */
+  /** The oldest key, removed (its activity in `poppedTime`); undefined when empty. */
   popKey(): string | undefined {
-    const times = this.times;
-    const keys = this.keys;
-    if (times.length === 0) return undefined;
-    const topTime = times[0]!;
-    const topKey = keys[0]!;
-    const lastTime = times.pop()!;
-    const lastKey = keys.pop()!;
-    const n = times.length;
-    if (n > 0) {
-      let i = 0;
-      for (;;) {
-        const left = 2 * i + 1;
-        if (left >= n) break;
-        const right = left + 1;
-        const child = right < n && before(times[right]!, keys[right]!, times[left]!, keys[left]!) ? right : left;
-        if (!before(times[child]!, keys[child]!, lastTime, lastKey)) break;
-        times[i] = times[child]!;
-        keys[i] = keys[child]!;
-        i = child;
+    const times = this.runTimes;
+    const keys = this.runKeys;
+    const head = this.head;
+    const heapTimes = this.heapTimes;
+    const heapKeys = this.heapKeys;
+    if (head < times.length && (heapTimes.length === 0 || !before(heapTimes[0]!, heapKeys[0]!, times[head]!, keys[head]!))) {
+      const key = keys[head]!;
+      this.poppedTime = times[head]!;
+      this.head = head + 1;
+      if (this.head === times.length) {
+        times.length = 0;
+        keys.length = 0;
+        this.head = 0;
+      } else if (this.head >= 1_024 && this.head * 2 >= times.length) {
+        // Popped entries are dropped in blocks: the run's memory stays within twice what it holds.
+        times.copyWithin(0, this.head);
+        keys.copyWithin(0, this.head);
+        times.length -= this.head;
+        keys.length -= this.head;
+        this.head = 0;
       }
-      times[i] = lastTime;
-      keys[i] = lastKey;
+      return key;
     }
-    this.poppedTime = topTime;
-    return topKey;
+    if (heapTimes.length === 0) return undefined;
+    this.poppedTime = heapTimes[0]!;
+    return heapPop(heapTimes, heapKeys);
   }
 }
 
+/** How far back from its end a push may slip into the run (further, it goes to the heap). */
+const RUN_SLOTS = 16;
+
 function before(timeA: number, keyA: string, timeB: number, keyB: string): boolean {
   return timeA < timeB || (timeA === timeB && keyA < keyB);
+}
+
+function heapPush(times: number[], keys: string[], time: number, key: string): void {
+  let i = times.length;
+  times.push(time);
+  keys.push(key);
+  while (i > 0) {
+    const parent = (i - 1) >> 1;
+    if (!before(time, key, times[parent]!, keys[parent]!)) break;
+    times[i] = times[parent]!;
+    keys[i] = keys[parent]!;
+    i = parent;
+  }
+  times[i] = time;
+  keys[i] = key;
+}
+
+/** Removes the heap's top, returning its key (the heap is not empty). */
+function heapPop(times: number[], keys: string[]): string {
+  const topKey = keys[0]!;
+  const lastTime = times.pop()!;
+  const lastKey = keys.pop()!;
+  const n = times.length;
+  if (n > 0) {
+    let i = 0;
+    for (;;) {
+      const left = 2 * i + 1;
+      if (left >= n) break;
+      const right = left + 1;
+      const child = right < n && before(times[right]!, keys[right]!, times[left]!, keys[left]!) ? right : left;
+      if (!before(times[child]!, keys[child]!, lastTime, lastKey)) break;
+      times[i] = times[child]!;
+      keys[i] = keys[child]!;
+      i = child;
+    }
+    times[i] = lastTime;
+    keys[i] = lastKey;
+  }
+  return topKey;
 }
 
 /** The newest event time a group has seen (window, sequence step or incident match). */

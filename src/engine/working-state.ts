@@ -92,6 +92,10 @@ export class WorkingState {
   private readonly opened: LiveGroup[] = [];
   private openedCount = 0;
   private stamp = 0;
+  /** Where `peek` last found a group: `delete` checks it first. */
+  private peeked: string | undefined;
+  private peekedBucket = 0;
+  private peekedAt = 0;
 
   constructor(
     private readonly base: EngineState,
@@ -159,7 +163,14 @@ export class WorkingState {
 
   /** The group's state, for reading only (writes go through `open`), without creating it. */
   peek(key: string): GroupState | undefined {
-    return this.readable(bucketOf(key)).get(key);
+    const index = bucketOf(key);
+    const bucket = this.readable(index);
+    const at = bucket.find(key);
+    if (at < 0) return undefined;
+    this.peeked = key;
+    this.peekedBucket = index;
+    this.peekedAt = at;
+    return bucket.groupAt(at);
   }
 
   /**
@@ -242,10 +253,14 @@ export class WorkingState {
     return this.buckets.map((_, index) => this.readable(index));
   }
 
+  /** Deletes a group; right after `peek` of the same key (eviction, pruning) without a second look-up. */
   delete(key: string): void {
-    const index = bucketOf(key);
+    // Only a deletion moves groups within a bucket, and each forgets the last peek.
+    const again = key === this.peeked;
+    this.peeked = undefined;
+    const index = again ? this.peekedBucket : bucketOf(key);
     const bucket = this.readable(index);
-    const at = bucket.find(key);
+    const at = again ? this.peekedAt : bucket.find(key);
     if (at < 0) return;
     this.firstValues?.remove(key, bucket.groupAt(at));
     this.expiry?.drop(key);
