@@ -169,9 +169,15 @@ function holdsFirstStep(entries: readonly StepEntry[], from: number): boolean {
   return false;
 }
 
-/** Index of the first entry in [from, to) dated after `cutoff` (entries are in date order), else `to`. */
+/**
+ * Index of the first entry in [from, to) dated after `cutoff` (entries are in
+ * date order), else `to`. Usually none or one has expired: the first entry is
+ * looked at before searching (each entry read is a cache miss, most logins'
+ * groups being idle since the user's last login).
+ */
 function firstDatedAfter(entries: readonly StepEntry[], from: number, to: number, cutoff: number): number {
-  let lo = from;
+  if (from === to || entries[from]![0] > cutoff) return from;
+  let lo = from + 1;
   let hi = to;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
@@ -181,18 +187,21 @@ function firstDatedAfter(entries: readonly StepEntry[], from: number, to: number
   return lo;
 }
 
+/** The fewest events that go through every step (a distinct step takes at least its count of events too). */
+function eventsNeeded(steps: readonly CompiledStep[]): number {
+  let needed = 0;
+  for (const step of steps) needed += step.count;
+  return needed;
+}
+
 /**
  * Whether the events of entries lo..end go through every step in order: the
  * greedy walk of `completion` without recording anything (events of a step
  * without `distinct` are counted; a distinct step needs the full walk).
  */
 function completes(entries: readonly StepEntry[], lo: number, end: number, steps: readonly CompiledStep[]): boolean {
-  let needed = 0;
-  for (const step of steps) {
-    if (step.distinct) return true;
-    needed += step.count;
-  }
-  if (end - lo + 1 < needed) return false;
+  if (end - lo + 1 < eventsNeeded(steps)) return false;
+  for (const step of steps) if (step.distinct) return true;
   let step = 0;
   let counted = 0;
   for (let i = lo; i <= end; i++) {
@@ -232,9 +241,10 @@ export interface Completion {
 function completion(live: LiveGroup, rule: CompiledRule, end: number): Completion | undefined {
   const { withinMs, steps } = rule.sequence!;
   const entries = live.state.steps!;
-  const spanStart = entries[end]![0] - withinMs;
-  const lo = firstDatedAfter(entries, live.head, end, spanStart);
-  // Most logins after a few failures cannot complete it: answered before allocating anything.
+  // Most logins after a few failures cannot complete it: fewer entries are held than the steps take
+  // (answered before reading any), or the walk says so (before allocating anything).
+  if (end - live.head + 1 < eventsNeeded(steps)) return undefined;
+  const lo = firstDatedAfter(entries, live.head, end, entries[end]![0] - withinMs);
   if (!completes(entries, lo, end, steps)) return undefined;
   let step = 0;
   let counted = 0;
