@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { LogEvent } from '../../src/auth0/log-event.js';
 import { takeIndexes } from '../../src/engine/activity-index.js';
 import { FirstValueIndex } from '../../src/engine/first-value-index.js';
-import { asBucket } from '../../src/engine/state.js';
+import { asBucket, type StepEntry } from '../../src/engine/state.js';
 import { evaluate, initialState, MAX_GROUPS, restoreState, stateGroups, type Alert, type EngineState, type RuleSet } from '../../src/engine/index.js';
 import { eventFactory, MINUTE, SECOND, ruleSet } from '../helpers/engine-fixtures.js';
 
@@ -114,5 +114,17 @@ describe('the table of sequence keys carried with the state', () => {
       ['guessed', { user_name: odd }],
       ['guessed-from-ip', { user_name: odd, ip: '203.0.113.7' }],
     ]);
+  });
+
+  it('finds a group by its key even when its record names other fields (a state kept across a change of the rule)', () => {
+    // Stored while the rule was keyed on the user id under the same key value, then the rule changed.
+    const held = failures('alice@example.com', 0).map((failure): StepEntry => [Date.parse(failure.date), failure.log_id, 1, 'alice@example.com', '203.0.113.7', null, null]);
+    const state = restoreState({
+      version: 1,
+      clock: held[4]![0],
+      groups: { 'guessed\u0000alice@example.com': { rule: 'guessed', group: { user_id: 'alice@example.com' }, steps: held } },
+    });
+    const { alerts } = evaluate(both, state, [login('alice@example.com', 2 * MINUTE)]);
+    expect(fired(alerts)).toEqual([['guessed', { user_id: 'alice@example.com' }, 6]]);
   });
 });
