@@ -24,10 +24,15 @@ import type { EngineState, GroupState, StateBucket } from './state.js';
  * alone, so eviction decides the same whether the index was carried or rebuilt.
  */
 export class ActivityIndex {
-  /** The sorted run, oldest first from `head` (entries before it were popped). */
-  private runTimes: number[] = [];
-  private runKeys: string[] = [];
+  /**
+   * The sorted run, oldest first, in slots head..tail-1 (slots outside are
+   * spare: the arrays never shrink, so a run that keeps filling and emptying
+   * is not allocated again and again).
+   */
+  private readonly runTimes: number[] = [];
+  private readonly runKeys: string[] = [];
   private head = 0;
+  private tail = 0;
   /** Pushes that fit nowhere near the run's end: a min-heap. */
   private heapTimes: number[] = [];
   private heapKeys: string[] = [];
@@ -36,30 +41,32 @@ export class ActivityIndex {
 
   /** The oldest activity held (Infinity when empty). */
   get oldestTime(): number {
-    const run = this.head < this.runTimes.length ? this.runTimes[this.head]! : Infinity;
+    const run = this.head < this.tail ? this.runTimes[this.head]! : Infinity;
     return this.heapTimes.length > 0 && this.heapTimes[0]! < run ? this.heapTimes[0]! : run;
   }
 
   get length(): number {
-    return this.runTimes.length - this.head + this.heapTimes.length;
+    return this.tail - this.head + this.heapTimes.length;
   }
 
   push(time: number, key: string): void {
     const times = this.runTimes;
     const keys = this.runKeys;
-    let at = times.length;
+    const tail = this.tail;
+    let at = tail;
     const stop = Math.max(this.head, at - RUN_SLOTS);
     while (at > stop && before(time, key, times[at - 1]!, keys[at - 1]!)) at -= 1;
     if (at === stop && at > this.head && before(time, key, times[at - 1]!, keys[at - 1]!)) {
       heapPush(this.heapTimes, this.heapKeys, time, key);
       return;
     }
-    for (let i = times.length; i > at; i--) {
+    for (let i = tail; i > at; i--) {
       times[i] = times[i - 1]!;
       keys[i] = keys[i - 1]!;
     }
     times[at] = time;
     keys[at] = key;
+    this.tail = tail + 1;
   }
 
   /** The oldest key, removed (its activity in `poppedTime`); undefined when empty. */
@@ -69,21 +76,24 @@ export class ActivityIndex {
     const head = this.head;
     const heapTimes = this.heapTimes;
     const heapKeys = this.heapKeys;
-    if (head < times.length && (heapTimes.length === 0 || !before(heapTimes[0]!, heapKeys[0]!, times[head]!, keys[head]!))) {
+    if (head < this.tail && (heapTimes.length === 0 || !before(heapTimes[0]!, heapKeys[0]!, times[head]!, keys[head]!))) {
       const key = keys[head]!;
       this.poppedTime = times[head]!;
+      keys[head] = ''; // the key is not kept alive by a spare slot
       this.head = head + 1;
-      if (this.head === times.length) {
-        times.length = 0;
-        keys.length = 0;
+      if (this.head === this.tail) {
         this.head = 0;
-      } else if (this.head >= 1_024 && this.head * 2 >= times.length) {
-        // Popped entries are dropped in blocks: the run's memory stays within twice what it holds.
-        times.copyWithin(0, this.head);
-        keys.copyWithin(0, this.head);
-        times.length -= this.head;
-        keys.length -= this.head;
+        this.tail = 0;
+      } else if (this.head >= 1_024 && this.head * 2 >= this.tail) {
+        // Moved down in blocks, so that the run's slots stay within twice what it holds.
+        const held = this.tail - this.head;
+        for (let i = 0; i < held; i++) {
+          times[i] = times[this.head + i]!;
+          keys[i] = keys[this.head + i]!;
+          keys[this.head + i] = '';
+        }
         this.head = 0;
+        this.tail = held;
       }
       return key;
     }

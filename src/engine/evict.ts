@@ -19,10 +19,11 @@ const CLOSED_INCIDENT = 1;
 const OPEN_INCIDENT = 2;
 
 function rankOf(ruleSet: RuleSet, group: GroupState, clock: number): number {
-  const throttleMs = ruleSet.byId.get(group.rule)?.throttleMs;
   const incident = group.incident;
-  const open = !!incident && throttleMs !== undefined && clock < incident.lastMatch + throttleMs;
-  return open ? OPEN_INCIDENT : incident || group.carry ? CLOSED_INCIDENT : BELOW_THRESHOLD;
+  // Most groups evicted have none: their rule is not looked up.
+  if (!incident) return group.carry ? CLOSED_INCIDENT : BELOW_THRESHOLD;
+  const throttleMs = ruleSet.byId.get(group.rule)?.throttleMs;
+  return throttleMs !== undefined && clock < incident.lastMatch + throttleMs ? OPEN_INCIDENT : CLOSED_INCIDENT;
 }
 
 /**
@@ -53,7 +54,7 @@ export function evictOverflow(ruleSet: RuleSet, work: WorkingState): void {
     if (key === undefined) break;
     const activity = index.poppedTime;
     const group = work.peek(key);
-    if (!group || aside.has(key) || activityOf(group) !== activity) continue; // stale entry
+    if (!group || (aside.size > 0 && aside.has(key)) || activityOf(group) !== activity) continue; // stale entry
     const rank = rankOf(ruleSet, group, work.clock);
     if (rank !== BELOW_THRESHOLD) {
       aside.set(key, { rank, activity });
