@@ -42,6 +42,8 @@ export interface CompiledRule {
   readonly sequence?: {
     readonly withinMs: number;
     readonly steps: readonly CompiledStep[];
+    /** The fewest events that go through every step (a distinct step takes at least its count of events too). */
+    readonly eventsNeeded: number;
   };
   readonly travel?: {
     readonly minDistanceKm: number;
@@ -96,6 +98,7 @@ function compileSequence(rule: Rule): CompiledRule['sequence'] {
   if (!sequence) return undefined;
   return {
     withinMs: durationMs(sequence.within),
+    eventsNeeded: sequence.steps.reduce((sum, step) => sum + (step.count ?? 1), 0),
     steps: sequence.steps.map((step) => ({
       name: step.name ?? step.codes.join(', '),
       count: step.count ?? 1,

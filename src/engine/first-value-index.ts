@@ -33,12 +33,12 @@ export class FirstValueIndex {
   add(key: string, group: GroupState): void {
     const fields = this.fields.get(group.rule);
     if (!fields) return;
+    const value = firstValue(key, group, fields);
+    if (value === undefined) return;
     if (fields.length === 1) {
-      const value = valueOfKey(group.rule, key, group.group[fields[0]!]);
-      if (value !== undefined) this.keys.get(group.rule)!.set(value, key);
+      this.keys.get(group.rule)!.set(value, key);
       return;
     }
-    const value = group.group[fields[0]!] ?? '\u0001';
     const values = this.counts.get(group.rule)!;
     values.set(value, (values.get(value) ?? 0) + 1);
   }
@@ -46,12 +46,12 @@ export class FirstValueIndex {
   remove(key: string, group: GroupState): void {
     const fields = this.fields.get(group.rule);
     if (!fields) return;
+    const value = firstValue(key, group, fields);
+    if (value === undefined) return;
     if (fields.length === 1) {
-      const value = valueOfKey(group.rule, key, group.group[fields[0]!]);
-      if (value !== undefined) this.keys.get(group.rule)!.delete(value);
+      this.keys.get(group.rule)!.delete(value);
       return;
     }
-    const value = group.group[fields[0]!] ?? '\u0001';
     const values = this.counts.get(group.rule)!;
     const count = values.get(value);
     if (count === undefined) return;
@@ -68,6 +68,11 @@ export class FirstValueIndex {
   keyOf(ruleId: string, value: string): string | undefined {
     return this.keys.get(ruleId)?.get(value);
   }
+}
+
+/** The value a group is indexed by: its key's value for a one-field rule, its record's first value otherwise. */
+function firstValue(key: string, group: GroupState, fields: readonly string[]): string | undefined {
+  return fields.length === 1 ? valueOfKey(group.rule, key, group.group[fields[0]!]) : (group.group[fields[0]!] ?? '\u0001');
 }
 
 /**

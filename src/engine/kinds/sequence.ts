@@ -1,7 +1,7 @@
 import type { LogEvent } from '../../auth0/log-event.js';
 import { incidentId } from '../alert-build.js';
 import { sequenceAlert } from '../alert-build-kinds.js';
-import type { CompiledRule, CompiledStep } from '../compile.js';
+import type { CompiledRule } from '../compile.js';
 import { eventUser, valueText } from '../fields.js';
 import { groupKeyOf, groupKeyOfPresent, groupRecord } from '../group-key.js';
 import { repeatIfOpen, takeCarry } from '../incident.js';
@@ -187,20 +187,13 @@ function firstDatedAfter(entries: readonly StepEntry[], from: number, to: number
   return lo;
 }
 
-/** The fewest events that go through every step (a distinct step takes at least its count of events too). */
-function eventsNeeded(steps: readonly CompiledStep[]): number {
-  let needed = 0;
-  for (const step of steps) needed += step.count;
-  return needed;
-}
-
 /**
  * Whether the events of entries lo..end go through every step in order: the
  * greedy walk of `completion` without recording anything (events of a step
  * without `distinct` are counted; a distinct step needs the full walk).
  */
-function completes(entries: readonly StepEntry[], lo: number, end: number, steps: readonly CompiledStep[]): boolean {
-  if (end - lo + 1 < eventsNeeded(steps)) return false;
+function completes(entries: readonly StepEntry[], lo: number, end: number, { steps, eventsNeeded }: NonNullable<CompiledRule['sequence']>): boolean {
+  if (end - lo + 1 < eventsNeeded) return false;
   for (const step of steps) if (step.distinct) return true;
   let step = 0;
   let counted = 0;
@@ -239,13 +232,14 @@ export interface Completion {
  * that step (the message shows every failure, not just the first five).
  */
 function completion(live: LiveGroup, rule: CompiledRule, end: number): Completion | undefined {
-  const { withinMs, steps } = rule.sequence!;
+  const sequence = rule.sequence!;
+  const { withinMs, steps } = sequence;
   const entries = live.state.steps!;
   // Most logins after a few failures cannot complete it: fewer entries are held than the steps take
   // (answered before reading any), or the walk says so (before allocating anything).
-  if (end - live.head + 1 < eventsNeeded(steps)) return undefined;
+  if (end - live.head + 1 < sequence.eventsNeeded) return undefined;
   const lo = firstDatedAfter(entries, live.head, end, entries[end]![0] - withinMs);
-  if (!completes(entries, lo, end, steps)) return undefined;
+  if (!completes(entries, lo, end, sequence)) return undefined;
   let step = 0;
   let counted = 0;
   let seen = steps[0]!.distinct ? new Set<string>() : undefined;
