@@ -1,6 +1,6 @@
 import type { ExpiryIndex } from './expiry.js';
 import type { FirstValueIndex } from './first-value-index.js';
-import type { EngineState, GroupState, StateBucket } from './state.js';
+import { bucketOf, type EngineState, type GroupState, type StateBucket } from './state.js';
 
 /**
  * Groups ordered by last activity (then key), for eviction: a priority queue
@@ -17,6 +17,11 @@ import type { EngineState, GroupState, StateBucket } from './state.js';
  * fronts. Either way the pairs come out in (activity, key) order, exactly as
  * from one heap.
  *
+ * Each pair carries its key's bucket (bucketOf(key), known where it is
+ * pushed), so that eviction and pruning reach a popped group without hashing
+ * its key again (reading a cold key string to hash it cost a cache miss per
+ * group evicted).
+ *
  * The index is derived data: it is built from the state when eviction is first
  * needed and handed from one evaluate() call to the next through the returned
  * state (a WeakMap, so it never reaches the stored JSON). A state restored
@@ -31,13 +36,17 @@ export class ActivityIndex {
    */
   private readonly runTimes: number[] = [];
   private readonly runKeys: string[] = [];
+  private readonly runBuckets: number[] = [];
   private head = 0;
   private tail = 0;
   /** Pushes that fit nowhere near the run's end: a min-heap. */
   private heapTimes: number[] = [];
   private heapKeys: string[] = [];
-  /** The activity of the entry `popKey` removed last. */
+  private heapBuckets: number[] = [];
+  /** The activity of the entry `popKey` removed last … */
   poppedTime = 0;
+  /** … and its key's bucket. */
+  poppedBucket = 0;
 
   /** The oldest activity held (Infinity when empty). */
   get oldestTime(): number {
@@ -49,36 +58,42 @@ export class ActivityIndex {
     return this.tail - this.head + this.heapTimes.length;
   }
 
-  push(time: number, key: string): void {
+  /** Adds a pair; `bucket` is the key's bucketOf (given by callers that know it). */
+  push(time: number, key: string, bucket: number = bucketOf(key)): void {
     const times = this.runTimes;
     const keys = this.runKeys;
+    const buckets = this.runBuckets;
     const tail = this.tail;
     let at = tail;
     const stop = Math.max(this.head, at - RUN_SLOTS);
     while (at > stop && before(time, key, times[at - 1]!, keys[at - 1]!)) at -= 1;
     if (at === stop && at > this.head && before(time, key, times[at - 1]!, keys[at - 1]!)) {
-      heapPush(this.heapTimes, this.heapKeys, time, key);
+      heapPush(this.heapTimes, this.heapKeys, this.heapBuckets, time, key, bucket);
       return;
     }
     for (let i = tail; i > at; i--) {
       times[i] = times[i - 1]!;
       keys[i] = keys[i - 1]!;
+      buckets[i] = buckets[i - 1]!;
     }
     times[at] = time;
     keys[at] = key;
+    buckets[at] = bucket;
     this.tail = tail + 1;
   }
 
-  /** The oldest key, removed (its activity in `poppedTime`); undefined when empty. */
+  /** The oldest key, removed (its activity in `poppedTime`, its bucket in `poppedBucket`); undefined when empty. */
   popKey(): string | undefined {
     const times = this.runTimes;
     const keys = this.runKeys;
+    const buckets = this.runBuckets;
     const head = this.head;
     const heapTimes = this.heapTimes;
     const heapKeys = this.heapKeys;
     if (head < this.tail && (heapTimes.length === 0 || !before(heapTimes[0]!, heapKeys[0]!, times[head]!, keys[head]!))) {
       const key = keys[head]!;
       this.poppedTime = times[head]!;
+      this.poppedBucket = buckets[head]!;
       keys[head] = ''; // the key is not kept alive by a spare slot
       this.head = head + 1;
       if (this.head === this.tail) {
@@ -90,6 +105,7 @@ export class ActivityIndex {
         for (let i = 0; i < held; i++) {
           times[i] = times[this.head + i]!;
           keys[i] = keys[this.head + i]!;
+          buckets[i] = buckets[this.head + i]!;
           keys[this.head + i] = '';
         }
         this.head = 0;
@@ -99,7 +115,8 @@ export class ActivityIndex {
     }
     if (heapTimes.length === 0) return undefined;
     this.poppedTime = heapTimes[0]!;
-    return heapPop(heapTimes, heapKeys);
+    this.poppedBucket = this.heapBuckets[0]!;
+    return heapPop(heapTimes, heapKeys, this.heapBuckets);
   }
 }
 
@@ -110,26 +127,30 @@ function before(timeA: number, keyA: string, timeB: number, keyB: string): boole
   return timeA < timeB || (timeA === timeB && keyA < keyB);
 }
 
-function heapPush(times: number[], keys: string[], time: number, key: string): void {
+function heapPush(times: number[], keys: string[], buckets: number[], time: number, key: string, bucket: number): void {
   let i = times.length;
   times.push(time);
   keys.push(key);
+  buckets.push(bucket);
   while (i > 0) {
     const parent = (i - 1) >> 1;
     if (!before(time, key, times[parent]!, keys[parent]!)) break;
     times[i] = times[parent]!;
     keys[i] = keys[parent]!;
+    buckets[i] = buckets[parent]!;
     i = parent;
   }
   times[i] = time;
   keys[i] = key;
+  buckets[i] = bucket;
 }
 
 /** Removes the heap's top, returning its key (the heap is not empty). */
-function heapPop(times: number[], keys: string[]): string {
+function heapPop(times: number[], keys: string[], buckets: number[]): string {
   const topKey = keys[0]!;
   const lastTime = times.pop()!;
   const lastKey = keys.pop()!;
+  const lastBucket = buckets.pop()!;
   const n = times.length;
   if (n > 0) {
     let i = 0;
@@ -141,10 +162,12 @@ function heapPop(times: number[], keys: string[]): string {
       if (!before(times[child]!, keys[child]!, lastTime, lastKey)) break;
       times[i] = times[child]!;
       keys[i] = keys[child]!;
+      buckets[i] = buckets[child]!;
       i = child;
     }
     times[i] = lastTime;
     keys[i] = lastKey;
+    buckets[i] = lastBucket;
   }
   return topKey;
 }
@@ -162,7 +185,9 @@ export function activityOf(group: GroupState): number {
 /** Builds the index over every group of a state's buckets. */
 export function buildIndex(buckets: ReadonlyArray<StateBucket>): ActivityIndex {
   const index = new ActivityIndex();
-  for (const bucket of buckets) for (const [key, group] of bucket) index.push(activityOf(group), key);
+  buckets.forEach((bucket, at) => {
+    for (const [key, group] of bucket) index.push(activityOf(group), key, at);
+  });
   return index;
 }
 

@@ -130,11 +130,12 @@ function evaluateRule(ctx: EvalContext, rule: CompiledRule, event: LogEvent, t: 
  */
 function prune(ruleSet: RuleSet, work: WorkingState, now: number): void {
   for (let key = work.nextDue(now); key !== undefined; key = work.nextDue(now)) {
-    const group = work.peek(key);
+    const bucket = work.dueBucket;
+    const group = work.peek(key, bucket);
     if (!group) continue;
     const expiry = expiryOf(ruleSet.byId.get(group.rule), group);
     if (expiry <= now) work.delete(key);
-    else work.keepUntil(key, expiry);
+    else work.keepUntil(key, expiry, bucket);
   }
 }
 

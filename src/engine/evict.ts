@@ -48,28 +48,28 @@ export function evictOverflow(ruleSet: RuleSet, work: WorkingState): void {
   if (!work.activity || work.activity.length > INDEX_SLACK * work.size + 1_024) work.activity = buildIndex(work.groupBuckets());
   const index = work.activity;
   let excess = work.size - EVICT_DOWN_TO;
-  const aside = new Map<string, { rank: number; activity: number }>();
+  const aside = new Map<string, { rank: number; activity: number; bucket: number }>();
   while (excess > 0) {
     const key = index.popKey();
     if (key === undefined) break;
     const activity = index.poppedTime;
-    const group = work.peek(key);
+    const group = work.peek(key, index.poppedBucket);
     if (!group || (aside.size > 0 && aside.has(key)) || activityOf(group) !== activity) continue; // stale entry
     const rank = rankOf(ruleSet, group, work.clock);
     if (rank !== BELOW_THRESHOLD) {
-      aside.set(key, { rank, activity });
+      aside.set(key, { rank, activity, bucket: index.poppedBucket });
       continue;
     }
     work.delete(key);
     excess -= 1;
   }
   const kept = [...aside].sort(([keyA, a], [keyB, b]) => a.rank - b.rank || a.activity - b.activity || (keyA < keyB ? -1 : keyA > keyB ? 1 : 0));
-  for (const [key, { activity }] of kept) {
+  for (const [key, { activity, bucket }] of kept) {
     if (excess > 0) {
       work.delete(key);
       excess -= 1;
     } else {
-      index.push(activity, key);
+      index.push(activity, key, bucket);
     }
   }
 }

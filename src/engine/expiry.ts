@@ -45,26 +45,33 @@ export class ExpiryIndex {
 
   static build(ruleSet: RuleSet, buckets: ReadonlyArray<StateBucket>): ExpiryIndex {
     const index = new ExpiryIndex(ruleSet);
-    for (const bucket of buckets) for (const [key, group] of bucket) index.set(key, expiryOf(ruleSet.byId.get(group.rule), group));
+    buckets.forEach((bucket, at) => {
+      for (const [key, group] of bucket) index.set(key, expiryOf(ruleSet.byId.get(group.rule), group), at);
+    });
     return index;
   }
 
-  /** Records a group's expiry; only an earlier one than recorded needs an entry (see above). */
-  set(key: string, expiry: number): void {
+  /** Records a group's expiry (`bucket`: its key's bucketOf); only an earlier one than recorded needs an entry (see above). */
+  set(key: string, expiry: number, bucket: number): void {
     const recorded = this.valid.get(key);
     if (recorded !== undefined && recorded <= expiry) return;
     this.valid.set(key, expiry);
-    this.heap.push(expiry, key);
+    this.heap.push(expiry, key, bucket);
   }
 
   /** Records the expiry found when a due entry was checked (it may be later). */
-  reset(key: string, expiry: number): void {
+  reset(key: string, expiry: number, bucket: number): void {
     this.valid.set(key, expiry);
-    this.heap.push(expiry, key);
+    this.heap.push(expiry, key, bucket);
   }
 
   drop(key: string): void {
     this.valid.delete(key);
+  }
+
+  /** The bucket of the key `nextDue` returned last. */
+  get dueBucket(): number {
+    return this.heap.poppedBucket;
   }
 
   /** The next group whose recorded expiry is at or before `now`, removed from the index; undefined when none. */

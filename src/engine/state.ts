@@ -1,4 +1,6 @@
-import type { LiveGroup } from './working-state.js';
+import { StateBucket } from './state-bucket.js';
+
+export { StateBucket } from './state-bucket.js';
 
 /**
  * The engine's memory between evaluate() calls: plain JSON, so the poller can
@@ -72,129 +74,6 @@ export interface GroupState {
   incident?: IncidentState;
   /** Repeats of the group's last closed incident, reported by its next alert while time < until. */
   carry?: { suppressed: number; until: number };
-}
-
-/**
- * One bucket of groups, keyed by rule id + group key. The caller owns the
- * engine state and evaluate() changes it in place, so a bucket is written
- * where it stands; what the serialiser needs to know is which buckets a call
- * wrote (see `takeChangedBuckets`). A bucket holds about one group
- * (STATE_BUCKETS is near MAX_GROUPS), so it is parallel arrays searched
- * linearly rather than a Map: lookups in one or two entries cost the same.
- * It behaves as a Map in insertion order (get, set, delete, iteration), so
- * code and tests read it as one, and stores as a plain JSON object (toJSON).
- *
- * Beside each group it holds the group's LiveGroup once evaluate() has opened
- * it (never stored): found with the group in one look-up, it needs no Map of
- * its own, and it goes with the group when the group is deleted or replaced.
- */
-export class StateBucket {
-  private readonly keyList: string[] = [];
-  private readonly groupList: GroupState[] = [];
-  // An ES private field: invisible to toJSON and to deep equality (a state compares equal to its stored copy).
-  readonly #lives: Array<LiveGroup | undefined> = [];
-
-  constructor(entries?: Iterable<readonly [string, GroupState]>) {
-    if (entries) for (const [key, group] of entries) this.set(key, group);
-  }
-
-  get size(): number {
-    return this.keyList.length;
-  }
-
-  /** The position of `key`, or -1. */
-  find(key: string): number {
-    const keys = this.keyList;
-    for (let i = 0; i < keys.length; i++) if (keys[i] === key) return i;
-    return -1;
-  }
-
-  groupAt(index: number): GroupState {
-    return this.groupList[index]!;
-  }
-
-  liveAt(index: number): LiveGroup | undefined {
-    return this.#lives[index];
-  }
-
-  /** Attaches the LiveGroup evaluate() opened for the group at `index`. */
-  attach(index: number, live: LiveGroup): void {
-    this.#lives[index] = live;
-  }
-
-  /** Adds a group whose key is not in the bucket; returns its position. */
-  add(key: string, group: GroupState): number {
-    this.keyList.push(key);
-    this.groupList.push(group);
-    return this.#lives.push(undefined) - 1;
-  }
-
-  /** Removes the group at `index`; the later ones move down one (insertion order is kept). */
-  removeAt(index: number): void {
-    const keys = this.keyList;
-    const groups = this.groupList;
-    const lives = this.#lives;
-    // Shifted by hand: splice allocates an array of the removed entries.
-    for (let i = index + 1; i < keys.length; i++) {
-      keys[i - 1] = keys[i]!;
-      groups[i - 1] = groups[i]!;
-      lives[i - 1] = lives[i];
-    }
-    keys.pop();
-    groups.pop();
-    lives.pop();
-  }
-
-  get(key: string): GroupState | undefined {
-    const index = this.find(key);
-    return index < 0 ? undefined : this.groupList[index];
-  }
-
-  has(key: string): boolean {
-    return this.find(key) >= 0;
-  }
-
-  /** Sets a group; one that replaces another loses the replaced one's LiveGroup (it was about the old object). */
-  set(key: string, group: GroupState): this {
-    const index = this.find(key);
-    if (index < 0) this.add(key, group);
-    else {
-      this.groupList[index] = group;
-      this.#lives[index] = undefined;
-    }
-    return this;
-  }
-
-  delete(key: string): boolean {
-    const index = this.find(key);
-    if (index < 0) return false;
-    this.removeAt(index);
-    return true;
-  }
-
-  *entries(): IterableIterator<[string, GroupState]> {
-    // A snapshot: a caller may delete the entry it is visiting.
-    const keys = this.keyList.slice();
-    const groups = this.groupList.slice();
-    for (let i = 0; i < keys.length; i++) yield [keys[i]!, groups[i]!];
-  }
-
-  [Symbol.iterator](): IterableIterator<[string, GroupState]> {
-    return this.entries();
-  }
-
-  keys(): IterableIterator<string> {
-    return this.keyList.slice().values();
-  }
-
-  values(): IterableIterator<GroupState> {
-    return this.groupList.slice().values();
-  }
-
-  toJSON(): Record<string, GroupState> {
-    // fromEntries defines own properties: a key such as `__proto__` stays a key.
-    return Object.fromEntries(this.keyList.map((key, i) => [key, this.groupList[i]!]));
-  }
 }
 
 /**

@@ -123,28 +123,33 @@ export class WorkingState {
     // Groups are deleted only between events (prune, evict): every group opened is still there.
     for (let i = 0; i < this.openedCount; i++) {
       const live = this.opened[i]!;
-      this.expiry?.set(live.key, expiryOf(live.rule, live.state));
+      this.expiry?.set(live.key, expiryOf(live.rule, live.state), live.bucket);
       if (this.activity) {
         const activity = activityOf(live.state);
         if (activity !== live.indexed || live.indexedIn !== this.activity) {
           live.indexed = activity;
           live.indexedIn = this.activity;
-          this.activity.push(activity, live.key);
+          this.activity.push(activity, live.key, live.bucket);
         }
       }
     }
     this.openedCount = 0;
   }
 
-  /** Removes and returns the next group key whose recorded expiry is at or before `now` (pruning). */
+  /** Removes and returns the next group key whose recorded expiry is at or before `now` (pruning); its bucket is `dueBucket`. */
   nextDue(now: number): string | undefined {
     this.expiry ??= ExpiryIndex.build(this.ruleSet, this.groupBuckets());
     return this.expiry.nextDue(now);
   }
 
-  /** Records the expiry found for a group pruning checked and kept. */
-  keepUntil(key: string, expiry: number): void {
-    this.expiry?.reset(key, expiry);
+  /** The bucket of the key `nextDue` returned last. */
+  get dueBucket(): number {
+    return this.expiry?.dueBucket ?? 0;
+  }
+
+  /** Records the expiry found for a group pruning checked and kept (`bucket`: its key's). */
+  keepUntil(key: string, expiry: number, bucket: number): void {
+    this.expiry?.reset(key, expiry, bucket);
   }
 
   /** Groups of sequence rules by their first key value (see first-value-index.ts). */
@@ -161,9 +166,8 @@ export class WorkingState {
     return converted;
   }
 
-  /** The group's state, for reading only (writes go through `open`), without creating it. */
-  peek(key: string): GroupState | undefined {
-    const index = bucketOf(key);
+  /** The group's state, for reading only (writes go through `open`), without creating it; `index` is the key's bucket when known. */
+  peek(key: string, index: number = bucketOf(key)): GroupState | undefined {
     const bucket = this.readable(index);
     const at = bucket.find(key);
     if (at < 0) return undefined;

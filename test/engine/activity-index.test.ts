@@ -2,15 +2,20 @@
 // and pruning rely on it yielding (time, key) pairs exactly in sorted order, as one heap would.
 import { describe, expect, it } from 'vitest';
 import { ActivityIndex } from '../../src/engine/activity-index.js';
+import { bucketOf } from '../../src/engine/state.js';
 import { seeded } from '../helpers/engine-traffic.js';
 
 type Pair = [number, string];
 
 const sorted = (pairs: Pair[]) => [...pairs].sort(([timeA, keyA], [timeB, keyB]) => timeA - timeB || (keyA < keyB ? -1 : keyA > keyB ? 1 : 0));
 
+/** Pops every pair; each popped key must come with its bucket (eviction and pruning reach the group by it). */
 function popAll(index: ActivityIndex): Pair[] {
   const popped: Pair[] = [];
-  for (let key = index.popKey(); key !== undefined; key = index.popKey()) popped.push([index.poppedTime, key]);
+  for (let key = index.popKey(); key !== undefined; key = index.popKey()) {
+    expect(index.poppedBucket).toBe(bucketOf(key));
+    popped.push([index.poppedTime, key]);
+  }
   return popped;
 }
 
@@ -50,6 +55,7 @@ describe('ActivityIndex', () => {
         held = sorted(held);
         const expected = held.shift();
         expect(key === undefined ? undefined : [index.poppedTime, key]).toEqual(expected);
+        if (key !== undefined) expect(index.poppedBucket).toBe(bucketOf(key));
       } else {
         expect(index.oldestTime).toBe(held.length === 0 ? Infinity : sorted(held)[0]![0]);
       }
