@@ -2,12 +2,13 @@ import type { LogEvent } from '../../auth0/log-event.js';
 import { incidentId } from '../alert-build.js';
 import { sequenceAlert } from '../alert-build-kinds.js';
 import type { CompiledRule } from '../compile.js';
-import { eventUser, valueText } from '../fields.js';
+import { valueText } from '../fields.js';
 import { groupKeyOf, groupKeyOfPresent, groupRecord } from '../group-key.js';
 import { repeatIfOpen, takeCarry } from '../incident.js';
 import { MAX_SEQUENCE_ENTRIES, type StepEntry } from '../state.js';
 import { appendEntry, type LiveGroup } from '../working-state.js';
 import { REORDER_TOLERANCE_MS, type EvalContext } from './context.js';
+import { stepEntry } from './sequence-entry.js';
 
 const NO_STEPS: readonly StepEntry[] = [];
 /** Stands for the values of a later step's event (they are never read: its group is not created). */
@@ -136,33 +137,6 @@ function evaluateKey(
   }
 }
 
-/**
- * The entry an event leaves in its key's sequence, made at its final size (a
- * login is in most sequences' last step: growing its array by push cost a
- * second allocation per login). The login that completes a sequence is shown
- * with its application, place and device; failures are not (a user agent on
- * every held failure would about double the sequence state rewritten on each
- * commit).
- */
-function stepEntry(rule: CompiledRule, event: LogEvent, t: number, mask: number, last: boolean): StepEntry {
-  let distinct: string | null | undefined;
-  const steps = rule.sequence!.steps;
-  for (let s = 0; s < steps.length; s++) {
-    const read = steps[s]!.distinct;
-    if (read && (mask & (1 << s)) !== 0) {
-      distinct = valueText(read(event));
-      break;
-    }
-  }
-  const user = eventUser(event);
-  const ip = valueText(event.ip, 120);
-  if (!last) return distinct === undefined ? [t, event.log_id, mask, user, ip, null, null] : [t, event.log_id, mask, user, ip, null, null, distinct];
-  const location = event.location_info;
-  const place = placeOf(location?.city_name, location?.country_name ?? location?.country_code);
-  const application = valueText(event.client_name, 120) ?? valueText(event.client_id, 120);
-  return [t, event.log_id, mask, user, ip, application, place ? valueText(place, 120) : null, distinct ?? null, valueText(event.user_agent, 200)];
-}
-
 /** Whether an entry from `from` on is an event of the first step (the sequence is still started). */
 function holdsFirstStep(entries: readonly StepEntry[], from: number): boolean {
   for (let i = from; i < entries.length; i++) if ((entries[i]![2] & 1) !== 0) return true;
@@ -207,15 +181,6 @@ function completes(entries: readonly StepEntry[], lo: number, end: number, { ste
     }
   }
   return false;
-}
-
-/** "City, Country" from whichever parts are there (an array, filter and join per login cost more than the rest of its entry). */
-function placeOf(city: unknown, country: unknown): string | null {
-  const hasCity = !!city;
-  const hasCountry = !!country;
-  if (hasCity && hasCountry) return `${String(city)}, ${String(country)}`;
-  if (hasCity) return String(city);
-  return hasCountry ? String(country) : null;
 }
 
 /** Where a completed sequence starts and ends, and which step each event of the span counted for (-1: none). */
