@@ -1,7 +1,80 @@
 import { describe, expect, it } from 'vitest';
+import type { LogEvent } from '../../src/auth0/log-event.js';
+import { REORDER_TOLERANCE_MS, evaluate, initialState, testLogId } from '../../src/engine/index.js';
 import { PLACES_KEPT, placeOf } from '../../src/engine/kinds/sequence-entry.js';
+import { MINUTE, SECOND, T0, ruleSet } from '../helpers/engine-fixtures.js';
 
-// What a sequence key holds between events: how its entries are made.
+// What a sequence key holds between events: which logins are kept, and how their entries are made.
+
+let arrivals = 0;
+/** An event dated `at` ms after T0, arriving as the next log id (whatever its date). */
+function arriving(at: number, fields: Record<string, unknown>): LogEvent {
+  arrivals += 1;
+  return { user_id: 'auth0|alice', user_name: 'alice@example.com', ip: '203.0.113.7', ...fields, date: new Date(T0 + at).toISOString(), log_id: testLogId(T0, arrivals) } as LogEvent;
+}
+const failure = (at: number) => arriving(at, { type: 'fp' });
+const success = (at: number, fields: Record<string, unknown> = {}) => arriving(at, { type: 's', ip: '198.51.100.23', ...fields });
+
+const guessed = ruleSet([
+  {
+    id: 'guessed',
+    match: undefined,
+    sequence: { by: ['user_id'], within: '10m', steps: [{ codes: ['f', 'fp'], count: 5 }, { codes: ['s'] }] },
+  },
+]);
+
+describe('a sequence key', () => {
+  it('drops a login held before its first failure once the login is older than the reorder tolerance, and keeps one after a held failure', () => {
+    expect(REORDER_TOLERANCE_MS).toBe(10 * MINUTE); // the dates below are chosen around it
+    // F0's login L can only be read by a failure dated before it; once L is past the tolerance none can come.
+    const early = failure(0);
+    const beforeFirst = success(2 * MINUTE);
+    const first = failure(8 * MINUTE);
+    const afterFirst = success(9 * MINUTE);
+    const now = success(21 * MINUTE); // early expires (10m span + 10m tolerance): beforeFirst now leads, 11 minutes past the tolerance
+    const held = evaluate(guessed, initialState(), [early, beforeFirst, first, afterFirst, now]);
+    expect(held.alerts).toEqual([]);
+    const stored = JSON.stringify(held.state);
+    expect(stored).not.toContain(early.log_id);
+    expect(stored).not.toContain(beforeFirst.log_id);
+    for (const kept of [first, afterFirst, now]) expect(stored).toContain(kept.log_id);
+    // Failures arriving late (within the tolerance) still complete a span with the login kept after the first one.
+    const late = [0, 1, 2, 3].map((i) => failure(12 * MINUTE + i * 10 * SECOND));
+    const completing = success(13 * MINUTE);
+    const { alerts } = evaluate(guessed, held.state, [...late, completing]);
+    expect(alerts.map((alert) => alert.kind)).toEqual(['alert']);
+    expect(alerts[0]!.logIds).toEqual([first, afterFirst, ...late, completing, now].map((event) => event.log_id));
+    // Whatever the page boundaries: the same alerts and the same state.
+    const events = [early, beforeFirst, first, afterFirst, now, ...late, completing];
+    const whole = evaluate(guessed, initialState(), events);
+    for (const size of [1, 2, 3, 4]) {
+      let state = initialState();
+      const paged = [];
+      for (let i = 0; i < events.length; i += size) {
+        const result = evaluate(guessed, state, events.slice(i, i + size));
+        state = result.state;
+        paged.push(...result.alerts);
+      }
+      expect(paged).toEqual(whole.alerts);
+      expect(JSON.stringify(state)).toBe(JSON.stringify(whole.state));
+    }
+  });
+
+  it('keeps a login before its first failure while a failure dated before it may still arrive within the tolerance', () => {
+    const expired = failure(0);
+    const login = success(12 * MINUTE);
+    const next = failure(13 * MINUTE);
+    const now = success(20 * MINUTE + 30 * SECOND); // expired is gone; login leads, 90 seconds inside the tolerance
+    const held = evaluate(guessed, initialState(), [expired, login, next, now]);
+    const stored = JSON.stringify(held.state);
+    expect(stored).not.toContain(expired.log_id);
+    expect(stored).toContain(login.log_id);
+    const late = [0, 1, 2, 3, 4].map((i) => failure(10 * MINUTE + 30 * SECOND + i * 10 * SECOND));
+    const { alerts } = evaluate(guessed, held.state, late);
+    expect(alerts.map((alert) => alert.kind)).toEqual(['alert']);
+    expect(alerts[0]!.logIds).toEqual([...late, login, next, now].map((event) => event.log_id));
+  });
+});
 
 describe('a completing login names its place', () => {
   it('as "City, Country", from whichever parts are there, cut to 120 characters', () => {

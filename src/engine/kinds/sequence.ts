@@ -109,10 +109,12 @@ function evaluateKey(
   let entries = live.state.steps ?? NO_STEPS;
   const newest = Math.max(entries.length > live.head ? entries[entries.length - 1]![0] : t, t);
   live.head = firstDatedAfter(entries, live.head, entries.length, newest - withinMs - REORDER_TOLERANCE_MS);
+  const readable = firstReadable(entries, live.head, ctx.work.clock - REORDER_TOLERANCE_MS);
+  if (readable >= 0) live.head = readable;
   // A later step's event extends a key only while one of its first step's events is held: held
   // logins alone (their failures expired) would keep each other — and the group — alive for as
   // long as the user keeps logging in, as if the sequence had started. Same as a key never started.
-  if ((mask & 1) === 0 && !holdsFirstStep(entries, live.head)) return;
+  else if ((mask & 1) === 0) return;
 
   const finalBit = 1 << (rule.sequence!.steps.length - 1);
   const entry = stepEntry(rule, event, t, mask, (mask & finalBit) !== 0);
@@ -137,10 +139,24 @@ function evaluateKey(
   }
 }
 
-/** Whether an entry from `from` on is an event of the first step (the sequence is still started). */
-function holdsFirstStep(entries: readonly StepEntry[], from: number): boolean {
-  for (let i = from; i < entries.length; i++) if ((entries[i]![2] & 1) !== 0) return true;
-  return false;
+/**
+ * Index of the first held entry from `from` that a later event can still read,
+ * or -1 when no first-step entry is held (the key is not started). Later steps'
+ * entries (logins) before the first first-step entry and dated before
+ * `oldestInTolerance` (the clock less the reorder tolerance) are past: only a
+ * first-step event dated before them could put them in a completed span, and
+ * it would be later than the tolerance. Dropping them keeps a user who logs
+ * in often and fails now and then from holding every login for the whole
+ * span plus the tolerance (most of the sequence state on the bench traffic).
+ */
+function firstReadable(entries: readonly StepEntry[], from: number, oldestInTolerance: number): number {
+  let readable = -1;
+  for (let i = from; i < entries.length; i++) {
+    const entry = entries[i]!;
+    if ((entry[2] & 1) !== 0) return readable < 0 ? i : readable;
+    if (readable < 0 && entry[0] >= oldestInTolerance) readable = i;
+  }
+  return -1;
 }
 
 /**
