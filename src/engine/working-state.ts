@@ -35,6 +35,11 @@ export interface LiveGroup {
   readonly rule: CompiledRule;
   /** The event (WorkingState.beginEvent) that last opened it: settle() looks at each once per event. */
   stamp: number;
+  /**
+   * Sequences: how many of `steps` from `head` on are first-step events, -1 until counted. Unlike
+   * the fields above it outlives the call (finish() drops only entries before `head`); kinds/sequence.ts keeps it.
+   */
+  firstSteps: number;
 }
 
 /** Numbers the calls, so a carried LiveGroup knows whether its per-call fields are this call's. */
@@ -210,6 +215,8 @@ export class WorkingState {
   private reopened(live: LiveGroup): LiveGroup {
     if (live.call !== this.call) {
       live.call = this.call;
+      // finish() left head at 0 with the entries before it dropped; a call that ended without it did not.
+      if (live.head !== 0) live.firstSteps = -1;
       live.head = 0;
       live.from = 0;
       live.current = undefined;
@@ -244,6 +251,7 @@ export class WorkingState {
       key,
       rule,
       stamp: this.stamp,
+      firstSteps: -1,
     };
     this.opened[this.openedCount++] = live;
     this.touchedNow.push(live);

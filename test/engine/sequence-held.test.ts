@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import type { LogEvent } from '../../src/auth0/log-event.js';
 import { REORDER_TOLERANCE_MS, evaluate, initialState, testLogId } from '../../src/engine/index.js';
 import { PLACES_KEPT, placeOf } from '../../src/engine/kinds/sequence-entry.js';
+import { StateBucket } from '../../src/engine/state-bucket.js';
+import type { EngineState } from '../../src/engine/state.js';
 import { MINUTE, SECOND, T0, ruleSet } from '../helpers/engine-fixtures.js';
+import { seeded } from '../helpers/engine-traffic.js';
+import { rules, traffic } from '../helpers/invariance-traffic.js';
 
 // What a sequence key holds between events: which logins are kept, and how their entries are made.
 
@@ -73,6 +77,41 @@ describe('a sequence key', () => {
     const { alerts } = evaluate(guessed, held.state, late);
     expect(alerts.map((alert) => alert.kind)).toEqual(['alert']);
     expect(alerts[0]!.logIds).toEqual([...late, login, next, now].map((event) => event.log_id));
+  });
+});
+
+describe("a sequence key's count of held first-step events (carried on its LiveGroup from call to call)", () => {
+  /** Groups whose carried count was checked against their held entries; throws on the first that differs. */
+  function checkCounts(state: EngineState): number {
+    let checked = 0;
+    for (const bucket of state.buckets) {
+      if (!(bucket instanceof StateBucket)) continue;
+      for (let at = 0; at < bucket.size; at++) {
+        const live = bucket.liveAt(at);
+        if (!live?.rule.sequence || live.firstSteps < 0) continue;
+        const held = (bucket.groupAt(at).steps ?? []).filter((entry) => (entry[2] & 1) !== 0).length;
+        expect(live.firstSteps, bucket.keyAt(at)).toBe(held);
+        checked += 1;
+      }
+    }
+    return checked;
+  }
+
+  it.each([
+    ['in log_id order', 1, 0],
+    ['five minutes out of log_id order', 3, 600_000],
+  ])('stays equal to the entries it holds, whatever the pages (dates %s)', (_name, seed, skewMs) => {
+    const events = traffic(seed, skewMs);
+    const random = seeded(seed * 7);
+    const state = initialState();
+    let checked = 0;
+    for (let i = 0; i < events.length; ) {
+      const size = 1 + Math.floor(random() * 120);
+      evaluate(rules, state, events.slice(i, i + size));
+      checked += checkCounts(state);
+      i += size;
+    }
+    expect(checked).toBeGreaterThan(500);
   });
 });
 

@@ -108,9 +108,10 @@ function evaluateKey(
   const withinMs = rule.sequence!.withinMs;
   let entries = live.state.steps ?? NO_STEPS;
   const newest = Math.max(entries.length > live.head ? entries[entries.length - 1]![0] : t, t);
-  live.head = firstDatedAfter(entries, live.head, entries.length, newest - withinMs - REORDER_TOLERANCE_MS);
-  const readable = firstReadable(entries, live.head, ctx.work.clock - REORDER_TOLERANCE_MS);
-  if (readable >= 0) live.head = readable;
+  if (live.firstSteps < 0) live.firstSteps = countFirstSteps(entries, live.head, entries.length);
+  moveHead(live, entries, firstDatedAfter(entries, live.head, entries.length, newest - withinMs - REORDER_TOLERANCE_MS));
+  const readable = live.firstSteps === 0 ? -1 : firstReadable(entries, live.head, ctx.work.clock - REORDER_TOLERANCE_MS);
+  if (readable >= 0) live.head = readable; // only later steps' entries are passed
   // A later step's event extends a key only while one of its first step's events is held: held
   // logins alone (their failures expired) would keep each other — and the group — alive for as
   // long as the user keeps logging in, as if the sequence had started. Same as a key never started.
@@ -125,7 +126,8 @@ function evaluateKey(
     live.state.steps!.splice(index, 0, entry);
   }
   entries = live.state.steps!;
-  while (entries.length - live.head > MAX_SEQUENCE_ENTRIES) live.head += 1;
+  if ((mask & 1) !== 0) live.firstSteps += 1;
+  if (entries.length - live.head > MAX_SEQUENCE_ENTRIES) moveHead(live, entries, entries.length - MAX_SEQUENCE_ENTRIES);
   index = Math.max(index, live.head);
 
   // Every last-step event whose span contains the new one may now be complete (in date order, the first wins).
@@ -137,6 +139,20 @@ function evaluateKey(
       return;
     }
   }
+}
+
+/** How many entries in [from, to) are first-step events. */
+function countFirstSteps(entries: readonly StepEntry[], from: number, to: number): number {
+  let count = 0;
+  for (let i = from; i < to; i++) if ((entries[i]![2] & 1) !== 0) count += 1;
+  return count;
+}
+
+/** Passes the entries before `to` (expired or beyond the cap), keeping the group's count of first-step entries. */
+function moveHead(live: LiveGroup, entries: readonly StepEntry[], to: number): void {
+  if (to <= live.head) return;
+  live.firstSteps -= countFirstSteps(entries, live.head, to);
+  live.head = to;
 }
 
 /**
@@ -216,9 +232,10 @@ function completion(live: LiveGroup, rule: CompiledRule, end: number): Completio
   const sequence = rule.sequence!;
   const { withinMs, steps } = sequence;
   const entries = live.state.steps!;
-  // Most logins after a few failures cannot complete it: fewer entries are held than the steps take
-  // (answered before reading any), or the walk says so (before allocating anything).
-  if (end - live.head + 1 < sequence.eventsNeeded) return undefined;
+  // Most logins after a few failures cannot complete it: fewer entries are held than the steps take,
+  // or fewer first-step events than the first step counts (both answered before reading any entry:
+  // each is a likely cache miss), or the walk says so (before allocating anything).
+  if (end - live.head + 1 < sequence.eventsNeeded || live.firstSteps < steps[0]!.count) return undefined;
   const lo = firstDatedAfter(entries, live.head, end, entries[end]![0] - withinMs);
   if (!completes(entries, lo, end, sequence)) return undefined;
   let step = 0;
@@ -259,6 +276,7 @@ function fire(ctx: EvalContext, rule: CompiledRule, live: LiveGroup, match: Comp
   for (let i = match.end + 1; i < entries.length; i++) stepOf.push(-1);
   live.state.steps = [];
   live.head = 0;
+  live.firstSteps = 0;
   const id = incidentId(rule, live.state.group, reported[0]![1]);
   const alert = sequenceAlert(rule, { incident: id, group: live.state.group, entries: reported, stepOf, event, suppressed: takeCarry(live, t) });
   live.state.incident = { id, lastMatch: reported[reported.length - 1]![0], count: alert.count, repeats: 0 };
