@@ -100,8 +100,29 @@ function idProblem(raw: Record<string, unknown>, field: 'log_id' | 'type' | 'dat
   if (value === undefined || value === null || value === '') return `${field} is missing`;
   if (typeof value !== 'string') return `${field} is not a string (${Array.isArray(value) ? 'array' : typeof value})`;
   if (value.length > MAX_ID_LENGTH) return `${field} is longer than ${MAX_ID_LENGTH} characters`;
-  if (field === 'date' && Number.isNaN(Date.parse(value))) return 'date: unparsable date';
+  if (field === 'date' && !isAuth0Date(value) && Number.isNaN(Date.parse(value))) return 'date: unparsable date';
   return undefined;
+}
+
+const DIGIT_POSITIONS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 22];
+
+/**
+ * Whether `date` is Auth0's own form, `2024-05-01T12:00:00.123Z`, with fields
+ * in range: such a date always parses (V8 takes days up to 31 in any month), so
+ * Date.parse (a tenth of normalising an event) is only asked about the others.
+ */
+function isAuth0Date(date: string): boolean {
+  if (date.length !== 24 || date[4] !== '-' || date[7] !== '-' || date[10] !== 'T' || date[13] !== ':' || date[16] !== ':' || date[19] !== '.' || date[23] !== 'Z') {
+    return false;
+  }
+  for (const at of DIGIT_POSITIONS) {
+    const code = date.charCodeAt(at);
+    if (code < 48 || code > 57) return false;
+  }
+  const two = (at: number) => (date.charCodeAt(at) - 48) * 10 + date.charCodeAt(at + 1) - 48;
+  const month = two(5);
+  const day = two(8);
+  return month >= 1 && month <= 12 && day >= 1 && day <= 31 && two(11) <= 23 && two(14) <= 59 && two(17) <= 59;
 }
 
 /**
@@ -123,8 +144,12 @@ function idProblem(raw: Record<string, unknown>, field: 'log_id' | 'type' | 'dat
 export function normalizeLogEvent(raw: unknown): ParsedLogEvent {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { ok: false, problem: 'not an object' };
   const input = raw as Record<string, unknown>;
-  const problems = (['log_id', 'date', 'type'] as const).map((field) => idProblem(input, field)).filter((p) => p !== undefined);
-  if (problems.length > 0) return { ok: false, problem: problems.join('; ') };
+  const logIdProblem = idProblem(input, 'log_id');
+  const dateProblem = idProblem(input, 'date');
+  const typeProblem = idProblem(input, 'type');
+  if (logIdProblem || dateProblem || typeProblem) {
+    return { ok: false, problem: [logIdProblem, dateProblem, typeProblem].filter((p) => p !== undefined).join('; ') };
+  }
 
   const budget = new ValueBudget();
   const event: LogEvent = { log_id: input.log_id as string, date: input.date as string, type: input.type as string };
@@ -140,7 +165,7 @@ export function normalizeLogEvent(raw: unknown): ParsedLogEvent {
       const text = displayText(source[field], budget);
       if (text !== undefined) kept[field] = text;
     }
-    keepOtherFields(kept, source, LOCATION_FIELDS, budget, 2);
+    keepOtherFields(kept, source, LOCATION_FIELD_SET, budget, 2);
     event.location_info = kept;
   } else if (location !== undefined && location !== null) {
     budget.trimmed = true; // a location that is not an object has no city or country to show
@@ -149,19 +174,20 @@ export function normalizeLogEvent(raw: unknown): ParsedLogEvent {
   return budget.trimmed ? { ok: true, event, trimmed: true } : { ok: true, event };
 }
 
-const RESERVED_FIELDS: readonly string[] = ['log_id', 'date', 'type', 'location_info', ...DISPLAY_FIELDS];
+const RESERVED_FIELDS: ReadonlySet<string> = new Set(['log_id', 'date', 'type', 'location_info', ...DISPLAY_FIELDS]);
+const LOCATION_FIELD_SET: ReadonlySet<string> = new Set(LOCATION_FIELDS);
 
 /** Copies the fields of `source` not in `skip` as bounded values (at most EVENT_LIMITS.entries of them). */
 function keepOtherFields(
   target: Record<string, unknown>,
   source: Record<string, unknown>,
-  skip: readonly string[],
+  skip: ReadonlySet<string>,
   budget: ValueBudget,
   depth: number,
 ): void {
   let entries = 0;
   for (const key in source) {
-    if (!Object.hasOwn(source, key) || skip.includes(key)) continue;
+    if (!Object.hasOwn(source, key) || skip.has(key)) continue;
     if (entries++ >= EVENT_LIMITS.entries) {
       budget.trimmed = true;
       return;

@@ -91,6 +91,30 @@ describe('normalizeLogEvent: what decides usability', () => {
   });
 });
 
+describe('normalizeLogEvent: dates', () => {
+  const usable = (date: string) => normalizeLogEvent({ ...valid, date }).ok;
+
+  it('takes a date exactly when Date.parse can read it (Auth0 form read without Date.parse; mutations of it)', () => {
+    const edges = ['2024-02-31T23:59:59.999Z', '2024-05-01T24:00:00.000Z', '2024-05-01T23:60:00.000Z', '2024-05-01T23:59:60.000Z', '2024-00-01T00:00:00.000Z', '2024-13-01T00:00:00.000Z', '2024-05-00T00:00:00.000Z', '2024-05-32T00:00:00.000Z', '0000-01-01T00:00:00.000Z', '2024-05-01T12:00:00.000z', '2024-05-01T12:00:00Z', '2024-05-01T12:00:00.123+02:00', '2024-05-01 12:00:00.000Z', 'yesterday'];
+    for (const date of edges) expect(usable(date), date).toBe(!Number.isNaN(Date.parse(date)));
+    for (let month = 1; month <= 12; month++) {
+      for (let day = 1; day <= 31; day++) {
+        const date = `2023-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}T23:59:59.999Z`;
+        expect(usable(date), date).toBe(true);
+      }
+    }
+    const base = '2024-05-01T12:34:56.789Z';
+    const characters = '0123456789:-.TZ x';
+    let seed = 12345;
+    const random = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+    for (let i = 0; i < 3000; i++) {
+      const at = random(base.length);
+      const date = `${base.slice(0, at)}${characters[random(characters.length)]}${base.slice(at + 1)}`;
+      expect(usable(date), date).toBe(!Number.isNaN(Date.parse(date)));
+    }
+  });
+});
+
 describe('normalizeLogEvent: bounded whatever the input', () => {
   it(`cuts every string to ${EVENT_LIMITS.valueLength} characters, ending in "…"`, () => {
     const event = normalized({ user_name: 'A'.repeat(5_000_000), details: { body: 'b'.repeat(100_000) } });
