@@ -1,4 +1,13 @@
+import type { CompiledRule } from './compile.js';
 import type { GroupState, StateBucket } from './state.js';
+import type { LiveGroup } from './working-state.js';
+
+/**
+ * A group of a one-field sequence rule as the index holds it: its LiveGroup
+ * once one is attached to it in its bucket (a later step's event reaches the
+ * group with no look-up at all), else its key.
+ */
+export type HeldGroup = LiveGroup | string;
 
 /**
  * Which first key values have a group, per sequence rule. Most events of a
@@ -7,40 +16,63 @@ import type { GroupState, StateBucket } from './state.js';
  * string per rule and event — the larger part of evaluating a login. The raw
  * value (a string of the event, its hash cached) answers "no group" at once
  * and, for a rule keyed on one field (every default sequence), gives the
- * group's key itself: the string held in the state, its hash cached too.
+ * group itself: its LiveGroup, or its key until it has one (hashing the key
+ * again to find its bucket, and scanning the bucket, cost about as much as
+ * the index look-up).
  *
  * Exact, never a guess: every group a sequence rule creates or loses is
- * counted here (WorkingState.open / delete). Derived data like the activity
- * index: carried from call to call with the state, rebuilt from it otherwise.
+ * counted here (WorkingState.open / delete), and a LiveGroup held here is the
+ * one attached to its group in its bucket (WorkingState.opening attaches a
+ * new one here too). Derived data like the activity index: carried from call
+ * to call with the state, rebuilt from it otherwise (the carried one is
+ * dropped whenever anything else writes the buckets: closeIncidents, a new
+ * state from storage).
  */
 export class FirstValueIndex {
   /** Rules keyed on several fields: first value (from the group record) → how many groups have it. */
   private readonly counts = new Map<string, Map<string, number>>();
-  /** Rules keyed on one field: value → the key of its group (the key is `${rule}\0${value}`). */
-  private readonly keys = new Map<string, Map<string, string>>();
+  /** Rules keyed on one field: value → its group (the key is `${rule}\0${value}`). */
+  private readonly groups = new Map<string, Map<string, HeldGroup>>();
 
   /** `fields`: sequence rule id → the fields of its group keys, in order. */
   constructor(readonly fields: ReadonlyMap<string, readonly string[]>) {
-    for (const [rule, names] of fields) (names.length === 1 ? this.keys : this.counts).set(rule, new Map());
+    for (const [rule, names] of fields) (names.length === 1 ? this.groups : this.counts).set(rule, new Map());
   }
 
-  static build(fields: ReadonlyMap<string, readonly string[]>, buckets: ReadonlyArray<StateBucket>): FirstValueIndex {
+  /** The index of the groups in `buckets`; a group's LiveGroup is taken when it was opened with the rule of `rules`. */
+  static build(fields: ReadonlyMap<string, readonly string[]>, buckets: ReadonlyArray<StateBucket>, rules?: ReadonlyMap<string, CompiledRule>): FirstValueIndex {
     const index = new FirstValueIndex(fields);
-    for (const bucket of buckets) for (const [key, group] of bucket) index.add(key, group);
+    for (const bucket of buckets) {
+      for (let at = 0; at < bucket.size; at++) {
+        const group = bucket.groupAt(at);
+        const live = bucket.liveAt(at);
+        index.add(bucket.keyAt(at), group, live !== undefined && live.rule === rules?.get(group.rule) ? live : undefined);
+      }
+    }
     return index;
   }
 
-  add(key: string, group: GroupState): void {
+  /** Counts a new group; `live`: its LiveGroup, when it has one. */
+  add(key: string, group: GroupState, live?: LiveGroup): void {
     const fields = this.fields.get(group.rule);
     if (!fields) return;
     const value = firstValue(key, group, fields);
     if (value === undefined) return;
     if (fields.length === 1) {
-      this.keys.get(group.rule)!.set(value, key);
+      this.groups.get(group.rule)!.set(value, live ?? key);
       return;
     }
     const values = this.counts.get(group.rule)!;
     values.set(value, (values.get(value) ?? 0) + 1);
+  }
+
+  /** Holds the LiveGroup just attached to a group of a one-field rule (a group the index has). */
+  attach(live: LiveGroup): void {
+    const fields = this.fields.get(live.state.rule);
+    if (fields?.length !== 1) return;
+    const value = firstValue(live.key, live.state, fields);
+    const table = this.groups.get(live.state.rule)!;
+    if (value !== undefined && table.has(value)) table.set(value, live);
   }
 
   remove(key: string, group: GroupState): void {
@@ -49,7 +81,7 @@ export class FirstValueIndex {
     const value = firstValue(key, group, fields);
     if (value === undefined) return;
     if (fields.length === 1) {
-      this.keys.get(group.rule)!.delete(value);
+      this.groups.get(group.rule)!.delete(value);
       return;
     }
     const values = this.counts.get(group.rule)!;
@@ -64,9 +96,30 @@ export class FirstValueIndex {
     return this.counts.get(ruleId)?.has(value) ?? false;
   }
 
-  /** The key of the group of one-field rule `ruleId` whose value is `value`, if there is one. */
-  keyOf(ruleId: string, value: string): string | undefined {
-    return this.keys.get(ruleId)?.get(value);
+  /** The group of one-field rule `ruleId` whose value is `value` (its LiveGroup or key), if there is one. */
+  groupOf(ruleId: string, value: string): HeldGroup | undefined {
+    return this.groups.get(ruleId)?.get(value);
+  }
+
+  /** Each one-field rule's values and their groups' keys (for tests: the index as a plain table). */
+  keyTable(): Record<string, Record<string, string>> {
+    const table: Record<string, Record<string, string>> = {};
+    for (const [rule, values] of this.groups) {
+      table[rule] = Object.fromEntries([...values].map(([value, held]) => [value, typeof held === 'string' ? held : held.key]));
+    }
+    return table;
+  }
+
+  /** Each several-field rule's first values and their counts (for tests). */
+  countTable(): Record<string, Record<string, number>> {
+    return Object.fromEntries([...this.counts].map(([rule, values]) => [rule, Object.fromEntries(values)]));
+  }
+
+  /** The LiveGroups held (for tests: each must be the one attached to its group). */
+  heldLiveGroups(): LiveGroup[] {
+    const held: LiveGroup[] = [];
+    for (const values of this.groups.values()) for (const group of values.values()) if (typeof group !== 'string') held.push(group);
+    return held;
   }
 }
 

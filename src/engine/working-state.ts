@@ -159,7 +159,7 @@ export class WorkingState {
 
   /** Groups of sequence rules by their first key value (see first-value-index.ts). */
   sequenceGroups(): FirstValueIndex {
-    return (this.firstValues ??= FirstValueIndex.build(this.ruleSet.sequenceKeyFields, this.groupBuckets()));
+    return (this.firstValues ??= FirstValueIndex.build(this.ruleSet.sequenceKeyFields, this.groupBuckets(), this.ruleSet.byId));
   }
 
   /** A bucket (a stored JSON bucket is converted in place, once). */
@@ -194,8 +194,14 @@ export class WorkingState {
     if (at >= 0) return this.openAt(bucket, at, key, rule, index);
     const state: GroupState = { rule: rule.id, group: makeGroup(names, source) };
     this.size += 1;
-    this.firstValues?.add(key, state);
-    return this.opening(bucket, bucket.add(key, state), key, rule, index);
+    const live = this.opening(bucket, bucket.add(key, state), key, rule, index);
+    this.firstValues?.add(key, state, live);
+    return live;
+  }
+
+  /** A group the sequence index held by its LiveGroup (see first-value-index.ts), opened for writing without a look-up. */
+  openHeld(live: LiveGroup): LiveGroup {
+    return this.reopened(live);
   }
 
   /** The group opened for writing if it exists (never created): `peek` then `open` in one look-up. */
@@ -208,7 +214,11 @@ export class WorkingState {
 
   private openAt(bucket: StateBucket, at: number, key: string, rule: CompiledRule, index: number): LiveGroup {
     const known = bucket.liveAt(at);
-    return known?.rule === rule ? this.reopened(known) : this.opening(bucket, at, key, rule, index);
+    if (known?.rule === rule) return this.reopened(known);
+    const live = this.opening(bucket, at, key, rule, index);
+    // The sequence index holds a group's LiveGroup once it has one (a group created here is added with it).
+    if (rule.sequence) this.firstValues?.attach(live);
+    return live;
   }
 
   /** A known group opened again: in this call (settled once per event), or first in this call (its per-call fields reset). */

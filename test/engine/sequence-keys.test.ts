@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { LogEvent } from '../../src/auth0/log-event.js';
 import { takeIndexes } from '../../src/engine/activity-index.js';
 import { FirstValueIndex } from '../../src/engine/first-value-index.js';
-import { asBucket, type StepEntry } from '../../src/engine/state.js';
+import { asBucket, bucketOf, type StepEntry } from '../../src/engine/state.js';
 import { evaluate, initialState, MAX_GROUPS, restoreState, stateGroups, type Alert, type EngineState, type RuleSet } from '../../src/engine/index.js';
 import { eventFactory, MINUTE, SECOND, ruleSet } from '../helpers/engine-fixtures.js';
 
@@ -41,7 +41,18 @@ function inPages(set: RuleSet, state: EngineState, events: readonly LogEvent[]):
 function expectTableOfState(set: RuleSet, state: EngineState): void {
   const carried = takeIndexes(state).firstValues;
   expect(carried).toBeDefined();
-  expect(carried).toEqual(FirstValueIndex.build(set.sequenceKeyFields, state.buckets.map(asBucket)));
+  const buckets = state.buckets.map(asBucket);
+  const built = FirstValueIndex.build(set.sequenceKeyFields, buckets);
+  expect(carried!.keyTable()).toEqual(built.keyTable());
+  expect(carried!.countTable()).toEqual(built.countTable());
+  // A LiveGroup it holds is the one attached to its group, about the group as it stands.
+  for (const live of carried!.heldLiveGroups()) {
+    const bucket = buckets[bucketOf(live.key)]!;
+    const at = bucket.find(live.key);
+    expect(at).toBeGreaterThanOrEqual(0);
+    expect(bucket.liveAt(at)).toBe(live);
+    expect(bucket.groupAt(at)).toBe(live.state);
+  }
 }
 
 describe('the table of sequence keys carried with the state', () => {

@@ -34,6 +34,7 @@ export function evaluateSequence(ctx: EvalContext, rule: CompiledRule, event: Lo
   // Usually every step keys the event the same way: one key, the steps it matches as a bit mask
   // (a Map only when steps key it differently).
   let firstKey: string | undefined;
+  let firstHeld: LiveGroup | undefined;
   let firstValues = NO_VALUES;
   let firstMask = 0;
   let others: Map<string, { values: Array<string | null>; mask: number }> | undefined;
@@ -47,9 +48,15 @@ export function evaluateSequence(ctx: EvalContext, rule: CompiledRule, event: Lo
     // step's event (most are logins) only looks its group up, by the key string alone.
     let values: Array<string | null> | undefined = NO_VALUES;
     let key: string | undefined;
+    let held: LiveGroup | undefined;
     if (step.keyGetters.length === 1) {
-      // The held group's key comes from the index: no key string built and hashed per event.
-      key = groups.keyOf(rule.id, first);
+      // The held group (its LiveGroup, else its key) comes from the index: no key string built and hashed per event.
+      const group = groups.groupOf(rule.id, first);
+      if (typeof group === 'string') key = group;
+      else if (group !== undefined) {
+        key = group.key;
+        if (group.rule === rule) held = group; // (else it is opened afresh by its key)
+      }
       if (s === 0) key ??= groupKeyOf(rule.id, (values = [first]));
       else if (key === undefined) continue; // a later step's event of a key that never started the sequence
     } else {
@@ -62,6 +69,7 @@ export function evaluateSequence(ctx: EvalContext, rule: CompiledRule, event: Lo
     if (key === undefined || !values) continue;
     if (firstKey === undefined) {
       firstKey = key;
+      firstHeld = held;
       firstValues = values; // steps go in order: a key's first-step values, when it has any, come first
     }
     if (key === firstKey) {
@@ -74,8 +82,8 @@ export function evaluateSequence(ctx: EvalContext, rule: CompiledRule, event: Lo
     else others.set(key, { values, mask: 1 << s });
   }
   if (firstKey === undefined) return;
-  evaluateKey(ctx, rule, firstKey, firstValues, firstMask, event, t);
-  if (others) for (const [key, { values, mask }] of others) evaluateKey(ctx, rule, key, values, mask, event, t);
+  evaluateKey(ctx, rule, firstKey, firstHeld, firstValues, firstMask, event, t);
+  if (others) for (const [key, { values, mask }] of others) evaluateKey(ctx, rule, key, undefined, values, mask, event, t);
 }
 
 /** The event's key values for a step (the first already read), or undefined when one is absent. */
@@ -94,14 +102,16 @@ function evaluateKey(
   ctx: EvalContext,
   rule: CompiledRule,
   key: string,
+  held: LiveGroup | undefined,
   values: Array<string | null>,
   mask: number,
   event: LogEvent,
   t: number,
 ): void {
   const { work, repeats } = ctx;
-  // An event of a later step only extends a key that started the sequence: one look-up, no group made.
-  const live = (mask & 1) === 0 ? work.openExisting(key, rule) : work.open(key, rule, groupRecord, rule.groupBy, values);
+  // An event of a later step only extends a key that started the sequence: one look-up (none when
+  // the index held the group's LiveGroup), no group made.
+  const live = held ? work.openHeld(held) : (mask & 1) === 0 ? work.openExisting(key, rule) : work.open(key, rule, groupRecord, rule.groupBy, values);
   if (!live) return; // not started: nothing to remember
   if (repeatIfOpen(live, rule, event, t, repeats)) return;
 
