@@ -2,6 +2,10 @@ import { ActivityIndex } from './activity-index.js';
 import type { CompiledRule, RuleSet } from './compile.js';
 import { carryUntil } from './incident.js';
 import type { GroupState, StateBucket } from './state.js';
+import type { LiveGroup } from './working-state.js';
+
+/** Numbers the epochs of every ExpiryIndex (see `ExpiryIndex.epoch`). */
+let epochs = 0;
 
 /**
  * When a group stops being needed, as of the newest event time seen (pruning
@@ -40,6 +44,13 @@ export function expiryOf(rule: CompiledRule | undefined, group: GroupState): num
 export class ExpiryIndex {
   private readonly heap = new ActivityIndex();
   private readonly valid = new Map<string, number>();
+  /**
+   * Changes whenever a recorded expiry changes other than through `settle`
+   * (an entry came due, or was reset), and differs between indexes: a
+   * LiveGroup's copy of its recorded expiry is good while it was made in this
+   * epoch (see `settle`).
+   */
+  private epoch = ++epochs;
 
   constructor(readonly ruleSet: RuleSet) {}
 
@@ -51,20 +62,38 @@ export class ExpiryIndex {
     return index;
   }
 
-  /** Records a group's expiry (`bucket`: its key's bucketOf); only an earlier one than recorded needs an entry (see above). */
-  set(key: string, expiry: number, bucket: number): void {
+  /**
+   * Records a group's expiry (`bucket`: its key's bucketOf); only an earlier one than recorded needs an entry (see above).
+   * Returns the expiry now recorded.
+   */
+  set(key: string, expiry: number, bucket: number): number {
     const recorded = this.valid.get(key);
-    if (recorded !== undefined && recorded <= expiry) return;
+    if (recorded !== undefined && recorded <= expiry) return recorded;
     this.valid.set(key, expiry);
     this.heap.push(expiry, key, bucket);
+    return expiry;
+  }
+
+  /**
+   * `set` for a group opened by an event. Most events extend their groups, so
+   * the expiry recorded is usually no later than the new one and nothing
+   * changes: the LiveGroup keeps a copy of what is recorded for it, and while
+   * that copy is of this epoch the index's Map is not looked at.
+   */
+  settle(live: LiveGroup, expiry: number): void {
+    if (live.expiryEpoch === this.epoch && live.expiryRecorded <= expiry) return;
+    live.expiryRecorded = this.set(live.key, expiry, live.bucket);
+    live.expiryEpoch = this.epoch;
   }
 
   /** Records the expiry found when a due entry was checked (it may be later). */
   reset(key: string, expiry: number, bucket: number): void {
+    this.epoch = ++epochs;
     this.valid.set(key, expiry);
     this.heap.push(expiry, key, bucket);
   }
 
+  /** Forgets a deleted group (its LiveGroup goes with it: no copy of its expiry is read again). */
   drop(key: string): void {
     this.valid.delete(key);
   }
@@ -81,6 +110,7 @@ export class ExpiryIndex {
       const key = heap.popKey()!;
       if (this.valid.get(key) !== heap.poppedTime) continue; // stale
       this.valid.delete(key);
+      this.epoch = ++epochs;
       return key;
     }
     return undefined;

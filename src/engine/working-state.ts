@@ -40,6 +40,9 @@ export interface LiveGroup {
    * the fields above it outlives the call (finish() drops only entries before `head`); kinds/sequence.ts keeps it.
    */
   firstSteps: number;
+  /** The expiry the expiry index records for the group, as of its epoch `expiryEpoch` (0: none); see ExpiryIndex.settle. */
+  expiryRecorded: number;
+  expiryEpoch: number;
 }
 
 /** Numbers the calls, so a carried LiveGroup knows whether its per-call fields are this call's. */
@@ -128,7 +131,7 @@ export class WorkingState {
     // Groups are deleted only between events (prune, evict): every group opened is still there.
     for (let i = 0; i < this.openedCount; i++) {
       const live = this.opened[i]!;
-      this.expiry?.set(live.key, expiryOf(live.rule, live.state), live.bucket);
+      this.expiry?.settle(live, expiryOf(live.rule, live.state));
       if (this.activity) {
         const activity = activityOf(live.state);
         if (activity !== live.indexed || live.indexedIn !== this.activity) {
@@ -262,6 +265,8 @@ export class WorkingState {
       rule,
       stamp: this.stamp,
       firstSteps: -1,
+      expiryRecorded: 0,
+      expiryEpoch: 0,
     };
     this.opened[this.openedCount++] = live;
     this.touchedNow.push(live);

@@ -2,7 +2,8 @@
 // call to call: under random traffic — pages of any size, pruning, eviction, closed incidents, rules
 // switched and back — the carried index must equal one built afresh from the state after every page,
 // each LiveGroup it holds must be the one attached to its group, and evaluating with it must give the
-// alerts and state of evaluating with an index built afresh for every call.
+// alerts and state of evaluating with an index built afresh for every call (the state after every page:
+// the expiry index, carried too, must prune the same groups).
 import { describe, expect, it } from 'vitest';
 import type { LogEvent } from '../../src/auth0/log-event.js';
 import { keepIndexes, takeIndexes } from '../../src/engine/activity-index.js';
@@ -41,8 +42,8 @@ function expectExactIndex(set: RuleSet, state: EngineState): void {
   keepIndexes(state, indexes);
 }
 
-describe('the sequence index under random traffic', () => {
-  it('stays exact and evaluates as an index built afresh does', { timeout: 120_000 }, () => {
+describe('the indexes carried with the state, under random traffic', () => {
+  it('stay exact and evaluate as indexes built afresh do', { timeout: 120_000 }, () => {
     const random = seeded(21);
     const pick = (below: number) => Math.floor(random() * below);
     const state = initialState();
@@ -69,6 +70,8 @@ describe('the sequence index under random traffic', () => {
       expect(summary(got)).toEqual(summary(evaluate(set, fresh, events).alerts));
       held += takeIndexes(fresh).firstValues?.heldLiveGroups().length ?? 0;
       expectExactIndex(set, state);
+      // The same groups pruned and evicted at the same events (the expiry and activity indexes carried too).
+      expect(JSON.stringify(state)).toBe(JSON.stringify(fresh));
       if (random() < 0.05) {
         const open = got.filter((alert) => alert.kind === 'alert').map((alert) => alert.incident);
         closeIncidents(state, open);
