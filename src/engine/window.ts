@@ -1,4 +1,4 @@
-import { appendEntry, type LiveGroup } from './working-state.js';
+import type { LiveGroup } from './working-state.js';
 import type { WindowEntry } from './state.js';
 
 /**
@@ -44,11 +44,29 @@ function firstAfter(window: readonly WindowEntry[], start: number, cutoff: numbe
   return lo;
 }
 
+/**
+ * Appends an entry to the group's window; returns its index. Its own
+ * function, named property and all: one appender reading `state[field]` for
+ * windows and sequences alike was a keyed access that went megamorphic (a
+ * look-up in V8's global cache per new entry).
+ */
+function appendWindowEntry(live: LiveGroup, entry: WindowEntry): number {
+  const state = live.state;
+  const list = state.window;
+  if (list) return list.push(entry) - 1;
+  state.window = [entry];
+  return 0;
+}
+
 /** Sets up the indexes of a window just copied from stored state. */
 export function indexWindow(live: LiveGroup, windowMs: number): void {
-  const window = live.state.window ?? [];
-  const newest = window.length > 0 ? window[window.length - 1]![0] : 0;
-  live.from = firstAfter(window, 0, newest - windowMs);
+  const window = live.state.window;
+  // A new group has none: nothing to search, and no empty array made for it.
+  if (!window || window.length === 0) {
+    live.from = 0;
+    return;
+  }
+  live.from = firstAfter(window, 0, window[window.length - 1]![0] - windowMs);
   // `current` (distinct windows) is built when first needed (currentValues), `values` when a full window folds (keepWithin).
 }
 
@@ -112,7 +130,7 @@ export function insertEntry(live: LiveGroup, entry: WindowEntry, windowMs: numbe
   let index = window.length;
   while (index > live.head && sortsAfter(window[index - 1]!, entry)) index -= 1;
   const newest = index === window.length;
-  if (newest) index = appendEntry(live, 'window', entry);
+  if (newest) index = appendWindowEntry(live, entry);
   else {
     live.state.window!.splice(index, 0, entry);
   }

@@ -48,18 +48,6 @@ export interface LiveGroup {
 /** Numbers the calls, so a carried LiveGroup knows whether its per-call fields are this call's. */
 let calls = 0;
 
-type EntryField = 'window' | 'steps';
-type HeldEntries = Partial<Record<EntryField, unknown[]>>;
-
-/** Appends an entry to the group's `window` (or `steps`); returns its index. */
-export function appendEntry(live: LiveGroup, field: EntryField, entry: unknown): number {
-  const state = live.state as HeldEntries;
-  const list = state[field];
-  if (list) return list.push(entry) - 1;
-  state[field] = [entry];
-  return 0;
-}
-
 /**
  * Drops a list's first `count` entries in place. splice() made a new backing
  * store (and an array of the dropped entries) each time, so the next push had

@@ -6,7 +6,7 @@ import { valueText } from '../fields.js';
 import { groupKeyOf, groupKeyOfPresent, groupRecord } from '../group-key.js';
 import { repeatIfOpen, takeCarry } from '../incident.js';
 import { MAX_SEQUENCE_ENTRIES, type StepEntry } from '../state.js';
-import { appendEntry, type LiveGroup } from '../working-state.js';
+import type { LiveGroup } from '../working-state.js';
 import { REORDER_TOLERANCE_MS, type EvalContext } from './context.js';
 import { stepEntry } from './sequence-entry.js';
 
@@ -131,7 +131,7 @@ function evaluateKey(
   const entry = stepEntry(rule, event, t, mask, (mask & finalBit) !== 0);
   let index = entries.length;
   while (index > live.head && (entries[index - 1]![0] > t || (entries[index - 1]![0] === t && entries[index - 1]![1] > event.log_id))) index -= 1;
-  if (index === entries.length) index = appendEntry(live, 'steps', entry);
+  if (index === entries.length) index = appendStepEntry(live, entry);
   else {
     live.state.steps!.splice(index, 0, entry);
   }
@@ -149,6 +149,15 @@ function evaluateKey(
       return;
     }
   }
+}
+
+/** Appends an entry to the key's steps; returns its index (its own function: see appendWindowEntry in window.ts). */
+function appendStepEntry(live: LiveGroup, entry: StepEntry): number {
+  const state = live.state;
+  const list = state.steps;
+  if (list) return list.push(entry) - 1;
+  state.steps = [entry];
+  return 0;
 }
 
 /** How many entries in [from, to) are first-step events. */
