@@ -186,7 +186,8 @@ export class WorkingState {
     const state: GroupState = { rule: rule.id, group: makeGroup(names, source) };
     this.size += 1;
     const live = this.opening(bucket, bucket.add(key, state), key, rule, index);
-    this.firstValues?.add(key, state, live);
+    // Only a sequence rule's groups are indexed by their first value: the others skip its look-up of the rule.
+    if (rule.sequence) this.firstValues?.add(key, state, live);
     return live;
   }
 
