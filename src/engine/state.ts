@@ -120,12 +120,47 @@ export function cloneState(state: EngineState): EngineState {
  * opened for writing, created or deleted); the serialiser takes them to
  * stringify only those again. Kept beside the state (never in its JSON).
  */
-const changes = new WeakMap<EngineState, Set<number>>();
+const changes = new WeakMap<EngineState, ChangedBuckets>();
+
+/**
+ * A set of bucket indexes: a flag per bucket rather than a hash set — a wide
+ * flood notes two buckets per group it opens and evicts (one hash-set look-up
+ * each), while the serialiser takes them once per page.
+ */
+export class ChangedBuckets {
+  private readonly flags: Uint8Array;
+  /** Indexes beyond the flags (a state holding more buckets than it was made with). */
+  private readonly beyond = new Set<number>();
+  private count = 0;
+
+  constructor(buckets: number) {
+    this.flags = new Uint8Array(buckets);
+  }
+
+  get size(): number {
+    return this.count + this.beyond.size;
+  }
+
+  add(index: number): void {
+    if (index >= this.flags.length) this.beyond.add(index);
+    else if (this.flags[index] === 0) {
+      this.flags[index] = 1;
+      this.count += 1;
+    }
+  }
+
+  /** The indexes, ascending. */
+  sorted(): number[] {
+    const indexes: number[] = [];
+    for (let i = 0; i < this.flags.length && indexes.length < this.count; i++) if (this.flags[i] === 1) indexes.push(i);
+    return this.beyond.size === 0 ? indexes : [...indexes, ...[...this.beyond].sort((a, b) => a - b)];
+  }
+}
 
 /** The set of `state`'s changed buckets, to add to (evaluate() takes it once per call). */
-export function changedBuckets(state: EngineState): Set<number> {
+export function changedBuckets(state: EngineState): ChangedBuckets {
   let changed = changes.get(state);
-  if (!changed) changes.set(state, (changed = new Set()));
+  if (!changed) changes.set(state, (changed = new ChangedBuckets(state.buckets.length)));
   return changed;
 }
 
@@ -138,7 +173,7 @@ export function takeChangedBuckets(state: EngineState): number[] {
   const changed = changes.get(state);
   if (!changed || changed.size === 0) return [];
   changes.delete(state);
-  return [...changed].sort((a, b) => a - b);
+  return changed.sorted();
 }
 
 export interface EngineState {

@@ -2,7 +2,7 @@ import type { CompiledRule, RuleSet } from './compile.js';
 import { ExpiryIndex, expiryOf } from './expiry.js';
 import { ActivityIndex, activityOf, keepIndexes, takeIndexes } from './activity-index.js';
 import { FirstValueIndex } from './first-value-index.js';
-import { StateBucket, asBucket, bucketOf, changedBuckets, type EngineState, type GroupState, type StoredBucket } from './state.js';
+import { type ChangedBuckets, StateBucket, asBucket, bucketOf, changedBuckets, type EngineState, type GroupState, type StoredBucket } from './state.js';
 import { indexWindow } from './window.js';
 
 /**
@@ -70,7 +70,7 @@ export class WorkingState {
   size: number;
   private readonly buckets: StoredBucket[];
   /** Buckets written (noted for the serialiser). */
-  private readonly changed: Set<number>;
+  private readonly changed: ChangedBuckets;
   /** Groups opened in this call (finish() trims them). */
   private readonly touchedNow: LiveGroup[] = [];
   private readonly call = ++calls;
