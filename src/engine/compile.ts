@@ -105,7 +105,7 @@ function compileSequence(rule: Rule): CompiledRule['sequence'] {
       hasCode: codeTest(step.codes),
       matches: buildWherePredicate(step.where),
       keyGetters: (step.by ?? sequence.by).map(fieldGetter),
-      ...(step.distinct ? { distinct: fieldGetter(step.distinct) } : {}),
+      distinct: step.distinct ? fieldGetter(step.distinct) : undefined,
     })),
   };
 }
@@ -127,6 +127,9 @@ function compileRule(rule: Rule): CompiledRule {
   const sequence = compileSequence(rule);
   // A threshold rule without throttle stays quiet for one window after firing, a sequence for its `within`.
   const defaultThrottleMs = windowMs ?? sequence?.withinMs;
+  // Every key is set, undefined when the rule lacks it (also in steps and thresholds): one object
+  // shape for every rule, so code reading rules of all kinds (settle, expiryOf, evaluateRule) does
+  // not fall to megamorphic property loads — keys spread in only when present made a shape per kind.
   return {
     rule,
     id: rule.id,
@@ -135,25 +138,21 @@ function compileRule(rule: Rule): CompiledRule {
     matches: buildWherePredicate(rule.match?.where),
     groupBy,
     groupGetters: groupBy.map(fieldGetter),
-    ...(sequence ? { sequence } : {}),
-    ...(rule.impossible_travel
-      ? { travel: { minDistanceKm: rule.impossible_travel.min_distance_km, minSpeedKmh: rule.impossible_travel.min_speed_kmh } }
-      : {}),
-    ...(rule.new_value
+    sequence,
+    travel: rule.impossible_travel ? { minDistanceKm: rule.impossible_travel.min_distance_km, minSpeedKmh: rule.impossible_travel.min_speed_kmh } : undefined,
+    newValue: rule.new_value
       ? {
-          newValue: {
-            field: rule.new_value.field,
-            value: fieldGetter(rule.new_value.field),
-            learnMs: rule.new_value.learn ? durationMs(rule.new_value.learn) : 0,
-          },
+          field: rule.new_value.field,
+          value: fieldGetter(rule.new_value.field),
+          learnMs: rule.new_value.learn ? durationMs(rule.new_value.learn) : 0,
         }
-      : {}),
+      : undefined,
     threshold:
       rule.threshold && windowMs !== undefined
         ? {
             count: rule.threshold.count,
             windowMs,
-            ...(rule.threshold.distinct ? { distinct: fieldGetter(rule.threshold.distinct) } : {}),
+            distinct: rule.threshold.distinct ? fieldGetter(rule.threshold.distinct) : undefined,
           }
         : undefined,
     throttleMs: throttlePeriod ? durationMs(throttlePeriod) : defaultThrottleMs,
