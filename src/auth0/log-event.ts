@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { auth0DateMillis } from './event-date.js';
 import { EVENT_LIMITS, ValueBudget, cutText, displayText, keepValue, setOwn } from './event-values.js';
 
 export { EVENT_LIMITS, compactText, cutText, type KeptValue } from './event-values.js';
@@ -100,29 +101,8 @@ function idProblem(raw: Record<string, unknown>, field: 'log_id' | 'type' | 'dat
   if (value === undefined || value === null || value === '') return `${field} is missing`;
   if (typeof value !== 'string') return `${field} is not a string (${Array.isArray(value) ? 'array' : typeof value})`;
   if (value.length > MAX_ID_LENGTH) return `${field} is longer than ${MAX_ID_LENGTH} characters`;
-  if (field === 'date' && !isAuth0Date(value) && Number.isNaN(Date.parse(value))) return 'date: unparsable date';
+  if (field === 'date' && Number.isNaN(auth0DateMillis(value)) && Number.isNaN(Date.parse(value))) return 'date: unparsable date';
   return undefined;
-}
-
-const DIGIT_POSITIONS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 22];
-
-/**
- * Whether `date` is Auth0's own form, `2024-05-01T12:00:00.123Z`, with fields
- * in range: such a date always parses (V8 takes days up to 31 in any month), so
- * Date.parse (a tenth of normalising an event) is only asked about the others.
- */
-function isAuth0Date(date: string): boolean {
-  if (date.length !== 24 || date[4] !== '-' || date[7] !== '-' || date[10] !== 'T' || date[13] !== ':' || date[16] !== ':' || date[19] !== '.' || date[23] !== 'Z') {
-    return false;
-  }
-  for (const at of DIGIT_POSITIONS) {
-    const code = date.charCodeAt(at);
-    if (code < 48 || code > 57) return false;
-  }
-  const two = (at: number) => (date.charCodeAt(at) - 48) * 10 + date.charCodeAt(at + 1) - 48;
-  const month = two(5);
-  const day = two(8);
-  return month >= 1 && month <= 12 && day >= 1 && day <= 31 && two(11) <= 23 && two(14) <= 59 && two(17) <= 59;
 }
 
 /**
