@@ -115,7 +115,8 @@ function evaluateKey(
   if (!live) return; // not started: nothing to remember
   if (repeatIfOpen(live, rule, event, t, repeats)) return;
 
-  const withinMs = rule.sequence!.withinMs;
+  const sequence = rule.sequence!;
+  const withinMs = sequence.withinMs;
   let entries = live.state.steps ?? NO_STEPS;
   const newest = Math.max(entries.length > live.head ? entries[entries.length - 1]![0] : t, t);
   if (live.firstSteps < 0) live.firstSteps = countFirstSteps(entries, live.head, entries.length);
@@ -127,7 +128,7 @@ function evaluateKey(
   // long as the user keeps logging in, as if the sequence had started. Same as a key never started.
   else if ((mask & 1) === 0) return;
 
-  const finalBit = 1 << (rule.sequence!.steps.length - 1);
+  const finalBit = 1 << (sequence.steps.length - 1);
   const entry = stepEntry(rule, event, t, mask, (mask & finalBit) !== 0);
   let index = entries.length;
   while (index > live.head && (entries[index - 1]![0] > t || (entries[index - 1]![0] === t && entries[index - 1]![1] > event.log_id))) index -= 1;
@@ -138,6 +139,9 @@ function evaluateKey(
   entries = live.state.steps!;
   if ((mask & 1) !== 0) live.firstSteps += 1;
   if (entries.length - live.head > MAX_SEQUENCE_ENTRIES) moveHead(live, entries, entries.length - MAX_SEQUENCE_ENTRIES);
+  // Fewer first-step events held than the first step counts: no span can complete (completion()
+  // would say so for each; most logins of a user with a few failures held end here).
+  if (live.firstSteps < sequence.steps[0]!.count) return;
   index = Math.max(index, live.head);
 
   // Every last-step event whose span contains the new one may now be complete (in date order, the first wins).
