@@ -33,10 +33,23 @@ export class FirstValueIndex {
   private readonly counts = new Map<string, Map<string, number>>();
   /** Rules keyed on one field: value → its group (the key is `${rule}\0${value}`). */
   private readonly groups = new Map<string, Map<string, HeldGroup>>();
+  /**
+   * The tables of `groups` again, in a list that `groupOf` (every later-step event, most of them
+   * logins, of every one-field rule) scans: a few comparisons of the rule id, the same string as
+   * the rule's own, against a Map look-up per rule and event.
+   */
+  private readonly oneFieldRules: string[] = [];
+  private readonly oneFieldTables: Array<Map<string, HeldGroup>> = [];
 
   /** `fields`: sequence rule id → the fields of its group keys, in order. */
   constructor(readonly fields: ReadonlyMap<string, readonly string[]>) {
-    for (const [rule, names] of fields) (names.length === 1 ? this.groups : this.counts).set(rule, new Map());
+    for (const [rule, names] of fields) {
+      const table = new Map();
+      (names.length === 1 ? this.groups : this.counts).set(rule, table);
+      if (names.length !== 1) continue;
+      this.oneFieldRules.push(rule);
+      this.oneFieldTables.push(table);
+    }
   }
 
   /** The index of the groups in `buckets`; a group's LiveGroup is taken when it was opened with the rule of `rules`. */
@@ -98,7 +111,9 @@ export class FirstValueIndex {
 
   /** The group of one-field rule `ruleId` whose value is `value` (its LiveGroup or key), if there is one. */
   groupOf(ruleId: string, value: string): HeldGroup | undefined {
-    return this.groups.get(ruleId)?.get(value);
+    const rules = this.oneFieldRules;
+    for (let i = 0; i < rules.length; i++) if (rules[i] === ruleId) return this.oneFieldTables[i]!.get(value);
+    return undefined;
   }
 
   /** Each one-field rule's values and their groups' keys (for tests: the index as a plain table). */
