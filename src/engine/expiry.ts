@@ -45,12 +45,14 @@ export class ExpiryIndex {
   private readonly heap = new ActivityIndex();
   private readonly valid = new Map<string, number>();
   /**
-   * Changes whenever a recorded expiry changes other than through `settle`
-   * (an entry came due, or was reset), and differs between indexes: a
-   * LiveGroup's copy of its recorded expiry is good while it was made in this
-   * epoch (see `settle`).
+   * Differs between indexes: a LiveGroup's copy of its recorded expiry is good
+   * while it was made in this index's epoch (see `settle`). A recorded expiry
+   * changes otherwise only when it comes due (`nextDue`): pruning then deletes
+   * the group (its LiveGroup goes with it) or records it again by `reset`,
+   * which updates the copy too — bumping the epoch there instead sent every
+   * group settled after a prune (every five minutes of event time) to the Map.
    */
-  private epoch = ++epochs;
+  private readonly epoch = ++epochs;
 
   constructor(readonly ruleSet: RuleSet) {}
 
@@ -86,11 +88,13 @@ export class ExpiryIndex {
     live.expiryEpoch = this.epoch;
   }
 
-  /** Records the expiry found when a due entry was checked (it may be later). */
-  reset(key: string, expiry: number, bucket: number): void {
-    this.epoch = ++epochs;
+  /** Records the expiry found when a due entry was checked (it may be later); `live`: the group's LiveGroup, if it has one. */
+  reset(key: string, expiry: number, bucket: number, live: LiveGroup | undefined): void {
     this.valid.set(key, expiry);
     this.heap.push(expiry, key, bucket);
+    if (!live) return;
+    live.expiryRecorded = expiry;
+    live.expiryEpoch = this.epoch;
   }
 
   /** Forgets a deleted group (its LiveGroup goes with it: no copy of its expiry is read again). */
@@ -109,8 +113,8 @@ export class ExpiryIndex {
     while (heap.length > 0 && heap.oldestTime <= now) {
       const key = heap.popKey()!;
       if (this.valid.get(key) !== heap.poppedTime) continue; // stale
+      // The group's LiveGroup (if any) keeps a copy of what was recorded until pruning deletes or resets it.
       this.valid.delete(key);
-      this.epoch = ++epochs;
       return key;
     }
     return undefined;

@@ -143,9 +143,12 @@ export class WorkingState {
     return this.expiry?.dueBucket ?? 0;
   }
 
-  /** Records the expiry found for a group pruning checked and kept (`bucket`: its key's). */
+  /** Records the expiry found for a group pruning checked (`peek`) and kept (`bucket`: its key's). */
   keepUntil(key: string, expiry: number, bucket: number): void {
-    this.expiry?.reset(key, expiry, bucket);
+    if (!this.expiry) return;
+    // Its LiveGroup's copy of the recorded expiry is updated with it (see ExpiryIndex.epoch).
+    const at = key === this.peeked && bucket === this.peekedBucket ? this.peekedAt : this.readable(bucket).find(key);
+    this.expiry.reset(key, expiry, bucket, at < 0 ? undefined : this.readable(bucket).liveAt(at));
   }
 
   /** Groups of sequence rules by their first key value (see first-value-index.ts). */
