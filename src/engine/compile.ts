@@ -44,6 +44,8 @@ export interface CompiledRule {
     readonly steps: readonly CompiledStep[];
     /** The fewest events that go through every step (a distinct step takes at least its count of events too). */
     readonly eventsNeeded: number;
+    /** The steps whose codes take an event code, as a bit mask (bit s: steps[s].hasCode(code)). */
+    readonly stepsWithCode: (code: string) => number;
   };
   readonly travel?: {
     readonly minDistanceKm: number;
@@ -93,20 +95,42 @@ function codeTest(codes: readonly string[]): (code: string) => boolean {
   return (code) => exact.has(code) || globs.some((glob) => glob.test(code));
 }
 
+/**
+ * Which of a sequence's steps take an event code, as a bit mask: one look-up
+ * per event for the default rules (exact codes), where asking each step cost a
+ * call and a Set look-up per step for every login of every sequence.
+ */
+function stepsWithCodeTest(steps: readonly CompiledStep[], codes: ReadonlyArray<readonly string[]>): (code: string) => number {
+  if (codes.some((stepCodes) => stepCodes.some(isGlob))) {
+    return (code) => {
+      let mask = 0;
+      for (let s = 0; s < steps.length; s++) if (steps[s]!.hasCode(code)) mask |= 1 << s;
+      return mask;
+    };
+  }
+  const masks = new Map<string, number>();
+  codes.forEach((stepCodes, s) => {
+    for (const code of stepCodes) masks.set(code, (masks.get(code) ?? 0) | (1 << s));
+  });
+  return (code) => masks.get(code) ?? 0;
+}
+
 function compileSequence(rule: Rule): CompiledRule['sequence'] {
   const sequence = rule.sequence;
   if (!sequence) return undefined;
+  const steps = sequence.steps.map((step) => ({
+    name: step.name ?? step.codes.join(', '),
+    count: step.count ?? 1,
+    hasCode: codeTest(step.codes),
+    matches: buildWherePredicate(step.where),
+    keyGetters: (step.by ?? sequence.by).map(fieldGetter),
+    distinct: step.distinct ? fieldGetter(step.distinct) : undefined,
+  }));
   return {
     withinMs: durationMs(sequence.within),
     eventsNeeded: sequence.steps.reduce((sum, step) => sum + (step.count ?? 1), 0),
-    steps: sequence.steps.map((step) => ({
-      name: step.name ?? step.codes.join(', '),
-      count: step.count ?? 1,
-      hasCode: codeTest(step.codes),
-      matches: buildWherePredicate(step.where),
-      keyGetters: (step.by ?? sequence.by).map(fieldGetter),
-      distinct: step.distinct ? fieldGetter(step.distinct) : undefined,
-    })),
+    steps,
+    stepsWithCode: stepsWithCodeTest(steps, sequence.steps.map((step) => step.codes)),
   };
 }
 

@@ -30,7 +30,10 @@ const NO_VALUES: Array<string | null> = [];
  * first step's events is therefore not matched.
  */
 export function evaluateSequence(ctx: EvalContext, rule: CompiledRule, event: LogEvent, t: number): void {
-  const steps = rule.sequence!.steps;
+  const sequence = rule.sequence!;
+  const codeSteps = sequence.stepsWithCode(event.type);
+  if (codeSteps === 0) return;
+  const steps = sequence.steps;
   // Usually every step keys the event the same way: one key, the steps it matches as a bit mask
   // (a Map only when steps key it differently).
   let firstKey: string | undefined;
@@ -41,7 +44,7 @@ export function evaluateSequence(ctx: EvalContext, rule: CompiledRule, event: Lo
   const groups = ctx.work.sequenceGroups();
   for (let s = 0; s < steps.length; s++) {
     const step = steps[s]!;
-    if (!step.hasCode(event.type) || !step.matches(event)) continue;
+    if ((codeSteps & (1 << s)) === 0 || !step.matches(event)) continue;
     const first = valueText(step.keyGetters[0]!(event));
     if (first === null) continue; // an event without the key joins nothing
     // Only a first-step event may create its group and so needs the values as an array; a later
