@@ -185,8 +185,9 @@ export function activityOf(group: GroupState): number {
 /** Builds the index over every group of a state's buckets. */
 export function buildIndex(buckets: ReadonlyArray<StateBucket>): ActivityIndex {
   const index = new ActivityIndex();
+  // By position, not the bucket's iterator: it copies a bucket's keys and groups first (two arrays per bucket, empty ones too).
   buckets.forEach((bucket, at) => {
-    for (const [key, group] of bucket) index.push(activityOf(group), key, at);
+    for (let i = 0; i < bucket.size; i++) index.push(activityOf(bucket.groupAt(i)), bucket.keyAt(i), at);
   });
   return index;
 }

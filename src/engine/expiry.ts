@@ -58,8 +58,12 @@ export class ExpiryIndex {
 
   static build(ruleSet: RuleSet, buckets: ReadonlyArray<StateBucket>): ExpiryIndex {
     const index = new ExpiryIndex(ruleSet);
+    // By position, not the bucket's iterator: it copies a bucket's keys and groups first (two arrays per bucket, empty ones too).
     buckets.forEach((bucket, at) => {
-      for (const [key, group] of bucket) index.set(key, expiryOf(ruleSet.byId.get(group.rule), group), at);
+      for (let i = 0; i < bucket.size; i++) {
+        const group = bucket.groupAt(i);
+        index.set(bucket.keyAt(i), expiryOf(ruleSet.byId.get(group.rule), group), at);
+      }
     });
     return index;
   }
