@@ -1,6 +1,7 @@
 import type { Catalog } from '../catalog/types.js';
 import { durationMs } from './duration.js';
 import { fieldGetter, type FieldGetter } from './fields.js';
+import { groupKeyStart, groupKeyStartHash } from './group-key.js';
 import { buildWherePredicate, globToRegExp, isGlob, type EventPredicate, type TextPattern } from './matchers.js';
 import { ruleCodes, type Rule } from './rule-schema.js';
 import { compileTitle, type TitleRenderer } from './template.js';
@@ -33,6 +34,13 @@ export interface CompiledRule {
   /** Names and getters of the fields whose values make the incident group. */
   readonly groupBy: readonly string[];
   readonly groupGetters: readonly FieldGetter[];
+  /**
+   * What every group key of the rule starts with (its id, and the separator
+   * when it has key fields; see group-key.ts) and bucketOf's hash of it: a
+   * key's bucket is hashed from there on, not from its first character.
+   */
+  readonly keyStart: string;
+  readonly keyStartHash: number;
   /** Present for threshold rules. */
   readonly threshold?: {
     readonly count: number;
@@ -162,6 +170,8 @@ function compileRule(rule: Rule): CompiledRule {
     matches: buildWherePredicate(rule.match?.where),
     groupBy,
     groupGetters: groupBy.map(fieldGetter),
+    keyStart: groupKeyStart(rule.id, groupBy.length),
+    keyStartHash: groupKeyStartHash(groupKeyStart(rule.id, groupBy.length)),
     sequence,
     travel: rule.impossible_travel ? { minDistanceKm: rule.impossible_travel.min_distance_km, minSpeedKmh: rule.impossible_travel.min_speed_kmh } : undefined,
     newValue: rule.new_value

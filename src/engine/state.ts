@@ -194,11 +194,24 @@ export interface EngineState {
 
 /** FNV-1a 32-bit of the key, folded onto the bucket count. */
 export function bucketOf(key: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) {
-    hash ^= key.charCodeAt(i);
+  return bucketOfHash(keyHash(key));
+}
+
+/**
+ * bucketOf's FNV-1a hash of `text` from index `from` on, continued from
+ * `hash` (the hash of what comes before): a key can be hashed in parts, its
+ * rule's part once with the rule (see group-key.ts).
+ */
+export function keyHash(text: string, hash = 0x811c9dc5, from = 0): number {
+  for (let i = from; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
     hash = Math.imul(hash, 0x01000193);
   }
+  return hash;
+}
+
+/** The bucket of a key whose keyHash is `hash`. */
+export function bucketOfHash(hash: number): number {
   return (hash >>> 0) % STATE_BUCKETS;
 }
 

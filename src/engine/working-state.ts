@@ -179,10 +179,16 @@ export class WorkingState {
   /**
    * The group opened for writing on first touch in the call — or created, its record made
    * by `makeGroup(names, source)` (a plain function and its arguments rather
-   * than a closure: this runs for most matching events).
+   * than a closure: this runs for most matching events). `index`: the key's bucket when known.
    */
-  open<N, S>(key: string, rule: CompiledRule, makeGroup: (names: N, source: S) => Record<string, string | null>, names: N, source: S): LiveGroup {
-    const index = bucketOf(key);
+  open<N, S>(
+    key: string,
+    rule: CompiledRule,
+    makeGroup: (names: N, source: S) => Record<string, string | null>,
+    names: N,
+    source: S,
+    index: number = bucketOf(key),
+  ): LiveGroup {
     const bucket = this.readable(index);
     const at = bucket.find(key);
     if (at >= 0) return this.openAt(bucket, at, key, rule, index);

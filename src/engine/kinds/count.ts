@@ -2,7 +2,7 @@ import type { LogEvent } from '../../auth0/log-event.js';
 import { incidentId, matchedAlert, thresholdAlert } from '../alert-build.js';
 import type { CompiledRule } from '../compile.js';
 import { eventUser, valueText } from '../fields.js';
-import { groupKey } from '../group-key.js';
+import { groupKey, groupKeyBucket } from '../group-key.js';
 import { repeatIfOpen, takeCarry } from '../incident.js';
 import { MAX_WINDOW_ENTRIES } from '../state.js';
 import { clearWindow, denseWindowStart, expireBefore, insertEntry, keepWithin, newestDate } from '../window.js';
@@ -29,13 +29,14 @@ export function evaluateCount(ctx: EvalContext, rule: CompiledRule, event: LogEv
     return;
   }
 
-  const key = groupKey(rule.id, rule.groupGetters, event);
+  const key = groupKey(rule, event);
+  const bucket = groupKeyBucket(rule, key);
   const threshold = rule.threshold;
   const distinctValue = threshold?.distinct ? valueText(threshold.distinct(event)) : null;
   // An event without the distinct value can never count towards a distinct threshold: it opens no group.
-  if (threshold?.distinct && distinctValue === null && !work.peek(key)?.incident) return;
+  if (threshold?.distinct && distinctValue === null && !work.peek(key, bucket)?.incident) return;
 
-  const live = work.open(key, rule, groupOf, rule, event);
+  const live = work.open(key, rule, groupOf, rule, event, bucket);
   if (repeatIfOpen(live, rule, event, t, repeats)) return;
 
   if (!threshold) {
