@@ -126,15 +126,14 @@ export function expireBefore(live: LiveGroup, cutoff: number): void {
  * to the newest date; returns the entry's index.
  */
 export function insertEntry(live: LiveGroup, entry: WindowEntry, windowMs: number): number {
-  let window = live.state.window ?? [];
-  let index = window.length;
-  while (index > live.head && sortsAfter(window[index - 1]!, entry)) index -= 1;
-  const newest = index === window.length;
+  const held = live.state.window;
+  // A new group has no window yet (no empty array made for it: appendWindowEntry makes it with the entry).
+  let index = held ? held.length : 0;
+  if (held) while (index > live.head && sortsAfter(held[index - 1]!, entry)) index -= 1;
+  const newest = !held || index === held.length;
   if (newest) index = appendWindowEntry(live, entry);
-  else {
-    live.state.window!.splice(index, 0, entry);
-  }
-  window = live.state.window!;
+  else held.splice(index, 0, entry);
+  const window = live.state.window!;
   bump(live.values, entry[2], 1);
   if (newest) {
     bump(live.current, entry[2], 1);
