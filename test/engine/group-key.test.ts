@@ -20,8 +20,13 @@ describe('group keys', () => {
     for (let round = 0; round < 200; round++) {
       const groupBy = fields.slice(0, Math.floor(random() * (fields.length + 1)));
       const id = `rule-${round}${'x'.repeat(round % 17)}`;
-      const set = ruleSet([{ id, match: { codes: ['fp'] }, threshold: { count: 3, window: '5m', ...(groupBy.length > 0 ? { group_by: groupBy } : {}) } }]);
-      const rule = set.rules[0]!;
+      // A threshold's group_by, or a match rule's throttle.by (its groups are keyed the same way).
+      const byThrottle = round % 2 === 1;
+      const definition = byThrottle
+        ? { id, match: { codes: ['fp'] }, throttle: groupBy.length > 0 ? { period: '1h', by: groupBy } : '1h' }
+        : { id, match: { codes: ['fp'] }, threshold: { count: 3, window: '5m', ...(groupBy.length > 0 ? { group_by: groupBy } : {}) } };
+      const rule = ruleSet([definition]).rules[0]!;
+      expect(rule.groupBy).toEqual(groupBy);
       for (let n = 0; n < 20; n++) {
         const event: Record<string, unknown> = { type: 'fp', ip: pick(values), user_name: pick(values), connection: pick(values), details: { request: { path: pick(values) } } };
         const key = groupKey(rule, event);
