@@ -155,6 +155,7 @@ function compileRule(rule: Rule): CompiledRule {
   const throttle = rule.throttle;
   const throttlePeriod = typeof throttle === 'string' ? throttle : throttle?.period;
   const groupBy = groupFields(rule);
+  const keyStart = groupKeyStart(rule.id, groupBy.length);
   const windowMs = rule.threshold ? durationMs(rule.threshold.window) : undefined;
   const sequence = compileSequence(rule);
   // A threshold rule without throttle stays quiet for one window after firing, a sequence for its `within`.
@@ -170,8 +171,8 @@ function compileRule(rule: Rule): CompiledRule {
     matches: buildWherePredicate(rule.match?.where),
     groupBy,
     groupGetters: groupBy.map(fieldGetter),
-    keyStart: groupKeyStart(rule.id, groupBy.length),
-    keyStartHash: groupKeyStartHash(groupKeyStart(rule.id, groupBy.length)),
+    keyStart,
+    keyStartHash: groupKeyStartHash(keyStart),
     sequence,
     travel: rule.impossible_travel ? { minDistanceKm: rule.impossible_travel.min_distance_km, minSpeedKmh: rule.impossible_travel.min_speed_kmh } : undefined,
     newValue: rule.new_value

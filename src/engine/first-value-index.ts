@@ -31,12 +31,11 @@ export type HeldGroup = LiveGroup | string;
 export class FirstValueIndex {
   /** Rules keyed on several fields: first value (from the group record) → how many groups have it. */
   private readonly counts = new Map<string, Map<string, number>>();
-  /** Rules keyed on one field: value → its group (the key is `${rule}\0${value}`). */
-  private readonly groups = new Map<string, Map<string, HeldGroup>>();
   /**
-   * The tables of `groups` again, in a list that `groupOf` (every later-step event, most of them
-   * logins, of every one-field rule) scans: a few comparisons of the rule id, the same string as
-   * the rule's own, against a Map look-up per rule and event.
+   * Rules keyed on one field, and for each its table: value → its group (the key is `${rule}\0${value}`).
+   * Two parallel lists, not a Map: `tableOf` (every later-step event, most of them logins, of every
+   * one-field rule) scans a few rule ids — the same string as the rule's own — against a Map look-up
+   * per rule and event.
    */
   private readonly oneFieldRules: string[] = [];
   private readonly oneFieldTables: Array<Map<string, HeldGroup>> = [];
@@ -44,11 +43,12 @@ export class FirstValueIndex {
   /** `fields`: sequence rule id → the fields of its group keys, in order. */
   constructor(readonly fields: ReadonlyMap<string, readonly string[]>) {
     for (const [rule, names] of fields) {
-      const table = new Map();
-      (names.length === 1 ? this.groups : this.counts).set(rule, table);
-      if (names.length !== 1) continue;
+      if (names.length !== 1) {
+        this.counts.set(rule, new Map());
+        continue;
+      }
       this.oneFieldRules.push(rule);
-      this.oneFieldTables.push(table);
+      this.oneFieldTables.push(new Map());
     }
   }
 
@@ -72,7 +72,7 @@ export class FirstValueIndex {
     const value = firstValue(key, group, fields);
     if (value === undefined) return;
     if (fields.length === 1) {
-      this.groups.get(group.rule)!.set(value, live ?? key);
+      this.tableOf(group.rule)!.set(value, live ?? key);
       return;
     }
     const values = this.counts.get(group.rule)!;
@@ -84,7 +84,7 @@ export class FirstValueIndex {
     const fields = this.fields.get(live.state.rule);
     if (fields?.length !== 1) return;
     const value = firstValue(live.key, live.state, fields);
-    const table = this.groups.get(live.state.rule)!;
+    const table = this.tableOf(live.state.rule)!;
     if (value !== undefined && table.has(value)) table.set(value, live);
   }
 
@@ -94,7 +94,7 @@ export class FirstValueIndex {
     const value = firstValue(key, group, fields);
     if (value === undefined) return;
     if (fields.length === 1) {
-      this.groups.get(group.rule)!.delete(value);
+      this.tableOf(group.rule)!.delete(value);
       return;
     }
     const values = this.counts.get(group.rule)!;
@@ -111,15 +111,21 @@ export class FirstValueIndex {
 
   /** The group of one-field rule `ruleId` whose value is `value` (its LiveGroup or key), if there is one. */
   groupOf(ruleId: string, value: string): HeldGroup | undefined {
+    return this.tableOf(ruleId)?.get(value);
+  }
+
+  /** The table of one-field rule `ruleId` (undefined for any other rule). */
+  private tableOf(ruleId: string): Map<string, HeldGroup> | undefined {
     const rules = this.oneFieldRules;
-    for (let i = 0; i < rules.length; i++) if (rules[i] === ruleId) return this.oneFieldTables[i]!.get(value);
+    for (let i = 0; i < rules.length; i++) if (rules[i] === ruleId) return this.oneFieldTables[i];
     return undefined;
   }
 
   /** Each one-field rule's values and their groups' keys (for tests: the index as a plain table). */
   keyTable(): Record<string, Record<string, string>> {
     const table: Record<string, Record<string, string>> = {};
-    for (const [rule, values] of this.groups) {
+    for (const [at, rule] of this.oneFieldRules.entries()) {
+      const values = this.oneFieldTables[at]!;
       table[rule] = Object.fromEntries([...values].map(([value, held]) => [value, typeof held === 'string' ? held : held.key]));
     }
     return table;
@@ -133,7 +139,7 @@ export class FirstValueIndex {
   /** The LiveGroups held (for tests: each must be the one attached to its group). */
   heldLiveGroups(): LiveGroup[] {
     const held: LiveGroup[] = [];
-    for (const values of this.groups.values()) for (const group of values.values()) if (typeof group !== 'string') held.push(group);
+    for (const values of this.oneFieldTables) for (const group of values.values()) if (typeof group !== 'string') held.push(group);
     return held;
   }
 }

@@ -147,8 +147,9 @@ export class WorkingState {
   keepUntil(key: string, expiry: number, bucket: number): void {
     if (!this.expiry) return;
     // Its LiveGroup's copy of the recorded expiry is updated with it (see ExpiryIndex.epoch).
-    const at = key === this.peeked && bucket === this.peekedBucket ? this.peekedAt : this.readable(bucket).find(key);
-    this.expiry.reset(key, expiry, bucket, at < 0 ? undefined : this.readable(bucket).liveAt(at));
+    const held = this.readable(bucket);
+    const at = key === this.peeked && bucket === this.peekedBucket ? this.peekedAt : held.find(key);
+    this.expiry.reset(key, expiry, bucket, at < 0 ? undefined : held.liveAt(at));
   }
 
   /** Groups of sequence rules by their first key value (see first-value-index.ts). */

@@ -258,10 +258,10 @@ function completion(live: LiveGroup, rule: CompiledRule, end: number): Completio
   const sequence = rule.sequence!;
   const { withinMs, steps } = sequence;
   const entries = live.state.steps!;
-  // Most logins after a few failures cannot complete it: fewer entries are held than the steps take,
-  // or fewer first-step events than the first step counts (both answered before reading any entry:
-  // each is a likely cache miss), or the walk says so (before allocating anything).
-  if (end - live.head + 1 < sequence.eventsNeeded || live.firstSteps < steps[0]!.count) return undefined;
+  // Most logins after a few failures cannot complete it: fewer entries are held than the steps take
+  // (answered before reading any entry: each is a likely cache miss; its only caller, evaluateKey, has
+  // already checked the count of first-step events), or the walk says so (before allocating anything).
+  if (end - live.head + 1 < sequence.eventsNeeded) return undefined;
   const lo = firstDatedAfter(entries, live.head, end, entries[end]![0] - withinMs);
   if (!completes(entries, lo, end, sequence)) return undefined;
   let step = 0;
