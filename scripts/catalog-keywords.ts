@@ -13,7 +13,8 @@ export const KEYWORDS: Record<string, readonly string[]> = {
   // Brute-force Protection: an account blocked after failed logins into it.
   limit_wc: ['brute-force protection', 'brute force', 'locked out', 'lockout', 'account locked', 'blocked account', 'blocked user', 'user blocked', 'too many attempts', 'attack protection'],
   // Suspicious IP Throttling: an IP (or an account from one IP) throttled.
-  limit_mu: ['suspicious ip throttling', 'ip throttling', 'throttled', 'ip blocked', 'credential stuffing', 'stuffing', 'anomaly detection', 'attack protection'],
+  // Password spraying: few guesses per account across many accounts from one IP, what throttling stops.
+  limit_mu: ['suspicious ip throttling', 'ip throttling', 'throttled', 'ip blocked', 'ip banned', 'credential stuffing', 'stuffing', 'password spray', 'password spraying', 'anomaly detection', 'attack protection'],
   limit_sul: ['suspicious ip throttling', 'ip throttling', 'throttled', 'locked out', 'attack protection'],
   ublkdu: ['unlocked', 'block released', 'lockout released', 'brute-force protection'],
   // Breached Password Detection.
@@ -31,14 +32,16 @@ export const KEYWORDS: Record<string, readonly string[]> = {
   gd_auth_failed: ['guardian', 'mfa failed', 'failed mfa', 'wrong mfa code', 'otp'],
   gd_otp_rate_limit_exceed: ['guardian', 'otp', 'mfa brute force', 'locked out', 'throttled'],
   gd_recovery_rate_limit_exceed: ['guardian', 'recovery code', 'mfa brute force', 'throttled'],
-  gd_enrollment_complete: ['guardian', 'mfa enrollment', 'enrolled', 'new factor'],
+  gd_enrollment_complete: ['guardian', 'mfa enrollment', 'enrolled', 'new factor', 'phone enrolled', 'device enrolled'],
   gd_send_sms: ['guardian', 'sms pumping', 'toll fraud', 'sms spam', 'spam', 'sms bombing'],
   gd_send_voice: ['guardian', 'voice call', 'toll fraud'],
   gd_unenroll: ['guardian', 'mfa removed', 'unenrolled'],
   // Refresh token rotation and reuse detection.
-  ferrt: ['refresh token rotation', 'reuse detection', 'token reuse', 'stolen token', 'refresh token'],
+  ferrt: ['refresh token rotation', 'reuse detection', 'token reuse', 'stolen token', 'token theft', 'session hijacking', 'refresh token'],
   sertft: ['refresh token rotation', 'refresh token'],
-  fertft: ['refresh token rotation', 'expired refresh token', 'revoked refresh token'],
+  // invalid_grant: the OAuth error a failed exchange answers with.
+  fertft: ['refresh token rotation', 'expired refresh token', 'revoked refresh token', 'invalid grant'],
+  feacft: ['invalid grant', 'code exchange failed'],
   // Cross-origin authentication: the credential-stuffing path from other sites.
   fcoa: ['cross-origin authentication', 'cors', 'credential stuffing', 'stuffing', 'embedded login'],
   scoa: ['cross-origin authentication', 'cors', 'embedded login'],
@@ -55,7 +58,12 @@ export const KEYWORDS: Record<string, readonly string[]> = {
   cls: ['magic link', 'passwordless', 'email code'],
   sv: ['email verified', 'verification'],
   // Tenant administration.
-  sapi: ['admin change', 'settings changed', 'management api', 'tenant settings', 'dashboard change', 'audit'],
+  // The tenant changes the default pack alerts on are all sapi: people name the change, not the code.
+  sapi: [
+    'admin change', 'settings changed', 'management api', 'tenant settings', 'dashboard change', 'audit',
+    'admin invited', 'owner invited', 'tenant member', 'tenant member deleted', 'mfa disabled', 'mfa policy',
+    'allowlist', 'post login action', 'action bindings', 'client grant', 'scopes granted',
+  ],
   mgmt_api_read: ['client secret', 'secret read', 'management api', 'audit'],
   seccft: ['client credentials', 'machine to machine', 'm2m token', 'api explorer'],
   // Rate limits and platform.

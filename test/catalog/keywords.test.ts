@@ -50,6 +50,20 @@ describe('lookup / /logcode by what people call the codes', () => {
     ['connector down', 'coff', 1],
     ['deprecated', 'depnote', 1],
     ['impossible travel', 'mfar', 1],
+    // what a security engineer types for the default pack's detections (audit of issue 13)
+    ['password spray', 'limit_mu', 1],
+    ['password spraying', 'limit_mu', 1],
+    ['admin invited', 'sapi', 1],
+    ['tenant member deleted', 'sapi', 1],
+    ['owner', 'sapi', 1],
+    ['mfa disabled', 'sapi', 2],
+    ['allowlist', 'sapi', 1],
+    ['post-login action', 'sapi', 1],
+    ['client grant', 'sapi', 1],
+    ['invalid_grant', 'fertft', 2],
+    ['session hijacking', 'ferrt', 1],
+    ['phone enrolled', 'gd_enrollment_complete', 1],
+    ['ip banned', 'limit_mu', 1],
   ])('%j finds %s within the top %i', (query, code, n) => {
     expect(top(query, n)).toContain(code);
   });
