@@ -68,6 +68,14 @@ describe('README rule kinds', () => {
     expect(runRuleTests(loaded.rule!, catalog).filter((result) => !result.passed)).toEqual([]);
   });
 
+  it('the cross-field sequence example joins a step keyed on another field, and its own tests pass', () => {
+    const loaded = loadRuleFile('join.yml', block('id: password-ticket-used'), catalog);
+    expect(loaded.problems).toEqual([]);
+    expect(loaded.rule!.sequence!.steps[0]!.by).toEqual(['details.request.body.user_id']);
+    const results = runRuleTests(loaded.rule!, catalog);
+    expect(results.map((result) => result.passed)).toEqual([true, true]);
+  });
+
   it.each([
     ['the impossible-travel example', 'id: impossible-travel', 'impossible_travel'],
     ['the first-seen example', 'id: new-country', 'new_value'],
@@ -75,5 +83,43 @@ describe('README rule kinds', () => {
     const loaded = loadRuleFile('kind.yml', block(start), catalog);
     expect(loaded.problems).toEqual([]);
     expect(loaded.rule).toHaveProperty(kind);
+  });
+});
+
+describe('README statements on event order', () => {
+  // One rule, one test: a success listed first, its two failures (dated before it) after it.
+  const ruleWith = (ids: string[]) => {
+    const [s, f1, f2] = ids.map((id) => (id ? `log_id: "${id}", ` : ''));
+    return loadRuleFile(
+      'order.yml',
+      `id: order
+severity: high
+sequence:
+  by: [user_id]
+  within: 10m
+  steps:
+    - { codes: [fp], count: 2 }
+    - { codes: [s] }
+tests:
+  - name: listed out of date order
+    events:
+      - { event: { type: s, ${s}user_id: u1, date: "2024-03-01T09:05:00Z" } }
+      - { event: { type: fp, ${f1}user_id: u1, date: "2024-03-01T09:01:00Z" } }
+      - { event: { type: fp, ${f2}user_id: u1, date: "2024-03-01T09:02:00Z" } }
+    expect: { alerts: 0 }
+`,
+      catalog,
+    ).rule!;
+  };
+  const alerts = (ids: string[]) => runRuleTests(ruleWith(ids), catalog)[0]!.alerts.length;
+
+  it('a filled-in log_id follows the date: the list is evaluated in date order and the sequence completes', () => {
+    expect(alerts(['', '', ''])).toBe(1);
+  });
+
+  it('log_ids in arrival order test a late arrival: a success ahead of every failure it follows is not matched', () => {
+    expect(alerts(['a1', 'a2', 'a3'])).toBe(0);
+    // … while one that arrives with a failure already held is placed by its date
+    expect(alerts(['a2', 'a1', 'a3'])).toBe(1);
   });
 });
