@@ -222,9 +222,10 @@ export const RuleSchema = z
     new_value: NewValueSchema.optional(),
     throttle: ThrottleSchema.optional(),
     channel: z.string().regex(/^[#@]?[\w.-]+$/, 'expected a channel like #security-alerts or a channel ID').optional(),
+    // `none` silences the @here a critical rule gets by default (effectiveMention in slack/format.ts).
     mention: z
       .string()
-      .regex(/^(here|channel|[UWS][A-Z0-9]{2,})$/, 'expected here, channel, or a Slack user/group ID (U…/W…/S…)')
+      .regex(/^(here|channel|none|[UWS][A-Z0-9]{2,})$/, 'expected here, channel, none, or a Slack user/group ID (U…/W…/S…)')
       .optional(),
     runbook: z.string().min(1).optional(),
     tests: z.array(RuleTestSchema).optional(),

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../src/catalog/index.js';
 import { BUNDLED_RULES_DIR, compileRules, evaluate, initialState, loadEnabledRuleSet, loadRuleLayers, loadRules } from '../../src/engine/index.js';
 import { ConfigError } from '../../src/errors.js';
+import { formatAlert } from '../../src/slack/format.js';
 import { logEvent } from '../helpers/auth0-fixtures.js';
 
 const catalog = loadCatalog();
@@ -62,6 +63,26 @@ describe('rule layers: the default pack with your folder on top', () => {
     expect(entry.rule).toMatchObject({ channel: '#soc-critical', mention: 'S0SOC', severity: 'high', match: { codes: ['pwd_leak', 'signup_pwd_leak', 'reset_pwd_leak'] } });
     const { alerts } = evaluate(compileRules(loaded.rules, catalog), initialState(), [logEvent(1, { type: 'pwd_leak', user_name: 'a@example.com', ip: '198.51.100.1' })]);
     expect(alerts.map((alert) => [alert.ruleId, alert.channel, alert.severity])).toEqual([['breached-password', '#soc-critical', 'high']]);
+  });
+
+  it('takes `mention: none` (documented to silence a critical rule\'s @here) in defaults.yml and in a rule file', () => {
+    const dir = folder({
+      'defaults.yml': 'override:\n  breached-password: { mention: none }\n',
+      'quiet-critical.yml': 'id: quiet-critical\nseverity: critical\nmatch: { codes: [s] }\nmention: none\n',
+    });
+    const loaded = layers(dir);
+    expect(loaded.problems.map((problem) => problem.message)).toEqual([]);
+    const events = [
+      logEvent(1, { type: 'pwd_leak', user_name: 'a@example.com', ip: '198.51.100.1' }),
+      logEvent(2, { type: 's', user_name: 'a@example.com', ip: '198.51.100.1' }),
+    ];
+    const { alerts } = evaluate(compileRules(loaded.rules, catalog), initialState(), events);
+    const mine = alerts.filter((alert) => alert.ruleId === 'breached-password' || alert.ruleId === 'quiet-critical');
+    expect(mine.map((alert) => [alert.ruleId, alert.severity, alert.mention])).toEqual([
+      ['breached-password', 'critical', 'none'],
+      ['quiet-critical', 'critical', 'none'],
+    ]);
+    for (const alert of mine) expect(formatAlert(alert, { catalog, defaultChannel: '#alerts' }).text).not.toContain('<!here>');
   });
 
   it('runs without the defaults when defaults.yml says use_defaults: false', () => {
