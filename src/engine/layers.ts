@@ -60,6 +60,8 @@ export interface LayeredRules extends LoadedRules {
   layered: LayeredRule[];
   /** False when a defaults file says `use_defaults: false`. */
   usesDefaults: boolean;
+  /** The warnings about rules lacking a firing or a quiet test (also in `warnings`): `rules check` business only. */
+  testWarnings: string[];
 }
 
 const OverrideSchema = z
@@ -159,6 +161,7 @@ export function loadRuleLayers(sources: RuleSources, catalog: Catalog): LayeredR
   const userDirs = sources.dirs.filter((dir) => !sameFolder(dir, bundledDir));
   const problems: RuleError[] = [];
   const warnings: string[] = [];
+  const testWarnings: string[] = [];
 
   const seen = new Map<string, string>();
   const user: RuleEntry[] = [];
@@ -169,6 +172,7 @@ export function loadRuleLayers(sources: RuleSources, catalog: Catalog): LayeredR
     user.push(...folder.entries);
     problems.push(...folder.problems);
     warnings.push(...folder.warnings);
+    testWarnings.push(...folder.testWarnings);
   }
   const settings = readDefaultsFiles(userDirs, names);
   problems.push(...settings.problems);
@@ -180,6 +184,7 @@ export function loadRuleLayers(sources: RuleSources, catalog: Catalog): LayeredR
   if (defaults) {
     problems.push(...defaults.problems);
     warnings.push(...defaults.warnings);
+    testWarnings.push(...defaults.testWarnings);
   }
   const defaultById = new Map((defaults?.entries ?? []).map((entry) => [entry.rule.id, entry]));
   const userById = new Map(user.map((entry) => [entry.rule.id, entry]));
@@ -200,7 +205,7 @@ export function loadRuleLayers(sources: RuleSources, catalog: Catalog): LayeredR
     else layered.push({ ...entry, origin: { kind: 'default' } });
   }
   for (const entry of user) if (!defaultById.has(entry.rule.id)) layered.push({ ...entry, origin: { kind: 'yours' } });
-  return { rules: layered.map((entry) => entry.rule), layered, problems, warnings, usesDefaults: settings.useDefaults };
+  return { rules: layered.map((entry) => entry.rule), layered, problems, warnings, usesDefaults: settings.useDefaults, testWarnings };
 }
 
 function applyOverride(rule: Rule, override: Override): Rule {
@@ -238,8 +243,10 @@ function settingsProblems(settings: DefaultsSettings, defaults: ReadonlyMap<stri
  * all (a bot that watches nothing must not look like one that saw nothing), are
  * a ConfigError (exit 2) before anything is fetched.
  */
-export function loadEnabledRuleSet(sources: RuleSources, catalog: Catalog): RuleSet {
+export function loadEnabledRuleSet(sources: RuleSources, catalog: Catalog, warnings?: string[]): RuleSet {
   const loaded = loadRuleLayers(sources, catalog);
+  // What may keep a running rule from firing (an unknown details path, a subfolder not read) is for the bot's log too.
+  warnings?.push(...loaded.warnings.filter((warning) => !loaded.testWarnings.includes(warning)));
   const where = describeSources(sources, loaded.usesDefaults);
   if (loaded.problems.length > 0) {
     throw new ConfigError([`the rules (${where}) are invalid (see \`auth0-log-alerts rules check\`):`, ...loaded.problems.map((problem) => problem.message)]);

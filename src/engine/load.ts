@@ -113,6 +113,17 @@ export interface LoadedFolder {
   warnings: string[];
   /** Every .yml/.yaml name in the folder, the defaults file included. */
   names: string[];
+  /** Rules lacking a firing or a quiet test: for `rules check`, not for a running bot (also in `warnings`). */
+  testWarnings: string[];
+}
+
+/** How many .yml/.yaml files a subfolder holds (0 when it cannot be read). */
+function ruleFilesIn(dir: string): number {
+  try {
+    return readdirSync(dir).filter((name) => /\.ya?ml$/i.test(name)).length;
+  } catch {
+    return 0;
+  }
 }
 
 /**
@@ -124,19 +135,36 @@ export interface LoadedFolder {
  */
 export function loadRuleFolder(dir: string, catalog: Catalog, seen = new Map<string, string>(), cache?: RuleCache): LoadedFolder {
   let names: string[];
+  let subfolders: string[];
   try {
-    names = readdirSync(dir).filter((name) => /\.ya?ml$/i.test(name)).sort();
+    const found = readdirSync(dir, { withFileTypes: true });
+    names = found.filter((entry) => !entry.isDirectory() && /\.ya?ml$/i.test(entry.name)).map((entry) => entry.name).sort();
+    subfolders = found.filter((entry) => entry.isDirectory() && !entry.name.startsWith('.')).map((entry) => entry.name).sort();
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const reason = code === 'ENOENT' ? 'does not exist' : code === 'ENOTDIR' ? 'is not a directory' : `cannot be read (${code ?? 'error'})`;
     const detail = `the rules directory ${reason}; pass --rules DIR or set RULES_DIR`;
-    return { entries: [], problems: [new RuleError(dir, 1, 1, '', detail)], warnings: [], names: [] };
+    return { entries: [], problems: [new RuleError(dir, 1, 1, '', detail)], warnings: [], names: [], testWarnings: [] };
   }
-  const result: LoadedFolder = { entries: [], problems: [], warnings: [], names };
+  const result: LoadedFolder = { entries: [], problems: [], warnings: [], names, testWarnings: [] };
   if (names.length === 0) result.warnings.push(`${dir}: no .yml rule files`);
+  // Rules organised in subfolders would be skipped without a word: a rule nobody runs.
+  for (const sub of subfolders) {
+    const count = ruleFilesIn(join(dir, sub));
+    if (count === 0) continue;
+    result.warnings.push(
+      `${join(dir, sub)}: ${count === 1 ? '1 rule file in this subfolder is' : `${count} rule files in this subfolder are`} not read (only the folder's own .yml files are): ` +
+        `move ${count === 1 ? 'it' : 'them'} up, or add the subfolder to RULES_DIR (a:b) or pass it with another --rules`,
+    );
+  }
   for (const name of names) {
     if (name === DEFAULTS_FILE) continue;
     const file = join(dir, name);
+    if (/^defaults\.ya?ml$/i.test(name)) {
+      // Read as a rule it would fail as three schema errors, and its settings would not apply.
+      result.problems.push(new RuleError(file, 1, 1, '', `the defaults file is read only as ${DEFAULTS_FILE}: rename ${name} to ${DEFAULTS_FILE}`));
+      continue;
+    }
     const read = readSourceText(file);
     if ('problem' in read) {
       result.problems.push(read.problem);
@@ -147,6 +175,7 @@ export function loadRuleFolder(dir: string, catalog: Catalog, seen = new Map<str
     const loaded = cached && cached.sha256 === sha256(text) ? { rule: cached.rule, problems: [], warnings: [] } : loadRuleFile(file, text, catalog);
     result.problems.push(...loaded.problems);
     result.warnings.push(...loaded.warnings);
+    if (loaded.rule) result.testWarnings.push(...testWarnings(file, loaded.rule));
     // Ids are compared even in files with other problems, so that every error shows in one run.
     const id = loaded.rule?.id ?? rawId(text);
     const previous = id === undefined ? undefined : seen.get(id);

@@ -25,13 +25,14 @@ export async function runBot(flags: RunFlags, deps: RunDeps): Promise<number> {
   const catalog = loadCatalog();
   // The rules are checked in the configuration's round: one exit 2 lists the environment's and the rules' problems.
   let loadedRules: RuleSet | undefined;
+  const ruleWarnings: string[] = [];
   const config = loadConfig(deps.env, {
     requireAuth0: true,
     requireSlack: !flags.dryRun,
     commandProblems: runFlagProblems(flags),
     checkRules: (dirs) => {
       try {
-        loadedRules = loadEnabledRuleSet({ dirs }, catalog);
+        loadedRules = loadEnabledRuleSet({ dirs }, catalog, ruleWarnings);
         return [];
       } catch (error) {
         if (error instanceof ConfigError) return error.problems;
@@ -43,6 +44,8 @@ export async function runBot(flags: RunFlags, deps: RunDeps): Promise<number> {
   const replica = replicaIdentity(config.replicaId);
   // Every log line names the replica: with several, it tells whose line it is.
   const logger = (deps.logger ?? createLogger(config.logLevel)).child({ replica: replica.id });
+  // `rules check` shows these too, but a bot started without it must not keep quiet about a rule that may never fire.
+  for (const warning of ruleWarnings) logger.warn(`rules: ${warning}`);
   // A dry run touches nothing on disk: with no state file yet, it starts from an empty one in memory.
   const store = await openStateStore(
     flags.dryRun && !config.databaseUrl && !existsSync(config.stateDb)

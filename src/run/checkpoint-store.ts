@@ -143,6 +143,8 @@ export class DryRunTally {
   alerts = 0;
   repeats = 0;
   tenants = 0;
+  /** Tenants whose poll cycle failed: "no rule matched" would then be untrue. */
+  failed = 0;
 
   countAlerts(alerts: readonly Alert[]): void {
     for (const alert of alerts) {
@@ -152,11 +154,12 @@ export class DryRunTally {
   }
 
   /** The cycle, counting the events it read. */
-  wrap<R extends { eventsFetched: number }>(cycle: () => Promise<R>): () => Promise<R> {
+  wrap<R extends { eventsFetched: number; ok?: boolean }>(cycle: () => Promise<R>): () => Promise<R> {
     this.tenants += 1;
     return async () => {
       const report = await cycle();
       this.events += report.eventsFetched;
+      if (report.ok === false) this.failed += 1;
       return report;
     };
   }
@@ -168,7 +171,12 @@ export class DryRunTally {
 
   summary(): string {
     const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
-    const nothing = this.alerts + this.repeats === 0 ? ' (no rule matched)' : '';
+    const nothing =
+      this.failed > 0
+        ? ` (polling failed for ${count(this.failed, 'tenant', 'tenants')}: see the error above)`
+        : this.alerts + this.repeats === 0
+          ? ' (no rule matched)'
+          : '';
     return (
       `dry run: ${count(this.events, 'event', 'events')} read from ${count(this.tenants, 'tenant', 'tenants')}; ` +
       `${count(this.alerts, 'alert', 'alerts')} and ${count(this.repeats, 'thread reply', 'thread replies')} would be posted${nothing}` +
