@@ -17,6 +17,7 @@ import {
   type RuleSources,
 } from '../engine/index.js';
 import { UsageError } from '../errors.js';
+import { plainLine } from '../slack/escape.js';
 import { formatPreview } from '../slack/format-repeat.js';
 import { addRulesOption, ruleSources, type RulesFlag } from './rule-sources.js';
 
@@ -217,17 +218,22 @@ class AlertPrinter {
   }
 }
 
-/** One or two readable lines per alert (terminal output; values are printed as they are). */
+/**
+ * One or two readable lines per alert (terminal output). Values from events are shown on one line with
+ * control characters as U+FFFD (plainLine): an escape sequence in a user name must not recolour, retitle
+ * or hyperlink the operator's terminal, nor a line break forge a line.
+ */
 export function describeAlert(alert: Alert, defaultChannel: string): string {
   const span = alert.firstDate === alert.lastDate ? alert.lastDate : `${alert.firstDate} → ${alert.lastDate}`;
   const channel = alert.channel ?? defaultChannel;
+  const incident = plainLine(alert.incident);
   if (alert.kind === 'repeat') {
-    return `  ↳ repeat ${alert.ruleId}: ${alert.count} more event(s), ${alert.incidentCount} in the incident so far (${span}) ${alert.incident}`;
+    return `  ↳ repeat ${alert.ruleId}: ${alert.count} more event(s), ${alert.incidentCount} in the incident so far (${span}) ${incident}`;
   }
   const suppressed = alert.suppressed > 0 ? `, ${alert.suppressed} suppressed before` : '';
-  const top = alert.top?.ips.length ? `; top IPs ${alert.top.ips.map((ip) => `${ip.value}×${ip.count}`).join(', ')}` : '';
+  const top = alert.top?.ips.length ? `; top IPs ${alert.top.ips.map((ip) => `${plainLine(ip.value)}×${ip.count}`).join(', ')}` : '';
   return (
-    `[${alert.severity.toUpperCase()}] ${alert.title}  → ${channel}\n` +
-    `    ${alert.ruleId} · ${alert.reason} · ${alert.count} event(s)${suppressed} · ${span} · ${alert.event.type}${top} · ${alert.incident}`
+    `[${alert.severity.toUpperCase()}] ${plainLine(alert.title)}  → ${channel}\n` +
+    `    ${alert.ruleId} · ${alert.reason} · ${alert.count} event(s)${suppressed} · ${span} · ${plainLine(alert.event.type)}${top} · ${incident}`
   );
 }

@@ -14,7 +14,11 @@ import { SLACK_LIMITS } from './limits.js';
  *   format anything and stay untouched, so `pwd_leak` and `john_doe` copy cleanly;
  * - break `@channel`/`@here`/`@everyone` and `://` so neither legacy
  *   mention parsing nor auto-linking can act (mrkdwn objects also set
- *   `verbatim: true`).
+ *   `verbatim: true`);
+ * - keep a value on one line (escapeMrkdwn): a user name "mallory\nceo@corp.com ×900"
+ *   would otherwise write a forged entry into "Top users" or a line that reads
+ *   as the bot's own. Only rule-written text (a runbook) keeps its lines
+ *   (escapeMrkdwnLines).
  * Every function here cuts its input to MAX_ESCAPE_INPUT characters first
  * (nothing longer fits in a Slack text object) and runs in time linear in it:
  * no pattern below can backtrack.
@@ -40,8 +44,16 @@ export function escapeEntities(value: string): string {
   return cutText(value, MAX_ESCAPE_INPUT).replace(BIDI_CONTROLS, '\uFFFD').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-/** Untrusted text → mrkdwn that renders literally. */
+/** Every line break Slack or a terminal may honour (U+0085, VT and FF are already shown as U+FFFD). */
+const LINE_BREAKS = /[\r\n\u2028\u2029]+/g;
+
+/** Untrusted text → mrkdwn that renders literally, on one line (line breaks become one space). */
 export function escapeMrkdwn(value: string): string {
+  return escapeMrkdwnLines(cutText(value, MAX_ESCAPE_INPUT).replace(LINE_BREAKS, ' '));
+}
+
+/** Text whose lines are meant (a rule's runbook) → mrkdwn that renders literally, line by line. */
+export function escapeMrkdwnLines(value: string): string {
   const chars = Array.from(escapeEntities(value));
   const parts: string[] = [];
   for (let index = 0; index < chars.length; index++) {

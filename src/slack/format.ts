@@ -21,6 +21,7 @@ import {
   userField,
   type Dashboard,
 } from './event-fields.js';
+import { escapeMrkdwnLines } from './escape.js';
 import { SLACK_LIMITS, fitText, type LimitWarning } from './limits.js';
 import { newValueSection, sequenceSections, travelSection } from './format-kinds.js';
 import { changeSection } from './format-change.js';
@@ -200,7 +201,7 @@ function buildAlert(alert: Alert, context: FormatContext, running: RunningCount 
   }
   // A runbook is a link (a button) or guidance written in the rule (shown as text: what to do now).
   const runbookIsLink = alert.runbook !== undefined && isHttpUrl(alert.runbook);
-  if (alert.runbook && !runbookIsLink) blocks.push(sectionBlock(`*What to do*\n${escapeMrkdwn(alert.runbook)}`, [], warn));
+  if (alert.runbook && !runbookIsLink) blocks.push(sectionBlock(`*What to do*\n${escapeMrkdwnLines(alert.runbook)}`, [], warn));
   const state = controlsLines(controls);
   if (state.length > 0) blocks.push(contextBlock(state, warn));
   const links = linkButtonElements(
