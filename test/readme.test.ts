@@ -42,9 +42,16 @@ describe('README rule examples', () => {
   it('the layering worked example disables one default, re-routes another and adds yours', () => {
     const dir = mkdtempSync(join(tmpdir(), 'readme-'));
     writeFileSync(join(dir, 'defaults.yml'), block('# my-rules/defaults.yml'));
-    writeFileSync(join(dir, 'admin-login.yml'), 'id: admin-login\nseverity: high\nmatch: { codes: [s], where: { user_name: { equals: admin@example.com } } }\n');
+    writeFileSync(join(dir, 'admin-login.yml'), block('# my-rules/admin-login.yml'));
     const loaded = loadRuleLayers({ dirs: [dir] }, catalog);
     expect(loaded.problems).toEqual([]);
+    // the rule of yours is shown in full, so that copying the example gives what `rules list` says: it passes its own tests
+    expect(loaded.warnings).toEqual([]);
+    const mine = loaded.layered.find((entry) => entry.rule.id === 'admin-login')!.rule;
+    expect(runRuleTests(mine, catalog).map((result) => [result.name, result.passed])).toEqual([
+      ['an admin login fires', true],
+      ["other users' logins are quiet", true],
+    ]);
     const origin = (id: string) => loaded.layered.find((entry) => entry.rule.id === id);
     expect(origin('rate-limits')?.origin.kind).toBe('disabled');
     expect(origin('brute-force-by-ip')).toMatchObject({ origin: { kind: 'overridden' }, rule: { channel: '#soc-oncall', severity: 'critical', mention: 'here' } });
