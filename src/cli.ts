@@ -36,7 +36,8 @@ export async function main(argv: string[]): Promise<number> {
     return Number(process.exitCode ?? 0);
   } catch (error) {
     if (error instanceof CommanderError) {
-      const ok = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code);
+      // Help asked for (`--help`, `help`) is a success; help shown because no command was given is a usage error.
+      const ok = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code) && error.exitCode === 0;
       return ok ? 0 : 2;
     }
     const coded = asCodedError(error);

@@ -32,6 +32,21 @@ describe('the CLI tells cron and people the truth', () => {
     expect(output.stdout).toMatch(/Exit codes: 0 /);
   });
 
+  it('`rules --help` (the group) states the exit codes of its commands too', async () => {
+    expect(await main(['rules', '--help'])).toBe(0);
+    expect(output.stdout).toMatch(/Exit codes: .*rules check.*rules list/s);
+  });
+
+  it('no command, or `rules` without check/list, is a usage error (exit 2) with the help on stderr — not a success', async () => {
+    expect(await main([])).toBe(2);
+    expect(output.stderr).toContain('Usage: auth0-log-alerts');
+    expect(await main(['rules'])).toBe(2);
+    expect(output.stderr).toContain('Usage: auth0-log-alerts rules');
+    // asking for help is not an error
+    expect(await main(['help'])).toBe(0);
+    expect(await main(['help', 'rules'])).toBe(0);
+  });
+
   it('`run --help` lists every environment variable the configuration reads, and .env', async () => {
     expect(await main(['run', '--help'])).toBe(0);
     expect(output.stdout).toContain('.env');

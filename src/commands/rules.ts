@@ -8,7 +8,10 @@ interface RulesFlags extends RulesFlag {
 }
 
 export function registerRules(program: Command): void {
-  const rules = program.command('rules').description('Validate, test and list the alert rules (the default rules with yours on top)');
+  const rules = program
+    .command('rules')
+    .description('Validate, test and list the alert rules (the default rules with yours on top)')
+    .addHelpText('after', '\nExit codes: 0 ok; 1 — rules check: a problem, a failed test or no enabled rule; rules list: invalid rules; 2 usage error.');
   addRulesOption(rules.command('check').description('Validate every rule file and defaults.yml, and run every rule’s tests'))
     .addHelpText('after', '\nExit codes: 0 all valid and all tests pass, 1 a problem, a failed test, or no enabled rule.')
     .action((flags: RulesFlags) => {
