@@ -191,7 +191,7 @@ describe('loadConfig', () => {
   it('points at a broken TENANTS_FILE by line and column without quoting it (the line may hold a secret)', () => {
     const file = tempFile('tenants.yml', 'tenants:\n  - name: prod\n    client_secret: s3cr3t-VALUE: x\n');
     const problems = problemsOf(() => loadConfig({ TENANTS_FILE: file }, noEnvFile));
-    expect(problems).toEqual([`TENANTS_FILE ${file}:3:20 is not valid YAML (BLOCK_AS_IMPLICIT_KEY)`]);
+    expect(problems).toEqual([`TENANTS_FILE ${file}:3:20 is not valid YAML: YAML cannot read this line here: check its indentation, and that a value holding ": " is quoted`]);
     expect(problems.join('\n')).not.toContain('s3cr3t');
   });
 });

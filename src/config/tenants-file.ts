@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { LineCounter } from 'yaml';
 import { z } from 'zod';
 import { schemaProblems } from '../engine/schema-problems.js';
-import { SourceMap, parseYaml, type PathSegment } from '../engine/source-map.js';
+import { SourceMap, parseYaml, yamlToJs, type PathSegment } from '../engine/source-map.js';
+import { plainYamlProblem } from '../engine/yaml-problems.js';
 import { parseAuth0Domain } from './domain.js';
 import { isPlaceholderDomain, placeholderProblem } from './placeholders.js';
 import { buildTenant, type TenantConfig } from './tenant.js';
@@ -52,17 +53,22 @@ export function loadTenantsFile(path: string, env: Record<string, string>, probl
   }
   const lines = new LineCounter();
   const doc = parseYaml(text, lines);
-  if (doc.errors.length > 0) {
-    // The parser's own message quotes the offending line, which may hold a client_secret: position and code only.
-    for (const error of doc.errors) {
-      const { line, col } = lines.linePos(error.pos[0]);
-      problems.push(`TENANTS_FILE ${path}:${line}:${col} is not valid YAML (${error.code})`);
-    }
+  const first = doc.errors[0];
+  if (first) {
+    // The parser's own message quotes the offending line, which may hold a client_secret: the kind of mistake only.
+    // One slip is often several parser errors: the first is the one to fix.
+    const { line, col } = lines.linePos(first.pos[0]);
+    problems.push(`TENANTS_FILE ${path}:${line}:${col} is not valid YAML: ${plainYamlProblem(first, false)}`);
     return [];
   }
   const source = new SourceMap(path, doc, lines);
   const say = (where: readonly PathSegment[], detail: string) => problems.push(`TENANTS_FILE ${source.error(where, detail).message}`);
-  const document: unknown = doc.toJS();
+  const js = yamlToJs(doc);
+  if (!js.ok) {
+    problems.push(`TENANTS_FILE ${path}:1:1 is not valid YAML: ${js.problem}`);
+    return [];
+  }
+  const document: unknown = js.value;
   const file = TenantsFileSchema.safeParse(document);
   if (!file.success) {
     say([], 'expected a "tenants:" list (see README, Several tenants)');

@@ -9,7 +9,7 @@ import type { RuleCache } from './rule-cache.js';
 import { sha256 } from './rule-cache.js';
 import { RuleSchema, type Rule } from './rule-schema.js';
 import { schemaProblems } from './schema-problems.js';
-import { SourceMap, formatKeyPath, parseYaml, parseYamlSource, readSourceText, type PathSegment } from './source-map.js';
+import { SourceMap, formatKeyPath, parseYaml, parseYamlSource, readSourceText, yamlToJs, type PathSegment } from './source-map.js';
 import { looksLike } from './suggest.js';
 
 export { formatKeyPath } from './source-map.js';
@@ -94,7 +94,8 @@ function withoutFieldOverlap(schema: RuleError[], fields: readonly RuleError[]):
 function rawId(text: string): string | undefined {
   const doc = parseDocument(text, { uniqueKeys: false });
   if (doc.errors.length > 0) return undefined;
-  const id = (doc.toJS() as { id?: unknown } | null)?.id;
+  const js = yamlToJs(doc); // an alias with no anchor throws from toJS(): that file's problem is reported already
+  const id = js.ok ? (js.value as { id?: unknown } | null)?.id : undefined;
   return typeof id === 'string' && id !== '' ? id : undefined;
 }
 

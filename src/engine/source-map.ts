@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, YAMLParseError, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
 import { RuleError } from '../errors.js';
+import { plainYamlProblem } from './yaml-problems.js';
 
 export type PathSegment = string | number;
 
@@ -18,13 +19,19 @@ export function formatKeyPath(path: readonly PathSegment[]): string {
  * Parses a YAML file for rules and configuration. The yaml library's own
  * `uniqueKeys` check compares every key with every earlier one (a file of
  * 16,000 keys took seconds); duplicates are found here with one Set per map
- * instead, and reported exactly as the library would (DUPLICATE_KEY, "Map keys
- * must be unique", at the repeated key).
+ * instead, and reported as the library would (DUPLICATE_KEY, at the repeated
+ * key), naming the key. An alias with no anchor before it is an error here too:
+ * the library would only throw later, from toJS(), with no position.
  */
 export function parseYaml(text: string, lineCounter?: LineCounter): Document {
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
   if (doc.errors.length > 0) return doc;
   visit(doc, {
+    Alias(_key, alias) {
+      if (alias.resolve(doc) !== undefined) return;
+      const start = alias.range?.[0] ?? 0;
+      doc.errors.push(new YAMLParseError([start, start + 1], 'BAD_ALIAS', `the alias *${alias.source} refers to no anchor &${alias.source} set before it`));
+    },
     Map(_key, map) {
       const seen = new Set<unknown>();
       for (const pair of map.items) {
@@ -34,7 +41,7 @@ export function parseYaml(text: string, lineCounter?: LineCounter): Document {
           continue;
         }
         const start = rangeStart(pair.key) ?? 0;
-        doc.errors.push(new YAMLParseError([start, start + 1], 'DUPLICATE_KEY', 'Map keys must be unique'));
+        doc.errors.push(new YAMLParseError([start, start + 1], 'DUPLICATE_KEY', `the key '${String(key)}' appears twice in one mapping`));
       }
     },
   });
@@ -137,13 +144,22 @@ export function readSourceText(file: string): { text: string } | { problem: Rule
 export function parseYamlSource(file: string, text: string): { source: SourceMap; raw: unknown } | { problems: RuleError[] } {
   const lines = new LineCounter();
   const doc = parseYaml(text, lines);
-  if (doc.errors.length > 0) {
-    return {
-      problems: doc.errors.map((error) => {
-        const { line, col } = lines.linePos(error.pos[0]);
-        return new RuleError(file, line, col, '', `not valid YAML: ${error.message.split('\n')[0]}`);
-      }),
-    };
+  const first = doc.errors[0];
+  if (first) {
+    // One slip is often several parser errors: the first is the one to fix.
+    const { line, col } = lines.linePos(first.pos[0]);
+    return { problems: [new RuleError(file, line, col, '', `not valid YAML: ${plainYamlProblem(first, true)}`)] };
   }
-  return { source: new SourceMap(file, doc, lines), raw: doc.toJS() };
+  const raw = yamlToJs(doc);
+  if (!raw.ok) return { problems: [new RuleError(file, 1, 1, '', `not valid YAML: ${raw.problem}`)] };
+  return { source: new SourceMap(file, doc, lines), raw: raw.value };
+}
+
+/** The document as plain data, or why not: aliases expanding past the library's bound (a "billion laughs" file). */
+export function yamlToJs(doc: Document): { ok: true; value: unknown } | { ok: false; problem: string } {
+  try {
+    return { ok: true, value: doc.toJS() };
+  } catch {
+    return { ok: false, problem: 'its aliases (*name) expand to too much data' };
+  }
 }

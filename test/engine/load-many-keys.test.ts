@@ -26,6 +26,6 @@ describe('rule files with very many keys', () => {
     lines.push('    f17: 2');
     const text = `${HEADER}  where:\n    ip: { exists: true }\ntests:\n  - name: t\n    events:\n      - event:\n${lines.join('\n')}\n    expect: { alerts: 0 }\n`;
     const { problems } = loadRuleFile('dup.yml', text, catalog);
-    expect(problems.map((p) => p.message)).toEqual([`dup.yml:${5 + 6 + 30_000}:5 not valid YAML: Map keys must be unique`]);
+    expect(problems.map((p) => p.message)).toEqual([`dup.yml:${5 + 6 + 30_000}:5 not valid YAML: the key 'f17' appears twice in one mapping`]);
   });
 });
