@@ -30,10 +30,23 @@ export function compileRuleRegex(source: string): TextPattern {
   try {
     compiled = RE2JS.compile(source, RE2JS.CASE_INSENSITIVE);
   } catch (error) {
-    const reason = error instanceof Error ? error.message.replace(/^error parsing regexp: /, '') : String(error);
-    throw new RuleRegexError(`not a valid RE2 regular expression: ${reason}`);
+    // RE2 quotes the pattern with the (?i) it adds for case-insensitivity: the reader never wrote that.
+    const reason = error instanceof Error ? error.message.replace(/^error parsing regexp: /, '').replace(/`\(\?i\)/g, '`') : String(error);
+    throw new RuleRegexError(`not a valid RE2 regular expression: ${reason}${unsupportedFeature(source)}`);
   }
   return { test: (text) => compiled.test(text.length > EVENT_LIMITS.valueLength ? cutText(text, EVENT_LIMITS.valueLength) : text) };
+}
+
+/**
+ * What RE2 leaves out, named: it calls a lookbehind an "invalid named capture"
+ * and a backreference an "invalid escape sequence", which sends the reader the wrong way.
+ */
+function unsupportedFeature(source: string): string {
+  const why = ' (RE2 keeps matching linear in the text; see README, Conditions)';
+  if (/\(\?<[=!]/.test(source)) return ` — lookbehind (?<=…) / (?<!…) is not supported${why}`;
+  if (/\(\?[=!]/.test(source)) return ` — lookahead (?=…) / (?!…) is not supported${why}`;
+  if (/(^|[^\\])(\\\\)*\\([1-9]|k<)/.test(source)) return ` — backreferences (\\1, \\k<name>) are not supported${why}`;
+  return '';
 }
 
 /**

@@ -188,6 +188,20 @@ describe('rule regex: RE2, linear time (issue 11, point 2)', () => {
     expect(parsed.error?.issues[0]?.message).toMatch(new RegExp(`^invalid regex: not a valid RE2 regular expression: .*${reason.replace(/[\]]/g, '\\$&')}`));
   });
 
+  it.each([
+    ['(?<=admin)x', 'lookbehind (?<=…) / (?<!…) is not supported'],
+    ['(?<!admin)x', 'lookbehind (?<=…) / (?<!…) is not supported'],
+    ['(?=admin)', 'lookahead (?=…) / (?!…) is not supported'],
+    ['(a)\\1', 'backreferences (\\1, \\k<name>) are not supported'],
+  ])('names what RE2 leaves out in %j (RE2 alone says "invalid named capture" for a lookbehind)', (source, named) => {
+    expect(() => compileRuleRegex(source)).toThrow(named);
+  });
+
+  it('quotes the pattern as written, without the (?i) the engine adds', () => {
+    expect(() => compileRuleRegex('(admin')).toThrow('missing closing ): `(admin`');
+    expect(() => compileRuleRegex('\\d+\\.')).not.toThrow();
+  });
+
   it('matches only the first EVENT_LIMITS.valueLength characters of a longer text', () => {
     const re = compileRuleRegex('needle');
     expect(re.test(`${'x'.repeat(EVENT_LIMITS.valueLength - 10)}needle`)).toBe(true);
