@@ -16,15 +16,25 @@ function logsButton(dashboard: FormatContext['dashboard'], logId: string): LinkB
   return [{ text: 'View in Auth0', url, actionId: 'open_auth0_log' }];
 }
 
+/** A digest whose log ids need more than one message: the part it is, and the alerts its own metadata lists. */
+export interface DigestSplit {
+  /** The alerts whose log ids (and events, in `count`) this message reports; the rest go to its thread. */
+  listed: readonly Alert[];
+  part?: { index: number; of: number };
+}
+
 /**
  * One channel message standing for many pending alerts of one rule of one tenant (a flood).
- * `digestId` names it in metadata; every event of every covered alert is in `count`.
+ * `digestId` names it in metadata; every event of every covered alert is in `count` —
+ * unless `split` says that only some of them fit its metadata (the others are parts 2…n).
  * `firstRowId` (its first outbox row) lets its "Mute rule" menu say which rule and tenant.
  */
-export function formatDigest(alerts: readonly Alert[], digestId: string, context: FormatContext, firstRowId?: number): SlackMessage {
+export function formatDigest(alerts: readonly Alert[], digestId: string, context: FormatContext, firstRowId?: number, split?: DigestSplit): SlackMessage {
   const warn = context.onWarning;
   const first = alerts[0]!;
   const summary = aggregate(alerts);
+  const listed = split?.part ? aggregate(split.listed) : summary;
+  const inThread = split?.part ? `\nThe log ids of ${summary.count - listed.count} of these events are listed in ${split.part.of - 1} repl${split.part.of === 2 ? 'y' : 'ies'} in this thread.` : '';
   const emoji = SEVERITY_EMOJI[summary.severity];
   const mention = mentionToken(first.mention);
   const headline = `${summary.count} events in ${summary.incidents} incident${summary.incidents === 1 ? '' : 's'} (digest)`;
@@ -43,6 +53,7 @@ export function formatDigest(alerts: readonly Alert[], digestId: string, context
           mention,
           `*${summary.count} events* matched rule ${codeText(first.ruleId)} while the channel was busy; they are summarised here instead of ${alerts.length} separate messages.`,
           first.ruleDescription ? `_${escapeMrkdwn(first.ruleDescription)}_` : undefined,
+          inThread || undefined,
         ]
           .filter(Boolean)
           .join('\n'),
@@ -89,11 +100,47 @@ export function formatDigest(alerts: readonly Alert[], digestId: string, context
       rule_id: first.ruleId,
       severity: summary.severity,
       incident: digestId,
-      log_ids: summary.logIds,
-      count: summary.count,
+      log_ids: listed.logIds,
+      count: listed.count,
       group: groupsInDigest.size === 1 ? first.group : {},
     }),
     unfurl_links: false,
     unfurl_media: false,
   };
+}
+
+/**
+ * A digest's part 2…n: a short reply in the digest's thread whose metadata lists
+ * the log ids (and counts the events) of its alerts; the digest message tells
+ * of the whole flood. Without `threadTs` (Slack gave the digest none) it stands alone.
+ */
+export function formatDigestPart(alerts: readonly Alert[], digestId: string, part: { index: number; of: number }, threadTs: string | undefined, context: FormatContext): SlackMessage {
+  const warn = context.onWarning;
+  const first = alerts[0]!;
+  const summary = aggregate(alerts);
+  const line = `${SEVERITY_EMOJI[summary.severity]} *${summary.count} more events* of this digest (part ${part.index} of ${part.of}), in ${summary.incidents} incident${summary.incidents === 1 ? '' : 's'}`;
+  const message: SlackMessage = {
+    channel: first.channel ?? context.defaultChannel,
+    text: fitText(`${SEVERITY_EMOJI[summary.severity]} ${escapeMrkdwn(first.title)} — ${summary.count} more events (digest part ${part.index} of ${part.of})`, SLACK_LIMITS.fallbackText, 'fallback text', warn),
+    blocks: fitBlocks(
+      [
+        sectionBlock(line, [`*Top IPs*\n${topList(summary.ips)}`, `*Top users*\n${topUsersList(summary.users, summary.withoutUser)}`], warn),
+        contextBlock([`Digest ${codeText(digestId)} · rule ${codeText(first.ruleId)} · ${slackDate(summary.firstDate)} – ${slackDate(summary.lastDate)}`], warn),
+      ],
+      warn,
+    ),
+    metadata: messageMetadata({
+      kind: 'digest',
+      rule_id: first.ruleId,
+      severity: summary.severity,
+      incident: digestId,
+      log_ids: summary.logIds,
+      count: summary.count,
+      group: summary.groups.length === 1 ? first.group : {},
+    }),
+    unfurl_links: false,
+    unfurl_media: false,
+  };
+  if (threadTs) message.thread_ts = threadTs;
+  return message;
 }

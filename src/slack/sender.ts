@@ -9,7 +9,7 @@ import { DeliveryRecorder } from './sender-record.js';
 import { TokenPause } from './sender-token.js';
 import type { DrainReport, DrainRun, Sender } from './sender-types.js';
 import { collapse } from './stages/collapse.js';
-import { prepare, type Delivery } from './stages/prepare.js';
+import { prepare, type Delivery, type DigestThreads } from './stages/prepare.js';
 import { updateParent } from './stages/update-parent.js';
 
 export type { SenderInput } from './sender-options.js';
@@ -104,9 +104,10 @@ export function createSender(input: SenderInput): Sender {
       let progressed = false;
       const threadedIncidents = await store.threadedIncidents(rows.filter((row) => row.kind === 'repeat').map((row) => row.incident));
       const threaded = (incident: string) => threadedIncidents.has(incident);
+      const digests: DigestThreads = new Map();
       for (const item of collapse(rows, { digestAbove: options.digestAbove, threaded })) {
         if (run.halted || run.signal?.aborted || clock.now() >= run.deadlineAt) return;
-        const prepared = await prepare(item, store, formatContext(item.rows[0]!.tenant, channel));
+        const prepared = await prepare(item, store, formatContext(item.rows[0]!.tenant, channel), digests);
         if (!prepared.ready) continue;
         const { delivery } = prepared;
         const outcome = await paced(run, channel, 'chat.postMessage', () => options.poster.postMessage(delivery.message));
@@ -119,8 +120,10 @@ export function createSender(input: SenderInput): Sender {
         if (!(await record(run, channel, delivery, outcome.value, new Date(clock.now())))) return;
         tokens.accepted();
         progressed = true;
-        if (item.kind === 'digest') run.report.digests += 1;
-        else if (delivery.thread) run.report.replies += 1;
+        if (item.kind === 'digest' && !(item.part && item.part.index > 1)) {
+          run.report.digests += 1;
+          digests.set(item.digestId, outcome.value.ts);
+        } else if (delivery.thread || delivery.message.thread_ts) run.report.replies += 1;
         else run.report.posted += 1;
         // Several replies for one incident: the parent shows the total once, after the last of them.
         const part = item.kind === 'repeats' ? item.part : undefined;

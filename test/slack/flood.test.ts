@@ -72,9 +72,12 @@ function expectEveryEventCounted(events: number): void {
   expect([...queued.keys()].sort()).toEqual(['brute-force-by-ip', 'credential-stuffing']);
   expect(countsByRule()).toEqual(queued);
   expect(queued.get('brute-force-by-ip')).toBe(events);
-  // Every reported log id is reported by exactly one message.
+  // Every log id the engine queued is reported by exactly one message (a digest's too: CONTRACT.md).
   const ids = poster.posts.flatMap((post) => post.metadata.event_payload.log_ids.map((id) => `${post.metadata.event_payload.rule_id}:${id}`));
   expect(new Set(ids).size).toBe(ids.length);
+  const queuedIds = rows.flatMap((row) => (JSON.parse(row.alert) as { logIds: string[] }).logIds.map((id) => `${row.rule_id}:${id}`));
+  expect(ids.length).toBe(new Set(queuedIds).size);
+  expect(poster.posts.every((post) => post.metadata.event_payload.log_ids.length <= 100)).toBe(true);
   expect(state.db.prepare(`SELECT COUNT(*) AS n FROM outbox WHERE status != 'sent'`).get()).toEqual({ n: 0 });
 }
 

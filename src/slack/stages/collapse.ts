@@ -8,11 +8,13 @@ import type { OutboxRow } from '../../state/store.js';
  *   fit one message's `log_ids` (MAX_LOG_IDS); more make several replies
  *   (`part`), so every log id is reported by exactly one of them;
  * - `digest`: many rows of one rule collapsed during a flood (one channel message).
+ *   Its log ids fill at most one message's metadata too: rows beyond them are
+ *   parts 2…n, replies in the digest's thread (`part`; all parts share `digestId`).
  */
 export type WorkItem =
   | { kind: 'alert'; rows: [OutboxRow] }
   | { kind: 'repeats'; incident: string; rows: OutboxRow[]; part?: ReplyPart }
-  | { kind: 'digest'; ruleId: string; tenant: string; rows: OutboxRow[] };
+  | { kind: 'digest'; ruleId: string; tenant: string; digestId: string; rows: OutboxRow[]; part?: ReplyPart; covers?: OutboxRow[] };
 
 /** The place of one reply among the replies an incident's pending repeats needed ("2 of 3"). */
 export interface ReplyPart {
@@ -72,9 +74,41 @@ export function collapse(rows: readonly OutboxRow[], options: CollapseOptions): 
     }
     if (emitted.has(key)) continue;
     emitted.add(key);
-    out.push({ kind: 'digest', ruleId: item.rows[0]!.ruleId, tenant: item.rows[0]!.tenant, rows: ofRule.flatMap((each) => each.rows).sort((a, b) => a.id - b.id) });
+    out.push(...digestParts(ofRule.flatMap((each) => each.rows).sort((a, b) => a.id - b.id)));
   }
   return out;
+}
+
+/**
+ * One digest of a rule's rows: the channel message takes the first rows whose
+ * log ids fit one message (its text still tells of them all: `covers`); the
+ * rest follow as replies in its thread, each within MAX_LOG_IDS — a cut list
+ * would leave log ids no message reports.
+ */
+function digestParts(rows: OutboxRow[]): Extract<WorkItem, { kind: 'digest' }>[] {
+  const first = rows[0]!;
+  const digestId = `digest:${first.ruleId}:${first.id}-${rows[rows.length - 1]!.id}`;
+  const chunks: OutboxRow[][] = [];
+  let ids = new Set<string>();
+  for (const row of rows) {
+    const chunk = chunks.at(-1);
+    // A row carries at most MAX_LOG_IDS itself (the engine's bound); a part takes it only whole.
+    if (chunk && unionSize(ids, row.alert.logIds) <= MAX_LOG_IDS) chunk.push(row);
+    else {
+      chunks.push([row]);
+      ids = new Set();
+    }
+    for (const id of row.alert.logIds) ids.add(id);
+  }
+  return chunks.map((chunk, index) => ({
+    kind: 'digest' as const,
+    ruleId: first.ruleId,
+    tenant: first.tenant,
+    digestId,
+    rows: chunk,
+    ...(chunks.length > 1 ? { part: { index: index + 1, of: chunks.length } } : {}),
+    ...(index === 0 && chunks.length > 1 ? { covers: rows } : {}),
+  }));
 }
 
 function batchRepeats(rows: readonly OutboxRow[]): WorkItem[] {

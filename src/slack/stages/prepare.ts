@@ -1,6 +1,6 @@
 import type { OutboxRow, StateStore } from '../../state/store.js';
 import { formatAlert, type FormatContext, type SlackMessage } from '../format.js';
-import { formatDigest } from '../format-digest.js';
+import { formatDigest, formatDigestPart } from '../format-digest.js';
 import { formatRepeatReply } from '../format-repeat.js';
 import type { WorkItem } from './collapse.js';
 
@@ -9,7 +9,15 @@ export interface Delivery {
   message: SlackMessage;
   /** Repeats posted in a thread: the parent to update with the running total afterwards. */
   thread?: { parentTs: string; parentChannel: string; total: number };
+  /**
+   * A digest's later part: its rows are recorded under the digest's ts, so their
+   * incidents' next repeats thread under the digest (never under a reply).
+   */
+  recordUnder?: string;
 }
+
+/** The ts of each digest posted in this round (null: Slack gave none), for its later parts' thread. */
+export type DigestThreads = Map<string, string | null>;
 
 export type Prepared = { ready: true; delivery: Delivery } | { ready: false; why: string };
 
@@ -18,17 +26,23 @@ export type Prepared = { ready: true; delivery: Delivery } | { ready: false; why
  * parent here; a repeat whose parent is still pending waits for it, one whose
  * parent can never be posted goes standalone.
  */
-export async function prepare(item: WorkItem, store: StateStore, context: FormatContext): Promise<Prepared> {
+export async function prepare(item: WorkItem, store: StateStore, context: FormatContext, digests: DigestThreads = new Map()): Promise<Prepared> {
   const first = item.rows[0]!;
   const channel = first.channel;
   switch (item.kind) {
     case 'alert':
       return { ready: true, delivery: { item, message: { ...formatAlert(first.alert, context), channel } } };
     case 'digest': {
-      const last = item.rows[item.rows.length - 1]!;
-      const digestId = `digest:${item.ruleId}:${first.id}-${last.id}`;
       const alerts = item.rows.map((row) => row.alert);
-      return { ready: true, delivery: { item, message: { ...formatDigest(alerts, digestId, context, first.id), channel } } };
+      if (item.part && item.part.index > 1) {
+        const digestTs = digests.get(item.digestId);
+        if (digestTs === undefined) return { ready: false, why: `waiting for digest ${item.digestId}` };
+        const message = { ...formatDigestPart(alerts, item.digestId, item.part, digestTs ?? undefined, context), channel };
+        return { ready: true, delivery: { item, message, ...(digestTs ? { recordUnder: digestTs } : {}) } };
+      }
+      const covers = (item.covers ?? item.rows).map((row) => row.alert);
+      const message = { ...formatDigest(covers, item.digestId, context, first.id, { listed: alerts, part: item.part }), channel };
+      return { ready: true, delivery: { item, message } };
     }
     case 'repeats': {
       const alerts = item.rows.map((row) => row.alert);

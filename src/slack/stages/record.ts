@@ -7,5 +7,5 @@ import type { Delivery } from './prepare.js';
  * between Slack's ok and this commit.
  */
 export function recordDelivery(store: StateStore, delivery: Delivery, posted: { ts: string | null; channel: string }, now: Date): Promise<void> {
-  return store.recordDelivery({ rows: delivery.item.rows, messageTs: posted.ts, channel: posted.channel, parent: !delivery.thread }, now);
+  return store.recordDelivery({ rows: delivery.item.rows, messageTs: delivery.recordUnder ?? posted.ts, channel: posted.channel, parent: !delivery.thread }, now);
 }
