@@ -34,9 +34,17 @@ export const MAX_ESCAPE_INPUT = SLACK_LIMITS.sectionText;
  * (U+202A–U+202E, U+2066–U+2069), the marks LRM, RLM and ALM (U+200E, U+200F,
  * U+061C), the invisible operators and deprecated format controls
  * (U+2060–U+2064, U+206A–U+206F), U+FEFF, U+180E, and the C0/C1 control
- * characters except tab and newline. ZWJ/ZWNJ (emoji, scripts) are kept.
+ * characters except tab and newline. Also the characters that show nothing at
+ * all, so that "alice@example.com" and "alice@example.com" + U+200B (another
+ * user, another group) never read alike and no hidden text rides along: zero
+ * width space U+200B, soft hyphen U+00AD, combining grapheme joiner U+034F,
+ * the Hangul fillers (U+115F, U+1160, U+3164, U+FFA0), the interlinear
+ * annotation marks U+FFF9–U+FFFB, the invisible musical format characters
+ * U+1D173–U+1D17A and the tag characters U+E0001, U+E0020–U+E007F ("ASCII
+ * smuggling"). ZWJ/ZWNJ (emoji, scripts) and variation selectors are kept.
  */
-const BIDI_CONTROLS = /[\u0000-\u0008\u000B-\u000C\u000E-\u001F\u007F-\u009F\u061C\u180E\u200E\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\uFEFF]/g;
+const BIDI_CONTROLS =
+  /[\u0000-\u0008\u000B-\u000C\u000E-\u001F\u007F-\u009F\u00AD\u034F\u061C\u115F\u1160\u180E\u200B\u200E\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\u3164\uFEFF\uFFA0\uFFF9-\uFFFB]|\uD834[\uDD73-\uDD7A]|\uDB40[\uDC01\uDC20-\uDC7F]/g;
 const FORMATTING = new Set(['*', '_', '~', '`']);
 const WORD = /[\p{L}\p{N}]/u;
 

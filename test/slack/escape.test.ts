@@ -32,8 +32,20 @@ describe('escapeMrkdwn', () => {
     expect(plainLine(spoof)).toBe('admin\uFFFDmoc.elpmaxe');
   });
 
+  // Invisible in Slack, so "alice@example.com" and "alice@example.com\u200B" (another user, another group)
+  // would read alike, or a tag-character run (U+E0020–E007F) would carry hidden text ("ASCII smuggling").
+  it.each(['200B', '00AD', '034F', '115F', '1160', '3164', 'FFA0', 'FFF9', 'FFFB', '1D173', '1D17A', 'E0001', 'E0020', 'E0041', 'E007F'])(
+    'shows the invisible character U+%s as U+FFFD, so two values that differ by it never look the same', (hex) => {
+    const hidden = `alice${String.fromCodePoint(parseInt(hex, 16))}@example.com`;
+    expect(escapeMrkdwn(hidden)).toBe('alice\uFFFD@example.com');
+    expect(escapeEntities(hidden)).toBe('alice\uFFFD@example.com');
+    expect(plainLine(hidden)).toBe('alice\uFFFD@example.com');
+  });
+
   it('keeps tabs, newlines, ZWJ emoji sequences and ordinary non-Latin text', () => {
     expect(escapeEntities('a\tb\nc 👩\u200D💻 مرحبا')).toBe('a\tb\nc 👩\u200D💻 مرحبا');
+    // ZWNJ shapes Persian words; emoji variation selectors and Korean syllables stay too.
+    expect(escapeEntities('می\u200Cخواهم ❤\uFE0F 한국어')).toBe('می\u200Cخواهم ❤\uFE0F 한국어');
   });
 
   it('escapes entities only once per character', () => {
