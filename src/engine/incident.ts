@@ -19,14 +19,14 @@ export function closeIfOver(live: LiveGroup, rule: CompiledRule, t: number): voi
   const incident = live.state.incident;
   if (!incident || rule.throttleMs === undefined || t < incident.lastMatch + rule.throttleMs) return;
   const end = incident.lastMatch + rule.throttleMs;
-  delete live.state.incident;
+  live.state.incident = undefined;
   if (incident.repeats > 0) live.state.carry = { suppressed: incident.repeats, until: carryUntil(end, rule.throttleMs) };
 }
 
 /** The repeats of the group's previous incident, reported (once) by the alert opening the next one. */
 export function takeCarry(live: LiveGroup, t: number): number {
   const carry = live.state.carry;
-  delete live.state.carry;
+  live.state.carry = undefined;
   return carry && t < carry.until ? carry.suppressed : 0;
 }
 

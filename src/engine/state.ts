@@ -82,12 +82,40 @@ export interface GroupState {
  * once listed (a folded window entry is a new entry), so they are shared.
  */
 export function cloneGroup(group: GroupState): GroupState {
-  const copy: GroupState = { rule: group.rule, group: group.group };
-  if (group.window) copy.window = group.window.slice();
-  if (group.steps) copy.steps = group.steps.slice();
-  if (group.incident) copy.incident = { ...group.incident };
-  if (group.carry) copy.carry = { ...group.carry };
-  return copy;
+  return groupState(
+    group.rule,
+    group.group,
+    group.window?.slice(),
+    group.steps?.slice(),
+    group.incident && { ...group.incident },
+    group.carry && { ...group.carry },
+  );
+}
+
+/**
+ * A group's state, every field set (undefined when absent) and in one order:
+ * one object shape for all groups, so the engine's reads of `window`,
+ * `steps`, `incident` and `carry` (per event, per group it touches) are
+ * monomorphic. Groups made field by field, in the order events happened to
+ * add them, and fields deleted (which turns an object into a dictionary),
+ * made those reads megamorphic look-ups. Fields are cleared by setting them
+ * undefined, never deleted; JSON.stringify leaves undefined fields out, so
+ * the stored JSON has the same fields (in this order).
+ */
+export function groupState(
+  rule: string,
+  group: Record<string, string | null>,
+  window?: WindowEntry[],
+  steps?: StepEntry[],
+  incident?: IncidentState,
+  carry?: GroupState['carry'],
+): GroupState {
+  return { rule, group, window, steps, incident, carry };
+}
+
+/** A group read from storage (JSON.parse gives each its own shape), in the one shape groupState makes. */
+export function storedGroupState(group: GroupState): GroupState {
+  return groupState(group.rule, group.group, group.window, group.steps, group.incident, group.carry);
 }
 
 /** A bucket as stored (JSON object) or in memory. */
@@ -95,7 +123,10 @@ export type StoredBucket = StateBucket | Record<string, GroupState>;
 
 /** A bucket as a StateBucket (a stored JSON bucket is converted; a StateBucket is returned as it is). */
 export function asBucket(bucket: StoredBucket): StateBucket {
-  return bucket instanceof StateBucket ? bucket : new StateBucket(Object.entries(bucket));
+  if (bucket instanceof StateBucket) return bucket;
+  const converted = new StateBucket();
+  for (const [key, group] of Object.entries(bucket)) converted.set(key, storedGroupState(group));
+  return converted;
 }
 
 /** A bucket's own copy (its groups cloned), whatever form it is in. */
@@ -232,7 +263,7 @@ function fromGroups(clock: number, groups: Record<string, GroupState>, nextPrune
   state.clock = clock;
   state.nextPruneAt = nextPruneAt;
   for (const [key, group] of Object.entries(groups)) {
-    (state.buckets[bucketOf(key)] as StateBucket).set(key, group);
+    (state.buckets[bucketOf(key)] as StateBucket).set(key, storedGroupState(group));
     state.size += 1;
   }
   return state;

@@ -2,7 +2,7 @@ import type { CompiledRule, RuleSet } from './compile.js';
 import { ExpiryIndex, expiryOf } from './expiry.js';
 import { ActivityIndex, activityOf, keepIndexes, takeIndexes } from './activity-index.js';
 import { FirstValueIndex } from './first-value-index.js';
-import { type ChangedBuckets, StateBucket, asBucket, bucketOf, changedBuckets, type EngineState, type GroupState, type StoredBucket } from './state.js';
+import { type ChangedBuckets, StateBucket, asBucket, bucketOf, changedBuckets, groupState, type EngineState, type GroupState, type StoredBucket } from './state.js';
 import { indexWindow } from './window.js';
 
 /**
@@ -193,7 +193,7 @@ export class WorkingState {
     const bucket = this.readable(index);
     const at = bucket.find(key);
     if (at >= 0) return this.openAt(bucket, at, key, rule, index);
-    const state: GroupState = { rule: rule.id, group: makeGroup(names, source) };
+    const state = groupState(rule.id, makeGroup(names, source));
     this.size += 1;
     const live = this.opening(bucket, bucket.add(key, state), key, rule, index);
     // Only a sequence rule's groups are indexed by their first value: the others skip its look-up of the rule.
@@ -301,11 +301,11 @@ export class WorkingState {
       const state = live.state;
       // Trimmed in place (no copy: most groups drop an entry or two per call).
       if (state.window) {
-        if (state.window.length <= live.head) delete state.window;
+        if (state.window.length <= live.head) state.window = undefined;
         else if (live.head > 0) dropFirst(state.window, live.head);
       }
       if (state.steps) {
-        if (state.steps.length <= live.head) delete state.steps;
+        if (state.steps.length <= live.head) state.steps = undefined;
         else if (live.head > 0) dropFirst(state.steps, live.head);
       }
       // What a call knew about the group is not kept past it (a distinct window's counts could be large).
