@@ -96,6 +96,7 @@ export const runDeps: Omit<RunDeps, 'env'> = {
   write: (line) => process.stdout.write(`${line}\n`),
   describe: (alert, { catalog, tenant, defaultChannel, json }) =>
     json
-      ? JSON.stringify(formatPreview(alert, { catalog, defaultChannel, dashboard: tenant.dashboard }))
+      ? // The sender's context (tenant included), so the body is the one it would post.
+        JSON.stringify(formatPreview(alert, { catalog, defaultChannel, dashboard: tenant.dashboard, tenant: tenant.key }))
       : describeAlert(alert, defaultChannel),
 };

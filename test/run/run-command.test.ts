@@ -192,6 +192,8 @@ describe('run command', () => {
     expect(stdout).toHaveLength(1);
     const message = JSON.parse(stdout[0]!);
     expect(message).toMatchObject({ channel: '#alerts', metadata: { event_type: 'auth0_log_alert', event_payload: { kind: 'alert', rule_id: 'blocked', log_ids: [blocked.log_id] } } });
+    // The object the sender would post (CONTRACT.md): it names the tenant, as the sender's message does.
+    expect(JSON.stringify(message.blocks)).toContain('· tenant *acme.eu.auth0.com*');
     // no state database was created, no starting position stored; the summary went to the log (stdout is JSON only)
     expect(existsSync(join(dir, 'state'))).toBe(false);
     expect(capture.lines.join('\n')).toContain('dry run: 1 event read from 1 tenant; 1 alert and 0 thread replies would be posted');
