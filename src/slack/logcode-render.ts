@@ -32,12 +32,16 @@ export interface LogcodeRule {
 const MATCH_LINES = 10;
 const CODES_PER_RULE = 12;
 
+/**
+ * Reply texts are verbatim, like the alerts': Slack auto-links nothing (a bare domain or `#name` in a
+ * mute's group value came from a log event); the links we mean are explicit `<…>` tokens and still work.
+ */
 export function section(text: string): KnownBlock {
-  return { type: 'section', text: { type: 'mrkdwn', text: fitText(text, SLACK_LIMITS.sectionText, 'section text') } };
+  return { type: 'section', text: { type: 'mrkdwn', text: fitText(text, SLACK_LIMITS.sectionText, 'section text'), verbatim: true } };
 }
 
 export function context(text: string): KnownBlock {
-  return { type: 'context', elements: [{ type: 'mrkdwn', text: fitText(text, SLACK_LIMITS.sectionText, 'section text') }] };
+  return { type: 'context', elements: [{ type: 'mrkdwn', text: fitText(text, SLACK_LIMITS.sectionText, 'section text'), verbatim: true }] };
 }
 
 export function reply(text: string, blocks: KnownBlock[]): LogcodeReply {

@@ -65,4 +65,19 @@ describe('/logcode mutes and unmute', () => {
     expect(replyText(await logcode('unmute 99', { user: 'U0JANE' }))).toContain('Mute 99 is not active');
     expect(replyText(await logcode('unmute seven', { user: 'U0JANE' }))).toContain('Usage: `/logcode unmute &lt;id&gt;`');
   });
+
+  it('a group value from a log event is shown inert: every mrkdwn text is verbatim, so Slack links no bare domain or #channel', async () => {
+    // A mute of a brute-force group keyed by an attacker's user name: the name is theirs to choose.
+    const group = { user_name: 'reset-password.evil.example #general @here <!channel>' };
+    const { logcode } = handler([mute({ group })], ['U0JANE']);
+    for (const reply of [await logcode('mutes'), await logcode('unmute 7', { user: 'U0JANE' })]) {
+      const texts = reply.blocks.flatMap((block) => {
+        const b = block as { text?: { type: string; verbatim?: boolean }; elements?: Array<{ type: string; verbatim?: boolean }> };
+        return [b.text, ...(b.elements ?? [])].filter((text) => text?.type === 'mrkdwn');
+      });
+      expect(texts.length).toBeGreaterThan(0);
+      for (const text of texts) expect(text).toMatchObject({ verbatim: true });
+      expect(replyText(reply)).toContain('reset-password.evil.example #general @\u200Bhere &lt;!channel&gt;');
+    }
+  });
 });
