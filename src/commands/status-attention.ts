@@ -1,6 +1,7 @@
 import { CONFIG_DEFAULTS } from '../config/index.js';
 import { parseDuration } from '../engine/duration.js';
 import { HEALTH_DEFAULTS, scheduleIntervalMs } from '../slack/health.js';
+import { TOKEN_PAUSED_NOTE } from '../slack/sender-token.js';
 import { needsAttention } from '../state/current-problems.js';
 import type { ChannelSummary, NamedTenantState, Problem } from '../state/store.js';
 
@@ -64,7 +65,10 @@ export function attentionReasons(input: AttentionInput, thresholds: StatusThresh
     if (channel.failed > 0) reasons.push(`${channel.channel}: ${channel.failed} alert(s) failed${channel.lastError ? ` — ${channel.lastError}` : ''}`);
     if (channel.dead > 0) reasons.push(`${channel.channel}: ${channel.dead} alert(s) dead (no longer retried)`);
     const oldestMs = channel.pending > 0 && channel.oldestPendingAt ? Date.parse(channel.oldestPendingAt) : Number.NaN;
-    if (nowMs - oldestMs > thresholds.backlogAfterMs) {
+    // Slack rejected the bot token: nothing can be posted, however young the alerts (said once, not also as a backlog).
+    if (channel.pending > 0 && channel.pendingError?.endsWith(TOKEN_PAUSED_NOTE)) {
+      reasons.push(`${channel.channel}: ${channel.pending} alert(s) pending and none can be posted — ${channel.pendingError}`);
+    } else if (nowMs - oldestMs > thresholds.backlogAfterMs) {
       reasons.push(
         `${channel.channel}: ${channel.pending} alert(s) pending, the oldest for ${ago(nowMs - oldestMs)} (more than ${ago(thresholds.backlogAfterMs)}) — is the bot running, and can it post to Slack?`,
       );

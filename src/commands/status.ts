@@ -96,7 +96,7 @@ export function registerStatus(program: Command): void {
         '',
         'Reads DATABASE_URL (PostgreSQL) when set, else STATE_DB (default ./data/state.db); NOTICE_POLL_FAILING_AFTER, POLL_SCHEDULE and NOTICE_BACKLOG_AFTER say when the bot counts as stuck,',
         'STREAM_SILENT_AFTER when a log stream counts as silent.',
-        'Exit codes: 0 all well; 1 something needs attention (failed or dead alerts, polling failing, a dead channel, an outbox backing up,',
+        'Exit codes: 0 all well; 1 something needs attention (failed or dead alerts, a rejected Slack token, polling failing, a dead channel, an outbox backing up,',
         'no successful poll for NOTICE_POLL_FAILING_AFTER or three POLL_SCHEDULE periods, alerts pending longer than NOTICE_BACKLOG_AFTER — the',
         'last two even when the bot is not running) or no state database yet (with --json, still one JSON object saying why); 2 unreadable database',
         'or an invalid NOTICE_* or STREAM_SILENT_AFTER duration.',

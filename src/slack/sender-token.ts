@@ -2,6 +2,9 @@ import type { SlackApiError } from '../errors.js';
 import type { NormalizedSenderOptions } from './sender-options.js';
 import type { DrainRun } from './sender-types.js';
 
+/** Ends the note a rejected token leaves on pending rows: `status` reads it as "nothing can be posted". */
+export const TOKEN_PAUSED_NOTE = '(kept pending; sending paused)';
+
 /**
  * A rejected token is not the messages' fault: every row stays pending (the
  * reason noted on them for `status`), the whole sender pauses, and the
@@ -27,7 +30,7 @@ export class TokenPause {
     const { store, logger, clock, authPauseMs } = this.options;
     run.halted = true;
     this.pausedUntil = clock.now() + authPauseMs;
-    await store.notePendingError(`${error.message} (kept pending; sending paused)`);
+    await store.notePendingError(`${error.message} ${TOKEN_PAUSED_NOTE}`);
     if (this.rejected) return;
     this.rejected = true;
     const minutes = Math.max(1, Math.round(authPauseMs / 60_000));

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli.js';
 import { makeAlert } from '../helpers/slack-fixtures.js';
+import { TOKEN_PAUSED_NOTE } from '../../src/slack/sender-token.js';
 import { captureCliOutput, type CliOutput } from '../helpers/engine-cli-output.js';
 import { tempStateDb } from '../helpers/temp-db.js';
 
@@ -81,6 +82,18 @@ describe('status', () => {
     expect(await main(['status'])).toBe(1);
     expect(output.stdout).toContain('#alerts: 3 pending, 0 failed');
     expect(output.stdout).toContain('pending, last error: the bot token was rejected (invalid_auth)');
+  });
+
+  it('exits 1 as soon as Slack rejected the bot token (nothing can be posted), not only once the backlog is old; a transient error does not', async () => {
+    await state.store.enqueueAlerts('acme', [makeAlert()], '#alerts');
+    await state.store.notePendingError('Slack chat.postMessage: HTTP 503; will retry');
+    expect(await main(['status'])).toBe(0);
+    expect(output.stdout).toContain('All is well');
+    await state.store.notePendingError(`Slack chat.postMessage: the bot token was rejected (invalid_auth) — check SLACK_BOT_TOKEN ${TOKEN_PAUSED_NOTE}`);
+    const from = output.stdout.length;
+    expect(await main(['status'])).toBe(1);
+    expect(output.stdout.slice(from)).toMatch(/Needs attention \(exit 1\)\n  - #alerts: 1 alert\(s\) pending and none can be posted — .*bot token was rejected/);
+    expect(output.stdout.slice(from)).not.toContain('All is well');
   });
 
   it('exits 0 when all is well, 1 for dead alerts and for each open problem it shows (the ones the notices tell)', async () => {
