@@ -225,7 +225,8 @@ class AlertPrinter {
  */
 export function describeAlert(alert: Alert, defaultChannel: string): string {
   const span = alert.firstDate === alert.lastDate ? alert.lastDate : `${alert.firstDate} → ${alert.lastDate}`;
-  const channel = alert.channel ?? defaultChannel;
+  // A dry run needs no ALERT_CHANNEL; an arrow to nothing would read as a channel named "".
+  const channel = alert.channel ?? (defaultChannel || 'no channel (ALERT_CHANNEL is not set)');
   const incident = plainLine(alert.incident);
   if (alert.kind === 'repeat') {
     return `  ↳ repeat ${alert.ruleId}: ${alert.count} more event(s), ${alert.incidentCount} in the incident so far (${span}) ${incident}`;

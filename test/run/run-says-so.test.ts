@@ -87,6 +87,17 @@ describe('run says what it cannot do', () => {
     );
   });
 
+  it('--once --dry-run without ALERT_CHANNEL says an alert has no channel, rather than an arrow to nothing', async () => {
+    vi.stubEnv('ALERT_CHANNEL', '');
+    runDeps.logger = captureLogger().logger;
+    const blocked = logEvent(1, { type: 'limit_wc', user_name: 'a@example.com' }, new Date(Date.parse('2024-05-01T12:59:00Z')));
+    mockLogsPage(firstPage(), [blocked]);
+    mockLogsPage(blocked.log_id, []);
+
+    expect(await main(['run', '--once', '--dry-run'])).toBe(0);
+    expect(stdout[0]).toMatch(/^\[HIGH\] .*  → no channel \(ALERT_CHANNEL is not set\)$/m);
+  });
+
   it('--once --dry-run that read events and matched nothing still says no rule matched', async () => {
     runDeps.logger = captureLogger().logger;
     const login = logEvent(1, { type: 's' }, new Date(Date.parse('2024-05-01T12:59:00Z')));
