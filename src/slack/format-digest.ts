@@ -34,7 +34,7 @@ export function formatDigest(alerts: readonly Alert[], digestId: string, context
   const first = alerts[0]!;
   const summary = aggregate(alerts);
   const listed = split?.part ? aggregate(split.listed) : summary;
-  const inThread = split?.part ? `\nThe log ids of ${summary.count - listed.count} of these events are listed in ${split.part.of - 1} repl${split.part.of === 2 ? 'y' : 'ies'} in this thread.` : '';
+  const inThread = split?.part ? `The log ids of ${summary.count - listed.count} of these events are listed in ${split.part.of - 1} repl${split.part.of === 2 ? 'y' : 'ies'} in this thread.` : '';
   const emoji = SEVERITY_EMOJI[summary.severity];
   const mention = mentionToken(first.mention);
   const headline = `${summary.count} events in ${summary.incidents} incident${summary.incidents === 1 ? '' : 's'} (digest)`;

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Alert } from '../../src/engine/alert.js';
 import { createSender } from '../../src/slack/sender.js';
-import { fakeCatalog, makeAlert } from '../helpers/slack-fixtures.js';
+import { blockKitViolations, fakeCatalog, makeAlert } from '../helpers/slack-fixtures.js';
 import { FakePoster, ManualClock, captureLogger } from '../helpers/slack-poster.js';
 import { tempStateDb } from '../helpers/temp-db.js';
 
@@ -56,8 +56,9 @@ describe('a digest standing for more than 100 log ids', () => {
     expect(listed.sort()).toEqual(flood.flatMap((a) => a.logIds).sort());
     // Counts add up to every event once, so tools summing `count` see 300, not more.
     expect(ofDigest.reduce((sum, p) => sum + p.metadata.event_payload.count, 0)).toBe(300);
-    // The digest itself still tells people about the whole flood.
+    // The digest itself still tells people about the whole flood; every part is a valid Slack message.
     expect(JSON.stringify(digest!.blocks)).toContain('300 events');
+    expect(ofDigest.flatMap((post) => blockKitViolations(post))).toEqual([]);
   });
 
   it('threads a later repeat of any digested incident under the digest, never under one of its replies', async () => {
