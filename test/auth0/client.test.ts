@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import nock from 'nock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Auth0Client } from '../../src/auth0/client.js';
@@ -167,5 +168,24 @@ describe('Auth0Client token', () => {
     const auth0 = client();
     expect((await auth0.getNewestLogId()).logId).toBe(newest.log_id);
     expect((await auth0.getNewestLogId()).logId).toBeNull();
+  });
+
+  // axios errors carry the request config: its headers (Authorization: Bearer …) and the token
+  // request's body (client_secret). None of it may reach the error the rest of the bot logs and stores.
+  it.each([
+    ['the token request', '/oauth/token', 'post'],
+    ['a logs request', '/api/v2/logs', 'get'],
+  ] as const)('a network error on %s leaves no token or client secret in the error, its details or its inspection', async (_what, path, method) => {
+    if (path !== '/oauth/token') mockToken();
+    // A transport error whose own message echoes what was sent, as proxies and some libraries do.
+    const echo = Object.assign(new Error(`socket hang up after Authorization: Bearer ${ACCESS_TOKEN} client_secret=${CLIENT_SECRET}`), { code: 'ECONNRESET' });
+    const scope = method === 'post' ? nock(AUTH0_BASE).post(path) : nock(AUTH0_BASE).get(path).query(true);
+    scope.replyWithError(echo);
+    const error = await rejection(client().getLogs('a', 100));
+    expect(error).toBeInstanceOf(Auth0ApiError);
+    const everything = `${error.message}\n${JSON.stringify(error)}\n${inspect(error, { depth: 10, showHidden: true })}`;
+    expect(everything).not.toContain(ACCESS_TOKEN);
+    expect(everything).not.toContain(CLIENT_SECRET);
+    expect(everything).not.toMatch(/authorization|client_secret/i);
   });
 });
