@@ -83,6 +83,8 @@ export function runRulesList(catalog: Catalog, sources: RuleSources, json: boole
     for (const problem of problems) process.stderr.write(`error ${problem.message}\n`);
     return 1;
   }
+  // Said on stderr, beside the (empty or all-disabled) listing: stdout stays the listing alone.
+  if (!layered.some((entry) => entry.rule.enabled !== false)) process.stderr.write('no enabled rules: run would refuse to start (see rules check)\n');
   if (json) {
     out(JSON.stringify(layered.map((entry) => ({ ...describeRule(entry.rule), origin: entry.origin.kind, file: entry.file, ...originDetails(entry) }))));
     return 0;

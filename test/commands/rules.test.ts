@@ -37,6 +37,14 @@ describe('rules check', () => {
     expect(output.stdout).toContain('error   no enabled rules: run would watch nothing');
   });
 
+  it('rules list with no enabled rule says so (an empty listing said nothing at all)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rules-'));
+    writeFileSync(join(dir, 'defaults.yml'), 'use_defaults: false\n');
+    expect(await main(['rules', 'list', '--rules', dir])).toBe(0);
+    expect(output.stdout).toBe('');
+    expect(output.stderr).toContain('no enabled rules: run would refuse to start (see rules check)');
+  });
+
   it('reads RULES_DIR when --rules is absent', async () => {
     process.env.RULES_DIR = 'test/fixtures/rules/unknown-code';
     expect(await main(['rules', 'check'])).toBe(1);
