@@ -3,7 +3,7 @@ import { realpathSync } from 'node:fs';
 import { packageVersion } from './version.js';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
-import { applyEnvFile } from './config/env-file.js';
+import { envFileWarnings } from './config/env-file.js';
 import { asCodedError } from './errors.js';
 import { registerLookup } from './commands/lookup.js';
 import { registerRules } from './commands/rules.js';
@@ -57,8 +57,8 @@ function invokedAsScript(): boolean {
 if (invokedAsScript()) {
   // Before the work allocates: a catch-up otherwise peaks at 4× its live heap (see heap-growth.ts).
   limitHeapGrowth();
-  // `.env` problems (an unquoted #channel) are also reported by `run`'s configuration check.
-  for (const problem of applyEnvFile(process.env)) process.stderr.write(`auth0-log-alerts: warning: ${problem}\n`);
+  // `.env` problems (an unquoted #channel): `run`'s configuration check reports them itself, once.
+  for (const problem of envFileWarnings(process.argv.slice(2), process.env)) process.stderr.write(`auth0-log-alerts: warning: ${problem}\n`);
   // `… --json | head` closes the pipe early: that is the reader's choice, not an error.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { applyEnvFile, loadConfig, runFlagProblems } from '../src/config/index.js';
+import { applyEnvFile, envFileWarnings, loadConfig, runFlagProblems } from '../src/config/index.js';
 import { dashboardFor, parseAuth0Domain } from '../src/config/domain.js';
 import { parseStartFrom } from '../src/config/start-from.js';
 import { ConfigError } from '../src/errors.js';
@@ -134,7 +134,16 @@ describe('loadConfig', () => {
     const error = captureConfigError(() =>
       loadConfig({ AUTH0_DOMAIN, AUTH0_CLIENT_ID, AUTH0_CLIENT_SECRET }, { envFile, requireSlack: true }),
     );
-    expect(error.problems).toContainEqual(expect.stringMatching(/\.env:2: ALERT_CHANNEL starts with an unquoted # .*ALERT_CHANNEL="#security-alerts"/));
+    // once, in its own words: not also as "ALERT_CHANNEL is missing"
+    expect(error.problems).toEqual([expect.stringMatching(/\.env:2: ALERT_CHANNEL starts with an unquoted # .*ALERT_CHANNEL="#security-alerts"/)]);
+  });
+
+  it('applies .env for every command, but leaves its problems to run\'s configuration check there (said once, not as a warning too)', () => {
+    const envFile = tempFile('.env', 'ALERT_CHANNEL=#ops\n');
+    expect(envFileWarnings(['lookup', 'fcoa'], {}, envFile)).toEqual([expect.stringMatching(/ALERT_CHANNEL starts with an unquoted #/)]);
+    const env: NodeJS.ProcessEnv = {};
+    expect(envFileWarnings(['run', '--once'], env, envFile)).toEqual([]);
+    expect(env).toEqual({ ALERT_CHANNEL: '' });
   });
 
   it('applies .env to the environment of every command, without overriding what is set', () => {

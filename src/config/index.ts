@@ -13,7 +13,7 @@ import { loadTenantsFile } from './tenants-file.js';
 
 export type { Auth0Domain, DashboardLocation } from './domain.js';
 export type { StartFrom } from './start-from.js';
-export { applyEnvFile } from './env-file.js';
+export { applyEnvFile, envFileWarnings } from './env-file.js';
 export { ENV_NAMES } from './env-schema.js';
 export { startInstant } from './start-from.js';
 export { buildTenant, type TenantConfig } from './tenant.js';
@@ -108,7 +108,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
   const { requireAuth0 = true, requireSlack = false } = options;
   const envFile = options.envFile === undefined ? resolve('.env') : options.envFile;
   const problems: string[] = [...(options.commandProblems ?? [])];
-  const merged = { ...readEnvFile(envFile, problems), ...definedOnly(env) };
+  const cutByHash = new Set<string>();
+  const merged = { ...readEnvFile(envFile, problems, cutByHash), ...definedOnly(env) };
 
   const parsed = EnvSchema.safeParse(merged);
   if (!parsed.success) {
@@ -137,6 +138,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
       problems.push('ALERT_CHANNEL is missing (the channel alerts go to, e.g. #auth0-alerts or C0123456789)');
     }
   }
+
+  // A variable an unquoted # emptied in .env is explained once, by that problem, not also as missing.
+  const missingAlready = (problem: string) => [...cutByHash].some((name) => !merged[name] && problem.startsWith(`${name} is missing`));
+  for (let index = problems.length - 1; index >= 0; index--) if (missingAlready(problems[index]!)) problems.splice(index, 1);
 
   const rulesDirs = userRuleDirs({ RULES_DIR: source.RULES_DIR });
   if (options.checkRules) problems.push(...options.checkRules(rulesDirs));
