@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { RuleError } from '../errors.js';
 import { OPERATORS } from './rule-schema.js';
 import { valueAt, type PathSegment, type SourceMap } from './source-map.js';
-import { didYouMean } from './suggest.js';
+import { closestNames, didYouMean } from './suggest.js';
 
 /**
  * Turns a schema's validation issues into one plain sentence per problem,
@@ -21,6 +21,13 @@ export function schemaProblems(
   const issues = flattenUnions(error.issues as unknown as Issue[], raw);
   // An object with a misspelt key says that once, not also "expected at least one operator".
   const unknownKeyAt = new Set(issues.filter((issue) => issue.code === 'unrecognized_keys').map((issue) => pathKey(issue.path)));
+  // A misspelt required key (`periode`) says so once, with its suggestion — not also "period: required".
+  const suggestedAt = new Set<string>();
+  for (const issue of issues) {
+    if (issue.code !== 'unrecognized_keys') continue;
+    const allowed = keysAt(schema, issue.path);
+    for (const key of issue.keys ?? []) for (const name of closestNames(key, allowed)) suggestedAt.add(pathKey([...issue.path, name]));
+  }
   const problems: RuleError[] = [];
   for (const issue of issues) {
     const path = issue.path;
@@ -35,6 +42,7 @@ export function schemaProblems(
       continue;
     }
     if (issue.code === 'custom' && unknownKeyAt.has(pathKey(path))) continue;
+    if (suggestedAt.has(pathKey(path)) && valueAt(raw, path) === undefined) continue;
     problems.push(source.error(path, plainWords(issue, valueAt(raw, path), describe)));
   }
   return problems;

@@ -13,6 +13,13 @@ describe('rule problems in plain words, each once, with suggestions', () => {
     ['a misspelt top-level key', `${base}match: { codes: [fp] }\nthrotle: 1h\n`, ["x.yml:4:1 throtle: unknown key 'throtle' — did you mean 'throttle'?"]],
     ['a misspelt match key', `${base}match:\n  codes: [fp]\n  wehre: {}\n`, ["x.yml:5:3 match.wehre: unknown key 'wehre' — did you mean 'where'?"]],
     ['a misspelt test key', `${base}match: { codes: [fp] }\ntests:\n  - name: t\n    events: [{ event: {}, repet: 2 }]\n    expect: { alerts: 0 }\n`, ["x.yml:6:27 tests[0].events[0].repet: unknown key 'repet' — did you mean 'repeat'?"]],
+    // a misspelt required key is one problem: not also "<the right key>: required"
+    ['a misspelt required key of throttle', `${base}match: { codes: [fp] }\nthrottle: { periode: 1h }\n`, ["x.yml:4:13 throttle.periode: unknown key 'periode' — did you mean 'period'?"]],
+    ['misspelt required keys of a test', `${base}match: { codes: [fp] }\ntests:\n  - name: t\n    event: [{ event: {} }]\n    expects: { alerts: 0 }\n`, [
+      "x.yml:6:5 tests[0].event: unknown key 'event' — did you mean 'events'?",
+      "x.yml:7:5 tests[0].expects: unknown key 'expects' — did you mean 'expect'?",
+    ]],
+    ['a misspelt match (required by a refinement)', `${base}mach: { codes: [fp] }\n`, ["x.yml:3:1 mach: unknown key 'mach' — did you mean 'match'?"]],
     // an unknown key far from any known one lists what is allowed
     ['an unknown key', `${base}match: { codes: [fp] }\ncolour: red\n`, ['x.yml:4:1 colour: unknown key \'colour\' (expected one of: id, title, description, severity, enabled, match, threshold, sequence, impossible_travel, new_value, throttle, channel, mention, runbook, tests)']],
     // `not` is not an operator: the negative operators are offered, and "no operator" is not said as well
