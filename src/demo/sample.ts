@@ -63,8 +63,10 @@ function buildSample(): LogEvent[] {
     event(90, { type: 'slo', description: 'User successfully logged out', ...WEB_APP, ip: '192.0.2.11', user_id: 'auth0|jonas.weber', user_name: 'jonas.weber@acme.example' }),
   ];
 
-  // Brute force: 30 wrong passwords in 2.5 minutes from one IP against a few accounts.
-  const targets = ['anna.becker@acme.example', 'maria.schmidt@acme.example', 'admin@acme.example'];
+  // Brute force: 30 wrong passwords in 2.5 minutes from one IP against a few accounts — fewer than
+  // ten per account (f, fp and fu alike), so the per-account rules (account-brute-force,
+  // password-guessed when anna logs in later) stay quiet and the demo shows the first release's alerts.
+  const targets = ['anna.becker@acme.example', 'maria.schmidt@acme.example', 'admin@acme.example', 'billing@acme.example'];
   for (let i = 0; i < 30; i++) {
     events.push(
       event(120 + i * 5, {

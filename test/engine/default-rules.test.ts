@@ -62,7 +62,7 @@ describe('the default rules in rules/', () => {
   // Issue 13's list, rule by rule: codes, severity, what fires, how long it stays quiet after, and whether it is on.
   it.each([
     // Keyed on the account alone: guesses spread over many IPs (a botnet) add up.
-    ['password-guessed', ['f', 'fp', 's'], 'high', 'sequence within 15m per user_name: ≥ 10 × failed logins → successful login', 'quiet 15m per user_name', true],
+    ['password-guessed', ['f', 'fp', 'fu', 's'], 'high', 'sequence within 15m per user_name: ≥ 10 × failed logins → successful login', 'quiet 15m per user_name', true],
     [
       'login-from-flagged-ip',
       ['limit_mu', 'limit_wc', 'limit_sul', 'pwd_leak', 'reset_pwd_leak', 'signup_pwd_leak', 'pla', 's', 'ss'],
@@ -110,7 +110,7 @@ describe('the default rules in rules/', () => {
     ['cross-origin-stuffing', ['fcoa'], 'high', '≥ 10 distinct user_name within 10m per ip', 'quiet 10m per ip', true],
     ['authorize-probing', ['f'], 'medium', '≥ 20 events within 10m per ip', 'quiet 10m per ip', true],
     // Attacks on one account are counted per account, whatever the IPs.
-    ['account-brute-force', ['f', 'fp'], 'high', '≥ 10 events within 15m per user_name', 'quiet 1h per user_name', true],
+    ['account-brute-force', ['f', 'fp', 'fu'], 'high', '≥ 10 events within 15m per user_name', 'quiet 1h per user_name', true],
     ['sms-bombing', ['gd_send_sms'], 'medium', '≥ 10 events within 1h per user_id', 'quiet 1h per user_id', true],
   ])('%s: codes %j, severity %s, %s, %s, enabled %s', (id, codes, severity, trigger, throttle, enabled) => {
     const summary = loaded.rules.map(describeRule).find((rule) => rule.id === id);
