@@ -46,7 +46,7 @@ export interface AttentionInput {
   tenants: readonly Pick<NamedTenantState, 'tenant' | 'lastPollAt' | 'lastSuccessAt'>[];
   outbox: readonly ChannelSummary[];
   /** Problems shown by status (open ones, and recent log gaps, which are told once and need nothing more). */
-  problems: readonly Pick<Problem, 'kind' | 'summary'>[];
+  problems: readonly (Pick<Problem, 'kind' | 'summary'> & Partial<Pick<Problem, 'key'>>)[];
 }
 
 /**
@@ -61,8 +61,10 @@ export function attentionReasons(input: AttentionInput, thresholds: StatusThresh
     const stale = staleSince(tenant, thresholds.pollStaleAfterMs, nowMs);
     if (stale) reasons.push(`tenant ${tenant.tenant}: ${stale} (more than ${ago(thresholds.pollStaleAfterMs)}) — is the bot running, and can it reach Auth0?`);
   }
+  // A dead channel's open problem already says its alerts are held, how many and why: its failed count is not said again.
+  const deadChannels = new Set(input.problems.filter((problem) => problem.kind === 'dead_channel' && needsAttention(problem)).map((problem) => problem.key));
   for (const channel of input.outbox) {
-    if (channel.failed > 0) reasons.push(`${channel.channel}: ${channel.failed} alert(s) failed${channel.lastError ? ` — ${channel.lastError}` : ''}`);
+    if (channel.failed > 0 && !deadChannels.has(`dead_channel:${channel.channel}`)) reasons.push(`${channel.channel}: ${channel.failed} alert(s) failed${channel.lastError ? ` — ${channel.lastError}` : ''}`);
     if (channel.dead > 0) reasons.push(`${channel.channel}: ${channel.dead} alert(s) dead (no longer retried)`);
     const oldestMs = channel.pending > 0 && channel.oldestPendingAt ? Date.parse(channel.oldestPendingAt) : Number.NaN;
     // Slack rejected the bot token: nothing can be posted, however young the alerts (said once, not also as a backlog).

@@ -96,6 +96,14 @@ describe('status', () => {
     expect(output.stdout.slice(from)).not.toContain('All is well');
   });
 
+  it('a dead channel needs attention once: its open problem, not also its failed count in other words', async () => {
+    await seed(); // #gone: 1 failed, channel not found
+    await state.store.openProblem({ key: 'dead_channel:#gone', kind: 'dead_channel', tenant: null, summary: 'alerts for #gone are held (1 so far): Slack chat.postMessage: channel #gone not found' }, new Date());
+    expect(await main(['status', '--json'])).toBe(1);
+    const attention = JSON.parse(output.stdout).attention as string[];
+    expect(attention.filter((reason) => reason.includes('#gone'))).toEqual(['dead_channel: alerts for #gone are held (1 so far): Slack chat.postMessage: channel #gone not found']);
+  });
+
   it('exits 0 when all is well, 1 for dead alerts and for each open problem it shows (the ones the notices tell)', async () => {
     await state.store.recordPollOutcome('acme', { ok: true });
     await state.store.enqueueAlerts('acme', [makeAlert()], '#alerts');
