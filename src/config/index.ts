@@ -7,6 +7,7 @@ import { EnvSchema, lenientValues } from './env-schema.js';
 import { envTenant } from './env-tenant.js';
 import { registerSecrets } from '../secrets.js';
 import { slackTokenProblems } from './placeholders.js';
+import { shortTokenWarnings } from './secret-checks.js';
 import { parseStartFrom, type StartFrom } from './start-from.js';
 import type { TenantConfig } from './tenant.js';
 import { loadTenantsFile } from './tenants-file.js';
@@ -77,6 +78,8 @@ export interface LoadConfigOptions {
    * reported in the same round as the environment's (one exit 2 lists both).
    */
   checkRules?: (rulesDirs: string[]) => readonly string[];
+  /** Receives what is worth saying but works as is (a short LOG_STREAM_TOKEN); `run` logs these at start. */
+  warnings?: string[];
 }
 
 /** `run`'s flags that only make sense together. */
@@ -145,6 +148,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
 
   const rulesDirs = userRuleDirs({ RULES_DIR: source.RULES_DIR });
   if (options.checkRules) problems.push(...options.checkRules(rulesDirs));
+
+  options.warnings?.push(...shortTokenWarnings(source));
 
   // From here on no text (log line, stored error, status) may contain these.
   registerSecrets(source.SLACK_BOT_TOKEN, source.SLACK_APP_TOKEN, source.SLACK_SIGNING_SECRET, source.METRICS_TOKEN, ...tenants.flatMap((t) => [t.clientSecret, t.logStreamToken]));

@@ -26,8 +26,10 @@ export async function runBot(flags: RunFlags, deps: RunDeps): Promise<number> {
   // The rules are checked in the configuration's round: one exit 2 lists the environment's and the rules' problems.
   let loadedRules: RuleSet | undefined;
   const ruleWarnings: string[] = [];
+  const configWarnings: string[] = [];
   const config = loadConfig(deps.env, {
     requireAuth0: true,
+    warnings: configWarnings,
     requireSlack: !flags.dryRun,
     commandProblems: runFlagProblems(flags),
     checkRules: (dirs) => {
@@ -46,6 +48,7 @@ export async function runBot(flags: RunFlags, deps: RunDeps): Promise<number> {
   const logger = (deps.logger ?? createLogger(config.logLevel)).child({ replica: replica.id });
   // `rules check` shows these too, but a bot started without it must not keep quiet about a rule that may never fire.
   for (const warning of ruleWarnings) logger.warn(`rules: ${warning}`);
+  for (const warning of configWarnings) logger.warn(`configuration: ${warning}`);
   // A dry run touches nothing on disk: with no state file yet, it starts from an empty one in memory.
   const store = await openStateStore(
     flags.dryRun && !config.databaseUrl && !existsSync(config.stateDb)

@@ -8,7 +8,7 @@ import { syntheticCheckpoint } from '../../src/auth0/checkpoint.js';
 import { AUTH0_BASE, CLIENT_SECRET, captureLogger, logEvent, mockLogsPage, mockToken } from '../helpers/auth0-fixtures.js';
 import { tempDir } from '../helpers/temp-db.js';
 
-/** `run` tells what it cannot do well before it is asked: rule warnings at start, a failed poll in the dry-run summary. */
+/** `run` tells what it cannot do well before it is asked: rule and configuration warnings at start, a failed poll in the dry-run summary. */
 
 const RULE = 'id: blocked\nseverity: high\nmatch: { codes: [limit_wc] }\n';
 let dir: string;
@@ -21,7 +21,7 @@ beforeEach(() => {
   ({ dir, cleanup } = tempDir());
   mkdirSync(join(dir, 'rules'));
   writeFileSync(join(dir, 'rules', 'blocked.yml'), RULE);
-  for (const name of ['TENANTS_FILE', 'SLACK_APP_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_API_URL', 'DATABASE_URL', 'POLL_SCHEDULE', 'LOG_LEVEL']) vi.stubEnv(name, '');
+  for (const name of ['TENANTS_FILE', 'SLACK_APP_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_API_URL', 'DATABASE_URL', 'POLL_SCHEDULE', 'LOG_LEVEL', 'LOG_STREAM_TOKEN', 'METRICS_TOKEN']) vi.stubEnv(name, '');
   const env = {
     AUTH0_DOMAIN: 'acme.eu.auth0.com',
     AUTH0_CLIENT_ID: 'test-client-id',
@@ -74,6 +74,21 @@ describe('run says what it cannot do', () => {
     ]);
     // the test-coverage warnings are rules check's business, not the bot's log
     expect(capture.lines.join('\n')).not.toMatch(/has no (quiet test|test that fires)/);
+  });
+
+  it('logs, at start, once, a LOG_STREAM_TOKEN too short to resist guessing: its name and length, never the token', async () => {
+    vi.stubEnv('LOG_STREAM_TOKEN', 'tok-1');
+    vi.stubEnv('METRICS_TOKEN', 'a-long-enough-metrics-token');
+    const capture = captureLogger();
+    runDeps.logger = capture.logger;
+    mockLogsPage(firstPage(), []);
+
+    expect(await main(['run', '--once', '--dry-run'])).toBe(0);
+    const warnings = capture.records().filter((record) => record.level === 40).map((record) => String(record.msg));
+    expect(warnings).toEqual([
+      'configuration: LOG_STREAM_TOKEN is 5 characters: use at least 16 random characters (openssl rand -hex 32) — a short token can be guessed',
+    ]);
+    expect(capture.lines.join('\n')).not.toContain('tok-1');
   });
 
   it('--once --dry-run whose poll failed does not sum it up as "no rule matched"', async () => {
