@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/index.js';
-import { forgetSecrets } from '../src/secrets.js';
+import { createLogger } from '../src/log.js';
+import { REDACTED, forgetSecrets } from '../src/secrets.js';
+import { explainPgOpenError } from '../src/state/postgres/errors.js';
 
 /** Security review follow-ups: short endpoint tokens are said, and the DATABASE_URL password never reaches a log or an error. */
 const VALID = { AUTH0_DOMAIN: 'acme.eu.auth0.com', AUTH0_CLIENT_ID: 'id', AUTH0_CLIENT_SECRET: 'secret' };
@@ -32,5 +34,43 @@ describe('LOG_STREAM_TOKEN and METRICS_TOKEN shorter than 16 characters: one war
   it('16 characters or more, or no token at all: no warning', () => {
     expect(warningsFor({ LOG_STREAM_TOKEN: 'a'.repeat(16), METRICS_TOKEN: '0123456789abcdef0123456789abcdef' })).toEqual([]);
     expect(warningsFor({})).toEqual([]);
+  });
+});
+
+describe('the password inside DATABASE_URL is a registered secret', () => {
+  const PASSWORD = 'pg-Pass-4f9e1c';
+  const URL_WITH_PASSWORD = `postgres://bot:${PASSWORD}@db.internal:5432/alerts`;
+
+  function logged(write: (logger: ReturnType<typeof createLogger>) => void): string {
+    const lines: string[] = [];
+    write(createLogger('info', { write: (line: string) => void lines.push(line) }));
+    return lines.join('');
+  }
+
+  it('a log line or field holding it is scrubbed once the configuration is loaded', () => {
+    loadConfig({ ...VALID, DATABASE_URL: URL_WITH_PASSWORD }, noEnvFile);
+    const out = logged((logger) => logger.error({ detail: `login as bot with ${PASSWORD}` }, `cannot reach ${URL_WITH_PASSWORD}`));
+    expect(out).not.toContain(PASSWORD);
+    expect(out).toContain(REDACTED);
+    expect(out).toContain('db.internal:5432/alerts');
+  });
+
+  it('an error echoing the URL (a driver message) is scrubbed', () => {
+    loadConfig({ ...VALID, DATABASE_URL: URL_WITH_PASSWORD }, noEnvFile);
+    const error = explainPgOpenError(Object.assign(new Error(`connect ECONNREFUSED ${URL_WITH_PASSWORD}`), { code: 'ECONNREFUSED' }), 'db.internal:5432/alerts');
+    expect(error.message).not.toContain(PASSWORD);
+    expect(error.message).toContain(REDACTED);
+  });
+
+  it('a percent-encoded password is scrubbed as written and as decoded', () => {
+    loadConfig({ ...VALID, DATABASE_URL: 'postgres://bot:p%40ss-word-77@db/alerts' }, noEnvFile);
+    const out = logged((logger) => logger.warn(`url p%40ss-word-77, decoded p@ss-word-77`));
+    expect(out).not.toContain('p%40ss-word-77');
+    expect(out).not.toContain('p@ss-word-77');
+  });
+
+  it('a URL without a password registers nothing', () => {
+    loadConfig({ ...VALID, DATABASE_URL: 'postgres://bot@db.internal/alerts' }, noEnvFile);
+    expect(logged((logger) => logger.info('postgres://bot@db.internal/alerts'))).toContain('postgres://bot@db.internal/alerts');
   });
 });

@@ -19,3 +19,18 @@ export function shortTokenWarnings(source: Pick<Env, (typeof GUESSABLE_TOKENS)[n
   });
 }
 
+/**
+ * The password of `postgres://user:PASSWORD@host/db`, as written in the URL and
+ * decoded (a driver's error may echo either), for registering as a secret.
+ */
+export function databaseUrlPasswords(url: string | undefined): string[] {
+  if (!url || !URL.canParse(url)) return [];
+  const written = new URL(url).password;
+  if (!written) return [];
+  try {
+    const decoded = decodeURIComponent(written);
+    return decoded === written ? [written] : [written, decoded];
+  } catch {
+    return [written];
+  }
+}
