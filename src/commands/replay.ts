@@ -18,7 +18,7 @@ import {
 } from '../engine/index.js';
 import { UsageError } from '../errors.js';
 import { plainLine } from '../slack/escape.js';
-import { formatPreview } from '../slack/format-repeat.js';
+import { formatPreviews } from '../slack/format-repeat.js';
 import { addRulesOption, ruleSources, type RulesFlag } from './rule-sources.js';
 
 interface ReplayFlags extends RulesFlag {
@@ -205,16 +205,19 @@ class AlertPrinter {
   private format(alert: Alert): string {
     const { defaultChannel } = this.options;
     if (this.options.output === 'brief') return `${describeAlert(alert, defaultChannel)}\n`;
-    const body = formatPreview(alert, { catalog: this.catalog, defaultChannel });
-    if (this.options.output === 'json') return `${JSON.stringify(body)}\n`;
+    // An alert of more than 100 events is its message plus replies listing its other log ids.
+    const [body, ...replies] = formatPreviews(alert, { catalog: this.catalog, defaultChannel });
+    if (this.options.output === 'json') return [body, ...replies].map((each) => `${JSON.stringify(each)}\n`).join('');
+    const color = { color: this.options.color === true };
     const parent = this.#messages.get(alert.incident);
     if (alert.kind === 'repeat' && parent !== undefined) {
-      return `${renderPosted(body, `thread reply under message ${parent}`, { color: this.options.color === true }, true)}\n`;
+      return `${renderPosted(body!, `thread reply under message ${parent}`, color, true)}\n`;
     }
     const number = ++this.#channelMessages;
     if (this.#messages.size >= 10_000) this.#messages.delete(this.#messages.keys().next().value!);
     this.#messages.set(alert.incident, number);
-    return `${renderPosted(body, `message ${number}`, { color: this.options.color === true }, false)}\n`;
+    const inThread = replies.map((reply) => `${renderPosted(reply, `thread reply under message ${number}`, color, true)}\n`).join('');
+    return `${renderPosted(body!, `message ${number}`, color, false)}\n${inThread}`;
   }
 }
 

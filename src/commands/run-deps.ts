@@ -3,7 +3,7 @@ import type { HealthReport } from '../slack/health.js';
 import { packageVersion } from '../version.js';
 import { describeRule } from '../engine/index.js';
 import { receivesActions } from '../slack/actions/receives.js';
-import { formatPreview } from '../slack/format-repeat.js';
+import { formatPreviews } from '../slack/format-repeat.js';
 import { createSender } from '../slack/sender.js';
 import { createSlackClient } from '../slack/poster.js';
 import { describeAlert } from './replay.js';
@@ -97,6 +97,9 @@ export const runDeps: Omit<RunDeps, 'env'> = {
   describe: (alert, { catalog, tenant, defaultChannel, json }) =>
     json
       ? // The sender's context (tenant included), so the body is the one it would post.
-        JSON.stringify(formatPreview(alert, { catalog, defaultChannel, dashboard: tenant.dashboard, tenant: tenant.key }))
+        // (an alert of more than 100 events: its message, then the replies listing its other log ids, a line each).
+        formatPreviews(alert, { catalog, defaultChannel, dashboard: tenant.dashboard, tenant: tenant.key })
+          .map((body) => JSON.stringify(body))
+          .join('\n')
       : describeAlert(alert, defaultChannel),
 };

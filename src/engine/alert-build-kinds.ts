@@ -1,5 +1,5 @@
 import type { LogEvent } from '../auth0/log-event.js';
-import { MAX_LOG_IDS, type Alert, type SequenceStepReport, type TravelPoint } from './alert.js';
+import { type Alert, type SequenceStepReport, type TravelPoint } from './alert.js';
 import { makeAlert, topValues } from './alert-build.js';
 import type { CompiledRule } from './compile.js';
 import type { StepEntry } from './state.js';
@@ -53,7 +53,8 @@ export function sequenceAlert(
     reason: 'sequence_completed',
     incident: done.incident,
     group: done.group,
-    logIds: entries.slice(0, MAX_LOG_IDS).map((entry) => entry[1]),
+    // Every event reported, not the first MAX_LOG_IDS: the sender lists the others in the alert's thread.
+    logIds: entries.map((entry) => entry[1]),
     count: entries.length,
     firstDate: iso(entries[0]![0]),
     lastDate: iso(entries[entries.length - 1]![0]),

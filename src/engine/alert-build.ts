@@ -158,7 +158,8 @@ export function thresholdAlert(
     reason: 'threshold_reached',
     incident: reached.incident,
     group: reached.group,
-    logIds: entries.slice(0, MAX_LOG_IDS).map((entry) => entry[1]),
+    // Every event reported, not the first MAX_LOG_IDS: the sender lists the others in the alert's thread.
+    logIds: entries.map((entry) => entry[1]),
     count,
     firstDate: new Date(entries[0]![0]).toISOString(),
     lastDate: new Date(entries[entries.length - 1]![0]).toISOString(),

@@ -62,8 +62,17 @@ export const TravelPointSchema = z.object({
 });
 export type TravelPoint = z.infer<typeof TravelPointSchema>;
 
-/** At most this many log ids are listed on one alert (Slack metadata contract). */
+/** At most this many log ids are listed in one Slack message's metadata (CONTRACT.md). */
 export const MAX_LOG_IDS = 100;
+
+/**
+ * At most this many log ids on one alert: every event a threshold window
+ * (MAX_WINDOW_ENTRIES, 1,000, plus the event that reached it) or a sequence
+ * (MAX_SEQUENCE_ENTRIES, 200) reports. An alert listing more than MAX_LOG_IDS
+ * goes out as its message plus replies in its thread (the sender splits it:
+ * src/slack/format-overflow.ts), so every log id is reported once.
+ */
+export const MAX_ALERT_LOG_IDS = 2_000;
 
 /**
  * What the engine decides, before any formatting. Stored as JSON in the outbox,
@@ -84,8 +93,12 @@ export const AlertSchema = z.object({
   incident: z.string(),
   /** The group_by values (or throttle key values); `{}` for a rule-wide incident. */
   group: z.record(z.string(), z.string().nullable()),
-  /** Log ids this alert reports for the first time, in event-time order, at most MAX_LOG_IDS. */
-  logIds: z.array(z.string()).max(MAX_LOG_IDS),
+  /**
+   * Log ids this alert reports for the first time, in event-time order. A repeat lists at
+   * most MAX_LOG_IDS; an alert lists every event it reports (threshold, sequence), and one
+   * listing more than MAX_LOG_IDS is posted with its other log ids in thread replies.
+   */
+  logIds: z.array(z.string()).max(MAX_ALERT_LOG_IDS),
   /** How many events this alert stands for (may exceed logIds.length). */
   count: z.number().int().positive(),
   /** Event-time span covered, ISO-8601. */

@@ -4,6 +4,7 @@ import { contextBlock, fitBlocks, headerBlock, sectionBlock } from './blocks.js'
 import { SEVERITY_EMOJI, escapeMrkdwn, groupText, slackDate, topList, topUsersList } from './event-fields.js';
 import { codeText, formatAlert, messageMetadata, type FormatContext, type SlackMessage } from './format.js';
 import { SLACK_LIMITS, fitText } from './limits.js';
+import { alertMessageCount, formatAlertOverflow } from './format-overflow.js';
 
 export interface RepeatOptions {
   /** The incident's parent message; absent → a standalone channel message (the parent could not be posted). */
@@ -98,4 +99,17 @@ export function formatPreview(alert: Alert, context: FormatContext): SlackMessag
 
 function countText(count: number): string {
   return count.toLocaleString('en-US');
+}
+
+/**
+ * Every body the sender would post for one alert, in order: formatPreview's,
+ * then — for an alert of more than MAX_LOG_IDS events — the thread replies
+ * listing its other log ids (their `thread_ts` absent, like a repeat's).
+ */
+export function formatPreviews(alert: Alert, context: FormatContext): SlackMessage[] {
+  const first = formatPreview(alert, context);
+  if (alert.kind === 'repeat') return [first];
+  const of = alertMessageCount(alert);
+  const replies = Array.from({ length: of - 1 }, (_, i) => formatAlertOverflow(alert, { index: i + 2, of }, undefined, context));
+  return [first, ...replies];
 }

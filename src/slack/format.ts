@@ -25,6 +25,7 @@ import { escapeMrkdwnLines } from './escape.js';
 import { SLACK_LIMITS, fitText, type LimitWarning } from './limits.js';
 import { newValueSection, sequenceSections, travelSection } from './format-kinds.js';
 import { changeSection } from './format-change.js';
+import { logIdParts, logIdsInReplies, ownCount } from './log-id-parts.js';
 
 /** The `metadata` every posted message carries (see CONTRACT.md). */
 export interface AlertMetadata {
@@ -92,14 +93,15 @@ export function messageMetadata(payload: AlertMetadata['event_payload']): AlertM
   return { event_type: 'auth0_log_alert', event_payload: { ...payload, log_ids: payload.log_ids.slice(0, MAX_LOG_IDS) } };
 }
 
+/** An alert's own message (and its chat.update edits): the log ids its replies do not list (log-id-parts.ts). */
 export function alertMetadata(alert: Alert): AlertMetadata {
   return messageMetadata({
     kind: alert.kind,
     rule_id: alert.ruleId,
     severity: alert.severity,
     incident: alert.incident,
-    log_ids: alert.logIds,
-    count: alert.count,
+    log_ids: logIdParts(alert).own,
+    count: ownCount(alert),
     group: alert.group,
   });
 }
@@ -155,6 +157,7 @@ function buildAlert(alert: Alert, context: FormatContext, running: RunningCount 
     // A threshold alert's event is only the latest of many: its description would read as the whole story.
     event.description && !alert.threshold ? escapeMrkdwn(event.description) : undefined,
     alert.ruleDescription ? `_${escapeMrkdwn(alert.ruleDescription)}_` : undefined,
+    inThreadLine(alert),
   ].filter((line): line is string => !!line);
 
   const blocks: (Block | undefined)[] = [headerBlock(`${stateEmoji(controls) ?? emoji} ${alert.title}`, warn)];
@@ -264,6 +267,14 @@ function thresholdSection(alert: Alert, intro: readonly string[], running: Runni
 
 function countText(count: number): string {
   return count.toLocaleString('en-US');
+}
+
+/** Where the log ids this message's metadata cannot hold are (an alert of more than MAX_LOG_IDS events). */
+function inThreadLine(alert: Alert): string | undefined {
+  const elsewhere = logIdsInReplies(alert);
+  if (elsewhere === 0) return undefined;
+  const replies = logIdParts(alert).replies.length;
+  return `The log ids of ${countText(elsewhere)} of these events are listed in ${replies} repl${replies === 1 ? 'y' : 'ies'} in this thread.`;
 }
 
 export function incidentContext(alert: Pick<Alert, 'ruleId' | 'incident' | 'firstDate' | 'lastDate'>): string {

@@ -123,6 +123,10 @@ export function createSender(input: SenderInput): Sender {
         if (item.kind === 'digest' && !(item.part && item.part.index > 1)) {
           run.report.digests += 1;
           digests.set(item.digestId, outcome.value.ts);
+        } else if (item.kind === 'alert') {
+          run.report.posted += 1;
+          // Replies listing its other log ids (an alert of more than 100 events) follow in its thread.
+          digests.set(item.rows[0].incident, outcome.value.ts);
         } else if (delivery.thread || delivery.message.thread_ts) run.report.replies += 1;
         else run.report.posted += 1;
         // Several replies for one incident: the parent shows the total once, after the last of them.

@@ -75,3 +75,31 @@ describe('a digest standing for more than 100 log ids', () => {
     expect(poster.updates).toHaveLength(0); // a digest is never overwritten by one incident
   });
 });
+
+describe('a flood holding an alert of more than 100 log ids', () => {
+  it('keeps that alert out of the digest: its message and its thread reply list its log ids, the digest the others', async () => {
+    const big = makeAlert({
+      ruleId: 'brute-force-by-ip',
+      incident: 'brute-force-by-ip:big',
+      group: { ip: '203.0.113.7' },
+      count: 150,
+      incidentCount: 150,
+      logIds: Array.from({ length: 150 }, (_, j) => `901000${String(j).padStart(3, '0')}`),
+    });
+    const flood = [...floodAlerts(15, 5), big, ...floodAlerts(15, 5).map((alert, i) => ({ ...alert, incident: `${alert.incident}b`, logIds: alert.logIds.map((id) => `${id}b${i}`) }))];
+    await state.store.enqueueAlerts('acme', flood, '#alerts');
+    const report = await sender().drainOnce({ deadlineMs: 600_000 });
+    expect(report).toMatchObject({ digests: 1, posted: 1, pending: 0, failed: 0 });
+
+    const ofBig = poster.posts.filter((post) => post.metadata.event_payload.incident === big.incident);
+    expect(ofBig.map((post) => [post.metadata.event_payload.kind, post.metadata.event_payload.count, post.thread_ts === undefined])).toEqual([
+      ['alert', 100, true],
+      ['alert', 50, false],
+    ]);
+    expect(ofBig[1]!.thread_ts).toBe(ofBig[0]!.ts);
+    const listed = poster.posts.flatMap((post) => post.metadata.event_payload.log_ids);
+    expect(listed.sort()).toEqual(flood.flatMap((alert) => alert.logIds).sort());
+    expect(poster.posts.reduce((sum, post) => sum + post.metadata.event_payload.count, 0)).toBe(150 + 30 * 5);
+    expect(poster.posts.flatMap((post) => blockKitViolations(post))).toEqual([]);
+  });
+});

@@ -1,5 +1,6 @@
 import { MAX_LOG_IDS } from '../../engine/alert.js';
 import type { OutboxRow } from '../../state/store.js';
+import { alertMessageCount } from '../format-overflow.js';
 
 /**
  * What one Slack message will deliver:
@@ -7,6 +8,9 @@ import type { OutboxRow } from '../../state/store.js';
  * - `repeats`: pending repeats of one incident (one thread reply), as many as
  *   fit one message's `log_ids` (MAX_LOG_IDS); more make several replies
  *   (`part`), so every log id is reported by exactly one of them;
+ * - `overflow`: a reply in an alert's thread listing log ids its message could not
+ *   hold (an alert of more than MAX_LOG_IDS events; `part` ≥ 2, the alert is part 1).
+ *   Its row is the alert's, recorded with the alert: it comes right after it;
  * - `digest`: many rows of one rule collapsed during a flood (one channel message).
  *   Its log ids fill at most one message's metadata too: rows beyond them are
  *   parts 2…n, replies in the digest's thread (`part`; all parts share `digestId`).
@@ -14,6 +18,7 @@ import type { OutboxRow } from '../../state/store.js';
 export type WorkItem =
   | { kind: 'alert'; rows: [OutboxRow] }
   | { kind: 'repeats'; incident: string; rows: OutboxRow[]; part?: ReplyPart }
+  | { kind: 'overflow'; incident: string; rows: [OutboxRow]; part: ReplyPart }
   | { kind: 'digest'; ruleId: string; tenant: string; digestId: string; rows: OutboxRow[]; part?: ReplyPart; covers?: OutboxRow[] };
 
 /** The place of one reply among the replies an incident's pending repeats needed ("2 of 3"). */
@@ -53,16 +58,18 @@ export function collapse(rows: readonly OutboxRow[], options: CollapseOptions): 
   const channelItems = items.filter(isChannelMessage);
   if (channelItems.length <= options.digestAbove) return items;
 
+  // An alert whose log ids fill several messages keeps its own thread: a digest part takes rows only whole.
+  const digestible = (item: WorkItem) => isChannelMessage(item) && !(item.kind === 'alert' && alertMessageCount(item.rows[0]!.alert) > 1);
   const digestKey = (item: WorkItem) => JSON.stringify([item.rows[0]!.tenant, item.rows[0]!.ruleId]);
   const byRule = new Map<string, WorkItem[]>();
-  for (const item of channelItems) {
+  for (const item of channelItems.filter(digestible)) {
     const key = digestKey(item);
     byRule.set(key, [...(byRule.get(key) ?? []), item]);
   }
   const out: WorkItem[] = [];
   const emitted = new Set<string>();
   for (const item of items) {
-    if (!isChannelMessage(item)) {
+    if (!digestible(item)) {
       out.push(item);
       continue;
     }
@@ -119,6 +126,8 @@ function batchRepeats(rows: readonly OutboxRow[]): WorkItem[] {
   for (const row of rows) {
     if (row.kind === 'alert') {
       items.push({ kind: 'alert', rows: [row] });
+      const of = alertMessageCount(row.alert);
+      for (let index = 2; index <= of; index++) items.push({ kind: 'overflow', incident: row.incident, rows: [row], part: { index, of } });
       continue;
     }
     const batch = open.get(row.incident);

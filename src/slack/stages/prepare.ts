@@ -1,6 +1,7 @@
 import type { OutboxRow, StateStore } from '../../state/store.js';
 import { formatAlert, type FormatContext, type SlackMessage } from '../format.js';
 import { formatDigest, formatDigestPart } from '../format-digest.js';
+import { formatAlertOverflow } from '../format-overflow.js';
 import { formatRepeatReply } from '../format-repeat.js';
 import type { WorkItem } from './collapse.js';
 
@@ -16,7 +17,10 @@ export interface Delivery {
   recordUnder?: string;
 }
 
-/** The ts of each digest posted in this round (null: Slack gave none), for its later parts' thread. */
+/**
+ * The ts of each digest (by digest id) and each alert of more than MAX_LOG_IDS events
+ * (by incident) posted in this round (null: Slack gave none), for their later parts' thread.
+ */
 export type DigestThreads = Map<string, string | null>;
 
 export type Prepared = { ready: true; delivery: Delivery } | { ready: false; why: string };
@@ -43,6 +47,12 @@ export async function prepare(item: WorkItem, store: StateStore, context: Format
       const covers = (item.covers ?? item.rows).map((row) => row.alert);
       const message = { ...formatDigest(covers, item.digestId, context, first.id, { listed: alerts, part: item.part }), channel };
       return { ready: true, delivery: { item, message } };
+    }
+    case 'overflow': {
+      const alertTs = digests.get(item.incident);
+      // Its alert was not posted (it failed, or waits): the row stays pending and brings these log ids again.
+      if (alertTs === undefined) return { ready: false, why: `waiting for the alert of incident ${item.incident}` };
+      return { ready: true, delivery: { item, message: { ...formatAlertOverflow(first.alert, item.part, alertTs ?? undefined, context), channel } } };
     }
     case 'repeats': {
       const alerts = item.rows.map((row) => row.alert);

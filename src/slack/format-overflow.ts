@@ -1,0 +1,55 @@
+import type { Alert } from '../engine/alert.js';
+import { contextBlock, fitBlocks, sectionBlock } from './blocks.js';
+import { SEVERITY_EMOJI, escapeMrkdwn, groupText } from './event-fields.js';
+import { codeText, incidentContext, messageMetadata, type FormatContext, type SlackMessage } from './format.js';
+import { SLACK_LIMITS, fitText } from './limits.js';
+import { logIdParts } from './log-id-parts.js';
+
+/** Which of an alert's thread replies carrying its other log ids ("2 of 3": the alert's message is part 1). */
+export interface OverflowPart {
+  index: number;
+  of: number;
+}
+
+/**
+ * A reply in an alert's thread listing log ids its message could not hold
+ * (an alert of more than MAX_LOG_IDS events: `part.index` ≥ 2). Same kind and
+ * incident as the alert; its `count` covers only the log ids it lists, so the
+ * counts of the alert's messages add up to its events. No new events: the
+ * parent's running count stays. Without `threadTs` (a preview, or Slack gave
+ * the alert no ts) it carries none.
+ */
+export function formatAlertOverflow(alert: Alert, part: OverflowPart, threadTs: string | undefined, context: FormatContext): SlackMessage {
+  const warn = context.onWarning;
+  const logIds = logIdParts(alert).replies[part.index - 2] ?? [];
+  const what = `log ids of ${logIds.length} more of its ${alert.count.toLocaleString('en-US')} events (part ${part.index} of ${part.of})`;
+  const message: SlackMessage = {
+    channel: alert.channel ?? context.defaultChannel,
+    text: fitText(`${SEVERITY_EMOJI[alert.severity]} ${escapeMrkdwn(alert.title)} — ${what}`, SLACK_LIMITS.fallbackText, 'fallback text', warn),
+    blocks: fitBlocks(
+      [
+        sectionBlock(`🧾 This alert's ${what}, for ${groupText(alert.group)}: listed in this message's metadata.`, [], warn),
+        contextBlock([`${incidentContext(alert)} · incident ${codeText(alert.incident)}`], warn),
+      ],
+      warn,
+    ),
+    metadata: messageMetadata({
+      kind: alert.kind,
+      rule_id: alert.ruleId,
+      severity: alert.severity,
+      incident: alert.incident,
+      log_ids: logIds,
+      count: logIds.length,
+      group: alert.group,
+    }),
+    unfurl_links: false,
+    unfurl_media: false,
+  };
+  if (threadTs) message.thread_ts = threadTs;
+  return message;
+}
+
+/** How many messages an alert is posted as: its own, then one reply per MAX_LOG_IDS of its other log ids. */
+export function alertMessageCount(alert: Pick<Alert, 'logIds'>): number {
+  return 1 + logIdParts(alert).replies.length;
+}
