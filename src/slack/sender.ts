@@ -1,5 +1,6 @@
 import { asCodedError, type SlackApiError } from '../errors.js';
 import type { FormatContext } from './format.js';
+import { alertMessageCount } from './format-overflow.js';
 import { channelLeases } from './sender-lease.js';
 import { postNotices, watchBacklog } from './sender-notices.js';
 import { createFailureHandler } from './sender-failures.js';
@@ -107,6 +108,10 @@ export function createSender(input: SenderInput): Sender {
       const digests: DigestThreads = new Map();
       for (const item of collapse(rows, { digestAbove: options.digestAbove, threaded })) {
         if (run.halted || run.signal?.aborted || clock.now() >= run.deadlineAt) return;
+        // An alert and the replies listing its other log ids go out together (its row is recorded with
+        // the alert, so a reply cut off by the deadline would leave log ids unreported): with too little
+        // time left for all of them it waits for the next drain, which starts with the whole budget.
+        if (item.kind === 'alert' && clock.now() + alertMessageCount(item.rows[0].alert) * options.minIntervalMs > run.deadlineAt) return;
         const prepared = await prepare(item, store, formatContext(item.rows[0]!.tenant, channel), digests);
         if (!prepared.ready) continue;
         const { delivery } = prepared;

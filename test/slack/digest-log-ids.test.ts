@@ -103,3 +103,16 @@ describe('a flood holding an alert of more than 100 log ids', () => {
     expect(poster.posts.flatMap((post) => blockKitViolations(post))).toEqual([]);
   });
 });
+
+describe('an alert of more than 100 log ids near the end of a drain', () => {
+  it('waits for the next drain rather than post its message without the reply listing its other log ids', async () => {
+    const small = makeAlert({ incident: 'small' });
+    const big = makeAlert({ incident: 'big', count: 150, incidentCount: 150, logIds: Array.from({ length: 150 }, (_, j) => `902000${String(j).padStart(3, '0')}`) });
+    await state.store.enqueueAlerts('acme', [small, big], '#alerts');
+    // One message a second: time for the small alert and the big one's message, not for its reply.
+    expect(await sender().drainOnce({ deadlineMs: 1_500 })).toMatchObject({ posted: 1, pending: 1 });
+    expect(await sender().drainOnce({ deadlineMs: 60_000 })).toMatchObject({ posted: 1, replies: 1, pending: 0 });
+    const listed = poster.posts.flatMap((post) => post.metadata.event_payload.log_ids);
+    expect(listed.sort()).toEqual([...small.logIds, ...big.logIds].sort());
+  });
+});
