@@ -57,17 +57,21 @@ function firstPage(): string {
   return syntheticCheckpoint(new Date(now - 3_600_000));
 }
 
+/** `run --once --dry-run` over one page: the logger it wrote to and the warnings it logged. */
+async function dryRunWarnings() {
+  const capture = captureLogger();
+  runDeps.logger = capture.logger;
+  mockLogsPage(firstPage(), []);
+  expect(await main(['run', '--once', '--dry-run'])).toBe(0);
+  return { capture, warnings: capture.records().filter((record) => record.level === 40).map((record) => String(record.msg)) };
+}
+
 describe('run says what it cannot do', () => {
   it('logs, at start, the rule warnings that may keep a rule from firing (rules check is not the only place they show)', async () => {
     writeFileSync(join(dir, 'rules', 'probe.yml'), 'id: probe\nseverity: high\nmatch: { codes: [s], where: { details.fooo: { equals: x } } }\n');
     mkdirSync(join(dir, 'rules', 'identity'));
     writeFileSync(join(dir, 'rules', 'identity', 'admin.yml'), RULE.replace('blocked', 'admin'));
-    const capture = captureLogger();
-    runDeps.logger = capture.logger;
-    mockLogsPage(firstPage(), []);
-
-    expect(await main(['run', '--once', '--dry-run'])).toBe(0);
-    const warnings = capture.records().filter((record) => record.level === 40).map((record) => String(record.msg));
+    const { capture, warnings } = await dryRunWarnings();
     expect(warnings).toEqual([
       expect.stringMatching(/^rules: .*identity: 1 rule file in this subfolder is not read/),
       expect.stringMatching(/^rules: .*probe\.yml:3:31 match\.where\.details\.fooo: 'details\.fooo' is not a details field/),
@@ -79,12 +83,7 @@ describe('run says what it cannot do', () => {
   it('logs, at start, once, a LOG_STREAM_TOKEN too short to resist guessing: its name and length, never the token', async () => {
     vi.stubEnv('LOG_STREAM_TOKEN', 'tok-1');
     vi.stubEnv('METRICS_TOKEN', 'a-long-enough-metrics-token');
-    const capture = captureLogger();
-    runDeps.logger = capture.logger;
-    mockLogsPage(firstPage(), []);
-
-    expect(await main(['run', '--once', '--dry-run'])).toBe(0);
-    const warnings = capture.records().filter((record) => record.level === 40).map((record) => String(record.msg));
+    const { capture, warnings } = await dryRunWarnings();
     expect(warnings).toEqual([
       'configuration: LOG_STREAM_TOKEN is 5 characters: use at least 16 random characters (openssl rand -hex 32) — a short token can be guessed',
     ]);
