@@ -3,7 +3,7 @@ import { contextBlock, fitBlocks, sectionBlock } from './blocks.js';
 import { SEVERITY_EMOJI, escapeMrkdwn, groupText } from './event-fields.js';
 import { codeText, incidentContext, messageMetadata, type FormatContext, type SlackMessage } from './format.js';
 import { SLACK_LIMITS, fitText } from './limits.js';
-import { logIdParts } from './log-id-parts.js';
+import { logIdsOfPart } from './log-id-parts.js';
 
 /** Which of an alert's thread replies carrying its other log ids ("2 of 3": the alert's message is part 1). */
 export interface OverflowPart {
@@ -21,7 +21,7 @@ export interface OverflowPart {
  */
 export function formatAlertOverflow(alert: Alert, part: OverflowPart, threadTs: string | undefined, context: FormatContext): SlackMessage {
   const warn = context.onWarning;
-  const logIds = logIdParts(alert).replies[part.index - 2] ?? [];
+  const logIds = logIdsOfPart(alert, part.index);
   const what = `log ids of ${logIds.length} more of its ${alert.count.toLocaleString('en-US')} events (part ${part.index} of ${part.of})`;
   const message: SlackMessage = {
     channel: alert.channel ?? context.defaultChannel,
@@ -47,9 +47,4 @@ export function formatAlertOverflow(alert: Alert, part: OverflowPart, threadTs: 
   };
   if (threadTs) message.thread_ts = threadTs;
   return message;
-}
-
-/** How many messages an alert is posted as: its own, then one reply per MAX_LOG_IDS of its other log ids. */
-export function alertMessageCount(alert: Pick<Alert, 'logIds'>): number {
-  return 1 + logIdParts(alert).replies.length;
 }

@@ -4,7 +4,8 @@ import { contextBlock, fitBlocks, headerBlock, sectionBlock } from './blocks.js'
 import { SEVERITY_EMOJI, escapeMrkdwn, groupText, slackDate, topList, topUsersList } from './event-fields.js';
 import { codeText, formatAlert, messageMetadata, type FormatContext, type SlackMessage } from './format.js';
 import { SLACK_LIMITS, fitText } from './limits.js';
-import { alertMessageCount, formatAlertOverflow } from './format-overflow.js';
+import { formatAlertOverflow } from './format-overflow.js';
+import { alertMessageCount } from './log-id-parts.js';
 
 export interface RepeatOptions {
   /** The incident's parent message; absent → a standalone channel message (the parent could not be posted). */

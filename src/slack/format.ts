@@ -25,7 +25,7 @@ import { escapeMrkdwnLines } from './escape.js';
 import { SLACK_LIMITS, fitText, type LimitWarning } from './limits.js';
 import { newValueSection, sequenceSections, travelSection } from './format-kinds.js';
 import { changeSection } from './format-change.js';
-import { logIdParts, logIdsInReplies, ownCount } from './log-id-parts.js';
+import { alertMessageCount, logIdsInReplies, logIdsOfPart, ownCount } from './log-id-parts.js';
 
 /** The `metadata` every posted message carries (see CONTRACT.md). */
 export interface AlertMetadata {
@@ -100,7 +100,7 @@ export function alertMetadata(alert: Alert): AlertMetadata {
     rule_id: alert.ruleId,
     severity: alert.severity,
     incident: alert.incident,
-    log_ids: logIdParts(alert).own,
+    log_ids: logIdsOfPart(alert, 1),
     count: ownCount(alert),
     group: alert.group,
   });
@@ -273,7 +273,7 @@ function countText(count: number): string {
 function inThreadLine(alert: Alert): string | undefined {
   const elsewhere = logIdsInReplies(alert);
   if (elsewhere === 0) return undefined;
-  const replies = logIdParts(alert).replies.length;
+  const replies = alertMessageCount(alert) - 1;
   return `The log ids of ${countText(elsewhere)} of these events are listed in ${replies} repl${replies === 1 ? 'y' : 'ies'} in this thread.`;
 }
 

@@ -1,25 +1,22 @@
 import { MAX_LOG_IDS, type Alert } from '../engine/alert.js';
 
-/**
+/*
  * How an alert's log ids spread over the messages that report them: its own
- * message lists the first MAX_LOG_IDS, replies in its thread list the rest,
- * MAX_LOG_IDS at most each (CONTRACT.md: every log id is reported by exactly
- * one message, and one message lists at most 100). Only threshold and sequence
- * alerts list more than MAX_LOG_IDS; repeats never do (the engine batches them).
+ * message (part 1) lists the first MAX_LOG_IDS, replies in its thread (parts
+ * 2…n) list the rest, MAX_LOG_IDS at most each (CONTRACT.md: every log id is
+ * reported by exactly one message, and one message lists at most 100). Only
+ * threshold and sequence alerts list more than MAX_LOG_IDS; repeats never do
+ * (the engine batches them).
  */
-export interface LogIdParts {
-  /** The log ids the alert's own message lists. */
-  own: string[];
-  /** The log ids of each thread reply after it (empty: the alert fits one message). */
-  replies: string[][];
+
+/** How many messages an alert is posted as: its own, then one reply per MAX_LOG_IDS of its other log ids. */
+export function alertMessageCount(alert: Pick<Alert, 'logIds'>): number {
+  return Math.max(1, Math.ceil(alert.logIds.length / MAX_LOG_IDS));
 }
 
-export function logIdParts(alert: Pick<Alert, 'logIds'>): LogIdParts {
-  const { logIds } = alert;
-  if (logIds.length <= MAX_LOG_IDS) return { own: logIds, replies: [] };
-  const replies: string[][] = [];
-  for (let at = MAX_LOG_IDS; at < logIds.length; at += MAX_LOG_IDS) replies.push(logIds.slice(at, at + MAX_LOG_IDS));
-  return { own: logIds.slice(0, MAX_LOG_IDS), replies };
+/** The log ids message `part` (1: the alert's own, 2…: its replies) lists. */
+export function logIdsOfPart(alert: Pick<Alert, 'logIds'>, part: number): string[] {
+  return alert.logIds.slice((part - 1) * MAX_LOG_IDS, part * MAX_LOG_IDS);
 }
 
 /** Log ids the alert's thread replies list (0: it fits one message). */

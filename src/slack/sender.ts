@@ -1,6 +1,6 @@
 import { asCodedError, type SlackApiError } from '../errors.js';
 import type { FormatContext } from './format.js';
-import { alertMessageCount } from './format-overflow.js';
+import { alertMessageCount } from './log-id-parts.js';
 import { channelLeases } from './sender-lease.js';
 import { postNotices, watchBacklog } from './sender-notices.js';
 import { createFailureHandler } from './sender-failures.js';
@@ -10,7 +10,7 @@ import { DeliveryRecorder } from './sender-record.js';
 import { TokenPause } from './sender-token.js';
 import type { DrainReport, DrainRun, Sender } from './sender-types.js';
 import { collapse } from './stages/collapse.js';
-import { prepare, type Delivery, type DigestThreads } from './stages/prepare.js';
+import { prepare, type Delivery, type PartThreads } from './stages/prepare.js';
 import { updateParent } from './stages/update-parent.js';
 
 export type { SenderInput } from './sender-options.js';
@@ -105,14 +105,14 @@ export function createSender(input: SenderInput): Sender {
       let progressed = false;
       const threadedIncidents = await store.threadedIncidents(rows.filter((row) => row.kind === 'repeat').map((row) => row.incident));
       const threaded = (incident: string) => threadedIncidents.has(incident);
-      const digests: DigestThreads = new Map();
+      const partThreads: PartThreads = new Map();
       for (const item of collapse(rows, { digestAbove: options.digestAbove, threaded })) {
         if (run.halted || run.signal?.aborted || clock.now() >= run.deadlineAt) return;
         // An alert and the replies listing its other log ids go out together (its row is recorded with
         // the alert, so a reply cut off by the deadline would leave log ids unreported): with too little
         // time left for all of them it waits for the next drain, which starts with the whole budget.
         if (item.kind === 'alert' && clock.now() + alertMessageCount(item.rows[0].alert) * options.minIntervalMs > run.deadlineAt) return;
-        const prepared = await prepare(item, store, formatContext(item.rows[0]!.tenant, channel), digests);
+        const prepared = await prepare(item, store, formatContext(item.rows[0]!.tenant, channel), partThreads);
         if (!prepared.ready) continue;
         const { delivery } = prepared;
         const outcome = await paced(run, channel, 'chat.postMessage', () => options.poster.postMessage(delivery.message));
@@ -127,11 +127,11 @@ export function createSender(input: SenderInput): Sender {
         progressed = true;
         if (item.kind === 'digest' && !(item.part && item.part.index > 1)) {
           run.report.digests += 1;
-          digests.set(item.digestId, outcome.value.ts);
+          partThreads.set(item.digestId, outcome.value.ts);
         } else if (item.kind === 'alert') {
           run.report.posted += 1;
           // Replies listing its other log ids (an alert of more than 100 events) follow in its thread.
-          digests.set(item.rows[0].incident, outcome.value.ts);
+          partThreads.set(item.rows[0].incident, outcome.value.ts);
         } else if (delivery.thread || delivery.message.thread_ts) run.report.replies += 1;
         else run.report.posted += 1;
         // Several replies for one incident: the parent shows the total once, after the last of them.

@@ -1,6 +1,6 @@
 import { MAX_LOG_IDS } from '../../engine/alert.js';
 import type { OutboxRow } from '../../state/store.js';
-import { alertMessageCount } from '../format-overflow.js';
+import { alertMessageCount } from '../log-id-parts.js';
 
 /**
  * What one Slack message will deliver:

@@ -21,7 +21,7 @@ export interface Delivery {
  * The ts of each digest (by digest id) and each alert of more than MAX_LOG_IDS events
  * (by incident) posted in this round (null: Slack gave none), for their later parts' thread.
  */
-export type DigestThreads = Map<string, string | null>;
+export type PartThreads = Map<string, string | null>;
 
 export type Prepared = { ready: true; delivery: Delivery } | { ready: false; why: string };
 
@@ -30,7 +30,7 @@ export type Prepared = { ready: true; delivery: Delivery } | { ready: false; why
  * parent here; a repeat whose parent is still pending waits for it, one whose
  * parent can never be posted goes standalone.
  */
-export async function prepare(item: WorkItem, store: StateStore, context: FormatContext, digests: DigestThreads = new Map()): Promise<Prepared> {
+export async function prepare(item: WorkItem, store: StateStore, context: FormatContext, partThreads: PartThreads = new Map()): Promise<Prepared> {
   const first = item.rows[0]!;
   const channel = first.channel;
   switch (item.kind) {
@@ -39,7 +39,7 @@ export async function prepare(item: WorkItem, store: StateStore, context: Format
     case 'digest': {
       const alerts = item.rows.map((row) => row.alert);
       if (item.part && item.part.index > 1) {
-        const digestTs = digests.get(item.digestId);
+        const digestTs = partThreads.get(item.digestId);
         if (digestTs === undefined) return { ready: false, why: `waiting for digest ${item.digestId}` };
         const message = { ...formatDigestPart(alerts, item.digestId, item.part, digestTs ?? undefined, context), channel };
         return { ready: true, delivery: { item, message, ...(digestTs ? { recordUnder: digestTs } : {}) } };
@@ -49,7 +49,7 @@ export async function prepare(item: WorkItem, store: StateStore, context: Format
       return { ready: true, delivery: { item, message } };
     }
     case 'overflow': {
-      const alertTs = digests.get(item.incident);
+      const alertTs = partThreads.get(item.incident);
       // Its alert was not posted (it failed, or waits): the row stays pending and brings these log ids again.
       if (alertTs === undefined) return { ready: false, why: `waiting for the alert of incident ${item.incident}` };
       return { ready: true, delivery: { item, message: { ...formatAlertOverflow(first.alert, item.part, alertTs ?? undefined, context), channel } } };
