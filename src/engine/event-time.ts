@@ -4,20 +4,31 @@ import type { LogEvent } from '../auth0/log-event.js';
 export { daysFromCivil } from '../auth0/event-date.js';
 
 /**
- * The last minute read: its text up to the seconds (`2024-05-01T12:00:`) and
- * its epoch ms. A page's events are seconds apart, so most share the previous
- * event's minute and only their seconds and fraction are read. Starts as text
- * no date begins with.
+ * The last date whose minute was read (`2024-05-01T12:00:…`) and that
+ * minute's epoch ms. A page's events are seconds apart, so most share the
+ * previous event's minute and only their seconds and fraction are read.
+ * Starts as text no date begins with.
  */
-let minuteText = '\u0000';
+let minuteDate = '\u0000';
 let minuteMs = 0;
 
-/** minuteMillis, remembering the last minute read. */
+/** Characters of `YYYY-MM-DDTHH:MM:` that make up a minute. */
+const MINUTE_LENGTH = 17;
+
+/**
+ * minuteMillis, remembering the last minute read. The prefix is compared a
+ * character at a time, from the end (the minute's digits change first):
+ * `startsWith` against a kept slice of the date (a sliced string) took a
+ * runtime call, about a thousand instructions per event under callgrind.
+ */
 function rememberedMinute(date: string): number {
-  if (date.startsWith(minuteText)) return minuteMs;
+  const known = minuteDate;
+  let same = known.length >= MINUTE_LENGTH;
+  for (let i = MINUTE_LENGTH - 1; same && i >= 0; i--) same = date.charCodeAt(i) === known.charCodeAt(i);
+  if (same) return minuteMs;
   const millis = minuteMillis(date);
   if (!Number.isNaN(millis)) {
-    minuteText = date.slice(0, 17);
+    minuteDate = date;
     minuteMs = millis;
   }
   return millis;
