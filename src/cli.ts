@@ -4,6 +4,7 @@ import { packageVersion } from './version.js';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { envFileWarnings } from './config/env-file.js';
+import { registerEnvSecrets } from './config/secret-checks.js';
 import { asCodedError } from './errors.js';
 import { registerLookup } from './commands/lookup.js';
 import { registerRules } from './commands/rules.js';
@@ -25,6 +26,9 @@ export function buildProgram(): Command {
     register(program);
   }
   for (const command of program.commands) command.exitOverride().showHelpAfterError();
+  // Before any command's action, whichever it is (status opens DATABASE_URL without loadConfig): from here on no error,
+  // log line or output may hold a secret of the environment — one place, so a new command cannot forget it.
+  program.hook('preAction', () => registerEnvSecrets(process.env));
   return program;
 }
 

@@ -7,7 +7,7 @@ import { EnvSchema, lenientValues } from './env-schema.js';
 import { envTenant } from './env-tenant.js';
 import { registerSecrets } from '../secrets.js';
 import { slackTokenProblems } from './placeholders.js';
-import { databaseUrlPasswords, shortTokenWarnings } from './secret-checks.js';
+import { registerEnvSecrets, shortTokenWarnings } from './secret-checks.js';
 import { parseStartFrom, type StartFrom } from './start-from.js';
 import type { TenantConfig } from './tenant.js';
 import { loadTenantsFile } from './tenants-file.js';
@@ -152,15 +152,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
   options.warnings?.push(...shortTokenWarnings(source));
 
   // From here on no text (log line, stored error, status) may contain these.
-  registerSecrets(
-    source.SLACK_BOT_TOKEN,
-    source.SLACK_APP_TOKEN,
-    source.SLACK_SIGNING_SECRET,
-    source.METRICS_TOKEN,
-    // From the raw value: a password in a URL refused above is still a password.
-    ...databaseUrlPasswords(merged.DATABASE_URL),
-    ...tenants.flatMap((t) => [t.clientSecret, t.logStreamToken]),
-  );
+  registerEnvSecrets(merged);
+  registerSecrets(...tenants.flatMap((t) => [t.clientSecret, t.logStreamToken]));
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     tenants,
