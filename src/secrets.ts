@@ -16,10 +16,19 @@ export function safeErrorCode(value: unknown): string | undefined {
 export const REDACTED = '[redacted]';
 /** Longest free text kept by default (an error message, a reason). */
 export const MAX_FREE_TEXT = 500;
-/** Shorter values are not registered: scrubbing "abc" everywhere would garble text and protect nothing. */
-const MIN_SECRET_LENGTH = 8;
+/**
+ * From this length on a secret is scrubbed wherever it appears. A shorter one
+ * ("hunter2", a test token) is scrubbed too — a secret is never printed because
+ * it is short — but only where it stands as a word of its own (not inside a
+ * longer run of letters, digits and `_`): scrubbing "secret" everywhere would
+ * turn "client_secret" into "client_[redacted]". loadConfig warns at start
+ * about every secret this short (secret-checks.ts).
+ */
+export const MIN_SECRET_LENGTH = 8;
 
 const secrets = new Set<string>();
+/** Secrets shorter than MIN_SECRET_LENGTH, each with its whole-word pattern. */
+const shortSecrets = new Map<string, RegExp>();
 let longestSecret = 0;
 
 /**
@@ -28,8 +37,9 @@ let longestSecret = 0;
  */
 export function registerSecrets(...values: ReadonlyArray<string | undefined | null>): void {
   for (const value of values) {
-    if (typeof value !== 'string' || value.length < MIN_SECRET_LENGTH || secrets.has(value)) continue;
-    secrets.add(value);
+    if (typeof value !== 'string' || value.length === 0 || secrets.has(value) || shortSecrets.has(value)) continue;
+    if (value.length >= MIN_SECRET_LENGTH) secrets.add(value);
+    else shortSecrets.set(value, new RegExp(`(?<![A-Za-z0-9_])${value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![A-Za-z0-9_])`, 'g'));
     longestSecret = Math.max(longestSecret, value.length);
   }
 }
@@ -37,6 +47,7 @@ export function registerSecrets(...values: ReadonlyArray<string | undefined | nu
 /** For tests: forget every registered secret. */
 export function forgetSecrets(): void {
   secrets.clear();
+  shortSecrets.clear();
   longestSecret = 0;
 }
 
@@ -65,6 +76,7 @@ export function scrubText(text: unknown, max: number = MAX_FREE_TEXT): string {
   const raw = typeof text === 'string' ? text : text instanceof Error ? text.message : String(text);
   let out = raw.slice(0, max + longestSecret + 1);
   for (const secret of secrets) if (out.includes(secret)) out = out.split(secret).join(REDACTED);
+  for (const [secret, pattern] of shortSecrets) if (out.includes(secret)) out = out.replace(pattern, REDACTED);
   for (const [pattern, replacement] of SHAPES) out = out.replace(pattern, replacement);
   if (out.length <= max && raw.length <= max + longestSecret + 1) return out;
   return `${out.slice(0, Math.max(0, max - 1))}…`;

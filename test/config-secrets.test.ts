@@ -5,7 +5,7 @@ import { REDACTED, forgetSecrets } from '../src/secrets.js';
 import { explainPgOpenError } from '../src/state/postgres/errors.js';
 
 /** Security review follow-ups: short endpoint tokens are said, and the DATABASE_URL password never reaches a log or an error. */
-const VALID = { AUTH0_DOMAIN: 'acme.eu.auth0.com', AUTH0_CLIENT_ID: 'id', AUTH0_CLIENT_SECRET: 'secret' };
+const VALID = { AUTH0_DOMAIN: 'acme.eu.auth0.com', AUTH0_CLIENT_ID: 'id', AUTH0_CLIENT_SECRET: 'auth0-client-secret' };
 const noEnvFile = { envFile: false } as const;
 
 afterEach(forgetSecrets);
@@ -72,5 +72,33 @@ describe('the password inside DATABASE_URL is a registered secret', () => {
   it('a URL without a password registers nothing', () => {
     loadConfig({ ...VALID, DATABASE_URL: 'postgres://bot@db.internal/alerts' }, noEnvFile);
     expect(logged((logger) => logger.info('postgres://bot@db.internal/alerts'))).toContain('postgres://bot@db.internal/alerts');
+  });
+});
+
+describe('secrets shorter than 8 characters: said at start, and still never printed', () => {
+  function logged(write: (logger: ReturnType<typeof createLogger>) => void): string {
+    const lines: string[] = [];
+    write(createLogger('info', { write: (line: string) => void lines.push(line) }));
+    return lines.join('');
+  }
+
+  it('a short DATABASE_URL password: one warning by length (of the password the server sees), and scrubbed where it stands alone', () => {
+    const warnings = warningsFor({ DATABASE_URL: 'postgres://bot:pw%2312@db.internal/alerts' });
+    expect(warnings).toEqual([
+      'the password in DATABASE_URL is 5 characters: use at least 8 random characters — a short secret can be guessed, and one this short is scrubbed from logs and error messages only where it stands alone (not inside a longer word)',
+    ]);
+    const out = logged((logger) => logger.error('login as bot with pw#12 failed; url postgres://bot:pw%2312@db.internal/alerts'));
+    expect(out).not.toContain('pw#12');
+    expect(out).not.toContain('pw%2312');
+  });
+
+  it('a short AUTH0_CLIENT_SECRET or SLACK_SIGNING_SECRET: one warning each, never the value', () => {
+    const warnings = warningsFor({ AUTH0_CLIENT_SECRET: 'abc12', SLACK_SIGNING_SECRET: 'x' });
+    expect(warnings).toEqual([expect.stringMatching(/^AUTH0_CLIENT_SECRET is 5 characters: use at least 8 /), expect.stringMatching(/^SLACK_SIGNING_SECRET is 1 character: /)]);
+    expect(warnings.join('\n')).not.toContain('abc12');
+  });
+
+  it('8 characters or more: no warning', () => {
+    expect(warningsFor({ DATABASE_URL: 'postgres://bot:12345678@db/alerts', AUTH0_CLIENT_SECRET: 'abcdefgh', SLACK_SIGNING_SECRET: 'abcdefgh' })).toEqual([]);
   });
 });

@@ -5,6 +5,7 @@ import { applyEnvFile, envFileWarnings, loadConfig, runFlagProblems } from '../s
 import { dashboardFor, parseAuth0Domain } from '../src/config/domain.js';
 import { parseStartFrom } from '../src/config/start-from.js';
 import { ConfigError } from '../src/errors.js';
+import { forgetSecrets } from '../src/secrets.js';
 import { tempDir } from './helpers/temp-db.js';
 
 const VALID = {
@@ -27,7 +28,11 @@ function problemsOf(fn: () => unknown): string[] {
 }
 
 const cleanups: Array<() => void> = [];
-afterEach(() => cleanups.splice(0).forEach((c) => c()));
+// loadConfig registers the secrets it reads: one test's 's' must not be scrubbed from the next one's messages.
+afterEach(() => {
+  cleanups.splice(0).forEach((c) => c());
+  forgetSecrets();
+});
 
 /** A file of this text in a fresh temp folder (removed after the test). */
 function tempFile(name: string, text: string): string {

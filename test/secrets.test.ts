@@ -34,8 +34,21 @@ describe('scrubText', () => {
     const out = scrubText(text, 10_000);
     for (const leaked of [TOKEN, SECRET, BOT, 'xapp-1-A0', 'eyJ']) expect(out).not.toContain(leaked);
     expect(out).toContain(`Bearer ${REDACTED}`);
-    // too short to register: would garble ordinary text
-    expect(scrubText('abc')).toBe('abc');
+  });
+
+  it('a secret shorter than 8 characters is scrubbed too, where it stands alone — never inside a longer word', () => {
+    // It used to be dropped at registration: `postgres://bot:hunter2@db` printed the password.
+    registerSecrets('hunter2', 'secret', 'a.b+c');
+    expect(scrubText('postgres://bot:hunter2@db/alerts password=hunter2&x "hunter2"', 10_000)).toBe(
+      `postgres://bot:${REDACTED}@db/alerts password=${REDACTED}&x "${REDACTED}"`,
+    );
+    expect(scrubText('hunter2')).toBe(REDACTED);
+    // Inside a word it is another word: "client_secret" stays readable, a regex character is a plain character.
+    expect(scrubText('client_secret or client_secret_env is required; secrets; hunter23')).toBe('client_secret or client_secret_env is required; secrets; hunter23');
+    expect(scrubText('token a.b+c, not aXb+c')).toBe(`token ${REDACTED}, not aXb+c`);
+    expect(holdsSecret('login hunter2')).toBe(true);
+    const error = new UnknownError('password authentication failed (hunter2)');
+    expect(error.message).toBe(`password authentication failed (${REDACTED})`);
   });
 
   it('cuts free text, and a secret straddling the cut leaves no prefix behind', () => {

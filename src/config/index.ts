@@ -7,7 +7,7 @@ import { EnvSchema, lenientValues } from './env-schema.js';
 import { envTenant } from './env-tenant.js';
 import { registerSecrets } from '../secrets.js';
 import { slackTokenProblems } from './placeholders.js';
-import { registerEnvSecrets, shortTokenWarnings } from './secret-checks.js';
+import { registerEnvSecrets, shortSecretWarnings, shortTokenWarnings } from './secret-checks.js';
 import { parseStartFrom, type StartFrom } from './start-from.js';
 import type { TenantConfig } from './tenant.js';
 import { loadTenantsFile } from './tenants-file.js';
@@ -149,7 +149,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
   const rulesDirs = userRuleDirs({ RULES_DIR: source.RULES_DIR });
   if (options.checkRules) problems.push(...options.checkRules(rulesDirs));
 
-  options.warnings?.push(...shortTokenWarnings(source));
+  options.warnings?.push(...shortTokenWarnings(source), ...shortSecretWarnings(merged));
 
   // From here on no text (log line, stored error, status) may contain these.
   registerEnvSecrets(merged);

@@ -1,10 +1,10 @@
-import { registerSecrets } from '../secrets.js';
+import { MIN_SECRET_LENGTH, registerSecrets } from '../secrets.js';
 import type { Env } from './env-schema.js';
 
 /**
  * Bearer tokens the bot checks on its own HTTP endpoints. A wrong one gets a
  * 401 with no rate limit, so a short token can be guessed by trying (and one
- * under 8 characters is not even scrubbed from logs: see secrets.ts).
+ * under 8 characters is scrubbed from logs only where it stands alone: see secrets.ts).
  */
 const GUESSABLE_TOKENS = ['LOG_STREAM_TOKEN', 'METRICS_TOKEN'] as const;
 export const MIN_TOKEN_LENGTH = 16;
@@ -14,10 +14,41 @@ export function shortTokenWarnings(source: Pick<Env, (typeof GUESSABLE_TOKENS)[n
   return GUESSABLE_TOKENS.flatMap((name) => {
     const token = source[name];
     if (!token || token.length >= MIN_TOKEN_LENGTH) return [];
-    return [
-      `${name} is ${token.length} character${token.length === 1 ? '' : 's'}: use at least ${MIN_TOKEN_LENGTH} random characters (openssl rand -hex 32) — a short token can be guessed`,
-    ];
+    return [shortTokenWarning(name, token.length)];
   });
+}
+
+/** The start-up warning for a token under MIN_TOKEN_LENGTH; `what` names it (a variable, a tenant's token and where it is set). */
+export function shortTokenWarning(what: string, length: number): string {
+  return `${what} is ${characters(length)}: use at least ${MIN_TOKEN_LENGTH} random characters (openssl rand -hex 32) — a short token can be guessed`;
+}
+
+/** The start-up warning for a secret under MIN_SECRET_LENGTH (the tokens above have their own, stricter one). */
+export function shortSecretWarning(what: string, length: number): string {
+  return (
+    `${what} is ${characters(length)}: use at least ${MIN_SECRET_LENGTH} random characters — a short secret can be guessed, ` +
+    'and one this short is scrubbed from logs and error messages only where it stands alone (not inside a longer word)'
+  );
+}
+
+function characters(length: number): string {
+  return `${length} character${length === 1 ? '' : 's'}`;
+}
+
+/**
+ * The secrets of the environment shorter than MIN_SECRET_LENGTH that no
+ * token warning covers, one warning each, by name and length, never the value.
+ */
+export function shortSecretWarnings(env: Readonly<Record<string, string | undefined>>): string[] {
+  const warnings: string[] = [];
+  for (const name of ['AUTH0_CLIENT_SECRET', 'SLACK_SIGNING_SECRET'] as const) {
+    const value = env[name]?.trim();
+    if (value && value.length < MIN_SECRET_LENGTH) warnings.push(shortSecretWarning(name, value.length));
+  }
+  // The password the server sees: decoded (the last one listed).
+  const password = databaseUrlPasswords(env.DATABASE_URL?.trim()).at(-1);
+  if (password && password.length < MIN_SECRET_LENGTH) warnings.push(shortSecretWarning('the password in DATABASE_URL', password.length));
+  return warnings;
 }
 
 /**
