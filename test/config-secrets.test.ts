@@ -1,4 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/index.js';
 import { createLogger } from '../src/log.js';
 import { REDACTED, forgetSecrets } from '../src/secrets.js';
@@ -100,5 +103,58 @@ describe('secrets shorter than 8 characters: said at start, and still never prin
 
   it('8 characters or more: no warning', () => {
     expect(warningsFor({ DATABASE_URL: 'postgres://bot:12345678@db/alerts', AUTH0_CLIENT_SECRET: 'abcdefgh', SLACK_SIGNING_SECRET: 'abcdefgh' })).toEqual([]);
+  });
+});
+
+describe('TENANTS_FILE: a tenant’s own short log-stream token is said as LOG_STREAM_TOKEN is — the tenant and file:line, never the token', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'tenants-secrets-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  function tenantsFile(lines: string[]): string {
+    const file = join(dir, 'tenants.yml');
+    writeFileSync(file, ['tenants:', ...lines].join('\n'));
+    return file;
+  }
+
+  it('one warning per short token, at the key that sets it (inline or by environment variable); a tenant using LOG_STREAM_TOKEN gets none of its own', () => {
+    const file = tenantsFile([
+      '  - name: acme-prod',
+      '    domain: acme.eu.auth0.com',
+      '    client_id: a',
+      '    client_secret: acme-client-secret',
+      '    log_stream_token: acme-tok',
+      '  - name: globex',
+      '    domain: globex.eu.auth0.com',
+      '    client_id: g',
+      '    client_secret: globex-client-secret',
+      '    log_stream_token_env: GLOBEX_STREAM',
+      '  - name: initech',
+      '    domain: initech.eu.auth0.com',
+      '    client_id: i',
+      '    client_secret: initech-client-secret',
+      '    log_stream_token: initech-stream-token-long-enough',
+      '  - name: shared',
+      '    domain: shared.eu.auth0.com',
+      '    client_id: s',
+      '    client_secret: shared-client-secret',
+    ]);
+    const warnings: string[] = [];
+    loadConfig({ TENANTS_FILE: file, GLOBEX_STREAM: 'gx-5', LOG_STREAM_TOKEN: 'l'.repeat(32) }, { ...noEnvFile, warnings });
+    expect(warnings).toEqual([
+      `TENANTS_FILE ${file}:6:23 tenants[0].log_stream_token: the log-stream token of tenant acme-prod is 8 characters: use at least 16 random characters (openssl rand -hex 32) — a short token can be guessed`,
+      `TENANTS_FILE ${file}:11:27 tenants[1].log_stream_token_env: the log-stream token of tenant globex (environment variable GLOBEX_STREAM) is 4 characters: use at least 16 random characters (openssl rand -hex 32) — a short token can be guessed`,
+    ]);
+    expect(warnings.join('\n')).not.toContain('acme-tok');
+    expect(warnings.join('\n')).not.toContain('gx-5');
+  });
+
+  it('a short client secret in the file is said too (under 8 characters), by tenant and line', () => {
+    const file = tenantsFile(['  - { name: acme-prod, domain: acme.eu.auth0.com, client_id: a, client_secret: abc }']);
+    const warnings: string[] = [];
+    loadConfig({ TENANTS_FILE: file }, { ...noEnvFile, warnings });
+    expect(warnings).toEqual([expect.stringMatching(new RegExp(`^TENANTS_FILE ${file}:2:\\d+ tenants\\[0\\]\\.client_secret: the client secret of tenant acme-prod is 3 characters: use at least 8 `))]);
   });
 });

@@ -125,8 +125,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
   if ('problem' in startFrom) problems.push(startFrom.problem);
 
   const problemsBefore = problems.length;
+  const tenantWarnings: string[] = [];
   const tenants = source.TENANTS_FILE
-    ? loadTenantsFile(source.TENANTS_FILE, merged, problems, source.LOG_STREAM_TOKEN)
+    ? loadTenantsFile(source.TENANTS_FILE, merged, problems, source.LOG_STREAM_TOKEN, tenantWarnings)
     : envTenant(source, requireAuth0, problems);
   // An unreadable file already said why; "lists no tenant" would only add noise.
   if (requireAuth0 && source.TENANTS_FILE && tenants.length === 0 && problems.length === problemsBefore) {
@@ -149,7 +150,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
   const rulesDirs = userRuleDirs({ RULES_DIR: source.RULES_DIR });
   if (options.checkRules) problems.push(...options.checkRules(rulesDirs));
 
-  options.warnings?.push(...shortTokenWarnings(source), ...shortSecretWarnings(merged));
+  options.warnings?.push(...shortTokenWarnings(source), ...shortSecretWarnings(merged), ...tenantWarnings);
 
   // From here on no text (log line, stored error, status) may contain these.
   registerEnvSecrets(merged);

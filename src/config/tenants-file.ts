@@ -6,6 +6,8 @@ import { SourceMap, parseYaml, yamlToJs, type PathSegment } from '../engine/sour
 import { plainYamlProblem } from '../engine/yaml-problems.js';
 import { parseAuth0Domain } from './domain.js';
 import { isPlaceholderDomain, placeholderProblem } from './placeholders.js';
+import { MIN_SECRET_LENGTH } from '../secrets.js';
+import { MIN_TOKEN_LENGTH, shortSecretWarning, shortTokenWarning } from './secret-checks.js';
 import { buildTenant, type TenantConfig } from './tenant.js';
 
 /**
@@ -42,8 +44,17 @@ const TenantsSchema = z.strictObject({ tenants: z.array(TenantEntrySchema) });
  * `TENANTS_FILE file:line:col key: what is wrong` — all of them in one round,
  * none quoting a value (the file may hold secrets). `defaultStreamToken`
  * (LOG_STREAM_TOKEN) is the log-stream token of tenants naming none of their own.
+ * `warnings` receives, in the same form, what works but is unsafe: a tenant's
+ * own log-stream token under 16 characters, a client secret under 8 (as
+ * LOG_STREAM_TOKEN's and AUTH0_CLIENT_SECRET's are said; by length, never the value).
  */
-export function loadTenantsFile(path: string, env: Record<string, string>, problems: string[], defaultStreamToken?: string): TenantConfig[] {
+export function loadTenantsFile(
+  path: string,
+  env: Record<string, string>,
+  problems: string[],
+  defaultStreamToken?: string,
+  warnings: string[] = [],
+): TenantConfig[] {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -106,6 +117,15 @@ export function loadTenantsFile(path: string, env: Record<string, string>, probl
     const entry = TenantEntrySchema.safeParse(raw);
     if (!entry.success || !domain || 'problem' in domain || !secret) return; // each reported above
     const { name, client_id, audience, channel, dashboard } = entry.data;
+    const warn = (key: 'client_secret' | 'log_stream_token', detail: (what: string, length: number) => string, limit: number, value: string | undefined) => {
+      if (!value || value.length >= limit) return;
+      const viaEnv = entry.data[`${key}_env`];
+      // Where the value is set: the file's key, or the environment variable it names.
+      const what = `the ${key === 'client_secret' ? 'client secret' : 'log-stream token'} of tenant ${name}${viaEnv ? ` (environment variable ${viaEnv})` : ''}`;
+      warnings.push(`TENANTS_FILE ${source.warning(at(viaEnv ? `${key}_env` : key), detail(what, value.length))}`);
+    };
+    warn('log_stream_token', shortTokenWarning, MIN_TOKEN_LENGTH, streamToken);
+    warn('client_secret', shortSecretWarning, MIN_SECRET_LENGTH, secret);
     tenants.push(
       buildTenant({
         key: name,
