@@ -28,6 +28,7 @@ export const runDeps: Omit<RunDeps, 'env'> = {
       defaultChannel: config.alertChannel ?? '',
       backlogNoticeMs: config.selfWatch.backlogAfterMs,
       dashboardFor: (key) => config.tenants.find((tenant) => tenant.key === key)?.dashboard,
+      tenants: config.tenants.map((tenant) => tenant.key),
     }),
   startCompanions: async ({ config, store, catalog, ruleSet, logger, signal, intakes, wakeSender, replicaId, leases, slackActions }) => {
     // Loaded only by the bot that starts them: Bolt is most of the CLI's start-up time, and

@@ -12,8 +12,11 @@ export interface NoticeMetadata {
   event_type: 'auth0_log_alerts_notice';
   event_payload: {
     kind: Problem['kind'];
-    /** The tenant the problem belongs to; null for problems of the bot as a whole (a dead channel, an outbox backing up). */
-    tenant: string | null;
+    /**
+     * The tenant the problem concerns: its own (polling, a log gap, a silent stream), the tenant whose alert
+     * found a channel dead, the only tenant configured — else ALL_TENANTS for a problem of the bot as a whole.
+     */
+    tenant: string;
     /** A dead channel's notice: the channel alerts cannot be posted to (the notice itself goes to a working one). */
     channel?: string;
     /** The problem's key: the notice and its "resolved" reply share it. */
@@ -34,6 +37,19 @@ export interface NoticeMessage {
   unfurl_media?: boolean;
 }
 
+/**
+ * A notice's `tenant` when it concerns the whole bot (an outbox backing up, a
+ * dead channel several tenants' alerts found, with several tenants configured):
+ * never a tenant's name (names are letters, digits, `._-`; hosts too), never
+ * null — a tool filtering on `tenant` compares strings.
+ */
+export const ALL_TENANTS = '*';
+
+/** Who a problem of the bot as a whole concerns: the only tenant configured, else every tenant. */
+export function wholeBotTenant(tenants: readonly string[]): string {
+  return tenants.length === 1 ? tenants[0]! : ALL_TENANTS;
+}
+
 /** A dead channel's problem key is this and the channel (src/slack/sender.ts). */
 const DEAD_CHANNEL_PREFIX = 'dead_channel:';
 
@@ -48,7 +64,7 @@ const TITLES: Record<Problem['kind'], string> = {
 /** The notice when a problem opens (a channel message), or its "resolved" thread reply. */
 export function formatNotice(problem: Problem, which: 'open' | 'resolved', channel: string, now: Date): NoticeMessage {
   const summary = escapeMrkdwn(problem.summary);
-  const tenant = problem.tenant ? ` · tenant ${escapeMrkdwn(problem.tenant)}` : '';
+  const tenant = problem.tenant && problem.tenant !== ALL_TENANTS ? ` · tenant ${escapeMrkdwn(problem.tenant)}` : '';
   const text =
     which === 'open'
       ? `:warning: auth0-log-alerts: ${TITLES[problem.kind]} — ${summary}`
@@ -65,7 +81,8 @@ export function formatNotice(problem: Problem, which: 'open' | 'resolved', chann
       event_type: 'auth0_log_alerts_notice',
       event_payload: {
         kind: problem.kind,
-        tenant: problem.tenant,
+        // A problem stored without one (by an older version, still open) concerns the whole bot.
+        tenant: problem.tenant ?? ALL_TENANTS,
         ...(problem.kind === 'dead_channel' ? { channel: problem.key.slice(DEAD_CHANNEL_PREFIX.length) } : {}),
         problem: problem.key,
         state: which,

@@ -2,6 +2,7 @@ import type { SlackApiError } from '../errors.js';
 import { retryDelayMs } from './retry-timing.js';
 import type { NormalizedSenderOptions } from './sender-options.js';
 import type { DrainRun } from './sender-types.js';
+import { wholeBotTenant } from './format-notice.js';
 import { failureScope } from './slack-errors.js';
 import type { Delivery } from './stages/prepare.js';
 import type { SendOutcome } from './stages/send.js';
@@ -86,6 +87,7 @@ export function createFailureHandler(options: NormalizedSenderOptions, tools: Fa
     await store.markFailed(ids, error.message);
     run.report.failed += ids.length;
     if (scope === 'channel') {
+      const tenantsOf = new Set(delivery.item.rows.map((row) => row.tenant));
       const held = await store.failChannel(channel, error.message);
       run.report.failed += held;
       tellOnce(`${channel}:${error.details.apiError}`, error, { channel });
@@ -93,6 +95,8 @@ export function createFailureHandler(options: NormalizedSenderOptions, tools: Fa
         {
           key: `dead_channel:${channel}`,
           kind: 'dead_channel',
+          // The tenant whose alert found the channel dead (kept while the problem stays open); a digest or batch of several tenants' alerts: the bot's.
+          tenant: tenantsOf.size === 1 ? [...tenantsOf][0]! : wholeBotTenant(options.tenants),
           summary: `alerts for ${channel} are held (${ids.length + held} so far, see \`auth0-log-alerts status\`): ${error.message}`,
         },
         new Date(clock.now()),

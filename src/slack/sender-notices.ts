@@ -1,6 +1,6 @@
 import type { SlackApiError } from '../errors.js';
 import type { PendingStats, Problem } from '../state/store.js';
-import { formatNotice } from './format-notice.js';
+import { formatNotice, wholeBotTenant } from './format-notice.js';
 import type { DrainRun } from './sender-types.js';
 import type { ChannelLeases } from './sender-lease.js';
 import { failureScope } from './slack-errors.js';
@@ -16,13 +16,13 @@ const BACKLOG_KEY = 'outbox_backlog';
 
 /** Opens the "outbox backing up" problem when the oldest pending alert is older than the threshold; resolves it once drained. */
 export async function watchBacklog(run: DrainRun, stats: PendingStats, nowMs: number): Promise<void> {
-  const { store, logger, backlogNoticeMs } = run.options;
+  const { store, logger, backlogNoticeMs, tenants } = run.options;
   const oldestMs = stats.oldestAt ? Date.parse(stats.oldestAt) : undefined;
   const backingUp = oldestMs !== undefined && nowMs - oldestMs > backlogNoticeMs;
   if (backingUp) {
     const minutes = Math.round((nowMs - oldestMs) / 60_000);
     const summary = `${stats.count} alert(s) are waiting to be posted; the oldest has waited ${minutes} min (since ${stats.oldestAt}) — see \`auth0-log-alerts status\` for why`;
-    if (await store.openProblem({ key: BACKLOG_KEY, kind: 'outbox_backlog', summary }, new Date(nowMs))) logger.error({ pending: stats.count, oldestAt: stats.oldestAt }, summary);
+    if (await store.openProblem({ key: BACKLOG_KEY, kind: 'outbox_backlog', tenant: wholeBotTenant(tenants), summary }, new Date(nowMs))) logger.error({ pending: stats.count, oldestAt: stats.oldestAt }, summary);
   } else if (run.problems.has(BACKLOG_KEY)) {
     await store.resolveProblem(BACKLOG_KEY, new Date(nowMs));
     logger.info('the outbox is no longer backing up');

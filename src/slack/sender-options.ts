@@ -41,6 +41,8 @@ export interface SenderOptions {
   deadAfterMs: number;
   /** The oldest pending alert older than this opens an "outbox backing up" notice. @default 900000 (15 min) */
   backlogNoticeMs: number;
+  /** The tenants this bot watches (their keys): a notice about the bot as a whole names the only one, else `*`. @default [] */
+  tenants: readonly string[];
   /** "View in Auth0" location per tenant key; undefined → no such button. */
   dashboardFor: (tenant: string) => Dashboard | undefined;
   clock: Clock;
@@ -77,6 +79,7 @@ export type SenderInput = Pick<SenderOptions, 'store' | 'catalog' | 'logger'> &
 
 export const SENDER_DEFAULTS = {
   defaultChannel: '',
+  tenants: [],
   leaseMs: 60_000,
   deadAfterAttempts: 10,
   deadAfterMs: 24 * 60 * 60_000,

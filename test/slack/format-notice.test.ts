@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatNotice } from '../../src/slack/format-notice.js';
+import { ALL_TENANTS, formatNotice, wholeBotTenant } from '../../src/slack/format-notice.js';
 import type { Problem } from '../../src/state/store.js';
 import { blockKitViolations } from '../helpers/slack-fixtures.js';
 
@@ -45,18 +45,18 @@ describe('formatNotice: metadata (CONTRACT.md, "Messages the bot posts about its
     });
   });
 
-  it('a dead channel is no tenant\'s: tenant null, and the channel it is about (the notice goes elsewhere)', () => {
-    const dead = problem({ key: 'dead_channel:#gone', kind: 'dead_channel', tenant: null, channel: null, summary: 'alerts for #gone are held (3 so far): channel_not_found' });
+  it('a dead channel names the tenant whose alert found it, and the channel it is about (the notice goes elsewhere)', () => {
+    const dead = problem({ key: 'dead_channel:#gone', kind: 'dead_channel', tenant: 'acme', channel: null, summary: 'alerts for #gone are held (3 so far): channel_not_found' });
     expect(formatNotice(dead, 'open', '#ops', NOW)).toMatchObject({
       channel: '#ops',
       metadata: {
         event_type: 'auth0_log_alerts_notice',
-        event_payload: { kind: 'dead_channel', tenant: null, channel: '#gone', problem: 'dead_channel:#gone', state: 'open', opened_at: OPENED },
+        event_payload: { kind: 'dead_channel', tenant: 'acme', channel: '#gone', problem: 'dead_channel:#gone', state: 'open', opened_at: OPENED },
       },
     });
     expect(formatNotice({ ...dead, noticeTs: '1.2', noticeChannel: '#ops' }, 'resolved', '#ops', NOW).metadata.event_payload).toEqual({
       kind: 'dead_channel',
-      tenant: null,
+      tenant: 'acme',
       channel: '#gone',
       problem: 'dead_channel:#gone',
       state: 'resolved',
@@ -65,10 +65,20 @@ describe('formatNotice: metadata (CONTRACT.md, "Messages the bot posts about its
     });
   });
 
-  it('an outbox backing up is no tenant\'s either: tenant null; never log_ids', () => {
-    const payload = formatNotice(problem({ key: 'outbox_backlog', kind: 'outbox_backlog', tenant: null, channel: null }), 'open', '#ops', NOW).metadata.event_payload;
-    expect(payload).toEqual({ kind: 'outbox_backlog', tenant: null, problem: 'outbox_backlog', state: 'open', opened_at: OPENED });
+  it('a problem of the bot as a whole carries tenant "*" (ALL_TENANTS), never null — also one an older version stored without a tenant; never log_ids', () => {
+    const payload = formatNotice(problem({ key: 'outbox_backlog', kind: 'outbox_backlog', tenant: ALL_TENANTS, channel: null }), 'open', '#ops', NOW).metadata.event_payload;
+    expect(payload).toEqual({ kind: 'outbox_backlog', tenant: '*', problem: 'outbox_backlog', state: 'open', opened_at: OPENED });
     expect(payload).not.toHaveProperty('log_ids');
+    const stored = problem({ key: 'dead_channel:#gone', kind: 'dead_channel', tenant: null, channel: null, noticeTs: '1.2', noticeChannel: '#ops' });
+    expect(formatNotice(stored, 'resolved', '#ops', NOW).metadata.event_payload.tenant).toBe('*');
+    // The text names no tenant for it ("tenant *" would read as a wildcard typed by someone).
+    expect(JSON.stringify(formatNotice(stored, 'open', '#ops', NOW).blocks)).not.toContain('· tenant');
+  });
+
+  it('wholeBotTenant: the only tenant configured, else "*"', () => {
+    expect(wholeBotTenant(['acme'])).toBe('acme');
+    expect(wholeBotTenant(['acme', 'globex'])).toBe('*');
+    expect(wholeBotTenant([])).toBe('*');
   });
 });
 
