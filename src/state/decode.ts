@@ -29,7 +29,7 @@ export function decodeRuleState(stored: boolean, json: string): { ruleState: unk
   }
 }
 
-/** An outbox row as both back ends select it (`SELECT id, tenant, channel, kind, rule_id, incident, alert, attempts`). */
+/** An outbox row as both back ends select it (`SELECT id, tenant, channel, kind, rule_id, incident, alert, attempts, parts_posted, message_ts`). */
 export interface StoredOutboxRow {
   id: number;
   tenant: string;
@@ -39,6 +39,8 @@ export interface StoredOutboxRow {
   incident: string;
   alert: string;
   attempts: number;
+  parts_posted: number;
+  message_ts: string | null;
 }
 
 /** Decodes pending rows; those whose alert no longer decodes are listed apart (the sender fails them). */
@@ -59,6 +61,8 @@ export function decodePendingRows(raw: readonly StoredOutboxRow[]): PendingRows 
       incident: row.incident,
       alert: decoded.alert,
       attempts: row.attempts,
+      partsPosted: row.parts_posted,
+      messageTs: row.message_ts,
     });
   }
   return result;

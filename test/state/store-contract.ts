@@ -194,6 +194,55 @@ export function describeStateStore(name: string, factory: () => Promise<StoreFix
         expect(await store.getIncident(alert.incident)).toMatchObject({ messageTs: '1.1', count: 11 });
       });
 
+      it('keeps an alert posted as several messages pending until its last part, recording each part once and in order', async () => {
+        const { store, reopen } = await fresh();
+        const alert = makeAlert({ count: 250, incidentCount: 250 });
+        await store.enqueueAlerts('acme', [alert, makeAlert()], '#alerts');
+        const [row] = (await store.pendingRows('#alerts', 10)).rows;
+        expect(row).toMatchObject({ partsPosted: 0, messageTs: null });
+        const at = new Date('2024-05-01T12:00:00Z');
+        await store.recordDelivery({ rows: [row!], messageTs: '3.1', channel: 'C1', parent: true, messages: 3 }, at);
+
+        // Its message is posted: the incident is threaded under it and counts its events once...
+        expect(await store.getIncident(alert.incident)).toMatchObject({ messageTs: '3.1', channel: 'C1', count: 250 });
+        expect(await store.threadedIncidents([alert.incident])).toEqual(new Set([alert.incident]));
+        expect(await store.incidentAlert(alert.incident)).toEqual({ alert, messageTs: '3.1', sharedTs: false });
+        // ...but the alert is not delivered until every part is: pending for status, metrics and the next drain.
+        expect(await store.incidentAlertStatus(alert.incident)).toBe('pending');
+        expect(await store.pendingChannels()).toEqual([{ channel: '#alerts', pending: 2 }]);
+        expect((await store.pendingStats()).count).toBe(2);
+        expect((await store.outboxSummary())[0]).toMatchObject({ pending: 2, sent: 0 });
+        const other = await reopen();
+        expect((await other.pendingRows('#alerts', 10)).rows[0]).toMatchObject({ id: row!.id, partsPosted: 1, messageTs: '3.1' });
+
+        // Only the next part is recorded: never one skipped, never one twice.
+        expect(await store.recordPart(row!.id, { index: 3, of: 3 }, at)).toBe(false);
+        expect(await store.recordPart(row!.id, { index: 2, of: 3 }, at)).toBe(true);
+        expect(await store.recordPart(row!.id, { index: 2, of: 3 }, at)).toBe(false);
+        expect((await store.pendingRows('#alerts', 10)).rows[0]).toMatchObject({ partsPosted: 2, messageTs: '3.1' });
+
+        // A failure of the last part: failed, then requeued with its progress and thread kept.
+        await store.markFailed([row!.id], 'invalid_blocks');
+        expect((await store.outboxSummary())[0]).toMatchObject({ pending: 1, failed: 1, sent: 0 });
+        await store.requeueFailed();
+        expect((await store.pendingRows('#alerts', 10)).rows[0]).toMatchObject({ id: row!.id, partsPosted: 2, messageTs: '3.1' });
+
+        expect(await store.recordPart(row!.id, { index: 3, of: 3 }, at)).toBe(true);
+        expect(await pendingIds(store)).not.toContain(row!.id);
+        expect((await store.outboxSummary())[0]).toMatchObject({ pending: 1, failed: 0, sent: 1 });
+        expect(await store.incidentAlertStatus(alert.incident)).toBe('sent');
+        expect(await store.getIncident(alert.incident)).toMatchObject({ messageTs: '3.1', count: 250 });
+        expect(await store.recordPart(row!.id, { index: 4, of: 4 }, at)).toBe(false);
+      });
+
+      it('refuses several rows posted as several messages (only one alert is ever split)', async () => {
+        const { store } = await fresh();
+        await store.enqueueAlerts('acme', [makeAlert(), makeAlert()], '#alerts');
+        const { rows } = await store.pendingRows('#alerts', 10);
+        await expect(store.recordDelivery({ rows, messageTs: '4.1', channel: 'C1', parent: true, messages: 2 }, new Date())).rejects.toThrow(/cannot be posted as 2 messages/);
+        expect((await store.pendingStats()).count).toBe(2);
+      });
+
       it('knows a digest parent: a ts shared by several incidents', async () => {
         const { store } = await fresh();
         const [a, b] = [makeAlert(), makeAlert()];

@@ -17,6 +17,13 @@ export interface OutboxStore {
    * incident is noted (its thread parent when `parent`), in one transaction.
    */
   recordDelivery(delivery: DeliveryRecord, now: Date): Promise<void>;
+  /**
+   * Slack said ok to part `part.index` (2…) of a row posted as `part.of` messages (see
+   * DeliveryRecord.messages): its progress is recorded, and the row becomes sent with the last
+   * part. Only the next part of a pending row is recorded (false, nothing changed, otherwise).
+   * The incident is left alone: the row was counted into it with part 1.
+   */
+  recordPart(id: number, part: { index: number; of: number }, now: Date): Promise<boolean>;
   /** A permanent failure of these rows: kept as failed (status), retried by requeueFailed. */
   markFailed(ids: readonly number[], error: string): Promise<void>;
   /** A transient failure: the rows stay pending, an attempt is counted. */
@@ -50,6 +57,13 @@ export const OutboxRowSchema = z.object({
   incident: z.string(),
   alert: AlertSchema,
   attempts: z.number().int(),
+  /**
+   * Messages of this row Slack already accepted: 0, except for an alert posted as several
+   * messages (more than MAX_LOG_IDS log ids) that a crash or a failure cut off part way.
+   */
+  partsPosted: z.number().int(),
+  /** The ts of the row's first message once posted (the thread its later parts go to); null before, or when Slack gave none. */
+  messageTs: z.string().nullable(),
 });
 export type OutboxRow = z.infer<typeof OutboxRowSchema>;
 
@@ -94,6 +108,12 @@ export interface DeliveryRecord {
    * becomes the thread parent of incidents that have none. False for thread replies.
    */
   parent: boolean;
+  /**
+   * How many messages the rows are posted as (one row: an alert of more than MAX_LOG_IDS log ids,
+   * its own message then replies in its thread); default 1. More than 1: this records the first
+   * (the ts, the incident), and the row stays pending until recordPart records the last.
+   */
+  messages?: number;
 }
 
 export interface DeadLetterPolicy {
@@ -105,4 +125,11 @@ export interface DeadLetterPolicy {
 export interface Requeued {
   requeued: number;
   dead: number;
+}
+
+/** The delivery is the first of several messages of one row (DeliveryRecord.messages); several rows cannot be. */
+export function severalMessages(delivery: Pick<DeliveryRecord, 'rows' | 'messages'>): boolean {
+  if ((delivery.messages ?? 1) <= 1) return false;
+  if (delivery.rows.length !== 1) throw new TypeError(`a delivery of ${delivery.rows.length} rows cannot be posted as ${delivery.messages} messages`);
+  return true;
 }

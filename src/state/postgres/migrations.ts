@@ -133,6 +133,11 @@ export const PG_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (tenant, part)
   );
   `,
+  // An alert posted as several messages (more than MAX_LOG_IDS log ids), as SQLite's: how many
+  // Slack accepted, per message; the row stays pending until the last, resumed under message_ts.
+  `
+  ALTER TABLE outbox ADD COLUMN parts_posted integer NOT NULL DEFAULT 0;
+  `,
 ];
 
 export const PG_SCHEMA_VERSION = PG_MIGRATIONS.length;

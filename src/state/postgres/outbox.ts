@@ -37,7 +37,7 @@ export async function pendingChannels(db: Queryable): Promise<ChannelCount[]> {
 
 export async function pendingRows(db: Queryable, channel: string, limit: number): Promise<PendingRows> {
   const { rows: raw } = await db.query<StoredOutboxRow>(
-    `SELECT id, tenant, channel, kind, rule_id, incident, alert, attempts FROM outbox WHERE status = 'pending' AND channel = $1 ORDER BY id LIMIT $2`,
+    `SELECT id, tenant, channel, kind, rule_id, incident, alert, attempts, parts_posted, message_ts FROM outbox WHERE status = 'pending' AND channel = $1 ORDER BY id LIMIT $2`,
     [channel, limit],
   );
   return decodePendingRows(raw);
@@ -53,6 +53,25 @@ export async function markSent(db: Queryable, ids: readonly number[], messageTs:
     [now, messageTs, sortedIds(ids)],
   );
   return result.rowCount ?? 0;
+}
+
+/** The first of the messages one row is posted as: it stays pending with one part posted and its ts (see the SQLite back end). */
+export async function markFirstPart(db: Queryable, id: number, messageTs: string | null): Promise<number> {
+  const result = await db.query(`UPDATE outbox SET parts_posted = 1, message_ts = $1, last_error = NULL WHERE id = $2 AND status = 'pending' AND parts_posted = 0`, [messageTs, id]);
+  return result.rowCount ?? 0;
+}
+
+/** A later part Slack accepted: only the next one of a pending row is recorded; with the last, the row is sent. */
+export async function markPart(db: Queryable, id: number, part: { index: number; of: number }, now: Date): Promise<boolean> {
+  const result = await db.query(
+    `UPDATE outbox SET parts_posted = $2, last_error = NULL,
+       status = CASE WHEN $3::boolean THEN 'sent' ELSE status END,
+       sent_at = CASE WHEN $3::boolean THEN $4 ELSE sent_at END,
+       attempts = attempts + CASE WHEN $3::boolean THEN 1 ELSE 0 END
+     WHERE id = $1 AND status = 'pending' AND parts_posted = $2::int - 1`,
+    [id, part.index, part.index >= part.of, now],
+  );
+  return (result.rowCount ?? 0) > 0;
 }
 
 export async function markFailed(db: Queryable, ids: readonly number[], error: string): Promise<void> {
@@ -96,7 +115,7 @@ export async function incidentAlert(db: Queryable, incident: string): Promise<In
   const { rows } = await db.query<{ alert: string; message_ts: string | null; shared: boolean }>(
     `SELECT alert, message_ts,
             (message_ts IS NOT NULL AND (SELECT count(DISTINCT o2.incident) FROM outbox o2 WHERE o2.message_ts = o.message_ts) > 1) AS shared
-     FROM outbox o WHERE incident = $1 AND kind = 'alert' AND status = 'sent' ORDER BY id DESC LIMIT 1`,
+     FROM outbox o WHERE incident = $1 AND kind = 'alert' AND (status = 'sent' OR parts_posted > 0) ORDER BY id DESC LIMIT 1`,
     [incident],
   );
   const row = rows[0];

@@ -138,6 +138,13 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (tenant, part)
   );
   `,
+  // An alert of more than MAX_LOG_IDS log ids is posted as several messages (its own, then
+  // replies in its thread): how many of them Slack accepted, recorded per message. The row stays
+  // pending until the last, so a crash or a failure between them resumes with the next part under
+  // message_ts (its own message's ts, set with part 1) instead of losing or re-posting any.
+  `
+  ALTER TABLE outbox ADD COLUMN parts_posted INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -47,7 +47,7 @@ export function pendingChannels(db: StateDb): ChannelCount[] {
 
 /** The oldest pending rows of one channel, in queue order. */
 export function pendingRows(db: StateDb, channel: string, limit: number): PendingRows {
-  const raw = cachedStatement(db, `SELECT id, tenant, channel, kind, rule_id, incident, alert, attempts FROM outbox WHERE status = 'pending' AND channel = ? ORDER BY id LIMIT ?`)
+  const raw = cachedStatement(db, `SELECT id, tenant, channel, kind, rule_id, incident, alert, attempts, parts_posted, message_ts FROM outbox WHERE status = 'pending' AND channel = ? ORDER BY id LIMIT ?`)
     .all(channel, limit) as StoredOutboxRow[];
   return decodePendingRows(raw);
 }
@@ -64,6 +64,34 @@ export function markSent(db: StateDb, ids: readonly number[], messageTs: string 
   let recorded = 0;
   for (const id of ids) recorded += update.run(now.toISOString(), messageTs, id).changes;
   return recorded;
+}
+
+/**
+ * The first of the messages one row is posted as (an alert of more than MAX_LOG_IDS log ids):
+ * the row keeps pending with one part posted and its ts, for the parts still owed. Guarded like
+ * markSent (only a pending row none of whose parts was recorded); returns how many rows.
+ */
+export function markFirstPart(db: StateDb, id: number, messageTs: string | null): number {
+  return cachedStatement(db, `UPDATE outbox SET parts_posted = 1, message_ts = ?, last_error = NULL WHERE id = ? AND status = 'pending' AND parts_posted = 0`)
+    .run(messageTs, id).changes;
+}
+
+/**
+ * A later part Slack accepted: only the next one of a pending row is recorded (a part is never
+ * counted twice, nor one skipped); with the last, the row is sent. Returns whether it was recorded.
+ */
+export function markPart(db: StateDb, id: number, part: { index: number; of: number }, now: Date): boolean {
+  const last = part.index >= part.of;
+  return (
+    cachedStatement(
+      db,
+      `UPDATE outbox SET parts_posted = @index, last_error = NULL,
+         status = CASE WHEN @last THEN 'sent' ELSE status END,
+         sent_at = CASE WHEN @last THEN @now ELSE sent_at END,
+         attempts = attempts + @last
+       WHERE id = @id AND status = 'pending' AND parts_posted = @index - 1`,
+    ).run({ id, index: part.index, last: last ? 1 : 0, now: now.toISOString() }).changes > 0
+  );
 }
 
 /** A permanent failure: kept, shown by `status`, retried by `requeueFailed`. */
@@ -116,9 +144,12 @@ export function incidentAlertStatus(db: StateDb, incident: string): OutboxStatus
   return row?.status;
 }
 
-/** The alert that opened an incident and the ts it was delivered with (to re-render the parent). */
+/**
+ * The alert that opened an incident and the ts it was delivered with (to re-render the parent) —
+ * also while replies listing its other log ids are still owed: its message is in the channel.
+ */
 export function incidentAlert(db: StateDb, incident: string): IncidentParent | undefined {
-  const row = cachedStatement(db, `SELECT alert, message_ts FROM outbox WHERE incident = ? AND kind = 'alert' AND status = 'sent' ORDER BY id DESC LIMIT 1`)
+  const row = cachedStatement(db, `SELECT alert, message_ts FROM outbox WHERE incident = ? AND kind = 'alert' AND (status = 'sent' OR parts_posted > 0) ORDER BY id DESC LIMIT 1`)
     .get(incident) as { alert: string; message_ts: string | null } | undefined;
   if (!row) return undefined;
   const decoded = decodeAlert(row.alert);

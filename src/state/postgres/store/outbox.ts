@@ -1,11 +1,13 @@
 import type { Alert } from '../../../engine/alert.js';
 import type { OutboxStore } from '../../interface/outbox.js';
-import type { ChannelCount, ChannelSummary, DeadLetterPolicy, DeliveryRecord, PendingRows, PendingStats, Requeued } from '../../store.js';
+import { severalMessages, type ChannelCount, type ChannelSummary, type DeadLetterPolicy, type DeliveryRecord, type PendingRows, type PendingStats, type Requeued } from '../../store.js';
 import { recordIncident } from '../incidents.js';
 import {
   enqueueAlerts,
   failChannel,
   markFailed,
+  markFirstPart,
+  markPart,
   markSent,
   notePendingError,
   outboxSummary,
@@ -40,12 +42,10 @@ export function pgOutbox(run: PgRun): OutboxStore {
 
     recordDelivery(delivery: DeliveryRecord, now: Date): Promise<void> {
       return run.write(`recording the delivery of message ${delivery.messageTs ?? '(no ts)'} in ${delivery.channel}`, async (db) => {
-        await markSent(
-          db,
-          delivery.rows.map((row) => row.id),
-          delivery.messageTs,
-          now,
-        );
+        const ids = delivery.rows.map((row) => row.id);
+        // Posted as several messages: pending until the last of them (recordPart).
+        if (severalMessages(delivery)) await markFirstPart(db, ids[0]!, delivery.messageTs);
+        else await markSent(db, ids, delivery.messageTs, now);
         // Threads live under the first message that reported the incident; replies never become parents.
         for (const row of delivery.rows) {
           await recordIncident(
@@ -63,6 +63,10 @@ export function pgOutbox(run: PgRun): OutboxStore {
           );
         }
       });
+    },
+
+    recordPart(id: number, part: { index: number; of: number }, now: Date): Promise<boolean> {
+      return run.statement(`recording part ${part.index} of ${part.of} of alert ${id}`, (db) => markPart(db, id, part, now));
     },
 
     markFailed(ids: readonly number[], error: string): Promise<void> {

@@ -1,11 +1,13 @@
 import type { Alert } from '../../../engine/alert.js';
 import type { OutboxStore } from '../../interface/outbox.js';
-import type { ChannelCount, ChannelSummary, DeadLetterPolicy, DeliveryRecord, PendingRows, PendingStats, Requeued } from '../../store.js';
+import { severalMessages, type ChannelCount, type ChannelSummary, type DeadLetterPolicy, type DeliveryRecord, type PendingRows, type PendingStats, type Requeued } from '../../store.js';
 import { recordIncident } from '../incidents.js';
 import {
   enqueueAlerts,
   failChannel,
   markFailed,
+  markFirstPart,
+  markPart,
   markSent,
   notePendingError,
   outboxSummary,
@@ -38,12 +40,10 @@ export function sqliteOutbox(run: SqliteRun): OutboxStore {
 
     async recordDelivery(delivery: DeliveryRecord, now: Date): Promise<void> {
       run.write(`recording the delivery of message ${delivery.messageTs ?? '(no ts)'} in ${delivery.channel}`, () => {
-        markSent(
-          run.db,
-          delivery.rows.map((row) => row.id),
-          delivery.messageTs,
-          now,
-        );
+        const ids = delivery.rows.map((row) => row.id);
+        // Posted as several messages: pending until the last of them (recordPart).
+        if (severalMessages(delivery)) markFirstPart(run.db, ids[0]!, delivery.messageTs);
+        else markSent(run.db, ids, delivery.messageTs, now);
         for (const row of delivery.rows) {
           // Threads live under the first message that reported the incident: an
           // alert, a digest, or a standalone repeat; replies never become parents.
@@ -62,6 +62,10 @@ export function sqliteOutbox(run: SqliteRun): OutboxStore {
           );
         }
       });
+    },
+
+    async recordPart(id: number, part: { index: number; of: number }, now: Date): Promise<boolean> {
+      return run.write(`recording part ${part.index} of ${part.of} of alert ${id}`, () => markPart(run.db, id, part, now));
     },
 
     async markFailed(ids: readonly number[], error: string): Promise<void> {
