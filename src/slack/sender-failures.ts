@@ -61,15 +61,11 @@ export function createFailureHandler(options: NormalizedSenderOptions, tools: Fa
     const ids = delivery.item.rows.map((row) => row.id);
     const { error } = outcome;
     if (outcome.why === 'deadline' || outcome.why === 'stopped') return false;
-    // A reply listing an alert's other log ids: its row is the alert's, already sent — never failed or requeued (that would post the alert again).
+    // A reply listing an alert's other log ids fails as its row does: the row is pending until its
+    // last part, and the parts Slack accepted are recorded, so a retry or a requeue posts only the rest.
     if (delivery.item.kind === 'overflow') {
-      run.report.failed += 1;
-      logger.error(
-        { channel, incident: delivery.item.incident, part: delivery.item.part, slackError: error.details.apiError },
-        `could not post part ${delivery.item.part.index} of ${delivery.item.part.of} of incident ${delivery.item.incident} (log ids its alert could not list): ${error.message}`,
-      );
-      if (failureScope(error) === 'all') await tools.pauseForToken(run, error);
-      return outcome.why !== 'gave_up' && failureScope(error) === 'message';
+      const { part, incident } = delivery.item;
+      logger.warn({ channel, incident, part, slackError: error.details.apiError }, `part ${part.index} of ${part.of} of incident ${incident} (log ids its alert could not list) was not posted: ${error.message}`);
     }
     if (outcome.why === 'gave_up') {
       await store.recordAttempt(ids, error.message);

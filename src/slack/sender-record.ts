@@ -32,7 +32,7 @@ export class DeliveryRecorder {
   /** Records what Slack accepted; false (kept in memory, the channel must stop) when the recording failed. */
   async record(channel: string, delivery: Delivery, posted: Posted, at: Date): Promise<boolean> {
     try {
-      await recordDelivery(this.store, delivery, posted, at);
+      if (!(await recordDelivery(this.store, delivery, posted, at))) this.#partRecordedAlready(channel, delivery);
     } catch (error) {
       this.#waiting.set(channel, { delivery, posted, at });
       this.logger.error(
@@ -50,7 +50,7 @@ export class DeliveryRecorder {
     const waiting = this.#waiting.get(channel);
     if (!waiting) return true;
     try {
-      await recordDelivery(this.store, waiting.delivery, waiting.posted, waiting.at);
+      if (!(await recordDelivery(this.store, waiting.delivery, waiting.posted, waiting.at))) this.#partRecordedAlready(channel, waiting.delivery);
     } catch (error) {
       const message = final
         ? `stopping with a message Slack accepted but not recorded in ${channel}: it may be posted again after the restart`
@@ -61,5 +61,15 @@ export class DeliveryRecorder {
     this.#waiting.delete(channel);
     this.logger.info({ channel, ts: waiting.posted.ts }, `recorded the message Slack had accepted in ${channel}; the channel goes on`);
     return true;
+  }
+
+  /** A reply of an alert whose progress the store did not take (it had that part already): said, never hidden. */
+  #partRecordedAlready(channel: string, delivery: Delivery): void {
+    const { item } = delivery;
+    if (item.kind !== 'overflow') return;
+    this.logger.error(
+      { channel, outboxId: item.rows[0].id, part: item.part },
+      `part ${item.part.index} of ${item.part.of} of incident ${item.incident} was posted, but the state had recorded another part of it: its log ids may be listed twice`,
+    );
   }
 }

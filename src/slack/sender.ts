@@ -106,18 +106,22 @@ export function createSender(input: SenderInput): Sender {
       const threadedIncidents = await store.threadedIncidents(rows.filter((row) => row.kind === 'repeat').map((row) => row.incident));
       const threaded = (incident: string) => threadedIncidents.has(incident);
       const partThreads: PartThreads = new Map();
+      /** Rows of alerts posted as several messages whose part failed in this round: their later parts wait (never out of order). */
+      const cutOff = new Set<number>();
       for (const item of collapse(rows, { digestAbove: options.digestAbove, threaded })) {
         if (run.halted || run.signal?.aborted || clock.now() >= run.deadlineAt) return;
-        // An alert and the replies listing its other log ids go out together (its row is recorded with
-        // the alert, so a reply cut off by the deadline would leave log ids unreported): with too little
-        // time left for all of them it waits for the next drain, which starts with the whole budget.
+        // An alert and the replies listing its other log ids go out together when time allows: with
+        // too little left for all of them it waits for the next drain, which starts with the whole
+        // budget. (A cut between them loses nothing — each part is recorded — but splits the thread in time.)
         if (item.kind === 'alert' && clock.now() + alertMessageCount(item.rows[0].alert) * options.minIntervalMs > run.deadlineAt) return;
+        if (item.kind === 'overflow' && cutOff.has(item.rows[0].id)) continue;
         const prepared = await prepare(item, store, formatContext(item.rows[0]!.tenant, channel), partThreads);
         if (!prepared.ready) continue;
         const { delivery } = prepared;
         const outcome = await paced(run, channel, 'chat.postMessage', () => options.poster.postMessage(delivery.message));
         if (!outcome) return;
         if (!outcome.ok) {
+          if (item.kind === 'alert' || item.kind === 'overflow') cutOff.add(item.rows[0].id);
           if (!(await onFailure(run, delivery, channel, outcome))) return;
           progressed = true;
           continue;

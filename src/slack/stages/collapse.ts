@@ -10,7 +10,9 @@ import { alertMessageCount } from '../log-id-parts.js';
  *   (`part`), so every log id is reported by exactly one of them;
  * - `overflow`: a reply in an alert's thread listing log ids its message could not
  *   hold (an alert of more than MAX_LOG_IDS events; `part` ≥ 2, the alert is part 1).
- *   Its row is the alert's, recorded with the alert: it comes right after it;
+ *   Its row is the alert's, which stays pending until its last part is posted (each part's
+ *   progress is recorded): a row some of whose parts were posted before a crash or a
+ *   failure brings only the parts still owed, without its alert;
  * - `digest`: many rows of one rule collapsed during a flood (one channel message).
  *   Its log ids fill at most one message's metadata too: rows beyond them are
  *   parts 2…n, replies in the digest's thread (`part`; all parts share `digestId`).
@@ -51,7 +53,8 @@ export function collapse(rows: readonly OutboxRow[], options: CollapseOptions): 
   const channelMessages = new Set<WorkItem>();
   for (const item of items) {
     const incident = item.rows[0]!.incident;
-    if (item.kind === 'alert' || (!options.threaded(incident) && !opened.has(incident))) channelMessages.add(item);
+    // An alert's later part is a reply under its message, also when that message went out in an earlier drain.
+    if (item.kind === 'alert' || (item.kind !== 'overflow' && !options.threaded(incident) && !opened.has(incident))) channelMessages.add(item);
     opened.add(incident);
   }
   const isChannelMessage = (item: WorkItem) => channelMessages.has(item);
@@ -125,9 +128,10 @@ function batchRepeats(rows: readonly OutboxRow[]): WorkItem[] {
   const parts = new Map<string, Extract<WorkItem, { kind: 'repeats' }>[]>();
   for (const row of rows) {
     if (row.kind === 'alert') {
-      items.push({ kind: 'alert', rows: [row] });
+      // Parts Slack already accepted are never posted again: the row resumes with the next one.
+      if (row.partsPosted === 0) items.push({ kind: 'alert', rows: [row] });
       const of = alertMessageCount(row.alert);
-      for (let index = 2; index <= of; index++) items.push({ kind: 'overflow', incident: row.incident, rows: [row], part: { index, of } });
+      for (let index = Math.max(2, row.partsPosted + 1); index <= of; index++) items.push({ kind: 'overflow', incident: row.incident, rows: [row], part: { index, of } });
       continue;
     }
     const batch = open.get(row.incident);

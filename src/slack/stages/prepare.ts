@@ -49,7 +49,8 @@ export async function prepare(item: WorkItem, store: StateStore, context: Format
       return { ready: true, delivery: { item, message } };
     }
     case 'overflow': {
-      const alertTs = partThreads.get(item.incident);
+      // Its alert's message: posted in this round, or recorded with the row by an earlier one (a crash or a failure cut its parts off).
+      const alertTs = partThreads.has(item.incident) ? partThreads.get(item.incident) : first.partsPosted > 0 ? first.messageTs : undefined;
       // Its alert was not posted (it failed, or waits): the row stays pending and brings these log ids again.
       if (alertTs === undefined) return { ready: false, why: `waiting for the alert of incident ${item.incident}` };
       return { ready: true, delivery: { item, message: { ...formatAlertOverflow(first.alert, item.part, alertTs ?? undefined, context), channel } } };
