@@ -117,6 +117,21 @@ export function matchedAlert(
   });
 }
 
+/**
+ * The log ids of the entries, each entry's folded ones (older than it) just
+ * before its own: every event they stand for, but those folded past
+ * MAX_FOLDED_LOG_IDS (window.ts).
+ */
+export function logIdsIn(entries: readonly WindowEntry[]): string[] {
+  const ids: string[] = [];
+  for (const entry of entries) {
+    const folded = entry[7];
+    if (folded) for (const id of folded) ids.push(id);
+    ids.push(entry[1]);
+  }
+  return ids;
+}
+
 /** Events the entries stand for (folded entries count several). */
 export function eventsIn(entries: readonly WindowEntry[]): number {
   let events = 0;
@@ -159,7 +174,7 @@ export function thresholdAlert(
     incident: reached.incident,
     group: reached.group,
     // Every event reported, not the first MAX_LOG_IDS: the sender lists the others in the alert's thread.
-    logIds: entries.map((entry) => entry[1]),
+    logIds: logIdsIn(entries),
     count,
     firstDate: new Date(entries[0]![0]).toISOString(),
     lastDate: new Date(entries[entries.length - 1]![0]).toISOString(),

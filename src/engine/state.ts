@@ -37,11 +37,15 @@ export const STATE_BUCKETS = 4_096;
 
 /**
  * One event inside a threshold window, compact: [time ms, log id, distinct
- * value, user, ip, events, code]. `code` is the event type (a folded event counts under the code of the entry it folds into). `events` (absent = 1) grows when a full distinct
+ * value, user, ip, events, code, folded log ids]. `code` is the event type (a folded event counts under the code of the entry it folds into). `events` (absent = 1) grows when a full distinct
  * window folds an older event of a repeated value into this later one, so
- * that every event stays counted (see `foldRepeat`).
+ * that every event stays counted (see `keepWithin` in window.ts); `folded log
+ * ids` (absent: none) are the log ids of the events folded into it, oldest
+ * first, so that the alert still lists them — at most MAX_FOLDED_LOG_IDS in a
+ * window, so an event folded past that is counted (in `events`) without its
+ * log id.
  */
-export type WindowEntry = [number, string, string | null, string | null, string | null, number?, string?];
+export type WindowEntry = [number, string, string | null, string | null, string | null, number?, string?, string[]?];
 
 /**
  * One event of a sequence, compact: [time ms, log id, steps it matches (bit

@@ -1,5 +1,6 @@
+import { MAX_ALERT_LOG_IDS } from './alert.js';
 import type { LiveGroup } from './working-state.js';
-import type { WindowEntry } from './state.js';
+import { MAX_WINDOW_ENTRIES, type WindowEntry } from './state.js';
 
 /**
  * Threshold windows by event time. A group's window holds its events sorted by
@@ -15,6 +16,16 @@ import type { WindowEntry } from './state.js';
  * that an event arriving up to that late still finds the events it was close
  * to. `live.from` is the index of the current window's first entry.
  */
+
+/**
+ * Log ids a window's folded entries hold at most: with the own log ids of its
+ * MAX_WINDOW_ENTRIES entries (keepWithin's capacity) and of the event that
+ * completes it, an alert lists at most
+ * MAX_ALERT_LOG_IDS. A window folds only under a flood of retries (more
+ * events than entries within its span); past this bound a folded event is
+ * still counted, without its log id (the alert says how many; README).
+ */
+export const MAX_FOLDED_LOG_IDS = MAX_ALERT_LOG_IDS - MAX_WINDOW_ENTRIES - 1;
 
 /** Events per entry (a folded entry stands for several). */
 export function entryEvents(entry: WindowEntry): number {
@@ -103,7 +114,10 @@ export function newestDate(live: LiveGroup): number | undefined {
 function dropAt(live: LiveGroup, index: number): void {
   const window = live.state.window!;
   const entry = window[index]!;
-  bump(live.values, entry[2], -1);
+  if (live.values) {
+    bump(live.values, entry[2], -1);
+    live.folded -= entry[7]?.length ?? 0;
+  }
   if (index >= live.from) bump(live.current, entry[2], -1);
   if (index === live.head) {
     live.head += 1;
@@ -151,19 +165,41 @@ export function insertEntry(live: LiveGroup, entry: WindowEntry, windowMs: numbe
 }
 
 /**
+ * The folded log ids of an entry that `older` (an earlier entry of the same
+ * value) folds into: the older entry's folded ids and its own, then the
+ * newer one's folded ids. Without `room` the older entry's own log id is left
+ * out (MAX_FOLDED_LOG_IDS reached). Lists are never written once listed
+ * (cloneState shares entries): a new one, or one of theirs as it is.
+ */
+function foldedIds(older: WindowEntry, newer: WindowEntry, room: boolean): string[] | undefined {
+  const before = older[7];
+  const after = newer[7];
+  if (!room) return !before ? after : !after ? before : before.concat(after);
+  const ids = before ? before.slice() : [];
+  ids.push(older[1]);
+  if (after) for (const id of after) ids.push(id);
+  return ids;
+}
+
+/**
  * Keeps a window within `capacity` entries. A distinct window folds the
  * oldest event of a value that occurs again into that value's next entry
- * (counted there, its own log id no longer listed): hammering a few users
- * then costs no capacity, and neither the other users nor any event count is
- * lost. Otherwise (all values differ, or a plain count window) the oldest
- * entry goes; it had not reached the threshold.
+ * (counted there, its log id kept in the entry's folded ids while the window
+ * holds fewer than MAX_FOLDED_LOG_IDS): hammering a few users then costs no
+ * capacity, and neither the other users nor any event count is lost.
+ * Otherwise (all values differ, or a plain count window) the oldest entry
+ * goes; it had not reached the threshold.
  */
 export function keepWithin(live: LiveGroup, capacity: number, distinct: boolean): void {
   if (!live.state.window || live.state.window.length - live.head <= capacity) return;
   const window = live.state.window;
   if (distinct && !live.values) {
     live.values = new Map();
-    for (let i = live.head; i < window.length; i++) bump(live.values, window[i]![2], 1);
+    live.folded = 0;
+    for (let i = live.head; i < window.length; i++) {
+      bump(live.values, window[i]![2], 1);
+      live.folded += window[i]![7]?.length ?? 0;
+    }
   }
   while (window.length - live.head > capacity) {
     if (live.values) {
@@ -173,9 +209,15 @@ export function keepWithin(live: LiveGroup, capacity: number, distinct: boolean)
         if ((live.values.get(value!) ?? 0) < 2) continue;
         for (let j = i + 1; j < window.length; j++) {
           if (window[j]![2] !== value) continue;
+          const older = window[i]!;
+          const newer = window[j]!;
           // A new entry, not a write into the old one: entries are never written once listed (cloneState shares them).
-          const merged: WindowEntry = [...window[j]!];
-          merged[5] = entryEvents(window[j]!) + entryEvents(window[i]!);
+          const merged: WindowEntry = [...newer];
+          merged[5] = entryEvents(newer) + entryEvents(older);
+          const ids = foldedIds(older, newer, live.folded < MAX_FOLDED_LOG_IDS);
+          if (ids) merged[7] = ids;
+          // dropAt takes the older entry's folded ids off; the merged entry holds them now.
+          live.folded += (ids?.length ?? 0) - (newer[7]?.length ?? 0);
           window[j] = merged;
           dropAt(live, i);
           folded = true;
@@ -240,5 +282,6 @@ export function clearWindow(live: LiveGroup): void {
   live.head = 0;
   live.from = 0;
   live.values?.clear();
+  live.folded = 0;
   live.current?.clear();
 }

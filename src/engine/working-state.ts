@@ -25,8 +25,10 @@ export interface LiveGroup {
   from: number;
   /** Distinct windows: entries per value over the current window … */
   current?: Map<string, number>;
-  /** … and over every held entry (made when a full window has to fold, see window.ts). */
+  /** … and over every held entry (made when a full window has to fold, see window.ts) … */
   values?: Map<string, number>;
+  /** … and the log ids its folded entries hold (meaningful only while `values` is set). */
+  folded: number;
   /** The activity last pushed to `indexedIn` for this group. */
   indexed?: number;
   indexedIn?: ActivityIndex;
@@ -258,6 +260,7 @@ export class WorkingState {
       from: 0,
       current: undefined,
       values: undefined,
+      folded: 0,
       indexed: undefined,
       indexedIn: undefined,
       key,
