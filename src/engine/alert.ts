@@ -67,8 +67,11 @@ export const MAX_LOG_IDS = 100;
 
 /**
  * At most this many log ids on one alert: every event a threshold window
- * (MAX_WINDOW_ENTRIES, 1,000, plus the event that reached it) or a sequence
- * (MAX_SEQUENCE_ENTRIES, 200) reports. An alert listing more than MAX_LOG_IDS
+ * (MAX_WINDOW_ENTRIES, 1,000, plus the event that reached it, plus for a
+ * distinct window the log ids of the retries it folded, at most
+ * MAX_FOLDED_LOG_IDS: window.ts) or a sequence (MAX_SEQUENCE_ENTRIES, 200)
+ * reports. A distinct window that folded more retries than that counts them
+ * without their log ids (the only alert whose count exceeds its log ids). An alert listing more than MAX_LOG_IDS
  * goes out as its message plus replies in its thread (the sender splits it:
  * src/slack/format-overflow.ts), so every log id is reported once.
  */
@@ -94,12 +97,13 @@ export const AlertSchema = z.object({
   /** The group_by values (or throttle key values); `{}` for a rule-wide incident. */
   group: z.record(z.string(), z.string().nullable()),
   /**
-   * Log ids this alert reports for the first time, in event-time order. A repeat lists at
+   * Log ids this alert reports for the first time, in event-time order (a distinct window's folded
+   * retries just before the later retry of the same value they were folded into). A repeat lists at
    * most MAX_LOG_IDS; an alert lists every event it reports (threshold, sequence), and one
    * listing more than MAX_LOG_IDS is posted with its other log ids in thread replies.
    */
   logIds: z.array(z.string()).max(MAX_ALERT_LOG_IDS),
-  /** How many events this alert stands for (may exceed logIds.length). */
+  /** How many events this alert stands for (exceeds logIds.length only for a distinct window folded past its bound). */
   count: z.number().int().positive(),
   /** Event-time span covered, ISO-8601. */
   firstDate: z.string(),

@@ -1,4 +1,4 @@
-import { MAX_LOG_IDS, type Alert } from '../engine/alert.js';
+import { MAX_ALERT_LOG_IDS, MAX_LOG_IDS, type Alert } from '../engine/alert.js';
 import type { Catalog } from '../catalog/types.js';
 import type { IncidentControls } from '../state/controls.js';
 import { incidentBlockId } from './actions/ids.js';
@@ -25,7 +25,7 @@ import { escapeMrkdwnLines } from './escape.js';
 import { SLACK_LIMITS, fitText, type LimitWarning } from './limits.js';
 import { newValueSection, sequenceSections, travelSection } from './format-kinds.js';
 import { changeSection } from './format-change.js';
-import { alertMessageCount, logIdsInReplies, logIdsOfPart, ownCount } from './log-id-parts.js';
+import { alertMessageCount, logIdsInReplies, logIdsOfPart, ownCount, unlistedEvents } from './log-id-parts.js';
 
 /** The `metadata` every posted message carries (see CONTRACT.md). */
 export interface AlertMetadata {
@@ -158,6 +158,7 @@ function buildAlert(alert: Alert, context: FormatContext, running: RunningCount 
     event.description && !alert.threshold ? escapeMrkdwn(event.description) : undefined,
     alert.ruleDescription ? `_${escapeMrkdwn(alert.ruleDescription)}_` : undefined,
     inThreadLine(alert),
+    unlistedLine(alert),
   ].filter((line): line is string => !!line);
 
   const blocks: (Block | undefined)[] = [headerBlock(`${stateEmoji(controls) ?? emoji} ${alert.title}`, warn)];
@@ -275,6 +276,14 @@ function inThreadLine(alert: Alert): string | undefined {
   if (elsewhere === 0) return undefined;
   const replies = alertMessageCount(alert) - 1;
   return `The log ids of ${countText(elsewhere)} of these events are listed in ${replies} repl${replies === 1 ? 'y' : 'ies'} in this thread.`;
+}
+
+/** How many events the alert counts without their log ids (a distinct window folded a flood past its bound). */
+function unlistedLine(alert: Alert): string | undefined {
+  // Only a distinct window counts events it does not list (the engine's other alerts list each event they count).
+  const unlisted = alert.threshold?.distinct ? unlistedEvents(alert) : 0;
+  if (unlisted === 0) return undefined;
+  return `${countText(unlisted)} of these events are counted without their log ids: an alert keeps at most ${countText(MAX_ALERT_LOG_IDS)} of a flood's log ids, and no message lists the others.`;
 }
 
 export function incidentContext(alert: Pick<Alert, 'ruleId' | 'incident' | 'firstDate' | 'lastDate'>): string {

@@ -25,10 +25,20 @@ export function logIdsInReplies(alert: Pick<Alert, 'logIds'>): number {
 }
 
 /**
+ * The events the alert counts without listing their log ids: a distinct
+ * window's retries folded past its bound (MAX_FOLDED_LOG_IDS in
+ * engine/window.ts) — a flood of more than MAX_ALERT_LOG_IDS events before
+ * the alert. No message lists them; the alert's text says so.
+ */
+export function unlistedEvents(alert: Pick<Alert, 'logIds' | 'count'>): number {
+  return Math.max(0, alert.count - alert.logIds.length);
+}
+
+/**
  * The events the alert's own message stands for in its metadata `count`: all of
  * them but those whose log ids its replies list (each reply counts its own), so
- * the counts of its messages add up to the alert's count. Folded window entries
- * (a distinct window) count here: their events have no log id of their own.
+ * the counts of its messages add up to the alert's count. Events counted
+ * without a log id (unlistedEvents) count here.
  */
 export function ownCount(alert: Pick<Alert, 'logIds' | 'count'>): number {
   return alert.count - logIdsInReplies(alert);

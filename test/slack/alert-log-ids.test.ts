@@ -92,6 +92,12 @@ function expectEachLogIdOnce(queued: readonly Alert[], messages: readonly Call['
 const threshold150 = () =>
   compileRules([makeRule({ id: 'failed-150', title: '{{count}} failed logins from {{ip}}', match: { codes: ['fp'] }, threshold: { count: 150, window: '1h', group_by: ['ip'] } })], catalog);
 
+const distinct10 = () =>
+  compileRules(
+    [makeRule({ id: 'stuffing', title: 'Credential stuffing from {{ip}}', match: { codes: ['fp'] }, threshold: { count: 10, window: '10m', group_by: ['ip'], distinct: 'user_name' } })],
+    catalog,
+  );
+
 describe('an alert standing for more than 100 events', () => {
   it('a threshold rule with count 150: the alert lists 100 log ids, a reply in its thread the other 50', async () => {
     const at = eventFactory();
@@ -153,6 +159,50 @@ describe('an alert standing for more than 100 events', () => {
     expect(replies.every((reply) => reply.thread_ts === '1700000000.000001' && reply.metadata.event_payload.incident === queued[0]!.incident)).toBe(true);
     expectEachLogIdOnce(queued, posts());
     expect(JSON.stringify(alert!.blocks)).toContain(`listed in ${replyCount} repl${replyCount === 1 ? 'y' : 'ies'} in this thread`);
+  });
+
+  it('credential stuffing after a flood of retries (a folded distinct window): every event\'s log id in exactly one message', async () => {
+    const at = eventFactory();
+    // 6 users, 1,500 retries of 3 others (more than the window's 1,000 entries: the oldest fold), the tenth user, 150 more retries.
+    const events = [
+      ...Array.from({ length: 6 }, (_, i) => at(i * SECOND, { user_name: `early${i}` })),
+      ...Array.from({ length: 1_500 }, (_, i) => at(10 * SECOND + i * 100, { user_name: `again${i % 3}` })),
+      at(3 * MINUTE, { user_name: 'tenth' }),
+      ...Array.from({ length: 150 }, (_, i) => at(3 * MINUTE + (i + 1) * 100, { user_name: `again${i % 3}` })),
+    ];
+    const queued = await poll(distinct10(), events);
+    expect(queued.map((alert) => [alert.kind, alert.count])).toEqual([
+      ['alert', 1_507],
+      ['repeat', 93], // the rest of the alert's page of 100
+      ['repeat', 57],
+    ]);
+    await sender().drainOnce({ deadlineMs: 60_000 });
+    expectEachLogIdOnce(queued, posts());
+    // Every matching event, the folded retries included, is listed by one message.
+    const listed = posts().flatMap((post) => post.metadata.event_payload.log_ids);
+    expect(listed.sort()).toEqual(events.map((event) => event.log_id).sort());
+    expect(JSON.stringify(posts()[0]!.blocks)).not.toContain('without their log ids');
+  });
+
+  it('past 2,000 events before the alert, it lists 2,000 log ids and says how many events it counts without theirs', async () => {
+    const at = eventFactory();
+    const events = [
+      ...Array.from({ length: 6 }, (_, i) => at(i * SECOND, { user_name: `early${i}` })),
+      ...Array.from({ length: 5_000 }, (_, i) => at(10 * SECOND + i * 30, { user_name: `again${i % 3}` })),
+      at(3 * MINUTE, { user_name: 'tenth' }),
+    ];
+    const queued = await poll(distinct10(), events);
+    expect(queued.map((alert) => [alert.kind, alert.count, alert.logIds.length])).toEqual([['alert', 5_007, 2_000]]);
+    const report = await sender().drainOnce({ deadlineMs: 60_000 });
+    expect(report).toMatchObject({ posted: 1, replies: 19, failed: 0, pending: 0 });
+    // Each listed log id once; the counts still add up to the 5,007 events (the alert's own message counts the unlisted ones).
+    expectEachLogIdOnce(queued, posts());
+    const [alert] = posts();
+    expect(alert!.metadata.event_payload.count).toBe(100 + 3_007);
+    const text = JSON.stringify(alert!.blocks);
+    expect(text).toContain('*10 distinct user_name* values in *5,007 events*');
+    expect(text).toContain('The log ids of 1,900 of these events are listed in 19 replies in this thread.');
+    expect(text).toContain('3,007 of these events are counted without their log ids: an alert keeps at most 2,000 of a flood');
   });
 
   it('replay --json and run --dry-run --json print the same bodies the sender posts, replies included', async () => {
