@@ -83,7 +83,8 @@ export interface GroupState {
 /**
  * A group's own copy: everything evaluate() writes in place (the incident's
  * counts, the window and step lists) is copied; entries are never written
- * once listed (a folded window entry is a new entry), so they are shared.
+ * once listed (a folded window entry is a new entry, and its list of folded
+ * log ids a new list or one passed on unchanged), so they are shared.
  */
 export function cloneGroup(group: GroupState): GroupState {
   return groupState(

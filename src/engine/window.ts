@@ -211,11 +211,13 @@ export function keepWithin(live: LiveGroup, capacity: number, distinct: boolean)
           if (window[j]![2] !== value) continue;
           const older = window[i]!;
           const newer = window[j]!;
-          // A new entry, not a write into the old one: entries are never written once listed (cloneState shares them).
-          const merged: WindowEntry = [...newer];
-          merged[5] = entryEvents(newer) + entryEvents(older);
           const ids = foldedIds(older, newer, live.folded < MAX_FOLDED_LOG_IDS);
-          if (ids) merged[7] = ids;
+          const events = entryEvents(newer) + entryEvents(older);
+          // A new entry, not a write into the old one: entries are never written once listed (cloneState shares them).
+          // One literal of its final length (a spread copy then grown by one slot allocated twice).
+          const merged: WindowEntry = ids
+            ? [newer[0], newer[1], newer[2], newer[3], newer[4], events, newer[6], ids]
+            : [newer[0], newer[1], newer[2], newer[3], newer[4], events, newer[6]];
           // dropAt takes the older entry's folded ids off; the merged entry holds them now.
           live.folded += (ids?.length ?? 0) - (newer[7]?.length ?? 0);
           window[j] = merged;
