@@ -133,18 +133,12 @@ export function normalizeLogEvent(raw: unknown): ParsedLogEvent {
 
   const budget = new ValueBudget();
   const event: LogEvent = { log_id: input.log_id as string, date: input.date as string, type: input.type as string };
-  for (const field of DISPLAY_FIELDS) {
-    const text = displayText(input[field], budget);
-    if (text !== undefined) event[field] = text;
-  }
+  keepDisplayFields(event, input, budget);
   const location = input.location_info;
   if (location !== null && typeof location === 'object' && !Array.isArray(location)) {
     const source = location as Record<string, unknown>;
     const kept: LocationInfo = {};
-    for (const field of LOCATION_FIELDS) {
-      const text = displayText(source[field], budget);
-      if (text !== undefined) kept[field] = text;
-    }
+    keepLocationFields(kept, source, budget);
     keepOtherFields(kept, source, LOCATION_FIELD_SET, budget, 2);
     event.location_info = kept;
   } else if (location !== undefined && location !== null) {
@@ -152,6 +146,33 @@ export function normalizeLogEvent(raw: unknown): ParsedLogEvent {
   }
   keepOtherFields(event, input, RESERVED_FIELDS, budget, 1);
   return budget.trimmed ? { ok: true, event, trimmed: true } : { ok: true, event };
+}
+
+/*
+ * The display fields, in DISPLAY_FIELDS order (the budget serves them first), spelled out one by
+ * one: a loop over the names made each read and each write a megamorphic keyed access, about a
+ * third of normalising an event. Tests check that every field of DISPLAY_FIELDS and
+ * LOCATION_FIELDS is kept, in that order.
+ */
+function keepDisplayFields(event: LogEvent, input: Record<string, unknown>, budget: ValueBudget): void {
+  let text: string | undefined;
+  if ((text = displayText(input.description, budget)) !== undefined) event.description = text;
+  if ((text = displayText(input.ip, budget)) !== undefined) event.ip = text;
+  if ((text = displayText(input.user_id, budget)) !== undefined) event.user_id = text;
+  if ((text = displayText(input.user_name, budget)) !== undefined) event.user_name = text;
+  if ((text = displayText(input.client_id, budget)) !== undefined) event.client_id = text;
+  if ((text = displayText(input.client_name, budget)) !== undefined) event.client_name = text;
+  if ((text = displayText(input.connection, budget)) !== undefined) event.connection = text;
+  if ((text = displayText(input.connection_id, budget)) !== undefined) event.connection_id = text;
+  if ((text = displayText(input.hostname, budget)) !== undefined) event.hostname = text;
+  if ((text = displayText(input.user_agent, budget)) !== undefined) event.user_agent = text;
+}
+
+function keepLocationFields(kept: LocationInfo, source: Record<string, unknown>, budget: ValueBudget): void {
+  let text: string | undefined;
+  if ((text = displayText(source.country_code, budget)) !== undefined) kept.country_code = text;
+  if ((text = displayText(source.country_name, budget)) !== undefined) kept.country_name = text;
+  if ((text = displayText(source.city_name, budget)) !== undefined) kept.city_name = text;
 }
 
 const RESERVED_FIELDS: ReadonlySet<string> = new Set(['log_id', 'date', 'type', 'location_info', ...DISPLAY_FIELDS]);
@@ -166,8 +187,11 @@ function keepOtherFields(
   depth: number,
 ): void {
   let entries = 0;
-  for (const key in source) {
-    if (!Object.hasOwn(source, key) || skip.has(key)) continue;
+  // Own enumerable keys, as `for in` with Object.hasOwn gave them (same order), without a call per key.
+  const keys = Object.keys(source);
+  for (let index = 0; index < keys.length; index++) {
+    const key = keys[index]!;
+    if (skip.has(key)) continue;
     if (entries++ >= EVENT_LIMITS.entries) {
       budget.trimmed = true;
       return;

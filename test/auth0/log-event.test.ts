@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EVENT_LIMITS, eventSummary, normalizeLogEvent, parseLogEvent, type LogEvent } from '../../src/auth0/log-event.js';
+import { DISPLAY_FIELDS, EVENT_LIMITS, eventSummary, normalizeLogEvent, parseLogEvent, type LogEvent } from '../../src/auth0/log-event.js';
 
 const valid = { log_id: '90020240101000000000000000000000000000000000000000000001', date: '2024-01-01T00:00:00.000Z', type: 'f' };
 
@@ -65,6 +65,27 @@ describe('normalizeLogEvent: what decides usability', () => {
     ['user_id', {}, '{}'],
   ])('a display field %s of %j is kept as the text %j: never a reason to skip the event', (field, value, text) => {
     expect(normalized({ [field]: value })[field]).toBe(text);
+  });
+
+  it('keeps every display field as text, in DISPLAY_FIELDS order, then location_info, then the other fields in their order', () => {
+    // The normaliser spells the display fields out one by one (monomorphic property access): none may be forgotten.
+    const raw: Record<string, unknown> = { zeta: 1, details: { b: 2, a: 1 } };
+    for (const field of [...DISPLAY_FIELDS].reverse()) raw[field] = 7;
+    raw.location_info = { extra: true, city_name: 3, country_name: 2, country_code: 1 };
+    const event = normalized(raw);
+    expect(Object.keys(event)).toEqual(['log_id', 'date', 'type', ...DISPLAY_FIELDS, 'location_info', 'zeta', 'details']);
+    for (const field of DISPLAY_FIELDS) expect(event[field], field).toBe('7');
+    expect(Object.keys(event.location_info!)).toEqual(['country_code', 'country_name', 'city_name', 'extra']);
+    expect(event.location_info).toEqual({ country_code: '1', country_name: '2', city_name: '3', extra: 'true' });
+    expect(Object.keys(event.details as object)).toEqual(['b', 'a']);
+  });
+
+  it('copies own enumerable fields only: inherited and non-enumerable ones are not kept', () => {
+    const raw = Object.create({ inherited: 'x', details: { a: 'x' } }) as Record<string, unknown>;
+    Object.assign(raw, valid, { kept: 'y', details: Object.create({ up: 'x' }, { own: { value: 'z', enumerable: true }, hidden: { value: 'h', enumerable: false } }) });
+    Object.defineProperty(raw, 'hidden', { value: 'h', enumerable: false });
+    const parsed = normalizeLogEvent(raw);
+    expect(parsed).toEqual({ ok: true, event: { ...valid, kept: 'y', details: { own: 'z' } } });
   });
 
   it('null is absent, for display fields and every other field', () => {
