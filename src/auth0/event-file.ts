@@ -1,6 +1,6 @@
 import { StringDecoder } from 'node:string_decoder';
-import { JSONParser } from '@streamparser/json';
 import { UsageError } from '../errors.js';
+import { ArrayElements } from './array-elements.js';
 import { parseLogEvent, type LogEvent } from './log-event.js';
 
 /** One item of an event file: a valid event, or what was skipped and why (by index or line). Items come in arrays, one per chunk read. */
@@ -87,21 +87,21 @@ async function* readLines(head: string, rest: AsyncIterable<string>): AsyncGener
   if (nonBlank > 0 && jsonLines === 0) throw new UsageError('the input is neither a JSON array nor NDJSON: no line is valid JSON');
 }
 
-/** A JSON array, element by element, parsed incrementally. */
+/** A JSON array, element by element: each element's text (ArrayElements) parsed on its own. */
 async function* readArray(head: string, rest: AsyncIterable<string>): AsyncGenerator<EventFileItem[]> {
-  const parser = new JSONParser({ paths: ['$.*'], keepStack: false });
-  let ready: EventFileItem[] = [];
+  const elements = new ArrayElements();
   let count = 0;
-  parser.onValue = ({ value, key }) => {
+  let ready: EventFileItem[] = [];
+  const parse = (text: string) => {
+    const raw: unknown = JSON.parse(text); // a syntax error breaks the array, as it would break JSON.parse of the whole file
+    ready.push(item(raw, '#', count));
     count += 1;
-    ready.push(item(value, '#', typeof key === 'number' ? key : count - 1));
   };
   /** The items the text completes; on a syntax error, those before it, then the error. */
   const feed = function* (text: string): Generator<EventFileItem[]> {
     let failure: unknown;
     try {
-      if (!parser.isEnded) parser.write(text);
-      else if (/\S/.test(text)) throw new Error('text after the end of the array');
+      elements.write(text, parse);
     } catch (error) {
       failure = error;
     }
@@ -112,7 +112,7 @@ async function* readArray(head: string, rest: AsyncIterable<string>): AsyncGener
   };
   yield* feed(head);
   for await (const chunk of rest) yield* feed(chunk);
-  if (!parser.isEnded) throw broken(count, new Error('the closing ] is missing'));
+  if (!elements.closed) throw broken(count, new Error('the closing ] is missing'));
 }
 
 function broken(count: number, error: unknown): UsageError {
