@@ -46,6 +46,7 @@ export const MAX_ESCAPE_INPUT = SLACK_LIMITS.sectionText;
 const BIDI_CONTROLS =
   /[\u0000-\u0008\u000B-\u000C\u000E-\u001F\u007F-\u009F\u00AD\u034F\u061C\u115F\u1160\u180E\u200B\u200E\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\u3164\uFEFF\uFFA0\uFFF9-\uFFFB]|\uD834[\uDD73-\uDD7A]|\uDB40[\uDC01\uDC20-\uDC7F]/g;
 const FORMATTING = new Set(['*', '_', '~', '`']);
+const FORMATTING_ANYWHERE = /[*_~`]/;
 const WORD = /[\p{L}\p{N}]/u;
 
 export function escapeEntities(value: string): string {
@@ -62,7 +63,9 @@ export function escapeMrkdwn(value: string): string {
 
 /** Text whose lines are meant (a rule's runbook) → mrkdwn that renders literally, line by line. */
 export function escapeMrkdwnLines(value: string): string {
-  const chars = Array.from(escapeEntities(value));
+  const escaped = escapeEntities(value);
+  // Most text holds no formatting character: nothing to wrap, no need to walk it character by character.
+  const chars = FORMATTING_ANYWHERE.test(escaped) ? Array.from(escaped) : [escaped];
   const parts: string[] = [];
   for (let index = 0; index < chars.length; index++) {
     const char = chars[index]!;

@@ -3,6 +3,14 @@ import type { Severity, TopValue } from '../engine/alert.js';
 import { NO_VALUE } from './blocks.js';
 import { escapeEntities, escapeMrkdwn } from './escape.js';
 
+/** One formatter for the process: Number#toLocaleString('en-US') built a new ICU number formatter on every call. */
+const EN_US_NUMBER = new Intl.NumberFormat('en-US');
+
+/** A number as en-US writes it (12,345), exactly as Number#toLocaleString('en-US'). */
+export function countText(count: number): string {
+  return EN_US_NUMBER.format(count);
+}
+
 /** Pieces of a message derived from a log event; every event value passes through escapeMrkdwn. */
 
 export const SEVERITY_EMOJI: Record<Severity, string> = {
@@ -85,7 +93,7 @@ export function topList(values: readonly TopValue[] | undefined, limit = 5): str
  * reads as a user (a real user may be called "unknown").
  */
 export function topUsersList(users: readonly TopValue[] | undefined, withoutUser: number, limit = 5): string {
-  const none = withoutUser > 0 ? `_${withoutUser.toLocaleString('en-US')} event${withoutUser === 1 ? '' : 's'} with no user name_` : undefined;
+  const none = withoutUser > 0 ? `_${countText(withoutUser)} event${withoutUser === 1 ? '' : 's'} with no user name_` : undefined;
   if (!users || users.length === 0) return none ?? NONE;
   return none ? `${topList(users, limit)}\n${none}` : topList(users, limit);
 }

@@ -1,13 +1,13 @@
 import type { Alert, TravelPoint } from '../engine/alert.js';
 import { sectionBlock, type Block } from './blocks.js';
-import { applicationField, escapeMrkdwn, groupText, ipField, slackDate, timeField, topList, userAgentText, userField } from './event-fields.js';
+import { applicationField, countText, escapeMrkdwn, groupText, ipField, slackDate, timeField, topList, userAgentText, userField } from './event-fields.js';
 import type { LimitWarning } from './limits.js';
 
 /** Sections of the alert kinds beyond matches and thresholds; every value from an event is escaped. */
 
 const NONE = '–';
 const text = (value: string | null | undefined): string => (value ? escapeMrkdwn(value) : NONE);
-const number = (value: number): string => value.toLocaleString('en-US');
+const number = countText;
 
 function span(first: string | undefined, last: string | undefined): string {
   if (!first || !last) return NONE;

@@ -1,6 +1,6 @@
 import type { Alert } from '../engine/alert.js';
 import { contextBlock, fitBlocks, sectionBlock } from './blocks.js';
-import { SEVERITY_EMOJI, escapeMrkdwn, groupText } from './event-fields.js';
+import { SEVERITY_EMOJI, countText, escapeMrkdwn, groupText } from './event-fields.js';
 import { codeText, incidentContext, messageMetadata, type FormatContext, type SlackMessage } from './format.js';
 import { SLACK_LIMITS, fitText } from './limits.js';
 import { logIdsOfPart } from './log-id-parts.js';
@@ -22,7 +22,7 @@ export interface OverflowPart {
 export function formatAlertOverflow(alert: Alert, part: OverflowPart, threadTs: string | undefined, context: FormatContext): SlackMessage {
   const warn = context.onWarning;
   const logIds = logIdsOfPart(alert, part.index);
-  const what = `log ids of ${logIds.length} more of its ${alert.count.toLocaleString('en-US')} events (part ${part.index} of ${part.of})`;
+  const what = `log ids of ${logIds.length} more of its ${countText(alert.count)} events (part ${part.index} of ${part.of})`;
   const message: SlackMessage = {
     channel: alert.channel ?? context.defaultChannel,
     text: fitText(`${SEVERITY_EMOJI[alert.severity]} ${escapeMrkdwn(alert.title)} — ${what}`, SLACK_LIMITS.fallbackText, 'fallback text', warn),

@@ -1,7 +1,7 @@
 import type { Alert } from '../engine/alert.js';
 import { aggregate } from './aggregate.js';
 import { contextBlock, fitBlocks, headerBlock, sectionBlock } from './blocks.js';
-import { SEVERITY_EMOJI, escapeMrkdwn, groupText, slackDate, topList, topUsersList } from './event-fields.js';
+import { SEVERITY_EMOJI, countText, escapeMrkdwn, groupText, slackDate, topList, topUsersList } from './event-fields.js';
 import { codeText, formatAlert, messageMetadata, type FormatContext, type SlackMessage } from './format.js';
 import { SLACK_LIMITS, fitText } from './limits.js';
 import { formatAlertOverflow } from './format-overflow.js';
@@ -96,10 +96,6 @@ export function formatRepeatReply(repeats: readonly Alert[], options: RepeatOpti
 export function formatPreview(alert: Alert, context: FormatContext): SlackMessage {
   if (alert.kind !== 'repeat') return formatAlert(alert, context);
   return formatRepeatReply([alert], { total: alert.incidentCount, standalone: false }, context);
-}
-
-function countText(count: number): string {
-  return count.toLocaleString('en-US');
 }
 
 /**

@@ -10,6 +10,7 @@ import {
   auth0LogUrl,
   auth0UserUrl,
   connectionField,
+  countText,
   escapeMrkdwn,
   groupText,
   ipField,
@@ -264,10 +265,6 @@ function thresholdSection(alert: Alert, intro: readonly string[], running: Runni
     fields.push(`*Top ${escapeMrkdwn(threshold.distinct)}*\n${topList(alert.top.values)}`);
   }
   return sectionBlock(lines.join('\n'), fields, warn);
-}
-
-function countText(count: number): string {
-  return count.toLocaleString('en-US');
 }
 
 /** Where the log ids this message's metadata cannot hold are (an alert of more than MAX_LOG_IDS events). */
