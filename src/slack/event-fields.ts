@@ -3,12 +3,17 @@ import type { Severity, TopValue } from '../engine/alert.js';
 import { NO_VALUE } from './blocks.js';
 import { escapeEntities, escapeMrkdwn } from './escape.js';
 
-/** One formatter for the process: Number#toLocaleString('en-US') built a new ICU number formatter on every call. */
-const EN_US_NUMBER = new Intl.NumberFormat('en-US');
+/**
+ * One formatter for the process: Number#toLocaleString('en-US') built a new ICU number formatter
+ * on every call. Built on first use: building it loads ICU data (~15 ms), which a command that
+ * formats no message (`replay` of a quiet file, `rules check`) should not pay at import.
+ */
+let enUsNumber: Intl.NumberFormat | undefined;
 
 /** A number as en-US writes it (12,345), exactly as Number#toLocaleString('en-US'). */
 export function countText(count: number): string {
-  return EN_US_NUMBER.format(count);
+  enUsNumber ??= new Intl.NumberFormat('en-US');
+  return enUsNumber.format(count);
 }
 
 /** Pieces of a message derived from a log event; every event value passes through escapeMrkdwn. */
