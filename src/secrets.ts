@@ -39,9 +39,23 @@ export function registerSecrets(...values: ReadonlyArray<string | undefined | nu
   for (const value of values) {
     if (typeof value !== 'string' || value.length === 0 || secrets.has(value) || shortSecrets.has(value)) continue;
     if (value.length >= MIN_SECRET_LENGTH) secrets.add(value);
-    else shortSecrets.set(value, new RegExp(`(?<![A-Za-z0-9_])${value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![A-Za-z0-9_])`, 'g'));
+    else shortSecrets.set(value, wholeWordPattern(value));
     longestSecret = Math.max(longestSecret, value.length);
   }
+}
+
+const WORD_CHARACTER = /[A-Za-z0-9_]/;
+
+/**
+ * A short secret where no longer word holds it: a letter, digit or `_` at its
+ * edge must not touch another one; an edge of any other character (`!pw9`,
+ * `p@ss!`) is guarded by nothing — no word goes on across it, and "bot!pw9"
+ * holds the secret as much as "bot !pw9" does.
+ */
+function wholeWordPattern(value: string): RegExp {
+  const before = WORD_CHARACTER.test(value[0]!) ? '(?<![A-Za-z0-9_])' : '';
+  const after = WORD_CHARACTER.test(value.at(-1)!) ? '(?![A-Za-z0-9_])' : '';
+  return new RegExp(`${before}${value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}${after}`, 'g');
 }
 
 /** For tests: forget every registered secret. */

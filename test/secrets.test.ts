@@ -51,6 +51,15 @@ describe('scrubText', () => {
     expect(error.message).toBe(`password authentication failed (${REDACTED})`);
   });
 
+  it('a short secret that starts or ends with a character outside words is scrubbed next to a letter too', () => {
+    // The whole-word guard is for a secret's letter-or-digit edge only ("secret" inside "client_secret"): at a
+    // punctuation edge no longer word can hold it, and "x!pw9" / "p@ss!x" printed the password.
+    registerSecrets('!pw9', 'p@ss!', '$5');
+    expect(scrubText('user=bot!pw9 and p@ss!x; cost$5.')).toBe(`user=bot${REDACTED} and ${REDACTED}x; cost${REDACTED}.`);
+    // Its letter-or-digit edge still keeps it apart from a longer word.
+    expect(scrubText('!pw99 xp@ss!')).toBe('!pw99 xp@ss!');
+  });
+
   it('cuts free text, and a secret straddling the cut leaves no prefix behind', () => {
     registerSecrets(SECRET);
     const out = scrubText(`${'x'.repeat(490)}${SECRET}${'y'.repeat(1_000)}`);
