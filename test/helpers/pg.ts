@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { describe, it } from 'vitest';
+import { PgStateStore } from '../../src/state/postgres/store.js';
 
 /**
  * The PostgreSQL the tests use: PG_TEST_URL, else the one this project's
@@ -89,4 +90,27 @@ async function adminQuery(sql: string): Promise<void> {
   } finally {
     await client.end();
   }
+}
+
+/**
+ * A PostgreSQL store in a schema of its own. `reopen` opens another store on
+ * it (a second process, or the same one restarted); `cleanup` closes every
+ * store opened and drops the schema.
+ */
+export async function tempPgStore(): Promise<{ store: PgStateStore; reopen: () => Promise<PgStateStore>; cleanup: () => Promise<void> }> {
+  const temp = await tempPgSchema();
+  const opened: PgStateStore[] = [];
+  const open = async () => {
+    const store = await PgStateStore.open(temp.url, { schema: temp.schema, maxConnections: 3 });
+    opened.push(store);
+    return store;
+  };
+  return {
+    store: await open(),
+    reopen: open,
+    cleanup: async () => {
+      for (const store of opened) await store.close();
+      await temp.drop();
+    },
+  };
 }

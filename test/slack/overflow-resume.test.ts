@@ -5,9 +5,8 @@ import type { Alert } from '../../src/engine/alert.js';
 import type { AlertMetadata } from '../../src/slack/format.js';
 import { createSlackClient } from '../../src/slack/poster.js';
 import { createSender, type SenderInput } from '../../src/slack/sender.js';
-import { PgStateStore } from '../../src/state/postgres/store.js';
 import type { StateStore } from '../../src/state/store.js';
-import { describePg, tempPgSchema } from '../helpers/pg.js';
+import { describePg, tempPgStore } from '../helpers/pg.js';
 import { fakeCatalog, makeAlert } from '../helpers/slack-fixtures.js';
 import { ManualClock, captureLogger } from '../helpers/slack-poster.js';
 import { tempStateDb } from '../helpers/temp-db.js';
@@ -251,21 +250,5 @@ describeBackend('SQLite', async () => {
 });
 
 await describePg('PostgreSQL', () => {
-  describeBackend('PostgreSQL', async () => {
-    const temp = await tempPgSchema();
-    const opened: PgStateStore[] = [];
-    const open = async () => {
-      const store = await PgStateStore.open(temp.url, { schema: temp.schema, maxConnections: 3 });
-      opened.push(store);
-      return store;
-    };
-    return {
-      store: await open(),
-      reopen: open,
-      cleanup: async () => {
-        for (const store of opened) await store.close();
-        await temp.drop();
-      },
-    };
-  });
+  describeBackend('PostgreSQL', tempPgStore);
 });

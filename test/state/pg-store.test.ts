@@ -6,28 +6,12 @@ import { PG_MIGRATIONS, PG_SCHEMA_VERSION } from '../../src/state/postgres/migra
 import { PgStateStore, type PgStoreOptions } from '../../src/state/postgres/store.js';
 import { alertFor } from '../helpers/auth0-evaluator.js';
 import { logEvent } from '../helpers/auth0-fixtures.js';
-import { PG_TEST_URL, describePg, tempPgSchema, type TempPgSchema } from '../helpers/pg.js';
+import { PG_TEST_URL, describePg, tempPgSchema, tempPgStore, type TempPgSchema } from '../helpers/pg.js';
 import { makeAlert } from '../helpers/slack-fixtures.js';
 import { describeStateStore } from './store-contract.js';
 
 await describePg('PostgreSQL state store', () => {
-  describeStateStore('PostgreSQL', async () => {
-    const temp = await tempPgSchema();
-    const opened: PgStateStore[] = [];
-    const open = async () => {
-      const store = await PgStateStore.open(temp.url, { schema: temp.schema, maxConnections: 3 });
-      opened.push(store);
-      return store;
-    };
-    return {
-      store: await open(),
-      reopen: open,
-      cleanup: async () => {
-        for (const store of opened) await store.close();
-        await temp.drop();
-      },
-    };
-  });
+  describeStateStore('PostgreSQL', tempPgStore);
 });
 
 await describePg('PostgreSQL state store: what only this back end can show', () => {
