@@ -44,7 +44,9 @@ export function registerSecrets(...values: ReadonlyArray<string | undefined | nu
   }
 }
 
-const WORD_CHARACTER = /[A-Za-z0-9_]/;
+/** The characters a word is made of, as a character class's body. */
+const WORD = 'A-Za-z0-9_';
+const WORD_CHARACTER = new RegExp(`[${WORD}]`);
 
 /**
  * A short secret where no longer word holds it: a letter, digit or `_` at its
@@ -53,8 +55,8 @@ const WORD_CHARACTER = /[A-Za-z0-9_]/;
  * holds the secret as much as "bot !pw9" does.
  */
 function wholeWordPattern(value: string): RegExp {
-  const before = WORD_CHARACTER.test(value[0]!) ? '(?<![A-Za-z0-9_])' : '';
-  const after = WORD_CHARACTER.test(value.at(-1)!) ? '(?![A-Za-z0-9_])' : '';
+  const before = WORD_CHARACTER.test(value[0]!) ? `(?<![${WORD}])` : '';
+  const after = WORD_CHARACTER.test(value.at(-1)!) ? `(?![${WORD}])` : '';
   return new RegExp(`${before}${value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}${after}`, 'g');
 }
 
