@@ -1,4 +1,5 @@
 import type { Alert } from '../engine/alert.js';
+import type { MessagePart } from '../state/store.js';
 import { aggregate } from './aggregate.js';
 import { digestBlockId } from './actions/ids.js';
 import { actionsBlock, contextBlock, fitBlocks, headerBlock, linkButtonElements, sectionBlock, type LinkButton } from './blocks.js';
@@ -20,7 +21,7 @@ function logsButton(dashboard: FormatContext['dashboard'], logId: string): LinkB
 export interface DigestSplit {
   /** The alerts whose log ids (and events, in `count`) this message reports; the rest go to its thread. */
   listed: readonly Alert[];
-  part?: { index: number; of: number };
+  part?: MessagePart;
 }
 
 /**
@@ -114,7 +115,7 @@ export function formatDigest(alerts: readonly Alert[], digestId: string, context
  * the log ids (and counts the events) of its alerts; the digest message tells
  * of the whole flood. Without `threadTs` (Slack gave the digest none) it stands alone.
  */
-export function formatDigestPart(alerts: readonly Alert[], digestId: string, part: { index: number; of: number }, threadTs: string | undefined, context: FormatContext): SlackMessage {
+export function formatDigestPart(alerts: readonly Alert[], digestId: string, part: MessagePart, threadTs: string | undefined, context: FormatContext): SlackMessage {
   const warn = context.onWarning;
   const first = alerts[0]!;
   const summary = aggregate(alerts);

@@ -1,15 +1,10 @@
 import type { Alert } from '../engine/alert.js';
+import type { MessagePart } from '../state/store.js';
 import { contextBlock, fitBlocks, sectionBlock } from './blocks.js';
 import { SEVERITY_EMOJI, countText, escapeMrkdwn, groupText } from './event-fields.js';
 import { codeText, incidentContext, messageMetadata, type FormatContext, type SlackMessage } from './format.js';
 import { SLACK_LIMITS, fitText } from './limits.js';
 import { logIdsOfPart } from './log-id-parts.js';
-
-/** Which of an alert's thread replies carrying its other log ids ("2 of 3": the alert's message is part 1). */
-export interface OverflowPart {
-  index: number;
-  of: number;
-}
 
 /**
  * A reply in an alert's thread listing log ids its message could not hold
@@ -19,7 +14,7 @@ export interface OverflowPart {
  * parent's running count stays. Without `threadTs` (a preview, or Slack gave
  * the alert no ts) it carries none.
  */
-export function formatAlertOverflow(alert: Alert, part: OverflowPart, threadTs: string | undefined, context: FormatContext): SlackMessage {
+export function formatAlertOverflow(alert: Alert, part: MessagePart, threadTs: string | undefined, context: FormatContext): SlackMessage {
   const warn = context.onWarning;
   const logIds = logIdsOfPart(alert, part.index);
   const what = `log ids of ${logIds.length} more of its ${countText(alert.count)} events (part ${part.index} of ${part.of})`;

@@ -1,4 +1,5 @@
 import type { Alert } from '../engine/alert.js';
+import type { MessagePart } from '../state/store.js';
 import { aggregate } from './aggregate.js';
 import { contextBlock, fitBlocks, headerBlock, sectionBlock } from './blocks.js';
 import { SEVERITY_EMOJI, countText, escapeMrkdwn, groupText, slackDate, topList, topUsersList } from './event-fields.js';
@@ -20,7 +21,7 @@ export interface RepeatOptions {
   /** Events among these that a mute held back (it has ended): the reply reports them (kind `muted`). */
   heldByMute?: number;
   /** One of several replies for the incident's pending repeats (their log ids fill more than one message). */
-  part?: { index: number; of: number };
+  part?: MessagePart;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { MAX_LOG_IDS } from '../../engine/alert.js';
-import type { OutboxRow } from '../../state/store.js';
+import type { MessagePart, OutboxRow } from '../../state/store.js';
 import { alertMessageCount } from '../log-id-parts.js';
 
 /**
@@ -19,15 +19,9 @@ import { alertMessageCount } from '../log-id-parts.js';
  */
 export type WorkItem =
   | { kind: 'alert'; rows: [OutboxRow] }
-  | { kind: 'repeats'; incident: string; rows: OutboxRow[]; part?: ReplyPart }
-  | { kind: 'overflow'; incident: string; rows: [OutboxRow]; part: ReplyPart }
-  | { kind: 'digest'; ruleId: string; tenant: string; digestId: string; rows: OutboxRow[]; part?: ReplyPart; covers?: OutboxRow[] };
-
-/** The place of one reply among the replies an incident's pending repeats needed ("2 of 3"). */
-export interface ReplyPart {
-  index: number;
-  of: number;
-}
+  | { kind: 'repeats'; incident: string; rows: OutboxRow[]; part?: MessagePart }
+  | { kind: 'overflow'; incident: string; rows: [OutboxRow]; part: MessagePart }
+  | { kind: 'digest'; ruleId: string; tenant: string; digestId: string; rows: OutboxRow[]; part?: MessagePart; covers?: OutboxRow[] };
 
 export interface CollapseOptions {
   /** More would-be channel messages than this in one channel → digests. */

@@ -23,7 +23,7 @@ export interface OutboxStore {
    * part. Only the next part of a pending row is recorded (false, nothing changed, otherwise).
    * The incident is left alone: the row was counted into it with part 1.
    */
-  recordPart(id: number, part: { index: number; of: number }, now: Date): Promise<boolean>;
+  recordPart(id: number, part: MessagePart, now: Date): Promise<boolean>;
   /** A permanent failure of these rows: kept as failed (status), retried by requeueFailed. */
   markFailed(ids: readonly number[], error: string): Promise<void>;
   /** A transient failure: the rows stay pending, an attempt is counted. */
@@ -132,4 +132,14 @@ export function severalMessages(delivery: Pick<DeliveryRecord, 'rows' | 'message
   if ((delivery.messages ?? 1) <= 1) return false;
   if (delivery.rows.length !== 1) throw new TypeError(`a delivery of ${delivery.rows.length} rows cannot be posted as ${delivery.messages} messages`);
   return true;
+}
+
+/**
+ * One message among the several one item is posted as ("2 of 3"): an alert's
+ * replies listing its other log ids (its own message is part 1), a digest's or
+ * an incident's repeats' replies.
+ */
+export interface MessagePart {
+  index: number;
+  of: number;
 }

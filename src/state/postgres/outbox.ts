@@ -1,6 +1,6 @@
 import type { Alert } from '../../engine/alert.js';
 import { decodeAlert, decodePendingRows, type StoredOutboxRow } from '../decode.js';
-import type { ChannelCount, ChannelSummary, DeadLetterPolicy, IncidentParent, OutboxStatus, PendingRows, PendingStats, Requeued } from '../store.js';
+import type { ChannelCount, ChannelSummary, DeadLetterPolicy, IncidentParent, MessagePart, OutboxStatus, PendingRows, PendingStats, Requeued } from '../store.js';
 import { iso, type Queryable } from './query.js';
 import { cleanText } from './text.js';
 
@@ -62,7 +62,7 @@ export async function markFirstPart(db: Queryable, id: number, messageTs: string
 }
 
 /** A later part Slack accepted: only the next one of a pending row is recorded; with the last, the row is sent. */
-export async function markPart(db: Queryable, id: number, part: { index: number; of: number }, now: Date): Promise<boolean> {
+export async function markPart(db: Queryable, id: number, part: MessagePart, now: Date): Promise<boolean> {
   const result = await db.query(
     `UPDATE outbox SET parts_posted = $2, last_error = NULL,
        status = CASE WHEN $3::boolean THEN 'sent' ELSE status END,

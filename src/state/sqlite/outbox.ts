@@ -2,7 +2,7 @@ import type { Alert } from '../../engine/alert.js';
 import { decodeAlert, decodePendingRows, type StoredOutboxRow } from '../decode.js';
 import type { StateDb } from './db.js';
 import { cachedStatement } from './statements.js';
-import type { ChannelCount, ChannelSummary, DeadLetterPolicy, IncidentParent, OutboxStatus, PendingRows, PendingStats, Requeued } from '../store.js';
+import type { ChannelCount, ChannelSummary, DeadLetterPolicy, IncidentParent, MessagePart, OutboxStatus, PendingRows, PendingStats, Requeued } from '../store.js';
 
 /**
  * Queues alerts for delivery. Call inside the transaction that also stores the
@@ -80,7 +80,7 @@ export function markFirstPart(db: StateDb, id: number, messageTs: string | null)
  * A later part Slack accepted: only the next one of a pending row is recorded (a part is never
  * counted twice, nor one skipped); with the last, the row is sent. Returns whether it was recorded.
  */
-export function markPart(db: StateDb, id: number, part: { index: number; of: number }, now: Date): boolean {
+export function markPart(db: StateDb, id: number, part: MessagePart, now: Date): boolean {
   const last = part.index >= part.of;
   return (
     cachedStatement(

@@ -1,6 +1,6 @@
 import type { Alert } from '../../../engine/alert.js';
 import type { OutboxStore } from '../../interface/outbox.js';
-import { severalMessages, type ChannelCount, type ChannelSummary, type DeadLetterPolicy, type DeliveryRecord, type PendingRows, type PendingStats, type Requeued } from '../../store.js';
+import { severalMessages, type ChannelCount, type ChannelSummary, type DeadLetterPolicy, type DeliveryRecord, type MessagePart, type PendingRows, type PendingStats, type Requeued } from '../../store.js';
 import { recordIncident } from '../incidents.js';
 import {
   enqueueAlerts,
@@ -65,7 +65,7 @@ export function pgOutbox(run: PgRun): OutboxStore {
       });
     },
 
-    recordPart(id: number, part: { index: number; of: number }, now: Date): Promise<boolean> {
+    recordPart(id: number, part: MessagePart, now: Date): Promise<boolean> {
       return run.statement(`recording part ${part.index} of ${part.of} of alert ${id}`, (db) => markPart(db, id, part, now));
     },
 

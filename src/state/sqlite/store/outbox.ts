@@ -1,6 +1,6 @@
 import type { Alert } from '../../../engine/alert.js';
 import type { OutboxStore } from '../../interface/outbox.js';
-import { severalMessages, type ChannelCount, type ChannelSummary, type DeadLetterPolicy, type DeliveryRecord, type PendingRows, type PendingStats, type Requeued } from '../../store.js';
+import { severalMessages, type ChannelCount, type ChannelSummary, type DeadLetterPolicy, type DeliveryRecord, type MessagePart, type PendingRows, type PendingStats, type Requeued } from '../../store.js';
 import { recordIncident } from '../incidents.js';
 import {
   enqueueAlerts,
@@ -64,7 +64,7 @@ export function sqliteOutbox(run: SqliteRun): OutboxStore {
       });
     },
 
-    async recordPart(id: number, part: { index: number; of: number }, now: Date): Promise<boolean> {
+    async recordPart(id: number, part: MessagePart, now: Date): Promise<boolean> {
       return run.write(`recording part ${part.index} of ${part.of} of alert ${id}`, () => markPart(run.db, id, part, now));
     },
 
