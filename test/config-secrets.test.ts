@@ -72,6 +72,13 @@ describe('the password inside DATABASE_URL is a registered secret', () => {
     expect(out).not.toContain('p@ss-word-77');
   });
 
+  it('PGPASSWORD (node-postgres reads it when the URL has no password) is scrubbed too', () => {
+    loadConfig({ ...VALID, DATABASE_URL: 'postgres://bot@db.internal/alerts', PGPASSWORD: 'pg-env-Pass-91' }, noEnvFile);
+    const out = logged((logger) => logger.error({ detail: 'password pg-env-Pass-91 refused' }, 'login pg-env-Pass-91 failed'));
+    expect(out).not.toContain('pg-env-Pass-91');
+    expect(out).toContain(REDACTED);
+  });
+
   it('a URL without a password registers nothing', () => {
     loadConfig({ ...VALID, DATABASE_URL: 'postgres://bot@db.internal/alerts' }, noEnvFile);
     expect(logged((logger) => logger.info('postgres://bot@db.internal/alerts'))).toContain('postgres://bot@db.internal/alerts');

@@ -82,6 +82,8 @@ export const SECRET_ENV_NAMES = [
   'SLACK_SIGNING_SECRET',
   'LOG_STREAM_TOKEN',
   'METRICS_TOKEN',
+  // node-postgres takes the password from here when DATABASE_URL has none.
+  'PGPASSWORD',
 ] as const;
 
 /**
