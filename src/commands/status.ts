@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { streamSilence } from '../intake/stream-health.js';
+import { terminalLine } from '../slack/escape.js';
 import { currentProblems } from '../state/current-problems.js';
 import { openStateStore } from '../state/open.js';
 import type { Mute } from '../state/controls.js';
@@ -272,7 +273,9 @@ export function renderStatus(report: StatusReport): string {
   }
   lines.push('', report.attention.length === 0 ? 'All is well' : 'Needs attention (exit 1)');
   for (const reason of report.attention) lines.push(`  - ${reason}`);
-  return `${lines.join('\n')}\n`;
+  // Values come from the state database, and some from log events (a muted group's user name) or
+  // from Auth0's and Slack's error texts: each line is made inert for the terminal as a whole.
+  return `${lines.map(terminalLine).join('\n')}\n`;
 }
 
 /**

@@ -86,6 +86,16 @@ export function escapeMrkdwnLines(value: string): string {
     .replace(/^&gt;/gm, `${ZWSP}&gt;`);
 }
 
+/**
+ * A line of terminal output holding untrusted text (`status`): control and bidi
+ * characters shown as U+FFFD — an ESC in a user name must not recolour, retitle,
+ * clear or hyperlink the operator's terminal — and line breaks as one space, so
+ * no value forges a line of its own. Spaces are kept (the line's own layout).
+ */
+export function terminalLine(value: string): string {
+  return value.replace(BIDI_CONTROLS, '\uFFFD').replace(/[\r\n\u2028\u2029]/g, ' ');
+}
+
 /** Untrusted text for `plain_text` objects: Slack shows it literally; only newlines matter in a header. */
 export function plainLine(value: string): string {
   return cutText(value, MAX_ESCAPE_INPUT).replace(BIDI_CONTROLS, '\uFFFD').replace(/\s+/g, ' ').trim();

@@ -76,6 +76,19 @@ describe('status', () => {
     expect(output.stdout.slice(before)).toMatch(/Mutes\n  1: breached-password \(ip=203\.0\.113\.7\), tenant acme, by U0JANE until .*, 0 held/);
   });
 
+  it('shows a muted group value from a log event as one inert line: no escape sequence, line break or bidi control reaches the terminal', async () => {
+    // A user name is attacker-chosen (a failed login with any name): muted by group, it is printed by status.
+    const evil = 'mallory\u001b]8;;https://evil.example\u0007click\u001b]8;;\u0007\u001b[2J\u009b31m\nAll is well\u202Egnp.exe';
+    const alert = makeAlert({ incident: 'muted-evil', group: { user_name: evil } });
+    await state.store.enqueueAlerts('acme', [alert], '#alerts');
+    await state.store.recordIncidentAction({ action: 'mute', incident: 'muted-evil', scope: 'group', durationMs: 3_600_000, user: 'U0JANE', at: new Date(), channel: 'C1', messageTs: '1.1' });
+    await main(['status']);
+    const mutes = output.stdout.slice(output.stdout.indexOf('Mutes\n'));
+    expect(mutes).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
+    expect(mutes.split('\n')[1]).toMatch(/^  1: breached-password \(user_name=mallory.*click.*gnp\.exe\), tenant acme, by U0JANE until .*, 0 held$/);
+    expect(mutes.split('\n')[2]).toBe('');
+  });
+
   it('shows why pending alerts are stuck (a rejected token keeps them pending, not failed)', async () => {
     await seed();
     await state.store.notePendingError('the bot token was rejected (invalid_auth) — check SLACK_BOT_TOKEN');
