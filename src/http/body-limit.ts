@@ -5,11 +5,18 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
  * limit is refused with 413 before it is read (by its Content-Length) or as
  * soon as it passes the limit (chunked), and the connection is closed so that
  * the rest is never read: memory stays flat whatever a client sends.
- * Slack payloads are small (64 KiB is plenty); the log stream takes up to 5 MB (its own handler reads with readLimitedBody).
+ * The log stream takes up to 5 MB (its own handler reads with readLimitedBody).
  */
 export const BODY_LIMITS = {
-  /** POST /slack/events: slash commands and interactivity payloads are a few KiB. */
-  slackEvents: 64 * 1024,
+  /**
+   * POST /slack/events. A slash command is a few KiB, but a click (block_actions) carries the
+   * whole message clicked, blocks and all, URL-encoded: an alert whose log values are long and
+   * escape-heavy (an attacker picks user names and user agents) came to 90–130 KiB, a sequence
+   * alert of 8 steps to ~500 KiB, and 64 KiB refused their buttons with 413 — the attacker kept
+   * responders from acknowledging or muting. 1 MiB holds the largest message the bot builds
+   * (app-limits.test.ts) and still bounds what an unsigned request can make the bot buffer.
+   */
+  slackEvents: 1024 * 1024,
 } as const;
 
 export type BodyRead = { ok: true; body: Buffer } | { ok: false; status: 413 | 400 };

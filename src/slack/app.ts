@@ -29,7 +29,7 @@ export function createSlackApp(options: SlackAppOptions): SlackAppHandle | undef
   const clientOptions = { slackApiUrl: config.apiUrl, retryConfig: { retries: 2 } };
   // HTTP mode: Bolt's receiver does not listen itself; the bot's one server (src/http/server.ts)
   // hands it POST /slack/events, where it verifies the signature and 5-minute window (401 otherwise).
-  // In front of it, hostile-input limits (limitedReceiver): 64 KiB bodies, a sane signature timestamp.
+  // In front of it, hostile-input limits (limitedReceiver): 1 MiB bodies, a sane signature timestamp.
   const receiver =
     config.mode === 'http' ? limitedReceiver(new HTTPReceiver({ signingSecret: config.signingSecret!, endpoints: [SLACK_EVENTS_PATH], logger: boltLogger }), logger) : undefined;
   const app =

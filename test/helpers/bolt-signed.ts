@@ -72,7 +72,10 @@ export type ClickedElement =
   | { type: 'static_select'; action_id: string; block_id: string; value: string };
 
 /** The `payload` of an interactivity request as Slack sends it for a click on a message in channel C0001. */
-export function blockActionsPayload(element: ClickedElement, options: { user?: string; messageTs?: string; responseUrl?: string } = {}): Record<string, unknown> {
+export function blockActionsPayload(
+  element: ClickedElement,
+  options: { user?: string; messageTs?: string; responseUrl?: string; /** The clicked message's text and blocks: Slack sends the whole message back. */ message?: { text: string; blocks: unknown[] } } = {},
+): Record<string, unknown> {
   const ts = options.messageTs ?? '1704067200.000100';
   const action =
     element.type === 'button'
@@ -93,7 +96,7 @@ export function blockActionsPayload(element: ClickedElement, options: { user?: s
     container: { type: 'message', message_ts: ts, channel_id: 'C0001', is_ephemeral: false },
     trigger_id: '1.2.3',
     channel: { id: 'C0001', name: 'security' },
-    message: { type: 'message', ts, text: 'alert' },
+    message: { type: 'message', subtype: 'bot_message', ts, text: 'alert', ...options.message },
     response_url: options.responseUrl ?? 'https://hooks.slack.com/actions/T0001/1/abc',
     actions: [action],
   };

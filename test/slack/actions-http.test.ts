@@ -6,6 +6,7 @@ import { createSlackApp, type SlackAppHandle } from '../../src/slack/app.js';
 import type { ThreadNoteMessage } from '../../src/slack/format-thread-note.js';
 import { FIXED_NOW } from '../helpers/bolt-fixtures.js';
 import { blockActionsBody, postSigned, slackSignature, type ClickedElement } from '../helpers/bolt-signed.js';
+import { formatAlert } from '../../src/slack/format.js';
 import { fakeCatalog, makeAlert } from '../helpers/slack-fixtures.js';
 import { tempStateDb, type TempState } from '../helpers/temp-db.js';
 import { actionAppOptions, recordingThreadNotes } from '../helpers/thread-notes.js';
@@ -122,6 +123,31 @@ describe('Acknowledge / Resolve / Mute over HTTP (signed requests only)', () => 
     await vi.waitFor(() => expect(ephemerals).toHaveLength(1), SETTLE);
     expect(ephemerals[0]).toMatchObject({ response_type: 'ephemeral', text: expect.stringContaining(`Already acknowledged by <@${RESPONDER}>`) });
     expect(updates).toHaveLength(1);
+  });
+
+  it('a click on an alert of long hostile values is taken: Slack sends the whole clicked message back, well over 64 KiB', async () => {
+    // An attacker names the users and writes the user agents of failed logins: every value is at its
+    // longest (1,000 characters) and made of `*`, which escaping turns into three characters.
+    const big = (tag: string) => `${'*'.repeat(995)}${tag}`;
+    const top = Array.from({ length: 10 }, (_, i) => ({ value: big(`u${i}`), count: 3 }));
+    const alert = makeAlert({
+      channel: undefined,
+      group: { user_name: big('group'), ip: '198.51.100.66' },
+      top: { users: top, ips: top },
+      event: { log_id: '900hostile', date: '2024-01-01T00:00:00.000Z', type: 'pwd_leak', user_name: big('n'), user_id: big('i'), ip: '198.51.100.66', description: big('d'), client_name: big('c'), connection: big('x'), user_agent: big('a'), hostname: big('h'), location_info: { city_name: big('y'), country_name: big('z') } },
+    });
+    MESSAGE_TS = `1704067200.000${++sequence}`;
+    await temp.store.enqueueAlerts('acme', [alert], '#alerts');
+    const { rows } = await temp.store.pendingRows('#alerts', 10);
+    await temp.store.recordDelivery({ rows: rows.filter((r) => r.incident === alert.incident), messageTs: MESSAGE_TS, channel: 'C0001', parent: true }, FIXED_NOW);
+    const message = formatAlert(alert, { catalog: fakeCatalog(), defaultChannel: '#alerts', dashboard: { region: 'eu', tenant: 'acme' }, tenant: 'acme', actions: true });
+    const element = { type: 'button', action_id: ACTION_IDS.acknowledge, block_id: incidentBlockId(alert.incident)! } as const;
+    const body = blockActionsBody(element, { user: RESPONDER, messageTs: MESSAGE_TS, message: { text: message.text, blocks: message.blocks } });
+    expect(Buffer.byteLength(body)).toBeGreaterThan(80 * 1024);
+    expect((await postSigned(port, body, { signingSecret: SIGNING_SECRET })).status).toBe(200);
+    await vi.waitFor(async () => expect(await temp.store.incidentControls(alert.incident)).toMatchObject({ ackedBy: RESPONDER }), SETTLE);
+    await vi.waitFor(() => expect(updates).toHaveLength(1), SETTLE);
+    await vi.waitFor(() => expect(posted).toHaveLength(1), SETTLE);
   });
 
   it('an unsigned, wrongly signed or stale request is refused with 401 and changes nothing', async () => {

@@ -6,12 +6,15 @@ import { BODY_LIMITS } from '../../src/http/body-limit.js';
 import { createSlackApp, type SlackAppHandle } from '../../src/slack/app.js';
 import { captureLogger } from '../helpers/auth0-fixtures.js';
 import { FIXED_NOW, SAMPLE_RULES, SAMPLE_STATUS } from '../helpers/bolt-fixtures.js';
-import { postSigned, slashCommandBody } from '../helpers/bolt-signed.js';
+import { blockActionsBody, postSigned, slashCommandBody } from '../helpers/bolt-signed.js';
+import { formatAlert } from '../../src/slack/format.js';
+import { makeAlert } from '../helpers/slack-fixtures.js';
+import { ACTION_IDS, incidentBlockId } from '../../src/slack/actions/ids.js';
 import { upload } from '../helpers/http-upload.js';
 
 /**
  * Issue 11, points 5 and 7, on the real HTTP-mode app: every POST is held to
- * 64 KiB before Bolt reads it, and to Slack's 5-minute timestamp window in both
+ * BODY_LIMITS.slackEvents (1 MiB) before Bolt reads it, and to Slack's 5-minute timestamp window in both
  * directions. Slack documents the window: "more than five minutes from local
  * time" is a replay (https://docs.slack.dev/authentication/verifying-requests-from-slack).
  */
@@ -62,7 +65,28 @@ describe('Slack app in HTTP mode: request limits', () => {
     expect((await postSigned(port, slashCommandBody('pwd_leak'), { signingSecret: SIGNING_SECRET })).status).toBe(200);
   });
 
-  it('a correctly signed body over 64 KiB is refused before Bolt sees it', async () => {
+  it('the click on the largest message the bot builds fits the limit: Slack sends the whole clicked message back', () => {
+    // Every value at its longest (log values are cut to 1,000 characters) and made of the characters that
+    // grow most: `*` becomes three characters when escaped, a CJK character nine bytes once URL-encoded.
+    for (const char of ['*', '中']) {
+      const big = (tag: string) => `${char.repeat(995)}${tag}`;
+      const top = Array.from({ length: 10 }, (_, i) => ({ value: big(`t${i}`), count: 3 }));
+      const last = { date: '2024-01-01T00:00:00.000Z', user: big('u'), ip: big('i'), place: big('p'), application: big('a'), userAgent: big('g') };
+      const steps = Array.from({ length: 8 }, (_, i) => ({ name: big(`s${i}`), count: 5, distinct: { field: big('f'), count: 3 }, firstDate: last.date, lastDate: last.date, users: top, ips: top, ...(i % 2 ? { last } : {}) }));
+      const event = { log_id: '900big', date: last.date, type: 'pwd_leak', user_name: big('n'), user_id: big('i'), ip: big('p'), description: big('d'), client_name: big('c'), connection: big('x'), user_agent: big('a'), hostname: big('h'), location_info: { city_name: big('y'), country_name: big('z') } };
+      const alerts = [
+        makeAlert({ title: big('t'), ruleDescription: big('r'), runbook: big('b'), group: { user_name: big('g'), ip: big('i'), client_name: big('c') }, event, top: { users: top, ips: top, values: top } }),
+        makeAlert({ title: big('t'), ruleDescription: big('r'), group: { user_name: big('g') }, event, reason: 'sequence_completed', sequence: { within: big('w'), steps } }),
+      ];
+      for (const alert of alerts) {
+        const message = formatAlert(alert, { catalog, defaultChannel: '#alerts', dashboard: { region: 'eu', tenant: 'acme' }, tenant: 'acme', actions: true });
+        const body = blockActionsBody({ type: 'button', action_id: ACTION_IDS.acknowledge, block_id: incidentBlockId(alert.incident)! }, { message: { text: message.text, blocks: message.blocks } });
+        expect(Buffer.byteLength(body)).toBeLessThan(BODY_LIMITS.slackEvents);
+      }
+    }
+  });
+
+  it('a correctly signed body over the limit is refused before Bolt sees it', async () => {
     const body = slashCommandBody('pwd_leak', { filler: 'x'.repeat(BODY_LIMITS.slackEvents) });
     const response = await postSigned(port, body, { signingSecret: SIGNING_SECRET });
     expect(response.status).toBe(413);
