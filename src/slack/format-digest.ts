@@ -114,15 +114,28 @@ export function formatDigest(alerts: readonly Alert[], digestId: string, context
  * A digest's part 2…n: a short reply in the digest's thread whose metadata lists
  * the log ids (and counts the events) of its alerts; the digest message tells
  * of the whole flood. Without `threadTs` (Slack gave the digest none) it stands alone.
+ * `parentGone`: the digest's message was deleted in Slack, so this part goes out
+ * as a channel message of its own: its text names the rule's alerts and says why.
  */
-export function formatDigestPart(alerts: readonly Alert[], digestId: string, part: MessagePart, threadTs: string | undefined, context: FormatContext): SlackMessage {
+export function formatDigestPart(alerts: readonly Alert[], digestId: string, part: MessagePart, threadTs: string | undefined, context: FormatContext, parentGone = false): SlackMessage {
   const warn = context.onWarning;
   const first = alerts[0]!;
   const summary = aggregate(alerts);
-  const line = `${SEVERITY_EMOJI[summary.severity]} *${summary.count} more events* of this digest (part ${part.index} of ${part.of}), in ${summary.incidents} incident${summary.incidents === 1 ? '' : 's'}`;
+  const emoji = SEVERITY_EMOJI[summary.severity];
+  const title = escapeMrkdwn(first.title);
+  const incidents = `${summary.incidents} incident${summary.incidents === 1 ? '' : 's'}`;
+  const rest = part.index < part.of ? ' The rest follow in this thread.' : '';
+  const line = parentGone
+    ? `${emoji} *${summary.count} more events* of the digest of *${title}* (part ${part.index} of ${part.of}), in ${incidents}: their log ids are listed in this message's metadata. The digest's own message was deleted in Slack, so they are posted here.${rest}`
+    : `${emoji} *${summary.count} more events* of this digest (part ${part.index} of ${part.of}), in ${incidents}`;
   const message: SlackMessage = {
     channel: first.channel ?? context.defaultChannel,
-    text: fitText(`${SEVERITY_EMOJI[summary.severity]} ${escapeMrkdwn(first.title)} — ${summary.count} more events (digest part ${part.index} of ${part.of})`, SLACK_LIMITS.fallbackText, 'fallback text', warn),
+    text: fitText(
+      `${emoji} ${title} — ${summary.count} more events (digest part ${part.index} of ${part.of})${parentGone ? '; the digest was deleted in Slack' : ''}`,
+      SLACK_LIMITS.fallbackText,
+      'fallback text',
+      warn,
+    ),
     blocks: fitBlocks(
       [
         sectionBlock(line, [`*Top IPs*\n${topList(summary.ips)}`, `*Top users*\n${topUsersList(summary.users, summary.withoutUser)}`], warn),

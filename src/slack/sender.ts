@@ -10,6 +10,7 @@ import { DeliveryRecorder } from './sender-record.js';
 import { TokenPause } from './sender-token.js';
 import type { DrainReport, DrainRun, Sender } from './sender-types.js';
 import { collapse } from './stages/collapse.js';
+import { orphanPart, partThreadKey, warnOrphan } from './stages/orphan-part.js';
 import { prepare, type Delivery, type PartThreads } from './stages/prepare.js';
 import { updateParent } from './stages/update-parent.js';
 
@@ -115,11 +116,20 @@ export function createSender(input: SenderInput): Sender {
         // budget. (A cut between them loses nothing — each part is recorded — but splits the thread in time.)
         if (item.kind === 'alert' && clock.now() + alertMessageCount(item.rows[0].alert) * options.minIntervalMs > run.deadlineAt) return;
         if (item.kind === 'overflow' && cutOff.has(item.rows[0].id)) continue;
-        const prepared = await prepare(item, store, formatContext(item.rows[0]!.tenant, channel), partThreads);
+        const context = formatContext(item.rows[0]!.tenant, channel);
+        const prepared = await prepare(item, store, context, partThreads);
         if (!prepared.ready) continue;
-        const { delivery } = prepared;
-        const outcome = await paced(run, channel, 'chat.postMessage', () => options.poster.postMessage(delivery.message));
+        let { delivery } = prepared;
+        let outcome = await paced(run, channel, 'chat.postMessage', () => options.poster.postMessage(delivery.message));
         if (!outcome) return;
+        // A later part whose thread parent was deleted in Slack goes out on its own; the parts after it follow in its thread.
+        const orphan = outcome.ok ? undefined : orphanPart(delivery, outcome.error, context);
+        if (orphan && !outcome.ok) {
+          warnOrphan(logger, orphan, outcome.error);
+          delivery = orphan;
+          outcome = await paced(run, channel, 'chat.postMessage', () => options.poster.postMessage(orphan.message));
+          if (!outcome) return;
+        }
         if (!outcome.ok) {
           if (item.kind === 'alert' || item.kind === 'overflow') cutOff.add(item.rows[0].id);
           if (!(await onFailure(run, delivery, channel, outcome))) return;
@@ -129,7 +139,10 @@ export function createSender(input: SenderInput): Sender {
         if (!(await record(run, channel, delivery, outcome.value, new Date(clock.now())))) return;
         tokens.accepted();
         progressed = true;
-        if (item.kind === 'digest' && !(item.part && item.part.index > 1)) {
+        if (orphan) {
+          run.report.posted += 1;
+          partThreads.set(partThreadKey(orphan)!, outcome.value.ts);
+        } else if (item.kind === 'digest' && !(item.part && item.part.index > 1)) {
           run.report.digests += 1;
           partThreads.set(item.digestId, outcome.value.ts);
         } else if (item.kind === 'alert') {
