@@ -1,6 +1,7 @@
 import type { SlackApiError } from '../errors.js';
 import type { PendingStats, Problem } from '../state/store.js';
 import { formatNotice, wholeBotTenant } from './format-notice.js';
+import { THREAD_GONE } from './sender-failures.js';
 import type { DrainRun } from './sender-types.js';
 import type { ChannelLeases } from './sender-lease.js';
 import { failureScope } from './slack-errors.js';
@@ -70,7 +71,8 @@ export async function postNotices(run: DrainRun, tools: NoticeTools): Promise<vo
         await tools.pauseForToken(run, sent.error);
         return;
       }
-      if (failureScope(sent.error) === 'channel' || sent.error.details.apiError === 'thread_not_found') continue;
+      // The notice's message was deleted (its "resolved" reply has no thread): logged only, never retried forever.
+      if (failureScope(sent.error) === 'channel' || THREAD_GONE.has(sent.error.details.apiError ?? '')) continue;
       outcome = 'later';
       break;
     }
