@@ -4,7 +4,7 @@ import { createThreadNotes } from '../../src/slack/actions/notes.js';
 import type { ThreadNoteMessage } from '../../src/slack/format-thread-note.js';
 import type { StateStore } from '../../src/state/store.js';
 import { makeAlert } from '../helpers/slack-fixtures.js';
-import { ManualClock, rateLimitedError } from '../helpers/slack-poster.js';
+import { ManualClock, captureLogger, platformError, rateLimitedError } from '../helpers/slack-poster.js';
 import { tempStateDb } from '../helpers/temp-db.js';
 
 // The thread-notes worker paces itself like the sender: about one note a second per
@@ -78,5 +78,31 @@ describe('thread notes: pacing', () => {
     expect(calls.length).toBe(4);
     expect(calls.slice(1).every((c) => c.at >= calls[0]!.at + 30_000)).toBe(true);
     expect(await state.store.dueThreadNotes(new Date(clock.now() + 60_000), 10)).toEqual([]);
+  });
+});
+
+describe('thread notes: the message they answer was deleted in Slack', () => {
+  it('an audit reply refused with thread_not_found is not posted standalone, not retried, and the log says why', async () => {
+    await acknowledgedIncidents(state.store, 'C1', 1, 1);
+    const log = captureLogger();
+    const calls: string[] = [];
+    const notes = createThreadNotes({
+      store: state.store,
+      logger: log.logger,
+      owner: 'test',
+      clock,
+      post: async (message) => {
+        calls.push(message.thread_ts ?? 'standalone');
+        throw platformError('thread_not_found');
+      },
+    });
+    await notes.flush();
+    clock.time += 60 * 60_000;
+    await notes.flush();
+    expect(calls).toEqual(['100.1']);
+    expect(await state.store.dueThreadNotes(new Date(clock.now()), 10)).toEqual([]);
+    expect(log.lines().map((line) => line.msg)).toEqual([
+      'the acknowledge reply of incident inc-C1-0 is not posted: its message was deleted in Slack (thread_not_found); the acknowledge itself is recorded',
+    ]);
   });
 });

@@ -3,6 +3,7 @@ import type { ThreadNote } from '../../state/controls.js';
 import type { StateStore } from '../../state/store.js';
 import { systemClock, type Clock } from '../clock.js';
 import { formatThreadNote, type ThreadNoteMessage } from '../format-thread-note.js';
+import { THREAD_GONE } from '../sender-failures.js';
 import { failureScope, toSlackApiError } from '../slack-errors.js';
 
 export interface ThreadNotesOptions {
@@ -70,6 +71,14 @@ export function createThreadNotes(options: ThreadNotesOptions): ThreadNotes {
       const rateLimited = error.details.reason === 'rate_limited';
       nextCallAt.set(note.channel, clock.now() + (rateLimited ? waitMs : minIntervalMs));
       await store.recordThreadNote(note.id, { error: error.message, retryAtMs: retry ? clock.now() + waitMs : null });
+      if (THREAD_GONE.has(error.details.apiError ?? '')) {
+        // An audit line under a message someone deleted is not wanted on its own: the action itself is recorded.
+        logger.warn(
+          { note: note.id, kind: note.kind, incident: note.incident, slackError: error.details.apiError },
+          `the ${note.kind} reply of incident ${note.incident} is not posted: its message was deleted in Slack (${error.details.apiError}); the ${note.kind} itself is recorded`,
+        );
+        return;
+      }
       logger.warn({ note: note.id, kind: note.kind, incident: note.incident, retry }, `could not post the ${note.kind} reply: ${error.message}`);
     }
   }
