@@ -9,7 +9,7 @@ import { formatAlertOverflow } from './format-overflow.js';
 import { alertMessageCount } from './log-id-parts.js';
 
 export interface RepeatOptions {
-  /** The incident's parent message; absent → a standalone channel message (the parent could not be posted). */
+  /** The incident's parent message; absent → a standalone channel message (the parent could not be posted, or is gone). */
   threadTs?: string;
   /** Events reported for the incident so far, these included (the parent's running count). */
   total: number;
@@ -55,7 +55,7 @@ export function formatRepeatReply(repeats: readonly Alert[], options: RepeatOpti
       contextBlock(
         [
           `${span} · rule ${codeText(first.ruleId)} · incident ${codeText(first.incident)}${
-            standalone ? ' · the first message of this incident could not be posted' : ''
+            standalone ? ' · on its own: the first message of this incident could not be posted, or was deleted in Slack' : ''
           }`,
         ],
         warn,

@@ -257,10 +257,11 @@ describe('formatRepeatReply', () => {
     expect(blockKitViolations(reply)).toEqual([]);
   });
 
-  it('posts standalone with a header when the parent could not be posted', () => {
+  it('posts standalone with a header when the parent could not be posted, or was deleted', () => {
     const reply = formatRepeatReply([makeAlert({ kind: 'repeat' })], { total: 2 }, context);
     expect(reply.thread_ts).toBeUndefined();
     expect((reply.blocks[0] as { type: string }).type).toBe('header');
+    expect(allText(reply)).toContain('could not be posted, or was deleted in Slack');
   });
 });
 
