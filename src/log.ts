@@ -1,5 +1,6 @@
 import { pino, type Logger } from 'pino';
 import { scrubText } from './secrets.js';
+import { withoutControls } from './slack/escape.js';
 
 export type { Logger };
 
@@ -50,10 +51,15 @@ export function createLogger(
 /** Longest string field or message in a log line. */
 const MAX_LOG_TEXT = 4_000;
 
-/** Strings scrubbed and cut; plain objects and arrays walked a few levels deep (log fields are shallow). */
+/**
+ * Strings scrubbed, cut and made inert; plain objects and arrays walked a few levels deep (log fields
+ * are shallow). JSON escapes C0 controls but writes C1 controls (U+009B is a CSI) and bidi overrides
+ * as they are, and a log line holds what a stranger sent (the tenant name in a log-stream URL): they
+ * are shown as U+FFFD, so a line read in a terminal cannot be reordered or drive the terminal.
+ */
 function scrubbed(value: unknown, depth: number): unknown {
-  if (typeof value === 'string') return scrubText(value, MAX_LOG_TEXT);
-  if (value instanceof Error) return { type: value.name, message: scrubText(value.message, MAX_LOG_TEXT) };
+  if (typeof value === 'string') return withoutControls(scrubText(value, MAX_LOG_TEXT));
+  if (value instanceof Error) return { type: value.name, message: withoutControls(scrubText(value.message, MAX_LOG_TEXT)) };
   if (value === null || typeof value !== 'object' || depth >= 3) return value;
   if (Array.isArray(value)) return value.slice(0, 100).map((item) => scrubbed(item, depth + 1));
   if (Object.getPrototypeOf(value) !== Object.prototype) return value;

@@ -93,7 +93,15 @@ export function escapeMrkdwnLines(value: string): string {
  * no value forges a line of its own. Spaces are kept (the line's own layout).
  */
 export function terminalLine(value: string): string {
-  return value.replace(BIDI_CONTROLS, '\uFFFD').replace(/[\r\n\u2028\u2029]/g, ' ');
+  return withoutControls(value).replace(/[\r\n\u2028\u2029]/g, ' ');
+}
+
+/**
+ * Control, bidi and invisible characters (BIDI_CONTROLS) shown as U+FFFD, nothing else changed:
+ * for text whose own escaping (JSON in a log line) leaves C1 controls and bidi overrides as they are.
+ */
+export function withoutControls(value: string): string {
+  return value.replace(BIDI_CONTROLS, '\uFFFD');
 }
 
 /** Untrusted text for `plain_text` objects: Slack shows it literally; only newlines matter in a header. */
