@@ -75,7 +75,7 @@ export function createLogcodeHandler(deps: LogcodeDeps): LogcodeHandler {
       if (HELP_WORDS.has(keyword)) return renderUsage(command);
       if (keyword === 'rules') return renderRules(deps.rules(), deps.defaultChannel, command);
       if (keyword === 'status') return renderStatus(await status(), now());
-      if (deps.mutes && keyword === 'mutes') return renderMutes(await deps.mutes.list(), command);
+      if (deps.mutes && keyword === 'mutes') return await listMutes(deps, caller, command);
       if (deps.mutes && /^unmute\b/.test(keyword)) return await unmute(deps, keyword, caller, command);
 
       const entry = deps.catalog.get(text);
@@ -113,6 +113,18 @@ function codeMatches(pattern: string, code: string): boolean {
 export function normalizeQuery(rawText: unknown): string {
   const text = typeof rawText === 'string' ? rawText : '';
   return Array.from(text.replace(/\s+/g, ' ').trim()).slice(0, MAX_QUERY_LENGTH).join('').trim();
+}
+
+/**
+ * A mute names the group it silences — the user name, IP or client of an alert, from the
+ * alert channel — and anyone in the workspace can type `/logcode`: with SLACK_RESPONDERS
+ * set, only responders see the list (without it, everyone may act and see).
+ */
+async function listMutes(deps: LogcodeDeps, caller: LogcodeCaller, command: string): Promise<LogcodeReply> {
+  if (!(await (deps.mayAct ?? (async () => true))(caller.user ?? ''))) {
+    return renderUnmuteProblem('Only responders can list the mutes (SLACK_RESPONDERS): a mute names the users and IPs of the alerts it holds back.');
+  }
+  return renderMutes(await deps.mutes!.list(), command);
 }
 
 async function unmute(deps: LogcodeDeps, keyword: string, caller: LogcodeCaller, command: string): Promise<LogcodeReply> {

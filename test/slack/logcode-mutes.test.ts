@@ -56,6 +56,16 @@ describe('/logcode mutes and unmute', () => {
     expect(replyText(await handler([]).logcode('mutes'))).toContain('No active mutes');
   });
 
+  it('with SLACK_RESPONDERS set, only responders see the mutes: a mute names the user or IP of an alert from the alert channel', async () => {
+    const { logcode } = handler([mute({ group: { user_name: 'victim@example.com', ip: '203.0.113.7' } })], ['U0JANE']);
+    const outsider = replyText(await logcode('mutes', { user: 'U0OTHER' }));
+    expect(outsider).toContain('Only responders can list the mutes');
+    expect(outsider).not.toContain('victim@example.com');
+    expect(outsider).not.toContain('203.0.113.7');
+    expect(replyText(await logcode('mutes', {}))).not.toContain('victim@example.com');
+    expect(replyText(await logcode('mutes', { user: 'U0JANE' }))).toContain('this group (user_name=victim@example.com, ip=203.0.113.7)');
+  });
+
   it('unmute ends a mute for a responder, attributed to them; others are refused and nothing changes', async () => {
     const { logcode, ended } = handler([mute()], ['U0JANE']);
     expect(replyText(await logcode('unmute 7', { user: 'U0BOB' }))).toContain('Only responders can end a mute');
@@ -70,7 +80,7 @@ describe('/logcode mutes and unmute', () => {
     // A mute of a brute-force group keyed by an attacker's user name: the name is theirs to choose.
     const group = { user_name: 'reset-password.evil.example #general @here <!channel>' };
     const { logcode } = handler([mute({ group })], ['U0JANE']);
-    for (const reply of [await logcode('mutes'), await logcode('unmute 7', { user: 'U0JANE' })]) {
+    for (const reply of [await logcode('mutes', { user: 'U0JANE' }), await logcode('unmute 7', { user: 'U0JANE' })]) {
       const texts = reply.blocks.flatMap((block) => {
         const b = block as { text?: { type: string; verbatim?: boolean }; elements?: Array<{ type: string; verbatim?: boolean }> };
         return [b.text, ...(b.elements ?? [])].filter((text) => text?.type === 'mrkdwn');
