@@ -32,6 +32,14 @@ describe('the CLI tells cron and people the truth', () => {
     expect(output.stdout).toMatch(/Exit codes: 0 /);
   });
 
+  // Every command answers an unknown option or a missing argument with exit 2 (main, below): a script
+  // reading `--help` to learn which codes to expect must find the 2 there too.
+  it.each(commands.map((path) => [path.join(' '), path]))('`%s --help` lists exit code 2 for a usage error, which it returns', async (_name, path) => {
+    expect(await main([...(path as string[]), '--help'])).toBe(0);
+    expect(output.stdout).toMatch(/Exit codes: [\s\S]*\b2 usage\b/);
+    expect(await main([...(path as string[]), '--no-such-option'])).toBe(2);
+  });
+
   it('`rules --help` (the group) states the exit codes of its commands too', async () => {
     expect(await main(['rules', '--help'])).toBe(0);
     expect(output.stdout).toMatch(/Exit codes: .*rules check.*rules list/s);

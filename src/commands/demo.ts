@@ -17,7 +17,7 @@ export function registerDemo(program: Command): void {
     .option('--json', 'one chat.postMessage body per line (stdout is JSON only)')
     .addHelpText(
       'after',
-      '\nThe sample: normal logins, a breached password, a brute-force burst from one IP,\nthe account lockout and IP block it causes, and a security setting change.\nWith --rules DIR, your rules (and defaults.yml) are layered over the defaults, as run uses them.\nNothing is posted and no state file is written.\n\nExit codes: 0 shown, 1 invalid rules.',
+      '\nThe sample: normal logins, a breached password, a brute-force burst from one IP,\nthe account lockout and IP block it causes, and a security setting change.\nWith --rules DIR, your rules (and defaults.yml) are layered over the defaults, as run uses them.\nNothing is posted and no state file is written.\n\nExit codes: 0 shown, 1 invalid rules, 2 usage error.',
     )
     .action(async (flags: DemoFlags) => {
       const catalog = loadCatalog();

@@ -53,7 +53,7 @@ export function registerReplay(program: Command): void {
     .option('--brief', 'one or two lines per alert instead of the rendered Slack message')
     .addHelpText(
       'after',
-      '\nThe file is read as a stream (flat memory, any size); events are evaluated in log_id order\nwithin batches of 1,000. Malformed events are skipped with a warning naming them.\n\nExamples:\n  auth0-log-alerts replay logs.json\n  auth0-log-alerts replay week.ndjson --rules my-rules --brief\n  cat logs.ndjson | auth0-log-alerts replay - --json\n\nExit codes: 0 done (with or without alerts), 1 invalid rules, 2 unreadable input (not JSON, a JSON array cut short).',
+      '\nThe file is read as a stream (flat memory, any size); events are evaluated in log_id order\nwithin batches of 1,000. Malformed events are skipped with a warning naming them.\n\nExamples:\n  auth0-log-alerts replay logs.json\n  auth0-log-alerts replay week.ndjson --rules my-rules --brief\n  cat logs.ndjson | auth0-log-alerts replay - --json\n\nExit codes: 0 done (with or without alerts), 1 invalid rules, 2 usage error or unreadable input (no such file, not JSON, a JSON array cut short).',
     )
     .action(async (file: string, flags: ReplayFlags) => {
       if (flags.json && flags.brief) throw new UsageError('--json and --brief exclude each other');

@@ -13,7 +13,7 @@ export function registerRules(program: Command): void {
     .description('Validate, test and list the alert rules (the default rules with yours on top)')
     .addHelpText('after', '\nExit codes: 0 ok; 1 — rules check: a problem, a failed test or no enabled rule; rules list: invalid rules; 2 usage error.');
   addRulesOption(rules.command('check').description('Validate every rule file and defaults.yml, and run every rule’s tests'))
-    .addHelpText('after', '\nExit codes: 0 all valid and all tests pass, 1 a problem, a failed test, or no enabled rule.')
+    .addHelpText('after', '\nExit codes: 0 all valid and all tests pass, 1 a problem, a failed test, or no enabled rule, 2 usage error.')
     .action((flags: RulesFlags) => {
       process.exitCode = runRulesCheck(loadCatalog(), ruleSources(flags));
     });
@@ -21,7 +21,7 @@ export function registerRules(program: Command): void {
     .option('--json', 'print one JSON array of rule summaries')
     .addHelpText(
       'after',
-      '\nOrigins: default (bundled), overridden (a default re-routed or re-graded by defaults.yml),\ndisabled (a default switched off by defaults.yml), replaced (your rule with a default\'s id), yours.\nExit codes: 0 listed, 1 invalid rules.',
+      '\nOrigins: default (bundled), overridden (a default re-routed or re-graded by defaults.yml),\ndisabled (a default switched off by defaults.yml), replaced (your rule with a default\'s id), yours.\nExit codes: 0 listed, 1 invalid rules, 2 usage error.',
     )
     .action((flags: RulesFlags) => {
       process.exitCode = runRulesList(loadCatalog(), ruleSources(flags), flags.json === true);

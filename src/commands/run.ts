@@ -51,7 +51,7 @@ const RUN_HELP = [
   '',
   'Exit codes: 0 ok; 1 (--once) a poll cycle failed, or alerts stayed undelivered or failed in this run',
   '(the log says how many, where and why; a rejected Slack token keeps them queued);',
-  '2 configuration error (every problem listed), no enabled rule, or the credentials of the only tenant',
+  '2 usage or configuration error (every problem listed), no enabled rule, or the credentials of the only tenant',
   'rejected at the first contact (otherwise a rejected tenant is reported and retried while others go on).',
 ].join('\n');
 

@@ -99,8 +99,8 @@ export function registerStatus(program: Command): void {
         'STREAM_SILENT_AFTER when a log stream counts as silent.',
         'Exit codes: 0 all well; 1 something needs attention (failed or dead alerts, a rejected Slack token, polling failing, a dead channel, an outbox backing up,',
         'no successful poll for NOTICE_POLL_FAILING_AFTER or three POLL_SCHEDULE periods, alerts pending longer than NOTICE_BACKLOG_AFTER — the',
-        'last two even when the bot is not running) or no state database yet (with --json, still one JSON object saying why); 2 unreadable database',
-        'or an invalid NOTICE_* or STREAM_SILENT_AFTER duration.',
+        'last two even when the bot is not running) or no state database yet (with --json, still one JSON object saying why); 2 usage error, unreadable',
+        'database or an invalid NOTICE_* or STREAM_SILENT_AFTER duration.',
       ].join('\n'),
     )
     .action(async (flags: StatusFlags) => {
