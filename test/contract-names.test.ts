@@ -39,6 +39,13 @@ describe('the contract’s environment variables', () => {
     expect(envExample, `.env.example does not mention ${name}`).toMatch(new RegExp(`^(# )?${name}=`, 'm'));
   });
 
+  // Beyond the contract: every variable the configuration reads (the env schema), so that a user who copies
+  // .env.example or reads the table learns each one exists — the NOTICE_* thresholds and replica settings too.
+  it.each(ENV_NAMES)('%s, read by the configuration, has a README table row and a line in .env.example', (name) => {
+    expect(readmeRow(name), `README configuration table has no row for ${name}`).toBeDefined();
+    expect(envExample, `.env.example does not mention ${name}`).toMatch(new RegExp(`^(# )?${name}=`, 'm'));
+  });
+
   it.each(Object.entries(CONTRACT_DEFAULTS))('the README gives %s the contract’s default %s', (name, value) => {
     expect(readmeRow(name)!.split('|')[2]).toContain(`\`${value}\``);
   });
