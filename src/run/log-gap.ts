@@ -19,6 +19,15 @@ export const LOG_GAP_CHECK_AGE_MS = 20 * 60 * 60 * 1000;
  */
 export const LOG_GAP_MIN_MS = 6 * 60 * 60 * 1000;
 
+/**
+ * Auth0's shortest retention (the Free plan's day, reference-facts §1.3): it drops
+ * no event younger than this, so an oldest kept log younger than that says the
+ * tenant was quiet, not that anything was dropped. Without this bound a first run
+ * with START_FROM=24h on a quiet tenant (no event in the first hours of the day)
+ * told Slack "Auth0 logs were lost".
+ */
+export const SHORTEST_RETENTION_MS = 24 * 60 * 60 * 1000;
+
 /** Events between `from` and `to` may be lost: Auth0 no longer keeps what came before `to`. */
 export interface LogGap {
   from: string;
@@ -50,7 +59,9 @@ export async function checkLogGap(
   }
   // Up to the last successful poll every event after the checkpoint was read (there were none).
   const readUntil = Math.max(at.getTime(), lastSuccessAt ? Date.parse(lastSuccessAt) || 0 : 0);
-  if (oldest && oldest.getTime() - readUntil >= LOG_GAP_MIN_MS) {
+  // Only what is older than the shortest retention can have been dropped: the stretch between that and what was read.
+  const droppable = oldest ? Math.min(oldest.getTime(), nowMs - SHORTEST_RETENTION_MS) - readUntil : 0;
+  if (oldest && droppable >= LOG_GAP_MIN_MS) {
     report.logGap = { from: new Date(readUntil).toISOString(), to: oldest.toISOString() };
     options.logger.error(
       { tenant: options.tenant, from: report.logGap.from, to: report.logGap.to },

@@ -71,3 +71,52 @@ describe('log gap detection', () => {
     expect((await cycle(72 * HOUR, null)).report.logGap).toBeUndefined();
   });
 });
+
+describe('a first run backfilling with START_FROM', () => {
+  // README "3. Run": `run --once --dry-run` with START_FROM=24h, then a real run. A tenant whose oldest kept log
+  // is younger than the chosen start (a quiet tenant, or retention shorter than START_FROM) lost nothing the bot
+  // had to read: it never read before. A log_gap there posts "Auth0 logs were lost" to Slack on day one.
+  async function firstCycle(startFrom: { kind: 'ago'; ms: number } | { kind: 'date'; at: Date }, oldestAgo: number) {
+    const tenant = `first${++tenants}`;
+    const logs = source(new Date(NOW - oldestAgo));
+    const capture = captureLogger();
+    const report = await runPollCycle({
+      tenant,
+      source: logs,
+      store: new TenantCheckpointStore(state.store, tenant, '#a', () => NOW),
+      evaluator: alertOnFailedLogins(),
+      startFrom,
+      logger: capture.logger,
+      now: () => NOW,
+      checkLogGap: true,
+    });
+    return { report, logs, records: capture.records() };
+  }
+
+  it('START_FROM=24h on a quiet tenant (oldest kept log an hour old) is no log gap: no retention drops a day-old event', async () => {
+    const { report, records, logs } = await firstCycle({ kind: 'ago', ms: 24 * HOUR }, 1 * HOUR);
+    expect(logs.oldestCalls).toBe(1);
+    expect(report.logGap).toBeUndefined();
+    expect(records.filter((record) => Number(record.level) >= 40)).toEqual([]);
+    // 29 h back: the 5 h beyond a day are under LOG_GAP_MIN_MS — quiet time, not a gap
+    expect((await firstCycle({ kind: 'ago', ms: 29 * HOUR }, 1 * HOUR)).report.logGap).toBeUndefined();
+  });
+
+  it('START_FROM further back than Auth0 keeps still tells the stretch retention may have dropped', async () => {
+    // 3 days back, the oldest kept log 12 h old: what lies before a day ago may be gone (a 1-day plan)
+    const { report } = await firstCycle({ kind: 'ago', ms: 72 * HOUR }, 12 * HOUR);
+    expect(report.logGap).toEqual({ from: new Date(NOW - 72 * HOUR).toISOString(), to: new Date(NOW - 12 * HOUR).toISOString() });
+  });
+
+  it('says nothing when Auth0 keeps logs from before the chosen start', async () => {
+    const { report, records, logs } = await firstCycle({ kind: 'date', at: new Date(NOW - 48 * HOUR) }, 10 * 24 * HOUR);
+    expect(logs.oldestCalls).toBe(1);
+    expect(report.logGap).toBeUndefined();
+    expect(records.filter((record) => Number(record.level) >= 40)).toEqual([]);
+  });
+
+  it('a later cycle still reports a real gap from the stored checkpoint', async () => {
+    // The checkpoint stored (72 h old), the last successful poll 30 h ago: the 29 h up to Auth0's oldest kept log are lost.
+    expect((await cycle(72 * HOUR, 1 * HOUR, 30 * HOUR)).report.logGap).toBeDefined();
+  });
+});
