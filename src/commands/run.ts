@@ -29,7 +29,7 @@ const RUN_ENVIRONMENT: ReadonlyArray<[string, string]> = [
   ['RULES_DIR', 'your rules folder(s), layered over the default rules (default ./rules)'],
   ['START_FROM', 'first run only: now, a duration (24h) or an ISO date (default now)'],
   ['PORT', 'the bot\'s HTTP server: Slack HTTP mode, log stream, /healthz, /metrics (default 3000)'],
-  ['HEALTH_PORT', 'GET /healthz and /metrics in Socket Mode'],
+  ['HEALTH_PORT', 'GET /healthz and /metrics in Socket Mode or without a Slack app (else not served without a log stream)'],
   ['LOG_STREAM_TOKEN', 'turns on POST /auth0/log-stream: the Auth0 log stream\'s token (never logged)'],
   ['METRICS_TOKEN', 'GET /metrics asks for this bearer token; with it, GET /healthz answers with per-tenant detail'],
   ['LOG_LEVEL', 'pino level (default info)'],

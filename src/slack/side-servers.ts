@@ -5,6 +5,14 @@ import type { SlackAppOptions } from './app-options.js';
 import { HEALTH_PATH } from './health.js';
 
 /**
+ * Said at start when neither PORT nor HEALTH_PORT is served (Socket Mode, or no Slack app, without a log
+ * stream or HEALTH_PORT): PORT defaults to 3000 and is documented as the bot's server, so a probe of
+ * :3000/healthz would otherwise meet a refused connection and nothing in the log.
+ */
+export const NO_HEALTH_SERVER =
+  '/healthz and /metrics are not served: set HEALTH_PORT to serve them (PORT serves them only in HTTP mode or with a log stream, LOG_STREAM_TOKEN)';
+
+/**
  * Without HTTP-mode Slack: the bot's server on PORT when a log stream is on
  * (health, metrics and the stream), and the HEALTH_PORT server when set
  * (health and metrics), as documented for Socket Mode.
@@ -32,6 +40,7 @@ export async function startSideServers(input: {
     ports.healthPort = server.port;
     logger.info({ healthPort: server.port }, `serving ${servedPaths({ metrics: routes?.metrics })} on HEALTH_PORT ${server.port}`);
   }
+  if (ports.port === undefined && ports.healthPort === undefined) logger.info(NO_HEALTH_SERVER);
   return ports;
 }
 

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadCatalog } from '../../src/catalog/index.js';
 import { silentLogger } from '../../src/log.js';
 import { SLASH_COMMAND_DISABLED, startSlackCompanion, type SlackCompanionInput } from '../../src/slack/companion.js';
+import { NO_HEALTH_SERVER } from '../../src/slack/side-servers.js';
 import type { LogcodeReply } from '../../src/slack/logcode.js';
 import { SAMPLE_RULES, replyText } from '../helpers/bolt-fixtures.js';
 import { postSigned, slashCommandBody } from '../helpers/bolt-signed.js';
@@ -69,7 +70,21 @@ describe('startSlackCompanion', () => {
     expect((await fetch(`http://127.0.0.1:${companion.healthPort}/healthz`)).status).toBe(503);
   });
 
-  it('runs nothing without credentials or HEALTH_PORT', async () => {
-    expect(await startSlackCompanion(input({}))).toBeUndefined();
+  it('runs nothing without credentials or HEALTH_PORT — and says that /healthz is not served, and how to get it', async () => {
+    // README: PORT (default 3000) is "the bot's HTTP server"; an operator probing :3000/healthz got a refused
+    // connection and no line in the log saying why.
+    const wiring = input({});
+    const info = vi.spyOn(wiring.logger, 'info');
+    expect(await startSlackCompanion(wiring)).toBeUndefined();
+    expect(info.mock.calls.filter(([message]) => message === NO_HEALTH_SERVER)).toHaveLength(1);
+    expect(NO_HEALTH_SERVER).toMatch(/HEALTH_PORT/);
+  });
+
+  it('does not say so when HEALTH_PORT serves /healthz', async () => {
+    const wiring = input({}, 0);
+    const info = vi.spyOn(wiring.logger, 'info');
+    const companion = (await startSlackCompanion(wiring))!;
+    cleanups.push(() => companion.stop());
+    expect(info.mock.calls.filter(([message]) => message === NO_HEALTH_SERVER)).toHaveLength(0);
   });
 });
